@@ -1,0 +1,836 @@
+"""The Indonesian working calendar and its deadline arithmetic.
+
+Everything is precomputed once per calendar into flat lists indexed by day number
+(``ordinal - first ordinal``), so that every query is O(1) or one bisection whatever
+the distance:
+
+* ``cum_days[i]`` — working days in ``[day 0, day i)``; ``working_days_between`` is a
+  subtraction and ``add_working_days`` an index into ``workdays``.
+* ``cum_us[i]`` — working microseconds in ``[day 0, day i)``; ``add_working_time`` is a
+  bisection over it plus a walk over at most a handful of intervals of one day.
+
+Integers in microseconds keep working-time arithmetic exact, so
+``working_time_between(s, add_working_time(s, x)) == x`` holds to the microsecond.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import attrs
+import pendulum
+from pendulum.tz.timezone import Timezone
+
+from migrantcare._holidays import (
+    HOLIDAY_KINDS,
+    Holiday,
+    HolidayKind,
+    holiday_sort_key,
+    load_indonesia,
+)
+from migrantcare._regions import PROVINCE_TIMEZONES, province_name
+from migrantcare._schedule import WorkSchedule
+from migrantcare._time import from_zone_fields, require_aware, to_zone_fields, zone
+from migrantcare.exceptions import (
+    CalendarCoverageError,
+    DateOutOfRangeError,
+    InvalidArgumentError,
+    WrongTypeError,
+)
+
+_DEFAULT_FIRST_YEAR = 1990
+_DEFAULT_LAST_YEAR = 2040
+_US_PER_MINUTE = 60_000_000
+_Date = _dt.date
+_DateTime = _dt.datetime
+
+#: One interval of a day in microseconds: (start, end, working time before it that day).
+_DayIntervals = tuple[tuple[int, int, int], ...]
+
+
+@attrs.frozen
+class ScheduleRange:
+    """A schedule that applies on the dates ``start..end`` (both included), e.g. Ramadan.
+
+    Attributes:
+        start: First date the schedule applies.
+        end: Last date the schedule applies.
+        schedule: The schedule used on those dates.
+    """
+
+    start: _dt.date
+    end: _dt.date
+    schedule: WorkSchedule
+
+
+@attrs.frozen(eq=False)
+class _Index:
+    first_ordinal: int
+    n_days: int
+    cum_days: list[int]
+    workdays: list[_dt.date]
+    cum_us: list[int]
+    day_intervals: list[_DayIntervals]
+    by_year: dict[int, tuple[Holiday, ...]]
+    by_ordinal: dict[int, tuple[Holiday, ...]]
+    provisional_years: frozenset[int]
+
+
+def _build_index(
+    first_year: int,
+    last_year: int,
+    holidays: tuple[Holiday, ...],
+    schedule: WorkSchedule,
+    ranges: tuple[ScheduleRange, ...],
+    collective_leave_years: range,
+) -> _Index:
+    first = _dt.date(first_year, 1, 1).toordinal()
+    n_days = _dt.date(last_year, 12, 31).toordinal() - first + 1
+    by_ordinal: dict[int, list[Holiday]] = {}
+    by_year: dict[int, list[Holiday]] = {y: [] for y in range(first_year, last_year + 1)}
+    for h in holidays:
+        by_ordinal.setdefault(h.date.toordinal(), []).append(h)
+        by_year[h.date.year].append(h)
+
+    # One shared tuple per (schedule, weekday): a calendar of 50 years holds ~20 distinct ones.
+    interval_cache: dict[tuple[int, int], _DayIntervals] = {}
+
+    def intervals_of(sched: WorkSchedule, weekday: int) -> _DayIntervals:
+        key = (id(sched), weekday)
+        cached = interval_cache.get(key)
+        if cached is None:
+            before, parts = 0, []
+            for s, e in sched.days[weekday]:
+                parts.append((s * _US_PER_MINUTE, e * _US_PER_MINUTE, before))
+                before += (e - s) * _US_PER_MINUTE
+            cached = interval_cache[key] = tuple(parts)
+        return cached
+
+    # Later ranges win over earlier ones, and all of them over the default schedule.
+    per_day: list[WorkSchedule] = [schedule] * n_days
+    for r in ranges:
+        lo = max(r.start.toordinal() - first, 0)
+        hi = min(r.end.toordinal() - first, n_days - 1)
+        for i in range(lo, hi + 1):
+            per_day[i] = r.schedule
+
+    cum_days = [0] * (n_days + 1)
+    cum_us = [0] * (n_days + 1)
+    workdays: list[_dt.date] = []
+    day_intervals: list[_DayIntervals] = []
+    empty: _DayIntervals = ()
+    count = total = 0
+    for i in range(n_days):
+        ordinal = first + i
+        ivs = intervals_of(per_day[i], (ordinal - 1) % 7)  # ordinal 1 (0001-01-01) is a Monday
+        if ivs and ordinal not in by_ordinal:
+            count += 1
+            workdays.append(_dt.date.fromordinal(ordinal))
+            day_intervals.append(ivs)
+            last = ivs[-1]
+            total += last[2] + last[1] - last[0]
+        else:
+            day_intervals.append(empty)
+        cum_days[i + 1] = count
+        cum_us[i + 1] = total
+
+    provisional = {
+        y
+        for y in range(first_year, last_year + 1)
+        if y not in collective_leave_years or any(h.estimated for h in by_year[y])
+    }
+    return _Index(
+        first_ordinal=first,
+        n_days=n_days,
+        cum_days=cum_days,
+        workdays=workdays,
+        cum_us=cum_us,
+        day_intervals=day_intervals,
+        by_year={y: tuple(v) for y, v in by_year.items()},
+        by_ordinal={o: tuple(v) for o, v in by_ordinal.items()},
+        provisional_years=frozenset(provisional),
+    )
+
+
+def _check_year_range(instance: Any, attribute: Any, value: int) -> None:
+    if not 1 <= value <= 9998:
+        raise InvalidArgumentError(f"{attribute.name} must be between 1 and 9998, got {value!r}")
+
+
+@attrs.frozen(repr=False)
+class WorkingCalendar:
+    """The days and hours on which an Indonesian government office works.
+
+    A calendar is an immutable value. Build one with :meth:`indonesia` or
+    :meth:`for_province`; derive variants with the ``with_*`` / ``without_*`` /
+    ``in_zone`` methods, which return a new calendar and leave the original unchanged.
+
+    A **working day** is a day on which the schedule has working hours (Monday to
+    Friday for the civil service) that is neither a national holiday (libur nasional),
+    nor collective leave (cuti bersama), nor an office closure added by the integrator.
+
+    Attributes:
+        tz: The IANA zone of the office, e.g. ``"Asia/Makassar"``; all local dates and
+            hours are read in it.
+        first_year: The first year the calendar covers.
+        last_year: The last year the calendar covers.
+        holiday_list: Every holiday of every covered year, sorted by date.
+        schedule: The default weekly schedule.
+        schedule_ranges: Schedules for date ranges (e.g. Ramadan); later ones win.
+        collective_leave_years: The years for which cuti bersama is decreed in the data.
+        strict: Refuse arithmetic that touches a provisional year (see
+            :meth:`is_provisional`) instead of computing on estimated data.
+    """
+
+    tz: str
+    first_year: int = attrs.field(validator=_check_year_range)
+    last_year: int = attrs.field(validator=_check_year_range)
+    holiday_list: tuple[Holiday, ...]
+    schedule: WorkSchedule
+    schedule_ranges: tuple[ScheduleRange, ...] = ()
+    collective_leave_years: range = range(0)
+    strict: bool = False
+    _zone: Timezone = attrs.field(init=False, eq=False)
+    _index: _Index | None = attrs.field(default=None, eq=False, kw_only=True)
+
+    def __attrs_post_init__(self) -> None:
+        # Derived caches on a frozen class: set once here, never changed afterwards.
+        object.__setattr__(self, "_zone", zone(self.tz))
+        if self.last_year < self.first_year:
+            raise InvalidArgumentError(
+                f"last_year {self.last_year} is before first_year {self.first_year}"
+            )
+        if self._index is None:
+            object.__setattr__(
+                self,
+                "_index",
+                _build_index(
+                    self.first_year,
+                    self.last_year,
+                    self.holiday_list,
+                    self.schedule,
+                    self.schedule_ranges,
+                    self.collective_leave_years,
+                ),
+            )
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def indonesia(
+        cls,
+        tz: str = "Asia/Jakarta",
+        *,
+        schedule: WorkSchedule | None = None,
+        first_year: int = _DEFAULT_FIRST_YEAR,
+        last_year: int = _DEFAULT_LAST_YEAR,
+        strict: bool = False,
+    ) -> WorkingCalendar:
+        """The civil-service calendar of an Indonesian government office.
+
+        Holidays are Indonesia's national holidays and cuti bersama from the ``holidays``
+        package (categories ``public`` and ``government``), copied once; the schedule
+        defaults to :meth:`WorkSchedule.civil_service` (Perpres 21/2023).
+
+        Args:
+            tz: The office's IANA zone: ``"Asia/Jakarta"`` (WIB), ``"Asia/Pontianak"``
+                (WIB, West and Central Kalimantan), ``"Asia/Makassar"`` (WITA),
+                ``"Asia/Jayapura"`` (WIT) or any other IANA zone.
+            schedule: The weekly schedule; civil-service hours when omitted.
+            first_year: The first year covered (default 1990).
+            last_year: The last year covered (default 2040).
+            strict: Refuse arithmetic across provisional years (estimated holidays or
+                no decreed cuti bersama) with :class:`CalendarCoverageError`.
+
+        Raises:
+            UnknownTimezoneError: ``tz`` is not an IANA zone.
+            InvalidArgumentError: the year range is empty or impossible.
+
+        Example:
+            >>> cal = WorkingCalendar.indonesia(tz="Asia/Makassar")
+            >>> cal.tz
+            'Asia/Makassar'
+        """
+        zone(tz)  # fail on a bad zone before the expensive data load
+        for name, year in (("first_year", first_year), ("last_year", last_year)):
+            if type(year) is not int:
+                raise WrongTypeError(f"{name} must be an int, got {type(year).__name__} {year!r}")
+        if not 1 <= first_year <= last_year <= 9998:
+            raise InvalidArgumentError(
+                f"year range {first_year}..{last_year} is empty or out of bounds; "
+                "need 1 <= first_year <= last_year <= 9998"
+            )
+        holidays, coverage = load_indonesia(first_year, last_year)
+        return cls(
+            tz=tz,
+            first_year=first_year,
+            last_year=last_year,
+            holiday_list=holidays,
+            schedule=schedule if schedule is not None else WorkSchedule.civil_service(),
+            collective_leave_years=coverage,
+            strict=strict,
+        )
+
+    @classmethod
+    def for_province(
+        cls,
+        province: str,
+        *,
+        schedule: WorkSchedule | None = None,
+        first_year: int = _DEFAULT_FIRST_YEAR,
+        last_year: int = _DEFAULT_LAST_YEAR,
+        strict: bool = False,
+    ) -> WorkingCalendar:
+        """The civil-service calendar of an office in ``province``, in that province's zone.
+
+        Args:
+            province: One of the 38 province names (case-insensitive), e.g.
+                ``"Nusa Tenggara Timur"``; see ``migrantcare.PROVINCE_TIMEZONES``.
+            schedule: As in :meth:`indonesia`.
+            first_year: As in :meth:`indonesia`.
+            last_year: As in :meth:`indonesia`.
+            strict: As in :meth:`indonesia`.
+
+        Raises:
+            UnknownProvinceError: ``province`` is not a province name.
+
+        Example:
+            >>> WorkingCalendar.for_province("nusa tenggara timur").tz
+            'Asia/Makassar'
+        """
+        tz = PROVINCE_TIMEZONES[province_name(province)]
+        return cls.indonesia(
+            tz, schedule=schedule, first_year=first_year, last_year=last_year, strict=strict
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"WorkingCalendar(tz={self.tz!r}, years={self.first_year}..{self.last_year}, "
+            f"schedule={self.schedule.name!r}, ranges={len(self.schedule_ranges)}, "
+            f"holidays={len(self.holiday_list)}, strict={self.strict}, version={self.version!r})"
+        )
+
+    # ------------------------------------------------------------------ helpers
+
+    def _idx(self) -> _Index:
+        index = self._index
+        assert index is not None  # always built in __attrs_post_init__
+        return index
+
+    def _day(self, value: object, what: str) -> int:
+        """Return the day number of ``value`` (a date, or an aware datetime read in ``tz``)."""
+        if type(value) is _Date:
+            ordinal = value.toordinal()
+        elif isinstance(value, _DateTime):
+            ordinal = to_zone_fields(require_aware(value, what), self._zone)[0]
+        elif isinstance(value, _Date):
+            ordinal = value.toordinal()
+        else:
+            raise WrongTypeError(
+                f"{what} must be a datetime.date (or an aware datetime), "
+                f"got {type(value).__name__} {value!r}"
+            )
+        index = self._idx()
+        i = ordinal - index.first_ordinal
+        if not 0 <= i < index.n_days:
+            raise DateOutOfRangeError(
+                f"{what} {_Date.fromordinal(ordinal).isoformat()} is outside this calendar's "
+                f"years {self.first_year}..{self.last_year}; build one with first_year/last_year "
+                "covering it"
+            )
+        return i
+
+    def _check_years(self, first: int, last: int) -> None:
+        provisional = self._idx().provisional_years
+        touched = [y for y in range(min(first, last), max(first, last) + 1) if y in provisional]
+        if touched:
+            raise CalendarCoverageError(
+                f"strict calendar: the computation touches {', '.join(map(str, touched))}, whose "
+                "holidays are estimated or whose cuti bersama is not yet decreed (decreed: "
+                f"{_describe_range(self.collective_leave_years)}); use a non-strict calendar or "
+                "add the decree with with_holidays()"
+            )
+
+    def _beyond(self, what: str) -> DateOutOfRangeError:
+        return DateOutOfRangeError(
+            f"{what} falls outside this calendar's years {self.first_year}..{self.last_year}; "
+            "build one with a later last_year"
+        )
+
+    # ------------------------------------------------------------------ working days
+
+    def is_working_day(self, day: _dt.date) -> bool:
+        """Return whether ``day`` is a working day of this office.
+
+        Args:
+            day: A date, or an aware datetime (its local date in :attr:`tz` is used).
+
+        Raises:
+            NaiveDatetimeError: ``day`` is a naive datetime.
+            DateOutOfRangeError: ``day`` is outside the covered years.
+
+        Example:
+            >>> import datetime as dt
+            >>> cal = WorkingCalendar.indonesia()
+            >>> cal.is_working_day(dt.date(2026, 3, 23))  # cuti bersama Idul Fitri
+            False
+        """
+        i = self._day(day, "day")
+        index = self._idx()
+        return index.cum_days[i + 1] != index.cum_days[i]
+
+    def add_working_days(self, day: _dt.date, n: int) -> _dt.date:
+        """Return the ``n``-th working day after (``n > 0``) or before (``n < 0``) ``day``.
+
+        ``day`` itself never counts: for ``n >= 1`` the result is the n-th working day
+        strictly after ``day``, for ``n <= -1`` the \\|n\\|-th strictly before it. For
+        ``n == 0`` the result is ``day`` if it is a working day, else the next one.
+        Constant time whatever ``n``.
+
+        Args:
+            day: The date to count from (an aware datetime is read in :attr:`tz`).
+            n: How many working days to move, a whole number.
+
+        Raises:
+            WrongTypeError: ``n`` is not an int.
+            DateOutOfRangeError: ``day`` or the result is outside the covered years.
+            CalendarCoverageError: a strict calendar would cross a provisional year.
+
+        Example:
+            >>> import datetime as dt
+            >>> cal = WorkingCalendar.indonesia()
+            >>> cal.add_working_days(dt.date(2026, 3, 17), 1)  # over Nyepi and Lebaran 2026
+            datetime.date(2026, 3, 25)
+        """
+        if type(n) is not int:
+            n = _whole(n, "n")
+        i = self._day(day, "day")
+        index = self._idx()
+        if n > 0:
+            k = index.cum_days[i + 1] + n - 1
+        elif n < 0:
+            k = index.cum_days[i] + n
+        else:
+            k = index.cum_days[i]
+        if not 0 <= k < len(index.workdays):
+            raise self._beyond(f"{n} working days from {_Date.fromordinal(index.first_ordinal + i)}")
+        result = index.workdays[k]
+        if self.strict:
+            self._check_years(_Date.fromordinal(index.first_ordinal + i).year, result.year)
+        return result
+
+    def working_days_between(self, start: _dt.date, end: _dt.date) -> int:
+        """Count the working days in ``[start, end)``.
+
+        Antisymmetric: when ``end < start`` the result is
+        ``-working_days_between(end, start)`` (unlike ``numpy.busday_count``, which then
+        counts ``(end, start]``). ``end`` may be the day after the last covered day.
+
+        Example:
+            >>> import datetime as dt
+            >>> cal = WorkingCalendar.indonesia()
+            >>> cal.working_days_between(dt.date(2026, 3, 16), dt.date(2026, 3, 30))
+            5
+        """
+        i = self._day(start, "start")
+        index = self._idx()
+        if type(end) is _Date and end.toordinal() - index.first_ordinal == index.n_days:
+            j = index.n_days
+        else:
+            j = self._day(end, "end")
+        if self.strict:
+            self._check_years(
+                _Date.fromordinal(index.first_ordinal + i).year,
+                _Date.fromordinal(index.first_ordinal + min(j, index.n_days - 1)).year,
+            )
+        return index.cum_days[j] - index.cum_days[i]
+
+    # ------------------------------------------------------------------ working time
+
+    def _position(self, value: object, what: str) -> tuple[int, int]:
+        """Return (day number, working µs since the calendar's start) of an aware instant."""
+        if not isinstance(value, _DateTime) or value.utcoffset() is None:
+            require_aware(value, what)
+        assert isinstance(value, _DateTime)
+        ordinal, tod = to_zone_fields(value, self._zone)
+        index = self._idx()
+        i = ordinal - index.first_ordinal
+        if not 0 <= i < index.n_days:
+            raise DateOutOfRangeError(
+                f"{what} {value.isoformat()} is outside this calendar's years "
+                f"{self.first_year}..{self.last_year}"
+            )
+        pos = index.cum_us[i]
+        for s, e, before in index.day_intervals[i]:
+            if tod < e:
+                if tod > s:
+                    pos += before + tod - s
+                else:
+                    pos += before
+                break
+        else:
+            pos = index.cum_us[i + 1]
+        return i, pos
+
+    def add_working_time(self, start: _dt.datetime, delta: _dt.timedelta) -> pendulum.DateTime:
+        """Return the earliest instant at which ``delta`` of working time has elapsed.
+
+        Only time inside the schedule's intervals on working days counts, read in the
+        calendar's zone. A ``start`` outside working time counts from the next interval's
+        start; a result that lands exactly on the end of an interval is that end (12:00,
+        not 13:00 after the break). ``start`` may be in any zone (Hong Kong, Riyadh,
+        Europe/Berlin on a DST change day): it is converted first. A zero ``delta``
+        returns ``start`` itself, in the calendar's zone.
+
+        Args:
+            start: An aware datetime.
+            delta: Working time to add; must not be negative.
+
+        Returns:
+            An aware ``pendulum.DateTime`` in :attr:`tz`.
+
+        Raises:
+            NaiveDatetimeError: ``start`` has no time zone.
+            WrongTypeError: ``delta`` is not a ``timedelta``.
+            InvalidArgumentError: ``delta`` is negative.
+            DateOutOfRangeError: the result is beyond the covered years.
+
+        Example:
+            >>> import datetime as dt, pendulum
+            >>> cal = WorkingCalendar.indonesia()
+            >>> start = pendulum.datetime(2026, 3, 19, 10, tz="Asia/Hong_Kong")  # Nyepi
+            >>> cal.add_working_time(start, dt.timedelta(hours=8)).isoformat()
+            '2026-03-26T08:00:00+07:00'
+        """
+        if type(delta) is not _dt.timedelta:
+            if not isinstance(delta, _dt.timedelta):
+                raise WrongTypeError(
+                    f"delta must be a datetime.timedelta, got {type(delta).__name__} {delta!r}"
+                )
+        if delta < _ZERO:
+            raise InvalidArgumentError(
+                f"delta must not be negative, got {delta!r}; working time only moves forward"
+            )
+        i, pos = self._position(start, "start")
+        index = self._idx()
+        if not delta:
+            ordinal, tod = to_zone_fields(start, self._zone)
+            return from_zone_fields(ordinal, tod, self._zone)
+        target = pos + (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+        cum = index.cum_us
+        k = bisect_left(cum, target, i + 1)
+        if k > index.n_days:
+            raise self._beyond(f"{delta} of working time from {start.isoformat()}")
+        j = k - 1  # the day on which the target is reached
+        rem = target - cum[j]
+        tod = 0
+        for s, e, before in index.day_intervals[j]:
+            if rem <= before + e - s:
+                tod = s + rem - before
+                break
+        ordinal = index.first_ordinal + j
+        if self.strict:
+            self._check_years(
+                _Date.fromordinal(index.first_ordinal + i).year, _Date.fromordinal(ordinal).year
+            )
+        return from_zone_fields(ordinal, tod, self._zone)
+
+    def working_time_between(self, start: _dt.datetime, end: _dt.datetime) -> _dt.timedelta:
+        """Return the working time between two aware instants.
+
+        Antisymmetric like :meth:`working_days_between`: negative when ``end < start``.
+
+        Example:
+            >>> import pendulum
+            >>> cal = WorkingCalendar.indonesia()
+            >>> cal.working_time_between(
+            ...     pendulum.datetime(2026, 3, 17, 15, tz="Asia/Jakarta"),
+            ...     pendulum.datetime(2026, 3, 25, 9, tz="Asia/Jakarta"),
+            ... )
+            datetime.timedelta(seconds=9000)
+        """
+        i, a = self._position(start, "start")
+        j, b = self._position(end, "end")
+        if self.strict:
+            index = self._idx()
+            self._check_years(
+                _Date.fromordinal(index.first_ordinal + i).year,
+                _Date.fromordinal(index.first_ordinal + j).year,
+            )
+        return _dt.timedelta(microseconds=b - a)
+
+    def close_of_business(self, day: _dt.date) -> pendulum.DateTime:
+        """Return the end of the last working interval of working day ``day``, in :attr:`tz`.
+
+        A deadline "within N working days" is due at the close of business of the N-th
+        working day: ``cal.close_of_business(cal.add_working_days(start, n))``.
+
+        Raises:
+            InvalidArgumentError: ``day`` is not a working day.
+
+        Example:
+            >>> import datetime as dt
+            >>> cal = WorkingCalendar.indonesia()
+            >>> cal.close_of_business(dt.date(2026, 3, 27)).isoformat()  # a Friday
+            '2026-03-27T16:30:00+07:00'
+        """
+        i = self._day(day, "day")
+        index = self._idx()
+        intervals = index.day_intervals[i]
+        if not intervals:
+            raise InvalidArgumentError(
+                f"{_Date.fromordinal(index.first_ordinal + i).isoformat()} is not a working day; "
+                "close of business exists only on working days"
+            )
+        return from_zone_fields(index.first_ordinal + i, intervals[-1][1], self._zone)
+
+    def is_working_time(self, instant: _dt.datetime) -> bool:
+        """Return whether the aware ``instant`` falls inside working hours on a working day."""
+        ordinal, tod = to_zone_fields(require_aware(instant, "instant"), self._zone)
+        i = self._day(_Date.fromordinal(ordinal), "instant")
+        return any(s <= tod < e for s, e, _ in self._idx().day_intervals[i])
+
+    # ------------------------------------------------------------------ holidays and coverage
+
+    def holidays(self, year: int) -> tuple[Holiday, ...]:
+        """Return the holidays of ``year`` (every kind, weekends included), sorted by date.
+
+        Example:
+            >>> cal = WorkingCalendar.indonesia()
+            >>> [h.date.isoformat() for h in cal.holidays(2026) if h.kind == "collective_leave"]
+            ['2026-02-16', '2026-03-18', '2026-03-20', '2026-03-23', '2026-03-24', '2026-05-15', '2026-05-28', '2026-12-24']
+        """
+        if type(year) is not int:
+            year = _whole(year, "year")
+        try:
+            return self._idx().by_year[year]
+        except KeyError:
+            raise DateOutOfRangeError(
+                f"year {year} is outside this calendar's years {self.first_year}..{self.last_year}"
+            ) from None
+
+    def holidays_on(self, day: _dt.date) -> tuple[Holiday, ...]:
+        """Return the holidays falling on ``day`` (usually zero or one)."""
+        i = self._day(day, "day")
+        index = self._idx()
+        return index.by_ordinal.get(index.first_ordinal + i, ())
+
+    @property
+    def provisional_years(self) -> frozenset[int]:
+        """Years whose holidays include estimated dates or whose cuti bersama is not decreed."""
+        return self._idx().provisional_years
+
+    def is_provisional(self, day: _dt.date) -> bool:
+        """Return whether ``day``'s year rests on estimated or undecreed holiday data.
+
+        A deadline computed across a provisional year is correct for the data we have,
+        but a later decree may move it; recompute it when the decree is published.
+        """
+        i = self._day(day, "day")
+        return _Date.fromordinal(self._idx().first_ordinal + i).year in self.provisional_years
+
+    @property
+    def decreed_through(self) -> int | None:
+        """The last year for which cuti bersama is decreed in the data, if any."""
+        years = self.collective_leave_years
+        return years[-1] if years else None
+
+    @property
+    def version(self) -> str:
+        """A stable fingerprint of the days, hours and zone this calendar uses.
+
+        Two calendars with the same version give the same answer to every query. Names
+        of holidays do not enter it (renaming a holiday moves no deadline).
+        """
+        digest = hashlib.sha256()
+        digest.update(f"{self.tz}|{self.first_year}|{self.last_year}|".encode())
+        digest.update(",".join(sorted({h.date.isoformat() for h in self.holiday_list})).encode())
+        digest.update(repr(self.schedule.days).encode())
+        for r in self.schedule_ranges:
+            digest.update(f"|{r.start}|{r.end}|{r.schedule.days!r}".encode())
+        return "cal-" + digest.hexdigest()[:16]
+
+    # ------------------------------------------------------------------ overrides
+
+    def _rebuilt(self, **changes: Any) -> WorkingCalendar:
+        return attrs.evolve(self, index=None, **changes)
+
+    def _checked_dates(self, dates: Iterable[_dt.date], what: str) -> list[_dt.date]:
+        if isinstance(dates, _Date):
+            dates = [dates]
+        out = []
+        for d in dates:
+            if not isinstance(d, _Date) or isinstance(d, _DateTime):
+                raise WrongTypeError(
+                    f"{what} must be datetime.date values, got {type(d).__name__} {d!r}"
+                )
+            self._day(d, what)
+            out.append(d)
+        return out
+
+    def with_holidays(
+        self,
+        holidays: Mapping[_dt.date, tuple[str, str]],
+        *,
+        kind: HolidayKind = "national",
+    ) -> WorkingCalendar:
+        """Return a new calendar with extra holidays, e.g. from a decree issued late.
+
+        Args:
+            holidays: ``{date: (name_id, name_en)}``.
+            kind: ``"national"`` or ``"collective_leave"`` (cuti bersama); for office
+                closures use :meth:`with_closures`.
+
+        Raises:
+            InvalidArgumentError: ``kind`` is not a holiday kind, or a name is empty.
+            DateOutOfRangeError: a date is outside the covered years.
+
+        Example:
+            >>> import datetime as dt
+            >>> cal = WorkingCalendar.indonesia()
+            >>> extra = cal.with_holidays(
+            ...     {dt.date(2026, 11, 30): ("Cuti Bersama Contoh", "Example Joint Holiday")},
+            ...     kind="collective_leave",
+            ... )
+            >>> extra.is_working_day(dt.date(2026, 11, 30)), cal.is_working_day(dt.date(2026, 11, 30))
+            (False, True)
+        """
+        if kind not in HOLIDAY_KINDS:
+            raise InvalidArgumentError(
+                f"kind must be one of {', '.join(map(repr, HOLIDAY_KINDS))}, got {kind!r}"
+            )
+        if not isinstance(holidays, Mapping):
+            raise WrongTypeError(
+                "holidays must be a mapping {date: (name_id, name_en)}, "
+                f"got {type(holidays).__name__}"
+            )
+        dates = self._checked_dates(holidays.keys(), "holiday date")
+        added = []
+        for d in dates:
+            names = holidays[d]
+            if not (
+                isinstance(names, tuple)
+                and len(names) == 2
+                and all(isinstance(n, str) and n.strip() for n in names)
+            ):
+                raise InvalidArgumentError(
+                    f"holiday {d.isoformat()} needs (name_id, name_en), two non-empty strings, "
+                    f"got {names!r}"
+                )
+            added.append(Holiday(d, names[0], names[1], kind))
+        merged = tuple(sorted(set(self.holiday_list) | set(added), key=holiday_sort_key))
+        return self._rebuilt(holiday_list=merged)
+
+    def with_closures(
+        self,
+        dates: Iterable[_dt.date],
+        name: str = "Kantor tutup",
+        name_en: str | None = None,
+    ) -> WorkingCalendar:
+        """Return a new calendar in which the office is also closed on ``dates``.
+
+        Args:
+            dates: The closed dates (or one date).
+            name: The closure's name in Indonesian, e.g. ``"Banjir"``.
+            name_en: The name in English; ``name`` when omitted.
+
+        Example:
+            >>> import datetime as dt
+            >>> cal = WorkingCalendar.indonesia().with_closures([dt.date(2026, 4, 6)], name="Banjir", name_en="Flood")
+            >>> cal.holidays_on(dt.date(2026, 4, 6))[0].kind
+            'office'
+        """
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidArgumentError(f"a closure needs a non-empty name, got {name!r}")
+        return self.with_holidays(
+            {d: (name, name_en or name) for d in self._checked_dates(dates, "closure date")},
+            kind="office",
+        )
+
+    def without_holidays(self, dates: Iterable[_dt.date]) -> WorkingCalendar:
+        """Return a new calendar in which ``dates`` are no longer holidays (a revoking decree).
+
+        Every holiday on each date is removed, whatever its kind.
+
+        Raises:
+            InvalidArgumentError: a date has no holiday to remove (a likely typo).
+
+        Example:
+            >>> import datetime as dt
+            >>> cal = WorkingCalendar.indonesia().without_holidays([dt.date(2026, 12, 24)])
+            >>> cal.is_working_day(dt.date(2026, 12, 24))
+            True
+        """
+        drop = set(self._checked_dates(dates, "holiday date"))
+        present = {h.date for h in self.holiday_list}
+        missing = sorted(drop - present)
+        if missing:
+            raise InvalidArgumentError(
+                f"no holiday to remove on {', '.join(d.isoformat() for d in missing)}; "
+                "only existing holidays can be revoked"
+            )
+        return self._rebuilt(holiday_list=tuple(h for h in self.holiday_list if h.date not in drop))
+
+    def with_schedule(
+        self, schedule: WorkSchedule, *, start: _dt.date, end: _dt.date
+    ) -> WorkingCalendar:
+        """Return a new calendar that uses ``schedule`` on ``start..end`` (both included).
+
+        Example:
+            >>> import datetime as dt
+            >>> cal = WorkingCalendar.indonesia().with_schedule(
+            ...     WorkSchedule.ramadan(), start=dt.date(2026, 2, 18), end=dt.date(2026, 3, 19)
+            ... )
+            >>> len(cal.schedule_ranges)
+            1
+
+        Raises:
+            WrongTypeError: ``schedule`` is not a :class:`WorkSchedule`.
+            InvalidArgumentError: ``end`` is before ``start``.
+        """
+        if not isinstance(schedule, WorkSchedule):
+            raise WrongTypeError(
+                f"schedule must be a WorkSchedule, got {type(schedule).__name__} {schedule!r}"
+            )
+        start, end = self._checked_dates([start, end], "schedule range date")
+        if end < start:
+            raise InvalidArgumentError(
+                f"schedule range ends ({end.isoformat()}) before it starts ({start.isoformat()})"
+            )
+        return self._rebuilt(
+            schedule_ranges=(*self.schedule_ranges, ScheduleRange(start, end, schedule))
+        )
+
+    def in_zone(self, tz: str) -> WorkingCalendar:
+        """Return the same days and hours for an office in zone ``tz``.
+
+        Example:
+            >>> WorkingCalendar.indonesia().in_zone("Asia/Jayapura").tz
+            'Asia/Jayapura'
+        """
+        zone(tz)
+        # The index depends on days and hours only, so the new zone can share it.
+        return attrs.evolve(self, tz=tz, index=self._index)
+
+    def with_strict(self, strict: bool = True) -> WorkingCalendar:
+        """Return the same calendar with strict coverage checking switched on or off."""
+        return attrs.evolve(self, strict=bool(strict), index=self._index)
+
+
+_ZERO = _dt.timedelta(0)
+
+
+def _whole(value: object, what: str) -> int:
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise WrongTypeError(
+            f"{what} must be a whole number (int), got {type(value).__name__} {value!r}"
+        )
+    return int(value.__index__())
+
+
+def _describe_range(years: range) -> str:
+    return f"{years[0]}..{years[-1]}" if years else "none"

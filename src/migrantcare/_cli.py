@@ -1,0 +1,173 @@
+"""The ``migrantcare`` command line.
+
+Each subcommand is a thin shell over the public API: parse, call, print. Errors from
+the library become one line on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+import pendulum
+
+from migrantcare._calendar import WorkingCalendar
+from migrantcare._regions import ZONE_ABBREVIATIONS
+from migrantcare.exceptions import MigrantCareError
+
+
+def _zone_label(tz: str) -> str:
+    return ZONE_ABBREVIATIONS.get(tz, tz)
+
+
+def _calendar(province: str | None) -> WorkingCalendar:
+    if province:
+        return WorkingCalendar.for_province(province)
+    return WorkingCalendar.indonesia()
+
+
+def _fmt_instant(value: pendulum.DateTime, tz: str) -> str:
+    return f"{value.format('ddd D MMM YYYY HH:mm')} {_zone_label(tz)}"
+
+
+def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
+    cal = WorkingCalendar.for_province("Nusa Tenggara Timur")
+    w = out.write
+    w("migrantcare demo — a BP3MI office in Nusa Tenggara Timur (Kupang, WITA)\n")
+    w(f"calendar {cal.version}: {cal.schedule.describe()}\n")
+    w(f"cuti bersama decreed through {cal.decreed_through}\n\n")
+    w("Holidays and cuti bersama around Lebaran 2026:\n")
+    for h in cal.holidays(2026):
+        if _dt.date(2026, 3, 14) <= h.date <= _dt.date(2026, 3, 31):
+            kind = "cuti bersama" if h.kind == "collective_leave" else "libur nasional"
+            w(f"  {h.date:%a %d %b}  {kind:<15} {h.name_id} / {h.name_en}\n")
+    received = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
+    w(
+        "\nA complaint arrives by WhatsApp from a worker in Hong Kong at "
+        f"{received.format('ddd D MMM YYYY HH:mm')} HKT\n"
+    )
+    local = received.in_timezone(cal.tz)
+    w(f"  = {_fmt_instant(local, cal.tz)} at the office (Nyepi: the office is closed)\n")
+    due_day = cal.add_working_days(local.date(), 3)
+    due = cal.close_of_business(due_day)
+    w(
+        "  verification within 3 working days (SP4N-LAPOR!): due "
+        f"{_fmt_instant(due, cal.tz)}\n"
+    )
+    first_reply = cal.add_working_time(received, _dt.timedelta(hours=4))
+    w(f"  first reply within 4 working hours: due {_fmt_instant(first_reply, cal.tz)}\n")
+    counted = [cal.add_working_days(local.date(), k) for k in (1, 2, 3)]
+    w(
+        "  (the arrival day never counts; counted: "
+        f"{', '.join(f'{d:%a %d %b}' for d in counted)})\n"
+    )
+    jakarta = cal.in_zone("Asia/Jakarta")
+    w(
+        "  the same deadline read at the ministry in Jakarta: "
+        f"{_fmt_instant(due.in_timezone(jakarta.tz), jakarta.tz)}\n"
+    )
+    return 0
+
+
+def _cmd_calendar(args: argparse.Namespace, out: TextIO) -> int:
+    cal = _calendar(args.province)
+    lang = args.lang
+    title = "Hari libur" if lang == "id" else "Holidays"
+    out.write(f"{title} {args.year} ({cal.tz})\n")
+    for h in cal.holidays(args.year):
+        if lang == "id":
+            kind = {"national": "libur nasional", "collective_leave": "cuti bersama"}.get(
+                h.kind, "kantor tutup"
+            )
+            est = " (perkiraan)" if h.estimated else ""
+        else:
+            kind = {"national": "national holiday", "collective_leave": "collective leave"}.get(
+                h.kind, "office closure"
+            )
+            est = " (estimated)" if h.estimated else ""
+        out.write(f"  {h.date.isoformat()} {h.date:%a}  {kind:<16} {h.name(lang)}{est}\n")
+    if args.year in cal.provisional_years:
+        note = (
+            "Catatan: sebagian data tahun ini masih perkiraan atau cuti bersama belum ditetapkan."
+            if lang == "id"
+            else "Note: this year's data is partly estimated or its cuti bersama is not decreed."
+        )
+        out.write(note + "\n")
+    return 0
+
+
+def _parse_start(text: str, tz: str) -> pendulum.DateTime:
+    try:
+        parsed = pendulum.parse(text, tz=tz)
+    except (ValueError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(
+            f"START {text!r} is not an ISO 8601 date or datetime (e.g. 2026-03-19T10:00+08:00)"
+        ) from exc
+    if not isinstance(parsed, pendulum.DateTime):
+        raise argparse.ArgumentTypeError(f"START {text!r} must be a date or a datetime")
+    return parsed
+
+
+def _cmd_deadline(args: argparse.Namespace, out: TextIO) -> int:
+    cal = _calendar(args.province)
+    start = _parse_start(args.start, cal.tz)
+    local = start.in_timezone(cal.tz)
+    out.write(f"start  {_fmt_instant(local, cal.tz)}\n")
+    if args.working_days is not None:
+        day = cal.add_working_days(local.date(), args.working_days)
+        due = cal.close_of_business(day)
+        out.write(f"due    {_fmt_instant(due, cal.tz)}  ({args.working_days} working days)\n")
+    else:
+        due = cal.add_working_time(start, _dt.timedelta(hours=args.working_hours))
+        out.write(f"due    {_fmt_instant(due, cal.tz)}  ({args.working_hours:g} working hours)\n")
+    if cal.is_provisional(due.date()):
+        out.write("note   provisional: rests on estimated or undecreed holiday data\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of the ``migrantcare`` command."""
+    parser = argparse.ArgumentParser(
+        prog="migrantcare",
+        description="Migrant-worker protection cases on an Indonesian working calendar.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="run a worked example and print its timeline")
+    demo.set_defaults(func=_cmd_demo)
+
+    cal = sub.add_parser("calendar", help="list a year's holidays and cuti bersama")
+    cal.add_argument("year", type=int, help="the year, e.g. 2026")
+    cal.add_argument("--province", help="office province (sets the time zone)")
+    cal.add_argument("--lang", choices=("id", "en"), default="id", help="language of names")
+    cal.set_defaults(func=_cmd_calendar)
+
+    dl = sub.add_parser("deadline", help="compute a deadline on the working calendar")
+    dl.add_argument("start", help="ISO 8601 start, e.g. 2026-03-19T22:15+08:00")
+    unit = dl.add_mutually_exclusive_group(required=True)
+    unit.add_argument("--working-days", type=int, help="due at close of business of day N")
+    unit.add_argument("--working-hours", type=float, help="hours of working time")
+    dl.add_argument("--province", help="office province (sets the time zone)")
+    dl.set_defaults(func=_cmd_deadline)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line with ``argv`` and return the exit status.
+
+    Args:
+        argv: Arguments without the program name; ``sys.argv[1:]`` when omitted.
+        out: Where to write the output; standard output when omitted.
+    """
+    stream = out if out is not None else sys.stdout
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.func(args, stream)
+    except (MigrantCareError, argparse.ArgumentTypeError) as exc:
+        sys.stderr.write(f"migrantcare {args.command}: error: {exc}\n")
+        return 2
+    return status

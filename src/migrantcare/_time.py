@@ -1,0 +1,108 @@
+"""Time-zone and instant helpers shared by every part of the library.
+
+Converting with ``pendulum.instance`` costs tens of microseconds per call, which alone
+would blow the arithmetic budgets; these helpers do the conversion with the stdlib's
+C-implemented ``fromutc`` and build a ``pendulum.DateTime`` directly.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+
+import pendulum
+from pendulum.tz.timezone import Timezone
+
+from migrantcare.exceptions import NaiveDatetimeError, UnknownTimezoneError, WrongTypeError
+
+_MICROS_PER_DAY = 86_400_000_000
+
+
+def zone(name: str) -> Timezone:
+    """Return the pendulum zone called ``name``, or raise a clear error.
+
+    Args:
+        name: An IANA zone name such as ``"Asia/Makassar"``.
+
+    Raises:
+        WrongTypeError: ``name`` is not a string.
+        UnknownTimezoneError: no IANA zone has that name.
+    """
+    if not isinstance(name, str):
+        raise WrongTypeError(
+            f"time zone must be an IANA name as str, got {type(name).__name__} {name!r}"
+        )
+    try:
+        tz = pendulum.timezone(name)
+    except Exception as exc:  # pendulum raises several types for a bad name
+        raise UnknownTimezoneError(
+            f"unknown time zone {name!r}; use an IANA name such as 'Asia/Jakarta' (WIB), "
+            "'Asia/Makassar' (WITA) or 'Asia/Jayapura' (WIT)"
+        ) from exc
+    if not isinstance(tz, Timezone):  # a fixed offset such as "+07:00" has no IANA rules
+        raise UnknownTimezoneError(
+            f"time zone {name!r} is a fixed offset, not an IANA zone; use e.g. 'Asia/Jakarta'"
+        )
+    return tz
+
+
+def require_aware(value: object, what: str = "datetime") -> _dt.datetime:
+    """Return ``value`` if it is an aware datetime, else raise a clear error.
+
+    Args:
+        value: The object to check.
+        what: How the argument is called in the error message.
+
+    Raises:
+        WrongTypeError: ``value`` is not a datetime.
+        NaiveDatetimeError: ``value`` has no time zone.
+    """
+    if not isinstance(value, _dt.datetime):
+        raise WrongTypeError(
+            f"{what} must be a timezone-aware datetime, got {type(value).__name__} {value!r}"
+        )
+    if value.utcoffset() is None:
+        raise NaiveDatetimeError(
+            f"{what} {value.isoformat()} is naive (it has no time zone); pass an aware "
+            "datetime, e.g. pendulum.datetime(2026, 3, 25, 9, tz='Asia/Hong_Kong')"
+        )
+    return value
+
+
+def to_zone_fields(value: _dt.datetime, tz: Timezone) -> tuple[int, int]:
+    """Return ``(proleptic ordinal, microseconds since local midnight)`` of ``value`` in ``tz``.
+
+    ``value`` must already be known to be aware.
+    """
+    offset = value.utcoffset()
+    assert offset is not None  # checked by require_aware
+    # A plain datetime makes zoneinfo's C ``fromutc`` fast; pendulum subclasses are slow there.
+    utc = _dt.datetime(
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+        tzinfo=tz,
+    )
+    local = tz.fromutc(utc - offset)
+    return local.toordinal(), (
+        (local.hour * 3600 + local.minute * 60 + local.second) * 1_000_000 + local.microsecond
+    )
+
+
+def from_zone_fields(ordinal: int, micros: int, tz: Timezone) -> pendulum.DateTime:
+    """Build the aware ``pendulum.DateTime`` at local ``ordinal`` + ``micros`` in ``tz``."""
+    day = _dt.date.fromordinal(ordinal + micros // _MICROS_PER_DAY)
+    micros %= _MICROS_PER_DAY
+    seconds, us = divmod(micros, 1_000_000)
+    minutes, s = divmod(seconds, 60)
+    h, m = divmod(minutes, 60)
+    return pendulum.DateTime(day.year, day.month, day.day, h, m, s, us, tzinfo=tz)
+
+
+def to_zone(value: _dt.datetime, tz: Timezone) -> pendulum.DateTime:
+    """Return the aware instant ``value`` as a ``pendulum.DateTime`` in ``tz``."""
+    ordinal, micros = to_zone_fields(value, tz)
+    return from_zone_fields(ordinal, micros, tz)
