@@ -80,7 +80,7 @@ class _Index:
     provisional_years: frozenset[int]
 
 
-def _build_index(
+def _build_index(  # noqa: PLR0917 - private, called once with every input spelled out
     first_year: int,
     last_year: int,
     holidays: tuple[Holiday, ...],
@@ -314,6 +314,10 @@ class WorkingCalendar:
             f"holidays={len(self.holiday_list)}, strict={self.strict}, version={self.version!r})"
         )
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # Pretty-printers (IPython, Hypothesis) otherwise dump every holiday field by field.
+        printer.text(repr(self))
+
     # ------------------------------------------------------------------ helpers
 
     def _idx(self) -> _Index:
@@ -384,7 +388,7 @@ class WorkingCalendar:
         return index.cum_days[i + 1] != index.cum_days[i]
 
     def add_working_days(self, day: _dt.date, n: int) -> _dt.date:
-        """Return the ``n``-th working day after (``n > 0``) or before (``n < 0``) ``day``.
+        r"""Return the ``n``-th working day after (``n > 0``) or before (``n < 0``) ``day``.
 
         ``day`` itself never counts: for ``n >= 1`` the result is the n-th working day
         strictly after ``day``, for ``n <= -1`` the \\|n\\|-th strictly before it. For
@@ -417,7 +421,9 @@ class WorkingCalendar:
         else:
             k = index.cum_days[i]
         if not 0 <= k < len(index.workdays):
-            raise self._beyond(f"{n} working days from {_Date.fromordinal(index.first_ordinal + i)}")
+            raise self._beyond(
+                f"{n} working days from {_Date.fromordinal(index.first_ordinal + i)}"
+            )
         result = index.workdays[k]
         if self.strict:
             self._check_years(_Date.fromordinal(index.first_ordinal + i).year, result.year)
@@ -506,11 +512,10 @@ class WorkingCalendar:
             >>> cal.add_working_time(start, dt.timedelta(hours=8)).isoformat()
             '2026-03-26T08:00:00+07:00'
         """
-        if type(delta) is not _dt.timedelta:
-            if not isinstance(delta, _dt.timedelta):
-                raise WrongTypeError(
-                    f"delta must be a datetime.timedelta, got {type(delta).__name__} {delta!r}"
-                )
+        if type(delta) is not _dt.timedelta and not isinstance(delta, _dt.timedelta):
+            raise WrongTypeError(
+                f"delta must be a datetime.timedelta, got {type(delta).__name__} {delta!r}"
+            )
         if delta < _ZERO:
             raise InvalidArgumentError(
                 f"delta must not be negative, got {delta!r}; working time only moves forward"
@@ -601,8 +606,8 @@ class WorkingCalendar:
 
         Example:
             >>> cal = WorkingCalendar.indonesia()
-            >>> [h.date.isoformat() for h in cal.holidays(2026) if h.kind == "collective_leave"]
-            ['2026-02-16', '2026-03-18', '2026-03-20', '2026-03-23', '2026-03-24', '2026-05-15', '2026-05-28', '2026-12-24']
+            >>> [f"{h.date:%d %b}" for h in cal.holidays(2026) if h.kind == "collective_leave"]
+            ['16 Feb', '18 Mar', '20 Mar', '23 Mar', '24 Mar', '15 May', '28 May', '24 Dec']
         """
         if type(year) is not int:
             year = _whole(year, "year")
@@ -696,7 +701,8 @@ class WorkingCalendar:
             ...     {dt.date(2026, 11, 30): ("Cuti Bersama Contoh", "Example Joint Holiday")},
             ...     kind="collective_leave",
             ... )
-            >>> extra.is_working_day(dt.date(2026, 11, 30)), cal.is_working_day(dt.date(2026, 11, 30))
+            >>> monday = dt.date(2026, 11, 30)
+            >>> extra.is_working_day(monday), cal.is_working_day(monday)
             (False, True)
         """
         if kind not in HOLIDAY_KINDS:
@@ -740,14 +746,16 @@ class WorkingCalendar:
 
         Example:
             >>> import datetime as dt
-            >>> cal = WorkingCalendar.indonesia().with_closures([dt.date(2026, 4, 6)], name="Banjir", name_en="Flood")
+            >>> cal = WorkingCalendar.indonesia().with_closures(
+            ...     [dt.date(2026, 4, 6)], name="Banjir", name_en="Flood"
+            ... )
             >>> cal.holidays_on(dt.date(2026, 4, 6))[0].kind
             'office'
         """
         if not isinstance(name, str) or not name.strip():
             raise InvalidArgumentError(f"a closure needs a non-empty name, got {name!r}")
         return self.with_holidays(
-            {d: (name, name_en or name) for d in self._checked_dates(dates, "closure date")},
+            dict.fromkeys(self._checked_dates(dates, "closure date"), (name, name_en or name)),
             kind="office",
         )
 

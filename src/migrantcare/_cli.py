@@ -53,17 +53,11 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
     w(f"  = {_fmt_instant(local, cal.tz)} at the office (Nyepi: the office is closed)\n")
     due_day = cal.add_working_days(local.date(), 3)
     due = cal.close_of_business(due_day)
-    w(
-        "  verification within 3 working days (SP4N-LAPOR!): due "
-        f"{_fmt_instant(due, cal.tz)}\n"
-    )
+    w(f"  verification within 3 working days (SP4N-LAPOR!): due {_fmt_instant(due, cal.tz)}\n")
     first_reply = cal.add_working_time(received, _dt.timedelta(hours=4))
     w(f"  first reply within 4 working hours: due {_fmt_instant(first_reply, cal.tz)}\n")
     counted = [cal.add_working_days(local.date(), k) for k in (1, 2, 3)]
-    w(
-        "  (the arrival day never counts; counted: "
-        f"{', '.join(f'{d:%a %d %b}' for d in counted)})\n"
-    )
+    w(f"  (the arrival day never counts; counted: {', '.join(f'{d:%a %d %b}' for d in counted)})\n")
     jakarta = cal.in_zone("Asia/Jakarta")
     w(
         "  the same deadline read at the ministry in Jakarta: "

@@ -40,8 +40,9 @@ class Holiday:
     estimated: bool = False
 
     def name(self, lang: str) -> str:
-        """Return the name in ``lang`` (``"id"`` or ``"en"``; a region such as ``"en_US"`` is fine)."""
-        return self.name_id if lang.split("_")[0].split("-")[0].lower() == "id" else self.name_en
+        """Return the name in ``lang``: ``"id"`` or ``"en"`` (``"en_US"``, ``"id-ID"`` work too)."""
+        language = lang.replace("-", "_").split("_", maxsplit=1)[0].lower()
+        return self.name_id if language == "id" else self.name_en
 
 
 def holiday_sort_key(holiday: Holiday) -> tuple[_dt.date, str, str]:
@@ -53,11 +54,11 @@ def _split(name: str) -> list[tuple[str, bool]]:
     # ``holidays`` joins several names on one date with "; ".
     out = []
     for part in name.split("; "):
-        estimated = False
+        text, estimated = part, False
         for suffix in _ESTIMATED_SUFFIXES:
-            if part.endswith(suffix):
-                part, estimated = part[: -len(suffix)], True
-        out.append((part, estimated))
+            if text.endswith(suffix):
+                text, estimated = text[: -len(suffix)], True
+        out.append((text, estimated))
     return out
 
 
@@ -86,7 +87,7 @@ def load_indonesia(first_year: int, last_year: int) -> tuple[tuple[Holiday, ...]
             parts_en = _split(names_en.get(day, name_id))
             if len(parts_en) != len(parts_id):
                 parts_en = parts_id
-            for (nid, est_id), (nen, est_en) in zip(parts_id, parts_en):
+            for (nid, est_id), (nen, est_en) in zip(parts_id, parts_en, strict=True):
                 result.append(Holiday(day, nid, nen, kind, est_id or est_en))  # type: ignore[arg-type]
             if kind == "collective_leave":
                 collective_years.add(day.year)

@@ -21,9 +21,7 @@ IntervalLike = tuple["str | _dt.time", "str | _dt.time"]
 def _minutes(value: str | _dt.time, *, end: bool) -> int:
     if isinstance(value, _dt.time):
         if value.second or value.microsecond:
-            raise InvalidScheduleError(
-                f"schedule times are whole minutes, got {value.isoformat()}"
-            )
+            raise InvalidScheduleError(f"schedule times are whole minutes, got {value.isoformat()}")
         return value.hour * 60 + value.minute
     if not isinstance(value, str):
         raise WrongTypeError(
@@ -54,7 +52,7 @@ def _validate_days(
         raise InvalidScheduleError(
             f"a schedule needs 7 weekdays (Monday to Sunday), got {len(days)}"
         )
-    for weekday, intervals in zip(_WEEKDAYS, days):
+    for weekday, intervals in zip(_WEEKDAYS, days, strict=True):
         previous_end = -1
         for start, end in intervals:
             if not (0 <= start < _MINUTES_PER_DAY and 0 < end <= _MINUTES_PER_DAY):
@@ -125,9 +123,7 @@ class WorkSchedule:
         """
         per_day = (monday, tuesday, wednesday, thursday, friday, saturday, sunday)
         days = tuple(
-            tuple(
-                sorted((_minutes(s, end=False), _minutes(e, end=True)) for s, e in _pairs(iv))
-            )
+            tuple(sorted((_minutes(s, end=False), _minutes(e, end=True)) for s, e in _pairs(iv)))
             for iv in per_day
         )
         return cls(name=name, days=days)
@@ -212,7 +208,7 @@ class WorkSchedule:
     def describe(self) -> str:
         """Return a one-line human summary, e.g. ``"Mon 07:30-12:00, 13:00-16:00; ..."``."""
         parts = []
-        for weekday, intervals in zip(_WEEKDAYS, self.days):
+        for weekday, intervals in zip(_WEEKDAYS, self.days, strict=True):
             if intervals:
                 spans = ", ".join(f"{_fmt(s)}-{_fmt(e)}" for s, e in intervals)
                 parts.append(f"{weekday[:3].title()} {spans}")
@@ -223,7 +219,8 @@ def _to_time(minutes: int) -> _dt.time:
     return _dt.time(minutes // 60, minutes % 60)
 
 
-def _pairs(intervals: Iterable[IntervalLike]) -> Iterable[IntervalLike]:
+def _pairs(intervals: Iterable[IntervalLike] | str) -> Iterable[IntervalLike]:
+    # A str is iterable too; refuse it before it is read character by character.
     if isinstance(intervals, str):
         raise WrongTypeError(
             f"a weekday's intervals must be a list of (start, end) pairs, got {intervals!r}"

@@ -1,0 +1,52 @@
+"""Hypothesis strategies shared by the test modules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pendulum
+from hypothesis import strategies as st
+
+# Zones that complaints and offices really come from, DST zones included.
+ZONES = (
+    "Asia/Jakarta",
+    "Asia/Pontianak",
+    "Asia/Makassar",
+    "Asia/Jayapura",
+    "Asia/Hong_Kong",
+    "Asia/Taipei",
+    "Asia/Riyadh",
+    "Asia/Kuala_Lumpur",
+    "Asia/Yangon",
+    "Europe/Berlin",
+    "Europe/Warsaw",
+    "UTC",
+)
+
+# Leave a margin inside the default calendar's 1990..2040 so results stay in range.
+dates = st.dates(min_value=dt.date(1992, 1, 1), max_value=dt.date(2038, 12, 31))
+recent_dates = st.dates(min_value=dt.date(2017, 1, 1), max_value=dt.date(2027, 12, 31))
+# Up to ten years of working days either way; from a date in the middle of the range.
+day_counts = st.integers(min_value=-2500, max_value=2500)
+central_dates = st.dates(min_value=dt.date(2004, 1, 1), max_value=dt.date(2028, 12, 31))
+zones = st.sampled_from(ZONES)
+
+
+@st.composite
+def aware_datetimes(draw: st.DrawFn, *, min_year: int = 1992, max_year: int = 2038) -> dt.datetime:
+    """Aware datetimes in a sampled zone, as pendulum or plain stdlib objects."""
+    naive = draw(
+        st.datetimes(
+            min_value=dt.datetime(min_year, 1, 1), max_value=dt.datetime(max_year, 12, 31, 23, 59)
+        )
+    )
+    tz = draw(zones)
+    value = pendulum.instance(naive, tz=tz)
+    if draw(st.booleans()):
+        return dt.datetime.fromtimestamp(value.timestamp(), tz=dt.timezone.utc).astimezone(
+            pendulum.timezone(tz)
+        )
+    return value
+
+
+working_deltas = st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=80))
