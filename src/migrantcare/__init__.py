@@ -5,18 +5,79 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 """
 
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
+from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._schedule import WorkSchedule
+from migrantcare._standard import (
+    complaint_spec,
+    complaint_workflow,
+    outreach_spec,
+    outreach_workflow,
+    repatriation_spec,
+    repatriation_workflow,
+)
+from migrantcare._store import InMemoryCaseStore
 from migrantcare._version import __version__
+from migrantcare._vocab import (
+    CATEGORIES,
+    CHANNELS,
+    CLOSURE_REASONS,
+    COMPLAINANT_TYPES,
+    OUTREACH_CATEGORIES,
+    PRIORITIES,
+    REPATRIATION_CATEGORIES,
+    Term,
+    Vocabulary,
+)
+from migrantcare._workflow import (
+    ANY,
+    Attempt,
+    Callback,
+    Guard,
+    State,
+    Transition,
+    Workflow,
+    WorkflowSpec,
+    replay,
+)
 
 __all__ = [
+    "ANY",
+    "CASE_SCHEMA",
+    "CATEGORIES",
+    "CHANNELS",
+    "CLOSURE_REASONS",
+    "COMPLAINANT_TYPES",
+    "OUTREACH_CATEGORIES",
+    "PRIORITIES",
     "PROVINCE_TIMEZONES",
+    "REPATRIATION_CATEGORIES",
     "ZONE_ABBREVIATIONS",
+    "Attempt",
+    "Callback",
+    "Case",
+    "CaseEvent",
+    "Guard",
     "Holiday",
     "HolidayKind",
+    "InMemoryCaseStore",
+    "Person",
     "ScheduleRange",
+    "State",
+    "Term",
+    "Transition",
+    "Vocabulary",
     "WorkSchedule",
+    "Workflow",
+    "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "complaint_spec",
+    "complaint_workflow",
+    "outreach_spec",
+    "outreach_workflow",
+    "repatriation_spec",
+    "repatriation_workflow",
+    "replay",
 ]

@@ -13,13 +13,23 @@ from __future__ import annotations
 
 __all__ = [
     "CalendarCoverageError",
+    "CallbackError",
+    "CaseNotFoundError",
     "DateOutOfRangeError",
+    "GuardRejectedError",
+    "IntegrityError",
     "InvalidArgumentError",
     "InvalidScheduleError",
+    "InvalidTransitionError",
     "MigrantCareError",
     "NaiveDatetimeError",
+    "SchemaError",
+    "StaleCaseError",
     "UnknownProvinceError",
+    "UnknownTermError",
     "UnknownTimezoneError",
+    "WorkflowDefinitionError",
+    "WorkflowMismatchError",
     "WrongTypeError",
 ]
 
@@ -66,3 +76,79 @@ class CalendarCoverageError(MigrantCareError, ValueError):
     Raised only by calendars built with ``strict=True``; the default calendar computes on
     the estimated data and reports it as provisional instead.
     """
+
+
+class WorkflowDefinitionError(MigrantCareError, ValueError):
+    """A workflow definition is inconsistent: unknown or unreachable states, dead ends,
+    duplicate triggers from one state, or an extension that names something absent."""
+
+
+class UnknownTermError(MigrantCareError, LookupError):
+    """A category, channel, complainant type or priority is not in the workflow's vocabulary."""
+
+
+class InvalidTransitionError(MigrantCareError, ValueError):
+    """An event cannot fire: it is unknown, or not allowed from the case's current state.
+
+    Attributes:
+        trigger: The event that was fired.
+        state: The state the case was in.
+        allowed: The events allowed from that state.
+    """
+
+    def __init__(self, message: str, *, trigger: str, state: str, allowed: tuple[str, ...]):
+        super().__init__(message)
+        self.trigger = trigger
+        self.state = state
+        self.allowed = allowed
+
+
+class GuardRejectedError(InvalidTransitionError):
+    """A guard refused the event; the case is unchanged.
+
+    Attributes:
+        guard: The name of the guard that refused.
+    """
+
+    def __init__(
+        self, message: str, *, trigger: str, state: str, allowed: tuple[str, ...], guard: str
+    ):
+        super().__init__(message, trigger=trigger, state=state, allowed=allowed)
+        self.guard = guard
+
+
+class CallbackError(MigrantCareError, RuntimeError):
+    """A workflow callback raised while an event fired; the case is unchanged.
+
+    The original exception is chained as ``__cause__``.
+    """
+
+
+class StaleCaseError(MigrantCareError, ValueError):
+    """The case was changed by someone else since it was read (optimistic locking).
+
+    Attributes:
+        expected: The version the caller based its change on.
+        actual: The version that is current.
+    """
+
+    def __init__(self, message: str, *, expected: int, actual: int):
+        super().__init__(message)
+        self.expected = expected
+        self.actual = actual
+
+
+class WorkflowMismatchError(MigrantCareError, ValueError):
+    """A case was given to a workflow (name or version) that is not the one it runs on."""
+
+
+class SchemaError(MigrantCareError, ValueError):
+    """A serialised case does not match the expected schema or schema version."""
+
+
+class IntegrityError(MigrantCareError, ValueError):
+    """A case's event history fails verification: an event was edited, removed or reordered."""
+
+
+class CaseNotFoundError(MigrantCareError, LookupError):
+    """A store has no case with the given id."""

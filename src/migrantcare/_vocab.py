@@ -1,0 +1,228 @@
+"""Vocabularies: the categories, channels, complainant types and priorities of cases.
+
+Each is a small immutable set of codes with Indonesian and English labels. The standard
+ones come from the ministry's complaint statistics and service channels (see
+``shared/reference/complaint-handling.md``); integrators extend them with
+:meth:`Vocabulary.extended` without touching ours.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+
+import attrs
+
+from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
+
+_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+
+
+def check_code(value: object, what: str) -> str:
+    """Return ``value`` if it is a valid snake_case identifier, else raise a clear error."""
+    if not isinstance(value, str):
+        raise WrongTypeError(f"{what} must be a str, got {type(value).__name__} {value!r}")
+    if not _CODE.match(value):
+        raise InvalidArgumentError(
+            f"{what} {value!r} is not a valid id; use lower-case snake_case "
+            "(a-z, 0-9, _; starting with a letter; at most 64 characters)"
+        )
+    return value
+
+
+@attrs.frozen
+class Term:
+    """One entry of a vocabulary.
+
+    Attributes:
+        code: A stable snake_case id stored on cases, e.g. ``"unpaid_wages"``.
+        label_id: The Indonesian label, e.g. ``"Gaji tidak dibayar"``.
+        label_en: The English label, e.g. ``"Unpaid wages"``.
+    """
+
+    code: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "term code"))
+    label_id: str
+    label_en: str
+
+    def label(self, lang: str) -> str:
+        """Return the label in ``lang`` (``"id"`` or ``"en"``)."""
+        return self.label_id if lang.replace("-", "_").split("_")[0].lower() == "id" else self.label_en
+
+
+def _unique(instance: Vocabulary, attribute: object, terms: tuple[Term, ...]) -> None:
+    seen: set[str] = set()
+    for term in terms:
+        if term.code in seen:
+            raise InvalidArgumentError(
+                f"vocabulary {instance.name!r} lists code {term.code!r} twice"
+            )
+        seen.add(term.code)
+
+
+@attrs.frozen
+class Vocabulary:
+    """An ordered, immutable set of :class:`Term` values.
+
+    Example:
+        >>> CHANNELS.label("whatsapp", "id")
+        'WhatsApp'
+        >>> local = CATEGORIES.extended({"fishing_crew": ("Awak kapal perikanan", "Fishing-vessel crew")})
+        >>> "fishing_crew" in local, "fishing_crew" in CATEGORIES
+        (True, False)
+    """
+
+    name: str
+    terms: tuple[Term, ...] = attrs.field(validator=_unique)
+    _by_code: dict[str, Term] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # A lookup index; the class is frozen, so it is set once here.
+        object.__setattr__(self, "_by_code", {t.code: t for t in self.terms})
+
+    def __contains__(self, code: object) -> bool:
+        return code in self._by_code
+
+    def __iter__(self) -> Iterator[Term]:
+        return iter(self.terms)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """The codes, in order."""
+        return tuple(t.code for t in self.terms)
+
+    def term(self, code: str) -> Term:
+        """Return the term with ``code``.
+
+        Raises:
+            UnknownTermError: no term has that code.
+        """
+        term = self._by_code.get(code)
+        if term is not None:
+            return term
+        raise UnknownTermError(
+            f"unknown {self.name} {code!r}; allowed: {', '.join(self.codes)} "
+            "(extend the vocabulary to add one)"
+        )
+
+    def label(self, code: str, lang: str) -> str:
+        """Return the label of ``code`` in ``lang``."""
+        return self.term(code).label(lang)
+
+    def extended(self, terms: Mapping[str, tuple[str, str]]) -> Vocabulary:
+        """Return a new vocabulary with ``terms`` (``{code: (label_id, label_en)}``) appended.
+
+        Raises:
+            InvalidArgumentError: a code is already present or not snake_case.
+        """
+        added = tuple(Term(code, names[0], names[1]) for code, names in terms.items())
+        return attrs.evolve(self, terms=self.terms + added)
+
+
+def _vocab(name: str, rows: list[tuple[str, str, str]]) -> Vocabulary:
+    return Vocabulary(name, tuple(Term(*row) for row in rows))
+
+
+#: Complaint categories used in the ministry's statistics.
+CATEGORIES = _vocab(
+    "category",
+    [
+        ("repatriation_request", "Minta dipulangkan", "Wants repatriation"),
+        ("unpaid_wages", "Gaji tidak dibayar", "Unpaid wages"),
+        ("deportation", "Deportasi", "Deportation"),
+        ("failed_departure", "Gagal berangkat", "Failed departure"),
+        ("death_abroad", "Meninggal dunia di negara tujuan", "Death abroad"),
+        ("job_fraud", "Penipuan peluang kerja", "Job fraud"),
+        ("illness", "Sakit", "Illness"),
+        ("trafficking", "Tindak pidana perdagangan orang (TPPO)", "Human trafficking"),
+        ("social_security_claim", "Klaim asuransi / jaminan sosial", "Social-security claim"),
+        ("pregnancy", "Hamil", "Pregnancy"),
+        ("lost_contact", "Hilang kontak", "Lost contact"),
+        ("abuse", "Penganiayaan atau pelecehan seksual", "Abuse or sexual harassment"),
+        ("overstay", "Overstay", "Overstay"),
+        ("undocumented", "Tidak berdokumen", "Undocumented"),
+        ("ran_away", "Kabur dari majikan", "Ran away from the employer"),
+        ("detained", "Ditahan", "Detained"),
+        ("accident", "Kecelakaan", "Accident"),
+        ("job_not_as_contracted", "Pekerjaan tidak sesuai perjanjian kerja", "Job not as contracted"),
+        ("other", "Lainnya", "Other"),
+    ],
+)
+
+#: Channels through which a complaint reaches the ministry.
+CHANNELS = _vocab(
+    "channel",
+    [
+        ("call_center", "Call center", "Call center"),
+        ("whatsapp", "WhatsApp", "WhatsApp"),
+        ("email", "Surel", "E-mail"),
+        ("web_form", "Formulir daring", "Web form"),
+        ("social_media", "Media sosial", "Social media"),
+        ("sms", "SMS", "SMS"),
+        ("letter", "Surat", "Letter"),
+        ("walk_in", "Datang langsung ke BP3MI/P4MI", "Walk-in at a BP3MI/P4MI"),
+        ("embassy", "Melalui perwakilan RI", "Via an Indonesian mission"),
+        ("lapor", "SP4N-LAPOR!", "SP4N-LAPOR!"),
+        ("in_person", "Tatap muka", "In person"),
+    ],
+)
+
+#: Who files the complaint.
+COMPLAINANT_TYPES = _vocab(
+    "complainant type",
+    [
+        ("cpmi", "Calon pekerja migran Indonesia (CPMI)", "Prospective migrant worker (CPMI)"),
+        ("pmi", "Pekerja migran Indonesia (PMI)", "Indonesian migrant worker (PMI)"),
+        ("former_pmi", "Purna PMI", "Former migrant worker"),
+        ("family", "Keluarga", "Family member"),
+        ("representative", "Kuasa hukum / LSM", "Lawyer or NGO with power of attorney"),
+    ],
+)
+
+#: How urgent a case is.
+PRIORITIES = _vocab(
+    "priority",
+    [
+        ("normal", "Biasa", "Normal"),
+        ("high", "Tinggi", "High"),
+        ("urgent", "Mendesak", "Urgent"),
+    ],
+)
+
+#: Grounds for closing a complaint without resolution (Peraturan BP2MI 6/2024 Pasal 30(1)).
+CLOSURE_REASONS = _vocab(
+    "closure reason",
+    [
+        ("documents_incomplete", "Data/dokumen tidak dilengkapi", "Documents not completed"),
+        ("no_clarity", "Pengadu tidak memberi kejelasan", "No clarity from the complainant"),
+        ("unreachable", "Pengadu tidak dapat dihubungi", "Complainant unreachable"),
+        ("referred", "Dilimpahkan ke instansi lain", "Referred to another agency"),
+        ("cannot_be_resolved", "Tidak dapat diselesaikan", "Cannot be resolved"),
+        ("withdrawn", "Dicabut oleh pengadu", "Withdrawn by the complainant"),
+    ],
+)
+
+#: Kinds of repatriation case.
+REPATRIATION_CATEGORIES = _vocab(
+    "repatriation category",
+    [
+        ("end_of_contract", "Kontrak berakhir", "End of contract"),
+        ("problem", "Bermasalah", "Worker in difficulty"),
+        ("sick", "Sakit", "Sick worker"),
+        ("deceased", "Meninggal dunia", "Deceased worker"),
+        ("deported", "Dideportasi", "Deported"),
+    ],
+)
+
+#: Kinds of outreach event.
+OUTREACH_CATEGORIES = _vocab(
+    "outreach category",
+    [
+        ("safe_migration", "Sosialisasi migrasi aman", "Safe-migration outreach"),
+        ("desa_migran_emas", "Desa Migran Emas", "Desa Migran Emas village programme"),
+        ("job_fair", "Bursa kerja", "Job fair"),
+        ("anti_trafficking", "Pencegahan TPPO", "Anti-trafficking outreach"),
+    ],
+)

@@ -1,0 +1,893 @@
+"""Workflow definitions and the engine that fires events on cases.
+
+A :class:`WorkflowSpec` is a frozen description (states, transitions, guards,
+vocabularies) that integrators derive from; :meth:`WorkflowSpec.build` validates it
+and compiles it into a :class:`Workflow`, which holds exactly one ``transitions.Machine``.
+
+Why one machine per definition: a ``Machine`` per case costs ~100 µs and ~26 KB and is
+freed only by the cyclic GC; a shared machine with ``add_model`` leaks until
+``remove_model`` and slows as its model list grows. Instead each event is triggered
+against a throwaway carrier object that holds only the state, as the ``transitions``
+maintainers recommend; the result is copied into a new :class:`Case`. The machine is
+never told about cases, so nothing per case stays behind.
+
+The machine is the compiled definition: after building it, the dispatch table used to
+fire events is read back out of it (``machine.events[trigger].transitions[source]``),
+so what fires is exactly what ``transitions`` accepted. Firing then resolves the
+trigger against that table and evaluates guards and callbacks directly, without
+``Event.trigger``'s per-call ``EventData``, queue and debug logging (about 7 µs an
+event; see ``benchmarks/bench_workflow.py``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import attrs
+import pendulum
+from transitions import Machine
+
+from migrantcare._case import (
+    Case,
+    CaseEvent,
+    Person,
+    canonical_json,
+    check_actor,
+    make_event,
+    utc,
+)
+from migrantcare._vocab import (
+    CATEGORIES,
+    CHANNELS,
+    COMPLAINANT_TYPES,
+    PRIORITIES,
+    Vocabulary,
+    check_code,
+)
+from migrantcare.exceptions import (
+    CallbackError,
+    GuardRejectedError,
+    IntegrityError,
+    InvalidArgumentError,
+    InvalidTransitionError,
+    MigrantCareError,
+    StaleCaseError,
+    WorkflowDefinitionError,
+    WorkflowMismatchError,
+    WrongTypeError,
+)
+
+#: ``sources=ANY`` in a :class:`Transition` means every non-terminal state, including
+#: states an integrator adds later.
+ANY = "*"
+_RESERVED_TRIGGERS = frozenset({"open", "migrate", "trigger", "to_state"})
+
+
+@attrs.frozen
+class State:
+    """A state of a workflow.
+
+    Attributes:
+        id: Short snake_case id, e.g. ``"in_handling"``.
+        label_id: Indonesian label, e.g. ``"Dalam penanganan"``.
+        label_en: English label, e.g. ``"In handling"``.
+        terminal: The case is finished here (it may still be reopened).
+        waiting: The case waits on the complainant here; SLA clocks pause.
+    """
+
+    id: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "state id"))
+    label_id: str
+    label_en: str
+    terminal: bool = False
+    waiting: bool = False
+
+    def label(self, lang: str) -> str:
+        """Return the label in ``lang`` (``"id"`` or ``"en"``)."""
+        return self.label_id if lang.replace("-", "_").split("_")[0].lower() == "id" else self.label_en
+
+
+@attrs.frozen
+class Attempt:
+    """What guards and callbacks see about an event being fired.
+
+    Attributes:
+        case: The case as it is before the event.
+        trigger: The event's trigger.
+        source: The state before.
+        dest: The state after (equal to ``source`` for an internal event).
+        at: When (UTC).
+        by: Who.
+        note: The note, if any.
+        data: The event's data (a copy: changing it changes nothing).
+    """
+
+    case: Case
+    trigger: str
+    source: str
+    dest: str
+    at: pendulum.DateTime
+    by: str
+    note: str | None
+    data: Mapping[str, Any]
+
+
+@attrs.frozen
+class Guard:
+    """A named condition an event must meet to fire.
+
+    Attributes:
+        name: Short id shown in errors, e.g. ``"reason_given"``.
+        check: ``check(attempt) -> bool``; ``False`` refuses the event.
+        requirement: What is required, in words, for the error message.
+
+    Example:
+        >>> g = Guard.require_data("reason", allowed=["unreachable", "referred"])
+        >>> g.requirement
+        "data['reason'] must be one of: unreachable, referred"
+    """
+
+    name: str
+    check: Callable[[Attempt], bool] = attrs.field(eq=False)
+    requirement: str
+
+    @classmethod
+    def require_data(cls, key: str, *, allowed: Iterable[str] | None = None) -> Guard:
+        """A guard that requires ``data[key]``, optionally one of ``allowed``."""
+        if isinstance(allowed, Vocabulary):
+            allowed = allowed.codes
+        options = None if allowed is None else tuple(allowed)
+        if options is None:
+            requirement = f"data[{key!r}] must be given"
+        else:
+            requirement = f"data[{key!r}] must be one of: {', '.join(options)}"
+
+        def check(attempt: Attempt) -> bool:
+            value = attempt.data.get(key)
+            return value is not None and (options is None or value in options)
+
+        return cls(f"{key}_given", check, requirement)
+
+    @classmethod
+    def require_note(cls) -> Guard:
+        """A guard that requires a non-empty note (e.g. the reason for reopening)."""
+        return cls(
+            "note_given", lambda a: bool(a.note and a.note.strip()), "a non-empty note is required"
+        )
+
+
+#: A callback runs when its transition fires, after the guards pass. It may return a
+#: mapping merged into the event's data, or ``None``. If it raises, nothing changes.
+Callback = Callable[[Attempt], "Mapping[str, Any] | None"]
+
+
+@attrs.frozen
+class Transition:
+    """An event that moves a case from one of ``sources`` to ``dest``.
+
+    Attributes:
+        trigger: The event's snake_case name, e.g. ``"verify"``.
+        sources: The states it may fire from; ``("*",)`` means every non-terminal state.
+        dest: The state it leads to; ``None`` for an internal event that records
+            something without changing the state (e.g. ``"escalate"``).
+        guards: Conditions that must all hold.
+        callbacks: Functions run when it fires (see :data:`Callback`).
+        label_id: Indonesian label of the action, e.g. ``"Verifikasi"``.
+        label_en: English label of the action.
+    """
+
+    trigger: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "trigger"))
+    sources: tuple[str, ...] = attrs.field(converter=lambda v: (v,) if isinstance(v, str) else tuple(v))
+    dest: str | None
+    guards: tuple[Guard, ...] = attrs.field(default=(), converter=tuple)
+    callbacks: tuple[Callback, ...] = attrs.field(default=(), converter=tuple, eq=False)
+    label_id: str = ""
+    label_en: str = ""
+
+
+def _replace_state(states: tuple[State, ...], new: State) -> tuple[State, ...]:
+    return tuple(new if s.id == new.id else s for s in states)
+
+
+@attrs.frozen
+class WorkflowSpec:
+    """A workflow definition: a frozen value integrators derive new definitions from.
+
+    Every ``with_*`` / ``without_*`` method returns a new spec; :meth:`build` validates
+    it and returns a runnable :class:`Workflow`.
+
+    Attributes:
+        name: The workflow's name, stored on every case (``"complaint"``).
+        version: The definition's version, stored on every case.
+        initial: The state a new case starts in.
+        states: The states.
+        transitions: The transitions.
+        categories: Allowed category codes.
+        channels: Allowed channel codes.
+        complainant_types: Allowed complainant / person kinds.
+        priorities: Allowed priority codes.
+        description: One line on what the workflow is for.
+    """
+
+    name: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "workflow name"))
+    version: int
+    initial: str
+    states: tuple[State, ...]
+    transitions: tuple[Transition, ...]
+    categories: Vocabulary = CATEGORIES
+    channels: Vocabulary = CHANNELS
+    complainant_types: Vocabulary = COMPLAINANT_TYPES
+    priorities: Vocabulary = PRIORITIES
+    description: str = ""
+
+    def derive(self, *, name: str | None = None, version: int | None = None) -> WorkflowSpec:
+        """Return a copy under a new name and/or version (start of an extension)."""
+        return attrs.evolve(
+            self,
+            name=self.name if name is None else name,
+            version=self.version if version is None else version,
+        )
+
+    def with_states(self, *states: State) -> WorkflowSpec:
+        """Return a spec with ``states`` added (a state with an existing id replaces it)."""
+        current = self.states
+        for state in states:
+            if not isinstance(state, State):
+                raise WrongTypeError(f"expected a State, got {type(state).__name__}")
+            if any(s.id == state.id for s in current):
+                current = _replace_state(current, state)
+            else:
+                current = (*current, state)
+        return attrs.evolve(self, states=current)
+
+    def with_transitions(self, *transitions: Transition) -> WorkflowSpec:
+        """Return a spec with ``transitions`` added."""
+        for t in transitions:
+            if not isinstance(t, Transition):
+                raise WrongTypeError(f"expected a Transition, got {type(t).__name__}")
+        return attrs.evolve(self, transitions=self.transitions + tuple(transitions))
+
+    def without_transition(self, trigger: str, *, source: str | None = None) -> WorkflowSpec:
+        """Return a spec without ``trigger`` (only from ``source`` when given).
+
+        Raises:
+            WorkflowDefinitionError: no such transition exists.
+        """
+        kept: list[Transition] = []
+        found = False
+        for t in self.transitions:
+            if t.trigger != trigger:
+                kept.append(t)
+                continue
+            if source is None:
+                found = True
+                continue
+            expanded = self._expand(t.sources)
+            if source in expanded:
+                found = True
+                rest = tuple(s for s in expanded if s != source)
+                if rest:
+                    kept.append(attrs.evolve(t, sources=rest))
+            else:
+                kept.append(t)
+        if not found:
+            where = f" from {source!r}" if source else ""
+            raise WorkflowDefinitionError(
+                f"workflow {self.name!r} has no transition {trigger!r}{where} to remove"
+            )
+        return attrs.evolve(self, transitions=tuple(kept))
+
+    def with_labels(self, state: str, *, label_id: str, label_en: str) -> WorkflowSpec:
+        """Return a spec in which state ``state`` carries new labels."""
+        current = self._state(state)
+        return attrs.evolve(
+            self,
+            states=_replace_state(
+                self.states, attrs.evolve(current, label_id=label_id, label_en=label_en)
+            ),
+        )
+
+    def with_guard(self, trigger: str, guard: Guard) -> WorkflowSpec:
+        """Return a spec in which every transition ``trigger`` also requires ``guard``."""
+        if not any(t.trigger == trigger for t in self.transitions):
+            raise WorkflowDefinitionError(f"workflow {self.name!r} has no trigger {trigger!r}")
+        return attrs.evolve(
+            self,
+            transitions=tuple(
+                attrs.evolve(t, guards=(*t.guards, guard)) if t.trigger == trigger else t
+                for t in self.transitions
+            ),
+        )
+
+    def with_callback(self, trigger: str, callback: Callback) -> WorkflowSpec:
+        """Return a spec in which every transition ``trigger`` also runs ``callback``."""
+        if not any(t.trigger == trigger for t in self.transitions):
+            raise WorkflowDefinitionError(f"workflow {self.name!r} has no trigger {trigger!r}")
+        return attrs.evolve(
+            self,
+            transitions=tuple(
+                attrs.evolve(t, callbacks=(*t.callbacks, callback)) if t.trigger == trigger else t
+                for t in self.transitions
+            ),
+        )
+
+    def with_vocabularies(
+        self,
+        *,
+        categories: Vocabulary | None = None,
+        channels: Vocabulary | None = None,
+        complainant_types: Vocabulary | None = None,
+        priorities: Vocabulary | None = None,
+    ) -> WorkflowSpec:
+        """Return a spec with some vocabularies replaced (e.g. extended categories)."""
+        return attrs.evolve(
+            self,
+            categories=categories or self.categories,
+            channels=channels or self.channels,
+            complainant_types=complainant_types or self.complainant_types,
+            priorities=priorities or self.priorities,
+        )
+
+    def _state(self, state_id: str) -> State:
+        for s in self.states:
+            if s.id == state_id:
+                return s
+        raise WorkflowDefinitionError(
+            f"workflow {self.name!r} has no state {state_id!r}; states: "
+            f"{', '.join(s.id for s in self.states)}"
+        )
+
+    def _expand(self, sources: tuple[str, ...]) -> tuple[str, ...]:
+        if ANY in sources:
+            return tuple(s.id for s in self.states if not s.terminal)
+        return sources
+
+    def build(self) -> Workflow:
+        """Validate the definition and compile it.
+
+        Raises:
+            WorkflowDefinitionError: duplicate or unknown states, unreachable states,
+                non-terminal dead ends, or one trigger defined twice from one state.
+        """
+        return Workflow(self)
+
+
+def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
+    """Check ``spec`` and return its transition table keyed by (source, trigger)."""
+    where = f"workflow {spec.name!r} v{spec.version}"
+    if type(spec.version) is not int or spec.version < 1:
+        raise WorkflowDefinitionError(f"{where}: version must be an int >= 1")
+    ids = [s.id for s in spec.states]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise WorkflowDefinitionError(f"{where}: duplicate states {duplicates}")
+    known = set(ids)
+    if spec.initial not in known:
+        raise WorkflowDefinitionError(f"{where}: initial state {spec.initial!r} is not a state")
+    table: dict[tuple[str, str], Transition] = {}
+    for t in spec.transitions:
+        if t.trigger in _RESERVED_TRIGGERS:
+            raise WorkflowDefinitionError(f"{where}: trigger {t.trigger!r} is reserved")
+        if t.dest is not None and t.dest not in known:
+            raise WorkflowDefinitionError(
+                f"{where}: transition {t.trigger!r} leads to unknown state {t.dest!r}"
+            )
+        for source in spec._expand(t.sources):
+            if source not in known:
+                raise WorkflowDefinitionError(
+                    f"{where}: transition {t.trigger!r} starts from unknown state {source!r}"
+                )
+            if (source, t.trigger) in table:
+                raise WorkflowDefinitionError(
+                    f"{where}: trigger {t.trigger!r} is defined twice from state {source!r}"
+                )
+            table[source, t.trigger] = t
+    # reachability from the initial state
+    reached, frontier = {spec.initial}, [spec.initial]
+    while frontier:
+        current = frontier.pop()
+        for (source, _), t in table.items():
+            if source == current and t.dest is not None and t.dest not in reached:
+                reached.add(t.dest)
+                frontier.append(t.dest)
+    unreachable = [i for i in ids if i not in reached]
+    if unreachable:
+        raise WorkflowDefinitionError(
+            f"{where}: states {unreachable} cannot be reached from {spec.initial!r}"
+        )
+    for s in spec.states:
+        exits = [
+            t for (source, _), t in table.items() if source == s.id and t.dest not in (None, s.id)
+        ]
+        if not s.terminal and not exits:
+            raise WorkflowDefinitionError(
+                f"{where}: state {s.id!r} is a dead end (no way out) but is not terminal"
+            )
+    return table
+
+
+@attrs.frozen
+class _Step:
+    """One row of the dispatch table: what firing a trigger from a state does."""
+
+    trigger: str
+    source: str
+    dest: str
+    guards: tuple[Guard, ...]
+    callbacks: tuple[Callback, ...]
+
+
+class Workflow:
+    """A validated, compiled workflow: opens cases and fires events on them.
+
+    A workflow holds one ``transitions.Machine`` and nothing per case; it is safe to
+    share between threads. Build one from a :class:`WorkflowSpec`, or take a standard
+    one: ``complaint_workflow()``, ``repatriation_workflow()``, ``outreach_workflow()``.
+    """
+
+    __slots__ = ("_allowed", "_machine", "_states", "_steps", "_table", "spec")
+
+    def __init__(self, spec: WorkflowSpec) -> None:
+        """Validate ``spec`` and compile it; prefer :meth:`WorkflowSpec.build`."""
+        self.spec = spec
+        self._table = _validate(spec)
+        self._states = {s.id: s for s in spec.states}
+        self._machine = Machine(
+            model=None,
+            states=[s.id for s in spec.states],
+            initial=spec.initial,
+            auto_transitions=False,
+            send_event=True,
+        )
+        for (source, trigger), t in self._table.items():
+            self._machine.add_transition(trigger, source, t.dest)
+        # Read the dispatch table back out of the compiled machine.
+        steps: dict[tuple[str, str], _Step] = {}
+        allowed: dict[str, list[str]] = {s.id: [] for s in spec.states}
+        for trigger, event in self._machine.events.items():
+            for source, compiled in event.transitions.items():
+                (only,) = compiled  # _validate refused duplicates
+                t = self._table[source, trigger]
+                dest = source if only.dest is None else only.dest
+                steps[source, trigger] = _Step(trigger, source, dest, t.guards, t.callbacks)
+        for source, trigger in self._table:  # definition order, for stable listings
+            allowed[source].append(trigger)
+        self._steps = steps
+        self._allowed = {k: tuple(v) for k, v in allowed.items()}
+
+    # ------------------------------------------------------------------ description
+
+    @property
+    def name(self) -> str:
+        """The workflow's name."""
+        return self.spec.name
+
+    @property
+    def version(self) -> int:
+        """The definition's version."""
+        return self.spec.version
+
+    @property
+    def states(self) -> tuple[State, ...]:
+        """The states, in definition order."""
+        return self.spec.states
+
+    def state(self, state_id: str) -> State:
+        """Return the state ``state_id``.
+
+        Raises:
+            WorkflowDefinitionError: there is no such state.
+        """
+        try:
+            return self._states[state_id]
+        except KeyError:
+            return self.spec._state(state_id)
+
+    def __repr__(self) -> str:
+        return (
+            f"Workflow(name={self.name!r}, version={self.version}, states={len(self._states)}, "
+            f"transitions={len(self._table)})"
+        )
+
+    def allowed_events(self, case_or_state: Case | str) -> tuple[str, ...]:
+        """Return the triggers defined from the case's state (guards are not evaluated)."""
+        state = case_or_state.state if isinstance(case_or_state, Case) else case_or_state
+        try:
+            return self._allowed[state]
+        except KeyError:
+            raise InvalidArgumentError(
+                f"workflow {self.name!r} has no state {state!r}; states: "
+                f"{', '.join(self._states)}"
+            ) from None
+
+    def mermaid(self, lang: str = "en") -> str:
+        """Return the workflow as a Mermaid ``stateDiagram-v2``, labels in ``lang``.
+
+        Example:
+            >>> from migrantcare import outreach_workflow
+            >>> print(outreach_workflow().mermaid().splitlines()[2])
+                state "Coordinated with the regional government" as coordinated
+        """
+        lines = ["stateDiagram-v2"]
+        for s in self.spec.states:
+            lines.append(f'    state "{s.label(lang)}" as {s.id}')
+        lines.append(f"    [*] --> {self.spec.initial}")
+        internal: dict[str, list[str]] = {}
+        for (source, trigger), t in self._table.items():
+            if t.dest is None:
+                internal.setdefault(trigger, []).append(source)
+            else:
+                lines.append(f"    {source} --> {t.dest}: {trigger}")
+        for s in self.spec.states:
+            if s.terminal:
+                lines.append(f"    {s.id} --> [*]")
+        # Internal events (no state change) would draw a loop on every state they leave.
+        for trigger, sources in internal.items():
+            lines.append(f"    %% internal event {trigger}: from {', '.join(sources)}")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ operations
+
+    def open(
+        self,
+        case_id: str,
+        *,
+        at: _dt.datetime,
+        by: str,
+        office: str,
+        category: str,
+        channel: str,
+        priority: str = "normal",
+        complainant: Person | None = None,
+        worker: Person | None = None,
+        attributes: Mapping[str, Any] | None = None,
+        note: str | None = None,
+    ) -> Case:
+        """Open a new case in the initial state; its first event is ``"opened"``.
+
+        Args:
+            case_id: The host's case number.
+            at: When the case was received (aware; any zone).
+            by: Who registered it (officer or system id).
+            office: The handling office's id.
+            category: A code of the workflow's ``categories``.
+            channel: A code of ``channels``.
+            priority: A code of ``priorities``.
+            complainant: The complainant (personal data; kept off the audit trail).
+            worker: The worker concerned, when not the complainant.
+            attributes: JSON-compatible integrator attributes (destination country…).
+            note: A note for the opening event.
+
+        Raises:
+            UnknownTermError: a code is not in its vocabulary.
+            NaiveDatetimeError: ``at`` has no time zone.
+        """
+        if not isinstance(case_id, str) or not case_id.strip():
+            raise InvalidArgumentError(f"case_id must be a non-empty str, got {case_id!r}")
+        if not isinstance(office, str) or not office.strip():
+            raise InvalidArgumentError(f"office must be a non-empty id, got {office!r}")
+        self.spec.categories.term(category)
+        self.spec.channels.term(channel)
+        self.spec.priorities.term(priority)
+        for who, person in (("complainant", complainant), ("worker", worker)):
+            if person is not None:
+                if not isinstance(person, Person):
+                    raise WrongTypeError(f"{who} must be a Person, got {type(person).__name__}")
+                self.spec.complainant_types.term(person.kind)
+        when = utc(at, "at")
+        check_actor(by)
+        attributes_json = canonical_json(attributes, "attributes")
+        data = {
+            "case_id": case_id,
+            "workflow": self.name,
+            "workflow_version": self.version,
+            "office": office,
+            "category": category,
+            "channel": channel,
+            "priority": priority,
+            "attributes": attributes_json,
+        }
+        event = make_event(
+            None, "opened", "open", None, self.spec.initial, when, by, note, canonical_json(data)
+        )
+        return Case(
+            id=case_id,
+            workflow=self.name,
+            workflow_version=self.version,
+            state=self.spec.initial,
+            office=office,
+            category=category,
+            channel=channel,
+            priority=priority,
+            opened_at=when,
+            complainant=complainant,
+            worker=worker,
+            attributes_json=attributes_json,
+            events=(event,),
+        )
+
+    def _check_case(self, case: object) -> Case:
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        if case.workflow != self.name or case.workflow_version != self.version:
+            raise WorkflowMismatchError(
+                f"case {case.id!r} runs on workflow {case.workflow!r} v{case.workflow_version}, "
+                f"not {self.name!r} v{self.version}; migrate it first"
+            )
+        return case
+
+    def fire(
+        self,
+        case: Case,
+        trigger: str,
+        *,
+        at: _dt.datetime,
+        by: str,
+        note: str | None = None,
+        data: Mapping[str, Any] | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Fire ``trigger`` on ``case`` and return the new case with the event appended.
+
+        Nothing changes if the event is not allowed, a guard refuses or a callback
+        raises: the error says which event, from which state, and what is allowed.
+
+        Args:
+            case: The case as last read.
+            trigger: The event, e.g. ``"verify"``.
+            at: When it happened (aware; any zone; stored in UTC).
+            by: Who did it.
+            note: A note for the file.
+            data: JSON-compatible details, e.g. ``{"reason": "unreachable"}``.
+            expected_version: The version the caller read; a different current version
+                raises :class:`StaleCaseError` (optimistic locking).
+
+        Raises:
+            InvalidTransitionError: the event is unknown or not allowed from the state.
+            GuardRejectedError: a guard refused.
+            CallbackError: a callback raised.
+            StaleCaseError: ``expected_version`` is not the case's version.
+        """
+        self._check_case(case)
+        if expected_version is not None and expected_version != len(case.events):
+            raise StaleCaseError(
+                f"case {case.id!r} is at version {len(case.events)}, not {expected_version}: "
+                "it changed since it was read; reload it and try again",
+                expected=expected_version,
+                actual=len(case.events),
+            )
+        return self._fire(case, trigger, utc(at, "at"), check_actor(by), note, data)
+
+    def _fire(
+        self,
+        case: Case,
+        trigger: str,
+        when: pendulum.DateTime,
+        by: str,
+        note: str | None,
+        data: Mapping[str, Any] | None,
+    ) -> Case:
+        source = case.state
+        step = self._steps.get((source, trigger))
+        if step is None:
+            raise self._not_allowed(case, trigger)
+        data_json = canonical_json(data)
+        if step.guards or step.callbacks:
+            attempt = Attempt(case, trigger, source, step.dest, when, by, note, dict(data or {}))
+            for guard in step.guards:
+                self._check_guard(guard, attempt)
+            extra: dict[str, Any] = {}
+            for callback in step.callbacks:
+                try:
+                    result = callback(attempt)
+                except MigrantCareError:
+                    raise
+                except Exception as exc:
+                    raise CallbackError(
+                        f"a callback of event {trigger!r} from state {source!r} raised "
+                        f"{type(exc).__name__}; case {case.id!r} is unchanged"
+                    ) from exc
+                if result is not None:
+                    extra.update(result)
+            if extra:
+                data_json = canonical_json({**attempt.data, **extra})
+        event = make_event(
+            case.events[-1], "transition", trigger, source, step.dest, when, by, note, data_json
+        )
+        return case.evolved(step.dest, event)
+
+    def _not_allowed(self, case: Case, trigger: str) -> InvalidTransitionError:
+        source = case.state
+        allowed = self._allowed.get(source, ())
+        if trigger in self._machine.events:
+            problem = f"event {trigger!r} is not allowed from state {source!r}"
+        else:
+            problem = f"event {trigger!r} does not exist in workflow {self.name!r}"
+        return InvalidTransitionError(
+            f"{problem} (case {case.id!r}); allowed there: {', '.join(allowed) or 'nothing'}",
+            trigger=trigger,
+            state=source,
+            allowed=allowed,
+        )
+
+    def _check_guard(self, guard: Guard, attempt: Attempt) -> None:
+        error: Exception | None = None
+        try:
+            passed = bool(guard.check(attempt))
+        except MigrantCareError:
+            raise
+        except Exception as exc:
+            passed, error = False, exc
+        if passed:
+            return
+        reason = f"its check raised {type(error).__name__}" if error else guard.requirement
+        raise GuardRejectedError(
+            f"event {attempt.trigger!r} from state {attempt.source!r} of case "
+            f"{attempt.case.id!r} was refused by guard {guard.name!r}: {reason}",
+            trigger=attempt.trigger,
+            state=attempt.source,
+            allowed=self._allowed[attempt.source],
+            guard=guard.name,
+        ) from error
+
+    def migrate(
+        self,
+        case: Case,
+        *,
+        state_map: Mapping[str, str] | None = None,
+        at: _dt.datetime,
+        by: str,
+        note: str | None = None,
+    ) -> Case:
+        """Move an in-flight case onto this workflow (a new version or a derived one).
+
+        The move is recorded as a ``"migrated"`` event naming both definitions.
+
+        Args:
+            case: A case on another workflow or version.
+            state_map: Old state id -> new state id, for states that are renamed or gone;
+                states absent from the map keep their id.
+            at: When.
+            by: Who.
+            note: Why.
+
+        Raises:
+            InvalidArgumentError: the mapped state does not exist in this workflow.
+        """
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        mapping = dict(state_map or {})
+        dest = mapping.get(case.state, case.state)
+        if dest not in self._states:
+            raise InvalidArgumentError(
+                f"case {case.id!r} is in state {case.state!r}, which maps to {dest!r}: not a "
+                f"state of {self.name!r} v{self.version}; add it to state_map (states: "
+                f"{', '.join(self._states)})"
+            )
+        if case.workflow == self.name and case.workflow_version == self.version:
+            raise InvalidArgumentError(
+                f"case {case.id!r} already runs on {self.name!r} v{self.version}"
+            )
+        data = {
+            "from_workflow": case.workflow,
+            "from_version": case.workflow_version,
+            "workflow": self.name,
+            "workflow_version": self.version,
+            "state_map": mapping,
+        }
+        event = make_event(
+            case.events[-1],
+            "migrated",
+            "migrate",
+            case.state,
+            dest,
+            utc(at, "at"),
+            check_actor(by),
+            note,
+            canonical_json(data),
+        )
+        return attrs.evolve(
+            case,
+            workflow=self.name,
+            workflow_version=self.version,
+            state=dest,
+            events=(*case.events, event),
+        )
+
+
+def replay(case: Case, workflows: Workflow | Iterable[Workflow]) -> Case:
+    """Rebuild ``case`` from its events by firing them again through the workflows.
+
+    The result equals ``case`` when the history is genuine and the definitions are the
+    ones it ran on; hashes are recomputed, so an edited event fails here too.
+
+    Args:
+        case: The case to rebuild (its personal data is carried over: it is not in the
+            history).
+        workflows: The workflow the case runs on, or every version it ran on (needed
+            when the history contains migrations).
+
+    Raises:
+        IntegrityError: an event cannot be replayed (unknown workflow, refused event).
+    """
+    pool = [workflows] if isinstance(workflows, Workflow) else list(workflows)
+    by_key = {(w.name, w.version): w for w in pool}
+    if not case.events or case.events[0].kind != "opened":
+        raise IntegrityError(f"case {case.id!r}: history does not start with 'opened'")
+    first = case.events[0]
+    info = first.data
+    key = (info.get("workflow"), info.get("workflow_version"))
+    workflow = by_key.get(key)  # type: ignore[arg-type]
+    if workflow is None:
+        raise IntegrityError(f"case {case.id!r}: no workflow {key} given to replay it")
+    rebuilt = workflow.open(
+        info["case_id"],
+        at=first.at,
+        by=first.by,
+        office=info["office"],
+        category=info["category"],
+        channel=info["channel"],
+        priority=info["priority"],
+        complainant=case.complainant,
+        worker=case.worker,
+        attributes=canonical_loads(info["attributes"]),
+        note=first.note,
+    )
+    for event in case.events[1:]:
+        try:
+            rebuilt = _replay_event(rebuilt, event, workflow, by_key)
+        except MigrantCareError as exc:
+            raise IntegrityError(
+                f"case {case.id!r}: event {event.seq} ({event.name!r}) does not replay: {exc}"
+            ) from exc
+        if event.kind == "migrated":
+            workflow = by_key[rebuilt.workflow, rebuilt.workflow_version]
+    if rebuilt.head_hash != case.head_hash:
+        raise IntegrityError(
+            f"case {case.id!r}: replay does not reproduce the recorded history (hash differs)"
+        )
+    return attrs.evolve(rebuilt, clocks=case.clocks, calendar_version=case.calendar_version)
+
+
+def canonical_loads(text: str) -> dict[str, Any]:
+    """Inverse of :func:`canonical_json`."""
+    import json  # noqa: PLC0415 - only replay needs it
+
+    value: dict[str, Any] = json.loads(text)
+    return value
+
+
+def _replay_event(
+    case: Case, event: CaseEvent, workflow: Workflow, by_key: Mapping[tuple[str, int], Workflow]
+) -> Case:
+    if event.kind == "transition":
+        return workflow._fire(
+            case, event.name, event.at, event.by, event.note, canonical_loads(event.data_json)
+        )
+    if event.kind == "migrated":
+        data = event.data
+        target = by_key.get((data["workflow"], data["workflow_version"]))
+        if target is None:
+            raise IntegrityError(
+                f"no workflow ({data['workflow']!r}, {data['workflow_version']}) given"
+            )
+        return target.migrate(
+            case, state_map=data["state_map"], at=event.at, by=event.by, note=event.note
+        )
+    # Facts recorded by other parts of the library (e.g. SLA warnings) are appended as
+    # they are: they do not move the state, and their hash is recomputed.
+    if event.source != case.state or event.dest != case.state:
+        raise IntegrityError(f"a {event.kind!r} event must not change the state")
+    new = make_event(
+        case.events[-1],
+        event.kind,
+        event.name,
+        event.source,
+        event.dest,
+        event.at,
+        event.by,
+        event.note,
+        event.data_json,
+    )
+    return attrs.evolve(case, events=(*case.events, new))
