@@ -50,3 +50,21 @@ def aware_datetimes(draw: st.DrawFn, *, min_year: int = 1992, max_year: int = 20
 
 
 working_deltas = st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta(days=80))
+
+
+# --------------------------------------------------------------------------- workflows
+
+ACTORS = st.sampled_from(["cc-01", "officer-ntt-7", "system:sla", "kepala-bp3mi"])
+NOTES = st.one_of(st.none(), st.text(max_size=40))
+DATA_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.text(max_size=20))
+EXTRA_DATA = st.dictionaries(
+    st.text(alphabet="abcdefghij_", min_size=1, max_size=8), DATA_VALUES, max_size=3
+)
+STEP_SECONDS = st.integers(min_value=0, max_value=5 * 86400)
+
+
+def satisfying_data(trigger: str) -> dict[str, object]:
+    """Data that passes the standard workflows' guards for ``trigger``."""
+    if trigger == "close":
+        return {"reason": "unreachable"}
+    return {}

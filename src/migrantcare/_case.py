@@ -114,7 +114,7 @@ def canonical_json(data: Mapping[str, Any] | None, what: str = "data") -> str:
         ) from None
 
 
-def event_hash(
+def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     seq: int,
     kind: str,
     name: str,
@@ -236,7 +236,7 @@ class CaseEvent:
             raise SchemaError(f"event record is malformed: missing or bad field {exc}") from None
 
 
-def make_event(
+def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     prev: CaseEvent | None,
     kind: str,
     name: str,
@@ -396,7 +396,9 @@ class Case:
             if event.expected_hash() != event.hash:
                 raise IntegrityError(f"{where}: content does not match its hash (edited)")
             if position == 0 and event.kind != "opened":
-                raise IntegrityError(f"{where}: the first event must be 'opened', got {event.kind!r}")
+                raise IntegrityError(
+                    f"{where}: the first event must be 'opened', got {event.kind!r}"
+                )
             if position and event.source != prev_dest:
                 raise IntegrityError(
                     f"{where}: starts from {event.source!r} but the case was in {prev_dest!r}"

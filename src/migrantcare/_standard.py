@@ -23,29 +23,100 @@ def complaint_spec() -> WorkflowSpec:
     states = (
         State("registered", "Terdaftar", "Registered"),
         State("verification", "Verifikasi", "Verification"),
-        State("awaiting_documents", "Menunggu kelengkapan dokumen", "Awaiting documents", waiting=True),
+        State(
+            "awaiting_documents", "Menunggu kelengkapan dokumen", "Awaiting documents", waiting=True
+        ),
         State("in_handling", "Dalam penanganan", "In handling"),
-        State("awaiting_complainant", "Menunggu kejelasan pengadu", "Awaiting the complainant", waiting=True),
+        State(
+            "awaiting_complainant",
+            "Menunggu kejelasan pengadu",
+            "Awaiting the complainant",
+            waiting=True,
+        ),
         State("clarification_1", "Klarifikasi pertama", "First clarification"),
         State("clarification_2", "Klarifikasi kedua", "Second clarification"),
         State("mediation", "Mediasi", "Mediation"),
-        State("referred", "Dilimpahkan ke instansi lain (dipantau)", "Referred to another agency (monitored)"),
+        State(
+            "referred",
+            "Dilimpahkan ke instansi lain (dipantau)",
+            "Referred to another agency (monitored)",
+        ),
         State("resolved", "Selesai", "Resolved", terminal=True),
         State("closed", "Ditutup", "Closed", terminal=True),
     )
     handling = ("in_handling", "clarification_1", "clarification_2", "mediation")
     transitions = (
-        _T("start_verification", "registered", "verification", label_id="Mulai verifikasi", label_en="Start verification"),
-        _T("request_documents", "verification", "awaiting_documents", label_id="Minta kelengkapan dokumen", label_en="Request documents"),
-        _T("documents_received", "awaiting_documents", "verification", label_id="Dokumen diterima", label_en="Documents received"),
-        _T("verify", "verification", "in_handling", label_id="Verifikasi selesai", label_en="Verified"),
-        _T("request_clarification", handling, "awaiting_complainant", label_id="Minta kejelasan pengadu", label_en="Ask the complainant for clarity"),
-        _T("complainant_replied", "awaiting_complainant", "in_handling", label_id="Pengadu menjawab", label_en="Complainant replied"),
-        _T("invite_clarification", "in_handling", "clarification_1", label_id="Undang klarifikasi", label_en="Invite to clarification"),
-        _T("second_clarification", "clarification_1", "clarification_2", label_id="Klarifikasi kedua", label_en="Second clarification"),
-        _T("mediate", ("clarification_1", "clarification_2"), "mediation", label_id="Fasilitasi mediasi", label_en="Facilitate mediation"),
+        _T(
+            "start_verification",
+            "registered",
+            "verification",
+            label_id="Mulai verifikasi",
+            label_en="Start verification",
+        ),
+        _T(
+            "request_documents",
+            "verification",
+            "awaiting_documents",
+            label_id="Minta kelengkapan dokumen",
+            label_en="Request documents",
+        ),
+        _T(
+            "documents_received",
+            "awaiting_documents",
+            "verification",
+            label_id="Dokumen diterima",
+            label_en="Documents received",
+        ),
+        _T(
+            "verify",
+            "verification",
+            "in_handling",
+            label_id="Verifikasi selesai",
+            label_en="Verified",
+        ),
+        _T(
+            "request_clarification",
+            handling,
+            "awaiting_complainant",
+            label_id="Minta kejelasan pengadu",
+            label_en="Ask the complainant for clarity",
+        ),
+        _T(
+            "complainant_replied",
+            "awaiting_complainant",
+            "in_handling",
+            label_id="Pengadu menjawab",
+            label_en="Complainant replied",
+        ),
+        _T(
+            "invite_clarification",
+            "in_handling",
+            "clarification_1",
+            label_id="Undang klarifikasi",
+            label_en="Invite to clarification",
+        ),
+        _T(
+            "second_clarification",
+            "clarification_1",
+            "clarification_2",
+            label_id="Klarifikasi kedua",
+            label_en="Second clarification",
+        ),
+        _T(
+            "mediate",
+            ("clarification_1", "clarification_2"),
+            "mediation",
+            label_id="Fasilitasi mediasi",
+            label_en="Facilitate mediation",
+        ),
         _T("refer", handling, "referred", label_id="Limpahkan", label_en="Refer"),
-        _T("resolve", (*handling, "referred"), "resolved", label_id="Selesaikan", label_en="Resolve"),
+        _T(
+            "resolve",
+            (*handling, "referred"),
+            "resolved",
+            label_id="Selesaikan",
+            label_en="Resolve",
+        ),
         _T(
             "close",
             ANY,
@@ -62,7 +133,13 @@ def complaint_spec() -> WorkflowSpec:
             label_id="Buka kembali",
             label_en="Reopen",
         ),
-        _T("escalate", ANY, None, label_id="Eskalasi ke Crisis Center", label_en="Escalate to the crisis center"),
+        _T(
+            "escalate",
+            ANY,
+            None,
+            label_id="Eskalasi ke Crisis Center",
+            label_en="Escalate to the crisis center",
+        ),
     )
     return WorkflowSpec(
         name="complaint",
@@ -70,7 +147,9 @@ def complaint_spec() -> WorkflowSpec:
         initial="registered",
         states=states,
         transitions=transitions,
-        description="A complaint (pengaduan) from a CPMI, PMI, former PMI, family or representative.",
+        description=(
+            "A complaint (pengaduan) from a CPMI, PMI, former PMI, family or representative."
+        ),
     )
 
 
@@ -85,14 +164,38 @@ def repatriation_spec() -> WorkflowSpec:
         State("travel_arranged", "Kepulangan diatur", "Travel arranged"),
         State("remains_arranged", "Pemulangan jenazah diatur", "Repatriation of remains arranged"),
         State("arrived", "Tiba di debarkasi", "Arrived at the debarkation point"),
-        State("handed_over", "Diserahkan ke keluarga / daerah asal", "Handed over to family or region of origin"),
+        State(
+            "handed_over",
+            "Diserahkan ke keluarga / daerah asal",
+            "Handed over to family or region of origin",
+        ),
         State("closed", "Ditutup", "Closed", terminal=True),
     )
     transitions = (
-        _T("start_verification", "requested", "verifying", label_id="Verifikasi", label_en="Verify"),
-        _T("arrange_travel", "verifying", "travel_arranged", label_id="Atur kepulangan", label_en="Arrange travel"),
-        _T("confirm_deceased", "verifying", "remains_arranged", label_id="Konfirmasi meninggal dunia", label_en="Confirm death"),
-        _T("arrive", ("travel_arranged", "remains_arranged"), "arrived", label_id="Tiba", label_en="Arrive"),
+        _T(
+            "start_verification", "requested", "verifying", label_id="Verifikasi", label_en="Verify"
+        ),
+        _T(
+            "arrange_travel",
+            "verifying",
+            "travel_arranged",
+            label_id="Atur kepulangan",
+            label_en="Arrange travel",
+        ),
+        _T(
+            "confirm_deceased",
+            "verifying",
+            "remains_arranged",
+            label_id="Konfirmasi meninggal dunia",
+            label_en="Confirm death",
+        ),
+        _T(
+            "arrive",
+            ("travel_arranged", "remains_arranged"),
+            "arrived",
+            label_id="Tiba",
+            label_en="Arrive",
+        ),
         _T("hand_over", "arrived", "handed_over", label_id="Serahkan", label_en="Hand over"),
         _T("close", "handed_over", "closed", label_id="Tutup", label_en="Close"),
         _T(
@@ -120,7 +223,11 @@ def outreach_spec() -> WorkflowSpec:
     """The definition of the outreach (sosialisasi) workflow, incl. Desa Migran Emas."""
     states = (
         State("planned", "Direncanakan", "Planned"),
-        State("coordinated", "Dikoordinasikan dengan pemerintah daerah", "Coordinated with the regional government"),
+        State(
+            "coordinated",
+            "Dikoordinasikan dengan pemerintah daerah",
+            "Coordinated with the regional government",
+        ),
         State("held", "Terlaksana", "Held"),
         State("reported", "Dilaporkan", "Reported"),
         State("evaluated", "Dievaluasi", "Evaluated", terminal=True),

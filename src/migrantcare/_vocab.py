@@ -46,7 +46,9 @@ class Term:
 
     def label(self, lang: str) -> str:
         """Return the label in ``lang`` (``"id"`` or ``"en"``)."""
-        return self.label_id if lang.replace("-", "_").split("_")[0].lower() == "id" else self.label_en
+        return (
+            self.label_id if lang.replace("-", "_").split("_")[0].lower() == "id" else self.label_en
+        )
 
 
 def _unique(instance: Vocabulary, attribute: object, terms: tuple[Term, ...]) -> None:
@@ -66,7 +68,8 @@ class Vocabulary:
     Example:
         >>> CHANNELS.label("whatsapp", "id")
         'WhatsApp'
-        >>> local = CATEGORIES.extended({"fishing_crew": ("Awak kapal perikanan", "Fishing-vessel crew")})
+        >>> extra = {"fishing_crew": ("Awak kapal perikanan", "Fishing-vessel crew")}
+        >>> local = CATEGORIES.extended(extra)
         >>> "fishing_crew" in local, "fishing_crew" in CATEGORIES
         (True, False)
     """
@@ -146,7 +149,11 @@ CATEGORIES = _vocab(
         ("ran_away", "Kabur dari majikan", "Ran away from the employer"),
         ("detained", "Ditahan", "Detained"),
         ("accident", "Kecelakaan", "Accident"),
-        ("job_not_as_contracted", "Pekerjaan tidak sesuai perjanjian kerja", "Job not as contracted"),
+        (
+            "job_not_as_contracted",
+            "Pekerjaan tidak sesuai perjanjian kerja",
+            "Job not as contracted",
+        ),
         ("other", "Lainnya", "Other"),
     ],
 )

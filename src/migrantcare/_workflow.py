@@ -85,7 +85,9 @@ class State:
 
     def label(self, lang: str) -> str:
         """Return the label in ``lang`` (``"id"`` or ``"en"``)."""
-        return self.label_id if lang.replace("-", "_").split("_")[0].lower() == "id" else self.label_en
+        return (
+            self.label_id if lang.replace("-", "_").split("_")[0].lower() == "id" else self.label_en
+        )
 
 
 @attrs.frozen
@@ -133,11 +135,13 @@ class Guard:
     requirement: str
 
     @classmethod
-    def require_data(cls, key: str, *, allowed: Iterable[str] | None = None) -> Guard:
+    def require_data(cls, key: str, *, allowed: Iterable[str] | Vocabulary | None = None) -> Guard:
         """A guard that requires ``data[key]``, optionally one of ``allowed``."""
+        options: tuple[str, ...] | None
         if isinstance(allowed, Vocabulary):
-            allowed = allowed.codes
-        options = None if allowed is None else tuple(allowed)
+            options = allowed.codes
+        else:
+            options = None if allowed is None else tuple(allowed)
         if options is None:
             requirement = f"data[{key!r}] must be given"
         else:
@@ -162,6 +166,18 @@ class Guard:
 Callback = Callable[[Attempt], "Mapping[str, Any] | None"]
 
 
+def _sources(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _guards(value: Iterable[Guard]) -> tuple[Guard, ...]:
+    return tuple(value)
+
+
+def _callbacks(value: Iterable[Callback]) -> tuple[Callback, ...]:
+    return tuple(value)
+
+
 @attrs.frozen
 class Transition:
     """An event that moves a case from one of ``sources`` to ``dest``.
@@ -178,10 +194,10 @@ class Transition:
     """
 
     trigger: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "trigger"))
-    sources: tuple[str, ...] = attrs.field(converter=lambda v: (v,) if isinstance(v, str) else tuple(v))
+    sources: tuple[str, ...] = attrs.field(converter=_sources)
     dest: str | None
-    guards: tuple[Guard, ...] = attrs.field(default=(), converter=tuple)
-    callbacks: tuple[Callback, ...] = attrs.field(default=(), converter=tuple, eq=False)
+    guards: tuple[Guard, ...] = attrs.field(default=(), converter=_guards)
+    callbacks: tuple[Callback, ...] = attrs.field(default=(), converter=_callbacks, eq=False)
     label_id: str = ""
     label_en: str = ""
 
@@ -497,8 +513,7 @@ class Workflow:
             return self._allowed[state]
         except KeyError:
             raise InvalidArgumentError(
-                f"workflow {self.name!r} has no state {state!r}; states: "
-                f"{', '.join(self._states)}"
+                f"workflow {self.name!r} has no state {state!r}; states: {', '.join(self._states)}"
             ) from None
 
     def mermaid(self, lang: str = "en") -> str:
@@ -659,7 +674,7 @@ class Workflow:
             )
         return self._fire(case, trigger, utc(at, "at"), check_actor(by), note, data)
 
-    def _fire(
+    def _fire(  # noqa: PLR0917 - hot path, positional on purpose
         self,
         case: Case,
         trigger: str,

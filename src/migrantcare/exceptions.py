@@ -79,8 +79,11 @@ class CalendarCoverageError(MigrantCareError, ValueError):
 
 
 class WorkflowDefinitionError(MigrantCareError, ValueError):
-    """A workflow definition is inconsistent: unknown or unreachable states, dead ends,
-    duplicate triggers from one state, or an extension that names something absent."""
+    """A workflow definition is inconsistent.
+
+    For example unknown or unreachable states, dead ends, one trigger defined twice from
+    one state, or an extension that names something absent.
+    """
 
 
 class UnknownTermError(MigrantCareError, LookupError):

@@ -1,0 +1,109 @@
+"""Random walks through random workflows."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+
+import pendulum
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migrantcare import (
+    Case,
+    Workflow,
+    complaint_workflow,
+    outreach_workflow,
+    repatriation_workflow,
+    replay,
+)
+
+from .strategies import ACTORS, EXTRA_DATA, NOTES, STEP_SECONDS, satisfying_data, zones
+
+WORKFLOWS = {
+    "complaint": complaint_workflow(),
+    "repatriation": repatriation_workflow(),
+    "outreach": outreach_workflow(),
+}
+
+
+@st.composite
+def walks(draw: st.DrawFn) -> tuple[Workflow, Case]:
+    wf = WORKFLOWS[draw(st.sampled_from(sorted(WORKFLOWS)))]
+    at = pendulum.datetime(2026, 1, 5, 9, tz=draw(zones)).add(seconds=draw(STEP_SECONDS))
+    case = wf.open(
+        "CASE-1",
+        at=at,
+        by=draw(ACTORS),
+        office="bp3mi-x",
+        category=wf.spec.categories.codes[0],
+        channel="whatsapp",
+    )
+    for _ in range(draw(st.integers(0, 25))):
+        allowed = wf.allowed_events(case)
+        if not allowed:
+            break
+        trigger = draw(st.sampled_from(allowed))
+        at = at.add(seconds=draw(STEP_SECONDS))
+        data = {**draw(EXTRA_DATA), **satisfying_data(trigger)}
+        note = draw(NOTES)
+        if trigger in ("reopen", "cancel"):
+            note = "reason given"
+        case = wf.fire(case, trigger, at=at, by=draw(ACTORS), note=note, data=data)
+    return wf, case
+
+
+@given(walks())
+@settings(max_examples=150)
+def test_random_walks_keep_every_invariant(walk: tuple[Workflow, Case]) -> None:
+    wf, case = walk
+    assert case.state in {s.id for s in wf.states}
+    assert case.version == len(case.events)
+    case.verify(head_hash=case.head_hash)
+    assert replay(case, wf) == case
+    assert Case.from_dict(json.loads(json.dumps(case.to_dict()))) == case
+    # times never go backwards along the trail
+    assert all(a.at <= b.at for a, b in zip(case.events, case.events[1:], strict=False))
+
+
+@given(walks(), st.data())
+@settings(max_examples=100)
+def test_tampering_is_detected(walk: tuple[Workflow, Case], data: st.DataObject) -> None:
+    _, case = walk
+    raw = case.to_dict()
+    i = data.draw(st.integers(0, len(raw["events"]) - 1))
+    how = data.draw(st.sampled_from(["note", "by", "at", "data", "drop", "swap"]))
+    events = raw["events"]
+    if how == "note":
+        events[i]["note"] = (events[i]["note"] or "") + "!"
+    elif how == "by":
+        events[i]["by"] += "x"
+    elif how == "at":
+        events[i]["at"] = pendulum.parse(events[i]["at"]).add(seconds=1).isoformat()
+    elif how == "data":
+        events[i]["data"] = {**events[i]["data"], "forged": True}
+    elif how == "drop":
+        if len(events) < 2:
+            return
+        del events[i]
+    elif how == "swap":
+        if len(events) < 2:
+            return
+        j = (i + 1) % len(events)
+        events[i], events[j] = events[j], events[i]
+    tampered = Case.from_dict(raw)
+    try:
+        tampered.verify(head_hash=case.head_hash)
+    except ValueError:
+        return
+    raise AssertionError(f"tampering by {how} at {i} went unnoticed")
+
+
+@given(walks(), st.sampled_from(["start_verification", "teleport", "close", "reopen", "hold"]))
+@settings(max_examples=100)
+def test_refused_events_change_nothing(walk: tuple[Workflow, Case], trigger: str) -> None:
+    wf, case = walk
+    before = case.to_dict()
+    with contextlib.suppress(ValueError):
+        wf.fire(case, trigger, at=case.events[-1].at.add(minutes=1), by="o")
+    assert case.to_dict() == before
