@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from migrantcare import outreach_workflow
 from migrantcare._cli import main
 
 
@@ -64,3 +65,21 @@ def test_python_dash_m_works() -> None:
         check=True,
     )
     assert "2025-08-18 Mon  collective leave Independence Day Joint Holiday" in done.stdout
+
+
+def test_workflow_listing_and_mermaid() -> None:
+    status, text = run("workflow", "complaint")
+    assert status == 0
+    assert "* registered" in text
+    assert "    verify -> in_handling" in text
+    assert "awaiting_complainant" in text
+    assert "[waiting]" in text
+    status, text = run("workflow", "outreach", "--mermaid", "--lang", "id")
+    assert text == outreach_workflow().mermaid(lang="id") + "\n"
+
+
+def test_workflow_unknown_name_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        run("workflow", "divorce")
+    assert exc.value.code == 2
+    assert "invalid choice: 'divorce'" in capsys.readouterr().err

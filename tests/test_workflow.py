@@ -81,7 +81,7 @@ class TestComplaintPaths:
         assert case.workflow == "complaint"
         assert case.workflow_version == 1
         assert case.opened_at == T0
-        assert case.opened_at.timezone_name == "UTC"
+        assert case.opened_at.tzinfo is dt.timezone.utc
         assert case.events[0].kind == "opened"
         assert case.attributes == {"destination": "HK", "placement": "procedural"}
 

@@ -18,16 +18,17 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import attrs
-import pendulum
 
-from migrantcare._time import require_aware, to_zone
+from migrantcare._time import require_aware
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import IntegrityError, InvalidArgumentError, SchemaError, WrongTypeError
 
 #: The schema id written by :meth:`Case.to_dict`; bump on incompatible changes.
 CASE_SCHEMA: Final = "migrantcare.case/1"
+#: The "previous hash" of the first event of every history.
 GENESIS_HASH: Final = "0" * 64
-_UTC = pendulum.UTC
+_GENESIS_DIGEST: Final = bytes(32)
+_UTC = _dt.timezone.utc
 _REDACTED = "<redacted>"
 
 
@@ -80,6 +81,10 @@ class Person:
 
     __str__ = __repr__
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        # IPython and Hypothesis would otherwise print the fields, personal data included.
+        printer.text(repr(self))
+
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-compatible dict (it contains the personal data: store it safely)."""
         return {
@@ -124,9 +129,9 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     by: str,
     note: str | None,
     data_json: str,
-    prev_hash: str,
-) -> str:
-    """Return the SHA-256 hex digest chaining one event to the previous one.
+    prev_digest: bytes,
+) -> bytes:
+    """Return the SHA-256 digest chaining one event to the previous one.
 
     Fields are length-prefixed (``None`` as ``-``), so no choice of note or data can make
     two different events hash alike.
@@ -134,10 +139,12 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     src = "-" if source is None else f"{len(source)}:{source}"
     nt = "-" if note is None else f"{len(note)}:{note}"
     text = (
-        f"{seq}|{prev_hash}|{len(kind)}:{kind}{len(name)}:{name}{src}{len(dest)}:{dest}"
+        f"{seq}|{len(kind)}:{kind}{len(name)}:{name}{src}{len(dest)}:{dest}"
         f"{len(at)}:{at}{len(by)}:{by}{nt}{len(data_json)}:{data_json}"
     )
-    return hashlib.sha256(text.encode()).hexdigest()
+    digest = hashlib.sha256(prev_digest)
+    digest.update(text.encode())
+    return digest.digest()
 
 
 @attrs.frozen(repr=False)
@@ -151,12 +158,14 @@ class CaseEvent:
         name: The trigger (``"verify"``), or ``"open"`` / ``"migrate"``.
         source: The state before, ``None`` for the opening.
         dest: The state after.
-        at: When it happened, stored in UTC.
+        at: When it happened, as an aware ``datetime`` in UTC (the instant is what is
+            stored; show it in the office's zone).
         by: Who did it: an officer or system id (not personal data).
         note: Free text for the file; never shown in ``repr``.
         data_json: Structured details as canonical JSON (see :attr:`data`).
-        prev_hash: :attr:`hash` of the previous event (zeros for the first).
-        hash: SHA-256 over this event's fields and ``prev_hash``.
+        prev_digest: The previous event's SHA-256 digest (zeros for the first).
+        digest: SHA-256 over the previous digest and this event's fields; see
+            :attr:`hash` for its hex form.
     """
 
     seq: int
@@ -164,12 +173,22 @@ class CaseEvent:
     name: str
     source: str | None
     dest: str
-    at: pendulum.DateTime
+    at: _dt.datetime
     by: str
     note: str | None
     data_json: str
-    prev_hash: str
-    hash: str
+    prev_digest: bytes
+    digest: bytes
+
+    @property
+    def hash(self) -> str:
+        """This event's SHA-256, in hex."""
+        return self.digest.hex()
+
+    @property
+    def prev_hash(self) -> str:
+        """The previous event's SHA-256, in hex (zeros for the first event)."""
+        return self.prev_digest.hex()
 
     @property
     def data(self) -> dict[str, Any]:
@@ -184,8 +203,11 @@ class CaseEvent:
             f"by={self.by!r})"
         )
 
-    def expected_hash(self) -> str:
-        """Recompute the hash from the fields (equal to :attr:`hash` unless tampered with)."""
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
+    def expected_digest(self) -> bytes:
+        """Recompute the digest from the fields (equal to :attr:`digest` unless tampered)."""
         return event_hash(
             self.seq,
             self.kind,
@@ -196,7 +218,7 @@ class CaseEvent:
             self.by,
             self.note,
             self.data_json,
-            self.prev_hash,
+            self.prev_digest,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -229,10 +251,10 @@ class CaseEvent:
                 by=str(data["by"]),
                 note=data["note"],
                 data_json=canonical_json(data["data"]),
-                prev_hash=str(data["prev_hash"]),
-                hash=str(data["hash"]),
+                prev_digest=bytes.fromhex(data["prev_hash"]),
+                digest=bytes.fromhex(data["hash"]),
             )
-        except (KeyError, TypeError) as exc:
+        except (KeyError, TypeError, ValueError) as exc:
             raise SchemaError(f"event record is malformed: missing or bad field {exc}") from None
 
 
@@ -242,28 +264,48 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     name: str,
     source: str | None,
     dest: str,
-    at: pendulum.DateTime,
+    at: _dt.datetime,
     by: str,
     note: str | None,
     data_json: str,
 ) -> CaseEvent:
     """Build the next event of a history, hash included. ``at`` must already be UTC."""
     seq = 0 if prev is None else prev.seq + 1
-    prev_hash = GENESIS_HASH if prev is None else prev.hash
+    prev_digest = _GENESIS_DIGEST if prev is None else prev.digest
     digest = event_hash(
-        seq, kind, name, source, dest, at.isoformat(), by, note, data_json, prev_hash
+        seq, kind, name, source, dest, at.isoformat(), by, note, data_json, prev_digest
     )
-    return CaseEvent(seq, kind, name, source, dest, at, by, note, data_json, prev_hash, digest)
+    return CaseEvent(seq, kind, name, source, dest, at, by, note, data_json, prev_digest, digest)
 
 
-def utc(value: object, what: str) -> pendulum.DateTime:
-    """Return the aware datetime ``value`` as a UTC ``pendulum.DateTime``."""
-    if type(value) is pendulum.DateTime and value.tzinfo is _UTC:
+def utc(value: object, what: str) -> _dt.datetime:
+    """Return the aware datetime ``value`` as a plain ``datetime`` in UTC.
+
+    Stored instants are stdlib datetimes: 48 bytes against pendulum's 88, on every event
+    of every case a host keeps in memory.
+    """
+    if type(value) is _dt.datetime and value.tzinfo is _UTC:
         return value
-    return to_zone(require_aware(value, what), _UTC)
+    require_aware(value, what)
+    assert isinstance(value, _dt.datetime)
+    offset = value.utcoffset()
+    assert offset is not None
+    return (
+        _dt.datetime(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+            tzinfo=_UTC,
+        )
+        - offset
+    )
 
 
-def _parse_utc(text: object) -> pendulum.DateTime:
+def _parse_utc(text: object) -> _dt.datetime:
     if not isinstance(text, str):
         raise SchemaError(f"a timestamp must be an ISO 8601 string, got {text!r}")
     try:
@@ -272,7 +314,7 @@ def _parse_utc(text: object) -> pendulum.DateTime:
         raise SchemaError(f"timestamp {text!r} is not ISO 8601") from None
     if parsed.utcoffset() is None:
         raise SchemaError(f"timestamp {text!r} has no UTC offset")
-    return to_zone(parsed, _UTC)
+    return utc(parsed, "timestamp")
 
 
 def check_actor(by: object) -> str:
@@ -300,7 +342,7 @@ class Case:
         category: Category code from the workflow's vocabulary.
         channel: Channel code.
         priority: Priority code.
-        opened_at: When the case was opened (UTC).
+        opened_at: When the case was opened (aware ``datetime`` in UTC).
         complainant: Who complained (personal data, redacted in ``repr``).
         worker: The worker concerned, when not the complainant.
         attributes_json: Integrator attributes as canonical JSON (see :attr:`attributes`).
@@ -317,7 +359,7 @@ class Case:
     category: str
     channel: str
     priority: str
-    opened_at: pendulum.DateTime
+    opened_at: _dt.datetime
     complainant: Person | None
     worker: Person | None
     attributes_json: str
@@ -333,7 +375,7 @@ class Case:
     @property
     def head_hash(self) -> str:
         """The hash of the newest event; keep it elsewhere to detect a truncated history."""
-        return self.events[-1].hash if self.events else GENESIS_HASH
+        return self.events[-1].digest.hex() if self.events else GENESIS_HASH
 
     @property
     def attributes(self) -> dict[str, Any]:
@@ -372,6 +414,9 @@ class Case:
             self.calendar_version,
         )
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(repr(self))
+
     # ---------------------------------------------------------------- integrity
 
     def verify(self, *, head_hash: str | None = None) -> None:
@@ -384,16 +429,16 @@ class Case:
         Raises:
             IntegrityError: naming the first event that fails and why.
         """
-        prev_hash, prev_dest = GENESIS_HASH, None
+        prev_digest, prev_dest = _GENESIS_DIGEST, None
         if not self.events:
             raise IntegrityError(f"case {self.id!r} has no events; every case starts opened")
         for position, event in enumerate(self.events):
             where = f"case {self.id!r}, event {position}"
             if event.seq != position:
                 raise IntegrityError(f"{where}: sequence number {event.seq}, expected {position}")
-            if event.prev_hash != prev_hash:
+            if event.prev_digest != prev_digest:
                 raise IntegrityError(f"{where}: previous-hash link broken (removed or reordered)")
-            if event.expected_hash() != event.hash:
+            if event.expected_digest() != event.digest:
                 raise IntegrityError(f"{where}: content does not match its hash (edited)")
             if position == 0 and event.kind != "opened":
                 raise IntegrityError(
@@ -403,12 +448,12 @@ class Case:
                 raise IntegrityError(
                     f"{where}: starts from {event.source!r} but the case was in {prev_dest!r}"
                 )
-            prev_hash, prev_dest = event.hash, event.dest
+            prev_digest, prev_dest = event.digest, event.dest
         if prev_dest != self.state:
             raise IntegrityError(
                 f"case {self.id!r}: state {self.state!r} differs from the history's {prev_dest!r}"
             )
-        if head_hash is not None and head_hash != prev_hash:
+        if head_hash is not None and head_hash != prev_digest.hex():
             raise IntegrityError(
                 f"case {self.id!r}: newest hash differs from the recorded head "
                 "(events removed from the end, or a different case)"

@@ -16,6 +16,7 @@ import pendulum
 
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._regions import ZONE_ABBREVIATIONS
+from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
 from migrantcare.exceptions import MigrantCareError
 
 
@@ -122,6 +123,32 @@ def _cmd_deadline(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+_WORKFLOWS = {
+    "complaint": complaint_workflow,
+    "repatriation": repatriation_workflow,
+    "outreach": outreach_workflow,
+}
+
+
+def _cmd_workflow(args: argparse.Namespace, out: TextIO) -> int:
+    wf = _WORKFLOWS[args.name]()
+    if args.mermaid:
+        out.write(wf.mermaid(lang=args.lang) + "\n")
+        return 0
+    out.write(f"{wf.name} v{wf.version}: {wf.spec.description}\n\n")
+    width = max(len(s.id) for s in wf.states)
+    for state in wf.states:
+        flags = [f for f, on in (("terminal", state.terminal), ("waiting", state.waiting)) if on]
+        mark = "*" if state.id == wf.spec.initial else " "
+        extra = f"  [{', '.join(flags)}]" if flags else ""
+        out.write(f"{mark} {state.id:<{width}}  {state.label(args.lang)}{extra}\n")
+        for trigger in wf.allowed_events(state.id):
+            dest = wf.destination(state.id, trigger)
+            arrow = "(stays)" if dest == state.id else f"-> {dest}"
+            out.write(f"    {trigger} {arrow}\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``migrantcare`` command."""
     parser = argparse.ArgumentParser(
@@ -146,6 +173,12 @@ def build_parser() -> argparse.ArgumentParser:
     unit.add_argument("--working-hours", type=float, help="hours of working time")
     dl.add_argument("--province", help="office province (sets the time zone)")
     dl.set_defaults(func=_cmd_deadline)
+
+    wf = sub.add_parser("workflow", help="describe a standard workflow")
+    wf.add_argument("name", choices=sorted(_WORKFLOWS), help="the workflow")
+    wf.add_argument("--mermaid", action="store_true", help="print a Mermaid state diagram")
+    wf.add_argument("--lang", choices=("id", "en"), default="en", help="language of labels")
+    wf.set_defaults(func=_cmd_workflow)
     return parser
 
 

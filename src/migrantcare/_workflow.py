@@ -26,7 +26,6 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import attrs
-import pendulum
 from transitions import Machine
 
 from migrantcare._case import (
@@ -99,7 +98,7 @@ class Attempt:
         trigger: The event's trigger.
         source: The state before.
         dest: The state after (equal to ``source`` for an internal event).
-        at: When (UTC).
+        at: When (aware, UTC).
         by: Who.
         note: The note, if any.
         data: The event's data (a copy: changing it changes nothing).
@@ -109,7 +108,7 @@ class Attempt:
     trigger: str
     source: str
     dest: str
-    at: pendulum.DateTime
+    at: _dt.datetime
     by: str
     note: str | None
     data: Mapping[str, Any]
@@ -516,6 +515,19 @@ class Workflow:
                 f"workflow {self.name!r} has no state {state!r}; states: {', '.join(self._states)}"
             ) from None
 
+    def destination(self, state: str, trigger: str) -> str:
+        """Return the state ``trigger`` leads to from ``state`` (``state`` for internal events).
+
+        Raises:
+            InvalidArgumentError: ``trigger`` is not defined from ``state``.
+        """
+        step = self._steps.get((state, trigger))
+        if step is None:
+            raise InvalidArgumentError(
+                f"workflow {self.name!r} has no event {trigger!r} from state {state!r}"
+            )
+        return step.dest
+
     def mermaid(self, lang: str = "en") -> str:
         """Return the workflow as a Mermaid ``stateDiagram-v2``, labels in ``lang``.
 
@@ -678,7 +690,7 @@ class Workflow:
         self,
         case: Case,
         trigger: str,
-        when: pendulum.DateTime,
+        when: _dt.datetime,
         by: str,
         note: str | None,
         data: Mapping[str, Any] | None,

@@ -1,0 +1,31 @@
+"""The docs' workflow diagrams are generated from the code."""
+
+from __future__ import annotations
+
+import importlib.util
+import pathlib
+
+from migrantcare import complaint_workflow
+
+ROOT = pathlib.Path(__file__).parent.parent
+
+
+def load_hooks():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "hooks.py")
+    assert spec
+    assert spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_markers_become_diagrams() -> None:
+    hooks = load_hooks()
+    out = hooks.render("before\n<!-- workflow-diagram: complaint id -->\nafter")
+    assert out == f"before\n```mermaid\n{complaint_workflow().mermaid(lang='id')}\n```\nafter"
+
+
+def test_every_standard_workflow_is_drawn_in_the_docs() -> None:
+    text = (ROOT / "docs" / "workflows.md").read_text()
+    for name in ("complaint", "repatriation", "outreach"):
+        assert f"<!-- workflow-diagram: {name} -->" in text
