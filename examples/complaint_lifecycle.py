@@ -12,6 +12,7 @@ import pendulum
 from migrantcare import (
     Case,
     Person,
+    WorkingCalendar,
     complaint_workflow,
     outreach_workflow,
     repatriation_workflow,
@@ -29,7 +30,8 @@ def show(case: Case, tz: str) -> None:
 
 
 def main() -> None:
-    office_tz = "Asia/Makassar"  # BP3MI Nusa Tenggara Timur, Kupang (WITA)
+    office = WorkingCalendar.for_province("Nusa Tenggara Timur")  # BP3MI in Kupang (WITA)
+    office_tz = office.tz
     t = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
 
     # 1. A worker in Hong Kong complains about unpaid wages.
@@ -43,6 +45,7 @@ def main() -> None:
         channel="whatsapp",
         complainant=Person("Siti Aminah", kind="pmi", passport_number="C1234567"),
         attributes={"destination": "HK", "placement": "procedural"},
+        calendar=office,
     )
     # The office reopens after Nyepi and Lebaran on Wednesday 25 March (times in WITA).
     steps = [
@@ -57,14 +60,16 @@ def main() -> None:
     ]
     for trigger, local, note, data in steps:
         at = pendulum.parse(local, tz=office_tz)
-        case = complaint.fire(case, trigger, at=at, by="officer-ntt-7", note=note, data=data)
+        case = complaint.fire(
+            case, trigger, at=at, by="officer-ntt-7", note=note, data=data, calendar=office
+        )
     show(case, office_tz)
 
     # Store it, load it, check it: the host's persistence recipe.
     stored = json.dumps(case.to_dict())
     loaded = Case.from_dict(json.loads(stored))
     loaded.verify(head_hash=case.head_hash)
-    assert replay(loaded, complaint) == case
+    assert replay(loaded, complaint, calendar=office) == case
     print(f"stored {len(stored):,} bytes of JSON; history verified; replay reproduces the case\n")
 
     # 2. A deceased worker's remains are repatriated from Malaysia.

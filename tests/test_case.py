@@ -17,7 +17,7 @@ T0 = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
 
 @pytest.fixture(scope="module")
 def case() -> Case:
-    wf = complaint_workflow()
+    wf = complaint_workflow(sla=False)
     c = wf.open(
         "PGD-9",
         at=T0,
@@ -139,7 +139,7 @@ class TestIntegrity:
         tampered = attrs.evolve(case, events=(*case.events, forged), state="closed")
         tampered.verify()  # the chain is self-consistent
         with pytest.raises(IntegrityError, match=r"does not replay|hash differs"):
-            replay(tampered, complaint_workflow())
+            replay(tampered, complaint_workflow(sla=False))
 
     def test_empty_history(self, case: Case) -> None:
         with pytest.raises(IntegrityError, match="no events"):

@@ -48,7 +48,7 @@ def later(hours: float) -> pendulum.DateTime:
 
 @pytest.fixture(scope="module")
 def complaint() -> Workflow:
-    return complaint_workflow()
+    return complaint_workflow(sla=False)
 
 
 def open_complaint(wf: Workflow, **kw: object) -> Case:
@@ -224,7 +224,7 @@ class TestAtomicityAndErrors:
         def explode(attempt: Attempt) -> None:
             raise RuntimeError("database down")
 
-        wf = complaint_spec().with_callback("verify", explode).build()
+        wf = complaint_spec(sla=False).with_callback("verify", explode).build()
         case = walk(wf, open_complaint(wf), "start_verification")
         before = case.to_dict()
         with pytest.raises(CallbackError, match="'verify' from state 'verification'") as info:
@@ -236,7 +236,9 @@ class TestAtomicityAndErrors:
         def broken(attempt: Attempt) -> bool:
             raise KeyError("x")
 
-        wf = complaint_spec().with_guard("verify", Guard("broken", broken, "never")).build()
+        wf = (
+            complaint_spec(sla=False).with_guard("verify", Guard("broken", broken, "never")).build()
+        )
         case = walk(wf, open_complaint(wf), "start_verification")
         with pytest.raises(GuardRejectedError, match="its check raised KeyError"):
             wf.fire(case, "verify", at=later(3), by="o")
@@ -245,7 +247,7 @@ class TestAtomicityAndErrors:
         def stamp(attempt: Attempt) -> dict[str, object]:
             return {"checked_by_rule": "perban-6-2024", "from": attempt.source}
 
-        wf = complaint_spec().with_callback("verify", stamp).build()
+        wf = complaint_spec(sla=False).with_callback("verify", stamp).build()
         case = walk(wf, open_complaint(wf), "start_verification", "verify")
         assert case.events[-1].data == {"checked_by_rule": "perban-6-2024", "from": "verification"}
         assert replay(case, wf) == case
@@ -310,7 +312,7 @@ class TestExtension:
     def test_add_state_transition_guard_and_labels(self) -> None:
         legal_aid = State("legal_aid", "Bantuan hukum", "Legal aid")
         spec = (
-            complaint_spec()
+            complaint_spec(sla=False)
             .derive(name="complaint_ntt", version=1)
             .with_states(legal_aid)
             .with_transitions(
@@ -341,7 +343,7 @@ class TestExtension:
             wf.fire(handling, "resolve", at=later(9), by="o")
         assert wf.state("mediation").label("id") == "Mediasi (BP3MI NTT)"
         # ours is untouched
-        std = complaint_workflow()
+        std = complaint_workflow(sla=False)
         assert "legal_aid" not in {s.id for s in std.states}
         assert std.state("mediation").label("id") == "Mediasi"
         assert "refer" in std.allowed_events("mediation")
@@ -374,7 +376,7 @@ class TestExtension:
     )
     def test_validation(self, change: object, message: str) -> None:
         with pytest.raises(WorkflowDefinitionError, match=message):
-            change(complaint_spec()).build()  # type: ignore[operator]
+            change(complaint_spec(sla=False)).build()  # type: ignore[operator]
 
     def test_dead_end(self) -> None:
         spec = WorkflowSpec(
@@ -393,13 +395,13 @@ class TestExtension:
         with pytest.raises(InvalidArgumentError, match="snake_case"):
             State("In Handling", "x", "y")
         with pytest.raises(WorkflowDefinitionError, match="no transition 'nope'"):
-            complaint_spec().without_transition("nope")
+            complaint_spec(sla=False).without_transition("nope")
         with pytest.raises(WorkflowDefinitionError, match="no state 'nope'"):
-            complaint_spec().with_labels("nope", label_id="a", label_en="b")
+            complaint_spec(sla=False).with_labels("nope", label_id="a", label_en="b")
 
     def test_any_expands_to_non_terminal_states(self) -> None:
-        wf = complaint_workflow()
-        close = next(t for t in complaint_spec().transitions if t.trigger == "close")
+        wf = complaint_workflow(sla=False)
+        close = next(t for t in complaint_spec(sla=False).transitions if t.trigger == "close")
         assert close.sources == (ANY,)
         for state in wf.states:
             assert ("close" in wf.allowed_events(state.id)) is (not state.terminal)
@@ -407,9 +409,9 @@ class TestExtension:
 
 class TestMigration:
     def test_move_in_flight_case_to_v2(self) -> None:
-        v1 = complaint_workflow()
+        v1 = complaint_workflow(sla=False)
         v2 = (
-            complaint_spec()
+            complaint_spec(sla=False)
             .derive(version=2)
             .with_states(State("triage", "Triase", "Triage"))
             .with_transitions(Transition("triage_done", ("triage",), "verification"))
@@ -431,7 +433,7 @@ class TestMigration:
 
     def test_unmapped_state_is_refused(self) -> None:
         v2 = (
-            complaint_spec()
+            complaint_spec(sla=False)
             .derive(version=2)
             .without_transition("second_clarification")
             .without_transition("mediate")
@@ -453,7 +455,7 @@ class TestMigration:
                 for t in v2.transitions
             ),
         ).build()
-        v1 = complaint_workflow()
+        v1 = complaint_workflow(sla=False)
         case = walk(
             v1,
             open_complaint(v1),

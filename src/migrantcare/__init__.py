@@ -8,8 +8,20 @@ from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
+from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
+from migrantcare._sla import (
+    CaseMatch,
+    SlaPlan,
+    SlaPolicy,
+    SlaStatus,
+    SlaTarget,
+    due_cases,
+    next_due_at,
+)
+from migrantcare._sla_state import SlaClock
 from migrantcare._standard import (
+    complaint_sla_plan,
     complaint_spec,
     complaint_workflow,
     outreach_spec,
@@ -58,12 +70,20 @@ __all__ = [
     "Callback",
     "Case",
     "CaseEvent",
+    "CaseMatch",
+    "GoalFigures",
     "Guard",
     "Holiday",
     "HolidayKind",
     "InMemoryCaseStore",
+    "OfficeFigures",
     "Person",
     "ScheduleRange",
+    "SlaClock",
+    "SlaPlan",
+    "SlaPolicy",
+    "SlaStatus",
+    "SlaTarget",
     "State",
     "Term",
     "Transition",
@@ -73,8 +93,12 @@ __all__ = [
     "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
+    "due_cases",
+    "next_due_at",
+    "office_report",
     "outreach_spec",
     "outreach_workflow",
     "repatriation_spec",

@@ -593,6 +593,23 @@ class WorkingCalendar:
             )
         return from_zone_fields(index.first_ordinal + i, intervals[-1][1], self._zone)
 
+    def local(self, instant: _dt.datetime) -> pendulum.DateTime:
+        """Return the aware ``instant`` as a ``pendulum.DateTime`` in :attr:`tz`.
+
+        Example:
+            >>> import pendulum
+            >>> cal = WorkingCalendar.indonesia(tz="Asia/Makassar")
+            >>> cal.local(pendulum.datetime(2026, 3, 19, 22, 15, tz="Europe/Berlin")).isoformat()
+            '2026-03-20T05:15:00+08:00'
+        """
+        ordinal, micros = to_zone_fields(require_aware(instant, "instant"), self._zone)
+        return from_zone_fields(ordinal, micros, self._zone)
+
+    def start_of_day(self, day: _dt.date) -> pendulum.DateTime:
+        """Return local midnight at the start of ``day`` in :attr:`tz`."""
+        i = self._day(day, "day")
+        return from_zone_fields(self._idx().first_ordinal + i, 0, self._zone)
+
     def is_working_time(self, instant: _dt.datetime) -> bool:
         """Return whether the aware ``instant`` falls inside working hours on a working day."""
         ordinal, tod = to_zone_fields(require_aware(instant, "instant"), self._zone)

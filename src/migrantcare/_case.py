@@ -19,6 +19,7 @@ from typing import Any, Final
 
 import attrs
 
+from migrantcare._sla_state import SlaClock, clock_from_dict
 from migrantcare._time import require_aware
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import IntegrityError, InvalidArgumentError, SchemaError, WrongTypeError
@@ -364,7 +365,7 @@ class Case:
     worker: Person | None
     attributes_json: str
     events: tuple[CaseEvent, ...]
-    clocks: tuple[Any, ...] = ()
+    clocks: tuple[SlaClock, ...] = ()
     calendar_version: str | None = None
 
     @property
@@ -497,8 +498,6 @@ class Case:
         schema = data.get("schema")
         if schema != CASE_SCHEMA:
             raise SchemaError(f"unknown case schema {schema!r}; this version reads {CASE_SCHEMA!r}")
-        from migrantcare._sla_state import clock_from_dict  # noqa: PLC0415 - avoids a cycle
-
         try:
             return cls(
                 id=str(data["id"]),

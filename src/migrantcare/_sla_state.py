@@ -1,17 +1,125 @@
-"""Serialisation hook for the SLA clock state stored on cases.
+"""SLA clock state as stored on a case, and its serialisation.
 
-The SLA part of the library registers its clock type here; until then a stored case
-carries no clocks.
+A clock records facts (when it started, paused, resumed, stopped; which warnings and
+breaches were recorded) plus a cache of the instants computed from them on a working
+calendar, so a host's scheduler can ask :func:`next_due_at` without a calendar.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 from typing import Any
 
+import attrs
+
 from migrantcare.exceptions import SchemaError
 
+#: A closed pause: (paused at, resumed at), both UTC.
+Pause = tuple[_dt.datetime, _dt.datetime]
 
-def clock_from_dict(data: Mapping[str, Any]) -> Any:
-    """Rebuild one SLA clock from its dict form."""
-    raise SchemaError(f"this version of migrantcare stores no SLA clocks, got {dict(data)!r}")
+
+@attrs.frozen
+class SlaClock:
+    """One cycle of one SLA goal on one case.
+
+    Attributes:
+        goal: The policy's name, e.g. ``"verification"``.
+        variant: Which of the goal's policies applies (``"default"``, ``"urgent"``, …).
+        cycle: 1 for the first run of this goal on the case; reopening starts cycle 2.
+        started_at: When the clock started (UTC).
+        pauses: Closed pauses, oldest first.
+        paused_since: When the current pause began, if the clock is paused.
+        stopped_at: When the clock stopped, if it has.
+        recorded: Marks recorded by ``advance``: ``"warning:50"``, ``"breach"``, …
+        due_at: Cached deadline (UTC); ``None`` while paused.
+        warn_times: Cached instants of the warning thresholds, aligned with the policy's.
+        budget_us: Cached active time (µs) from start to deadline, in the policy's measure.
+        calendar_version: The calendar the cache was computed on.
+        provisional: Whether the cached deadline rests on estimated holiday data.
+    """
+
+    goal: str
+    variant: str
+    cycle: int
+    started_at: _dt.datetime
+    pauses: tuple[Pause, ...] = ()
+    paused_since: _dt.datetime | None = None
+    stopped_at: _dt.datetime | None = None
+    recorded: tuple[str, ...] = ()
+    due_at: _dt.datetime | None = None
+    warn_times: tuple[_dt.datetime, ...] = ()
+    budget_us: int | None = None
+    calendar_version: str | None = None
+    provisional: bool = False
+
+    @property
+    def active(self) -> bool:
+        """Whether the clock has not stopped."""
+        return self.stopped_at is None
+
+    @property
+    def paused(self) -> bool:
+        """Whether the clock is paused now."""
+        return self.paused_since is not None and self.stopped_at is None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return a JSON-compatible dict."""
+        return {
+            "goal": self.goal,
+            "variant": self.variant,
+            "cycle": self.cycle,
+            "started_at": self.started_at.isoformat(),
+            "pauses": [[a.isoformat(), b.isoformat()] for a, b in self.pauses],
+            "paused_since": _iso(self.paused_since),
+            "stopped_at": _iso(self.stopped_at),
+            "recorded": list(self.recorded),
+            "due_at": _iso(self.due_at),
+            "warn_times": [t.isoformat() for t in self.warn_times],
+            "budget_us": self.budget_us,
+            "calendar_version": self.calendar_version,
+            "provisional": self.provisional,
+        }
+
+
+def _iso(value: _dt.datetime | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _time(value: object) -> _dt.datetime:
+    if not isinstance(value, str):
+        raise SchemaError(f"an SLA timestamp must be an ISO 8601 string, got {value!r}")
+    try:
+        parsed = _dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise SchemaError(f"SLA timestamp {value!r} is not ISO 8601") from None
+    offset = parsed.utcoffset()
+    if offset is None:
+        raise SchemaError(f"SLA timestamp {value!r} has no UTC offset")
+    return (parsed - offset).replace(tzinfo=_dt.timezone.utc)
+
+
+def _maybe(value: object) -> _dt.datetime | None:
+    return None if value is None else _time(value)
+
+
+def clock_from_dict(data: Mapping[str, Any]) -> SlaClock:
+    """Rebuild one SLA clock from :meth:`SlaClock.to_dict` output."""
+    try:
+        return SlaClock(
+            goal=str(data["goal"]),
+            variant=str(data["variant"]),
+            cycle=int(data["cycle"]),
+            started_at=_time(data["started_at"]),
+            pauses=tuple((_time(a), _time(b)) for a, b in data["pauses"]),
+            paused_since=_maybe(data["paused_since"]),
+            stopped_at=_maybe(data["stopped_at"]),
+            recorded=tuple(str(m) for m in data["recorded"]),
+            due_at=_maybe(data["due_at"]),
+            warn_times=tuple(_time(t) for t in data["warn_times"]),
+            budget_us=None if data["budget_us"] is None else int(data["budget_us"]),
+            calendar_version=data["calendar_version"],
+            provisional=bool(data["provisional"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise SchemaError(f"SLA clock record is malformed: {exc!r}") from None

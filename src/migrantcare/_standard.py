@@ -8,17 +8,153 @@ Each function builds a fresh :class:`Workflow`; build it once and share it.
 
 from __future__ import annotations
 
+import datetime as _dt
+from typing import Literal
+
+from migrantcare._sla import CaseMatch, SlaPlan, SlaPolicy, SlaTarget
 from migrantcare._vocab import CLOSURE_REASONS, OUTREACH_CATEGORIES, REPATRIATION_CATEGORIES
 from migrantcare._workflow import ANY, Guard, State, Transition, Workflow, WorkflowSpec
+from migrantcare.exceptions import InvalidArgumentError
 
 _T = Transition
 
 
-def complaint_spec() -> WorkflowSpec:
+_CLOSED = ("resolved", "closed")
+
+
+def complaint_sla_plan(
+    *, settlement_unit: Literal["calendar_days", "working_days"] = "calendar_days"
+) -> SlaPlan:
+    """The default SLA policies of the complaint workflow, each citing its source.
+
+    Confirmed by regulation (see ``shared/reference/complaint-handling.md``):
+
+    * ``verification`` — 3 working days to verify and dispatch a report (SP4N-LAPOR!
+      official FAQ); paused while awaiting documents; a breach escalates.
+    * ``documents`` — 30 days from registration without the required documents
+      (Peraturan BP2MI 6/2024 Pasal 30(1)a: grounds to close).
+    * ``clarity`` — 15 working days without clarity after the officer asks for more data
+      (Pasal 30(1)b).
+    * ``unreachable`` — 60 consecutive days without reaching the complainant (Pasal 30(1)c).
+    * ``settlement`` — 7 "hari" for the respondent to fulfil its written commitment
+      after the second clarification (Peraturan KP2MI 23/2025 Pasal 18). Whether these
+      are calendar or working days is not confirmed: ``settlement_unit`` chooses, and
+      the policy is marked ``confirmed=False``.
+
+    Configurable defaults, *not* law (``confirmed=False``):
+
+    * ``first_response`` — 2 hours around the clock for urgent cases (the crisis
+      center works 24/7), 8 working hours otherwise.
+    * ``resolution`` — 14 working days from verification to resolution (a local service
+      standard seen for "other" complaints); paused while awaiting the complainant; a
+      breach escalates.
+
+    Args:
+        settlement_unit: How the 7 days of Pasal 18 are counted.
+    """
+    if settlement_unit == "calendar_days":
+        settlement_target = SlaTarget.calendar_days(7)
+    elif settlement_unit == "working_days":
+        settlement_target = SlaTarget.working_days(7)
+    else:
+        raise InvalidArgumentError(
+            f"settlement_unit must be 'calendar_days' or 'working_days', got {settlement_unit!r}"
+        )
+    return SlaPlan(
+        (
+            SlaPolicy(
+                "first_response",
+                SlaTarget.elapsed(_dt.timedelta(hours=2)),
+                variant="urgent",
+                when=CaseMatch(priorities={"urgent"}),
+                start_states="registered",
+                stop_events=("start_verification", "close"),
+                escalate_with="escalate",
+                source="migrantcare default (crisis center answers 24/7); not regulation",
+                confirmed=False,
+                description="An urgent complaint gets an officer's first action within 2 hours.",
+            ),
+            SlaPolicy(
+                "first_response",
+                SlaTarget.working_hours(8),
+                start_states="registered",
+                stop_events=("start_verification", "close"),
+                source="migrantcare default; not regulation",
+                confirmed=False,
+                description="An officer takes up a new complaint within one working day.",
+            ),
+            SlaPolicy(
+                "verification",
+                SlaTarget.working_days(3),
+                start_states="registered",
+                pause_states="awaiting_documents",
+                stop_states=("in_handling", "referred", *_CLOSED),
+                escalate_with="escalate",
+                source="SP4N-LAPOR! official FAQ: verified and dispatched within 3 working days",
+                description="The complaint is verified within 3 working days.",
+            ),
+            SlaPolicy(
+                "documents",
+                SlaTarget.calendar_days(30),
+                start_states="registered",
+                stop_states=("in_handling", "referred", *_CLOSED),
+                source="Peraturan BP2MI 6/2024 Pasal 30(1)a",
+                description="Without the required documents 30 days after registration, "
+                "the complaint may be closed (reason documents_incomplete).",
+            ),
+            SlaPolicy(
+                "clarity",
+                SlaTarget.working_days(15),
+                start_states="awaiting_complainant",
+                stop_states=("in_handling", *_CLOSED),
+                source="Peraturan BP2MI 6/2024 Pasal 30(1)b",
+                description="Without clarity 15 working days after the request, the "
+                "complaint may be closed (reason no_clarity).",
+            ),
+            SlaPolicy(
+                "unreachable",
+                SlaTarget.calendar_days(60),
+                start_states="awaiting_complainant",
+                stop_states=("in_handling", *_CLOSED),
+                source="Peraturan BP2MI 6/2024 Pasal 30(1)c",
+                description="A complainant unreachable for 60 consecutive days: the "
+                "complaint may be closed (reason unreachable).",
+            ),
+            SlaPolicy(
+                "settlement",
+                settlement_target,
+                start_states="clarification_2",
+                pause_states="awaiting_complainant",
+                stop_states=("mediation", "referred", *_CLOSED),
+                source="Peraturan KP2MI 23/2025 Pasal 18 (unit of the 7 days unconfirmed)",
+                confirmed=False,
+                description="After the second clarification the respondent fulfils its "
+                "written commitment within 7 days; if not, a sanction may be recommended.",
+            ),
+            SlaPolicy(
+                "resolution",
+                SlaTarget.working_days(14),
+                start_states="in_handling",
+                pause_states="awaiting_complainant",
+                stop_states=("referred", *_CLOSED),
+                escalate_with="escalate",
+                source="local service standard (others <= 14 working days); not regulation",
+                confirmed=False,
+                description="A verified complaint is resolved within 14 working days.",
+            ),
+        )
+    )
+
+
+def complaint_spec(*, sla: bool = True) -> WorkflowSpec:
     """The definition of the complaint (pengaduan) workflow, to derive extensions from.
 
     ``close`` requires ``data["reason"]``, one of the Pasal 30(1) grounds of Peraturan
     BP2MI 6/2024 (``CLOSURE_REASONS``); ``reopen`` requires a note.
+
+    Args:
+        sla: Attach :func:`complaint_sla_plan` (then opening and firing need the
+            office's calendar).
     """
     states = (
         State("registered", "Terdaftar", "Registered"),
@@ -150,6 +286,7 @@ def complaint_spec() -> WorkflowSpec:
         description=(
             "A complaint (pengaduan) from a CPMI, PMI, former PMI, family or representative."
         ),
+        sla=complaint_sla_plan() if sla else None,
     )
 
 
@@ -258,14 +395,17 @@ def outreach_spec() -> WorkflowSpec:
     )
 
 
-def complaint_workflow() -> Workflow:
-    """The standard complaint workflow, built.
+def complaint_workflow(*, sla: bool = True) -> Workflow:
+    """The standard complaint workflow, built, with its default SLA plan.
+
+    Args:
+        sla: ``False`` builds it without SLA clocks (no calendar needed).
 
     Example:
         >>> complaint_workflow().allowed_events("registered")
         ('start_verification', 'close', 'escalate')
     """
-    return complaint_spec().build()
+    return complaint_spec(sla=sla).build()
 
 
 def repatriation_workflow() -> Workflow:

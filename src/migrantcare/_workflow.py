@@ -28,6 +28,7 @@ from typing import Any
 import attrs
 from transitions import Machine
 
+from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import (
     Case,
     CaseEvent,
@@ -37,6 +38,19 @@ from migrantcare._case import (
     make_event,
     utc,
 )
+from migrantcare._sla import (
+    SlaPlan,
+    SlaPolicy,
+    SlaStatus,
+    apply_event,
+    check_calendar,
+    clock_status,
+    current_clocks,
+    pending_marks,
+    record_mark,
+    refresh,
+)
+from migrantcare._sla_state import SlaClock
 from migrantcare._vocab import (
     CATEGORIES,
     CHANNELS,
@@ -223,6 +237,7 @@ class WorkflowSpec:
         complainant_types: Allowed complainant / person kinds.
         priorities: Allowed priority codes.
         description: One line on what the workflow is for.
+        sla: The SLA policies whose clocks run on this workflow's cases, if any.
     """
 
     name: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "workflow name"))
@@ -235,6 +250,7 @@ class WorkflowSpec:
     complainant_types: Vocabulary = COMPLAINANT_TYPES
     priorities: Vocabulary = PRIORITIES
     description: str = ""
+    sla: SlaPlan | None = None
 
     def derive(self, *, name: str | None = None, version: int | None = None) -> WorkflowSpec:
         """Return a copy under a new name and/or version (start of an extension)."""
@@ -327,6 +343,12 @@ class WorkflowSpec:
             ),
         )
 
+    def with_sla(self, plan: SlaPlan | None) -> WorkflowSpec:
+        """Return a spec whose cases carry the clocks of ``plan`` (``None``: no SLA)."""
+        if plan is not None and not isinstance(plan, SlaPlan):
+            raise WrongTypeError(f"expected an SlaPlan, got {type(plan).__name__}")
+        return attrs.evolve(self, sla=plan)
+
     def with_vocabularies(
         self,
         *,
@@ -406,6 +428,10 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
             if source == current and t.dest is not None and t.dest not in reached:
                 reached.add(t.dest)
                 frontier.append(t.dest)
+    if spec.sla is not None:
+        problems = spec.sla.check_against(known, {t.trigger for t in spec.transitions}, where)
+        if problems:
+            raise WorkflowDefinitionError("; ".join(problems))
     unreachable = [i for i in ids if i not in reached]
     if unreachable:
         raise WorkflowDefinitionError(
@@ -570,6 +596,7 @@ class Workflow:
         worker: Person | None = None,
         attributes: Mapping[str, Any] | None = None,
         note: str | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> Case:
         """Open a new case in the initial state; its first event is ``"opened"``.
 
@@ -585,6 +612,8 @@ class Workflow:
             worker: The worker concerned, when not the complainant.
             attributes: JSON-compatible integrator attributes (destination country…).
             note: A note for the opening event.
+            calendar: The office's working calendar; required when the workflow has an
+                SLA plan (deadlines are computed on it).
 
         Raises:
             UnknownTermError: a code is not in its vocabulary.
@@ -604,6 +633,7 @@ class Workflow:
                 self.spec.complainant_types.term(person.kind)
         when = utc(at, "at")
         check_actor(by)
+        cal = self._calendar(calendar)
         attributes_json = canonical_json(attributes, "attributes")
         data = {
             "case_id": case_id,
@@ -618,7 +648,7 @@ class Workflow:
         event = make_event(
             None, "opened", "open", None, self.spec.initial, when, by, note, canonical_json(data)
         )
-        return Case(
+        case = Case(
             id=case_id,
             workflow=self.name,
             workflow_version=self.version,
@@ -633,6 +663,7 @@ class Workflow:
             attributes_json=attributes_json,
             events=(event,),
         )
+        return self._track(case, event, cal)
 
     def _check_case(self, case: object) -> Case:
         if not isinstance(case, Case):
@@ -654,6 +685,7 @@ class Workflow:
         note: str | None = None,
         data: Mapping[str, Any] | None = None,
         expected_version: int | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> Case:
         """Fire ``trigger`` on ``case`` and return the new case with the event appended.
 
@@ -669,6 +701,8 @@ class Workflow:
             data: JSON-compatible details, e.g. ``{"reason": "unreachable"}``.
             expected_version: The version the caller read; a different current version
                 raises :class:`StaleCaseError` (optimistic locking).
+            calendar: The office's working calendar; required when the workflow has an
+                SLA plan.
 
         Raises:
             InvalidTransitionError: the event is unknown or not allowed from the state.
@@ -684,7 +718,9 @@ class Workflow:
                 expected=expected_version,
                 actual=len(case.events),
             )
-        return self._fire(case, trigger, utc(at, "at"), check_actor(by), note, data)
+        when, actor = utc(at, "at"), check_actor(by)
+        cal = self._calendar(calendar)
+        return self._fire(case, trigger, when, actor, note, data, cal)
 
     def _fire(  # noqa: PLR0917 - hot path, positional on purpose
         self,
@@ -694,6 +730,7 @@ class Workflow:
         by: str,
         note: str | None,
         data: Mapping[str, Any] | None,
+        calendar: WorkingCalendar | None = None,
     ) -> Case:
         source = case.state
         step = self._steps.get((source, trigger))
@@ -722,7 +759,11 @@ class Workflow:
         event = make_event(
             case.events[-1], "transition", trigger, source, step.dest, when, by, note, data_json
         )
-        return case.evolved(step.dest, event)
+        new = case.evolved(step.dest, event)
+        if self.spec.sla is None:
+            return new
+        assert calendar is not None
+        return self._track(new, event, calendar)
 
     def _not_allowed(self, case: Case, trigger: str) -> InvalidTransitionError:
         source = case.state
@@ -766,6 +807,7 @@ class Workflow:
         at: _dt.datetime,
         by: str,
         note: str | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> Case:
         """Move an in-flight case onto this workflow (a new version or a derived one).
 
@@ -778,12 +820,14 @@ class Workflow:
             at: When.
             by: Who.
             note: Why.
+            calendar: The office's calendar; required when this workflow has an SLA plan.
 
         Raises:
             InvalidArgumentError: the mapped state does not exist in this workflow.
         """
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        cal = self._calendar(calendar)
         mapping = dict(state_map or {})
         dest = mapping.get(case.state, case.state)
         if dest not in self._states:
@@ -814,16 +858,173 @@ class Workflow:
             note,
             canonical_json(data),
         )
-        return attrs.evolve(
-            case,
-            workflow=self.name,
-            workflow_version=self.version,
-            state=dest,
-            events=(*case.events, event),
+        moved = case.evolved(dest, event, workflow=self.name, workflow_version=self.version)
+        return self._track(moved, event, cal) if cal is not None else moved
+
+    # ------------------------------------------------------------------ SLA clocks
+
+    def _calendar(self, calendar: WorkingCalendar | None) -> WorkingCalendar | None:
+        if self.spec.sla is None:
+            if calendar is not None:
+                check_calendar(calendar)
+            return calendar
+        return check_calendar(calendar)
+
+    def _policies(self, case: Case) -> tuple[SlaPolicy, ...]:
+        return () if self.spec.sla is None else self.spec.sla.select(case)
+
+    def _track(self, case: Case, event: CaseEvent, calendar: WorkingCalendar | None) -> Case:
+        """Apply ``event`` to the case's SLA clocks and refresh the ones it changed."""
+        if self.spec.sla is None or calendar is None:
+            return case
+        plan = self.spec.sla
+        before = case.clocks
+        after = apply_event(before, self._policies(case), event)
+        if after == before:
+            return case
+        kept = set(before)
+        clocks = tuple(
+            c if c in kept else refresh(c, plan.policy(c.goal, c.variant), calendar) for c in after
+        )
+        return attrs.evolve(case, clocks=clocks, calendar_version=calendar.version)
+
+    def _append_fact(  # noqa: PLR0917 - internal, mirrors make_event
+        self,
+        case: Case,
+        kind: str,
+        name: str,
+        at: _dt.datetime,
+        by: str,
+        data: Mapping[str, Any],
+        note: str | None = None,
+    ) -> Case:
+        """Record a fact that does not move the state (an SLA warning, breach, recompute)."""
+        event = make_event(
+            case.events[-1], kind, name, case.state, case.state, at, by, note, canonical_json(data)
+        )
+        clocks = case.clocks
+        if kind == "sla" and name in ("warning", "breach"):
+            clocks = record_mark(clocks, data["goal"], data["cycle"], data["mark"])
+        return attrs.evolve(case, events=(*case.events, event), clocks=clocks)
+
+    def _recomputed(self, case: Case, calendar: WorkingCalendar) -> tuple[SlaClock, ...]:
+        plan = self.spec.sla
+        assert plan is not None
+        return tuple(refresh(c, plan.policy(c.goal, c.variant), calendar) for c in case.clocks)
+
+    def status(
+        self, case: Case, now: _dt.datetime, calendar: WorkingCalendar
+    ) -> tuple[SlaStatus, ...]:
+        """Return where each SLA goal of ``case`` stands at ``now`` (its newest cycle).
+
+        Args:
+            case: The case.
+            now: The current instant (aware).
+            calendar: The office's working calendar.
+
+        Raises:
+            NaiveDatetimeError: ``now`` has no time zone.
+        """
+        self._check_case(case)
+        when = utc(now, "now")
+        cal = check_calendar(calendar)
+        plan = self.spec.sla
+        if plan is None:
+            return ()
+        return tuple(
+            clock_status(c, plan.policy(c.goal, c.variant), cal, when)
+            for c in current_clocks(case.clocks)
         )
 
+    def advance(
+        self, case: Case, now: _dt.datetime, calendar: WorkingCalendar, *, by: str = "system:sla"
+    ) -> Case:
+        """Record the SLA warnings and breaches due at ``now``, and run breach actions.
 
-def replay(case: Case, workflows: Workflow | Iterable[Workflow]) -> Case:
+        Each mark is an ``"sla"`` event (``"warning"`` or ``"breach"``) at ``now``; a
+        breach of a policy with ``escalate_with`` then fires that workflow event (if the
+        case's state allows it). Idempotent: a second call at the same ``now`` changes
+        nothing. If ``calendar`` is a newer version than the one the deadlines were
+        computed on, they are recomputed first (and that is recorded).
+
+        Args:
+            case: The case.
+            now: The current instant (aware).
+            calendar: The office's working calendar.
+            by: The actor recorded on the events.
+        """
+        self._check_case(case)
+        when = utc(now, "now")
+        cal = check_calendar(calendar)
+        actor = check_actor(by)
+        plan = self.spec.sla
+        if plan is None or not case.clocks:
+            return case
+        if case.calendar_version != cal.version:
+            case = self.recompute(case, cal, at=when, by=actor)
+        due: list[tuple[_dt.datetime, str, float, SlaClock, SlaPolicy]] = []
+        for clock in case.clocks:
+            policy = plan.policy(clock.goal, clock.variant)
+            for instant, mark, fraction in pending_marks(clock, policy):
+                if instant <= when:
+                    due.append((instant, mark, fraction, clock, policy))
+        due.sort(key=lambda item: item[0])
+        escalations: list[tuple[SlaClock, SlaPolicy]] = []
+        for instant, mark, fraction, clock, policy in due:
+            assert clock.due_at is not None
+            data = {
+                "goal": clock.goal,
+                "variant": clock.variant,
+                "cycle": clock.cycle,
+                "mark": mark,
+                "threshold_percent": round(fraction * 100),
+                "crossed_at": instant.isoformat(),
+                "due_at": clock.due_at.isoformat(),
+                "calendar_version": clock.calendar_version,
+            }
+            name = "breach" if mark == "breach" else "warning"
+            case = self._append_fact(case, "sla", name, when, actor, data)
+            if name == "breach" and clock.stopped_at is None and policy.escalate_with:
+                escalations.append((clock, policy))
+        for clock, policy in escalations:
+            trigger = policy.escalate_with
+            assert trigger is not None
+            if (case.state, trigger) in self._steps:
+                case = self._fire(
+                    case,
+                    trigger,
+                    when,
+                    actor,
+                    None,
+                    {"sla_goal": clock.goal, "sla_cycle": clock.cycle},
+                    cal,
+                )
+        return case
+
+    def recompute(
+        self, case: Case, calendar: WorkingCalendar, *, at: _dt.datetime, by: str = "system:sla"
+    ) -> Case:
+        """Recompute the case's deadlines on ``calendar`` (e.g. after a new decree).
+
+        A change of calendar version is recorded as an ``"sla"`` event ``"recomputed"``
+        naming both versions; on the same version nothing changes.
+        """
+        self._check_case(case)
+        cal = check_calendar(calendar)
+        if self.spec.sla is None or case.calendar_version == cal.version:
+            return case
+        old = case.calendar_version
+        data = {"from": old, "to": cal.version}
+        case = self._append_fact(case, "sla", "recomputed", utc(at, "at"), check_actor(by), data)
+        return attrs.evolve(case, clocks=self._recomputed(case, cal), calendar_version=cal.version)
+
+
+def replay(
+    case: Case,
+    workflows: Workflow | Iterable[Workflow],
+    *,
+    calendar: WorkingCalendar | None = None,
+) -> Case:
     """Rebuild ``case`` from its events by firing them again through the workflows.
 
     The result equals ``case`` when the history is genuine and the definitions are the
@@ -834,6 +1035,7 @@ def replay(case: Case, workflows: Workflow | Iterable[Workflow]) -> Case:
             history).
         workflows: The workflow the case runs on, or every version it ran on (needed
             when the history contains migrations).
+        calendar: The office's calendar; required for workflows with an SLA plan.
 
     Raises:
         IntegrityError: an event cannot be replayed (unknown workflow, refused event).
@@ -860,10 +1062,11 @@ def replay(case: Case, workflows: Workflow | Iterable[Workflow]) -> Case:
         worker=case.worker,
         attributes=canonical_loads(info["attributes"]),
         note=first.note,
+        calendar=calendar,
     )
     for event in case.events[1:]:
         try:
-            rebuilt = _replay_event(rebuilt, event, workflow, by_key)
+            rebuilt = _replay_event(rebuilt, event, workflow, by_key, calendar)
         except MigrantCareError as exc:
             raise IntegrityError(
                 f"case {case.id!r}: event {event.seq} ({event.name!r}) does not replay: {exc}"
@@ -874,7 +1077,10 @@ def replay(case: Case, workflows: Workflow | Iterable[Workflow]) -> Case:
         raise IntegrityError(
             f"case {case.id!r}: replay does not reproduce the recorded history (hash differs)"
         )
-    return attrs.evolve(rebuilt, clocks=case.clocks, calendar_version=case.calendar_version)
+    if workflow.spec.sla is None:
+        # SLA state from a workflow version without a plan is carried as recorded
+        return attrs.evolve(rebuilt, clocks=case.clocks, calendar_version=case.calendar_version)
+    return rebuilt
 
 
 def canonical_loads(text: str) -> dict[str, Any]:
@@ -886,11 +1092,21 @@ def canonical_loads(text: str) -> dict[str, Any]:
 
 
 def _replay_event(
-    case: Case, event: CaseEvent, workflow: Workflow, by_key: Mapping[tuple[str, int], Workflow]
+    case: Case,
+    event: CaseEvent,
+    workflow: Workflow,
+    by_key: Mapping[tuple[str, int], Workflow],
+    calendar: WorkingCalendar | None,
 ) -> Case:
     if event.kind == "transition":
         return workflow._fire(
-            case, event.name, event.at, event.by, event.note, canonical_loads(event.data_json)
+            case,
+            event.name,
+            event.at,
+            event.by,
+            event.note,
+            canonical_loads(event.data_json),
+            workflow._calendar(calendar),
         )
     if event.kind == "migrated":
         data = event.data
@@ -900,21 +1116,19 @@ def _replay_event(
                 f"no workflow ({data['workflow']!r}, {data['workflow_version']}) given"
             )
         return target.migrate(
-            case, state_map=data["state_map"], at=event.at, by=event.by, note=event.note
+            case,
+            state_map=data["state_map"],
+            at=event.at,
+            by=event.by,
+            note=event.note,
+            calendar=calendar if target.spec.sla is not None else None,
         )
-    # Facts recorded by other parts of the library (e.g. SLA warnings) are appended as
-    # they are: they do not move the state, and their hash is recomputed.
+    # Facts recorded by the SLA part (warnings, breaches, recomputes) do not move the
+    # state; their hash is recomputed like every other.
     if event.source != case.state or event.dest != case.state:
         raise IntegrityError(f"a {event.kind!r} event must not change the state")
-    new = make_event(
-        case.events[-1],
-        event.kind,
-        event.name,
-        event.source,
-        event.dest,
-        event.at,
-        event.by,
-        event.note,
-        event.data_json,
+    if event.kind != "sla":
+        raise IntegrityError(f"unknown event kind {event.kind!r}")
+    return workflow._append_fact(
+        case, event.kind, event.name, event.at, event.by, event.data, event.note
     )
-    return attrs.evolve(case, events=(*case.events, new))
