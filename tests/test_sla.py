@@ -353,7 +353,7 @@ class TestErrors:
             )
         )
         with pytest.raises(
-            WorkflowDefinitionError, match="unknown state 'nowhere'.*unknown event 'teleport'"
+            WorkflowDefinitionError, match=r"unknown state 'nowhere'.*unknown event 'teleport'"
         ):
             complaint_spec(sla=False).with_sla(bad).build()
 

@@ -34,7 +34,7 @@ from migrantcare._holidays import (
 )
 from migrantcare._regions import PROVINCE_TIMEZONES, province_name
 from migrantcare._schedule import WorkSchedule
-from migrantcare._time import from_zone_fields, require_aware, to_zone_fields, zone
+from migrantcare._time import from_zone_fields, require_aware, to_zone, to_zone_fields, zone
 from migrantcare.exceptions import (
     CalendarCoverageError,
     DateOutOfRangeError,
@@ -196,6 +196,7 @@ class WorkingCalendar:
     strict: bool = False
     _zone: Timezone = attrs.field(init=False, eq=False)
     _index: _Index | None = attrs.field(default=None, eq=False, kw_only=True)
+    _version: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # Derived caches on a frozen class: set once here, never changed afterwards.
@@ -204,6 +205,7 @@ class WorkingCalendar:
             raise InvalidArgumentError(
                 f"last_year {self.last_year} is before first_year {self.first_year}"
             )
+        object.__setattr__(self, "_version", self._fingerprint())
         if self._index is None:
             object.__setattr__(
                 self,
@@ -544,6 +546,10 @@ class WorkingCalendar:
             )
         return from_zone_fields(ordinal, tod, self._zone)
 
+    def _working_position(self, instant: _dt.datetime) -> int:
+        """Working µs from the calendar's first day to the aware ``instant`` (internal)."""
+        return self._position(instant, "instant")[1]
+
     def working_time_between(self, start: _dt.datetime, end: _dt.datetime) -> _dt.timedelta:
         """Return the working time between two aware instants.
 
@@ -602,8 +608,12 @@ class WorkingCalendar:
             >>> cal.local(pendulum.datetime(2026, 3, 19, 22, 15, tz="Europe/Berlin")).isoformat()
             '2026-03-20T05:15:00+08:00'
         """
-        ordinal, micros = to_zone_fields(require_aware(instant, "instant"), self._zone)
-        return from_zone_fields(ordinal, micros, self._zone)
+        return to_zone(require_aware(instant, "instant"), self._zone)
+
+    @property
+    def zone(self) -> Timezone:
+        """The office's zone as a ``pendulum`` (``zoneinfo``) timezone object."""
+        return self._zone
 
     def start_of_day(self, day: _dt.date) -> pendulum.DateTime:
         """Return local midnight at the start of ``day`` in :attr:`tz`."""
@@ -668,6 +678,9 @@ class WorkingCalendar:
         Two calendars with the same version give the same answer to every query. Names
         of holidays do not enter it (renaming a holiday moves no deadline).
         """
+        return self._version
+
+    def _fingerprint(self) -> str:
         digest = hashlib.sha256()
         digest.update(f"{self.tz}|{self.first_year}|{self.last_year}|".encode())
         digest.update(",".join(sorted({h.date.isoformat() for h in self.holiday_list})).encode())

@@ -16,6 +16,7 @@ import attrs
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import utc
 from migrantcare._sla_state import Pause, SlaClock
+from migrantcare._time import to_zone
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
@@ -51,6 +52,7 @@ class SlaTarget:
     unit: SlaUnit
     days: int = 0
     duration: _dt.timedelta = _ZERO
+    _description: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if self.unit == "working_days":
@@ -67,6 +69,8 @@ class SlaTarget:
             raise InvalidArgumentError(
                 f"unknown SLA unit {self.unit!r}; use working_days, working_time or elapsed"
             )
+        # status() reports it for every clock; worded once here
+        object.__setattr__(self, "_description", self._describe())
 
     @classmethod
     def working_days(cls, n: int) -> SlaTarget:
@@ -95,6 +99,9 @@ class SlaTarget:
 
     def describe(self) -> str:
         """Return e.g. ``"3 working days"``, ``"4 working hours"``, ``"30 days"``."""
+        return self._description
+
+    def _describe(self) -> str:
         if self.unit == "working_days":
             return f"{self.days} working day{'s' if self.days != 1 else ''}"
         hours = self.duration / _dt.timedelta(hours=1)
@@ -202,6 +209,11 @@ class SlaPlan:
     """
 
     policies: tuple[SlaPolicy, ...] = attrs.field(converter=_policies)
+    _by_key: dict[tuple[str, str], SlaPolicy] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # (goal, variant) -> policy, looked up for every clock of every status call
+        object.__setattr__(self, "_by_key", {(p.name, p.variant): p for p in self.policies})
 
     @property
     def goals(self) -> tuple[str, ...]:
@@ -218,9 +230,9 @@ class SlaPlan:
 
     def policy(self, goal: str, variant: str) -> SlaPolicy:
         """Return the policy ``goal``/``variant``."""
-        for p in self.policies:
-            if p.name == goal and p.variant == variant:
-                return p
+        policy = self._by_key.get((goal, variant))
+        if policy is not None:
+            return policy
         raise InvalidArgumentError(f"the SLA plan has no policy {goal!r} variant {variant!r}")
 
     def with_policies(self, *policies: SlaPolicy) -> SlaPlan:
@@ -311,23 +323,43 @@ def record_mark(
 
 
 class _Measure:
-    """Time as a policy counts it: wall-clock, or working time on a calendar."""
+    """Time as a policy counts it: wall-clock, or working time on a calendar.
 
-    __slots__ = ("calendar",)
+    One measure serves every clock of a ``status`` call, so it remembers the working
+    position of the instants it has seen (``now`` is shared by all clocks).
+    """
+
+    __slots__ = ("calendar", "positions")
 
     def __init__(self, calendar: WorkingCalendar | None) -> None:
         self.calendar = calendar
+        self.positions: dict[_dt.datetime, int] = {}
+
+    def _pos(self, instant: _dt.datetime) -> int:
+        pos = self.positions.get(instant)
+        if pos is None:
+            assert self.calendar is not None
+            pos = self.positions[instant] = self.calendar._working_position(instant)
+        return pos
 
     def between(self, a: _dt.datetime, b: _dt.datetime) -> int:
         if self.calendar is None:
             return _us(b - a)
-        return _us(self.calendar.working_time_between(a, b))
+        return self._pos(b) - self._pos(a)
 
     def add(self, a: _dt.datetime, us: int) -> _dt.datetime:
         if self.calendar is None:
             return a + _dt.timedelta(microseconds=us)
         result = self.calendar.add_working_time(a, _dt.timedelta(microseconds=us))
         return _plain_utc(result)
+
+
+_WALL = _Measure(None)
+
+
+def new_measure(calendar: WorkingCalendar) -> _Measure:
+    """A working-time measure to share across the clocks of one case."""
+    return _Measure(calendar)
 
 
 def _plain_utc(value: _dt.datetime) -> _dt.datetime:
@@ -395,9 +427,13 @@ def _whole_days_paused(calendar: WorkingCalendar, pauses: Sequence[Pause]) -> in
     return k
 
 
-def measure_for(policy: SlaPolicy, calendar: WorkingCalendar) -> _Measure:
-    """The time measure of ``policy`` on ``calendar``."""
-    return _Measure(None if policy.target.unit == "elapsed" else calendar)
+def measure_for(
+    policy: SlaPolicy, calendar: WorkingCalendar, shared: _Measure | None = None
+) -> _Measure:
+    """The time measure of ``policy`` on ``calendar`` (``shared`` if it is a working one)."""
+    if policy.target.unit == "elapsed":
+        return _WALL
+    return shared if shared is not None else _Measure(calendar)
 
 
 def deadline(
@@ -495,16 +531,23 @@ class SlaStatus:
 
 
 def clock_status(
-    clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar, now: _dt.datetime
+    clock: SlaClock,
+    policy: SlaPolicy,
+    calendar: WorkingCalendar,
+    now: _dt.datetime,
+    shared: _Measure | None = None,
 ) -> SlaStatus:
-    """Compute the :class:`SlaStatus` of ``clock`` at ``now`` on ``calendar``."""
+    """Compute the :class:`SlaStatus` of ``clock`` at ``now`` on ``calendar``.
+
+    ``shared`` is a working-time measure reused across the clocks of one case.
+    """
     pauses: tuple[Pause, ...] = clock.pauses
     paused = clock.paused
     if paused:
         assert clock.paused_since is not None
         pauses = (*pauses, (clock.paused_since, max(now, clock.paused_since)))
     fresh = clock.calendar_version == calendar.version and clock.due_at is not None
-    measure = measure_for(policy, calendar)
+    measure = measure_for(policy, calendar, shared)
     if fresh and not paused:
         due = clock.due_at
         budget = clock.budget_us
@@ -532,8 +575,8 @@ def clock_status(
         variant=clock.variant,
         cycle=clock.cycle,
         state=state,
-        started_at=calendar.local(clock.started_at),
-        due_at=calendar.local(due),
+        started_at=to_zone(clock.started_at, calendar.zone),
+        due_at=to_zone(due, calendar.zone),
         elapsed=_dt.timedelta(microseconds=used),
         remaining=_dt.timedelta(microseconds=budget - used),
         percent_used=100.0 * used / budget if budget else 100.0,

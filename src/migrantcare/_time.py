@@ -73,20 +73,23 @@ def to_zone_fields(value: _dt.datetime, tz: Timezone) -> tuple[int, int]:
 
     ``value`` must already be known to be aware.
     """
-    offset = value.utcoffset()
-    assert offset is not None  # checked by require_aware
-    # A plain datetime makes zoneinfo's C ``fromutc`` fast; pendulum subclasses are slow there.
-    utc = _dt.datetime(
-        value.year,
-        value.month,
-        value.day,
-        value.hour,
-        value.minute,
-        value.second,
-        value.microsecond,
-        tzinfo=tz,
-    )
-    local = tz.fromutc(utc - offset)
+    if type(value) is _dt.datetime:
+        local = value.astimezone(tz)  # C fast path for plain datetimes
+    else:
+        offset = value.utcoffset()
+        assert offset is not None  # checked by require_aware
+        # A plain datetime makes zoneinfo's C ``fromutc`` fast; pendulum subclasses are slow.
+        utc = _dt.datetime(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+            tzinfo=tz,
+        )
+        local = tz.fromutc(utc - offset)
     return local.toordinal(), (
         (local.hour * 3600 + local.minute * 60 + local.second) * 1_000_000 + local.microsecond
     )
@@ -104,5 +107,18 @@ def from_zone_fields(ordinal: int, micros: int, tz: Timezone) -> pendulum.DateTi
 
 def to_zone(value: _dt.datetime, tz: Timezone) -> pendulum.DateTime:
     """Return the aware instant ``value`` as a ``pendulum.DateTime`` in ``tz``."""
+    if type(value) is _dt.datetime:
+        local = value.astimezone(tz)
+        return pendulum.DateTime(
+            local.year,
+            local.month,
+            local.day,
+            local.hour,
+            local.minute,
+            local.second,
+            local.microsecond,
+            tzinfo=tz,
+            fold=local.fold,
+        )
     ordinal, micros = to_zone_fields(value, tz)
     return from_zone_fields(ordinal, micros, tz)

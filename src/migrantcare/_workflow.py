@@ -46,6 +46,7 @@ from migrantcare._sla import (
     check_calendar,
     clock_status,
     current_clocks,
+    new_measure,
     pending_marks,
     record_mark,
     refresh,
@@ -931,8 +932,9 @@ class Workflow:
         plan = self.spec.sla
         if plan is None:
             return ()
+        shared = new_measure(cal)
         return tuple(
-            clock_status(c, plan.policy(c.goal, c.variant), cal, when)
+            clock_status(c, plan.policy(c.goal, c.variant), cal, when, shared)
             for c in current_clocks(case.clocks)
         )
 

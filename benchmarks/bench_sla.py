@@ -1,0 +1,140 @@
+"""SLA clocks: status of one case, and a scheduler sweep over many cases.
+
+Run: ``python benchmarks/bench_sla.py``
+
+* ``status`` of one complaint with three running policies (budget: 20 µs), beside the
+  same three deadlines computed by hand with ``businesstimedelta`` (the anchor).
+* ``next_due_at`` over 10k / 100k / 1M cases (budget: 1M under 10 s, linear), beside
+  a plain ``min()`` over the same cached instants (the floor any implementation pays).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import businesstimedelta as btd  # noqa: E402
+import pendulum  # noqa: E402
+from _util import per_call_us, table  # noqa: E402
+
+from migrantcare import WorkingCalendar, complaint_workflow, next_due_at  # noqa: E402
+
+WF = complaint_workflow()
+CAL = WorkingCalendar.for_province("Nusa Tenggara Timur")
+T0 = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
+
+
+def one_case():  # type: ignore[no-untyped-def]
+    case = WF.open(
+        "PGD-1",
+        at=T0,
+        by="cc",
+        office="bp3mi-ntt",
+        category="unpaid_wages",
+        channel="whatsapp",
+        calendar=CAL,
+    )
+    return case  # first_response, verification, documents: three running clocks
+
+
+def status_bench() -> None:
+    case = one_case()
+    now = pendulum.datetime(2026, 3, 26, 10, tz="Asia/Makassar")
+    assert len(WF.status(case, now, CAL)) == 3
+    mc = per_call_us(lambda: WF.status(case, now, CAL))
+    closed = sorted({h.date for h in CAL.holiday_list})
+    rules = btd.Rules(
+        [
+            btd.WorkDayRule(dt.time(7, 30), dt.time(16, 0), working_days=[0, 1, 2, 3]),
+            btd.WorkDayRule(dt.time(7, 30), dt.time(16, 30), working_days=[4]),
+            btd.LunchTimeRule(dt.time(12, 0), dt.time(13, 0), working_days=[0, 1, 2, 3]),
+            btd.LunchTimeRule(dt.time(11, 30), dt.time(13, 0), working_days=[4]),
+            btd.HolidayRule(closed),
+        ]
+    )
+    start = dt.datetime(2026, 3, 19, 22, 15)
+    local_now = dt.datetime(2026, 3, 26, 10)
+    eight = btd.BusinessTimeDelta(rules, hours=8)
+    verification = btd.BusinessTimeDelta(rules, hours=22.5)
+
+    def anchor() -> object:
+        # the same three deadlines plus elapsed working time, by hand
+        due1 = start + eight
+        due2 = start + verification
+        due3 = start + dt.timedelta(days=30)
+        used = rules.difference(start, local_now)
+        return due1, due2, due3, used
+
+    anchor_us = per_call_us(anchor, budget_s=0.5, repeats=5)
+    print(
+        table(
+            "status() of one case with 3 running policies (median µs per call; budget 20 µs)",
+            ["what", "µs", "ratio"],
+            [
+                ["migrantcare WF.status(case, now, cal)", f"{mc:.1f}", "1.0x"],
+                [
+                    "businesstimedelta, same 3 deadlines + elapsed",
+                    f"{anchor_us:.1f}",
+                    f"{anchor_us / mc:.1f}x",
+                ],
+            ],
+        )
+    )
+
+
+def sweep_bench() -> None:
+    base = one_case()
+    rows = []
+    cases = []
+    for n in (10_000, 100_000, 1_000_000):
+        # distinct case values with distinct deadlines (shifted opening times)
+        while len(cases) < n:
+            k = len(cases)
+            cases.append(
+                WF.open(
+                    f"PGD-{k}",
+                    at=T0.add(minutes=k % 20_000),
+                    by="cc",
+                    office="bp3mi-ntt",
+                    category="unpaid_wages",
+                    channel="whatsapp",
+                    calendar=CAL,
+                )
+                if k < 20_000
+                else cases[k % 20_000]
+            )
+        subset = cases[:n]
+        t0 = time.perf_counter()
+        earliest = min((d for c in subset if (d := next_due_at(c)) is not None), default=None)
+        mc = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        floor = min((w for c in subset for k in c.clocks for w in k.warn_times[:1]), default=None)
+        anchor = time.perf_counter() - t0
+        assert earliest is not None and floor is not None
+        rows.append(
+            [
+                f"{n:,}",
+                f"{mc:.3f} s",
+                f"{mc / n * 1e6:.2f} µs",
+                f"{anchor:.3f} s",
+                f"{mc / anchor:.1f}x",
+            ]
+        )
+    del base
+    print(
+        table(
+            "next_due_at() sweep (budget: 1,000,000 cases under 10 s, linear)",
+            ["cases", "migrantcare", "per case", "plain min() floor", "ratio"],
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    status_bench()
+    print()
+    sweep_bench()
