@@ -7,6 +7,17 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
 from migrantcare._holidays import Holiday, HolidayKind
+from migrantcare._messages import (
+    CatalogProblem,
+    MessageRef,
+    Messages,
+    Money,
+    Plural,
+    SmsInfo,
+    check_catalogs,
+    sms_info,
+)
+from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
@@ -61,6 +72,7 @@ __all__ = [
     "CHANNELS",
     "CLOSURE_REASONS",
     "COMPLAINANT_TYPES",
+    "DEFAULT_CONTACT",
     "OUTREACH_CATEGORIES",
     "PRIORITIES",
     "PROVINCE_TIMEZONES",
@@ -71,19 +83,26 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseMatch",
+    "CatalogProblem",
     "GoalFigures",
     "Guard",
     "Holiday",
     "HolidayKind",
     "InMemoryCaseStore",
+    "MessageRef",
+    "Messages",
+    "Money",
+    "Notice",
     "OfficeFigures",
     "Person",
+    "Plural",
     "ScheduleRange",
     "SlaClock",
     "SlaPlan",
     "SlaPolicy",
     "SlaStatus",
     "SlaTarget",
+    "SmsInfo",
     "State",
     "Term",
     "Transition",
@@ -93,15 +112,18 @@ __all__ = [
     "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "check_catalogs",
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
     "due_cases",
     "next_due_at",
+    "notices",
     "office_report",
     "outreach_spec",
     "outreach_workflow",
     "repatriation_spec",
     "repatriation_workflow",
     "replay",
+    "sms_info",
 ]

@@ -15,6 +15,7 @@ from typing import TextIO
 import pendulum
 
 from migrantcare._calendar import WorkingCalendar
+from migrantcare._messages import Messages, check_catalogs, default_directory, format_problems
 from migrantcare._regions import ZONE_ABBREVIATIONS
 from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
 from migrantcare.exceptions import MigrantCareError
@@ -149,6 +150,20 @@ def _cmd_workflow(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_catalog(args: argparse.Namespace, out: TextIO) -> int:
+    if args.action != "check":
+        raise argparse.ArgumentTypeError(f"unknown catalog action {args.action!r}; use 'check'")
+    dirs = [args.dir] if args.dir else []
+    problems = check_catalogs(*dirs)
+    where = f"{args.dir} over migrantcare's catalogs" if args.dir else "migrantcare's catalogs"
+    if problems:
+        out.write(f"{len(problems)} problem(s) in {where}:\n{format_problems(problems)}\n")
+        return 1
+    locales = Messages.from_directories(default_directory(), *dirs).locales
+    out.write(f"ok: {where} ({', '.join(locales)}) are complete and consistent\n")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``migrantcare`` command."""
     parser = argparse.ArgumentParser(
@@ -179,6 +194,11 @@ def build_parser() -> argparse.ArgumentParser:
     wf.add_argument("--mermaid", action="store_true", help="print a Mermaid state diagram")
     wf.add_argument("--lang", choices=("id", "en"), default="en", help="language of labels")
     wf.set_defaults(func=_cmd_workflow)
+
+    cat = sub.add_parser("catalog", help="check message catalogs")
+    cat.add_argument("action", choices=("check",), help="what to do")
+    cat.add_argument("dir", nargs="?", help="your catalog folder, layered over ours")
+    cat.set_defaults(func=_cmd_catalog)
     return parser
 
 

@@ -15,6 +15,7 @@ __all__ = [
     "CalendarCoverageError",
     "CallbackError",
     "CaseNotFoundError",
+    "CatalogError",
     "DateOutOfRangeError",
     "GuardRejectedError",
     "IntegrityError",
@@ -22,6 +23,7 @@ __all__ = [
     "InvalidScheduleError",
     "InvalidTransitionError",
     "MigrantCareError",
+    "MissingMessageError",
     "NaiveDatetimeError",
     "SchemaError",
     "StaleCaseError",
@@ -155,3 +157,17 @@ class IntegrityError(MigrantCareError, ValueError):
 
 class CaseNotFoundError(MigrantCareError, LookupError):
     """A store has no case with the given id."""
+
+
+class CatalogError(MigrantCareError, ValueError):
+    """A message catalog is malformed: a template does not parse or uses a refused form.
+
+    Placeholders are plain names (``{due}``); attribute access (``{case.id}``),
+    indexing (``{a[0]}``), conversions (``{a!r}``) and format specs (``{a:>10}``) are
+    refused, because ``str.format`` on an untrusted template can read globals and a
+    format spec can allocate gigabytes.
+    """
+
+
+class MissingMessageError(MigrantCareError, LookupError):
+    """A message key, or a whole locale, is not in the catalogs (never a silent fallback)."""
