@@ -291,7 +291,7 @@ class TestCheck:
         assert ("plural_forms", "unit.days") in kinds
         assert ("sms_length", "t.long.sms") in kinds
         assert ("missing", "t.long.sms") in {(p.kind, p.key) for p in problems if p.locale == "id"}
-        with pytest.raises(CatalogError, match="t.broken"):
+        with pytest.raises(CatalogError, match=r"t\.broken"):
             Messages.from_directories(tmp_path)
 
     def test_unknown_locale_folder(self, tmp_path: pathlib.Path) -> None:
@@ -357,8 +357,8 @@ class TestNotices:
         )
         (docs,) = notices(wf, case)
         assert (
-            "kami memerlukan paspor dan visa. Mohon kirimkan paling lambat Sabtu, 18 April 2026 22.15 WITA"
-            in docs.render(M, "id", tz="Asia/Makassar")
+            "kami memerlukan paspor dan visa. Mohon kirimkan paling lambat "
+            "Sabtu, 18 April 2026 22.15 WITA" in docs.render(M, "id", tz="Asia/Makassar")
         )
         # nobody sends the documents: the 30-day clock of Pasal 30(1)a runs out on 18 April
         case = wf.advance(case, pendulum.datetime(2026, 4, 20, 9, tz="Asia/Makassar"), cal)
@@ -419,8 +419,8 @@ class TestNotices:
         (n,) = notices(wf, case)
         assert n.key == "repatriation.remains.arrival"
         assert (
-            "jenazah almarhum/almarhumah Maria dijadwalkan tiba di Bandara El Tari, Kupang pada Minggu, 5 April 2026 10.40 WITA"
-            in n.render(M, "id", tz="Asia/Makassar")
+            "jenazah almarhum/almarhumah Maria dijadwalkan tiba di Bandara El Tari, Kupang pada "
+            "Minggu, 5 April 2026 10.40 WITA" in n.render(M, "id", tz="Asia/Makassar")
         )
 
     def test_outreach_invitation(self) -> None:
@@ -445,8 +445,8 @@ class TestNotices:
         assert n.recipient == "participants"
         text = n.render(M, "en", tz="Asia/Makassar")
         assert (
-            'invited to the event "Desa Migran Emas village programme" on Thursday, 21 May 2026, 09:00 WITA'
-            in text
+            'invited to the event "Desa Migran Emas village programme" on '
+            "Thursday, 21 May 2026, 09:00 WITA" in text
         )
         assert sms_info(n.render(M, "id", tz="Asia/Makassar", channel="sms")).segments == 1
 
