@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import io
 import subprocess
 import sys
@@ -19,10 +20,32 @@ def run(*argv: str) -> tuple[int, str]:
 def test_demo_prints_the_timeline() -> None:
     status, text = run("demo")
     assert status == 0
-    assert "Nusa Tenggara Timur" in text
-    assert "Cuti Bersama Hari Raya Idul Fitri / Eid al-Fitr Joint Holiday" in text
-    assert "due Fri 27 Mar 2026 16:30 WITA" in text
-    assert "due Wed 25 Mar 2026 11:30 WITA" in text
+    assert "Kupang (WITA)" in text
+    # deadlines over Lebaran, in both languages
+    assert "Verifikasi paling lambat Jumat, 27 Maret 2026 16.30 HKT" in text
+    assert "Verification by Friday, 27 March 2026, 16:30 HKT" in text
+    # a pause that pushes the deadline by 7 whole working days
+    assert "verification    3 working days   paused" in text
+    assert "verification    3 working days   running   due Wed 08 Apr 16:00" in text
+    # a warning, a breach and the escalation
+    assert "SLA warning: verification (warning:75)" in text
+    assert "SLA breach: verification (breach)" in text
+    assert "escalate by system:sla" in text
+    assert "crisis_center [id]: Eskalasi ke Crisis Center" in text
+    # closure notices, money in both languages
+    assert "Rp18.500.000" in text
+    assert "IDR18,500,000" in text
+    # the timeline is chronological
+    stamps = [
+        line.split(" WITA  ")[0].strip()
+        for line in text.splitlines()
+        if line.startswith("  ") and " WITA  " in line
+    ]
+    parsed = [dt.datetime.strptime(s + " 2026", "%a %d %b %H:%M %Y") for s in stamps]
+    assert len(parsed) > 10
+    assert parsed == sorted(parsed)
+    # personal data stays out of the demo's record lines
+    assert "C1234567" not in text
 
 
 def test_calendar_in_both_languages() -> None:
@@ -76,6 +99,14 @@ def test_workflow_listing_and_mermaid() -> None:
     assert "[waiting]" in text
     status, text = run("workflow", "outreach", "--mermaid", "--lang", "id")
     assert text == outreach_workflow().mermaid(lang="id") + "\n"
+
+
+@pytest.mark.parametrize("command", ["demo", "calendar", "deadline", "workflow", "catalog"])
+def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main([command, "--help"])
+    assert exc.value.code == 0
+    assert f"usage: migrantcare {command}" in capsys.readouterr().out
 
 
 def test_workflow_unknown_name_exits_2(capsys: pytest.CaptureFixture[str]) -> None:

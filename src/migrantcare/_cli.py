@@ -15,6 +15,7 @@ from typing import TextIO
 import pendulum
 
 from migrantcare._calendar import WorkingCalendar
+from migrantcare._demo import run_demo
 from migrantcare._messages import Messages, check_catalogs, default_directory, format_problems
 from migrantcare._regions import ZONE_ABBREVIATIONS
 from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
@@ -36,35 +37,7 @@ def _fmt_instant(value: pendulum.DateTime, tz: str) -> str:
 
 
 def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
-    cal = WorkingCalendar.for_province("Nusa Tenggara Timur")
-    w = out.write
-    w("migrantcare demo — a BP3MI office in Nusa Tenggara Timur (Kupang, WITA)\n")
-    w(f"calendar {cal.version}: {cal.schedule.describe()}\n")
-    w(f"cuti bersama decreed through {cal.decreed_through}\n\n")
-    w("Holidays and cuti bersama around Lebaran 2026:\n")
-    for h in cal.holidays(2026):
-        if _dt.date(2026, 3, 14) <= h.date <= _dt.date(2026, 3, 31):
-            kind = "cuti bersama" if h.kind == "collective_leave" else "libur nasional"
-            w(f"  {h.date:%a %d %b}  {kind:<15} {h.name_id} / {h.name_en}\n")
-    received = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
-    w(
-        "\nA complaint arrives by WhatsApp from a worker in Hong Kong at "
-        f"{received.format('ddd D MMM YYYY HH:mm')} HKT\n"
-    )
-    local = received.in_timezone(cal.tz)
-    w(f"  = {_fmt_instant(local, cal.tz)} at the office (Nyepi: the office is closed)\n")
-    due_day = cal.add_working_days(local.date(), 3)
-    due = cal.close_of_business(due_day)
-    w(f"  verification within 3 working days (SP4N-LAPOR!): due {_fmt_instant(due, cal.tz)}\n")
-    first_reply = cal.add_working_time(received, _dt.timedelta(hours=4))
-    w(f"  first reply within 4 working hours: due {_fmt_instant(first_reply, cal.tz)}\n")
-    counted = [cal.add_working_days(local.date(), k) for k in (1, 2, 3)]
-    w(f"  (the arrival day never counts; counted: {', '.join(f'{d:%a %d %b}' for d in counted)})\n")
-    jakarta = cal.in_zone("Asia/Jakarta")
-    w(
-        "  the same deadline read at the ministry in Jakarta: "
-        f"{_fmt_instant(due.in_timezone(jakarta.tz), jakarta.tz)}\n"
-    )
+    run_demo(out)
     return 0
 
 

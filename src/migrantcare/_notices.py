@@ -15,7 +15,7 @@ import attrs
 
 from migrantcare._case import Case, CaseEvent
 from migrantcare._messages import MessageRef, Messages, Money, Plural
-from migrantcare._vocab import CLOSURE_REASONS
+from migrantcare._vocab import CLOSURE_REASONS, DOCUMENT_TYPES
 from migrantcare._workflow import Workflow
 from migrantcare.exceptions import InvalidArgumentError
 
@@ -151,12 +151,16 @@ def _complaint(  # noqa: PLR0917 - private dispatcher
             contact=contact,
         )
     elif trigger == "request_documents":
-        docs = data.get("documents") or [MessageRef("doc.supporting")]
+        # document codes from DOCUMENT_TYPES render in the reader's language
+        docs = [
+            DOCUMENT_TYPES.term(d) if isinstance(d, str) and d in DOCUMENT_TYPES else d
+            for d in data.get("documents") or ()
+        ] or [MessageRef("doc.supporting")]
         add(
             "complaint.documents.request",
             "complainant",
             name=name,
-            documents=list(docs),
+            documents=docs,
             answer_by=_due(case, "documents") or event.at,
         )
     elif trigger == "request_clarification":

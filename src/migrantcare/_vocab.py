@@ -233,3 +233,24 @@ OUTREACH_CATEGORIES = _vocab(
         ("anti_trafficking", "Pencegahan TPPO", "Anti-trafficking outreach"),
     ],
 )
+
+#: Documents a complainant may be asked for (used in document requests).
+DOCUMENT_TYPES = _vocab(
+    "document type",
+    [
+        ("passport", "paspor", "passport"),
+        ("visa", "visa", "visa"),
+        ("employment_contract", "perjanjian kerja", "employment contract"),
+        ("placement_agreement", "perjanjian penempatan", "placement agreement"),
+        ("pay_slips", "slip gaji", "pay slips"),
+        ("identity_card", "KTP", "identity card (KTP)"),
+        ("family_card", "kartu keluarga", "family card"),
+        (
+            "social_security_card",
+            "kartu peserta BPJS Ketenagakerjaan",
+            "BPJS employment-insurance card",
+        ),
+        ("power_of_attorney", "surat kuasa", "power of attorney"),
+        ("chronology", "kronologi kejadian", "written account of what happened"),
+    ],
+)
