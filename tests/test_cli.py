@@ -114,3 +114,14 @@ def test_workflow_unknown_name_exits_2(capsys: pytest.CaptureFixture[str]) -> No
         run("workflow", "divorce")
     assert exc.value.code == 2
     assert "invalid choice: 'divorce'" in capsys.readouterr().err
+
+
+def test_errors_leave_no_partial_output(capsys: pytest.CaptureFixture[str]) -> None:
+    status, text = run("deadline", "2040-12-30", "--working-days", "30")
+    assert status == 2
+    assert text == ""
+    assert "outside this calendar's years" in capsys.readouterr().err
+    status, text = run("deadline", "2026-03-17", "--working-hours", "-2")
+    assert (status, text) == (2, "")
+    status, text = run("deadline", "2027-12-01", "--working-days", "20")
+    assert "note   provisional" in text

@@ -44,9 +44,10 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_calendar(args: argparse.Namespace, out: TextIO) -> int:
     cal = _calendar(args.province)
     lang = args.lang
+    holidays = cal.holidays(args.year)  # fails before anything is printed
     title = "Hari libur" if lang == "id" else "Holidays"
     out.write(f"{title} {args.year} ({cal.tz})\n")
-    for h in cal.holidays(args.year):
+    for h in holidays:
         if lang == "id":
             kind = {"national": "libur nasional", "collective_leave": "cuti bersama"}.get(
                 h.kind, "kantor tutup"
@@ -84,15 +85,21 @@ def _cmd_deadline(args: argparse.Namespace, out: TextIO) -> int:
     cal = _calendar(args.province)
     start = _parse_start(args.start, cal.tz)
     local = start.in_timezone(cal.tz)
-    out.write(f"start  {_fmt_instant(local, cal.tz)}\n")
+    # compute everything first: an error must not leave half an answer on the screen
     if args.working_days is not None:
-        day = cal.add_working_days(local.date(), args.working_days)
-        due = cal.close_of_business(day)
-        out.write(f"due    {_fmt_instant(due, cal.tz)}  ({args.working_days} working days)\n")
+        due = cal.close_of_business(cal.add_working_days(local.date(), args.working_days))
+        unit = f"{args.working_days} working days"
     else:
+        if not args.working_hours > 0:
+            raise argparse.ArgumentTypeError(
+                f"--working-hours must be positive, got {args.working_hours:g}"
+            )
         due = cal.add_working_time(start, _dt.timedelta(hours=args.working_hours))
-        out.write(f"due    {_fmt_instant(due, cal.tz)}  ({args.working_hours:g} working hours)\n")
-    if cal.is_provisional(due.date()):
+        unit = f"{args.working_hours:g} working hours"
+    provisional = cal.is_provisional(due.date())
+    out.write(f"start  {_fmt_instant(local, cal.tz)}\n")
+    out.write(f"due    {_fmt_instant(due, cal.tz)}  ({unit})\n")
+    if provisional:
         out.write("note   provisional: rests on estimated or undecreed holiday data\n")
     return 0
 
