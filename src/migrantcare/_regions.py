@@ -18,7 +18,6 @@ _WIB_KALIMANTAN = "Asia/Pontianak"
 _WITA = "Asia/Makassar"
 _WIT = "Asia/Jayapura"
 
-#: Province name (as the ministry writes it) -> IANA zone of the province's offices.
 PROVINCE_TIMEZONES: Mapping[str, str] = MappingProxyType(
     {
         "Aceh": _WIB,
@@ -61,11 +60,12 @@ PROVINCE_TIMEZONES: Mapping[str, str] = MappingProxyType(
         "Papua Barat Daya": _WIT,
     }
 )
+"""Province name (as the ministry writes it) -> IANA zone of the province's offices."""
 
-#: IANA zone -> the Indonesian abbreviation used in notices.
 ZONE_ABBREVIATIONS: Mapping[str, str] = MappingProxyType(
     {_WIB: "WIB", _WIB_KALIMANTAN: "WIB", _WITA: "WITA", _WIT: "WIT"}
 )
+"""IANA zone -> the Indonesian abbreviation (WIB, WITA, WIT)."""
 
 _BY_KEY = MappingProxyType({" ".join(k.casefold().split()): k for k in PROVINCE_TIMEZONES})
 

@@ -16,7 +16,6 @@ import attrs
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import utc
 from migrantcare._sla_state import Pause, SlaClock
-from migrantcare._time import to_zone
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
@@ -500,7 +499,7 @@ class SlaStatus:
         cycle: The clock's cycle (2 and up after a reopen).
         state: ``"running"``, ``"paused"``, ``"met"`` (stopped on time) or
             ``"breached"`` (past the deadline, stopped or not).
-        started_at: When the clock started, in the office's zone.
+        started_at: When the clock started, an aware ``datetime`` in the office's zone.
         due_at: The deadline in the office's zone; for a paused clock, the deadline if
             it resumed at ``now``.
         elapsed: Active time used so far, in the policy's measure (working time for
@@ -509,6 +508,8 @@ class SlaStatus:
         percent_used: ``elapsed`` as a percentage of the whole budget.
         provisional: The deadline rests on estimated holiday data or an undecreed year.
         recorded: Warnings and breaches already recorded by ``advance``.
+        next_alert_at: When ``advance`` will record this clock's next warning or breach,
+            in the office's zone; ``None`` when nothing is pending (paused, or done).
         target: The target, in words (``"3 working days"``).
         source: Where the target comes from.
         confirmed: ``False`` when the target is a configurable default, not law.
@@ -525,6 +526,7 @@ class SlaStatus:
     percent_used: float
     provisional: bool
     recorded: tuple[str, ...]
+    next_alert_at: _dt.datetime | None
     target: str
     source: str
     confirmed: bool
@@ -563,6 +565,9 @@ def clock_status(
         budget = _active(clock.started_at, due, pauses, measure)
     end = now if clock.stopped_at is None else min(now, clock.stopped_at)
     used = _active(clock.started_at, end, pauses, measure)
+    alert = _next_alert(clock) if fresh else None
+    # stdlib astimezone on our UTC datetimes: a fraction of building pendulum objects
+    zone = calendar.zone
     state: ClockState
     if clock.stopped_at is not None and clock.stopped_at <= now:
         state = "met" if clock.stopped_at <= due else "breached"
@@ -575,13 +580,14 @@ def clock_status(
         variant=clock.variant,
         cycle=clock.cycle,
         state=state,
-        started_at=to_zone(clock.started_at, calendar.zone),
-        due_at=to_zone(due, calendar.zone),
+        started_at=clock.started_at.astimezone(zone),
+        due_at=due.astimezone(zone),
         elapsed=_dt.timedelta(microseconds=used),
         remaining=_dt.timedelta(microseconds=budget - used),
         percent_used=100.0 * used / budget if budget else 100.0,
         provisional=provisional,
         recorded=clock.recorded,
+        next_alert_at=None if alert is None else alert.astimezone(zone),
         target=policy.target.describe(),
         source=policy.source,
         confirmed=policy.confirmed,
@@ -620,28 +626,33 @@ def pending_marks(clock: SlaClock, policy: SlaPolicy) -> list[tuple[_dt.datetime
     return out
 
 
+def _next_alert(clock: SlaClock) -> _dt.datetime | None:
+    """When ``advance`` will record this clock's next mark (UTC), from its cache."""
+    due = clock.due_at
+    if due is None or "breach" in clock.recorded:
+        return None
+    if clock.stopped_at is None:
+        # thresholds are sorted and recorded in order: the next one is the first not yet
+        # recorded
+        done = sum(1 for m in clock.recorded if m[0] == "w")
+        return clock.warn_times[done] if done < len(clock.warn_times) else due + _BREACH_DELAY
+    if clock.stopped_at > due:
+        return due + _BREACH_DELAY
+    return None
+
+
 def next_due_at(case: Case) -> _dt.datetime | None:
     """The earliest instant at which ``advance`` will record a warning or breach.
 
     Reads only what the case carries (no calendar needed): call it after every change
     and schedule a wake-up. The instant may already be past, meaning ``advance`` is
     overdue; ``None`` means no clock has anything pending (all paused or stopped).
+    It is the earliest ``next_alert_at`` of the case's clocks.
     """
     best: _dt.datetime | None = None
     for clock in case.clocks:
-        due = clock.due_at
-        if due is None or "breach" in clock.recorded:
-            continue
-        if clock.stopped_at is None:
-            # thresholds are sorted and recorded in order: the next one is the first
-            # not yet recorded
-            done = sum(1 for m in clock.recorded if m[0] == "w")
-            when = clock.warn_times[done] if done < len(clock.warn_times) else due + _BREACH_DELAY
-        elif clock.stopped_at > due:
-            when = due + _BREACH_DELAY
-        else:
-            continue
-        if best is None or when < best:
+        when = _next_alert(clock)
+        if when is not None and (best is None or when < best):
             best = when
     return best
 

@@ -128,7 +128,6 @@ def _vocab(name: str, rows: list[tuple[str, str, str]]) -> Vocabulary:
     return Vocabulary(name, tuple(Term(*row) for row in rows))
 
 
-#: Complaint categories used in the ministry's statistics.
 CATEGORIES = _vocab(
     "category",
     [
@@ -157,8 +156,8 @@ CATEGORIES = _vocab(
         ("other", "Lainnya", "Other"),
     ],
 )
+"""Complaint categories used in the ministry's statistics."""
 
-#: Channels through which a complaint reaches the ministry.
 CHANNELS = _vocab(
     "channel",
     [
@@ -175,8 +174,8 @@ CHANNELS = _vocab(
         ("in_person", "Tatap muka", "In person"),
     ],
 )
+"""Channels through which a complaint reaches the ministry."""
 
-#: Who files the complaint.
 COMPLAINANT_TYPES = _vocab(
     "complainant type",
     [
@@ -187,8 +186,8 @@ COMPLAINANT_TYPES = _vocab(
         ("representative", "Kuasa hukum / LSM", "Lawyer or NGO with power of attorney"),
     ],
 )
+"""Who files the complaint."""
 
-#: How urgent a case is.
 PRIORITIES = _vocab(
     "priority",
     [
@@ -197,8 +196,8 @@ PRIORITIES = _vocab(
         ("urgent", "Mendesak", "Urgent"),
     ],
 )
+"""How urgent a case is."""
 
-#: Grounds for closing a complaint without resolution (Peraturan BP2MI 6/2024 Pasal 30(1)).
 CLOSURE_REASONS = _vocab(
     "closure reason",
     [
@@ -210,8 +209,8 @@ CLOSURE_REASONS = _vocab(
         ("withdrawn", "Dicabut oleh pengadu", "Withdrawn by the complainant"),
     ],
 )
+"""Grounds for closing a complaint without resolution (Peraturan BP2MI 6/2024 Pasal 30(1))."""
 
-#: Kinds of repatriation case.
 REPATRIATION_CATEGORIES = _vocab(
     "repatriation category",
     [
@@ -222,8 +221,8 @@ REPATRIATION_CATEGORIES = _vocab(
         ("deported", "Dideportasi", "Deported"),
     ],
 )
+"""Kinds of repatriation case."""
 
-#: Kinds of outreach event.
 OUTREACH_CATEGORIES = _vocab(
     "outreach category",
     [
@@ -233,8 +232,8 @@ OUTREACH_CATEGORIES = _vocab(
         ("anti_trafficking", "Pencegahan TPPO", "Anti-trafficking outreach"),
     ],
 )
+"""Kinds of outreach event."""
 
-#: Documents a complainant may be asked for (used in document requests).
 DOCUMENT_TYPES = _vocab(
     "document type",
     [
@@ -254,3 +253,4 @@ DOCUMENT_TYPES = _vocab(
         ("chronology", "kronologi kejadian", "written account of what happened"),
     ],
 )
+"""Documents a complainant may be asked for (used in document requests)."""
