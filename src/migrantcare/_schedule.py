@@ -138,15 +138,10 @@ class WorkSchedule:
         choice is Mon-Thu 07:30-12:00 and 13:00-16:00, Fri 07:30-11:30 and 13:00-16:30
         (7 h 30 min every day, 37 h 30 min a week).
         """
-        mon_thu = [("07:30", "12:00"), ("13:00", "16:00")]
-        friday = [("07:30", "11:30"), ("13:00", "16:30")]
-        return cls.weekly(
+        return cls._five_days(
             "civil_service",
-            monday=mon_thu,
-            tuesday=mon_thu,
-            wednesday=mon_thu,
-            thursday=mon_thu,
-            friday=friday,
+            mon_thu=[("07:30", "12:00"), ("13:00", "16:00")],
+            friday=[("07:30", "11:30"), ("13:00", "16:30")],
         )
 
     @classmethod
@@ -156,10 +151,19 @@ class WorkSchedule:
         Per the MenPANRB circulars (e.g. SE MenPANRB 6/2023): Mon-Thu 08:00-15:00 with a
         break 12:00-12:30, Fri 08:00-15:30 with a break 11:30-12:30.
         """
-        mon_thu = [("08:00", "12:00"), ("12:30", "15:00")]
-        friday = [("08:00", "11:30"), ("12:30", "15:30")]
-        return cls.weekly(
+        return cls._five_days(
             "ramadan",
+            mon_thu=[("08:00", "12:00"), ("12:30", "15:00")],
+            friday=[("08:00", "11:30"), ("12:30", "15:30")],
+        )
+
+    @classmethod
+    def _five_days(
+        cls, name: str, *, mon_thu: Sequence[IntervalLike], friday: Sequence[IntervalLike]
+    ) -> WorkSchedule:
+        # Perpres 21/2023 gives Friday a longer break than Monday-Thursday
+        return cls.weekly(
+            name,
             monday=mon_thu,
             tuesday=mon_thu,
             wednesday=mon_thu,

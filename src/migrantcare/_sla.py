@@ -16,6 +16,7 @@ import attrs
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import utc
 from migrantcare._sla_state import Pause, SlaClock
+from migrantcare._time import as_utc
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 #: How a target is counted.
 SlaUnit = Literal["working_days", "working_time", "elapsed"]
-_UTC = _dt.timezone.utc
 _ZERO = _dt.timedelta(0)
 
 
@@ -350,7 +350,7 @@ class _Measure:
         if self.calendar is None:
             return a + _dt.timedelta(microseconds=us)
         result = self.calendar.add_working_time(a, _dt.timedelta(microseconds=us))
-        return _plain_utc(result)
+        return as_utc(result)
 
 
 _WALL = _Measure(None)
@@ -359,24 +359,6 @@ _WALL = _Measure(None)
 def new_measure(calendar: WorkingCalendar) -> _Measure:
     """A working-time measure to share across the clocks of one case."""
     return _Measure(calendar)
-
-
-def _plain_utc(value: _dt.datetime) -> _dt.datetime:
-    offset = value.utcoffset()
-    assert offset is not None
-    return (
-        _dt.datetime(
-            value.year,
-            value.month,
-            value.day,
-            value.hour,
-            value.minute,
-            value.second,
-            value.microsecond,
-            tzinfo=_UTC,
-        )
-        - offset
-    )
 
 
 def _advance(
@@ -444,7 +426,7 @@ def deadline(
         start_day = calendar.local(clock.started_at).date()
         extra = _whole_days_paused(calendar, pauses)
         day = calendar.add_working_days(start_day, target.days + extra)
-        return _plain_utc(calendar.close_of_business(day))
+        return as_utc(calendar.close_of_business(day))
     return _advance(clock.started_at, _us(target.duration), pauses, measure_for(policy, calendar))
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import attrs
 
+from migrantcare._time import parse_utc
 from migrantcare.exceptions import SchemaError
 
 #: A closed pause: (paused at, resumed at), both UTC.
@@ -87,16 +88,7 @@ def _iso(value: _dt.datetime | None) -> str | None:
 
 
 def _time(value: object) -> _dt.datetime:
-    if not isinstance(value, str):
-        raise SchemaError(f"an SLA timestamp must be an ISO 8601 string, got {value!r}")
-    try:
-        parsed = _dt.datetime.fromisoformat(value)
-    except ValueError:
-        raise SchemaError(f"SLA timestamp {value!r} is not ISO 8601") from None
-    offset = parsed.utcoffset()
-    if offset is None:
-        raise SchemaError(f"SLA timestamp {value!r} has no UTC offset")
-    return (parsed - offset).replace(tzinfo=_dt.timezone.utc)
+    return parse_utc(value, "SLA timestamp")
 
 
 def _maybe(value: object) -> _dt.datetime | None:

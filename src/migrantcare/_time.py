@@ -12,9 +12,15 @@ import datetime as _dt
 import pendulum
 from pendulum.tz.timezone import Timezone
 
-from migrantcare.exceptions import NaiveDatetimeError, UnknownTimezoneError, WrongTypeError
+from migrantcare.exceptions import (
+    NaiveDatetimeError,
+    SchemaError,
+    UnknownTimezoneError,
+    WrongTypeError,
+)
 
 _MICROS_PER_DAY = 86_400_000_000
+UTC = _dt.timezone.utc
 
 
 def zone(name: str) -> Timezone:
@@ -122,3 +128,46 @@ def to_zone(value: _dt.datetime, tz: Timezone) -> pendulum.DateTime:
         )
     ordinal, micros = to_zone_fields(value, tz)
     return from_zone_fields(ordinal, micros, tz)
+
+
+def as_utc(value: _dt.datetime) -> _dt.datetime:
+    """Return the aware ``value`` as a plain ``datetime`` in UTC.
+
+    Stored instants are stdlib datetimes: 48 bytes against pendulum's 88, on every event
+    of every case a host keeps in memory; building one from fields avoids pendulum's
+    slow ``astimezone``.
+    """
+    if type(value) is _dt.datetime and value.tzinfo is UTC:
+        return value
+    offset = value.utcoffset()
+    assert offset is not None  # callers check awareness first
+    return (
+        _dt.datetime(
+            value.year,
+            value.month,
+            value.day,
+            value.hour,
+            value.minute,
+            value.second,
+            value.microsecond,
+            tzinfo=UTC,
+        )
+        - offset
+    )
+
+
+def parse_utc(text: object, what: str = "timestamp") -> _dt.datetime:
+    """Parse a stored ISO 8601 instant (with its offset) into a UTC ``datetime``.
+
+    Raises:
+        SchemaError: ``text`` is not an ISO 8601 string with a UTC offset.
+    """
+    if not isinstance(text, str):
+        raise SchemaError(f"a {what} must be an ISO 8601 string, got {text!r}")
+    try:
+        parsed = _dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise SchemaError(f"{what} {text!r} is not ISO 8601") from None
+    if parsed.utcoffset() is None:
+        raise SchemaError(f"{what} {text!r} has no UTC offset")
+    return as_utc(parsed)
