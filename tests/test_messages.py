@@ -372,7 +372,7 @@ class TestNotices:
         case = wf.fire(
             case,
             "close",
-            at=t.add(days=6),
+            at=t.add(days=27),
             by="o",
             data={"reason": "documents_incomplete"},
             calendar=cal,

@@ -66,10 +66,11 @@ def open_complaint(wf: Workflow, **kw: object) -> Case:
 
 
 def walk(wf: Workflow, case: Case, *triggers: str) -> Case:
-    for k, trigger in enumerate(triggers, start=1):
+    for trigger in triggers:
         data = {"reason": "unreachable"} if trigger == "close" else None
         note = "new evidence" if trigger in ("reopen", "cancel") else None
-        case = wf.fire(case, trigger, at=later(k), by="officer-7", data=data, note=note)
+        at = case.events[-1].at + dt.timedelta(hours=1)
+        case = wf.fire(case, trigger, at=at, by="officer-7", data=data, note=note)
     return case
 
 
@@ -533,3 +534,12 @@ def test_mermaid_lists_every_transition(complaint: Workflow) -> None:
         if trigger != "escalate"
     ]
     assert sorted((e.split()[0], e.split(": ")[1]) for e in edges) == sorted(expected)
+
+
+def test_events_are_recorded_in_time_order(complaint: Workflow) -> None:
+    case = walk(complaint, open_complaint(complaint), "start_verification")
+    last = case.events[-1].at
+    with pytest.raises(InvalidArgumentError, match="before its last event"):
+        complaint.fire(case, "verify", at=last - dt.timedelta(seconds=1), by="o")
+    same_instant = complaint.fire(case, "verify", at=last, by="o")
+    assert same_instant.state == "in_handling"

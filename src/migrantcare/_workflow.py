@@ -720,6 +720,7 @@ class Workflow:
                 actual=len(case.events),
             )
         when, actor = utc(at, "at"), check_actor(by)
+        _chronological(case, when)
         cal = self._calendar(calendar)
         return self._fire(case, trigger, when, actor, note, data, cal)
 
@@ -848,13 +849,15 @@ class Workflow:
             "workflow_version": self.version,
             "state_map": mapping,
         }
+        when = utc(at, "at")
+        _chronological(case, when)
         event = make_event(
             case.events[-1],
             "migrated",
             "migrate",
             case.state,
             dest,
-            utc(at, "at"),
+            when,
             check_actor(by),
             note,
             canonical_json(data),
@@ -946,7 +949,8 @@ class Workflow:
         Each mark is an ``"sla"`` event (``"warning"`` or ``"breach"``) at ``now``; a
         breach of a policy with ``escalate_with`` then fires that workflow event (if the
         case's state allows it). Idempotent: a second call at the same ``now`` changes
-        nothing. If ``calendar`` is a newer version than the one the deadlines were
+        nothing. A ``now`` older than the case's newest event is taken as that event's
+        time, so the audit trail stays in time order. If ``calendar`` is a newer version than the one the deadlines were
         computed on, they are recomputed first (and that is recorded).
 
         Args:
@@ -956,7 +960,9 @@ class Workflow:
             by: The actor recorded on the events.
         """
         self._check_case(case)
-        when = utc(now, "now")
+        # A wake-up for an instant older than the newest event (an officer acted after
+        # the deadline, before the scheduler ran) is taken as happening now.
+        when = max(utc(now, "now"), case.events[-1].at)
         cal = check_calendar(calendar)
         actor = check_actor(by)
         plan = self.spec.sla
@@ -1017,8 +1023,20 @@ class Workflow:
             return case
         old = case.calendar_version
         data = {"from": old, "to": cal.version}
-        case = self._append_fact(case, "sla", "recomputed", utc(at, "at"), check_actor(by), data)
+        when = utc(at, "at")
+        _chronological(case, when)
+        case = self._append_fact(case, "sla", "recomputed", when, check_actor(by), data)
         return attrs.evolve(case, clocks=self._recomputed(case, cal), calendar_version=cal.version)
+
+
+def _chronological(case: Case, when: _dt.datetime) -> None:
+    # The audit trail is in time order; clocks and reports rely on it.
+    last = case.events[-1].at
+    if when < last:
+        raise InvalidArgumentError(
+            f"case {case.id!r}: {when.isoformat()} is before its last event "
+            f"({last.isoformat()}); events are recorded in time order"
+        )
 
 
 def replay(
