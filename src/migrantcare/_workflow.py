@@ -950,8 +950,9 @@ class Workflow:
         breach of a policy with ``escalate_with`` then fires that workflow event (if the
         case's state allows it). Idempotent: a second call at the same ``now`` changes
         nothing. A ``now`` older than the case's newest event is taken as that event's
-        time, so the audit trail stays in time order. If ``calendar`` is a newer version than the one the deadlines were
-        computed on, they are recomputed first (and that is recorded).
+        time, so the audit trail stays in time order. If ``calendar`` is a newer version
+        than the one the deadlines were computed on, they are recomputed first (and that
+        is recorded).
 
         Args:
             case: The case.
