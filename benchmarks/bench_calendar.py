@@ -177,7 +177,12 @@ def cold_start() -> None:
             "Cold start (fresh process, median of 5)",
             ["what", "migrantcare", "anchor", "budget"],
             [
-                ["import migrantcare", f"{imp:.0f} ms", f"its dependencies {deps:.0f} ms", "250 ms"],
+                [
+                    "import migrantcare",
+                    f"{imp:.0f} ms",
+                    f"its dependencies {deps:.0f} ms",
+                    "250 ms",
+                ],
                 [
                     "build indonesia() 1990-2040",
                     f"{build_ms:.0f} ms",

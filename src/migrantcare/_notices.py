@@ -15,7 +15,7 @@ import attrs
 
 from migrantcare._case import Case, CaseEvent
 from migrantcare._messages import MessageRef, Messages, Money, Plural
-from migrantcare._vocab import CLOSURE_REASONS, DOCUMENT_TYPES
+from migrantcare._vocab import CLOSURE_REASONS, DOCUMENT_TYPES, OUTREACH_CATEGORIES
 from migrantcare._workflow import Workflow
 from migrantcare.exceptions import InvalidArgumentError
 
@@ -230,8 +230,6 @@ def _outreach(case: Case, event: CaseEvent, data: Mapping[str, Any], add: Any) -
     held = data.get("held_at")
     if not isinstance(held, str):
         return
-    from migrantcare._vocab import OUTREACH_CATEGORIES  # noqa: PLC0415
-
     topic = (
         OUTREACH_CATEGORIES.term(case.category)
         if case.category in OUTREACH_CATEGORIES
