@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from types import MappingProxyType
 from typing import TextIO
 
 import pendulum
@@ -19,6 +20,7 @@ from migrantcare._demo import run_demo
 from migrantcare._messages import Messages, check_catalogs, default_directory, format_problems
 from migrantcare._regions import ZONE_ABBREVIATIONS
 from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
+from migrantcare._workflow import Workflow
 from migrantcare.exceptions import MigrantCareError
 
 
@@ -104,11 +106,13 @@ def _cmd_deadline(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-_WORKFLOWS = {
-    "complaint": complaint_workflow,
-    "repatriation": repatriation_workflow,
-    "outreach": outreach_workflow,
-}
+_WORKFLOWS: Mapping[str, Callable[[], Workflow]] = MappingProxyType(
+    {
+        "complaint": complaint_workflow,
+        "repatriation": repatriation_workflow,
+        "outreach": outreach_workflow,
+    }
+)
 
 
 def _cmd_workflow(args: argparse.Namespace, out: TextIO) -> int:

@@ -7,6 +7,8 @@ instants ``next_due_at`` gives, render the notices in both languages.
 from __future__ import annotations
 
 import datetime as _dt
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TextIO
 
 import attrs
@@ -21,12 +23,14 @@ from migrantcare._standard import complaint_workflow
 from migrantcare._workflow import Workflow
 
 _OFFICE = "BP3MI Nusa Tenggara Timur"
-_RECIPIENT_ZONES = {
-    "complainant": "Asia/Hong_Kong",
-    "officer": "Asia/Makassar",
-    "office_head": "Asia/Makassar",
-    "crisis_center": "Asia/Jakarta",
-}
+_RECIPIENT_ZONES: Mapping[str, str] = MappingProxyType(
+    {
+        "complainant": "Asia/Hong_Kong",
+        "officer": "Asia/Makassar",
+        "office_head": "Asia/Makassar",
+        "crisis_center": "Asia/Jakarta",
+    }
+)
 
 
 class _Narrator:

@@ -214,11 +214,11 @@ def default_directory() -> Path:
     return Path(str(importlib.resources.files("migrantcare") / "locale"))
 
 
-_GSM7 = set(
+_GSM7 = frozenset(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
     "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
 )
-_GSM7_EXT = set("^{}\\[~]|€\f")
+_GSM7_EXT = frozenset("^{}\\[~]|€\f")
 
 
 @attrs.frozen

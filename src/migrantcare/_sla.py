@@ -353,9 +353,6 @@ class _Measure:
         return as_utc(result)
 
 
-_WALL = _Measure(None)
-
-
 def new_measure(calendar: WorkingCalendar) -> _Measure:
     """A working-time measure to share across the clocks of one case."""
     return _Measure(calendar)
@@ -413,7 +410,7 @@ def measure_for(
 ) -> _Measure:
     """The time measure of ``policy`` on ``calendar`` (``shared`` if it is a working one)."""
     if policy.target.unit == "elapsed":
-        return _WALL
+        return _Measure(None)
     return shared if shared is not None else _Measure(calendar)
 
 
