@@ -3,6 +3,7 @@ from __future__ import annotations
 import importlib.metadata
 import inspect
 import pathlib
+import pkgutil
 import subprocess
 import sys
 
@@ -52,3 +53,15 @@ def test_holidays_is_imported_lazily() -> None:
 
 def test_version() -> None:
     assert migrantcare.__version__ == importlib.metadata.version("migrantcare")
+
+
+def test_no_module_level_mutable_state() -> None:
+    # locale, clock and calendar are passed in; nothing global may change under a host
+    for info in pkgutil.iter_modules(migrantcare.__path__):
+        if info.name == "__main__":
+            continue  # running it is the CLI
+        module = importlib.import_module(f"migrantcare.{info.name}")
+        for name, value in vars(module).items():
+            if name.startswith("__"):
+                continue
+            assert not isinstance(value, list | dict | set | bytearray), f"{info.name}.{name}"
