@@ -340,15 +340,22 @@ class WorkingCalendar:
                 f"{what} must be a datetime.date (or an aware datetime), "
                 f"got {type(value).__name__} {value!r}"
             )
-        index = self._idx()
-        i = ordinal - index.first_ordinal
-        if not 0 <= i < index.n_days:
+        return self._offset(ordinal, what, _Date.fromordinal(ordinal).isoformat())
+
+    def _offset(self, ordinal: int, what: str, shown: str) -> int:
+        """Return the day number of local ``ordinal``, or refuse a day outside the years."""
+        i = ordinal - self._idx().first_ordinal
+        if not 0 <= i < self._idx().n_days:
             raise DateOutOfRangeError(
-                f"{what} {_Date.fromordinal(ordinal).isoformat()} is outside this calendar's "
-                f"years {self.first_year}..{self.last_year}; build one with first_year/last_year "
+                f"{what} {shown} is outside this calendar's years "
+                f"{self.first_year}..{self.last_year}; build one with first_year/last_year "
                 "covering it"
             )
         return i
+
+    def _year(self, i: int) -> int:
+        """The year of day number ``i``."""
+        return _Date.fromordinal(self._idx().first_ordinal + i).year
 
     def _check_years(self, first: int, last: int) -> None:
         provisional = self._idx().provisional_years
@@ -428,7 +435,7 @@ class WorkingCalendar:
             )
         result = index.workdays[k]
         if self.strict:
-            self._check_years(_Date.fromordinal(index.first_ordinal + i).year, result.year)
+            self._check_years(self._year(i), result.year)
         return result
 
     def working_days_between(self, start: _dt.date, end: _dt.date) -> int:
@@ -451,10 +458,7 @@ class WorkingCalendar:
         else:
             j = self._day(end, "end")
         if self.strict:
-            self._check_years(
-                _Date.fromordinal(index.first_ordinal + i).year,
-                _Date.fromordinal(index.first_ordinal + min(j, index.n_days - 1)).year,
-            )
+            self._check_years(self._year(i), self._year(min(j, index.n_days - 1)))
         return index.cum_days[j] - index.cum_days[i]
 
     # ------------------------------------------------------------------ working time
@@ -465,13 +469,8 @@ class WorkingCalendar:
             require_aware(value, what)
         assert isinstance(value, _DateTime)
         ordinal, tod = to_zone_fields(value, self._zone)
+        i = self._offset(ordinal, what, value.isoformat())
         index = self._idx()
-        i = ordinal - index.first_ordinal
-        if not 0 <= i < index.n_days:
-            raise DateOutOfRangeError(
-                f"{what} {value.isoformat()} is outside this calendar's years "
-                f"{self.first_year}..{self.last_year}"
-            )
         pos = index.cum_us[i]
         for s, e, before in index.day_intervals[i]:
             if tod < e:
@@ -541,9 +540,7 @@ class WorkingCalendar:
                 break
         ordinal = index.first_ordinal + j
         if self.strict:
-            self._check_years(
-                _Date.fromordinal(index.first_ordinal + i).year, _Date.fromordinal(ordinal).year
-            )
+            self._check_years(self._year(i), self._year(j))
         return from_zone_fields(ordinal, tod, self._zone)
 
     def _working_position(self, instant: _dt.datetime) -> int:
@@ -567,11 +564,7 @@ class WorkingCalendar:
         i, a = self._position(start, "start")
         j, b = self._position(end, "end")
         if self.strict:
-            index = self._idx()
-            self._check_years(
-                _Date.fromordinal(index.first_ordinal + i).year,
-                _Date.fromordinal(index.first_ordinal + j).year,
-            )
+            self._check_years(self._year(i), self._year(j))
         return _dt.timedelta(microseconds=b - a)
 
     def close_of_business(self, day: _dt.date) -> pendulum.DateTime:
@@ -623,7 +616,7 @@ class WorkingCalendar:
     def is_working_time(self, instant: _dt.datetime) -> bool:
         """Return whether the aware ``instant`` falls inside working hours on a working day."""
         ordinal, tod = to_zone_fields(require_aware(instant, "instant"), self._zone)
-        i = self._day(_Date.fromordinal(ordinal), "instant")
+        i = self._offset(ordinal, "instant", instant.isoformat())
         return any(s <= tod < e for s, e, _ in self._idx().day_intervals[i])
 
     # ------------------------------------------------------------------ holidays and coverage

@@ -19,6 +19,12 @@ HOLIDAY_KINDS: tuple[HolidayKind, ...] = ("national", "collective_leave", "offic
 _ESTIMATED_SUFFIXES = (" (perkiraan)", " (estimated)")
 
 
+def in_language(lang: str, text_id: str, text_en: str) -> str:
+    """Return ``text_id`` for an Indonesian ``lang`` (``"id"``, ``"id-ID"``…), else ``text_en``."""
+    language = lang.replace("-", "_").split("_", maxsplit=1)[0].lower()
+    return text_id if language == "id" else text_en
+
+
 @attrs.frozen(order=True)
 class Holiday:
     """One day on which government offices are closed.
@@ -41,8 +47,7 @@ class Holiday:
 
     def name(self, lang: str) -> str:
         """Return the name in ``lang``: ``"id"`` or ``"en"`` (``"en_US"``, ``"id-ID"`` work too)."""
-        language = lang.replace("-", "_").split("_", maxsplit=1)[0].lower()
-        return self.name_id if language == "id" else self.name_en
+        return in_language(lang, self.name_id, self.name_en)
 
 
 def holiday_sort_key(holiday: Holiday) -> tuple[_dt.date, str, str]:

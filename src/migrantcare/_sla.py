@@ -427,6 +427,15 @@ def deadline(
     return _advance(clock.started_at, _us(target.duration), pauses, measure_for(policy, calendar))
 
 
+def _provisional(
+    policy: SlaPolicy, calendar: WorkingCalendar, start: _dt.datetime, due: _dt.datetime
+) -> bool:
+    """Whether a deadline from ``start`` to ``due`` rests on estimated holiday data."""
+    return policy.target.unit != "elapsed" and any(
+        y in calendar.provisional_years for y in range(start.year, due.year + 1)
+    )
+
+
 def refresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> SlaClock:
     """Return ``clock`` with its cached deadline and warning instants computed on ``calendar``."""
     if clock.paused_since is not None and clock.stopped_at is None:
@@ -439,9 +448,7 @@ def refresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> Sl
     warns = tuple(
         _advance(clock.started_at, int(budget * f), clock.pauses, measure) for f in policy.warn_at
     )
-    provisional = policy.target.unit != "elapsed" and any(
-        y in calendar.provisional_years for y in range(clock.started_at.year, due.year + 1)
-    )
+    provisional = _provisional(policy, calendar, clock.started_at, due)
     return attrs.evolve(
         clock,
         due_at=due,
@@ -536,9 +543,7 @@ def clock_status(
     else:
         due = deadline(policy, clock, calendar, pauses)
         budget = None
-        provisional = policy.target.unit != "elapsed" and any(
-            y in calendar.provisional_years for y in range(clock.started_at.year, due.year + 1)
-        )
+        provisional = _provisional(policy, calendar, clock.started_at, due)
     assert due is not None
     if budget is None:
         budget = _active(clock.started_at, due, pauses, measure)

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 
 import attrs
 
+from migrantcare._holidays import in_language
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -46,9 +47,7 @@ class Term:
 
     def label(self, lang: str) -> str:
         """Return the label in ``lang`` (``"id"`` or ``"en"``)."""
-        return (
-            self.label_id if lang.replace("-", "_").split("_")[0].lower() == "id" else self.label_en
-        )
+        return in_language(lang, self.label_id, self.label_en)
 
 
 def _unique(instance: Vocabulary, attribute: object, terms: tuple[Term, ...]) -> None:

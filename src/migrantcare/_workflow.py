@@ -38,6 +38,7 @@ from migrantcare._case import (
     make_event,
     utc,
 )
+from migrantcare._holidays import in_language
 from migrantcare._sla import (
     SlaPlan,
     SlaPolicy,
@@ -99,9 +100,7 @@ class State:
 
     def label(self, lang: str) -> str:
         """Return the label in ``lang`` (``"id"`` or ``"en"``)."""
-        return (
-            self.label_id if lang.replace("-", "_").split("_")[0].lower() == "id" else self.label_en
-        )
+        return in_language(lang, self.label_id, self.label_en)
 
 
 @attrs.frozen
@@ -322,26 +321,18 @@ class WorkflowSpec:
 
     def with_guard(self, trigger: str, guard: Guard) -> WorkflowSpec:
         """Return a spec in which every transition ``trigger`` also requires ``guard``."""
-        if not any(t.trigger == trigger for t in self.transitions):
-            raise WorkflowDefinitionError(f"workflow {self.name!r} has no trigger {trigger!r}")
-        return attrs.evolve(
-            self,
-            transitions=tuple(
-                attrs.evolve(t, guards=(*t.guards, guard)) if t.trigger == trigger else t
-                for t in self.transitions
-            ),
-        )
+        return self._amend(trigger, lambda t: attrs.evolve(t, guards=(*t.guards, guard)))
 
     def with_callback(self, trigger: str, callback: Callback) -> WorkflowSpec:
         """Return a spec in which every transition ``trigger`` also runs ``callback``."""
+        return self._amend(trigger, lambda t: attrs.evolve(t, callbacks=(*t.callbacks, callback)))
+
+    def _amend(self, trigger: str, change: Callable[[Transition], Transition]) -> WorkflowSpec:
         if not any(t.trigger == trigger for t in self.transitions):
             raise WorkflowDefinitionError(f"workflow {self.name!r} has no trigger {trigger!r}")
         return attrs.evolve(
             self,
-            transitions=tuple(
-                attrs.evolve(t, callbacks=(*t.callbacks, callback)) if t.trigger == trigger else t
-                for t in self.transitions
-            ),
+            transitions=tuple(change(t) if t.trigger == trigger else t for t in self.transitions),
         )
 
     def with_sla(self, plan: SlaPlan | None) -> WorkflowSpec:
