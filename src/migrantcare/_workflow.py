@@ -877,9 +877,12 @@ class Workflow:
         after = apply_event(before, self._policies(case), event)
         if after == before:
             return case
-        kept = set(before)
+        # apply_event hands back the very objects it did not change: compare identities
+        # instead of hashing every field of every clock on each event
+        kept = {id(c) for c in before}
         clocks = tuple(
-            c if c in kept else refresh(c, plan.policy(c.goal, c.variant), calendar) for c in after
+            c if id(c) in kept else refresh(c, plan.policy(c.goal, c.variant), calendar)
+            for c in after
         )
         return attrs.evolve(case, clocks=clocks, calendar_version=calendar.version)
 
