@@ -340,12 +340,18 @@ class WorkingCalendar:
                 f"{what} must be a datetime.date (or an aware datetime), "
                 f"got {type(value).__name__} {value!r}"
             )
-        return self._offset(ordinal, what, _Date.fromordinal(ordinal).isoformat())
+        return self._offset(ordinal, what)
 
-    def _offset(self, ordinal: int, what: str, shown: str) -> int:
-        """Return the day number of local ``ordinal``, or refuse a day outside the years."""
-        i = ordinal - self._idx().first_ordinal
-        if not 0 <= i < self._idx().n_days:
+    def _offset(self, ordinal: int, what: str, value: _DateTime | None = None) -> int:
+        """Return the day number of local ``ordinal``, or refuse a day outside the years.
+
+        ``value`` is the instant the caller was given, shown in the error; the text is
+        built only on failure, as this runs on every arithmetic call.
+        """
+        index = self._idx()
+        i = ordinal - index.first_ordinal
+        if not 0 <= i < index.n_days:
+            shown = value.isoformat() if value is not None else _Date.fromordinal(ordinal)
             raise DateOutOfRangeError(
                 f"{what} {shown} is outside this calendar's years "
                 f"{self.first_year}..{self.last_year}; build one with first_year/last_year "
@@ -469,7 +475,7 @@ class WorkingCalendar:
             require_aware(value, what)
         assert isinstance(value, _DateTime)
         ordinal, tod = to_zone_fields(value, self._zone)
-        i = self._offset(ordinal, what, value.isoformat())
+        i = self._offset(ordinal, what, value)
         index = self._idx()
         pos = index.cum_us[i]
         for s, e, before in index.day_intervals[i]:
@@ -616,7 +622,7 @@ class WorkingCalendar:
     def is_working_time(self, instant: _dt.datetime) -> bool:
         """Return whether the aware ``instant`` falls inside working hours on a working day."""
         ordinal, tod = to_zone_fields(require_aware(instant, "instant"), self._zone)
-        i = self._offset(ordinal, "instant", instant.isoformat())
+        i = self._offset(ordinal, "instant", instant)
         return any(s <= tod < e for s, e, _ in self._idx().day_intervals[i])
 
     # ------------------------------------------------------------------ holidays and coverage
