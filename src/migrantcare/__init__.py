@@ -6,6 +6,7 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
+from migrantcare._erasure import erase_personal_data
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
     CatalogProblem,
@@ -40,7 +41,7 @@ from migrantcare._standard import (
     repatriation_spec,
     repatriation_workflow,
 )
-from migrantcare._store import InMemoryCaseStore
+from migrantcare._store import CaseStore, CaseSummary, InMemoryCaseStore
 from migrantcare._version import __version__
 from migrantcare._vocab import (
     CATEGORIES,
@@ -83,6 +84,8 @@ __all__ = [
     "Attempt",
     "Callback",
     "Case",
+    "CaseStore",
+    "CaseSummary",
     "CaseEvent",
     "CaseMatch",
     "CatalogProblem",
@@ -119,6 +122,7 @@ __all__ = [
     "complaint_spec",
     "complaint_workflow",
     "due_cases",
+    "erase_personal_data",
     "next_due_at",
     "notices",
     "office_report",
