@@ -68,3 +68,41 @@ def satisfying_data(trigger: str) -> dict[str, object]:
     if trigger == "close":
         return {"reason": "unreachable"}
     return {}
+
+
+@st.composite
+def cases(draw: st.DrawFn, *, max_steps: int = 8) -> object:
+    """A complaint (no SLA plan) after a random walk of allowed events."""
+    from migrantcare import Person, complaint_workflow  # noqa: PLC0415
+
+    wf = complaint_workflow(sla=False)
+    when = draw(aware_datetimes(min_year=2020, max_year=2030))
+    names = st.text(min_size=1, max_size=20).filter(str.strip)
+    person = st.none() | st.builds(Person, names, passport_number=st.none() | st.text(max_size=10))
+    case = wf.open(
+        draw(st.text(min_size=1, max_size=12).filter(str.strip)),
+        at=when,
+        by="cc-01",
+        office="bp3mi-ntt",
+        category="unpaid_wages",
+        channel="whatsapp",
+        complainant=draw(person),
+        worker=draw(person),
+        attributes=draw(st.dictionaries(st.text(max_size=5), st.integers() | st.text(max_size=5))),
+        note=draw(st.none() | st.text(max_size=20)),
+    )
+    for _ in range(draw(st.integers(0, max_steps))):
+        allowed = wf.allowed_events(case)
+        if not allowed:
+            break
+        trigger = draw(st.sampled_from(allowed))
+        when = when + dt.timedelta(minutes=draw(st.integers(0, 10_000)))
+        case = wf.fire(
+            case,
+            trigger,
+            at=when,
+            by=draw(st.sampled_from(["officer-1", "officer-2"])),
+            note=draw(st.text(min_size=1, max_size=20).filter(str.strip)),  # some guards need one
+            data=satisfying_data(trigger),
+        )
+    return case

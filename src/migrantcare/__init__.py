@@ -22,6 +22,7 @@ from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
+from migrantcare._schemas import json_schema
 from migrantcare._sla import (
     CaseMatch,
     SlaPlan,
@@ -84,10 +85,10 @@ __all__ = [
     "Attempt",
     "Callback",
     "Case",
-    "CaseStore",
-    "CaseSummary",
     "CaseEvent",
     "CaseMatch",
+    "CaseStore",
+    "CaseSummary",
     "CatalogProblem",
     "GoalFigures",
     "Guard",
@@ -123,6 +124,7 @@ __all__ = [
     "complaint_workflow",
     "due_cases",
     "erase_personal_data",
+    "json_schema",
     "next_due_at",
     "notices",
     "office_report",

@@ -38,9 +38,7 @@ def is_tombstone(person: Person | None) -> bool:
     )
 
 
-def erase_personal_data(
-    case: Case, *, at: _dt.datetime, by: str, note: str | None = None
-) -> Case:
+def erase_personal_data(case: Case, *, at: _dt.datetime, by: str, note: str | None = None) -> Case:
     """Return ``case`` with its persons replaced by tombstones, the erasure recorded.
 
     The new ``"erased"`` event (name ``"erase"``, state unchanged) carries only the
@@ -65,7 +63,7 @@ def erase_personal_data(
         >>> wf, cal = complaint_workflow(), WorkingCalendar.indonesia()
         >>> t = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
         >>> case = wf.open("C-1", at=t, by="cc-1", office="bp3mi-ntt",
-        ...                category="unpaid_wages", channel="hotline",
+        ...                category="unpaid_wages", channel="call_center",
         ...                complainant=Person("Siti Aminah"), calendar=cal)
         >>> erased = erase_personal_data(case, at=t, by="dpo-1")
         >>> erased.complainant
@@ -98,5 +96,7 @@ def erase_personal_data(
         note,
         canonical_json({"roles": roles}),
     )
-    changes = {role: tombstone(persons[role]) for role in roles}
-    return attrs.evolve(case, events=(*case.events, event), **changes)
+    complainant, worker = (
+        tombstone(p) if p is not None and role in roles else p for role, p in persons.items()
+    )
+    return attrs.evolve(case, events=(*case.events, event), complainant=complainant, worker=worker)

@@ -124,9 +124,7 @@ class CaseStore(Protocol):
         """
 
 
-def check_query(
-    due_before: _dt.datetime | None, limit: int
-) -> tuple[_dt.datetime | None, int]:
+def check_query(due_before: _dt.datetime | None, limit: int) -> tuple[_dt.datetime | None, int]:
     """Validate the common query arguments; return ``due_before`` in UTC and ``limit``."""
     if isinstance(limit, bool) or not isinstance(limit, int):
         raise WrongTypeError(f"limit must be an int, got {type(limit).__name__}")

@@ -7,7 +7,7 @@ or call :func:`create_all` for a quick start. Every change to these tables bumps
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import attrs
 import sqlalchemy as sa
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 SCHEMA_VERSION: Final = 1
 
 
-def _json() -> sa.types.TypeEngine[object]:
+def _json() -> sa.types.TypeEngine[Any]:
     # JSONB on PostgreSQL: hosts can query and index inside documents; JSON text elsewhere.
     return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 

@@ -141,9 +141,7 @@ class SqlCaseStore:
         tables: CaseTables | None = None,
     ) -> None:
         if not isinstance(engine, sa.Engine):
-            raise WrongTypeError(
-                f"engine must be a sqlalchemy Engine, got {type(engine).__name__}"
-            )
+            raise WrongTypeError(f"engine must be a sqlalchemy Engine, got {type(engine).__name__}")
         self._engine = prepare_engine(engine)
         # Writers on SQLite take the write lock up front (see prepare_engine).
         self._writer = self._engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
@@ -171,11 +169,7 @@ class SqlCaseStore:
             return sa.type_coerce(sa.case((e.seq == 0, value), else_=sa.null()), type_)
 
         def person(role: str) -> Any:
-            return (
-                sa.select(p.data)
-                .where(p.case_id == c.id, p.role == role)
-                .scalar_subquery()
-            )
+            return sa.select(p.data).where(p.case_id == c.id, p.role == role).scalar_subquery()
 
         # One statement reads a whole case: one round trip, and one snapshot without an
         # explicit transaction. Events below the row's version are those it saw.
@@ -198,9 +192,7 @@ class SqlCaseStore:
                 e.hash,
                 e.body,
             )
-            .select_from(
-                t.cases.outerjoin(t.events, sa.and_(e.case_id == c.id, e.seq < c.version))
-            )
+            .select_from(t.cases.outerjoin(t.events, sa.and_(e.case_id == c.id, e.seq < c.version)))
             .where(c.id == sa.bindparam("b_id"))
             .order_by(e.seq)
         )
@@ -417,8 +409,7 @@ class SqlCaseStore:
         for event in events:
             if event.expected_digest() != event.digest:
                 raise IntegrityError(
-                    f"case {case_id!r}, event {event.seq}: content does not match its hash "
-                    "(edited)"
+                    f"case {case_id!r}, event {event.seq}: content does not match its hash (edited)"
                 )
         return events
 
@@ -508,7 +499,7 @@ class SqlCaseStore:
             raise IntegrityError(f"case {case_id!r}: history does not replay: {exc}") from exc
         # Replaying recomputed every hash from the events' content and the chain; the
         # stored hashes must be those (this is verify(), without hashing twice).
-        for mine, stored in zip(replayed.events, case.events):
+        for mine, stored in zip(replayed.events, case.events, strict=True):
             if mine.digest != stored.digest:
                 case.verify()
                 raise IntegrityError(  # pragma: no cover - verify names it first
@@ -520,12 +511,15 @@ class SqlCaseStore:
                     f"case {case_id!r}: stored {field!r} differs from what its history "
                     "records (header edited)"
                 )
-        if calendar is not None and replayed.calendar_version == case.calendar_version:
-            if replayed.clocks != case.clocks:
-                raise IntegrityError(
-                    f"case {case_id!r}: stored SLA clocks differ from what its history "
-                    "gives (header edited)"
-                )
+        if (
+            calendar is not None
+            and replayed.calendar_version == case.calendar_version
+            and replayed.clocks != case.clocks
+        ):
+            raise IntegrityError(
+                f"case {case_id!r}: stored SLA clocks differ from what its history "
+                "gives (header edited)"
+            )
         return case
 
     def add_in(self, conn: sa.Connection, case: Case) -> None:
