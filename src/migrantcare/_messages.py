@@ -59,7 +59,7 @@ def _decimal(value: object) -> decimal.Decimal:
 class Money:
     """An amount of money, formatted by Babel for the recipient's locale.
 
-    Example:
+    Examples:
         >>> Money(18_500_000)
         Money(amount=Decimal('18500000'), currency='IDR')
     """
@@ -72,7 +72,7 @@ class Money:
 class Plural:
     """A count rendered with the plural message ``key`` (``{count}`` in its forms).
 
-    Example:
+    Examples:
         >>> Plural("unit.working_days", 3)
         Plural(key='unit.working_days', count=3)
     """
@@ -85,7 +85,7 @@ class Plural:
 class MessageRef:
     """Another message of the catalog, rendered in the same locale (e.g. a goal's name).
 
-    Example:
+    Examples:
         >>> MessageRef("sla.goal.verification")
         MessageRef(key='sla.goal.verification')
     """
@@ -239,7 +239,7 @@ class SmsInfo:
 def sms_info(text: str) -> SmsInfo:
     """Return the encoding, length and segment count of ``text`` as an SMS.
 
-    Example:
+    Examples:
         >>> sms_info("Pengaduan PGD-1 diterima.")
         SmsInfo(encoding='GSM-7', units=25, segments=1)
     """
@@ -288,7 +288,7 @@ class Messages:
     A ``Messages`` value is immutable: :meth:`with_directory` and :meth:`with_messages`
     return new ones (theirs over ours). Build it once at start-up and share it.
 
-    Example:
+    Examples:
         >>> import pendulum
         >>> messages = Messages.default()
         >>> messages.locales

@@ -137,7 +137,7 @@ class Guard:
         check: ``check(attempt) -> bool``; ``False`` refuses the event.
         requirement: What is required, in words, for the error message.
 
-    Example:
+    Examples:
         >>> g = Guard.require_data("reason", allowed=["unreachable", "referred"])
         >>> g.requirement
         "data['reason'] must be one of: unreachable, referred"
@@ -549,7 +549,7 @@ class Workflow:
     def mermaid(self, lang: str = "en") -> str:
         """Return the workflow as a Mermaid ``stateDiagram-v2``, labels in ``lang``.
 
-        Example:
+        Examples:
             >>> from migrantcare import outreach_workflow
             >>> print(outreach_workflow().mermaid().splitlines()[2])
                 state "Coordinated with the regional government" as coordinated
