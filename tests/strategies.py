@@ -68,3 +68,14 @@ def satisfying_data(trigger: str) -> dict[str, object]:
     if trigger == "close":
         return {"reason": "unreachable"}
     return {}
+
+
+# Text for iCalendar values: every character a name could carry (accents, emoji, the
+# characters RFC 5545 escapes, line breaks); no surrogates, which UTF-8 cannot encode.
+ics_texts = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(';,\\\n:"é😀'),
+    ),
+    max_size=300,
+)

@@ -6,6 +6,7 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
+from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
     CatalogProblem,
@@ -81,6 +82,7 @@ __all__ = [
     "REPATRIATION_CATEGORIES",
     "ZONE_ABBREVIATIONS",
     "Attempt",
+    "BusdayCalendar",
     "Callback",
     "Case",
     "CaseEvent",
@@ -114,6 +116,8 @@ __all__ = [
     "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "calendar_to_ics",
+    "calendar_to_numpy",
     "check_catalogs",
     "complaint_sla_plan",
     "complaint_spec",

@@ -25,6 +25,7 @@ import attrs
 import pendulum
 from pendulum.tz.timezone import Timezone
 
+from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import (
     HOLIDAY_KINDS,
     Holiday,
@@ -856,6 +857,41 @@ class WorkingCalendar:
     def with_strict(self, strict: bool = True) -> WorkingCalendar:
         """Return the same calendar with strict coverage checking switched on or off."""
         return attrs.evolve(self, strict=bool(strict), index=self._index)
+
+    # ------------------------------------------------------------------ exports
+
+    def to_ics(
+        self,
+        year: int,
+        *,
+        lang: str = "id",
+        name: str | None = None,
+        uid_prefix: str = "indonesia",
+        dtstamp: _dt.datetime | None = None,
+    ) -> str:
+        """Return the non-working days of ``year`` as iCalendar text.
+
+        The same as :func:`migrantcare.calendar_to_ics` (see there for the details).
+
+        Examples:
+            >>> ics = WorkingCalendar.indonesia().to_ics(2026)
+            >>> ics.splitlines()[:2]
+            ['BEGIN:VCALENDAR', 'VERSION:2.0']
+        """
+        return calendar_to_ics(
+            self, year, lang=lang, name=name, uid_prefix=uid_prefix, dtstamp=dtstamp
+        )
+
+    def to_numpy(self) -> BusdayCalendar:
+        """Return the weekmask and holidays for ``numpy.busdaycalendar``.
+
+        The same as :func:`migrantcare.calendar_to_numpy` (see there for the details).
+
+        Examples:
+            >>> WorkingCalendar.indonesia().to_numpy().weekmask
+            '1111100'
+        """
+        return calendar_to_numpy(self)
 
 
 _ZERO = _dt.timedelta(0)
