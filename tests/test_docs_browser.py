@@ -296,3 +296,14 @@ def test_the_checks_catch_each_fault(tmp_path: pathlib.Path) -> None:
     assert "nowhere/" in broken[0]
     assert "missing anchor" in broken[1]
     assert "#absent" in broken[1]
+
+
+def test_built_pages_show_code_not_raw_markup(docs_tour: Tour) -> None:
+    # Docstring examples under "Example:" became nested block quotes, and a snippet
+    # include mangled by a formatter printed "--8 < --" instead of the example's code.
+    for path in sorted(docs_tour.site.rglob("*.html")):
+        html = path.read_text(encoding="utf-8")
+        assert "<blockquote>" not in html, path
+        assert "--8" not in html.replace("--8&lt;--", ""), path
+    scheduler = docs_tour.site / "howto" / "scheduler" / "index.html"
+    assert "heapq" in scheduler.read_text(encoding="utf-8")  # examples/scheduler_loop.py
