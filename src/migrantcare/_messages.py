@@ -27,6 +27,7 @@ from typing import Any, Final, Literal
 
 import attrs
 from babel import Locale, UnknownLocaleError
+from babel.dates import tokenize_pattern
 from babel.lists import format_list
 from babel.messages.plurals import get_plural
 from babel.numbers import format_currency, format_decimal
@@ -71,7 +72,7 @@ _CACHE_LIMIT = 1_024
 Compiled = tuple[tuple[str, str | None], ...]
 
 
-def check_text(value: object, what: str, limit: int = MAX_VALUE_CHARS) -> str:
+def check_text(value: object, what: object, limit: int = MAX_VALUE_CHARS) -> str:
     """Return ``value`` if it is a str of at most ``limit`` characters without lone surrogates.
 
     The error names ``what`` and the problem, never the text (it may be personal data).
@@ -96,7 +97,7 @@ def check_text(value: object, what: str, limit: int = MAX_VALUE_CHARS) -> str:
     return value
 
 
-def _finite_number(value: object, what: str) -> decimal.Decimal | int | float:
+def _finite_number(value: object, what: object) -> decimal.Decimal | int | float:
     """Return ``value`` if it is a finite int, float or Decimal within ``MAX_NUMBER``."""
     if isinstance(value, bool):
         raise WrongTypeError(f"{what} is a bool; pass a number (or words from the catalog)")
@@ -292,15 +293,30 @@ _SAMPLE_STAMP = _dt.datetime(2026, 3, 25, 16, 30, tzinfo=_dt.timezone.utc)
 
 
 def _check_date_pattern(key: str, pattern: str, locale: str) -> str:
-    """Why ``pattern`` cannot be the ``key`` date pattern of ``locale``, or ``""``."""
+    """Why ``pattern`` cannot be the ``key`` date pattern of ``locale``, or ``""``.
+
+    Besides parsing, a pattern must be one a reader can act on: day, month and year,
+    and for ``_format.datetime`` hour and minute; quotes must be balanced (Babel would
+    silently read the rest of an unbalanced pattern as text).
+    """
     if len(pattern) > 200:
         return f"date pattern is {len(pattern)} characters long; at most 200"
+    if pattern.replace("''", "").count("'") % 2:
+        return f"{quote(pattern)} has an unbalanced quote (write '' for a literal quote)"
+    is_date = key == "_format.date"
+    what = "a date (no hours, minutes or zones)" if is_date else "a date-time"
     try:
+        fields = {tok[0] for kind, tok in tokenize_pattern(pattern) if kind == "field"}
         formatter = compile_pattern(pattern, Locale.parse(locale))
-        formatter(_SAMPLE_DATE if key == "_format.date" else _SAMPLE_STAMP)
+        formatter(_SAMPLE_DATE if is_date else _SAMPLE_STAMP)
     except (ValueError, KeyError, AttributeError, TypeError, IndexError) as exc:
-        what = "a date (no hours, minutes or zones)" if key == "_format.date" else "a date-time"
         return f"{quote(pattern)} is not a Babel pattern for {what}: {quote(str(exc), 80)}"
+    needed = [("d", "the day (d)"), ("ML", "the month (M or L)"), ("yu", "the year (y)")]
+    if not is_date:
+        needed += [("HhKk", "the hour (H or h)"), ("m", "the minute (m)")]
+    lacking = [name for chars, name in needed if not fields & set(chars)]
+    if lacking:
+        return f"{quote(pattern)} does not show {', '.join(lacking)}"
     return ""
 
 
@@ -478,6 +494,18 @@ def sms_info(text: str) -> SmsInfo:
     else:
         segments = _split(text, wide, multi)
     return SmsInfo(encoding, units, segments)  # type: ignore[arg-type]
+
+
+class _What:
+    """Names a placeholder in an error message; built only when an error is raised."""
+
+    __slots__ = ("key", "name")
+
+    def __init__(self, name: str, key: str) -> None:
+        self.name, self.key = name, key
+
+    def __str__(self) -> str:
+        return f"{{{self.name}}} of message {quote(self.key)}"
 
 
 def _zone_label(value: _dt.datetime) -> str:
@@ -857,7 +885,7 @@ class Messages:
         tz: _dt.tzinfo | None,
         depth: int,
     ) -> str:
-        what = f"{{{name}}} of message {quote(key)}"
+        what = _What(name, key)
         if isinstance(value, str):
             return check_text(value, what)
         if isinstance(value, _dt.datetime):
