@@ -58,10 +58,12 @@ def test_malformed_files_are_refused_with_file_and_line(
     with pytest.raises(CatalogError):
         Messages.default().with_directory(tmp_path)
     problems = [p for p in check_catalogs(tmp_path) if p.kind == "syntax"]
-    assert problems and (problems[0].file, problems[0].line) == (str(path), line)
+    assert problems
+    assert (problems[0].file, problems[0].line) == (str(path), line)
     assert cli(["catalog", "check", str(tmp_path)]) == 1
     out = capsys.readouterr().out
-    assert f"[syntax] id" in out and f"({path}:{line})" in out
+    assert "[syntax] id" in out
+    assert f"({path}:{line})" in out
 
 
 def test_wellformed_file_with_every_construct(tmp_path: pathlib.Path) -> None:
@@ -72,7 +74,9 @@ def test_wellformed_file_with_every_construct(tmp_path: pathlib.Path) -> None:
     # a fuzzy entry is left out, as msgfmt does, and the check says why
     assert "a.fuzzy" not in messages.keys("en")
     (fuzzy,) = [p for p in check_catalogs(tmp_path, include_default=False) if p.key == "a.fuzzy"]
-    assert fuzzy.kind == "missing" and "fuzzy" in fuzzy.detail and fuzzy.line == 9
+    assert fuzzy.kind == "missing"
+    assert "fuzzy" in fuzzy.detail
+    assert fuzzy.line == 9
 
 
 @pytest.mark.parametrize(

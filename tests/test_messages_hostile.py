@@ -44,7 +44,8 @@ def assert_ours(exc: BaseException) -> None:
     assert isinstance(exc, TypeError | ValueError | LookupError), type(exc).__mro__
     text = str(exc)
     assert len(text) <= MAX_MESSAGE, len(text)
-    assert "Siti" not in text and "3171234567890001" not in text
+    assert "Siti" not in text
+    assert "3171234567890001" not in text
 
 
 def refused(fn: object, *args: object, **kwargs: object) -> MigrantCareError:
@@ -95,7 +96,8 @@ class TestValues:
         self, value: object, error: type[Exception], builtin: type[Exception]
     ) -> None:
         exc = refused(T.render, "t.one", "id", v=value)
-        assert isinstance(exc, error) and isinstance(exc, builtin)
+        assert isinstance(exc, error)
+        assert isinstance(exc, builtin)
 
     def test_a_cycle_is_refused_not_a_recursion_error(self) -> None:
         cyclic: list[object] = []
@@ -193,9 +195,8 @@ class TestOverrides:
     def test_with_messages_refuses_hostile_locales(self, locale: object) -> None:
         try:
             added = M.with_messages(locale, {"t.x": "x"})  # type: ignore[arg-type]
-        except MigrantCareError as exc:
+        except (WrongTypeError, InvalidArgumentError, CatalogError) as exc:
             assert_ours(exc)
-            assert isinstance(exc, WrongTypeError | InvalidArgumentError | CatalogError)
         else:  # random text can be a real locale ("af")
             assert isinstance(locale, str)
             assert added.render("t.x", locale) == "x"
@@ -250,7 +251,8 @@ class TestCatalogEntryPoints:
         exc = refused(check_catalogs, tmp_path / "absent")
         assert isinstance(exc, MissingMessageError)
         exc = refused(check_catalogs, tmp_path)  # exists, holds no catalog
-        assert isinstance(exc, CatalogError) and "holds no catalog" in str(exc)
+        assert isinstance(exc, CatalogError)
+        assert "holds no catalog" in str(exc)
 
 
 class TestSmsInfo:
