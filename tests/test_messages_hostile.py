@@ -17,7 +17,16 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from migrantcare import MessageRef, Messages, Money, Plural, check_catalogs, sms_info
+from migrantcare import (
+    CatalogProblem,
+    MessageRef,
+    Messages,
+    Money,
+    Plural,
+    SmsInfo,
+    check_catalogs,
+    sms_info,
+)
 from migrantcare.exceptions import (
     CatalogError,
     DateOutOfRangeError,
@@ -244,6 +253,13 @@ class TestCatalogEntryPoints:
         refused(check_catalogs, directory)
         refused(Messages.from_directories, directory)
         refused(M.with_directory, directory)
+
+    def test_flags_and_value_types(self) -> None:
+        refused(check_catalogs, include_default="no")
+        refused(check_catalogs, include_default=None)
+        refused(CatalogProblem, "syntax", None, "k", "d")
+        refused(CatalogProblem, "syntax", "id", "k", "d", line="3")
+        refused(SmsInfo, "GSM-7", True, 1)
 
     def test_paths_that_cannot_exist(self, tmp_path: pathlib.Path) -> None:
         refused(check_catalogs, "a\x00b")

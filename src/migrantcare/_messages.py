@@ -256,6 +256,18 @@ class _Entry:
         return frozenset().union(*(placeholders(f) for f in self.forms))
 
 
+def _of(kind: type) -> Callable[[object, Any, Any], None]:
+    """An attrs validator that refuses another type with ``WrongTypeError`` (bool is no int)."""
+
+    def check(_instance: object, attribute: Any, value: Any) -> None:
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise WrongTypeError(
+                f"{attribute.name} must be {kind.__name__}, got {type(value).__name__}"
+            )
+
+    return check
+
+
 @attrs.frozen
 class CatalogProblem:
     """One defect found by :func:`check_catalogs`.
@@ -271,12 +283,12 @@ class CatalogProblem:
         line: The 1-based line in ``file`` (0 when unknown).
     """
 
-    kind: str
-    locale: str
-    key: str
-    detail: str
-    file: str = ""
-    line: int = 0
+    kind: str = attrs.field(validator=_of(str))
+    locale: str = attrs.field(validator=_of(str))
+    key: str = attrs.field(validator=_of(str))
+    detail: str = attrs.field(validator=_of(str))
+    file: str = attrs.field(default="", validator=_of(str))
+    line: int = attrs.field(default=0, validator=_of(int))
 
     def __str__(self) -> str:
         where = f"{self.locale}:{self.key}" if self.key else self.locale
@@ -444,9 +456,9 @@ class SmsInfo:
         segments: Number of SMS segments (160/153 units for GSM-7, 70/67 for UCS-2).
     """
 
-    encoding: Literal["GSM-7", "UCS-2"]
-    units: int
-    segments: int
+    encoding: Literal["GSM-7", "UCS-2"] = attrs.field(validator=_of(str))
+    units: int = attrs.field(validator=_of(int))
+    segments: int = attrs.field(validator=_of(int))
 
 
 def _split(text: str, wide: Callable[[str], bool], multi: int) -> int:
@@ -522,9 +534,18 @@ def _zone_label(value: _dt.datetime) -> str:
 class _LocaleContext:
     """What rendering in one locale needs, prepared once per catalog set."""
 
-    __slots__ = ("babel", "entries", "format_date", "format_datetime", "label_lang", "plural_index")
+    __slots__ = (
+        "babel",
+        "entries",
+        "format_date",
+        "format_datetime",
+        "label_lang",
+        "name",
+        "plural_index",
+    )
 
     def __init__(self, name: str, entries: Mapping[str, _Entry], plural_expr: str | None) -> None:
+        self.name = name
         self.entries = entries
         self.babel = Locale.parse(name)
         # built-in labels exist in Indonesian and English only; other locales must not
@@ -754,7 +775,7 @@ class Messages:
             return ctx.entries[key]
         except KeyError:
             raise MissingMessageError(
-                f"message {quote(key)} is missing in locale {quote(str(ctx.babel))}; run "
+                f"message {quote(key)} is missing in locale {quote(ctx.name)}; run "
                 "'migrantcare catalog check' to list every gap"
             ) from None
 
@@ -908,16 +929,16 @@ class Messages:
         if isinstance(value, Money):
             return str(format_currency(value.amount, value.currency, locale=ctx.babel))
         if isinstance(value, Plural):
-            return self.render(value.key, str(ctx.babel), count=value.count)
+            return self.render(value.key, ctx.name, count=value.count)
         if isinstance(value, MessageRef):
-            return self.render(value.key, str(ctx.babel))
+            return self.render(value.key, ctx.name)
         if isinstance(value, Holiday | Term) or (
             callable(getattr(value, "label", None)) and hasattr(value, "terminal")
         ):
             if ctx.label_lang is None:
                 raise MissingMessageError(
                     f"{what} is a {type(value).__name__}, whose labels exist in 'id' and 'en' "
-                    f"only, not in {quote(str(ctx.babel))}; pass the text (or a MessageRef) "
+                    f"only, not in {quote(ctx.name)}; pass the text (or a MessageRef) "
                     "instead"
                 )
             if isinstance(value, Holiday):
@@ -1002,6 +1023,10 @@ def check_catalogs(
         MissingMessageError: a directory does not exist.
         CatalogError: a directory holds no catalog.
     """
+    if not isinstance(include_default, bool):
+        raise WrongTypeError(
+            f"include_default must be True or False, got {type(include_default).__name__}"
+        )
     dirs: list[object] = [default_directory()] if include_default else []
     dirs.extend(directories)
     entries, _plurals, problems = _load(dirs)
