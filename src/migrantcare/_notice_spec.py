@@ -332,14 +332,14 @@ def _channels(value: Iterable[str]) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _check_on(_instance: object, _attribute: object, value: object) -> None:
+def _check_on(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, str):
         raise WrongTypeError(f"notice 'on' must be a str, got {type(value).__name__}")
     if value not in POINTS:
         check_code(value, "notice 'on' (a trigger)")
 
 
-def _check_key(_instance: object, _attribute: object, value: object) -> None:
+def _check_key(_instance: object, _attribute: object, value: Any) -> None:
     if not isinstance(value, str) or not _MESSAGE_KEY.match(value):
         raise InvalidArgumentError(
             f"notice key {value!r} is not a message key (dotted lower-case snake_case, "
@@ -347,7 +347,7 @@ def _check_key(_instance: object, _attribute: object, value: object) -> None:
         )
 
 
-def _check_recipient(_instance: object, _attribute: object, value: object) -> None:
+def _check_recipient(_instance: object, _attribute: object, value: Any) -> None:
     check_code(value, "notice recipient")
 
 
