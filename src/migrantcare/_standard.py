@@ -9,6 +9,7 @@ Each function builds a fresh :class:`Workflow`; build it once and share it.
 from __future__ import annotations
 
 import datetime as _dt
+from types import MappingProxyType
 from typing import Literal
 
 from migrantcare._notice_spec import NoticeSpec
@@ -22,7 +23,7 @@ _N = NoticeSpec
 
 
 _CLOSED = ("resolved", "closed")
-_NAME = {"name": "complainant.name"}
+_NAME = MappingProxyType({"name": "complainant.name"})
 
 #: What the complaint workflow tells whom. Deadlines come from the case's clocks as
 #: they were at the event (``due.<goal>``); without an SLA plan the event's own time
@@ -90,12 +91,14 @@ COMPLAINT_NOTICES = (
     _N("sla.breach", "sla.breach.head", "office_head", {"goal": "sla.goal", "due": "sla.due"}),
 )
 
-_ARRIVAL = {
-    **_NAME,
-    "worker": "worker.name | complainant.name",
-    "place": "data.place | '-'",
-    "arrival": "data.arrival_at:datetime | event.at",
-}
+_ARRIVAL = MappingProxyType(
+    {
+        **_NAME,
+        "worker": "worker.name | complainant.name",
+        "place": "data.place | '-'",
+        "arrival": "data.arrival_at:datetime | event.at",
+    }
+)
 _DECEASED = CaseMatch(categories={"deceased"})
 
 #: What the repatriation workflow tells the family.

@@ -511,9 +511,10 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
 def _check_notices(spec: WorkflowSpec, where: str) -> list[str]:
     """Return problems of the declared notices against the triggers and SLA goals."""
     triggers = {t.trigger for t in spec.transitions}
-    # Without an SLA plan a clock source simply does not resolve (its alternative is
-    # used); with one, a goal it does not have is a typo worth refusing.
-    goals = set(spec.sla.goals) if spec.sla is not None else None
+    # A clock source of a goal the plan does not have (or of any goal, without a plan)
+    # does not resolve and its alternative is used: a plan can be replaced without
+    # rewriting the notices. Only a goal with nothing to fall back on is refused: a typo.
+    goals = set(spec.sla.goals) if spec.sla is not None else set()
     problems = []
     for n in spec.notices:
         if n.on not in POINTS and n.on not in triggers:
@@ -522,13 +523,13 @@ def _check_notices(spec: WorkflowSpec, where: str) -> list[str]:
                 f"of the workflow nor one of: {', '.join(POINTS)}"
             )
         for name, source in n.values:
-            for part in source_parts(source):
-                head, _, goal = part.partition(".")
-                if head in ("due", "period") and goals is not None and goal not in goals:
-                    problems.append(
-                        f"{where}: notice {n.key!r} value {name!r} reads SLA goal {goal!r}, "
-                        f"which the workflow does not have (goals: {', '.join(sorted(goals))})"
-                    )
+            head, _, goal = source_parts(source)[-1].partition(".")
+            if head in ("due", "period") and goal not in goals:
+                problems.append(
+                    f"{where}: notice {n.key!r} value {name!r} reads SLA goal {goal!r}, which "
+                    f"the workflow does not have (goals: {', '.join(sorted(goals)) or 'none'}); "
+                    "add an alternative (e.g. '| event.at') or fix the goal"
+                )
     return problems
 
 
