@@ -100,7 +100,7 @@ class NoticeContext:
     The event's data is parsed on first use only: most notices never read it.
     """
 
-    __slots__ = ("_data", "case", "contact", "event", "office", "spec")
+    __slots__ = ("_data", "case", "contact", "event", "memo", "office", "spec")
 
     def __init__(
         self, spec: WorkflowSpec, case: Case, event: CaseEvent, office: str, contact: str
@@ -112,12 +112,15 @@ class NoticeContext:
         self.office = office
         self.contact = contact
         self._data: Mapping[str, Any] | None = None
+        # source text -> value: notices of one event often pass the same values
+        self.memo: dict[str, Any] = {}
 
     @property
     def data(self) -> Mapping[str, Any]:
         """The event's data (parsed once)."""
         if self._data is None:
-            self._data = self.event.data
+            text = self.event.data_json
+            self._data = {} if text == "{}" else self.event.data
         return self._data
 
 
@@ -238,6 +241,17 @@ def _typed(value: Any, kind: str, spec: WorkflowSpec) -> Any:
 
 
 def _data(key: str, kind: str) -> Resolver:
+    shared = SHARED_VOCABULARIES.get(kind.removeprefix("term."))
+    if shared is not None:
+        # a fixed vocabulary: look the code up directly
+        def resolve_term(ctx: NoticeContext) -> Any:
+            value = ctx.data.get(key)
+            if isinstance(value, str):
+                return shared.term(value) if value in shared else value
+            return _typed(value, kind, ctx.spec)
+
+        return resolve_term
+
     def resolve(ctx: NoticeContext) -> Any:
         return _typed(ctx.data.get(key), kind, ctx.spec)
 
@@ -389,9 +403,10 @@ class NoticeSpec:
     channels: tuple[str, ...] = attrs.field(default=(), converter=_channels)
     when: CaseMatch | None = None
     unless: CaseMatch | None = None
-    _compiled: tuple[tuple[str, tuple[Resolver, ...]], ...] = attrs.field(
+    _compiled: tuple[tuple[str, str, tuple[Resolver, ...]], ...] = attrs.field(
         init=False, eq=False, repr=False
     )
+    _person: str | None = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         where = f"notice {self.key!r} on {self.on!r}"
@@ -408,7 +423,7 @@ class NoticeSpec:
                     "always passed)"
                 )
             seen.add(name)
-            compiled.append((name, compile_source(source, f"{where}, value {name!r}")))
+            compiled.append((name, source, compile_source(source, f"{where}, value {name!r}")))
         for channel in self.channels:
             check_code(channel, f"{where}: channel")
         for label, match in (("when", self.when), ("unless", self.unless)):
@@ -418,6 +433,8 @@ class NoticeSpec:
                 )
         # parsed once: resolving is then a call per value
         object.__setattr__(self, "_compiled", tuple(compiled))
+        person = PERSON_RECIPIENTS.get(self.recipient)
+        object.__setattr__(self, "_person", None if person is None else person[0])
 
     @property
     def provides(self) -> frozenset[str]:
@@ -431,11 +448,9 @@ class NoticeSpec:
 
     def applies(self, case: Case) -> bool:
         """Return whether this notice concerns ``case`` (its person and its match rules)."""
-        person = PERSON_RECIPIENTS.get(self.recipient)
-        if person is not None:
-            who = case.complainant if person == "complainant" else case.worker
-            if who is None:
-                return False
+        person = self._person
+        if person is not None and (case.complainant if person == "c" else case.worker) is None:
+            return False
         if self.when is not None and not self.when.matches(case):
             return False
         return self.unless is None or not self.unless.matches(case)
@@ -443,14 +458,18 @@ class NoticeSpec:
     def resolve(self, ctx: NoticeContext) -> dict[str, Any] | None:
         """Return the values for ``ctx`` (base values included), or ``None`` if one is unknown."""
         out: dict[str, Any] = {"case_number": ctx.case.id, "office": ctx.office}
-        for name, alternatives in self._compiled:
-            for resolver in alternatives:
-                value = resolver(ctx)
-                if value is not MISSING:
-                    out[name] = value
-                    break
-            else:
-                return None
+        memo = ctx.memo
+        for name, source, alternatives in self._compiled:
+            value = memo.get(source, MISSING)
+            if value is MISSING:
+                for resolver in alternatives:
+                    value = resolver(ctx)
+                    if value is not MISSING:
+                        break
+                else:
+                    return None
+                memo[source] = value
+            out[name] = value
         return out
 
 

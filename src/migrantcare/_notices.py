@@ -144,19 +144,20 @@ def notices(
             case.events[seq] is not event and case.events[seq] != event
         ):
             raise InvalidArgumentError(f"event {seq} does not belong to case {case.id!r}")
-    if event.seq != len(case.events) - 1:
+    seq = event.seq
+    if seq != len(case.events) - 1:
         workflow, case = _as_of(workflow, case, event, calendar, tuple(history))
     found = declared(workflow, event)
     if not found:
         return ()
-    ctx = NoticeContext(workflow.spec, case, event, _office_name(office_name, case.office), contact)
+    office = case.office if office_name is None else _office_name(office_name, case.office)
+    ctx = NoticeContext(workflow.spec, case, event, office, contact)
     out = []
     for n in found:
-        if not n.applies(case):
-            continue
-        values = n.resolve(ctx)
-        if values is not None:
-            out.append(Notice(n.key, n.recipient, values, case.id, event.seq, n.channels))
+        if n.applies(case):
+            values = n.resolve(ctx)
+            if values is not None:
+                out.append(Notice(n.key, n.recipient, values, case.id, seq, n.channels))
     return tuple(out)
 
 
