@@ -142,8 +142,8 @@ def _cmd_workflow_check(args: argparse.Namespace, out: TextIO) -> int:
     problems = wf.check_messages(messages)
     if problems:
         out.write(
-            f"{len(problems)} problem(s) with the notices of {wf.name} v{wf.version} "
-            f"({args.file}):\n{format_problems(problems)}\n"
+            f"migrantcare workflow check: error: {len(problems)} problem(s) with the notices "
+            f"of {wf.name} v{wf.version} ({args.file}):\n{format_problems(problems)}\n"
         )
         return 2
     out.write(

@@ -550,9 +550,8 @@ def _check_notice(
             elif part == "sla.goal" and spec.sla is not None:
                 for goal in spec.sla.goals:
                     key = f"sla.goal.{goal}"
-                    _need(
-                        messages, locale, key, f"SLA goal {goal!r} ({why})", frozenset(), problems
-                    )
+                    what = f"the name of SLA goal {goal!r}, shown in SLA notices"
+                    _need(messages, locale, key, what, frozenset(), problems)
     return problems
 
 
