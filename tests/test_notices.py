@@ -283,3 +283,16 @@ def test_notices_pairwise_keys_are_unique_per_event() -> None:
 def test_catalog_check_with_workflow(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
     assert cli(["catalog", "check", "--workflow", "complaint"]) == 0
     assert "complaint" in capsys.readouterr().out
+
+
+def test_escalation_by_a_breach_has_its_own_point() -> None:
+    page = NoticeSpec("sla.escalation", "sla.breach.head", "office_head", {"goal": "sla.goal"})
+    wf = complaint_spec().with_notice(page).build()
+    case = wf.open("E", at=T0, by="cc", office="o", category="other", channel="sms", calendar=CAL)
+    manual = wf.fire(case, "escalate", at=T0.add(hours=1), by="o", calendar=CAL)
+    assert [n.key for n in notices(wf, manual)] == ["complaint.escalated"]
+    # the verification clock runs out: advance records the breach and fires escalate
+    late = wf.advance(case, T0.add(days=30), CAL)
+    fired = late.events[-1]
+    assert (fired.name, "sla_goal" in fired.data) == ("escalate", True)
+    assert [n.key for n in notices(wf, late)] == ["complaint.escalated", "sla.breach.head"]

@@ -16,7 +16,8 @@ Sources (alternatives separated by ``|``: the first that resolves wins):
 * ``due.<goal>`` — when the case's newest clock of SLA goal ``<goal>`` is due;
 * ``period.<goal>`` — the target of ``<goal>`` as a plural count ("15 working days");
 * ``sla.goal``, ``sla.due``, ``sla.percent`` — on SLA warnings and breaches: the goal's
-  name, its due instant, the threshold crossed;
+  name, its due instant, the threshold crossed (the goal and due instant also on an
+  event a breach fired);
 * ``data.<key>`` — a value of the event's data, optionally typed: ``data.<key>:datetime``
   (an ISO 8601 text), ``data.<key>:date``, ``data.<key>:money`` (a number of rupiah),
   ``data.<key>:number``, ``data.<key>:term.<vocabulary>`` (a code, or a list of codes);
@@ -193,7 +194,11 @@ def _sla(field: str) -> Resolver:
     def resolve(ctx: NoticeContext) -> Any:
         data = ctx.data
         if ctx.event.kind != "sla" or "goal" not in data:
-            return MISSING
+            # an event fired by a breach (escalate_with) names the goal it escalates
+            goal = data.get("sla_goal")
+            if not isinstance(goal, str) or field == "percent":
+                return MISSING
+            return MessageRef(f"sla.goal.{goal}") if field == "goal" else _due(goal)(ctx)
         if field == "goal":
             return MessageRef(f"sla.goal.{data['goal']}")
         if field == "due":
