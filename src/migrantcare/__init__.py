@@ -6,6 +6,15 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
+from migrantcare._definition import (
+    Registry,
+    dump_workflow,
+    load_workflow,
+    loads_workflow,
+    workflow_from_dict,
+    workflow_schema,
+    workflow_to_dict,
+)
 from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
@@ -18,6 +27,7 @@ from migrantcare._messages import (
     check_catalogs,
     sms_info,
 )
+from migrantcare._notice_spec import NoticeSpec
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
@@ -97,9 +107,11 @@ __all__ = [
     "Messages",
     "Money",
     "Notice",
+    "NoticeSpec",
     "OfficeFigures",
     "Person",
     "Plural",
+    "Registry",
     "ScheduleRange",
     "SlaClock",
     "SlaPlan",
@@ -123,6 +135,9 @@ __all__ = [
     "complaint_spec",
     "complaint_workflow",
     "due_cases",
+    "dump_workflow",
+    "load_workflow",
+    "loads_workflow",
     "next_due_at",
     "notices",
     "office_report",
@@ -132,4 +147,7 @@ __all__ = [
     "repatriation_workflow",
     "replay",
     "sms_info",
+    "workflow_from_dict",
+    "workflow_schema",
+    "workflow_to_dict",
 ]
