@@ -137,7 +137,7 @@ def check_query(due_before: _dt.datetime | None, limit: int) -> tuple[_dt.dateti
 class InMemoryCaseStore:
     """A thread-safe dict of cases with compare-and-set saves; satisfies :class:`CaseStore`.
 
-    Example:
+    Examples:
         >>> store = InMemoryCaseStore()
         >>> len(store)
         0
