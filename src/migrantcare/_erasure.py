@@ -57,7 +57,7 @@ def erase_personal_data(case: Case, *, at: _dt.datetime, by: str, note: str | No
         WrongTypeError: ``case`` is not a Case.
         InvalidArgumentError: ``at`` is before the case's newest event.
 
-    Example:
+    Examples:
         >>> import datetime as dt
         >>> from migrantcare import complaint_workflow, WorkingCalendar, Person
         >>> wf, cal = complaint_workflow(), WorkingCalendar.indonesia()

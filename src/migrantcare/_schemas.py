@@ -25,7 +25,7 @@ def json_schema(name: str) -> dict[str, Any]:
     Raises:
         InvalidArgumentError: the name is not one of :data:`SCHEMA_NAMES`.
 
-    Example:
+    Examples:
         >>> json_schema("case")["$schema"]
         'https://json-schema.org/draft/2020-12/schema'
     """

@@ -53,12 +53,12 @@ def case_tables(*, schema: str | None = None, prefix: str = "") -> CaseTables:
         schema: A database schema (PostgreSQL namespace) to create them in.
         prefix: A prefix for the table and index names, e.g. ``"mc_"``.
 
-    Example:
+    Examples:
         >>> tables = case_tables(prefix="mc_")
-        >>> sorted(tables.metadata.tables)
-        ['mc_case_events', 'mc_case_persons', 'mc_cases', 'mc_migrantcare_schema']
-        >>> [c.name for c in tables.events.primary_key]
-        ['case_id', 'seq']
+        >>> print(*sorted(tables.metadata.tables))
+        mc_case_events mc_case_persons mc_cases mc_migrantcare_schema
+        >>> print(*(c.name for c in tables.events.primary_key))
+        case_id seq
     """
     md = sa.MetaData(schema=schema)
     p = prefix
