@@ -222,6 +222,8 @@ def workflow_specs(draw: st.DrawFn) -> WorkflowSpec:
         sla=sla,
         notices=tuple(notices),
     )
+
+
 # --------------------------------------------------------------------------- messages
 
 # Hostile values for every Messages / sms_info / check_catalogs entry point: wrong types,
