@@ -310,3 +310,14 @@ UCS2_TEXT = st.text(
     alphabet=st.sampled_from([*list("abc 1é"), "漢", "字", "“", "😀", "👍", "🇮"]),
     max_size=300,
 )
+
+
+# Text for iCalendar values: every character a name could carry (accents, emoji, the
+# characters RFC 5545 escapes, line breaks); no surrogates, which UTF-8 cannot encode.
+ics_texts = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(';,\\\n:"é😀'),
+    ),
+    max_size=300,
+)

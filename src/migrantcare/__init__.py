@@ -15,6 +15,7 @@ from migrantcare._definition import (
     workflow_schema,
     workflow_to_dict,
 )
+from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
     CatalogProblem,
@@ -91,6 +92,7 @@ __all__ = [
     "REPATRIATION_CATEGORIES",
     "ZONE_ABBREVIATIONS",
     "Attempt",
+    "BusdayCalendar",
     "Callback",
     "Case",
     "CaseEvent",
@@ -126,6 +128,8 @@ __all__ = [
     "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "calendar_to_ics",
+    "calendar_to_numpy",
     "check_catalogs",
     "complaint_sla_plan",
     "complaint_spec",

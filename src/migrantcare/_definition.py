@@ -118,7 +118,7 @@ class Registry:
         callbacks: Name -> callback function.
         workflows: Name -> a function returning a :class:`WorkflowSpec` (for ``extends``).
 
-    Example:
+    Examples:
         >>> from migrantcare import Guard
         >>> reg = Registry.standard().with_guards(employer_named=Guard.require_data("employer"))
         >>> sorted(reg.guards)
@@ -623,7 +623,7 @@ def load_workflow(
 ) -> WorkflowSpec:
     """Read a workflow definition from a ``.toml`` or ``.json`` file.
 
-    Example:
+    Examples:
         >>> import pathlib, tempfile
         >>> from migrantcare import complaint_spec
         >>> with tempfile.TemporaryDirectory() as tmp:
@@ -855,7 +855,7 @@ def dump_workflow(
 ) -> str:
     """Write ``spec`` as a TOML or JSON document (see :func:`workflow_to_dict`).
 
-    Example:
+    Examples:
         >>> from migrantcare import outreach_spec
         >>> print(dump_workflow(outreach_spec()).splitlines()[0])
         format = "migrantcare.workflow/1"
@@ -889,7 +889,7 @@ def dump_workflow(
 def workflow_schema() -> dict[str, Any]:
     """Return the JSON Schema (draft 2020-12) of the definition document.
 
-    Example:
+    Examples:
         >>> workflow_schema()["$schema"]
         'https://json-schema.org/draft/2020-12/schema'
     """

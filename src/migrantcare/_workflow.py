@@ -150,7 +150,7 @@ class Guard:
         check: ``check(attempt) -> bool``; ``False`` refuses the event.
         requirement: What is required, in words, for the error message.
 
-    Example:
+    Examples:
         >>> g = Guard.require_data("reason", allowed=["unreachable", "referred"])
         >>> g.requirement
         "data['reason'] must be one of: unreachable, referred"
@@ -647,7 +647,7 @@ class Workflow:
     def mermaid(self, lang: str = "en") -> str:
         """Return the workflow as a Mermaid ``stateDiagram-v2``, labels in ``lang``.
 
-        Example:
+        Examples:
             >>> from migrantcare import outreach_workflow
             >>> print(outreach_workflow().mermaid().splitlines()[2])
                 state "Coordinated with the regional government" as coordinated
@@ -684,7 +684,7 @@ class Workflow:
             The problems (kinds ``"missing"``, ``"placeholders"``, ``"unused"``); empty
             when every notice renders.
 
-        Example:
+        Examples:
             >>> from migrantcare import Messages, complaint_workflow
             >>> wf = complaint_workflow()
             >>> wf.check_messages()
