@@ -387,22 +387,36 @@ def _active(start: _dt.datetime, end: _dt.datetime, pauses: Sequence[Pause], m: 
     return total
 
 
-def _whole_days_paused(calendar: WorkingCalendar, pauses: Sequence[Pause]) -> int:
-    """Working days whose whole working time lies inside one pause."""
+def _whole_days(calendar: WorkingCalendar, pause: Pause) -> tuple[_dt.date, _dt.date]:
+    """The first and last date whose whole working time lies inside ``pause``.
+
+    ``first > last`` when no working day is wholly paused.
+    """
+    p0, p1 = pause
     one_day = _dt.timedelta(days=1)
-    k = 0
-    for p0, p1 in pauses:
-        first = calendar.local(p0).date()
-        if calendar.working_time_between(calendar.start_of_day(first), p0):
-            first += one_day  # some of that day's working time came before the pause
-        last = calendar.local(p1).date()
-        if last < _dt.date(calendar.last_year, 12, 31) and calendar.working_time_between(
-            p1, calendar.start_of_day(last + one_day)
-        ):
-            last -= one_day  # some of that day's working time comes after the pause
-        if first <= last:
-            k += calendar.working_days_between(first, last + one_day)
-    return k
+    first = calendar.local(p0).date()
+    if calendar.working_time_between(calendar.start_of_day(first), p0):
+        first += one_day  # some of that day's working time came before the pause
+    last = calendar.local(p1).date()
+    if last < _dt.date(calendar.last_year, 12, 31) and calendar.working_time_between(
+        p1, calendar.start_of_day(last + one_day)
+    ):
+        last -= one_day  # some of that day's working time comes after the pause
+    return first, last
+
+
+def _paused_day_counts(calendar: WorkingCalendar, pause: Pause, due_day: _dt.date) -> int:
+    """Whole working days paused by ``pause``, or 0 if none of them is on or before ``due_day``.
+
+    Paused working days are consecutive: once the first one falls on or before the
+    day the clock is due, each one pushes the due day past the next, so all count.
+    """
+    first, last = _whole_days(calendar, pause)
+    if first > last or first > due_day:
+        return 0
+    if not calendar.working_days_between(first, due_day + _dt.timedelta(days=1)):
+        return 0
+    return calendar.working_days_between(first, last + _dt.timedelta(days=1))
 
 
 def measure_for(
@@ -414,17 +428,77 @@ def measure_for(
     return shared if shared is not None else _Measure(calendar)
 
 
+def settle(
+    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar, pauses: Sequence[Pause]
+) -> tuple[_dt.datetime, tuple[Pause, ...]]:
+    """The deadline of ``clock`` (UTC) and the pauses that count towards it.
+
+    A breach never hides: a pause counts only if it begins before the deadline that
+    the pauses before it give, and then only for the working time (or the whole
+    working days) it freezes. A pause, a waiting state or a stop that begins once the
+    clock is due changes nothing.
+    """
+    target = policy.target
+    kept: list[Pause] = []
+    if target.unit == "working_days":
+        start_day = calendar.local(clock.started_at).date()
+        extra = 0
+        due = as_utc(calendar.close_of_business(calendar.add_working_days(start_day, target.days)))
+        for pause in pauses:
+            if pause[0] >= due:
+                break
+            kept.append(pause)
+            count = _paused_day_counts(calendar, pause, calendar.local(due).date())
+            if count:
+                extra += count
+                day = calendar.add_working_days(start_day, target.days + extra)
+                due = as_utc(calendar.close_of_business(day))
+        return due, tuple(kept)
+    measure = measure_for(policy, calendar)
+    amount = _us(target.duration)
+    t = clock.started_at
+    for p0, p1 in pauses:
+        if p1 <= t:
+            continue
+        if p0 > t:
+            segment = measure.between(t, p0)
+            if segment >= amount:
+                return measure.add(t, amount), tuple(kept)
+            amount -= segment
+        kept.append((p0, p1))
+        t = max(t, p1)
+    return measure.add(t, amount), tuple(kept)
+
+
 def deadline(
     policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar, pauses: Sequence[Pause]
 ) -> _dt.datetime:
-    """The deadline of ``clock`` given ``pauses`` (UTC)."""
-    target = policy.target
-    if target.unit == "working_days":
-        start_day = calendar.local(clock.started_at).date()
-        extra = _whole_days_paused(calendar, pauses)
-        day = calendar.add_working_days(start_day, target.days + extra)
-        return as_utc(calendar.close_of_business(day))
-    return _advance(clock.started_at, _us(target.duration), pauses, measure_for(policy, calendar))
+    """The deadline of ``clock`` given ``pauses`` (UTC); see :func:`settle`."""
+    return settle(policy, clock, calendar, pauses)[0]
+
+
+def fixed_while_paused(
+    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar
+) -> tuple[_dt.datetime, tuple[Pause, ...]] | None:
+    """The deadline of a paused clock if no length of its current pause can move it.
+
+    That is the case when the pause began at or after the deadline, or (working days)
+    when it cannot freeze a whole working day before it. ``None`` means the pause
+    still moves the deadline (the clock is frozen).
+    """
+    p0 = clock.paused_since
+    assert p0 is not None
+    due, kept = settle(policy, clock, calendar, clock.pauses)
+    if p0 >= due:
+        return due, kept
+    if policy.target.unit == "working_days":
+        first, _ = _whole_days(calendar, (p0, p0))
+        due_day = calendar.local(due).date()
+        if first > due_day or not calendar.working_days_between(
+            first, due_day + _dt.timedelta(days=1)
+        ):
+            return due, kept
+    return None
 
 
 def _provisional(
@@ -437,16 +511,26 @@ def _provisional(
 
 
 def refresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> SlaClock:
-    """Return ``clock`` with its cached deadline and warning instants computed on ``calendar``."""
+    """Return ``clock`` with its cached deadline and warning instants computed on ``calendar``.
+
+    A stopped clock that has its cache is final and comes back unchanged: its outcome
+    never moves, whatever calendar is applied afterwards.
+    """
+    if clock.stopped_at is not None and clock.due_at is not None:
+        return clock
     if clock.paused_since is not None and clock.stopped_at is None:
-        return attrs.evolve(
-            clock, due_at=None, warn_times=(), budget_us=None, calendar_version=calendar.version
-        )
-    due = deadline(policy, clock, calendar, clock.pauses)
+        fixed = fixed_while_paused(policy, clock, calendar)
+        if fixed is None:
+            return attrs.evolve(
+                clock, due_at=None, warn_times=(), budget_us=None, calendar_version=calendar.version
+            )
+        due, pauses = fixed
+    else:
+        due, pauses = settle(policy, clock, calendar, clock.pauses)
     measure = measure_for(policy, calendar)
-    budget = _active(clock.started_at, due, clock.pauses, measure)
+    budget = _active(clock.started_at, due, pauses, measure)
     warns = tuple(
-        _advance(clock.started_at, int(budget * f), clock.pauses, measure) for f in policy.warn_at
+        _advance(clock.started_at, int(budget * f), pauses, measure) for f in policy.warn_at
     )
     provisional = _provisional(policy, calendar, clock.started_at, due)
     return attrs.evolve(
@@ -534,31 +618,40 @@ def clock_status(
     if paused:
         assert clock.paused_since is not None
         pauses = (*pauses, (clock.paused_since, max(now, clock.paused_since)))
-    fresh = clock.calendar_version == calendar.version and clock.due_at is not None
     measure = measure_for(policy, calendar, shared)
+    stopped = clock.stopped_at is not None
+    # a stopped clock is final: its cached outcome holds on any later calendar
+    fresh = clock.due_at is not None and (stopped or clock.calendar_version == calendar.version)
+    budget: int | None
     if fresh and not paused:
         due = clock.due_at
         budget = clock.budget_us
         provisional = clock.provisional
+        assert due is not None
+        # the pauses that count are exactly those that began before the deadline
+        counted = tuple(p for p in pauses if p[0] < due) if pauses else pauses
     else:
-        due = deadline(policy, clock, calendar, pauses)
+        due, counted = settle(policy, clock, calendar, pauses)
         budget = None
         provisional = _provisional(policy, calendar, clock.started_at, due)
     assert due is not None
     if budget is None:
-        budget = _active(clock.started_at, due, pauses, measure)
+        budget = _active(clock.started_at, due, counted, measure)
     end = now if clock.stopped_at is None else min(now, clock.stopped_at)
-    used = _active(clock.started_at, end, pauses, measure)
+    used = _active(clock.started_at, end, counted, measure)
     alert = _next_alert(clock) if fresh else None
     # stdlib astimezone on our UTC datetimes: a fraction of building pendulum objects
     zone = calendar.zone
     state: ClockState
     if clock.stopped_at is not None and clock.stopped_at <= now:
         state = "met" if clock.stopped_at <= due else "breached"
+    elif now > due or "breach" in clock.recorded:
+        # a breach never hides, not even behind a pause that began after the deadline
+        state = "breached"
     elif paused:
-        state = "breached" if "breach" in clock.recorded else "paused"
+        state = "paused"
     else:
-        state = "breached" if now > due else "running"
+        state = "running"
     return SlaStatus(
         goal=clock.goal,
         variant=clock.variant,
