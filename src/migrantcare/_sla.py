@@ -8,8 +8,9 @@ and documented as configurable defaults.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
@@ -17,11 +18,17 @@ from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import utc
 from migrantcare._sla_state import Pause, SlaClock
 from migrantcare._time import as_utc
+from migrantcare._validate import check_text, quote
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
 if TYPE_CHECKING:
     from migrantcare._case import Case, CaseEvent
+
+#: The longest target accepted (about 100 years): longer ones cannot be dated.
+MAX_TARGET: Final = _dt.timedelta(days=36_525)
+#: The most working days a target may count.
+MAX_TARGET_DAYS: Final = 26_000
 
 #: How a target is counted.
 SlaUnit = Literal["working_days", "working_time", "elapsed"]
@@ -55,18 +62,30 @@ class SlaTarget:
 
     def __attrs_post_init__(self) -> None:
         if self.unit == "working_days":
-            if type(self.days) is not int or self.days < 1:
+            if type(self.days) is not int:
+                raise WrongTypeError(
+                    f"a working-days target needs a whole number of days (int), got "
+                    f"{type(self.days).__name__} {quote(self.days)}"
+                )
+            if not 1 <= self.days <= MAX_TARGET_DAYS:
                 raise InvalidArgumentError(
-                    f"a working-days target needs a whole number of days >= 1, got {self.days!r}"
+                    f"a working-days target needs a whole number of days >= 1 (and at most "
+                    f"{MAX_TARGET_DAYS}), got {quote(self.days)}"
                 )
         elif self.unit in ("working_time", "elapsed"):
-            if not isinstance(self.duration, _dt.timedelta) or self.duration <= _ZERO:
+            if not isinstance(self.duration, _dt.timedelta):
+                raise WrongTypeError(
+                    f"a {self.unit} target needs a datetime.timedelta, got "
+                    f"{type(self.duration).__name__}"
+                )
+            if not _ZERO < self.duration <= MAX_TARGET:
                 raise InvalidArgumentError(
-                    f"a {self.unit} target needs a positive duration, got {self.duration!r}"
+                    f"a {self.unit} target needs a positive duration of at most "
+                    f"{MAX_TARGET.days} days, got {self.duration!r}"
                 )
         else:
             raise InvalidArgumentError(
-                f"unknown SLA unit {self.unit!r}; use working_days, working_time or elapsed"
+                f"unknown SLA unit {quote(self.unit)}; use working_days, working_time or elapsed"
             )
         # status() reports it for every clock; worded once here
         object.__setattr__(self, "_description", self._describe())
@@ -79,12 +98,12 @@ class SlaTarget:
     @classmethod
     def working_hours(cls, hours: float) -> SlaTarget:
         """``hours`` of working time on the office's schedule."""
-        return cls("working_time", duration=_dt.timedelta(hours=hours))
+        return cls("working_time", duration=_duration(hours, 3600, "hours"))
 
     @classmethod
     def working_minutes(cls, minutes: float) -> SlaTarget:
         """``minutes`` of working time on the office's schedule."""
-        return cls("working_time", duration=_dt.timedelta(minutes=minutes))
+        return cls("working_time", duration=_duration(minutes, 60, "minutes"))
 
     @classmethod
     def elapsed(cls, duration: _dt.timedelta) -> SlaTarget:
@@ -94,7 +113,12 @@ class SlaTarget:
     @classmethod
     def calendar_days(cls, n: int) -> SlaTarget:
         """``n`` calendar days of elapsed time (e.g. "30 days from registration")."""
-        return cls("elapsed", duration=_dt.timedelta(days=n))
+        if type(n) is not int:
+            raise WrongTypeError(
+                f"calendar_days needs a whole number of days (int), got {type(n).__name__} "
+                f"{quote(n)}"
+            )
+        return cls("elapsed", duration=_duration(n, 86_400, "days"))
 
     def describe(self) -> str:
         """Return e.g. ``"3 working days"``, ``"4 working hours"``, ``"30 days"``."""
@@ -111,12 +135,45 @@ class SlaTarget:
         return f"{hours:g} hours"
 
 
+def _duration(amount: object, seconds: int, unit: str) -> _dt.timedelta:
+    """``amount`` units of ``seconds`` each, refused unless a finite, datable number."""
+    if type(amount) not in (int, float):
+        raise WrongTypeError(
+            f"a target in {unit} needs a number, got {type(amount).__name__} {quote(amount)}"
+        )
+    value = float(amount)  # type: ignore[arg-type]
+    if not math.isfinite(value) or not 0 < value * seconds <= MAX_TARGET.total_seconds():
+        raise InvalidArgumentError(
+            f"a target in {unit} needs a positive duration of at most {MAX_TARGET.days} days, "
+            f"got {quote(amount)}"
+        )
+    return _dt.timedelta(seconds=value * seconds)
+
+
 def _states(value: str | Iterable[str]) -> frozenset[str]:
-    return frozenset((value,) if isinstance(value, str) else value)
+    if isinstance(value, str):
+        return frozenset((value,))
+    if not isinstance(value, Iterable) or isinstance(value, bytes | Mapping):
+        raise WrongTypeError(
+            f"states and events must be a str or an iterable of str, got {type(value).__name__}"
+        )
+    out = frozenset(value)
+    for item in out:
+        if type(item) is not str:
+            raise WrongTypeError(
+                f"states and events must be str, got {type(item).__name__} {quote(item)}"
+            )
+    return out
 
 
 def _policies(value: Iterable[SlaPolicy]) -> tuple[SlaPolicy, ...]:
-    return tuple(value)
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(f"an SLA plan needs SlaPolicy values, got {type(value).__name__}")
+    out = tuple(value)
+    for policy in out:
+        if not isinstance(policy, SlaPolicy):
+            raise WrongTypeError(f"an SLA plan holds SlaPolicy values, got {type(policy).__name__}")
+    return out
 
 
 @attrs.frozen
@@ -143,10 +200,27 @@ class CaseMatch:
 
 
 def _fractions(value: Iterable[float]) -> tuple[float, ...]:
-    out = tuple(sorted(float(v) for v in value))
-    if any(not 0 < f < 1 for f in out):
-        raise InvalidArgumentError(f"warning thresholds must be between 0 and 1, got {out}")
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(f"warn_at must be fractions, got {type(value).__name__}")
+    items = tuple(value)
+    for v in items:
+        if type(v) not in (int, float):
+            raise WrongTypeError(
+                f"warning thresholds must be numbers, got {type(v).__name__} {quote(v)}"
+            )
+    out = tuple(sorted(float(v) for v in items))
+    if any(not 0 < f < 1 for f in out):  # NaN fails this too
+        raise InvalidArgumentError(f"warning thresholds must be between 0 and 1, got {quote(out)}")
     return out
+
+
+def _optional_code(_instance: object, _attribute: object, value: str | None) -> None:
+    if value is not None:
+        check_code(value, "escalate_with")
+
+
+def _text(value: object, what: str) -> None:
+    check_text(value, f"SLA policy {what}", empty=True, limit=10_000)
 
 
 @attrs.frozen
@@ -174,19 +248,23 @@ class SlaPolicy:
     """
 
     name: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "SLA policy name"))
-    target: SlaTarget
+    target: SlaTarget = attrs.field(validator=attrs.validators.instance_of(SlaTarget))
     start_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     start_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     pause_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     stop_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     stop_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     warn_at: tuple[float, ...] = attrs.field(default=(0.5, 0.75), converter=_fractions)
-    escalate_with: str | None = None
-    variant: str = "default"
-    when: CaseMatch | None = None
-    source: str = ""
-    confirmed: bool = True
-    description: str = ""
+    escalate_with: str | None = attrs.field(default=None, validator=_optional_code)
+    variant: str = attrs.field(
+        default="default", validator=lambda _i, _a, v: check_code(v, "SLA policy variant")
+    )
+    when: CaseMatch | None = attrs.field(
+        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(CaseMatch))
+    )
+    source: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "source"))
+    confirmed: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    description: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "description"))
 
     def __attrs_post_init__(self) -> None:
         if not (self.start_states or self.start_events):
