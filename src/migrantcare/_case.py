@@ -22,6 +22,7 @@ import attrs
 from migrantcare._sla_state import SlaClock, clock_from_dict
 from migrantcare._time import as_utc, parse_utc, require_aware
 from migrantcare._validate import (
+    MAX_TEXT,
     check_hex_digest,
     check_int,
     check_json,
@@ -48,6 +49,8 @@ GENESIS_HASH: Final = "0" * 64
 _GENESIS_DIGEST: Final = bytes(32)
 _UTC = _dt.timezone.utc
 _REDACTED = "<redacted>"
+#: The longest case id, office id or actor id accepted.
+_ID_LIMIT: Final = 200
 #: The longest name, passport number, NIK or phone number accepted.
 _PERSON_TEXT: Final = 1_000
 _PERSON_FIELDS: Final = frozenset({"name", "kind", "passport_number", "nik", "phone"})
@@ -376,6 +379,8 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     data_json: str,
 ) -> CaseEvent:
     """Build the next event of a history, hash included. ``at`` must already be UTC."""
+    if note is not None and (type(note) is not str or len(note) > MAX_TEXT):
+        check_text(note, "note", empty=True)  # raises, naming what is wrong
     seq = 0 if prev is None else prev.seq + 1
     prev_digest = _GENESIS_DIGEST if prev is None else prev.digest
     digest = event_hash(
@@ -393,11 +398,11 @@ def utc(value: object, what: str) -> _dt.datetime:
 
 def check_actor(by: object) -> str:
     """Return ``by`` if it is a non-empty actor id."""
-    if not isinstance(by, str) or not by.strip():
+    if type(by) is not str or not by.strip():
         raise InvalidArgumentError(
-            f"by must be a non-empty actor id (an officer or system id), got {by!r}"
+            f"by must be a non-empty actor id (an officer or system id), got {quote(by)}"
         )
-    return by
+    return check_text(by, "by", limit=_ID_LIMIT)
 
 
 @attrs.frozen(repr=False)

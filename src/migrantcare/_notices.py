@@ -17,7 +17,7 @@ from migrantcare._case import Case, CaseEvent
 from migrantcare._messages import MessageRef, Messages, Money, Plural
 from migrantcare._vocab import CLOSURE_REASONS, DOCUMENT_TYPES, OUTREACH_CATEGORIES
 from migrantcare._workflow import Workflow
-from migrantcare.exceptions import InvalidArgumentError
+from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
 #: Who a notice goes to.
 Recipient = Literal[
@@ -89,8 +89,12 @@ def notices(
             the office id when omitted.
         contact: The contact line in acknowledgements.
     """
+    if not isinstance(case, Case):
+        raise WrongTypeError(f"notices needs a Case, got {type(case).__name__}")
     if event is None:
         event = case.events[-1]
+    if not isinstance(event, CaseEvent):
+        raise WrongTypeError(f"event must be a CaseEvent or None, got {type(event).__name__}")
     if event.seq >= len(case.events) or case.events[event.seq] != event:
         raise InvalidArgumentError(f"event {event.seq} does not belong to case {case.id!r}")
     office = office_name or case.office

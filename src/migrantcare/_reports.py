@@ -11,6 +11,7 @@ import attrs
 
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, utc
+from migrantcare._validate import quote
 from migrantcare._workflow import Workflow
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 
@@ -96,7 +97,7 @@ def _calendar_for(
         try:
             return calendars[office]
         except KeyError:
-            raise UnknownTermError(f"no calendar given for office {office!r}") from None
+            raise UnknownTermError(f"no calendar given for office {quote(office)}") from None
     if callable(calendars):
         return calendars(office)
     raise WrongTypeError(

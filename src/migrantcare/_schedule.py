@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 
 import attrs
 
+from migrantcare._validate import quote
 from migrantcare.exceptions import InvalidScheduleError, WrongTypeError
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -26,16 +27,16 @@ def _minutes(value: str | _dt.time, *, end: bool) -> int:
     if not isinstance(value, str):
         raise WrongTypeError(
             f"a schedule time must be 'HH:MM' or datetime.time, got {type(value).__name__} "
-            f"{value!r}"
+            f"{quote(value)}"
         )
     hh, sep, mm = value.partition(":")
     if not (sep and hh.isdigit() and mm.isdigit() and len(mm) == 2 and 1 <= len(hh) <= 2):
-        raise InvalidScheduleError(f"schedule time {value!r} is not in 'HH:MM' form")
+        raise InvalidScheduleError(f"schedule time {quote(value)} is not in 'HH:MM' form")
     total = int(hh) * 60 + int(mm)
     limit = _MINUTES_PER_DAY if end else _MINUTES_PER_DAY - 1
     if int(mm) > 59 or total > limit:
         allowed = "00:00 to 24:00" if end else "00:00 to 23:59"
-        raise InvalidScheduleError(f"schedule time {value!r} is out of range ({allowed})")
+        raise InvalidScheduleError(f"schedule time {quote(value)} is out of range ({allowed})")
     return total
 
 
@@ -227,12 +228,12 @@ def _pairs(intervals: Iterable[IntervalLike] | str) -> Iterable[IntervalLike]:
     # A str is iterable too; refuse it before it is read character by character.
     if isinstance(intervals, str):
         raise WrongTypeError(
-            f"a weekday's intervals must be a list of (start, end) pairs, got {intervals!r}"
+            f"a weekday's intervals must be a list of (start, end) pairs, got {quote(intervals)}"
         )
     for pair in intervals:
         if not (isinstance(pair, tuple | list) and len(pair) == 2):
             raise WrongTypeError(
                 f"a working interval must be a (start, end) pair such as ('07:30', '12:00'), "
-                f"got {pair!r}"
+                f"got {quote(pair)}"
             )
         yield pair[0], pair[1]

@@ -141,7 +141,7 @@ def _duration(amount: object, seconds: int, unit: str) -> _dt.timedelta:
         raise WrongTypeError(
             f"a target in {unit} needs a number, got {type(amount).__name__} {quote(amount)}"
         )
-    value = float(amount)  # type: ignore[arg-type]
+    value = float(amount) if type(amount) is float or abs(amount) < 2**60 else math.inf  # type: ignore[arg-type]
     if not math.isfinite(value) or not 0 < value * seconds <= MAX_TARGET.total_seconds():
         raise InvalidArgumentError(
             f"a target in {unit} needs a positive duration of at most {MAX_TARGET.days} days, "
@@ -796,6 +796,12 @@ def _next_alert(clock: SlaClock) -> _dt.datetime | None:
     return None
 
 
+def _case_type() -> type[Case]:
+    from migrantcare._case import Case  # noqa: PLC0415 - _case imports this module's clocks
+
+    return Case
+
+
 def next_due_at(case: Case) -> _dt.datetime | None:
     """The earliest instant at which ``advance`` will record a warning or breach.
 
@@ -804,6 +810,8 @@ def next_due_at(case: Case) -> _dt.datetime | None:
     overdue; ``None`` means no clock has anything pending (all paused or stopped).
     It is the earliest ``next_alert_at`` of the case's clocks.
     """
+    if not isinstance(case, _case_type()):
+        raise WrongTypeError(f"next_due_at needs a Case, got {type(case).__name__}")
     best: _dt.datetime | None = None
     for clock in case.clocks:
         when = _next_alert(clock)
@@ -818,6 +826,8 @@ def due_cases(cases: Iterable[Case], now: _dt.datetime) -> list[Case]:
     One pass, constant work per case: a sweep of a million cases takes seconds.
     """
     limit = utc(now, "now")
+    if isinstance(cases, str | bytes | Mapping) or not isinstance(cases, Iterable):
+        raise WrongTypeError(f"due_cases needs an iterable of Case, got {type(cases).__name__}")
     out = []
     for case in cases:
         when = next_due_at(case)

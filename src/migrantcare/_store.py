@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 
 from migrantcare._case import Case
+from migrantcare._validate import quote
 from migrantcare.exceptions import CaseNotFoundError, StaleCaseError
 
 
@@ -38,7 +39,7 @@ class InMemoryCaseStore:
             try:
                 return self._cases[case_id]
             except KeyError:
-                raise CaseNotFoundError(f"no stored case {case_id!r}") from None
+                raise CaseNotFoundError(f"no stored case {quote(case_id)}") from None
 
     def save(self, case: Case, *, expected_version: int | None) -> None:
         """Store ``case`` if the stored version is ``expected_version``.

@@ -76,11 +76,28 @@ def require_aware(value: object, what: str = "datetime") -> _dt.datetime:
     return value
 
 
+def _out_of_range(value: _dt.datetime) -> DateOutOfRangeError:
+    return DateOutOfRangeError(
+        f"{value.isoformat()} cannot be shown in the office's zone: it is too close to "
+        "year 1 or year 9999; pass an instant well inside that range"
+    )
+
+
 def to_zone_fields(value: _dt.datetime, tz: Timezone) -> tuple[int, int]:
     """Return ``(proleptic ordinal, microseconds since local midnight)`` of ``value`` in ``tz``.
 
     ``value`` must already be known to be aware.
+
+    Raises:
+        DateOutOfRangeError: ``value`` in ``tz`` falls before year 1 or after 9999.
     """
+    try:
+        return _to_zone_fields(value, tz)
+    except OverflowError:
+        raise _out_of_range(value) from None
+
+
+def _to_zone_fields(value: _dt.datetime, tz: Timezone) -> tuple[int, int]:
     if type(value) is _dt.datetime:
         local = value.astimezone(tz)  # C fast path for plain datetimes
     else:
@@ -114,7 +131,18 @@ def from_zone_fields(ordinal: int, micros: int, tz: Timezone) -> pendulum.DateTi
 
 
 def to_zone(value: _dt.datetime, tz: Timezone) -> pendulum.DateTime:
-    """Return the aware instant ``value`` as a ``pendulum.DateTime`` in ``tz``."""
+    """Return the aware instant ``value`` as a ``pendulum.DateTime`` in ``tz``.
+
+    Raises:
+        DateOutOfRangeError: ``value`` in ``tz`` falls before year 1 or after 9999.
+    """
+    try:
+        return _to_zone(value, tz)
+    except (OverflowError, ValueError):
+        raise _out_of_range(value) from None
+
+
+def _to_zone(value: _dt.datetime, tz: Timezone) -> pendulum.DateTime:
     if type(value) is _dt.datetime:
         local = value.astimezone(tz)
         return pendulum.DateTime(

@@ -235,3 +235,19 @@ def check_hex_digest(value: object, what: str) -> bytes:
         return bytes.fromhex(value)
     except ValueError:
         raise SchemaError(f"{what} must be 64 hexadecimal digits, got {quote(value)}") from None
+
+
+#: The longest case, office or actor id accepted.
+MAX_ID: Final = 200
+
+
+def check_id(value: object, what: str) -> str:
+    """Return ``value`` if it is a non-empty id of at most :data:`MAX_ID` characters."""
+    return check_text(value, what, limit=MAX_ID)
+
+
+def check_trigger(value: object) -> str:
+    """Return ``value`` if it can name an event (a ``str``), else raise ``WrongTypeError``."""
+    if type(value) is not str:
+        raise WrongTypeError(f"an event (trigger) must be a str, got {type_name(value)}")
+    return value

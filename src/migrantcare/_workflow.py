@@ -53,6 +53,7 @@ from migrantcare._sla import (
     refresh,
 )
 from migrantcare._sla_state import SlaClock
+from migrantcare._validate import check_id, check_int, check_trigger
 from migrantcare._vocab import (
     CATEGORIES,
     CHANNELS,
@@ -611,10 +612,8 @@ class Workflow:
             UnknownTermError: a code is not in its vocabulary.
             NaiveDatetimeError: ``at`` has no time zone.
         """
-        if not isinstance(case_id, str) or not case_id.strip():
-            raise InvalidArgumentError(f"case_id must be a non-empty str, got {case_id!r}")
-        if not isinstance(office, str) or not office.strip():
-            raise InvalidArgumentError(f"office must be a non-empty id, got {office!r}")
+        check_id(case_id, "case_id")
+        check_id(office, "office")
         self.spec.categories.term(category)
         self.spec.channels.term(channel)
         self.spec.priorities.term(priority)
@@ -703,6 +702,9 @@ class Workflow:
             StaleCaseError: ``expected_version`` is not the case's version.
         """
         self._check_case(case)
+        check_trigger(trigger)
+        if expected_version is not None:
+            check_int(expected_version, "expected_version", minimum=1)
         if expected_version is not None and expected_version != len(case.events):
             raise StaleCaseError(
                 f"case {case.id!r} is at version {len(case.events)}, not {expected_version}: "
@@ -746,9 +748,21 @@ class Workflow:
                         f"{type(exc).__name__}; case {case.id!r} is unchanged"
                     ) from exc
                 if result is not None:
+                    if not isinstance(result, Mapping):
+                        raise CallbackError(
+                            f"a callback of event {trigger!r} from state {source!r} returned "
+                            f"{type(result).__name__}; a callback returns None or a mapping "
+                            f"of JSON-compatible data; case {case.id!r} is unchanged"
+                        )
                     extra.update(result)
             if extra:
-                data_json = canonical_json({**attempt.data, **extra})
+                try:
+                    data_json = canonical_json({**attempt.data, **extra}, "callback data")
+                except MigrantCareError as exc:
+                    raise CallbackError(
+                        f"a callback of event {trigger!r} from state {source!r} returned data "
+                        f"that cannot be stored ({exc}); case {case.id!r} is unchanged"
+                    ) from None
         event = make_event(
             case.events[-1], "transition", trigger, source, step.dest, when, by, note, data_json
         )
@@ -1055,7 +1069,9 @@ def replay(
     Raises:
         IntegrityError: an event cannot be replayed (unknown workflow, refused event).
     """
-    pool = [workflows] if isinstance(workflows, Workflow) else list(workflows)
+    if not isinstance(case, Case):
+        raise WrongTypeError(f"replay needs a Case, got {type(case).__name__}")
+    pool = check_workflows(workflows)
     by_key = {(w.name, w.version): w for w in pool}
     if not case.events or case.events[0].kind != "opened":
         raise IntegrityError(f"case {case.id!r}: history does not start with 'opened'")
@@ -1096,6 +1112,21 @@ def replay(
         # SLA state from a workflow version without a plan is carried as recorded
         return attrs.evolve(rebuilt, clocks=case.clocks, calendar_version=case.calendar_version)
     return rebuilt
+
+
+def check_workflows(workflows: object) -> list[Workflow]:
+    """Return ``workflows`` (one or an iterable of :class:`Workflow`) as a list."""
+    if isinstance(workflows, Workflow):
+        return [workflows]
+    if isinstance(workflows, str | bytes | Mapping) or not isinstance(workflows, Iterable):
+        raise WrongTypeError(
+            f"workflows must be a Workflow or an iterable of them, got {type(workflows).__name__}"
+        )
+    pool = list(workflows)
+    for w in pool:
+        if not isinstance(w, Workflow):
+            raise WrongTypeError(f"workflows must be Workflow values, got {type(w).__name__}")
+    return pool
 
 
 def canonical_loads(text: str) -> dict[str, Any]:
