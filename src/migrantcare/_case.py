@@ -56,6 +56,29 @@ _PERSON_TEXT: Final = 1_000
 _PERSON_FIELDS: Final = frozenset({"name", "kind", "passport_number", "nik", "phone"})
 
 
+#: The header fields ``Case.verify(workflows=...)`` compares with the replayed history.
+_HEADER_FIELDS: Final = (
+    "id",
+    "workflow",
+    "workflow_version",
+    "state",
+    "office",
+    "category",
+    "channel",
+    "priority",
+    "opened_at",
+    "attributes_json",
+    "clocks",
+    "calendar_version",
+)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    return quote(value)
+
+
 def _redact(value: str | None) -> str:
     return "None" if value is None else _REDACTED
 
@@ -498,43 +521,93 @@ class Case:
 
     # ---------------------------------------------------------------- integrity
 
-    def verify(self, *, head_hash: str | None = None) -> None:
-        """Check the audit trail: every hash, the chain, and the states it leads through.
+    def verify(
+        self,
+        *,
+        head_hash: str | None = None,
+        workflows: Any = None,
+        calendar: Any = None,
+    ) -> None:
+        """Check the audit trail and, given the workflows, the whole record.
+
+        Without ``workflows`` it checks every hash, the chain, and the states it leads
+        through. With them it also replays the events and compares every header field
+        (state, office, category, channel, priority, attributes, opened_at, workflow
+        and version, SLA clocks and calendar version) with what the history gives, so
+        an edit of the stored header is caught as well as an edit of an event.
 
         Args:
             head_hash: The newest hash as recorded elsewhere; when given, a history cut
                 short (newest events removed) is detected too.
+            workflows: The workflow the case runs on, or every version it ran on
+                (needed when the history contains migrations).
+            calendar: The office's working calendar the clocks were computed on;
+                required with ``workflows`` that have an SLA plan.
 
         Raises:
-            IntegrityError: naming the first event that fails and why.
+            IntegrityError: naming the first event or header field that fails and why.
         """
+        self._verify_chain(head_hash)
+        if workflows is None:
+            return
+        from migrantcare._workflow import replay  # noqa: PLC0415 - _workflow imports _case
+
+        rebuilt = replay(self, workflows, calendar=calendar)
+        for field in _HEADER_FIELDS:
+            stored, derived = getattr(self, field), getattr(rebuilt, field)
+            if stored != derived:
+                if field == "clocks":
+                    raise IntegrityError(
+                        f"case {quote(self.id)}: the stored SLA clocks differ from what its "
+                        "history gives (edited, or computed on another calendar)"
+                    )
+                raise IntegrityError(
+                    f"case {quote(self.id)}: stored {field} {_shown(stored)} differs from "
+                    f"its history's {_shown(derived)} (the record was edited)"
+                )
+
+    def _verify_chain(self, head_hash: str | None) -> None:
+        if head_hash is not None and type(head_hash) is not str:
+            raise WrongTypeError(f"head_hash must be a hex str, got {type_name(head_hash)}")
         prev_digest, prev_dest = _GENESIS_DIGEST, None
-        if not self.events:
-            raise IntegrityError(f"case {self.id!r} has no events; every case starts opened")
+        if type(self.events) is not tuple or not self.events:
+            raise IntegrityError(f"case {quote(self.id)} has no events; every case starts opened")
         for position, event in enumerate(self.events):
-            where = f"case {self.id!r}, event {position}"
+            where = f"case {quote(self.id)}, event {position}"
+            if not isinstance(event, CaseEvent):
+                raise IntegrityError(f"{where}: not a CaseEvent but {type_name(event)}")
             if event.seq != position:
-                raise IntegrityError(f"{where}: sequence number {event.seq}, expected {position}")
+                raise IntegrityError(
+                    f"{where}: sequence number {quote(event.seq)}, expected {position}"
+                )
             if event.prev_digest != prev_digest:
                 raise IntegrityError(f"{where}: previous-hash link broken (removed or reordered)")
-            if event.expected_digest() != event.digest:
+            try:
+                expected = event.expected_digest()
+            except MigrantCareError as exc:
+                raise IntegrityError(f"{where}: cannot be hashed: {exc}") from None
+            except (TypeError, AttributeError, ValueError):
+                raise IntegrityError(f"{where}: a field has the wrong type (edited)") from None
+            if expected != event.digest:
                 raise IntegrityError(f"{where}: content does not match its hash (edited)")
             if position == 0 and event.kind != "opened":
                 raise IntegrityError(
-                    f"{where}: the first event must be 'opened', got {event.kind!r}"
+                    f"{where}: the first event must be 'opened', got {quote(event.kind)}"
                 )
             if position and event.source != prev_dest:
                 raise IntegrityError(
-                    f"{where}: starts from {event.source!r} but the case was in {prev_dest!r}"
+                    f"{where}: starts from {quote(event.source)} but the case was in "
+                    f"{quote(prev_dest)}"
                 )
             prev_digest, prev_dest = event.digest, event.dest
         if prev_dest != self.state:
             raise IntegrityError(
-                f"case {self.id!r}: state {self.state!r} differs from the history's {prev_dest!r}"
+                f"case {quote(self.id)}: state {quote(self.state)} differs from the history's "
+                f"{quote(prev_dest)}"
             )
         if head_hash is not None and head_hash != prev_digest.hex():
             raise IntegrityError(
-                f"case {self.id!r}: newest hash differs from the recorded head "
+                f"case {quote(self.id)}: newest hash differs from the recorded head "
                 "(events removed from the end, or a different case)"
             )
 

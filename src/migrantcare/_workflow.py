@@ -1078,23 +1078,31 @@ def replay(
     first = case.events[0]
     info = first.data
     key = (info.get("workflow"), info.get("workflow_version"))
-    workflow = by_key.get(key)  # type: ignore[arg-type]
+    workflow = by_key.get(key) if all(type(k) in (str, int) for k in key) else None  # type: ignore[arg-type]
     if workflow is None:
         raise IntegrityError(f"case {case.id!r}: no workflow {key} given to replay it")
-    rebuilt = workflow.open(
-        info["case_id"],
-        at=first.at,
-        by=first.by,
-        office=info["office"],
-        category=info["category"],
-        channel=info["channel"],
-        priority=info["priority"],
-        complainant=case.complainant,
-        worker=case.worker,
-        attributes=canonical_loads(info["attributes"]),
-        note=first.note,
-        calendar=calendar,
-    )
+    try:
+        rebuilt = workflow.open(
+            info["case_id"],
+            at=first.at,
+            by=first.by,
+            office=info["office"],
+            category=info["category"],
+            channel=info["channel"],
+            priority=info["priority"],
+            complainant=case.complainant,
+            worker=case.worker,
+            attributes=canonical_loads(info["attributes"]),
+            note=first.note,
+            calendar=calendar,
+        )
+    except (KeyError, TypeError) as exc:
+        raise IntegrityError(
+            f"case {case.id!r}: the opening event lacks or garbles {exc}; it was not written "
+            "by migrantcare"
+        ) from None
+    except MigrantCareError as exc:
+        raise IntegrityError(f"case {case.id!r}: the opening event does not replay: {exc}") from exc
     for event in case.events[1:]:
         try:
             rebuilt = _replay_event(rebuilt, event, workflow, by_key, calendar)
@@ -1102,6 +1110,11 @@ def replay(
             raise IntegrityError(
                 f"case {case.id!r}: event {event.seq} ({event.name!r}) does not replay: {exc}"
             ) from exc
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise IntegrityError(
+                f"case {case.id!r}: event {event.seq} lacks or garbles {type(exc).__name__} "
+                f"{exc}; it was not written by migrantcare"
+            ) from None
         if event.kind == "migrated":
             workflow = by_key[rebuilt.workflow, rebuilt.workflow_version]
     if rebuilt.head_hash != case.head_hash:
