@@ -214,6 +214,14 @@ def _fractions(value: Iterable[float]) -> tuple[float, ...]:
     return out
 
 
+def _is(value: object, kind: type, what: str) -> bool:
+    if not isinstance(value, kind):
+        raise WrongTypeError(
+            f"SLA policy {what} must be a {kind.__name__}, got {type(value).__name__}"
+        )
+    return True
+
+
 def _optional_code(_instance: object, _attribute: object, value: str | None) -> None:
     if value is not None:
         check_code(value, "escalate_with")
@@ -248,7 +256,7 @@ class SlaPolicy:
     """
 
     name: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "SLA policy name"))
-    target: SlaTarget = attrs.field(validator=attrs.validators.instance_of(SlaTarget))
+    target: SlaTarget = attrs.field(validator=lambda _i, _a, v: _is(v, SlaTarget, "target"))
     start_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     start_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     pause_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
@@ -260,10 +268,12 @@ class SlaPolicy:
         default="default", validator=lambda _i, _a, v: check_code(v, "SLA policy variant")
     )
     when: CaseMatch | None = attrs.field(
-        default=None, validator=attrs.validators.optional(attrs.validators.instance_of(CaseMatch))
+        default=None, validator=lambda _i, _a, v: v is None or _is(v, CaseMatch, "when")
     )
     source: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "source"))
-    confirmed: bool = attrs.field(default=True, validator=attrs.validators.instance_of(bool))
+    confirmed: bool = attrs.field(
+        default=True, validator=lambda _i, _a, v: _is(v, bool, "confirmed")
+    )
     description: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "description"))
 
     def __attrs_post_init__(self) -> None:

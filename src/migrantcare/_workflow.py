@@ -53,7 +53,7 @@ from migrantcare._sla import (
     refresh,
 )
 from migrantcare._sla_state import SlaClock
-from migrantcare._validate import check_id, check_int, check_trigger
+from migrantcare._validate import check_id, check_int, check_trigger, quote
 from migrantcare._vocab import (
     CATEGORIES,
     CHANNELS,
@@ -776,9 +776,9 @@ class Workflow:
         source = case.state
         allowed = self._allowed.get(source, ())
         if trigger in self._machine.events:
-            problem = f"event {trigger!r} is not allowed from state {source!r}"
+            problem = f"event {quote(trigger)} is not allowed from state {source!r}"
         else:
-            problem = f"event {trigger!r} does not exist in workflow {self.name!r}"
+            problem = f"event {quote(trigger)} does not exist in workflow {self.name!r}"
         return InvalidTransitionError(
             f"{problem} (case {case.id!r}); allowed there: {', '.join(allowed) or 'nothing'}",
             trigger=trigger,
