@@ -35,14 +35,15 @@ def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]
     return status, capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", BAD, ids=lambda a: " ".join(a))
+@pytest.mark.parametrize("argv", BAD, ids=" ".join)
 def test_bad_arguments_are_one_line_and_exit_2(
     argv: list[str], capsys: pytest.CaptureFixture[str], hostile_tally: list[int]
 ) -> None:
     hostile_tally[0] += 1
     status, err = _run(argv, capsys)
     assert status == 2
-    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
 
 
 def test_an_empty_catalog_directory_is_refused(
@@ -63,9 +64,10 @@ def test_any_deadline_arguments_never_show_a_traceback(
     start: str, amount: str, unit: str, capsys: pytest.CaptureFixture[str], hostile_tally: list[int]
 ) -> None:
     hostile_tally[0] += 1
-    if start.startswith("-") or amount.startswith("-") and not amount[1:2].isdigit():
+    if start.startswith("-") or (amount.startswith("-") and not amount[1:2].isdigit()):
         start = "x" + start  # argparse would read it as an option
     status, err = _run(["deadline", start, unit, amount], capsys)
     assert status in (0, 2)
     if status == 2:
-        assert err.count("\n") == 1 and "Traceback" not in err, err
+        assert err.count("\n") == 1, err
+    assert "Traceback" not in err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 
@@ -60,14 +61,14 @@ def test_a_mutated_document_loads_strictly_or_is_refused(
     try:
         case = Case.from_dict(doc)
     except SchemaError as exc:
-        assert len(str(exc)) < 2_100
+        message = str(exc)
+    else:
+        # what loads is strict JSON again, and verify never crashes on it
+        json.dumps(case.to_dict(), allow_nan=False)
+        with contextlib.suppress(MigrantCareError):
+            case.verify(workflows=WF, calendar=CAL)
         return
-    # what loads is strict JSON again, and verify never crashes on it
-    json.dumps(case.to_dict(), allow_nan=False)
-    try:
-        case.verify(workflows=WF, calendar=CAL)
-    except MigrantCareError:
-        pass
+    assert len(message) < 2_100
 
 
 @pytest.mark.parametrize(
