@@ -222,6 +222,10 @@ def _is(value: object, kind: type, what: str) -> bool:
     return True
 
 
+def _optional_is(value: object, kind: type, what: str) -> bool:
+    return value is None or _is(value, kind, what)
+
+
 def _optional_code(_instance: object, _attribute: object, value: str | None) -> None:
     if value is not None:
         check_code(value, "escalate_with")
@@ -268,7 +272,7 @@ class SlaPolicy:
         default="default", validator=lambda _i, _a, v: check_code(v, "SLA policy variant")
     )
     when: CaseMatch | None = attrs.field(
-        default=None, validator=lambda _i, _a, v: v is None or _is(v, CaseMatch, "when")
+        default=None, validator=lambda _i, _a, v: _optional_is(v, CaseMatch, "when")
     )
     source: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "source"))
     confirmed: bool = attrs.field(

@@ -36,8 +36,8 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     type and a cut ``repr``. Never use it on personal data: say "value not shown".
 
     Example:
-        >>> quote("x" * 500)[-20:]
-        "xxxx'… (500 chars)"
+        >>> quote("x" * 500)[-16:]
+        "xx'… (500 chars)"
     """
     if isinstance(value, str | bytes):
         if len(value) <= limit:
