@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Final, Literal
 import attrs
 
 from migrantcare._calendar import WorkingCalendar
-from migrantcare._case import utc
+from migrantcare._case import Case, utc
 from migrantcare._sla_state import Pause, SlaClock
 from migrantcare._time import as_utc
 from migrantcare._validate import check_text, quote
@@ -23,7 +23,7 @@ from migrantcare._vocab import check_code
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
 if TYPE_CHECKING:
-    from migrantcare._case import Case, CaseEvent
+    from migrantcare._case import CaseEvent
 
 #: The longest target accepted (about 100 years): longer ones cannot be dated.
 MAX_TARGET: Final = _dt.timedelta(days=36_525)
@@ -810,12 +810,6 @@ def _next_alert(clock: SlaClock) -> _dt.datetime | None:
     return None
 
 
-def _case_type() -> type[Case]:
-    from migrantcare._case import Case  # noqa: PLC0415 - _case imports this module's clocks
-
-    return Case
-
-
 def next_due_at(case: Case) -> _dt.datetime | None:
     """The earliest instant at which ``advance`` will record a warning or breach.
 
@@ -824,7 +818,7 @@ def next_due_at(case: Case) -> _dt.datetime | None:
     overdue; ``None`` means no clock has anything pending (all paused or stopped).
     It is the earliest ``next_alert_at`` of the case's clocks.
     """
-    if not isinstance(case, _case_type()):
+    if type(case) is not Case and not isinstance(case, Case):
         raise WrongTypeError(f"next_due_at needs a Case, got {type(case).__name__}")
     best: _dt.datetime | None = None
     for clock in case.clocks:

@@ -70,6 +70,7 @@ from migrantcare.exceptions import (
     InvalidTransitionError,
     MigrantCareError,
     StaleCaseError,
+    UnknownTermError,
     WorkflowDefinitionError,
     WorkflowMismatchError,
     WrongTypeError,
@@ -621,7 +622,12 @@ class Workflow:
             if person is not None:
                 if not isinstance(person, Person):
                     raise WrongTypeError(f"{who} must be a Person, got {type(person).__name__}")
-                self.spec.complainant_types.term(person.kind)
+                if person.kind not in self.spec.complainant_types:
+                    # a Person field: its value is never quoted, even a code
+                    raise UnknownTermError(
+                        f"the {who}'s kind is not a complainant type of {self.name!r} (value "
+                        f"not shown); allowed: {', '.join(self.spec.complainant_types.codes)}"
+                    )
         when = utc(at, "at")
         check_actor(by)
         cal = self._calendar(calendar)
