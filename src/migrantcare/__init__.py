@@ -6,6 +6,16 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
+from migrantcare._definition import (
+    Registry,
+    dump_workflow,
+    load_workflow,
+    loads_workflow,
+    workflow_from_dict,
+    workflow_schema,
+    workflow_to_dict,
+)
+from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
     CatalogProblem,
@@ -17,6 +27,7 @@ from migrantcare._messages import (
     check_catalogs,
     sms_info,
 )
+from migrantcare._notice_spec import NoticeSpec
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
@@ -81,6 +92,7 @@ __all__ = [
     "REPATRIATION_CATEGORIES",
     "ZONE_ABBREVIATIONS",
     "Attempt",
+    "BusdayCalendar",
     "Callback",
     "Case",
     "CaseEvent",
@@ -95,9 +107,11 @@ __all__ = [
     "Messages",
     "Money",
     "Notice",
+    "NoticeSpec",
     "OfficeFigures",
     "Person",
     "Plural",
+    "Registry",
     "ScheduleRange",
     "SlaClock",
     "SlaPlan",
@@ -114,11 +128,16 @@ __all__ = [
     "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "calendar_to_ics",
+    "calendar_to_numpy",
     "check_catalogs",
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
     "due_cases",
+    "dump_workflow",
+    "load_workflow",
+    "loads_workflow",
     "next_due_at",
     "notices",
     "office_report",
@@ -128,4 +147,7 @@ __all__ = [
     "repatriation_workflow",
     "replay",
     "sms_info",
+    "workflow_from_dict",
+    "workflow_schema",
+    "workflow_to_dict",
 ]
