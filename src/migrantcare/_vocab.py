@@ -34,7 +34,7 @@ def check_code(value: object, what: str) -> str:
 
 
 def _check_label(value: object, what: str) -> None:
-    check_text(value, f"a term's {what}", limit=1_000)
+    check_text(value, f"a term's {what}", empty=True, limit=1_000)
 
 
 @attrs.frozen
@@ -92,7 +92,9 @@ class Vocabulary:
         (True, False)
     """
 
-    name: str = attrs.field(validator=lambda _i, _a, v: check_text(v, "vocabulary name", limit=200))
+    name: str = attrs.field(
+        validator=lambda _i, _a, v: check_text(v, "vocabulary name", empty=True, limit=200)
+    )
     terms: tuple[Term, ...] = attrs.field(converter=_terms, validator=_unique)
     _by_code: dict[str, Term] = attrs.field(init=False, eq=False, repr=False)
 
