@@ -35,7 +35,7 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
     taken, so a 2 MB value never becomes a 2 MB message; other values are shown by
     type and a cut ``repr``. Never use it on personal data: say "value not shown".
 
-    Example:
+    Examples:
         >>> quote("x" * 500)[-16:]
         "xx'… (500 chars)"
     """
