@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
@@ -49,13 +49,30 @@ def _validate_days(
     attribute: attrs.Attribute[tuple[tuple[Interval, ...], ...]],
     days: tuple[tuple[Interval, ...], ...],
 ) -> None:
+    if type(days) not in (tuple, list):
+        raise WrongTypeError(
+            f"a schedule's days must be 7 sequences of intervals, got {type(days).__name__}"
+        )
     if len(days) != 7:
         raise InvalidScheduleError(
             f"a schedule needs 7 weekdays (Monday to Sunday), got {len(days)}"
         )
     for weekday, intervals in zip(_WEEKDAYS, days, strict=True):
         previous_end = -1
-        for start, end in intervals:
+        if type(intervals) not in (tuple, list):
+            raise WrongTypeError(
+                f"{weekday}: intervals must be a sequence of (start, end) minute pairs, got "
+                f"{type(intervals).__name__}"
+            )
+        for pair in intervals:
+            if type(pair) not in (tuple, list) or len(pair) != 2:
+                raise WrongTypeError(f"{weekday}: an interval must be a (start, end) pair")
+            start, end = pair
+            if type(start) is not int or type(end) is not int:
+                raise WrongTypeError(
+                    f"{weekday}: interval bounds must be whole minutes (int), got "
+                    f"{type(start).__name__} and {type(end).__name__}"
+                )
             if not (0 <= start < _MINUTES_PER_DAY and 0 < end <= _MINUTES_PER_DAY):
                 raise InvalidScheduleError(
                     f"{weekday}: interval ({start}, {end}) is outside the day "
@@ -226,7 +243,7 @@ def _to_time(minutes: int) -> _dt.time:
 
 def _pairs(intervals: Iterable[IntervalLike] | str) -> Iterable[IntervalLike]:
     # A str is iterable too; refuse it before it is read character by character.
-    if isinstance(intervals, str):
+    if isinstance(intervals, str | bytes | Mapping) or not isinstance(intervals, Iterable):
         raise WrongTypeError(
             f"a weekday's intervals must be a list of (start, end) pairs, got {quote(intervals)}"
         )

@@ -18,7 +18,7 @@ from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, utc
 from migrantcare._sla_state import Pause, SlaClock
 from migrantcare._time import as_utc
-from migrantcare._validate import check_text, quote
+from migrantcare._validate import check_name, check_text, quote
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
@@ -157,13 +157,13 @@ def _states(value: str | Iterable[str]) -> frozenset[str]:
         raise WrongTypeError(
             f"states and events must be a str or an iterable of str, got {type(value).__name__}"
         )
-    out = frozenset(value)
-    for item in out:
+    items = tuple(value)
+    for item in items:
         if type(item) is not str:
             raise WrongTypeError(
                 f"states and events must be str, got {type(item).__name__} {quote(item)}"
             )
-    return out
+    return frozenset(items)
 
 
 def _policies(value: Iterable[SlaPolicy]) -> tuple[SlaPolicy, ...]:
@@ -192,6 +192,8 @@ class CaseMatch:
 
     def matches(self, case: Case) -> bool:
         """Return whether ``case`` matches."""
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"matches needs a Case, got {type(case).__name__}")
         return (
             (not self.categories or case.category in self.categories)
             and (not self.priorities or case.priority in self.priorities)
@@ -313,6 +315,8 @@ class SlaPlan:
 
     def select(self, case: Case) -> tuple[SlaPolicy, ...]:
         """Return the policy that applies to ``case`` for each goal that has one."""
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"select needs a Case, got {type(case).__name__}")
         chosen: dict[str, SlaPolicy] = {}
         for p in self.policies:
             if p.name not in chosen and (p.when is None or p.when.matches(case)):
@@ -321,7 +325,7 @@ class SlaPlan:
 
     def policy(self, goal: str, variant: str) -> SlaPolicy:
         """Return the policy ``goal``/``variant``."""
-        policy = self._by_key.get((goal, variant))
+        policy = self._by_key.get((check_name(goal, "goal"), check_name(variant, "variant")))
         if policy is not None:
             return policy
         raise InvalidArgumentError(f"the SLA plan has no policy {goal!r} variant {variant!r}")
@@ -332,6 +336,7 @@ class SlaPlan:
 
     def without(self, goal: str) -> SlaPlan:
         """Return a plan without any variant of ``goal``."""
+        check_name(goal, "goal")
         return SlaPlan(tuple(p for p in self.policies if p.name != goal))
 
     def check_against(self, states: set[str], triggers: set[str], where: str) -> list[str]:

@@ -11,7 +11,7 @@ The limits below are part of the documented contract (``docs/reference/exception
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from migrantcare.exceptions import InvalidArgumentError, SchemaError, WrongTypeError
@@ -251,3 +251,22 @@ def check_trigger(value: object) -> str:
     if type(value) is not str:
         raise WrongTypeError(f"an event (trigger) must be a str, got {type_name(value)}")
     return value
+
+
+def check_name(value: object, what: str) -> str:
+    """Return ``value`` if it is a ``str`` that can name a state, event or goal."""
+    if type(value) is not str:
+        raise WrongTypeError(f"{what} must be a str, got {type_name(value)} {quote(value)}")
+    return value
+
+
+def check_names(value: object, what: str) -> tuple[str, ...]:
+    """Return ``value`` (a ``str`` or an iterable of ``str``) as a tuple of names."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(f"{what} must be a str or an iterable of str, got {type_name(value)}")
+    out = tuple(value)
+    for item in out:
+        check_name(item, what)
+    return out

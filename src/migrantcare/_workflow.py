@@ -61,7 +61,15 @@ from migrantcare._sla import (
     refresh,
 )
 from migrantcare._sla_state import SlaClock
-from migrantcare._validate import check_id, check_int, check_trigger, quote
+from migrantcare._validate import (
+    check_id,
+    check_int,
+    check_name,
+    check_names,
+    check_text,
+    check_trigger,
+    quote,
+)
 from migrantcare._vocab import (
     CATEGORIES,
     CHANNELS,
@@ -165,11 +173,12 @@ class Guard:
     @classmethod
     def require_data(cls, key: str, *, allowed: Iterable[str] | Vocabulary | None = None) -> Guard:
         """A guard that requires ``data[key]``, optionally one of ``allowed``."""
+        check_text(key, "a required data key", limit=200)
         options: tuple[str, ...] | None
         if isinstance(allowed, Vocabulary):
             options = allowed.codes
         else:
-            options = None if allowed is None else tuple(allowed)
+            options = None if allowed is None else check_names(allowed, "allowed values")
         if options is None:
             requirement = f"data[{key!r}] must be given"
         else:
@@ -195,14 +204,28 @@ Callback = Callable[[Attempt], "Mapping[str, Any] | None"]
 
 
 def _sources(value: str | Iterable[str]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
+    return check_names(value, "a transition's source")
 
 
 def _guards(value: Iterable[Guard]) -> tuple[Guard, ...]:
-    return tuple(value)
+    out = _items(value, "guards")
+    for guard in out:
+        if not isinstance(guard, Guard):
+            raise WrongTypeError(f"guards must be Guard values, got {type(guard).__name__}")
+    return out
 
 
 def _callbacks(value: Iterable[Callback]) -> tuple[Callback, ...]:
+    out = _items(value, "callbacks")
+    for callback in out:
+        if not callable(callback):
+            raise WrongTypeError(f"callbacks must be callables, got {type(callback).__name__}")
+    return out
+
+
+def _items(value: object, what: str) -> tuple[Any, ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(f"{what} must be an iterable, got {type(value).__name__}")
     return tuple(value)
 
 
@@ -371,9 +394,9 @@ class WorkflowSpec:
             else:
                 kept.append(t)
         if not found:
-            where = f" from {source!r}" if source else ""
+            where = f" from {quote(source)}" if source else ""
             raise WorkflowDefinitionError(
-                f"workflow {self.name!r} has no transition {trigger!r}{where} to remove"
+                f"workflow {self.name!r} has no transition {quote(trigger)}{where} to remove"
             )
         notices = self.notices
         if not any(t.trigger == trigger for t in kept):
@@ -401,7 +424,7 @@ class WorkflowSpec:
 
     def _amend(self, trigger: str, change: Callable[[Transition], Transition]) -> WorkflowSpec:
         if not any(t.trigger == trigger for t in self.transitions):
-            raise WorkflowDefinitionError(f"workflow {self.name!r} has no trigger {trigger!r}")
+            raise WorkflowDefinitionError(f"workflow {self.name!r} has no trigger {quote(trigger)}")
         return attrs.evolve(
             self,
             transitions=tuple(change(t) if t.trigger == trigger else t for t in self.transitions),
@@ -435,7 +458,7 @@ class WorkflowSpec:
             if s.id == state_id:
                 return s
         raise WorkflowDefinitionError(
-            f"workflow {self.name!r} has no state {state_id!r}; states: "
+            f"workflow {self.name!r} has no state {quote(state_id)}; states: "
             f"{', '.join(s.id for s in self.states)}"
         )
 
@@ -613,7 +636,7 @@ class Workflow:
             WorkflowDefinitionError: there is no such state.
         """
         try:
-            return self._states[state_id]
+            return self._states[check_name(state_id, "state")]
         except KeyError:
             return self.spec._state(state_id)
 
@@ -625,7 +648,11 @@ class Workflow:
 
     def allowed_events(self, case_or_state: Case | str) -> tuple[str, ...]:
         """Return the triggers defined from the case's state (guards are not evaluated)."""
-        state = case_or_state.state if isinstance(case_or_state, Case) else case_or_state
+        state = (
+            case_or_state.state
+            if isinstance(case_or_state, Case)
+            else check_name(case_or_state, "state")
+        )
         try:
             return self._allowed[state]
         except KeyError:
@@ -639,10 +666,10 @@ class Workflow:
         Raises:
             InvalidArgumentError: ``trigger`` is not defined from ``state``.
         """
-        step = self._steps.get((state, trigger))
+        step = self._steps.get((check_name(state, "state"), check_name(trigger, "trigger")))
         if step is None:
             raise InvalidArgumentError(
-                f"workflow {self.name!r} has no event {trigger!r} from state {state!r}"
+                f"workflow {self.name!r} has no event {quote(trigger)} from state {state!r}"
             )
         return step.dest
 
@@ -873,13 +900,13 @@ class Workflow:
                     raise
                 except Exception as exc:
                     raise CallbackError(
-                        f"a callback of event {trigger!r} from state {source!r} raised "
+                        f"a callback of event {quote(trigger)} from state {source!r} raised "
                         f"{type(exc).__name__}; case {case.id!r} is unchanged"
                     ) from exc
                 if result is not None:
                     if not isinstance(result, Mapping):
                         raise CallbackError(
-                            f"a callback of event {trigger!r} from state {source!r} returned "
+                            f"a callback of event {quote(trigger)} from state {source!r} returned "
                             f"{type(result).__name__}; a callback returns None or a mapping "
                             f"of JSON-compatible data; case {case.id!r} is unchanged"
                         )
@@ -889,7 +916,7 @@ class Workflow:
                     data_json = canonical_json({**attempt.data, **extra}, "callback data")
                 except MigrantCareError as exc:
                     raise CallbackError(
-                        f"a callback of event {trigger!r} from state {source!r} returned data "
+                        f"a callback of event {quote(trigger)} from state {source!r} returned data "
                         f"that cannot be stored ({exc}); case {case.id!r} is unchanged"
                     ) from None
         event = make_event(
@@ -964,7 +991,15 @@ class Workflow:
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
         cal = self._calendar(calendar)
+        if state_map is not None and not isinstance(state_map, Mapping):
+            raise WrongTypeError(
+                f"state_map must be a mapping of old to new state ids, got "
+                f"{type(state_map).__name__}"
+            )
         mapping = dict(state_map or {})
+        for old, new in mapping.items():
+            check_name(old, "a state_map key")
+            check_name(new, "a state_map value")
         dest = mapping.get(case.state, case.state)
         if dest not in self._states:
             raise InvalidArgumentError(
