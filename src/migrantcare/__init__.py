@@ -4,6 +4,7 @@ The public surface is re-exported here; everything in ``migrantcare._*`` modules
 private and may change without notice. Errors live in :mod:`migrantcare.exceptions`.
 """
 
+from migrantcare._actors import SYSTEM, Actor
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
 from migrantcare._holidays import Holiday, HolidayKind
@@ -18,6 +19,7 @@ from migrantcare._messages import (
     sms_info,
 )
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
+from migrantcare._offices import Office, Offices
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
@@ -27,8 +29,6 @@ from migrantcare._sla import (
     SlaPolicy,
     SlaStatus,
     SlaTarget,
-    due_cases,
-    next_due_at,
 )
 from migrantcare._sla_state import SlaClock
 from migrantcare._standard import (
@@ -79,7 +79,9 @@ __all__ = [
     "PRIORITIES",
     "PROVINCE_TIMEZONES",
     "REPATRIATION_CATEGORIES",
+    "SYSTEM",
     "ZONE_ABBREVIATIONS",
+    "Actor",
     "Attempt",
     "Callback",
     "Case",
@@ -95,7 +97,9 @@ __all__ = [
     "Messages",
     "Money",
     "Notice",
+    "Office",
     "OfficeFigures",
+    "Offices",
     "Person",
     "Plural",
     "ScheduleRange",
@@ -118,8 +122,6 @@ __all__ = [
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
-    "due_cases",
-    "next_due_at",
     "notices",
     "office_report",
     "outreach_spec",
