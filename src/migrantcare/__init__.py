@@ -7,6 +7,16 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 from migrantcare._actors import SYSTEM, Actor
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
+from migrantcare._definition import (
+    Registry,
+    dump_workflow,
+    load_workflow,
+    loads_workflow,
+    workflow_from_dict,
+    workflow_schema,
+    workflow_to_dict,
+)
+from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
     CatalogProblem,
@@ -18,6 +28,7 @@ from migrantcare._messages import (
     check_catalogs,
     sms_info,
 )
+from migrantcare._notice_spec import NoticeSpec
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
 from migrantcare._offices import Office, Offices
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
@@ -83,6 +94,7 @@ __all__ = [
     "ZONE_ABBREVIATIONS",
     "Actor",
     "Attempt",
+    "BusdayCalendar",
     "Callback",
     "Case",
     "CaseEvent",
@@ -97,11 +109,13 @@ __all__ = [
     "Messages",
     "Money",
     "Notice",
+    "NoticeSpec",
     "Office",
     "OfficeFigures",
     "Offices",
     "Person",
     "Plural",
+    "Registry",
     "ScheduleRange",
     "SlaClock",
     "SlaPlan",
@@ -118,10 +132,15 @@ __all__ = [
     "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "calendar_to_ics",
+    "calendar_to_numpy",
     "check_catalogs",
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
+    "dump_workflow",
+    "load_workflow",
+    "loads_workflow",
     "notices",
     "office_report",
     "outreach_spec",
@@ -130,4 +149,7 @@ __all__ = [
     "repatriation_workflow",
     "replay",
     "sms_info",
+    "workflow_from_dict",
+    "workflow_schema",
+    "workflow_to_dict",
 ]

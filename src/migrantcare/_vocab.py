@@ -46,7 +46,12 @@ class Term:
     label_en: str
 
     def label(self, lang: str) -> str:
-        """Return the label in ``lang`` (``"id"`` or ``"en"``)."""
+        """Return the label in ``lang``: ``"id"`` or ``"en"`` (``"id-ID"``, ``"en_GB"`` work too).
+
+        Raises:
+            MissingMessageError: ``lang`` is neither Indonesian nor English (e.g. ``"fr"``):
+                no silent English.
+        """
         return in_language(lang, self.label_id, self.label_en)
 
 
@@ -64,7 +69,7 @@ def _unique(instance: Vocabulary, attribute: object, terms: tuple[Term, ...]) ->
 class Vocabulary:
     """An ordered, immutable set of :class:`Term` values.
 
-    Example:
+    Examples:
         >>> CHANNELS.label("whatsapp", "id")
         'WhatsApp'
         >>> extra = {"fishing_crew": ("Awak kapal perikanan", "Fishing-vessel crew")}
