@@ -9,9 +9,9 @@ import pendulum
 from hypothesis import strategies as st
 
 from migrantcare import (
-    Actor,
     CATEGORIES,
     CLOSURE_REASONS,
+    Actor,
     CaseMatch,
     Guard,
     NoticeSpec,

@@ -59,7 +59,7 @@ class Actor:
             ``crisis_centre`` and ``system``.
         office: The office the actor works for, or ``None`` (national roles, the system).
 
-    Example:
+    Examples:
         >>> officer = Actor("u-1042", roles={"officer"}, office="bp3mi-ntb")
         >>> officer.role
         'officer'
@@ -83,8 +83,8 @@ class Actor:
         return self._role
 
 
-#: The actor of scheduled SLA sweeps (``advance``, ``recompute``): role ``system``, no office.
 SYSTEM: Final = Actor("system:sla", roles={"system"})
+"""The actor of scheduled SLA sweeps (``advance``, ``recompute``): role ``system``, all offices."""
 
 
 def check_actor(by: object) -> Actor:

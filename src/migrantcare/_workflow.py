@@ -715,7 +715,7 @@ class Workflow:
         operation needs a ``calendar=`` argument, and one that is given must be the
         office's (else :class:`~migrantcare.exceptions.CalendarMismatchError`).
 
-        Example:
+        Examples:
             >>> from migrantcare import Offices, complaint_workflow
             >>> wf = complaint_workflow().bind(Offices.from_file("examples/offices.toml"))
             >>> wf.offices is not None
