@@ -39,8 +39,6 @@ from migrantcare._case import (
     utc,
 )
 from migrantcare._holidays import in_language
-from migrantcare._offices import Offices, check_office_id
-
 from migrantcare._messages import CatalogProblem, Messages
 from migrantcare._notice_spec import (
     POINTS,
@@ -49,6 +47,7 @@ from migrantcare._notice_spec import (
     notice_index,
     source_parts,
 )
+from migrantcare._offices import Offices, check_office_id
 from migrantcare._sla import (
     SlaPlan,
     SlaPolicy,
@@ -536,6 +535,7 @@ def _effective_plan(spec: WorkflowSpec) -> SlaPlan | None:
         )
     )
 
+
 def _check_notices(spec: WorkflowSpec, where: str) -> list[str]:
     """Return problems of the declared notices against the triggers and SLA goals."""
     triggers = {t.trigger for t in spec.transitions}
@@ -748,7 +748,7 @@ class Workflow:
         return self._offices.calendar(office)
 
     def _calendar(self, office: str, calendar: object) -> WorkingCalendar | None:
-        """The calendar to compute ``office``'s case on: the office's when bound, else ``calendar``."""
+        """The calendar for a case of ``office``: the office's when bound, else ``calendar``."""
         offices = self._offices
         if offices is not None:
             entry = offices.get(office)
@@ -1613,4 +1613,6 @@ def _replay_event(
         target_cal = workflow._calendar(case.office, calendar)
         if target_cal is not None:
             return workflow._recompute(case, target_cal, event.at, actor, event.data)
-    return workflow._append_fact(case, event.kind, event.name, event.at, actor, event.data, event.note)
+    return workflow._append_fact(
+        case, event.kind, event.name, event.at, actor, event.data, event.note
+    )
