@@ -26,7 +26,6 @@ dependencies of the endpoints at run time, and they name functions local to
 ``create_app``.)
 """
 
-
 import datetime as _dt
 from collections.abc import Callable
 from pathlib import Path
