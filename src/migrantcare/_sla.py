@@ -393,6 +393,8 @@ def apply_event(
                 out[index] = attrs.evolve(
                     clock, paused_since=at, due_at=None, warn_times=(), budget_us=None
                 )
+                # a pause that cannot move the deadline (it began too late) keeps it
+                stale.add(index)
             elif clock.paused_since is not None and event.dest not in p.pause_states:
                 out[index] = attrs.evolve(
                     clock, pauses=(*clock.pauses, (clock.paused_since, at)), paused_since=None
