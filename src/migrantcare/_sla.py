@@ -385,9 +385,7 @@ def apply_event(
     name, dest = event.name, event.dest
     paused = {c.goal for c in clocks if c.paused_since is not None and c.stopped_at is None}
     # most events concern no policy: skip those before any work
-    relevant = [
-        p for p in policies if name in p._events or dest in p._states or p.name in paused
-    ]
+    relevant = [p for p in policies if name in p._events or dest in p._states or p.name in paused]
     if not relevant:
         return clocks, frozenset()
     at = event.at
