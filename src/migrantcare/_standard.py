@@ -92,6 +92,14 @@ COMPLAINT_NOTICES = (
     _N("sla.breach", "sla.breach.head", "office_head", {"goal": "sla.goal", "due": "sla.due"}),
 )
 
+#: Every standard workflow tells the office that receives a transferred case.
+TRANSFER_NOTICE = _N(
+    "transfer",
+    "case.transferred",
+    "office_head",
+    {"from_office": "data.from_office:office", "status": "state"},
+)
+
 _ARRIVAL = MappingProxyType(
     {
         **_NAME,
@@ -395,7 +403,7 @@ def complaint_spec(*, sla: bool = True) -> WorkflowSpec:
             "A complaint (pengaduan) from a CPMI, PMI, former PMI, family or representative."
         ),
         sla=complaint_sla_plan() if sla else None,
-        notices=COMPLAINT_NOTICES,
+        notices=(*COMPLAINT_NOTICES, TRANSFER_NOTICE),
     )
 
 
@@ -462,7 +470,7 @@ def repatriation_spec() -> WorkflowSpec:
         transitions=transitions,
         categories=REPATRIATION_CATEGORIES,
         description="Repatriation (pemulangan) of a worker, or of a deceased worker's remains.",
-        notices=REPATRIATION_NOTICES,
+        notices=(*REPATRIATION_NOTICES, TRANSFER_NOTICE),
     )
 
 
@@ -502,7 +510,7 @@ def outreach_spec() -> WorkflowSpec:
         transitions=transitions,
         categories=OUTREACH_CATEGORIES,
         description="Outreach on safe migration (sosialisasi), incl. Desa Migran Emas villages.",
-        notices=OUTREACH_NOTICES,
+        notices=(*OUTREACH_NOTICES, TRANSFER_NOTICE),
     )
 
 
