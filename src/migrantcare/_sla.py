@@ -383,9 +383,9 @@ def apply_event(
     keeps its deadline, and a paused one has none, so neither costs any arithmetic.
     """
     name, dest = event.name, event.dest
-    paused = {c.goal for c in clocks if c.paused_since is not None and c.stopped_at is None}
+    waiting = {c.goal for c in clocks if c.paused_since is not None and c.stopped_at is None}
     # most events concern no policy: skip those before any work
-    relevant = [p for p in policies if name in p._events or dest in p._states or p.name in paused]
+    relevant = [p for p in policies if name in p._events or dest in p._states or p.name in waiting]
     if not relevant:
         return clocks, frozenset()
     at = event.at
