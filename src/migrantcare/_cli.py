@@ -22,7 +22,7 @@ from migrantcare._messages import Messages, check_catalogs, default_directory, f
 from migrantcare._regions import ZONE_ABBREVIATIONS
 from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
 from migrantcare._workflow import Workflow
-from migrantcare.exceptions import MigrantCareError
+from migrantcare.exceptions import InvalidArgumentError, MigrantCareError
 
 
 def _zone_label(tz: str) -> str:
@@ -207,6 +207,16 @@ def _cmd_catalog(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        from migrantcare.sql._worker import cmd_worker  # noqa: PLC0415 - the sql extra
+    except ImportError:
+        raise InvalidArgumentError(
+            'the worker needs the sql extra: pip install "migrantcare[sql]" and a driver'
+        ) from None
+    return cmd_worker(args, out, sys.stderr)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``migrantcare`` command."""
     parser = argparse.ArgumentParser(
@@ -277,6 +287,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="also check that this workflow's notices render (repeatable)",
     )
     cat.set_defaults(func=_cmd_catalog)
+
+    work = sub.add_parser(
+        "worker",
+        help="run the SLA sweep loop on a SQL store",
+        description="Sweep the cases whose SLA marks are due (warnings, breaches, "
+        "escalations) and write their notices to the outbox, then sleep until the next "
+        "is due. Several workers may run at once. Stops cleanly on SIGTERM.",
+    )
+    work.add_argument("--db", required=True, metavar="URL", help="SQLAlchemy database URL")
+    work.add_argument(
+        "--offices", required=True, metavar="FILE", help="the offices file (TOML or JSON)"
+    )
+    work.add_argument("--once", action="store_true", help="sweep what is due now, then exit")
+    work.add_argument("--batch", type=int, default=100, metavar="N", help="cases per transaction")
+    work.add_argument(
+        "--max-sleep",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="the longest sleep between sweeps (default 60)",
+    )
+    work.set_defaults(func=_cmd_worker)
     return parser
 
 
