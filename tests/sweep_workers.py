@@ -8,8 +8,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from migrantcare import WorkingCalendar, complaint_workflow
+from migrantcare import Actor, WorkingCalendar, complaint_workflow
 from migrantcare.sql import Outbox, SqlCaseStore, earliest_due, sweep
+
+CC = Actor("cc-01", roles={"call_centre"}, office="bp3mi-ntt")
+OFFICER = Actor("officer-1", roles={"officer"}, office="bp3mi-ntt")
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)  # Monday 09:00 WITA
 

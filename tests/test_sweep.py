@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from migrantcare import SYSTEM, Case, Person, Workflow, WorkingCalendar, complaint_workflow
+from migrantcare import SYSTEM, Actor, Case, Person, Workflow, WorkingCalendar, complaint_workflow
 from migrantcare.exceptions import InvalidArgumentError, StaleCaseError, WrongTypeError
 from migrantcare.sql import (
     Backoff,
@@ -31,6 +31,10 @@ from migrantcare.sql import (
     sweep,
 )
 from migrantcare.sql._worker import run_worker
+
+CC = Actor("cc-01", roles={"call_centre"}, office="bp3mi-ntt")
+OFFICER = Actor("officer-1", roles={"officer"}, office="bp3mi-ntt")
+HEAD = Actor("head-1", roles={"head_of_office"}, office="bp3mi-ntt")
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)  # Monday 09:00 WITA
 AT = dt.datetime(2026, 3, 3, 2, 0, tzinfo=dt.timezone.utc)  # Tuesday 10:00 WITA
@@ -72,7 +76,7 @@ def open_case(wf: Workflow, cal: WorkingCalendar, case_id: str, **kw: object) ->
     return wf.open(
         case_id,
         at=kw.pop("at", T0),  # type: ignore[arg-type]
-        by="cc-01",
+        by=CC,
         office="bp3mi-ntt",
         category="unpaid_wages",
         channel="whatsapp",
@@ -126,7 +130,8 @@ def test_sweep_advances_due_cases_saves_them_and_writes_their_notices(
     # idempotent: nothing is due any more at that instant
     again = sweep(box, at=AT, limit=10)
     assert (again.claimed, again.advanced, again.notices) == (0, 0, 0)
-    assert earliest_due(box) is not None and earliest_due(box) > AT  # type: ignore[operator]
+    assert earliest_due(box) is not None
+    assert earliest_due(box) > AT
 
 
 def test_sweep_claims_at_most_limit_cases_soonest_first(
@@ -152,7 +157,8 @@ def test_a_case_that_cannot_be_advanced_is_reported_and_the_others_are_swept(
     result = sweep(box, at=AT, limit=10)
     assert result.failed == ("PGD-BAD",)
     assert result.advanced == 1
-    assert "failed=1 " in result.log_line() and "PGD-BAD" in result.log_line()
+    assert "failed=1 " in result.log_line()
+    assert "PGD-BAD" in result.log_line()
     assert "Siti" not in result.log_line()
     assert box.get("PGD-OK").version == 4
 
@@ -172,7 +178,7 @@ def test_sweep_refuses_bad_arguments(box: Outbox) -> None:
     with pytest.raises(WrongTypeError, match="SqlCaseStore or an Outbox"):
         sweep(object(), at=AT)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="aware"):
-        sweep(box, at=dt.datetime(2026, 3, 3))  # noqa: DTZ001 - naive on purpose
+        sweep(box, at=dt.datetime(2026, 3, 3))
 
 
 # ---------------------------------------------------------------- outbox writes
@@ -186,12 +192,12 @@ def test_every_save_through_the_outbox_writes_its_notices_with_its_events(
     assert outbox_rows(box) == [
         ("PGD-1", 0, "complaint.registered.ack", "complainant", "sms", "pending", 0)
     ]
-    fired = wf.fire(case, "escalate", at=T0 + dt.timedelta(hours=1), by="officer-1", calendar=wita)
+    fired = wf.fire(case, "escalate", at=T0 + dt.timedelta(hours=1), by=OFFICER, calendar=wita)
     box.save(fired, expected_version=case.version)
     assert len(outbox_rows(box, "event_seq = 1")) >= 1
     # a stale save writes neither the events nor their notices
     before = outbox_rows(box)
-    stale = wf.fire(case, "escalate", at=T0 + dt.timedelta(hours=2), by="officer-2", calendar=wita)
+    stale = wf.fire(case, "escalate", at=T0 + dt.timedelta(hours=2), by=OFFICER, calendar=wita)
     with pytest.raises(StaleCaseError):
         box.save(stale, expected_version=case.version)
     assert outbox_rows(box) == before
@@ -216,9 +222,11 @@ def test_notices_render_in_the_recipients_language_and_zone(
     sms, wa = by_channel["sms"], by_channel["whatsapp"]
     assert (sms.locale, sms.tz) == ("en", "Asia/Riyadh")
     # due Thursday 16:00 WITA (UTC+8) is 11:00 in Riyadh (UTC+3)
-    assert "received" in sms.text and "5 March 2026, 11:00" in sms.text
+    assert "received" in sms.text
+    assert "5 March 2026, 11:00" in sms.text
     assert (wa.locale, wa.tz) == ("id", "Asia/Makassar")  # the office's zone by default
-    assert "09.00 WITA" in wa.text and "kami terima" in wa.text  # the long variant
+    assert "09.00 WITA" in wa.text
+    assert "kami terima" in wa.text
     assert sms.idempotency_key != wa.idempotency_key
     assert "Siti" not in repr(sms)  # the text is personal data: not in repr
 
@@ -233,7 +241,8 @@ def test_idempotency_key_is_stable_and_distinguishes_recipient_and_channel() -> 
         idempotency_key(h, "sla.breach.head", "officer", "sms"),
         idempotency_key("cd" * 32, "sla.breach", "officer", "sms"),
     }
-    assert key not in others and len(others) == 4
+    assert key not in others
+    assert len(others) == 4
 
 
 def test_default_router_uses_the_sms_variant_when_there_is_one(
@@ -306,14 +315,18 @@ def test_a_sender_raising_mid_batch_marks_nothing(
     box: Outbox, wf: Workflow, wita: WorkingCalendar
 ) -> None:
     box.add(open_case(wf, wita, "PGD-1"))
-    with pytest.raises(RuntimeError, match="gateway down"), box.claim(10, at=T0) as batch:
-        for notice in batch:
-            batch.sent(notice)
-        raise RuntimeError("gateway down")
+
+    def send_then_fail() -> None:
+        with box.claim(10, at=T0) as batch:
+            for notice in batch:
+                batch.sent(notice)
+            raise RuntimeError("gateway down")
+
+    with pytest.raises(RuntimeError, match="gateway down"):
+        send_then_fail()
     assert box.counts().pending == 1
-    with pytest.raises(InvalidArgumentError, match="limit must be an int"):
-        with box.claim(0, at=T0):
-            pass  # pragma: no cover
+    with pytest.raises(InvalidArgumentError, match="limit must be an int"), box.claim(0, at=T0):
+        pass  # pragma: no cover
 
 
 def test_erasing_a_person_blanks_the_notice_texts_and_gives_up_pending_ones(
@@ -321,8 +334,9 @@ def test_erasing_a_person_blanks_the_notice_texts_and_gives_up_pending_ones(
 ) -> None:
     box.add(open_case(wf, wita, "PGD-1"))
     box.add(open_case(wf, wita, "PGD-2"))
-    erased = box.erase_person("PGD-1", at=T0 + dt.timedelta(hours=1), by="dpo-1")
-    assert erased.complainant is not None and erased.events[-1].kind == "erased"
+    erased = box.erase_person("PGD-1", at=T0 + dt.timedelta(hours=1), by=HEAD)
+    assert erased.complainant is not None
+    assert erased.events[-1].kind == "erased"
     with box.store.engine.connect() as conn:
         got = sorted(
             tuple(r)
@@ -379,7 +393,8 @@ def test_worker_loop_sweeps_then_sleeps_until_the_next_due_instant(
     )
     # full batches follow each other at once; then it sleeps until the next mark is due
     assert [r.claimed for r in results] == [2, 2, 1, 2, 2, 1]
-    assert len(lines) == 6 and all(line.startswith("sweep at=") for line in lines)
+    assert len(lines) == 6
+    assert all(line.startswith("sweep at=") for line in lines)
     first_wait = waits[0]
     assert dt.timedelta(seconds=first_wait) > dt.timedelta(0)
     assert results[3].at == now_after(AT, first_wait)

@@ -30,7 +30,7 @@ from migrantcare.sql import (
 )
 from migrantcare.sql._store import _event_row
 from tests import sweep_workers
-from tests.sweep_workers import T0, calendar, sink_table
+from tests.sweep_workers import CC, OFFICER, T0, calendar, sink_table
 
 CASES = 20_000
 LATE = 2_000  # opened a week earlier: their verification breach escalates them
@@ -80,7 +80,7 @@ def open_cases(wf: Workflow, n: int, *, late: int = 0, prefix: str = "PGD") -> l
             wf.open(
                 f"{prefix}-{i:05d}",
                 at=opened,
-                by="cc-01",
+                by=CC,
                 office="bp3mi-ntt",
                 category="unpaid_wages",
                 channel="whatsapp",
@@ -322,7 +322,7 @@ def test_sweep_and_senders_never_block_a_fire_on_an_unrelated_case(
     other = wf.open(
         "PGD-OTHER",
         at=AT - dt.timedelta(minutes=1),  # not due: the sweep does not claim it
-        by="cc-01",
+        by=CC,
         office="bp3mi-ntt",
         category="unpaid_wages",
         channel="whatsapp",
@@ -351,7 +351,7 @@ def test_sweep_and_senders_never_block_a_fire_on_an_unrelated_case(
             service = Outbox(SqlCaseStore(fast, wf, calendar=calendar()))
             started = time.perf_counter()
             case = service.get("PGD-OTHER")
-            fired = wf.fire(case, "escalate", at=AT, by="officer-1", calendar=calendar())
+            fired = wf.fire(case, "escalate", at=AT, by=OFFICER, calendar=calendar())
             service.save(fired, expected_version=case.version)
             assert time.perf_counter() - started < 2
             fast.dispose()

@@ -137,6 +137,10 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(line + "\n")
         err.flush()
 
+    log(
+        f"worker: sweeping {_safe_url(args.db)} in batches of {args.batch}"
+        f"{', once' if args.once else f', sleeping at most {args.max_sleep:g} s'}"
+    )
     try:
         run_worker(
             box,
