@@ -24,6 +24,7 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
+from migrantcare._actors import Actor
 from migrantcare._case import Case, CaseEvent, utc
 from migrantcare._messages import Messages
 from migrantcare._notices import Notice, notices
@@ -617,7 +618,7 @@ class Outbox:
     # ------------------------------------------------------------------ erasure
 
     def erase_person(
-        self, case_id: str, *, at: _dt.datetime, by: Any, note: str | None = None
+        self, case_id: str, *, at: _dt.datetime, by: Actor, note: str | None = None
     ) -> Case:
         """Erase a case's personal data and the texts of its notices, in one transaction.
 
