@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Final
 
 import attrs
@@ -585,8 +585,10 @@ class Outbox:
             yield batch
             batch._flush()
 
-    def claim_notices(self, limit: int = 100, *, at: _dt.datetime) -> Any:
-        """Alias of :meth:`claim` (the name the outbox's documentation uses)."""
+    def claim_notices(
+        self, limit: int = 100, *, at: _dt.datetime
+    ) -> AbstractContextManager[NoticeBatch]:
+        """The same as :meth:`claim` (the name the outbox's design notes use)."""
         return self.claim(limit, at=at)
 
     def counts(self, *, at: _dt.datetime | None = None) -> OutboxCounts:
