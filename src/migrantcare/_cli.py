@@ -267,6 +267,8 @@ def _cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
             'the worker needs the sql extra: pip install "migrantcare[sql]" and a driver'
         ) from None
     return cmd_worker(args, out, sys.stderr)
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr and exit status 2."""
 

@@ -191,8 +191,8 @@ class Backoff:
 
     Example:
         >>> b = Backoff(first=_dt.timedelta(seconds=30), factor=2.0)
-        >>> [int(b.delay(n).total_seconds()) for n in (1, 2, 3)]
-        [30, 60, 120]
+        >>> tuple(int(b.delay(n).total_seconds()) for n in (1, 2, 3))
+        (30, 60, 120)
     """
 
     first: _dt.timedelta = _dt.timedelta(seconds=30)
