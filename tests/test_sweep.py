@@ -161,6 +161,9 @@ def test_a_case_that_cannot_be_advanced_is_reported_and_the_others_are_swept(
     assert "PGD-BAD" in result.log_line()
     assert "Siti" not in result.log_line()
     assert box.get("PGD-OK").version == 4
+    # still due, but a worker that skips it claims nothing
+    assert sweep(box, at=AT, limit=10).failed == ("PGD-BAD",)
+    assert sweep(box, at=AT, limit=10, skip={"PGD-BAD"}).claimed == 0
 
 
 def test_sweep_without_an_outbox_writes_no_notices(
@@ -402,6 +405,30 @@ def test_worker_loop_sweeps_then_sleeps_until_the_next_due_instant(
 
 def now_after(start: dt.datetime, seconds: float) -> dt.datetime:
     return start + dt.timedelta(seconds=seconds)
+
+
+def test_worker_skips_the_cases_it_could_not_advance(
+    box: Outbox, wf: Workflow, wita: WorkingCalendar
+) -> None:
+    for i in range(3):
+        box.add(open_case(wf, wita, f"PGD-{i}"))
+    with box.store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE case_events SET actor = 'x' WHERE case_id <> 'PGD-2'")
+    waits: list[float] = []
+
+    class Stop(threading.Event):
+        def wait(self, timeout: float | None = None) -> bool:
+            assert timeout is not None
+            waits.append(timeout)
+            if len(waits) == 2:
+                self.set()
+            return self.is_set()
+
+    results = run_worker(box, clock=lambda: AT, stop=Stop(), log=lambda _: None, batch=2)
+    # the two broken cases fill the first batch; then the good one is reached
+    assert [(r.claimed, r.failed) for r in results] == [(2, ("PGD-0", "PGD-1")), (1, ())]
+    assert box.get("PGD-2").version == 4
+    assert waits == [1.0, 1.0]  # still due (the broken ones): it looks again shortly
 
 
 def test_worker_sleep_is_bounded_by_max_sleep(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -44,8 +44,9 @@ class SweepResult:
         events: Events appended.
         notices: Outbox rows written.
         failed: Ids of claimed cases that could not be advanced (a stored row that does
-            not verify, a workflow the worker does not know); they stay due and are
-            reported again by each sweep until a person fixes them.
+            not verify, a workflow the worker does not know); they stay due. Pass them
+            in ``skip`` to later sweeps (the worker does) so that they do not take the
+            places of cases that can be advanced.
         seconds: Wall time of the sweep.
     """
 
@@ -81,8 +82,9 @@ def sweep(
     at: _dt.datetime,
     limit: int = 100,
     by: Actor = SYSTEM,
+    skip: Collection[str] = (),
 ) -> SweepResult:
-    """Advance up to ``limit`` cases due at ``at``, in one transaction.
+    """Advance up to ``limit`` cases due at ``at`` (soonest first), in one transaction.
 
     Claims the cases whose ``next_due_at`` is at or before ``at`` (soonest first) that no
     other worker holds, advances each (recording warnings and breaches, firing
@@ -96,6 +98,7 @@ def sweep(
         at: The current instant (aware).
         limit: The most cases to claim (1 to 10,000).
         by: The actor recorded on the events (the system).
+        skip: Ids of cases not to claim (those an earlier sweep reported as failed).
 
     Returns:
         What was done; call again while ``claimed == limit``.
@@ -123,10 +126,11 @@ def sweep(
     c = cases_store.tables.cases.c
     # FOR NO KEY UPDATE: it excludes other sweeps and writers of the same case, but not
     # inserts that only reference the case row (its events' foreign key).
+    claim = sa.select(c.id).where(c.next_due_at <= when)
+    if skip:
+        claim = claim.where(c.id.not_in(list(skip)))
     claim = (
-        sa.select(c.id)
-        .where(c.next_due_at <= when)
-        .order_by(c.next_due_at)
+        claim.order_by(c.next_due_at, c.id)
         .limit(limit)
         .with_for_update(skip_locked=True, key_share=True)
     )

@@ -52,9 +52,13 @@ def run_worker(
         The results of the sweeps that claimed something.
     """
     done: list[SweepResult] = []
+    # Cases this worker could not advance stay due; skipping them keeps them from taking
+    # every place in the batch (they are in the log; a restart tries them again).
+    failed: set[str] = set()
     while not stop.is_set():
         now = clock()
-        result = sweep(box, at=now, limit=batch)
+        result = sweep(box, at=now, limit=batch, skip=failed)
+        failed.update(result.failed)
         if result.claimed or once:
             log(result.log_line())
         if result.claimed:
@@ -67,7 +71,8 @@ def run_worker(
         if due is None:
             wait = max_sleep
         elif due <= now:
-            # due, but claimed by another worker (or failing): look again shortly
+            # due, but held by another worker, or one this worker skips: look again
+            # shortly
             wait = _BUSY_WAIT
         else:
             wait = (due - clock()).total_seconds()
