@@ -4,6 +4,7 @@ The public surface is re-exported here; everything in ``migrantcare._*`` modules
 private and may change without notice. Errors live in :mod:`migrantcare.exceptions`.
 """
 
+from migrantcare._actors import SYSTEM, Actor
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
 from migrantcare._definition import (
@@ -30,6 +31,7 @@ from migrantcare._messages import (
 )
 from migrantcare._notice_spec import NoticeSpec
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
+from migrantcare._offices import Office, Offices
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
@@ -40,8 +42,6 @@ from migrantcare._sla import (
     SlaPolicy,
     SlaStatus,
     SlaTarget,
-    due_cases,
-    next_due_at,
 )
 from migrantcare._sla_state import SlaClock
 from migrantcare._standard import (
@@ -92,7 +92,9 @@ __all__ = [
     "PRIORITIES",
     "PROVINCE_TIMEZONES",
     "REPATRIATION_CATEGORIES",
+    "SYSTEM",
     "ZONE_ABBREVIATIONS",
+    "Actor",
     "Attempt",
     "BusdayCalendar",
     "Callback",
@@ -112,7 +114,9 @@ __all__ = [
     "Money",
     "Notice",
     "NoticeSpec",
+    "Office",
     "OfficeFigures",
+    "Offices",
     "Person",
     "Plural",
     "Registry",
@@ -138,13 +142,11 @@ __all__ = [
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
-    "due_cases",
     "dump_workflow",
     "erase_personal_data",
     "json_schema",
     "load_workflow",
     "loads_workflow",
-    "next_due_at",
     "notices",
     "office_report",
     "outreach_spec",
