@@ -60,7 +60,7 @@ def outbox_table(tables: CaseTables) -> sa.Table:
     ``<prefix>notice_outbox``. Include ``tables.metadata`` in your migrations after
     calling this, or call :func:`create_outbox` for a quick start.
 
-    Example:
+    Examples:
         >>> from migrantcare.sql import case_tables
         >>> tables = case_tables(prefix="mc_")
         >>> outbox_table(tables).name
@@ -170,7 +170,7 @@ def default_router(case: Case, notice: Notice) -> tuple[Route, ...]:
 def idempotency_key(event_hash: str, message_key: str, recipient: str, channel: str) -> str:
     """The stable key of one delivery: the same event, message, recipient and channel.
 
-    Example:
+    Examples:
         >>> len(idempotency_key("ab" * 32, "sla.breach", "officer", "sms"))
         64
     """
@@ -189,7 +189,7 @@ class Backoff:
         max_attempts: After this many failed attempts the notice is ``"failed"`` (given
             up; it stays in the table for a person to look at).
 
-    Example:
+    Examples:
         >>> b = Backoff(first=_dt.timedelta(seconds=30), factor=2.0)
         >>> tuple(int(b.delay(n).total_seconds()) for n in (1, 2, 3))
         (30, 60, 120)
@@ -502,11 +502,10 @@ class Outbox:
     def write_in(self, conn: sa.Connection, case: Case, events: Iterable[CaseEvent]) -> int:
         """Write the notices of ``events`` in the caller's transaction; return how many.
 
-        Example (a change and its notices, all or nothing)::
-
-            with store.transaction() as conn:
-                new = store.save_in(conn, case, expected_version=old.version)
-                outbox.write_in(conn, case, new)
+        Pass the events :meth:`SqlCaseStore.save_in` returned, on the same connection
+        (from :meth:`SqlCaseStore.transaction`): the change and its notices commit or
+        roll back together. The how-to "Run the SLA sweep and send notices with several
+        workers" shows it whole.
         """
         rows = self.rows_for(case, events)
         self.insert_in(conn, rows)
@@ -567,14 +566,9 @@ class Outbox:
             limit: The most notices to claim.
             at: The current instant: notices whose next attempt is later wait.
 
-        Example::
-
-            with outbox.claim(50, at=now) as batch:
-                for notice in batch:
-                    if gateway.send(notice.text, key=notice.idempotency_key):
-                        batch.sent(notice)
-                    else:
-                        batch.failed(notice, "gateway 503")
+        Yields:
+            The batch: iterate over it, deliver each notice with its idempotency key,
+            and mark it with :meth:`NoticeBatch.sent` or :meth:`NoticeBatch.failed`.
         """
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 10_000:
             raise InvalidArgumentError(f"limit must be an int from 1 to 10000, got {limit!r}")

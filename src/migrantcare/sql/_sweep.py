@@ -103,7 +103,7 @@ def sweep(
     Returns:
         What was done; call again while ``claimed == limit``.
 
-    Example:
+    Examples:
         >>> import datetime as dt, sqlalchemy as sa
         >>> from migrantcare import complaint_workflow
         >>> from migrantcare.sql import SqlCaseStore, create_all
