@@ -1,7 +1,8 @@
-"""MkDocs hook: draws the workflow diagrams from the code at build time.
+"""MkDocs hook: draws the workflow diagrams and permission matrices from the code at build time.
 
-Each ``<!-- workflow-diagram: NAME [LANG] -->`` becomes the workflow's Mermaid diagram,
-so the docs cannot drift from the definitions.
+Each ``<!-- workflow-diagram: NAME [LANG] -->`` becomes the workflow's Mermaid diagram and
+each ``<!-- permission-matrix: NAME -->`` the table of who may act on it, so the docs
+cannot drift from the definitions.
 """
 
 from __future__ import annotations
@@ -10,18 +11,29 @@ import re
 from typing import Any
 
 import migrantcare
+from migrantcare._permissions import matrix_markdown
 
 _MARKER = re.compile(r"<!-- workflow-diagram: (\w+)(?: (id|en))? -->")
+_MATRIX = re.compile(r"<!-- permission-matrix: (\w+) -->")
 
 
 def render(markdown: str) -> str:
-    """Return ``markdown`` with every diagram marker replaced by a Mermaid block."""
+    """Return ``markdown`` with every diagram and matrix marker replaced."""
 
     def diagram(match: re.Match[str]) -> str:
         factory = getattr(migrantcare, f"{match.group(1)}_workflow")
         return f"```mermaid\n{factory().mermaid(lang=match.group(2) or 'en')}\n```"
 
-    return _MARKER.sub(diagram, markdown)
+    def matrix(match: re.Match[str]) -> str:
+        name = match.group(1)
+        workflow = getattr(migrantcare, f"{name}_workflow")()
+        permissions = getattr(migrantcare, f"{name}_permissions")()
+        labels: dict[str, str] = {}
+        for t in workflow.spec.transitions:  # a trigger may be defined more than once
+            labels.setdefault(t.trigger, t.label_en)
+        return matrix_markdown(permissions, labels.items())
+
+    return _MATRIX.sub(matrix, _MARKER.sub(diagram, markdown))
 
 
 def on_page_markdown(markdown: str, **kwargs: Any) -> str:

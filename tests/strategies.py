@@ -7,6 +7,8 @@ import datetime as dt
 import pendulum
 from hypothesis import strategies as st
 
+from migrantcare import Person
+
 # Zones that complaints and offices really come from, DST zones included.
 ZONES = (
     "Asia/Jakarta",
@@ -68,3 +70,46 @@ def satisfying_data(trigger: str) -> dict[str, object]:
     if trigger == "close":
         return {"reason": "unreachable"}
     return {}
+
+
+# --------------------------------------------------------------------------- who may act
+
+# A BP3MI with a P4MI post under it, another BP3MI, and the ministry's headquarters.
+OFFICE_PARENTS = (
+    ("bp3mi-ntt", None),
+    ("p4mi-kupang", "bp3mi-ntt"),
+    ("bp3mi-jatim", None),
+    ("kp2mi-hq", None),
+)
+ROLES = (
+    "call_centre",
+    "officer",
+    "head_of_office",
+    "ministry_hq",
+    "crisis_centre",
+    "system",
+    "auditor",  # a role no standard rule names
+)
+actor_ids = st.sampled_from(["cc-01", "officer-ntt-7", "kepala-jatim", "hq-3", "system:sla"])
+role_sets = st.frozensets(st.sampled_from(ROLES), max_size=3)
+actor_offices = st.sampled_from([None, *(office for office, _ in OFFICE_PARENTS)])
+case_offices = st.sampled_from(
+    [office for office, parent in OFFICE_PARENTS if office != "kp2mi-hq"]
+)
+
+# Personal data made distinctive enough that finding it in an output is never chance.
+_MARK = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ", min_size=6, max_size=10)
+persons = st.builds(
+    lambda name, passport, nik, phone, kind: Person(
+        f"Nama {name}",
+        kind=kind,
+        passport_number=None if passport is None else f"P{passport}",
+        nik=nik,
+        phone=None if phone is None else f"+62{phone}",
+    ),
+    _MARK,
+    st.one_of(st.none(), _MARK),
+    st.one_of(st.none(), st.from_regex(r"\A[1-9][0-9]{15}\Z")),
+    st.one_of(st.none(), st.from_regex(r"\A8[0-9]{9}\Z")),
+    st.sampled_from(["pmi", "cpmi", "family"]),
+)

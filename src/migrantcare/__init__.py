@@ -18,6 +18,16 @@ from migrantcare._messages import (
     sms_info,
 )
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
+from migrantcare._permissions import (
+    CROSS_OFFICE_ROLES,
+    STANDARD_ROLES,
+    Permissions,
+    PersonalData,
+    Rule,
+    complaint_permissions,
+    outreach_permissions,
+    repatriation_permissions,
+)
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
@@ -73,12 +83,14 @@ __all__ = [
     "CHANNELS",
     "CLOSURE_REASONS",
     "COMPLAINANT_TYPES",
+    "CROSS_OFFICE_ROLES",
     "DEFAULT_CONTACT",
     "DOCUMENT_TYPES",
     "OUTREACH_CATEGORIES",
     "PRIORITIES",
     "PROVINCE_TIMEZONES",
     "REPATRIATION_CATEGORIES",
+    "STANDARD_ROLES",
     "ZONE_ABBREVIATIONS",
     "Attempt",
     "Callback",
@@ -96,8 +108,11 @@ __all__ = [
     "Money",
     "Notice",
     "OfficeFigures",
+    "Permissions",
     "Person",
+    "PersonalData",
     "Plural",
+    "Rule",
     "ScheduleRange",
     "SlaClock",
     "SlaPlan",
@@ -115,6 +130,7 @@ __all__ = [
     "WorkingCalendar",
     "__version__",
     "check_catalogs",
+    "complaint_permissions",
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
@@ -122,8 +138,10 @@ __all__ = [
     "next_due_at",
     "notices",
     "office_report",
+    "outreach_permissions",
     "outreach_spec",
     "outreach_workflow",
+    "repatriation_permissions",
     "repatriation_spec",
     "repatriation_workflow",
     "replay",

@@ -1,0 +1,313 @@
+"""Who may act: the permission model, its compiled check, and the standard matrices."""
+
+from __future__ import annotations
+
+import itertools
+import pickle
+
+import attrs
+import pytest
+
+from migrantcare import (
+    CROSS_OFFICE_ROLES,
+    STANDARD_ROLES,
+    Permissions,
+    Rule,
+    Workflow,
+    complaint_permissions,
+    complaint_workflow,
+    outreach_permissions,
+    outreach_workflow,
+    repatriation_permissions,
+    repatriation_workflow,
+)
+from migrantcare._permissions import (
+    CASE_ACTIONS,
+    OUR_DEFAULT,
+    AccessControl,
+    ancestors_of,
+    matrix_markdown,
+)
+from migrantcare.exceptions import (
+    InvalidArgumentError,
+    MigrantCareError,
+    PermissionDeniedError,
+    WorkflowDefinitionError,
+    WrongTypeError,
+)
+
+
+@attrs.frozen
+class _Actor:
+    """Stands in for migrantcare.Actor in the checks, which need only these fields."""
+
+    id: str
+    roles: frozenset[str] = attrs.field(converter=frozenset)
+    office: str | None = None
+
+
+# A BP3MI with a P4MI post under it, and an unrelated BP3MI.
+PARENTS = {"bp3mi-ntt": None, "p4mi-kupang": "bp3mi-ntt", "bp3mi-jatim": None}
+STANDARD = [
+    (complaint_workflow, complaint_permissions),
+    (repatriation_workflow, repatriation_permissions),
+    (outreach_workflow, outreach_permissions),
+]
+
+
+def compiled(workflow: Workflow, permissions: Permissions) -> AccessControl:
+    steps = [(s.id, t) for s in workflow.states for t in workflow.allowed_events(s.id)]
+    return AccessControl(permissions, steps, PARENTS)
+
+
+# --------------------------------------------------------------------------- the model
+
+
+def test_rule_refuses_a_bare_string_and_duplicates() -> None:
+    with pytest.raises(WrongTypeError, match="not the str 'officer'"):
+        Rule("officer")
+    with pytest.raises(InvalidArgumentError, match="twice"):
+        Rule(("officer", "officer"))
+    with pytest.raises(InvalidArgumentError, match="not a valid id"):
+        Rule(("Officer",))
+
+
+def test_any_office_must_be_among_the_roles() -> None:
+    with pytest.raises(InvalidArgumentError, match="not allowed by the rule: call_centre"):
+        Rule(("officer",), any_office=("call_centre",))
+
+
+def test_with_roles_replaces_one_rule_and_keeps_the_rest() -> None:
+    base = complaint_permissions()
+    changed = base.with_roles("close", "head_of_office", source="office SOP 12/2026")
+    assert changed.rule("close").roles == ("head_of_office",)
+    assert changed.rule("close").source == "office SOP 12/2026"
+    assert changed.rule("verify") == base.rule("verify")
+    assert base.rule("close").roles == ("officer", "head_of_office")  # frozen, unchanged
+    assert changed.actions == base.actions  # replaced in place, order kept
+
+
+def test_new_actions_get_a_rule_and_unknown_ones_fall_back_to_the_default() -> None:
+    p = complaint_permissions()
+    assert p.rule("sanction_recommended") == p.default
+    p2 = p.with_roles("sanction_recommended", "head_of_office")
+    assert p2.actions[-1] == "sanction_recommended"
+    with pytest.raises(InvalidArgumentError, match="no permission rule for action 'x'"):
+        Permissions().rule("x")
+    # the default covers triggers, never the case-wide actions
+    with pytest.raises(InvalidArgumentError, match="'erase'"):
+        Permissions(default=Rule(("officer",))).rule("erase")
+
+
+def test_cross_office_scope_is_granted_and_withdrawn() -> None:
+    p = complaint_permissions()
+    assert p.cross_office == CROSS_OFFICE_ROLES
+    wider = p.with_cross_office("regional_coordinator")
+    assert "regional_coordinator" in wider.cross_office
+    assert "crisis_centre" not in wider.without_cross_office("crisis_centre").cross_office
+
+
+def test_problems_name_unknown_actions_and_missing_rules() -> None:
+    p = Permissions({"verfy": Rule(("officer",))})
+    problems = p.problems(["verify"], "workflow 'x' v1")
+    assert "permission rule for 'verfy', which is neither a trigger" in problems[0]
+    assert "no permission rule for verify, open, transfer" in problems[1]
+    for make_wf, make_perms in STANDARD:
+        wf = make_wf()
+        triggers = {t for s in wf.states for t in wf.allowed_events(s.id)}
+        assert make_perms().problems(triggers, wf.name) == []
+
+
+def test_permissions_are_frozen_hashable_and_picklable() -> None:
+    p = complaint_permissions()
+    assert hash(p) == hash(complaint_permissions())
+    assert pickle.loads(pickle.dumps(p)) == p
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        p.default = None  # type: ignore[misc]
+
+
+def test_office_ancestors_are_transitive_and_cycles_refused() -> None:
+    up = ancestors_of({"a": None, "b": "a", "c": "b"})
+    assert up == {"a": frozenset(), "b": frozenset({"a"}), "c": frozenset({"a", "b"})}
+    with pytest.raises(InvalidArgumentError, match="cycle"):
+        ancestors_of({"a": "b", "b": "a"})
+
+
+def test_a_definition_without_rules_does_not_compile() -> None:
+    with pytest.raises(WorkflowDefinitionError, match="'verify'"):
+        AccessControl(Permissions(), [("verification", "verify")])
+
+
+# --------------------------------------------------------------------------- the matrices
+
+
+def _expected(permissions: Permissions, action: str, role: str, relation: str) -> bool:
+    """What the definition says, read from the rule directly (not from the compiled check)."""
+    rule = permissions.rule(action)
+    if role not in rule.roles:
+        return False
+    if relation in ("own", "parent"):  # own office, or the office above the case's post
+        return True
+    return role in permissions.cross_office or role in rule.any_office
+
+
+RELATIONS = {
+    # actor's office, case's office
+    "own": ("bp3mi-ntt", "bp3mi-ntt"),
+    "parent": ("bp3mi-ntt", "p4mi-kupang"),
+    "child": ("p4mi-kupang", "bp3mi-ntt"),
+    "other": ("bp3mi-jatim", "bp3mi-ntt"),
+    "none": (None, "bp3mi-ntt"),
+}
+
+
+@pytest.mark.parametrize(("make_wf", "make_perms"), STANDARD, ids=lambda f: f.__name__)
+def test_every_step_role_and_office_is_allowed_exactly_where_the_definition_says(
+    make_wf, make_perms
+) -> None:
+    wf, permissions = make_wf(), make_perms()
+    access = compiled(wf, permissions)
+    checked = 0
+    for state in wf.states:
+        for trigger in wf.allowed_events(state.id):
+            rule = access.for_step(state.id, trigger)
+            assert rule is not None
+            for role, (relation, (home, office)) in itertools.product(
+                STANDARD_ROLES, RELATIONS.items()
+            ):
+                actor = _Actor(f"a-{role}", {role}, home)
+                allowed = _expected(permissions, trigger, role, relation)
+                assert (access.role_for(rule, actor, office) == role) is allowed, (
+                    state.id,
+                    trigger,
+                    role,
+                    relation,
+                )
+                if not allowed:
+                    with pytest.raises(PermissionDeniedError):
+                        access.authorise(rule, actor, office)
+                checked += 1
+    assert checked >= 5 * len(STANDARD_ROLES)
+
+
+@pytest.mark.parametrize(("make_wf", "make_perms"), STANDARD, ids=lambda f: f.__name__)
+def test_case_wide_actions_follow_the_definition(make_wf, make_perms) -> None:
+    permissions = make_perms()
+    access = compiled(make_wf(), permissions)
+    for action, role, (relation, (home, office)) in itertools.product(
+        CASE_ACTIONS, STANDARD_ROLES, RELATIONS.items()
+    ):
+        actor = _Actor("a", {role}, home)
+        got = access.role_for(access.for_action(action), actor, office)
+        assert (got == role) is _expected(permissions, action, role, relation), (
+            action,
+            role,
+            relation,
+        )
+
+
+# Hand-written cells: what an auditor would check first, independent of the helper above.
+@pytest.mark.parametrize(
+    ("action", "roles", "home", "office", "allowed"),
+    [
+        ("close", {"officer"}, "bp3mi-ntt", "bp3mi-ntt", True),
+        ("close", {"officer"}, "bp3mi-jatim", "bp3mi-ntt", False),  # another BP3MI
+        ("close", {"officer"}, "bp3mi-ntt", "p4mi-kupang", True),  # a post under it
+        ("close", {"officer"}, "p4mi-kupang", "bp3mi-ntt", False),  # the office above
+        ("close", {"call_centre"}, "bp3mi-ntt", "bp3mi-ntt", False),
+        ("close", {"ministry_hq"}, None, "bp3mi-ntt", False),
+        ("reopen", {"officer"}, "bp3mi-ntt", "bp3mi-ntt", False),
+        ("reopen", {"ministry_hq"}, "kp2mi-hq", "bp3mi-ntt", True),
+        ("escalate", {"system"}, None, "bp3mi-ntt", True),
+        ("escalate", {"call_centre"}, "kp2mi-hq", "bp3mi-ntt", True),
+        ("verify", {"crisis_centre"}, "kp2mi-hq", "bp3mi-ntt", False),
+        ("open", {"call_centre"}, "kp2mi-hq", "bp3mi-ntt", True),
+        ("open", {"system"}, None, "bp3mi-ntt", False),
+        ("read_personal_data", {"ministry_hq"}, "kp2mi-hq", "bp3mi-ntt", False),
+        ("read_personal_data", {"officer"}, "bp3mi-jatim", "bp3mi-ntt", False),
+        ("read_personal_data", {"officer"}, "bp3mi-ntt", "bp3mi-ntt", True),
+        ("erase", {"officer"}, "bp3mi-ntt", "bp3mi-ntt", False),
+        ("migrate", {"system"}, None, "bp3mi-ntt", True),
+    ],
+)
+def test_key_cells_of_the_complaint_matrix(
+    action: str, roles: set[str], home: str | None, office: str, allowed: bool
+) -> None:
+    wf = complaint_workflow()
+    access = compiled(wf, complaint_permissions())
+    if action in CASE_ACTIONS:
+        rule = access.for_action(action)
+    else:
+        state = next(s.id for s in wf.states if action in wf.allowed_events(s.id))
+        rule = access.for_step(state, action)
+    assert rule is not None
+    assert (access.role_for(rule, _Actor("a", roles, home), office) is not None) is allowed
+
+
+def test_the_recorded_role_is_the_first_of_the_rule_that_covers_the_case() -> None:
+    access = compiled(complaint_workflow(), complaint_permissions())
+    reopen = access.for_step("closed", "reopen")
+    assert reopen is not None
+    both = _Actor("kepala", {"ministry_hq", "head_of_office"}, "bp3mi-ntt")
+    assert access.role_for(reopen, both, "bp3mi-ntt") == "head_of_office"
+    # outside its own office the head role does not reach; the ministry role does
+    assert access.role_for(reopen, both, "bp3mi-jatim") == "ministry_hq"
+
+
+def test_a_refusal_names_actor_action_and_roles_but_no_personal_data() -> None:
+    access = compiled(complaint_workflow(), complaint_permissions())
+    rule = access.for_step("in_handling", "close")
+    assert rule is not None
+    actor = _Actor("cc-01", {"call_centre"}, "kp2mi-hq")
+    with pytest.raises(PermissionDeniedError) as info:
+        access.authorise(rule, actor, "bp3mi-ntt", case_id="PGD-2026-000123")
+    error = info.value
+    assert isinstance(error, MigrantCareError)
+    assert isinstance(error, PermissionError)
+    assert str(error) == (
+        "actor 'cc-01' (roles: call_centre; office: 'kp2mi-hq') may not fire 'close' on case "
+        "'PGD-2026-000123' of office 'bp3mi-ntt'; allowed: officer, head_of_office of office "
+        "'bp3mi-ntt' or an office above it"
+    )
+    assert (error.actor, error.action, error.allowed, error.office) == (
+        "cc-01",
+        "close",
+        ("officer", "head_of_office"),
+        "bp3mi-ntt",
+    )
+
+
+def test_a_refusal_lists_the_roles_allowed_anywhere() -> None:
+    access = compiled(complaint_workflow(), complaint_permissions())
+    actor = _Actor("o-9", {"officer"}, "bp3mi-jatim")
+    with pytest.raises(
+        PermissionDeniedError,
+        match="head_of_office of office 'bp3mi-ntt' or an "
+        "office above it; ministry_hq of any office",
+    ):
+        access.authorise(access.for_action("erase"), actor, "bp3mi-ntt")
+
+
+def test_nobody_may_act_when_a_rule_names_no_role() -> None:
+    p = complaint_permissions().with_roles("close")
+    access = compiled(complaint_workflow(), p)
+    rule = access.for_step("in_handling", "close")
+    assert rule is not None
+    for role in STANDARD_ROLES:
+        with pytest.raises(PermissionDeniedError, match="allowed: nobody"):
+            access.authorise(rule, _Actor("a", {role}, "bp3mi-ntt"), "bp3mi-ntt")
+
+
+def test_the_matrix_lists_every_trigger_and_case_action() -> None:
+    wf = complaint_workflow()
+    triggers = [(t.trigger, t.label_en) for t in wf.spec.transitions]
+    text = matrix_markdown(complaint_permissions(), triggers)
+    lines = text.splitlines()
+    assert lines[0].startswith("| action | `call_centre` | `officer` | `head_of_office` |")
+    assert len(lines) == 2 + len(triggers) + len(CASE_ACTIONS)
+    close = next(line for line in lines if line.startswith("| `close`"))
+    assert close.split(" | ")[1:7] == ["", "✓", "✓", "", "", ""]
+    reopen = next(line for line in lines if line.startswith("| `reopen`"))
+    assert "✓ any office" in reopen
+    assert OUR_DEFAULT not in text  # shortened to "our default"
+    assert "our default: the handling officer closes" in close
