@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 import migrantcare
-from migrantcare._permissions import matrix_markdown
 
 _MARKER = re.compile(r"<!-- workflow-diagram: (\w+)(?: (id|en))? -->")
 _MATRIX = re.compile(r"<!-- permission-matrix: (\w+) -->")
@@ -25,13 +24,9 @@ def render(markdown: str) -> str:
         return f"```mermaid\n{factory().mermaid(lang=match.group(2) or 'en')}\n```"
 
     def matrix(match: re.Match[str]) -> str:
-        name = match.group(1)
-        workflow = getattr(migrantcare, f"{name}_workflow")()
-        permissions = getattr(migrantcare, f"{name}_permissions")()
-        labels: dict[str, str] = {}
-        for t in workflow.spec.transitions:  # a trigger may be defined more than once
-            labels.setdefault(t.trigger, t.label_en)
-        return matrix_markdown(permissions, labels.items())
+        factory = getattr(migrantcare, f"{match.group(1)}_workflow")
+        text: str = factory().permission_matrix()
+        return text
 
     return _MATRIX.sub(matrix, _MARKER.sub(diagram, markdown))
 

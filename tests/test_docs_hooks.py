@@ -34,6 +34,7 @@ def test_every_standard_workflow_is_drawn_in_the_docs() -> None:
 def test_matrix_markers_become_tables() -> None:
     hooks = load_hooks()
     out = hooks.render("<!-- permission-matrix: complaint -->")
+    assert out == complaint_workflow().permission_matrix()
     assert out.startswith("| action | `call_centre` | `officer` |")
     assert "| `close` Close |" in out
     assert "<!--" not in out

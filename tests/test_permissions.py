@@ -15,6 +15,7 @@ from migrantcare import (
     Rule,
     Workflow,
     complaint_permissions,
+    complaint_spec,
     complaint_workflow,
     outreach_permissions,
     outreach_workflow,
@@ -311,3 +312,82 @@ def test_the_matrix_lists_every_trigger_and_case_action() -> None:
     assert "✓ any office" in reopen
     assert OUR_DEFAULT not in text  # shortened to "our default"
     assert "our default: the handling officer closes" in close
+
+
+# --------------------------------------------------------------------------- on the definition
+
+
+def test_standard_definitions_carry_their_matrices() -> None:
+    for make_wf, make_perms in STANDARD:
+        assert make_wf().permissions == make_perms()
+
+
+def test_spec_with_roles_changes_one_rule_and_refuses_unknown_actions() -> None:
+    spec = complaint_spec(sla=False).with_roles("close", "head_of_office", source="SOP 12/2026")
+    wf = spec.build()
+    assert wf.permissions is not None
+    assert wf.permissions.rule("close").roles == ("head_of_office",)
+    assert "closed: close (head_of_office)" in wf.mermaid()
+    with pytest.raises(WorkflowDefinitionError, match="no trigger 'clsoe'"):
+        complaint_spec().with_roles("clsoe", "officer")
+    assert spec.with_roles("erase", "ministry_hq").build().permissions.rule("erase").roles == (  # type: ignore[union-attr]
+        "ministry_hq",
+    )
+
+
+def test_cross_office_scope_is_granted_on_the_spec() -> None:
+    spec = complaint_spec(sla=False).with_cross_office("regional_coordinator")
+    assert spec.permissions is not None
+    assert "regional_coordinator" in spec.permissions.cross_office
+    spec = spec.without_cross_office("crisis_centre")
+    assert spec.permissions is not None
+    assert "crisis_centre" not in spec.permissions.cross_office
+
+
+def test_a_build_refuses_rules_for_unknown_triggers_and_missing_rules() -> None:
+    spec = complaint_spec(sla=False)
+    assert spec.permissions is not None
+    typo = spec.with_permissions(spec.permissions.with_roles("verfy", "officer"))
+    with pytest.raises(WorkflowDefinitionError, match="'verfy', which is neither a trigger"):
+        typo.build()
+    bare = spec.with_permissions(Permissions({"verify": Rule(("officer",))}))
+    with pytest.raises(WorkflowDefinitionError, match="no permission rule for"):
+        bare.build()
+
+
+def test_sla_escalation_must_be_allowed_to_the_system_role() -> None:
+    spec = complaint_spec().with_roles("escalate", "officer", "crisis_centre")
+    with pytest.raises(WorkflowDefinitionError, match=r"escalates with 'escalate'.*'system'"):
+        spec.build()
+    assert complaint_spec(sla=False).with_roles("escalate", "officer").build()
+
+
+def test_a_definition_without_permissions_draws_and_lists_nothing_about_roles() -> None:
+    wf = complaint_spec(sla=False).with_permissions(None).build()
+    assert wf.permissions is None
+    text = wf.mermaid()
+    assert "    verification --> in_handling: verify\n" in text
+    assert "note" not in text
+    with pytest.raises(InvalidArgumentError, match="has no permissions"):
+        wf.permission_matrix()
+    with pytest.raises(WrongTypeError, match="expected Permissions"):
+        complaint_spec().with_permissions({"verify": ("officer",)})  # type: ignore[arg-type]
+
+
+def test_the_diagram_notes_case_wide_actions_and_internal_events() -> None:
+    text = complaint_workflow().mermaid()
+    assert (
+        "    [*] --> registered: open (officer, head_of_office, call_centre*, crisis_centre*)"
+        in (text)
+    )
+    note = text[text.index("    note right of registered") :]
+    assert "escalate (officer, head_of_office, call_centre*, crisis_centre*, system*)" in note
+    assert "erase (head_of_office, ministry_hq*)" in note
+    assert note.rstrip().endswith("end note")
+    assert ";" not in note  # ends a statement in Mermaid
+
+
+def test_the_matrix_is_available_in_indonesian() -> None:
+    text = complaint_workflow().permission_matrix("id")
+    assert "| `verify` Verifikasi selesai |" in text
+    assert "| `erase` Hapus data pribadi |" in text

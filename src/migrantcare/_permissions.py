@@ -25,6 +25,7 @@ from typing import Any, Final, Protocol
 import attrs
 
 from migrantcare._case import Case, Person
+from migrantcare._holidays import in_language
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import (
     InvalidArgumentError,
@@ -229,8 +230,8 @@ class Permissions:
         return attrs.evolve(self, default=rule)
 
     def roles(self) -> tuple[str, ...]:
-        """Every role named anywhere, standard roles first, then the others sorted."""
-        named = set(self.cross_office)
+        """Every role a rule names, standard roles first, then the others sorted."""
+        named: set[str] = set()
         for _, rule in self.rules:
             named.update(rule.roles)
         if self.default is not None:
@@ -474,23 +475,32 @@ def redacted_dict(case: Case) -> dict[str, Any]:
 # --------------------------------------------------------------------------- matrices
 
 
+_ACTION_LABELS: Final = (
+    (OPEN, "Buka kasus", "Open a case"),
+    (TRANSFER, "Alihkan ke kantor lain", "Transfer to another office"),
+    (MIGRATE, "Pindahkan ke definisi baru", "Migrate to a new definition"),
+    (ERASE, "Hapus data pribadi", "Erase personal data"),
+    (READ_PERSONAL_DATA, "Baca data pribadi", "Read personal data"),
+)
+
+
 def _rule_rows(
-    permissions: Permissions, triggers: Iterable[tuple[str, str]]
+    permissions: Permissions, triggers: Iterable[tuple[str, str]], lang: str
 ) -> Iterator[tuple[str, str, Rule, bool]]:
     """Yield (action, label, rule, from_default) for each trigger, then the case actions."""
     for trigger, label in triggers:
         own = trigger in permissions.actions
         yield trigger, label, permissions.rule(trigger), not own
-    labels = {
-        OPEN: "Open a case",
-        TRANSFER: "Transfer to another office",
-        MIGRATE: "Migrate to a new definition",
-        ERASE: "Erase personal data",
-        READ_PERSONAL_DATA: "Read personal data",
-    }
-    for action in CASE_ACTIONS:
+    for action, label_id, label_en in _ACTION_LABELS:
         if action in permissions.actions:
-            yield action, labels[action], permissions.rule(action), False
+            label = in_language(lang, label_id, label_en)
+            yield action, label, permissions.rule(action), False
+
+
+def roles_text(permissions: Permissions, rule: Rule) -> str:
+    """Return the roles of ``rule`` for a diagram: ``*`` marks those acting on any office."""
+    anywhere = (frozenset(rule.roles) & permissions.cross_office) | rule.any_office
+    return ", ".join(f"{r}*" if r in anywhere else r for r in rule.roles) or "nobody"
 
 
 def _short_source(rule: Rule) -> str:
@@ -503,7 +513,9 @@ def _short_source(rule: Rule) -> str:
     return f"{rule.source} (not confirmed)"
 
 
-def matrix_markdown(permissions: Permissions, triggers: Iterable[tuple[str, str]]) -> str:
+def matrix_markdown(
+    permissions: Permissions, triggers: Iterable[tuple[str, str]], lang: str = "en"
+) -> str:
     """Return the permission matrix as a Markdown table.
 
     A tick means "on the cases of the actor's own office or of a post under it";
@@ -512,11 +524,12 @@ def matrix_markdown(permissions: Permissions, triggers: Iterable[tuple[str, str]
     Args:
         permissions: The definition's permissions.
         triggers: ``(trigger, label)`` for each trigger, in the order to list them.
+        lang: The language of the case-wide actions' labels (``"id"`` or ``"en"``).
     """
     roles = permissions.roles()
     header = ["action", *(f"`{r}`" for r in roles), "source"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    for action, label, rule, from_default in _rule_rows(permissions, triggers):
+    for action, label, rule, from_default in _rule_rows(permissions, triggers, lang):
         anywhere = (frozenset(rule.roles) & permissions.cross_office) | rule.any_office
         cells = []
         for role in roles:

@@ -11,6 +11,11 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Literal
 
+from migrantcare._permissions import (
+    complaint_permissions,
+    outreach_permissions,
+    repatriation_permissions,
+)
 from migrantcare._sla import CaseMatch, SlaPlan, SlaPolicy, SlaTarget
 from migrantcare._vocab import CLOSURE_REASONS, OUTREACH_CATEGORIES, REPATRIATION_CATEGORIES
 from migrantcare._workflow import ANY, Guard, State, Transition, Workflow, WorkflowSpec
@@ -287,6 +292,7 @@ def complaint_spec(*, sla: bool = True) -> WorkflowSpec:
             "A complaint (pengaduan) from a CPMI, PMI, former PMI, family or representative."
         ),
         sla=complaint_sla_plan() if sla else None,
+        permissions=complaint_permissions(),
     )
 
 
@@ -353,6 +359,7 @@ def repatriation_spec() -> WorkflowSpec:
         transitions=transitions,
         categories=REPATRIATION_CATEGORIES,
         description="Repatriation (pemulangan) of a worker, or of a deceased worker's remains.",
+        permissions=repatriation_permissions(),
     )
 
 
@@ -392,6 +399,7 @@ def outreach_spec() -> WorkflowSpec:
         transitions=transitions,
         categories=OUTREACH_CATEGORIES,
         description="Outreach on safe migration (sosialisasi), incl. Desa Migran Emas villages.",
+        permissions=outreach_permissions(),
     )
 
 

@@ -39,6 +39,17 @@ from migrantcare._case import (
     utc,
 )
 from migrantcare._holidays import in_language
+from migrantcare._permissions import (
+    CASE_ACTIONS,
+    OPEN,
+    OUR_DEFAULT,
+    AccessControl,
+    Permissions,
+    Rule,
+    _Compiled,
+    matrix_markdown,
+    roles_text,
+)
 from migrantcare._sla import (
     SlaPlan,
     SlaPolicy,
@@ -238,6 +249,9 @@ class WorkflowSpec:
         priorities: Allowed priority codes.
         description: One line on what the workflow is for.
         sla: The SLA policies whose clocks run on this workflow's cases, if any.
+        permissions: Who may act (see :class:`Permissions`); ``None`` lets every actor
+            perform every action on every office's cases (the standard workflows have
+            permissions; a definition of your own should too).
     """
 
     name: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "workflow name"))
@@ -251,6 +265,7 @@ class WorkflowSpec:
     priorities: Vocabulary = PRIORITIES
     description: str = ""
     sla: SlaPlan | None = None
+    permissions: Permissions | None = None
 
     def derive(self, *, name: str | None = None, version: int | None = None) -> WorkflowSpec:
         """Return a copy under a new name and/or version (start of an extension)."""
@@ -341,6 +356,52 @@ class WorkflowSpec:
             raise WrongTypeError(f"expected an SlaPlan, got {type(plan).__name__}")
         return attrs.evolve(self, sla=plan)
 
+    def with_permissions(self, permissions: Permissions | None) -> WorkflowSpec:
+        """Return a spec with ``permissions`` (``None``: no restriction on who may act)."""
+        if permissions is not None and not isinstance(permissions, Permissions):
+            raise WrongTypeError(f"expected Permissions, got {type(permissions).__name__}")
+        return attrs.evolve(self, permissions=permissions)
+
+    def with_roles(
+        self,
+        action: str,
+        *roles: str,
+        any_office: Iterable[str] = (),
+        source: str = OUR_DEFAULT,
+        confirmed: bool = False,
+    ) -> WorkflowSpec:
+        """Return a spec in which only ``roles`` may perform ``action``.
+
+        Args:
+            action: A trigger, or ``open``, ``transfer``, ``migrate``, ``erase``,
+                ``read_personal_data``.
+            *roles: The roles allowed, in order of preference (none: nobody may).
+            any_office: Those of ``roles`` that may act on any office's case.
+            source: Where the rule comes from (a regulation, or our own default).
+            confirmed: ``True`` when ``source`` says who decides.
+
+        Raises:
+            WorkflowDefinitionError: ``action`` is neither a trigger nor a case-wide action.
+        """
+        if action not in CASE_ACTIONS and not any(t.trigger == action for t in self.transitions):
+            raise WorkflowDefinitionError(
+                f"workflow {self.name!r} has no trigger {action!r} to set roles for (case-wide "
+                f"actions: {', '.join(CASE_ACTIONS)})"
+            )
+        rule = Rule(roles, any_office=any_office, source=source, confirmed=confirmed)
+        return attrs.evolve(self, permissions=self._permissions().with_rule(action, rule))
+
+    def with_cross_office(self, *roles: str) -> WorkflowSpec:
+        """Return a spec in which ``roles`` act on every office's cases."""
+        return attrs.evolve(self, permissions=self._permissions().with_cross_office(*roles))
+
+    def without_cross_office(self, *roles: str) -> WorkflowSpec:
+        """Return a spec in which ``roles`` act only on their own office's cases."""
+        return attrs.evolve(self, permissions=self._permissions().without_cross_office(*roles))
+
+    def _permissions(self) -> Permissions:
+        return Permissions() if self.permissions is None else self.permissions
+
     def with_vocabularies(
         self,
         *,
@@ -380,6 +441,29 @@ class WorkflowSpec:
                 non-terminal dead ends, or one trigger defined twice from one state.
         """
         return Workflow(self)
+
+
+def _sweep_problems(spec: WorkflowSpec, permissions: Permissions, where: str) -> list[str]:
+    """Breach escalations fire as the sweeps' ``system`` actor: it must be allowed to."""
+    if spec.sla is None:
+        return []
+    problems = []
+    for policy in spec.sla.policies:
+        trigger = policy.escalate_with
+        if trigger is None:
+            continue
+        try:
+            rule = permissions.rule(trigger)
+        except InvalidArgumentError:
+            continue  # reported as a missing rule
+        anywhere = "system" in permissions.cross_office or "system" in rule.any_office
+        if "system" not in rule.roles or not anywhere:
+            problems.append(
+                f"{where}: SLA policy {policy.name!r} escalates with {trigger!r}, which the "
+                "role 'system' (the sweeps' actor, no office) may not fire on every office's "
+                f"cases; allow it with spec.with_roles({trigger!r}, ..., 'system')"
+            )
+    return problems
 
 
 def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
@@ -424,6 +508,11 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
         problems = spec.sla.check_against(known, {t.trigger for t in spec.transitions}, where)
         if problems:
             raise WorkflowDefinitionError("; ".join(problems))
+    if spec.permissions is not None:
+        problems = spec.permissions.problems({t.trigger for t in spec.transitions}, where)
+        problems += _sweep_problems(spec, spec.permissions, where)
+        if problems:
+            raise WorkflowDefinitionError("; ".join(problems))
     unreachable = [i for i in ids if i not in reached]
     if unreachable:
         raise WorkflowDefinitionError(
@@ -449,6 +538,8 @@ class _Step:
     dest: str
     guards: tuple[Guard, ...]
     callbacks: tuple[Callback, ...]
+    # who may fire it, compiled (None: the definition has no permissions)
+    rule: _Compiled | None = None
 
 
 class Workflow:
@@ -459,7 +550,7 @@ class Workflow:
     one: ``complaint_workflow()``, ``repatriation_workflow()``, ``outreach_workflow()``.
     """
 
-    __slots__ = ("_allowed", "_machine", "_states", "_steps", "_table", "spec")
+    __slots__ = ("_access", "_allowed", "_machine", "_states", "_steps", "_table", "spec")
 
     def __init__(self, spec: WorkflowSpec) -> None:
         """Validate ``spec`` and compile it; prefer :meth:`WorkflowSpec.build`."""
@@ -475,6 +566,10 @@ class Workflow:
         )
         for (source, trigger), t in self._table.items():
             self._machine.add_transition(trigger, source, t.dest)
+        # Who may act, compiled once per (state, trigger) so a check is a set test.
+        self._access = (
+            None if spec.permissions is None else AccessControl(spec.permissions, self._table)
+        )
         # Read the dispatch table back out of the compiled machine.
         steps: dict[tuple[str, str], _Step] = {}
         allowed: dict[str, list[str]] = {s.id: [] for s in spec.states}
@@ -483,7 +578,8 @@ class Workflow:
                 (only,) = compiled  # _validate refused duplicates
                 t = self._table[source, trigger]
                 dest = source if only.dest is None else only.dest
-                steps[source, trigger] = _Step(trigger, source, dest, t.guards, t.callbacks)
+                rule = None if self._access is None else self._access.for_step(source, trigger)
+                steps[source, trigger] = _Step(trigger, source, dest, t.guards, t.callbacks, rule)
         for source, trigger in self._table:  # definition order, for stable listings
             allowed[source].append(trigger)
         self._steps = steps
@@ -505,6 +601,24 @@ class Workflow:
     def states(self) -> tuple[State, ...]:
         """The states, in definition order."""
         return self.spec.states
+
+    @property
+    def permissions(self) -> Permissions | None:
+        """Who may act on this workflow's cases (``None``: every actor, every action)."""
+        return self.spec.permissions
+
+    def permission_matrix(self, lang: str = "en") -> str:
+        """Return who may do what as a Markdown table (the docs generate theirs with it).
+
+        Raises:
+            InvalidArgumentError: the workflow has no permissions.
+        """
+        if self.spec.permissions is None:
+            raise InvalidArgumentError(f"workflow {self.name!r} has no permissions to list")
+        labels: dict[str, str] = {}
+        for t in self.spec.transitions:  # a trigger may be defined more than once
+            labels.setdefault(t.trigger, in_language(lang, t.label_id, t.label_en) or t.trigger)
+        return matrix_markdown(self.spec.permissions, labels.items(), lang)
 
     def state(self, state_id: str) -> State:
         """Return the state ``state_id``.
@@ -549,27 +663,50 @@ class Workflow:
     def mermaid(self, lang: str = "en") -> str:
         """Return the workflow as a Mermaid ``stateDiagram-v2``, labels in ``lang``.
 
+        When the definition has permissions, each arrow names the roles that may fire it
+        (``*``: on any office's cases), and a note lists internal events and case-wide
+        actions with theirs.
+
         Example:
             >>> from migrantcare import outreach_workflow
             >>> print(outreach_workflow().mermaid().splitlines()[2])
                 state "Coordinated with the regional government" as coordinated
         """
+        permissions = self.spec.permissions
+
+        def who(action: str) -> str:
+            if permissions is None:
+                return ""
+            return f" ({roles_text(permissions, permissions.rule(action))})"
+
         lines = ["stateDiagram-v2"]
         for s in self.spec.states:
             lines.append(f'    state "{s.label(lang)}" as {s.id}')
-        lines.append(f"    [*] --> {self.spec.initial}")
+        if permissions is not None and OPEN in permissions.actions:
+            lines.append(f"    [*] --> {self.spec.initial}: {OPEN}{who(OPEN)}")
+        else:
+            lines.append(f"    [*] --> {self.spec.initial}")
         internal: dict[str, list[str]] = {}
         for (source, trigger), t in self._table.items():
             if t.dest is None:
                 internal.setdefault(trigger, []).append(source)
             else:
-                lines.append(f"    {source} --> {t.dest}: {trigger}")
+                lines.append(f"    {source} --> {t.dest}: {trigger}{who(trigger)}")
         for s in self.spec.states:
             if s.terminal:
                 lines.append(f"    {s.id} --> [*]")
         # Internal events (no state change) would draw a loop on every state they leave.
         for trigger, sources in internal.items():
             lines.append(f"    %% internal event {trigger}: from {', '.join(sources)}")
+        if permissions is not None:
+            notes = [f"{trigger}{who(trigger)}, without a change of state" for trigger in internal]
+            notes += [
+                f"{a}{who(a)}" for a in CASE_ACTIONS if a != OPEN and a in permissions.actions
+            ]
+            notes.append("* on every office's cases, the others on their own office and its posts")
+            lines.append(f"    note right of {self.spec.initial}")
+            lines.extend(f"        {note}" for note in notes)
+            lines.append("    end note")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ operations
