@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import itertools
+import json
 import pickle
 
 import attrs
+import pendulum
 import pytest
 
 from migrantcare import (
     CROSS_OFFICE_ROLES,
     STANDARD_ROLES,
+    Case,
     Permissions,
+    Person,
     Rule,
     Workflow,
     complaint_permissions,
@@ -391,3 +395,86 @@ def test_the_matrix_is_available_in_indonesian() -> None:
     text = complaint_workflow().permission_matrix("id")
     assert "| `verify` Verifikasi selesai |" in text
     assert "| `erase` Hapus data pribadi |" in text
+
+
+# --------------------------------------------------------------------------- on a workflow
+
+T0 = pendulum.datetime(2026, 3, 19, 9, tz="Asia/Jakarta")
+
+
+def _case(office: str = "bp3mi-ntt") -> Case:
+    wf = complaint_workflow(sla=False)
+    case = wf.open(
+        "PGD-2026-000123",
+        at=T0,
+        by="cc-01",
+        office=office,
+        category="unpaid_wages",
+        channel="sms",
+        complainant=Person("Siti Aminah", passport_number="C1234567", phone="+6281234"),
+        note="Siti Aminah called from Hong Kong",
+    )
+    return wf.fire(case, "start_verification", at=T0.add(hours=1), by="o-7")
+
+
+def test_allowed_events_for_an_actor_are_those_it_may_fire() -> None:
+    wf, case = complaint_workflow(sla=False), _case()
+    assert wf.allowed_events(case) == ("request_documents", "verify", "close", "escalate")
+    officer = _Actor("o-7", {"officer"}, "bp3mi-ntt")
+    assert wf.allowed_events(case, by=officer) == wf.allowed_events(case)
+    assert wf.allowed_events(case, by=_Actor("cc-01", {"call_centre"}, "kp2mi-hq")) == ("escalate",)
+    assert wf.allowed_events(case, by=_Actor("o-9", {"officer"}, "bp3mi-jatim")) == ()
+    with pytest.raises(WrongTypeError, match="needs a Case"):
+        wf.allowed_events("verification", by=officer)
+
+
+def test_may_answers_for_triggers_and_case_wide_actions() -> None:
+    wf, case = complaint_workflow(sla=False), _case()
+    head = _Actor("kepala-ntt", {"head_of_office"}, "bp3mi-ntt")
+    assert wf.may(case, "verify", by=head)
+    assert wf.may(case, "transfer", by=head)
+    assert not wf.may(case, "migrate", by=head)
+    with pytest.raises(InvalidArgumentError, match="neither an event from state 'verification'"):
+        wf.may(case, "reopen", by=head)
+    with pytest.raises(WrongTypeError, match="by must be an Actor, got str"):
+        wf.may(case, "verify", by="kepala-ntt")  # type: ignore[arg-type]
+
+
+def test_personal_data_goes_through_the_role() -> None:
+    wf, case = complaint_workflow(sla=False), _case()
+    officer = _Actor("o-7", {"officer"}, "bp3mi-ntt")
+    data = wf.personal_data(case, by=officer)
+    assert data.complainant is case.complainant
+    assert "Siti" not in repr(data)  # the value stays redacted in repr
+    hq = _Actor("hq-3", {"ministry_hq"}, "kp2mi-hq")
+    with pytest.raises(PermissionDeniedError) as info:
+        wf.personal_data(case, by=hq)
+    assert str(info.value).startswith(
+        "actor 'hq-3' (roles: ministry_hq; office: 'kp2mi-hq') may not read the personal data "
+        "of case 'PGD-2026-000123' of office 'bp3mi-ntt'; allowed: officer, head_of_office"
+    )
+    assert "Siti" not in str(info.value)
+
+
+def test_export_leaves_personal_data_out_unless_the_actor_may_read_it() -> None:
+    wf, case = complaint_workflow(sla=False), _case()
+    record = wf.export(case)
+    assert record["complainant"] is None
+    assert record["personal_data"] == "withheld"
+    assert all(e["note"] is None for e in record["events"])
+    assert [e["hash"] for e in record["events"]] == [e.hash for e in case.events]
+    assert "Siti" not in json.dumps(record)
+    assert "C1234567" not in json.dumps(record)
+    assert wf.export(case, by=_Actor("hq-3", {"ministry_hq"}, "kp2mi-hq")) == record
+    full = wf.export(case, by=_Actor("o-7", {"officer"}, "bp3mi-ntt"))
+    assert full == case.to_dict()
+    assert Case.from_dict(full) == case
+
+
+def test_a_definition_without_permissions_restricts_nobody() -> None:
+    wf = complaint_spec(sla=False).with_permissions(None).build()
+    case = _case()
+    nobody = _Actor("x", set(), None)
+    assert wf.may(case, "verify", by=nobody)
+    assert wf.personal_data(case, by=nobody).complainant is case.complainant
+    assert wf.allowed_events(case, by=nobody) == wf.allowed_events(case)

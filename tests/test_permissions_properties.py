@@ -111,3 +111,40 @@ def test_a_redacted_record_carries_no_personal_data(
                 assert value not in text
     # the full record does carry them: the check above can fail
     assert complainant.name in json.dumps(case.to_dict(), ensure_ascii=False)
+
+
+@given(persons, actors, case_offices, NOTES)
+def test_personal_data_reaches_only_actors_with_the_role(
+    complainant: Person, actor: _Actor, office: str, note: str | None
+) -> None:
+    case = WF.open(
+        "PGD-1",
+        at=T0,
+        by="cc-01",
+        office=office,
+        category="unpaid_wages",
+        channel="sms",
+        complainant=complainant,
+        note=f"{note} {complainant.name}",
+    )
+    rule = PERMISSIONS.rule("read_personal_data")
+    in_scope = actor.office is not None and (
+        actor.office == office or actor.office in _above(office)
+    )
+    may = any(
+        r in actor.roles and (in_scope or r in PERMISSIONS.cross_office or r in rule.any_office)
+        for r in rule.roles
+    )
+    exported = json.dumps(WF.export(case, by=actor), ensure_ascii=False)
+    assert WF.may(case, "read_personal_data", by=actor) is may
+    if may:
+        assert WF.personal_data(case, by=actor).complainant == complainant
+        assert WF.export(case, by=actor) == case.to_dict()
+    else:
+        assert complainant.name not in exported
+        with pytest.raises(PermissionDeniedError) as info:
+            WF.personal_data(case, by=actor)
+        assert complainant.name not in str(info.value)
+        assert complainant.name not in repr(info.value)
+    # without an actor (reports, third parties) never
+    assert complainant.name not in json.dumps(WF.export(case), ensure_ascii=False)

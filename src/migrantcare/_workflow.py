@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 import attrs
 from transitions import Machine
@@ -43,11 +43,16 @@ from migrantcare._permissions import (
     CASE_ACTIONS,
     OPEN,
     OUR_DEFAULT,
+    READ_PERSONAL_DATA,
     AccessControl,
+    ActorLike,
     Permissions,
+    PersonalData,
     Rule,
     _Compiled,
+    denied,
     matrix_markdown,
+    redacted_dict,
     roles_text,
 )
 from migrantcare._sla import (
@@ -84,6 +89,17 @@ from migrantcare.exceptions import (
     WorkflowMismatchError,
     WrongTypeError,
 )
+
+# What Workflow._role returns for a refusal (None means "no permissions defined").
+_DENIED: Final = object()
+
+
+def _actor(by: object) -> ActorLike:
+    """Return ``by`` if it is an actor (an id, roles and an office)."""
+    if not all(hasattr(by, a) for a in ("id", "roles", "office")) or isinstance(by, str):
+        raise WrongTypeError(f"by must be an Actor, got {type(by).__name__}")
+    return by  # type: ignore[return-value]
+
 
 #: ``sources=ANY`` in a :class:`Transition` means every non-terminal state, including
 #: states an integrator adds later.
@@ -637,15 +653,100 @@ class Workflow:
             f"transitions={len(self._table)})"
         )
 
-    def allowed_events(self, case_or_state: Case | str) -> tuple[str, ...]:
-        """Return the triggers defined from the case's state (guards are not evaluated)."""
+    def allowed_events(
+        self, case_or_state: Case | str, *, by: ActorLike | None = None
+    ) -> tuple[str, ...]:
+        """Return the triggers defined from the case's state (guards are not evaluated).
+
+        Args:
+            case_or_state: A case, or a state id.
+            by: Only the triggers this actor may fire on the case (needs a case: the
+                office holding it decides the scope).
+        """
         state = case_or_state.state if isinstance(case_or_state, Case) else case_or_state
         try:
-            return self._allowed[state]
+            triggers = self._allowed[state]
         except KeyError:
             raise InvalidArgumentError(
                 f"workflow {self.name!r} has no state {state!r}; states: {', '.join(self._states)}"
             ) from None
+        if by is None or self._access is None:
+            return triggers
+        if not isinstance(case_or_state, Case):
+            raise WrongTypeError("allowed_events(..., by=actor) needs a Case, not a state id")
+        actor, access, office = _actor(by), self._access, case_or_state.office
+        rules = ((t, self._steps[state, t].rule) for t in triggers)
+        return tuple(t for t, r in rules if r is not None and access.role_for(r, actor, office))
+
+    # ------------------------------------------------------------------ who may act
+
+    def may(self, case: Case, action: str, *, by: ActorLike) -> bool:
+        """Return whether ``by`` may perform ``action`` on ``case`` now.
+
+        Args:
+            case: The case.
+            action: A trigger defined from the case's state, or ``transfer``,
+                ``migrate``, ``erase``, ``read_personal_data``.
+            by: The actor.
+
+        Raises:
+            InvalidArgumentError: ``action`` is neither.
+        """
+        return self._role(case, action, _actor(by), raise_denied=False) is not _DENIED
+
+    def _role(self, case: Case, action: str, actor: ActorLike, *, raise_denied: bool) -> Any:
+        """Return the role that authorises ``actor`` (``None``: no permissions defined)."""
+        access = self._access
+        if action in CASE_ACTIONS:
+            if access is None:
+                return None
+            rule = access.for_action(action)
+        else:
+            step = self._steps.get((case.state, action))
+            if step is None:
+                raise InvalidArgumentError(
+                    f"{action!r} is neither an event from state {case.state!r} of workflow "
+                    f"{self.name!r} nor a case-wide action ({', '.join(CASE_ACTIONS)})"
+                )
+            if access is None or step.rule is None:
+                return None
+            rule = step.rule
+        role = access.role_for(rule, actor, case.office)
+        if role is not None:
+            return role
+        if raise_denied:
+            raise denied(rule, actor, case.office, case.id)
+        return _DENIED
+
+    def personal_data(self, case: Case, *, by: ActorLike) -> PersonalData:
+        """Return the case's personal data, if ``by`` may read it.
+
+        Raises:
+            PermissionDeniedError: ``by`` may not (``read_personal_data``); the error
+                names the actor and the roles allowed, never the data.
+        """
+        self._check_case(case)
+        self._role(case, READ_PERSONAL_DATA, _actor(by), raise_denied=True)
+        return PersonalData(case.complainant, case.worker)
+
+    def export(self, case: Case, *, by: ActorLike | None = None) -> dict[str, Any]:
+        """Return the case as a JSON-compatible dict for export, reports and third parties.
+
+        Personal data (the persons, and the events' free-text notes, which may name
+        people) is included only when ``by`` may read it; otherwise it is left out and the
+        record says ``"personal_data": "withheld"``. For storage use
+        :meth:`Case.to_dict`, which always carries everything.
+
+        Args:
+            case: The case.
+            by: Who asks; ``None`` (a report, a third party) never sees personal data.
+        """
+        self._check_case(case)
+        if by is not None:
+            actor = _actor(by)
+            if self._role(case, READ_PERSONAL_DATA, actor, raise_denied=False) is not _DENIED:
+                return case.to_dict()
+        return redacted_dict(case)
 
     def destination(self, state: str, trigger: str) -> str:
         """Return the state ``trigger`` leads to from ``state`` (``state`` for internal events).
