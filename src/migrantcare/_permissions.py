@@ -103,7 +103,7 @@ class Rule:
         source: Where the rule comes from: a regulation, or ``OUR_DEFAULT``.
         confirmed: ``True`` only when ``source`` is a regulation that says who decides.
 
-    Example:
+    Examples:
         >>> Rule(("officer", "head_of_office")).roles
         ('officer', 'head_of_office')
     """
@@ -151,7 +151,7 @@ class Permissions:
             one, checked when the workflow is built).
         cross_office: Roles that act on every office's cases.
 
-    Example:
+    Examples:
         >>> p = Permissions({"verify": Rule(("officer",))})
         >>> p.with_roles("verify", "officer", "head_of_office").rule("verify").roles
         ('officer', 'head_of_office')

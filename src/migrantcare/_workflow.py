@@ -768,7 +768,7 @@ class Workflow:
         (``*``: on any office's cases), and a note lists internal events and case-wide
         actions with theirs.
 
-        Example:
+        Examples:
             >>> from migrantcare import outreach_workflow
             >>> print(outreach_workflow().mermaid().splitlines()[2])
                 state "Coordinated with the regional government" as coordinated
