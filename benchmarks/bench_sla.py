@@ -44,8 +44,8 @@ def one_case():  # type: ignore[no-untyped-def]
 def status_bench() -> None:
     case = one_case()
     now = pendulum.datetime(2026, 3, 26, 10, tz="Asia/Makassar")
-    assert len(WF.status(case, now, CAL)) == 3
-    mc = per_call_us(lambda: WF.status(case, now, CAL))
+    assert len(WF.status(case, at=now, calendar=CAL)) == 3
+    mc = per_call_us(lambda: WF.status(case, at=now, calendar=CAL))
     closed = sorted({h.date for h in CAL.holiday_list})
     rules = btd.Rules(
         [
@@ -75,7 +75,7 @@ def status_bench() -> None:
             "status() of one case with 3 running policies (median µs per call; budget 20 µs)",
             ["what", "µs", "ratio"],
             [
-                ["migrantcare WF.status(case, now, cal)", f"{mc:.1f}", "1.0x"],
+                ["migrantcare WF.status(case, at=now, calendar=cal)", f"{mc:.1f}", "1.0x"],
                 [
                     "businesstimedelta, same 3 deadlines + elapsed",
                     f"{anchor_us:.1f}",
@@ -109,7 +109,7 @@ def sweep_bench() -> None:
             )
         subset = cases[:n]
         t0 = time.perf_counter()
-        earliest = min((d for c in subset if (d := next_due_at(c)) is not None), default=None)
+        earliest = min((d for c in subset if (d := wf.next_due_at(c)) is not None), default=None)
         mc = time.perf_counter() - t0
         t0 = time.perf_counter()
         floor = min((w for c in subset for k in c.clocks for w in k.warn_times[:1]), default=None)
@@ -128,7 +128,7 @@ def sweep_bench() -> None:
     del base
     print(
         table(
-            "next_due_at() sweep (budget: 1,000,000 cases under 10 s, linear)",
+            "wf.next_due_at() sweep (budget: 1,000,000 cases under 10 s, linear)",
             ["cases", "migrantcare", "per case", "plain min() floor", "ratio"],
             rows,
         )

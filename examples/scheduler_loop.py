@@ -34,7 +34,7 @@ def main() -> None:
 
     def store(case: Case) -> None:
         cases[case.id] = case
-        due = next_due_at(case)
+        due = wf.next_due_at(case)
         if due is not None:
             heapq.heappush(queue, (pendulum.instance(due), case.id))
 
@@ -63,10 +63,10 @@ def main() -> None:
     while queue and queue[0][0] <= horizon:
         now, case_id = heapq.heappop(queue)
         case = cases[case_id]
-        if next_due_at(case) != now:
+        if wf.next_due_at(case) != now:
             continue  # a stale entry: the case changed since it was queued
         wakeups += 1
-        advanced = workflow.advance(case, now, kupang)
+        advanced = workflow.advance(case, at=now, calendar=kupang)
         for event in advanced.events[case.version :]:
             for notice in notices(workflow, advanced, event, office_name="BP3MI NTT"):
                 text = notice.render(messages, "id", tz=kupang.tz)

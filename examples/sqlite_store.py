@@ -52,7 +52,7 @@ class SqliteCaseStore:
         self.calendar = calendar
 
     def _columns(self, case: Case) -> tuple[object, ...]:
-        due = next_due_at(case)
+        due = wf.next_due_at(case)
         return (
             case.version,
             case.office,

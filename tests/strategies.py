@@ -7,7 +7,7 @@ import datetime as dt
 import pendulum
 from hypothesis import strategies as st
 
-from migrantcare import Person
+from migrantcare import Actor, Person
 
 # Zones that complaints and offices really come from, DST zones included.
 ZONES = (
@@ -56,7 +56,14 @@ working_deltas = st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta
 
 # --------------------------------------------------------------------------- workflows
 
-ACTORS = st.sampled_from(["cc-01", "officer-ntt-7", "system:sla", "kepala-bp3mi"])
+ACTORS = st.sampled_from(
+    [
+        Actor("cc-01", roles={"call_centre"}),
+        Actor("officer-ntt-7", roles={"officer"}, office="bp3mi-ntt"),
+        Actor("system:sla", roles={"system"}),
+        Actor("kepala-bp3mi", roles={"head_of_office", "officer"}, office="bp3mi-ntt"),
+    ]
+)
 NOTES = st.one_of(st.none(), st.text(max_size=40))
 DATA_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.text(max_size=20))
 EXTRA_DATA = st.dictionaries(

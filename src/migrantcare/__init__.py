@@ -4,6 +4,7 @@ The public surface is re-exported here; everything in ``migrantcare._*`` modules
 private and may change without notice. Errors live in :mod:`migrantcare.exceptions`.
 """
 
+from migrantcare._actors import STANDARD_ROLES, SYSTEM, Actor
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
 from migrantcare._holidays import Holiday, HolidayKind
@@ -18,9 +19,9 @@ from migrantcare._messages import (
     sms_info,
 )
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
+from migrantcare._offices import Office, Offices
 from migrantcare._permissions import (
     CROSS_OFFICE_ROLES,
-    STANDARD_ROLES,
     Permissions,
     PersonalData,
     Rule,
@@ -37,8 +38,6 @@ from migrantcare._sla import (
     SlaPolicy,
     SlaStatus,
     SlaTarget,
-    due_cases,
-    next_due_at,
 )
 from migrantcare._sla_state import SlaClock
 from migrantcare._standard import (
@@ -91,7 +90,9 @@ __all__ = [
     "PROVINCE_TIMEZONES",
     "REPATRIATION_CATEGORIES",
     "STANDARD_ROLES",
+    "SYSTEM",
     "ZONE_ABBREVIATIONS",
+    "Actor",
     "Attempt",
     "Callback",
     "Case",
@@ -107,7 +108,9 @@ __all__ = [
     "Messages",
     "Money",
     "Notice",
+    "Office",
     "OfficeFigures",
+    "Offices",
     "Permissions",
     "Person",
     "PersonalData",
@@ -134,8 +137,6 @@ __all__ = [
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
-    "due_cases",
-    "next_due_at",
     "notices",
     "office_report",
     "outreach_permissions",

@@ -25,7 +25,7 @@ from migrantcare._vocab import check_code
 from migrantcare.exceptions import IntegrityError, InvalidArgumentError, SchemaError, WrongTypeError
 
 #: The schema id written by :meth:`Case.to_dict`; bump on incompatible changes.
-CASE_SCHEMA: Final = "migrantcare.case/1"
+CASE_SCHEMA: Final = "migrantcare.case/2"
 #: The "previous hash" of the first event of every history.
 GENESIS_HASH: Final = "0" * 64
 _GENESIS_DIGEST: Final = bytes(32)
@@ -128,6 +128,8 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     dest: str,
     at: str,
     by: str,
+    role: str | None,
+    office: str | None,
     note: str | None,
     data_json: str,
     prev_digest: bytes,
@@ -139,9 +141,11 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     """
     src = "-" if source is None else f"{len(source)}:{source}"
     nt = "-" if note is None else f"{len(note)}:{note}"
+    rl = "-" if role is None else f"{len(role)}:{role}"
+    of = "-" if office is None else f"{len(office)}:{office}"
     text = (
         f"{seq}|{len(kind)}:{kind}{len(name)}:{name}{src}{len(dest)}:{dest}"
-        f"{len(at)}:{at}{len(by)}:{by}{nt}{len(data_json)}:{data_json}"
+        f"{len(at)}:{at}{len(by)}:{by}{rl}{of}{nt}{len(data_json)}:{data_json}"
     )
     digest = hashlib.sha256(prev_digest)
     digest.update(text.encode())
@@ -154,14 +158,16 @@ class CaseEvent:
 
     Attributes:
         seq: Position in the history, from 0 (the opening).
-        kind: ``"opened"``, ``"transition"``, ``"migrated"``, or a kind added by a later
-            part of the library (``"sla"``).
-        name: The trigger (``"verify"``), or ``"open"`` / ``"migrate"``.
+        kind: ``"opened"``, ``"transition"``, ``"migrated"``, ``"transferred"`` or
+            ``"sla"`` (warnings, breaches, recomputes).
+        name: The trigger (``"verify"``), or ``"open"`` / ``"migrate"`` / ``"transfer"``.
         source: The state before, ``None`` for the opening.
         dest: The state after.
         at: When it happened, as an aware ``datetime`` in UTC (the instant is what is
             stored; show it in the office's zone).
-        by: Who did it: an officer or system id (not personal data).
+        by: Who did it: the :class:`~migrantcare.Actor` id (not personal data).
+        role: The role that authorised it, or ``None``.
+        office: The acting actor's office, or ``None`` (national roles, the system).
         note: Free text for the file; never shown in ``repr``.
         data_json: Structured details as canonical JSON (see :attr:`data`).
         prev_digest: The previous event's SHA-256 digest (zeros for the first).
@@ -176,6 +182,8 @@ class CaseEvent:
     dest: str
     at: _dt.datetime
     by: str
+    role: str | None
+    office: str | None
     note: str | None
     data_json: str
     prev_digest: bytes
@@ -201,7 +209,7 @@ class CaseEvent:
         return (
             f"CaseEvent(seq={self.seq}, kind={self.kind!r}, name={self.name!r}, "
             f"source={self.source!r}, dest={self.dest!r}, at={self.at.isoformat()!r}, "
-            f"by={self.by!r})"
+            f"by={self.by!r}, role={self.role!r}, office={self.office!r})"
         )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -217,6 +225,8 @@ class CaseEvent:
             self.dest,
             self.at.isoformat(),
             self.by,
+            self.role,
+            self.office,
             self.note,
             self.data_json,
             self.prev_digest,
@@ -232,6 +242,8 @@ class CaseEvent:
             "dest": self.dest,
             "at": self.at.isoformat(),
             "by": self.by,
+            "role": self.role,
+            "by_office": self.office,
             "note": self.note,
             "data": self.data,
             "prev_hash": self.prev_hash,
@@ -250,6 +262,8 @@ class CaseEvent:
                 dest=str(data["dest"]),
                 at=parse_utc(data["at"]),
                 by=str(data["by"]),
+                role=data["role"],
+                office=data["by_office"],
                 note=data["note"],
                 data_json=canonical_json(data["data"]),
                 prev_digest=bytes.fromhex(data["prev_hash"]),
@@ -267,6 +281,8 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     dest: str,
     at: _dt.datetime,
     by: str,
+    role: str | None,
+    office: str | None,
     note: str | None,
     data_json: str,
 ) -> CaseEvent:
@@ -274,9 +290,11 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     seq = 0 if prev is None else prev.seq + 1
     prev_digest = _GENESIS_DIGEST if prev is None else prev.digest
     digest = event_hash(
-        seq, kind, name, source, dest, at.isoformat(), by, note, data_json, prev_digest
+        seq, kind, name, source, dest, at.isoformat(), by, role, office, note, data_json, prev_digest
     )
-    return CaseEvent(seq, kind, name, source, dest, at, by, note, data_json, prev_digest, digest)
+    return CaseEvent(
+        seq, kind, name, source, dest, at, by, role, office, note, data_json, prev_digest, digest
+    )
 
 
 def utc(value: object, what: str) -> _dt.datetime:
@@ -284,15 +302,6 @@ def utc(value: object, what: str) -> _dt.datetime:
     if type(value) is _dt.datetime and value.tzinfo is _UTC:
         return value
     return as_utc(require_aware(value, what))
-
-
-def check_actor(by: object) -> str:
-    """Return ``by`` if it is a non-empty actor id."""
-    if not isinstance(by, str) or not by.strip():
-        raise InvalidArgumentError(
-            f"by must be a non-empty actor id (an officer or system id), got {by!r}"
-        )
-    return by
 
 
 @attrs.frozen(repr=False)
@@ -318,6 +327,8 @@ class Case:
         events: The audit trail, oldest first.
         clocks: SLA clock state, maintained by the SLA part of the library.
         calendar_version: The working-calendar version the case's deadlines use.
+        calendar_zone: The IANA zone of that calendar (a calendar of another zone is
+            refused, except by a transfer).
     """
 
     id: str
@@ -335,6 +346,7 @@ class Case:
     events: tuple[CaseEvent, ...]
     clocks: tuple[SlaClock, ...] = ()
     calendar_version: str | None = None
+    calendar_zone: str | None = None
 
     @property
     def version(self) -> int:
@@ -381,6 +393,30 @@ class Case:
             (*self.events, event),
             self.clocks,
             self.calendar_version,
+            self.calendar_zone,
+        )
+
+    def tracked(
+        self, clocks: tuple[SlaClock, ...], calendar_version: str, calendar_zone: str
+    ) -> Case:
+        """Return this case with new SLA clocks on a calendar (internal fast path)."""
+        return Case(
+            self.id,
+            self.workflow,
+            self.workflow_version,
+            self.state,
+            self.office,
+            self.category,
+            self.channel,
+            self.priority,
+            self.opened_at,
+            self.complainant,
+            self.worker,
+            self.attributes_json,
+            self.events,
+            clocks,
+            calendar_version,
+            calendar_zone,
         )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -452,6 +488,7 @@ class Case:
             "events": [e.to_dict() for e in self.events],
             "clocks": [c.to_dict() for c in self.clocks],
             "calendar_version": self.calendar_version,
+            "calendar_zone": self.calendar_zone,
         }
 
     @classmethod
@@ -485,6 +522,7 @@ class Case:
                 events=tuple(CaseEvent.from_dict(e) for e in data["events"]),
                 clocks=tuple(clock_from_dict(c) for c in data.get("clocks", ())),
                 calendar_version=data.get("calendar_version"),
+                calendar_zone=data.get("calendar_zone"),
             )
         except KeyError as exc:
             raise SchemaError(f"case record lacks field {exc}") from None

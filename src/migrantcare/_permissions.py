@@ -24,6 +24,7 @@ from typing import Any, Final, Protocol
 
 import attrs
 
+from migrantcare._actors import STANDARD_ROLES
 from migrantcare._case import Case, Person
 from migrantcare._holidays import in_language
 from migrantcare._vocab import check_code
@@ -42,15 +43,6 @@ ERASE: Final = "erase"
 READ_PERSONAL_DATA: Final = "read_personal_data"
 CASE_ACTIONS: Final = (OPEN, TRANSFER, MIGRATE, ERASE, READ_PERSONAL_DATA)
 
-#: The roles the standard workflows name.
-STANDARD_ROLES: Final = (
-    "call_centre",
-    "officer",
-    "head_of_office",
-    "ministry_hq",
-    "crisis_centre",
-    "system",
-)
 #: Roles that act on every office's cases unless a definition says otherwise.
 CROSS_OFFICE_ROLES: Final = frozenset({"ministry_hq", "crisis_centre", "system"})
 #: The ``source`` of a rule that is ours, not a regulation's.

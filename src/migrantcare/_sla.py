@@ -16,7 +16,7 @@ import attrs
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import utc
 from migrantcare._sla_state import Pause, SlaClock
-from migrantcare._time import as_utc
+from migrantcare._time import as_utc, to_zone_fields
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
@@ -160,6 +160,9 @@ class SlaPolicy:
             enters the initial state).
         start_events: Firing one of these events starts the clock.
         pause_states: The clock is paused while the case is in one of these states.
+        pause_on_waiting: The clock also pauses in every state marked
+            ``State(waiting=True)`` (the default); ``False`` for goals that measure the
+            wait itself (e.g. "30 days without documents").
         stop_states: Entering one of these states stops the clock.
         stop_events: Firing one of these events stops the clock.
         warn_at: Fractions of the target at which a warning is recorded.
@@ -178,6 +181,7 @@ class SlaPolicy:
     start_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     start_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     pause_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
+    pause_on_waiting: bool = attrs.field(default=True, kw_only=True)
     stop_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     stop_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     warn_at: tuple[float, ...] = attrs.field(default=(0.5, 0.75), converter=_fractions)
@@ -265,38 +269,75 @@ class SlaPlan:
 
 def apply_event(
     clocks: tuple[SlaClock, ...], policies: Sequence[SlaPolicy], event: CaseEvent
-) -> tuple[SlaClock, ...]:
-    """Return ``clocks`` updated with what ``event`` starts, pauses, resumes or stops."""
+) -> tuple[tuple[SlaClock, ...], frozenset[int]]:
+    """Return ``clocks`` updated with what ``event`` starts, pauses, resumes or stops.
+
+    Also returns the positions of the clocks whose cached deadline must be computed
+    again: started, resumed, or stopped while paused. A clock that stops while running
+    keeps its deadline, and a paused one has none, so neither costs any arithmetic.
+    """
     at = event.at
     entered = event.dest if (event.kind == "opened" or event.dest != event.source) else None
     out = list(clocks)
+    stale: set[int] = set()
+    latest = {c.goal: i for i, c in enumerate(out)}  # later cycles win
     for p in policies:
-        index = _latest(out, p.name)
+        index = latest.get(p.name)
         clock = None if index is None else out[index]
-        if clock is not None and clock.active:
+        if clock is not None and clock.stopped_at is None:
             assert index is not None
             if event.name in p.stop_events or (entered is not None and entered in p.stop_states):
                 pauses = clock.pauses
                 if clock.paused_since is not None:
                     pauses = (*pauses, (clock.paused_since, at))
-                out[index] = attrs.evolve(clock, pauses=pauses, paused_since=None, stopped_at=at)
+                    stale.add(index)
+                out[index] = _stopped(clock, pauses, at)
             elif clock.paused_since is None and event.dest in p.pause_states:
-                out[index] = attrs.evolve(clock, paused_since=at, due_at=None, warn_times=())
+                out[index] = attrs.evolve(
+                    clock, paused_since=at, due_at=None, warn_times=(), budget_us=None
+                )
             elif clock.paused_since is not None and event.dest not in p.pause_states:
                 out[index] = attrs.evolve(
                     clock, pauses=(*clock.pauses, (clock.paused_since, at)), paused_since=None
                 )
+                stale.add(index)
         elif event.name in p.start_events or (entered is not None and entered in p.start_states):
+            paused = event.dest in p.pause_states
             out.append(
                 SlaClock(
                     goal=p.name,
                     variant=p.variant,
                     cycle=1 if clock is None else clock.cycle + 1,
                     started_at=at,
-                    paused_since=at if event.dest in p.pause_states else None,
+                    paused_since=at if paused else None,
                 )
             )
-    return tuple(out)
+            latest[p.name] = len(out) - 1
+            if not paused:
+                stale.add(len(out) - 1)
+    return tuple(out), frozenset(stale)
+
+
+def _stopped(clock: SlaClock, pauses: tuple[Pause, ...], at: _dt.datetime) -> SlaClock:
+    # a direct constructor call: attrs.evolve costs several times more, on every stop
+    return SlaClock(
+        clock.goal,
+        clock.variant,
+        clock.cycle,
+        clock.started_at,
+        pauses,
+        None,
+        at,
+        clock.recorded,
+        clock.due_at,
+        clock.warn_times,
+        clock.budget_us,
+        clock.calendar_version,
+        clock.provisional,
+        clock.rebased_at,
+        clock.used_us,
+        clock.used_days,
+    )
 
 
 def _latest(clocks: Sequence[SlaClock], goal: str) -> int | None:
@@ -349,8 +390,17 @@ class _Measure:
     def add(self, a: _dt.datetime, us: int) -> _dt.datetime:
         if self.calendar is None:
             return a + _dt.timedelta(microseconds=us)
-        result = self.calendar.add_working_time(a, _dt.timedelta(microseconds=us))
-        return as_utc(result)
+        if us <= 0:
+            return a
+        if self.calendar.strict:
+            # the public method checks the years it crosses
+            return as_utc(self.calendar.add_working_time(a, _dt.timedelta(microseconds=us)))
+        target = self._pos(a) + us
+        result = self.calendar._instant_at(target)
+        # the result sits exactly at that working position: later between() calls on
+        # it (the budget, the status) need no conversion
+        self.positions[result] = target
+        return result
 
 
 def new_measure(calendar: WorkingCalendar) -> _Measure:
@@ -405,6 +455,22 @@ def _whole_days_paused(calendar: WorkingCalendar, pauses: Sequence[Pause]) -> in
     return k
 
 
+def _local_date(calendar: WorkingCalendar, instant: _dt.datetime) -> _dt.date:
+    return _dt.date.fromordinal(to_zone_fields(instant, calendar.zone)[0])
+
+
+def _segment(clock: SlaClock, pauses: Sequence[Pause]) -> tuple[_dt.datetime, Sequence[Pause]]:
+    """Where active time is counted from on the clock's current calendar, and its pauses.
+
+    After a transfer the time before ``rebased_at`` is carried as ``used_us`` /
+    ``used_days``; only pauses after it count on the new calendar.
+    """
+    origin = clock.rebased_at
+    if origin is None:
+        return clock.started_at, pauses
+    return origin, tuple((max(p0, origin), p1) for p0, p1 in pauses if p1 > origin)
+
+
 def measure_for(
     policy: SlaPolicy, calendar: WorkingCalendar, shared: _Measure | None = None
 ) -> _Measure:
@@ -415,16 +481,31 @@ def measure_for(
 
 
 def deadline(
-    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar, pauses: Sequence[Pause]
+    policy: SlaPolicy,
+    clock: SlaClock,
+    calendar: WorkingCalendar,
+    pauses: Sequence[Pause],
+    measure: _Measure | None = None,
 ) -> _dt.datetime:
     """The deadline of ``clock`` given ``pauses`` (UTC)."""
     target = policy.target
+    origin, pauses = _segment(clock, pauses)
     if target.unit == "working_days":
-        start_day = calendar.local(clock.started_at).date()
-        extra = _whole_days_paused(calendar, pauses)
-        day = calendar.add_working_days(start_day, target.days + extra)
-        return as_utc(calendar.close_of_business(day))
-    return _advance(clock.started_at, _us(target.duration), pauses, measure_for(policy, calendar))
+        day = _local_date(calendar, origin)
+        extra = _whole_days_paused(calendar, pauses) if pauses else 0
+        if clock.rebased_at is None:
+            due_day = calendar.add_working_days(day, target.days + extra)
+        else:
+            # the transfer day itself counts (it was in progress): count from the day before
+            remaining = max(target.days - clock.used_days, 1) + extra
+            due_day = calendar.add_working_days(day - _dt.timedelta(days=1), remaining)
+        close = calendar._close_utc(due_day.toordinal())
+        assert close is not None  # add_working_days returns working days only
+        if measure is not None and measure.calendar is not None:
+            measure.positions[close] = calendar._close_position(due_day.toordinal())
+        return close
+    amount = _us(target.duration) - clock.used_us
+    return _advance(origin, max(amount, 0), pauses, measure or measure_for(policy, calendar))
 
 
 def _provisional(
@@ -436,27 +517,89 @@ def _provisional(
     )
 
 
-def refresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> SlaClock:
-    """Return ``clock`` with its cached deadline and warning instants computed on ``calendar``."""
+def refresh(
+    clock: SlaClock,
+    policy: SlaPolicy,
+    calendar: WorkingCalendar,
+    shared: _Measure | None = None,
+) -> SlaClock:
+    """Return ``clock`` with its cached deadline and warning instants computed on ``calendar``.
+
+    ``shared`` is a working-time measure on ``calendar`` reused across the clocks an
+    event changed (clocks started together share their start's position).
+    """
     if clock.paused_since is not None and clock.stopped_at is None:
         return attrs.evolve(
             clock, due_at=None, warn_times=(), budget_us=None, calendar_version=calendar.version
         )
-    due = deadline(policy, clock, calendar, clock.pauses)
-    measure = measure_for(policy, calendar)
-    budget = _active(clock.started_at, due, clock.pauses, measure)
+    measure = measure_for(policy, calendar, shared)
+    due = deadline(policy, clock, calendar, clock.pauses, measure)
+    origin, pauses = _segment(clock, clock.pauses)
+    used = clock.used_us
+    budget = used + _active(origin, due, pauses, measure)
+    old = clock.warn_times
     warns = tuple(
-        _advance(clock.started_at, int(budget * f), clock.pauses, measure) for f in policy.warn_at
+        _advance(origin, int(budget * f) - used, pauses, measure)
+        if int(budget * f) > used
+        # crossed before the transfer: keep when it was crossed
+        else (old[k] if k < len(old) else origin)
+        for k, f in enumerate(policy.warn_at)
     )
     provisional = _provisional(policy, calendar, clock.started_at, due)
-    return attrs.evolve(
-        clock,
-        due_at=due,
-        warn_times=warns,
-        budget_us=budget,
-        calendar_version=calendar.version,
-        provisional=provisional,
+    return SlaClock(
+        clock.goal,
+        clock.variant,
+        clock.cycle,
+        clock.started_at,
+        clock.pauses,
+        clock.paused_since,
+        clock.stopped_at,
+        clock.recorded,
+        due,
+        warns,
+        budget,
+        calendar.version,
+        provisional,
+        clock.rebased_at,
+        clock.used_us,
+        clock.used_days,
     )
+
+
+def rebase(
+    clock: SlaClock,
+    policy: SlaPolicy,
+    old: WorkingCalendar,
+    new: WorkingCalendar,
+    at: _dt.datetime,
+) -> SlaClock:
+    """Move an unfinished clock onto ``new`` at ``at`` (a transfer to another office).
+
+    Time used until ``at`` is measured on ``old`` and stays used; the rest of the
+    budget runs on ``new`` from ``at``. A stopped clock is final and is returned as is;
+    one already past its deadline keeps it (the breach belongs to the old office).
+    """
+    if clock.stopped_at is not None:
+        return clock
+    if clock.due_at is not None and clock.due_at < at:
+        return attrs.evolve(clock, calendar_version=new.version)
+    pauses = clock.pauses
+    if clock.paused_since is not None:
+        pauses = (*pauses, (clock.paused_since, at))
+    origin, segment = _segment(clock, pauses)
+    before = tuple((p0, min(p1, at)) for p0, p1 in segment if p0 < at)
+    used_us = clock.used_us + _active(origin, at, before, measure_for(policy, old))
+    used_days = clock.used_days
+    if policy.target.unit == "working_days":
+        first = _local_date(old, origin)
+        if clock.rebased_at is None:
+            first += _dt.timedelta(days=1)  # the start day never counts
+        days = old.working_days_between(first, _local_date(old, at)) if first < _local_date(
+            old, at
+        ) else 0
+        used_days += max(days - (_whole_days_paused(old, before) if before else 0), 0)
+    moved = attrs.evolve(clock, rebased_at=at, used_us=used_us, used_days=used_days)
+    return refresh(moved, policy, new)
 
 
 def check_calendar(calendar: object) -> WorkingCalendar:
@@ -545,10 +688,11 @@ def clock_status(
         budget = None
         provisional = _provisional(policy, calendar, clock.started_at, due)
     assert due is not None
+    origin, segment = _segment(clock, pauses)
     if budget is None:
-        budget = _active(clock.started_at, due, pauses, measure)
+        budget = clock.used_us + _active(origin, due, segment, measure)
     end = now if clock.stopped_at is None else min(now, clock.stopped_at)
-    used = _active(clock.started_at, end, pauses, measure)
+    used = clock.used_us + _active(origin, end, segment, measure)
     alert = _next_alert(clock) if fresh else None
     # stdlib astimezone on our UTC datetimes: a fraction of building pendulum objects
     zone = calendar.zone
@@ -641,12 +785,12 @@ def next_due_at(case: Case) -> _dt.datetime | None:
     return best
 
 
-def due_cases(cases: Iterable[Case], now: _dt.datetime) -> list[Case]:
-    """Return the cases whose :func:`next_due_at` is at or before ``now``.
+def due_cases(cases: Iterable[Case], *, at: _dt.datetime) -> list[Case]:
+    """Return the cases whose :func:`next_due_at` is at or before ``at``.
 
     One pass, constant work per case: a sweep of a million cases takes seconds.
     """
-    limit = utc(now, "now")
+    limit = utc(at, "at")
     out = []
     for case in cases:
         when = next_due_at(case)

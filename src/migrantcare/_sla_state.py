@@ -38,6 +38,10 @@ class SlaClock:
         budget_us: Cached active time (µs) from start to deadline, in the policy's measure.
         calendar_version: The calendar the cache was computed on.
         provisional: Whether the cached deadline rests on estimated holiday data.
+        rebased_at: When the clock last moved to another office's calendar (a
+            transfer); active time is counted on the new calendar from then on.
+        used_us: Active time (µs, in the policy's measure) used before ``rebased_at``.
+        used_days: Working days used before ``rebased_at`` (working-day targets).
     """
 
     goal: str
@@ -53,6 +57,9 @@ class SlaClock:
     budget_us: int | None = None
     calendar_version: str | None = None
     provisional: bool = False
+    rebased_at: _dt.datetime | None = None
+    used_us: int = 0
+    used_days: int = 0
 
     @property
     def active(self) -> bool:
@@ -80,6 +87,9 @@ class SlaClock:
             "budget_us": self.budget_us,
             "calendar_version": self.calendar_version,
             "provisional": self.provisional,
+            "rebased_at": _iso(self.rebased_at),
+            "used_us": self.used_us,
+            "used_days": self.used_days,
         }
 
 
@@ -112,6 +122,9 @@ def clock_from_dict(data: Mapping[str, Any]) -> SlaClock:
             budget_us=None if data["budget_us"] is None else int(data["budget_us"]),
             calendar_version=data["calendar_version"],
             provisional=bool(data["provisional"]),
+            rebased_at=_maybe(data["rebased_at"]),
+            used_us=int(data["used_us"]),
+            used_days=int(data["used_days"]),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise SchemaError(f"SLA clock record is malformed: {exc!r}") from None

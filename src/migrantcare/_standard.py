@@ -102,6 +102,7 @@ def complaint_sla_plan(
                 "documents",
                 SlaTarget.calendar_days(30),
                 start_states="registered",
+                pause_on_waiting=False,  # it measures the wait for the documents
                 stop_states=("in_handling", "referred", *_CLOSED),
                 source="Peraturan BP2MI 6/2024 Pasal 30(1)a",
                 description="Without the required documents 30 days after registration, "
@@ -111,6 +112,7 @@ def complaint_sla_plan(
                 "clarity",
                 SlaTarget.working_days(15),
                 start_states="awaiting_complainant",
+                pause_on_waiting=False,  # it measures the wait itself
                 stop_states=("in_handling", *_CLOSED),
                 source="Peraturan BP2MI 6/2024 Pasal 30(1)b",
                 description="Without clarity 15 working days after the request, the "
@@ -120,6 +122,7 @@ def complaint_sla_plan(
                 "unreachable",
                 SlaTarget.calendar_days(60),
                 start_states="awaiting_complainant",
+                pause_on_waiting=False,  # it measures the wait itself
                 stop_states=("in_handling", *_CLOSED),
                 source="Peraturan BP2MI 6/2024 Pasal 30(1)c",
                 description="A complainant unreachable for 60 consecutive days: the "

@@ -28,17 +28,18 @@ from typing import Any, Final
 import attrs
 from transitions import Machine
 
+from migrantcare._actors import SYSTEM, Actor, check_actor
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import (
     Case,
     CaseEvent,
     Person,
     canonical_json,
-    check_actor,
     make_event,
     utc,
 )
 from migrantcare._holidays import in_language
+from migrantcare._offices import Offices, check_office_id
 from migrantcare._permissions import (
     CASE_ACTIONS,
     OPEN,
@@ -63,8 +64,11 @@ from migrantcare._sla import (
     check_calendar,
     clock_status,
     current_clocks,
+    due_cases,
     new_measure,
+    next_due_at,
     pending_marks,
+    rebase,
     record_mark,
     refresh,
 )
@@ -78,6 +82,7 @@ from migrantcare._vocab import (
     check_code,
 )
 from migrantcare.exceptions import (
+    CalendarMismatchError,
     CallbackError,
     GuardRejectedError,
     IntegrityError,
@@ -104,7 +109,7 @@ def _actor(by: object) -> ActorLike:
 #: ``sources=ANY`` in a :class:`Transition` means every non-terminal state, including
 #: states an integrator adds later.
 ANY = "*"
-_RESERVED_TRIGGERS = frozenset({"open", "migrate", "trigger", "to_state"})
+_RESERVED_TRIGGERS = frozenset({"open", "migrate", "transfer", "trigger", "to_state"})
 
 
 @attrs.frozen
@@ -116,7 +121,9 @@ class State:
         label_id: Indonesian label, e.g. ``"Dalam penanganan"``.
         label_en: English label, e.g. ``"In handling"``.
         terminal: The case is finished here (it may still be reopened).
-        waiting: The case waits on the complainant here; SLA clocks pause.
+        waiting: The case waits on someone outside the office here (the complainant, an
+            embassy): every running SLA clock pauses, unless its policy says
+            ``pause_on_waiting=False``.
     """
 
     id: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "state id"))
@@ -140,7 +147,7 @@ class Attempt:
         source: The state before.
         dest: The state after (equal to ``source`` for an internal event).
         at: When (aware, UTC).
-        by: Who.
+        by: Who (the :class:`~migrantcare.Actor`).
         note: The note, if any.
         data: The event's data (a copy: changing it changes nothing).
     """
@@ -150,7 +157,7 @@ class Attempt:
     source: str
     dest: str
     at: _dt.datetime
-    by: str
+    by: Actor
     note: str | None
     data: Mapping[str, Any]
 
@@ -545,6 +552,22 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
     return table
 
 
+def _effective_plan(spec: WorkflowSpec) -> SlaPlan | None:
+    """The SLA plan as the engine runs it: waiting states added to each policy's pauses."""
+    plan = spec.sla
+    if plan is None:
+        return None
+    waiting = frozenset(s.id for s in spec.states if s.waiting)
+    if not waiting:
+        return plan
+    return SlaPlan(
+        tuple(
+            attrs.evolve(p, pause_states=p.pause_states | waiting) if p.pause_on_waiting else p
+            for p in plan.policies
+        )
+    )
+
+
 @attrs.frozen
 class _Step:
     """One row of the dispatch table: what firing a trigger from a state does."""
@@ -566,13 +589,27 @@ class Workflow:
     one: ``complaint_workflow()``, ``repatriation_workflow()``, ``outreach_workflow()``.
     """
 
-    __slots__ = ("_access", "_allowed", "_machine", "_states", "_steps", "_table", "spec")
+    __slots__ = (
+        "_access",
+        "_allowed",
+        "_machine",
+        "_offices",
+        "_plan",
+        "_selected",
+        "_states",
+        "_steps",
+        "_table",
+        "spec",
+    )
 
     def __init__(self, spec: WorkflowSpec) -> None:
         """Validate ``spec`` and compile it; prefer :meth:`WorkflowSpec.build`."""
         self.spec = spec
         self._table = _validate(spec)
         self._states = {s.id: s for s in spec.states}
+        self._offices: Offices | None = None
+        self._plan = _effective_plan(spec)
+        self._selected: dict[tuple[str, str, str], tuple[SlaPolicy, ...]] = {}
         self._machine = Machine(
             model=None,
             states=[s.id for s in spec.states],
@@ -810,6 +847,85 @@ class Workflow:
             lines.append("    end note")
         return "\n".join(lines)
 
+    # ------------------------------------------------------------------ binding
+
+    def bind(self, offices: Offices) -> Workflow:
+        """Return this workflow bound to the ``offices`` registry (same compiled machine).
+
+        A bound workflow resolves every case's calendar from ``case.office``: no
+        operation needs a ``calendar=`` argument, and one that is given must be the
+        office's (else :class:`~migrantcare.exceptions.CalendarMismatchError`).
+
+        Example:
+            >>> from migrantcare import Offices, complaint_workflow
+            >>> wf = complaint_workflow().bind(Offices.from_file("examples/offices.toml"))
+            >>> wf.offices is not None
+            True
+        """
+        if not isinstance(offices, Offices):
+            raise WrongTypeError(f"bind() needs an Offices registry, got {type(offices).__name__}")
+        bound = object.__new__(Workflow)
+        for slot in Workflow.__slots__:
+            object.__setattr__(bound, slot, getattr(self, slot))
+        bound._offices = offices
+        return bound
+
+    @property
+    def offices(self) -> Offices | None:
+        """The registry this workflow is bound to, or ``None``."""
+        return self._offices
+
+    def calendar_of(self, office: str) -> WorkingCalendar:
+        """The calendar of ``office`` in the bound registry.
+
+        Raises:
+            InvalidArgumentError: the workflow is not bound.
+            UnknownOfficeError: no such office.
+        """
+        if self._offices is None:
+            raise InvalidArgumentError(
+                f"workflow {self.name!r} is not bound to offices; use workflow.bind(offices)"
+            )
+        return self._offices.calendar(office)
+
+    def _calendar(self, office: str, calendar: object) -> WorkingCalendar | None:
+        """The calendar to compute ``office``'s case on: the office's when bound, else ``calendar``."""
+        offices = self._offices
+        if offices is not None:
+            entry = offices.get(office)
+            if entry is None:
+                raise offices._unknown(office)
+            own = entry.calendar
+            if calendar is not None and calendar is not own:
+                given = check_calendar(calendar)
+                if given.version != own.version:
+                    raise CalendarMismatchError(
+                        f"calendar {given.version} ({given.tz}) was given for office "
+                        f"{office!r}, whose calendar is {own.version} ({own.tz}); omit "
+                        "calendar= (the bound workflow resolves it) or update the registry"
+                    )
+            return own
+        if self._plan is None:
+            if calendar is not None:
+                check_calendar(calendar)
+            return None
+        return check_calendar(calendar)
+
+    def _sync(self, case: Case, cal: WorkingCalendar | None, when: _dt.datetime, by: Actor) -> Case:
+        """Refuse a calendar of another zone; recompute every clock on a new version."""
+        if cal is None or self._plan is None:
+            return case
+        zone = case.calendar_zone
+        if zone is not None and zone != cal.tz:
+            raise CalendarMismatchError(
+                f"case {case.id!r}: its clocks run on a calendar in {zone} "
+                f"({case.calendar_version}); calendar {cal.version} is in {cal.tz}. A case "
+                "changes zone only by a transfer to an office in that zone"
+            )
+        if case.calendar_version is not None and case.calendar_version != cal.version:
+            return self._recompute(case, cal, when, by)
+        return case
+
     # ------------------------------------------------------------------ operations
 
     def open(
@@ -817,7 +933,7 @@ class Workflow:
         case_id: str,
         *,
         at: _dt.datetime,
-        by: str,
+        by: Actor,
         office: str,
         category: str,
         channel: str,
@@ -833,8 +949,8 @@ class Workflow:
         Args:
             case_id: The host's case number.
             at: When the case was received (aware; any zone).
-            by: Who registered it (officer or system id).
-            office: The handling office's id.
+            by: Who registered it.
+            office: The handling office's id (in the registry, when bound).
             category: A code of the workflow's ``categories``.
             channel: A code of ``channels``.
             priority: A code of ``priorities``.
@@ -842,17 +958,19 @@ class Workflow:
             worker: The worker concerned, when not the complainant.
             attributes: JSON-compatible integrator attributes (destination country…).
             note: A note for the opening event.
-            calendar: The office's working calendar; required when the workflow has an
-                SLA plan (deadlines are computed on it).
+            calendar: Unbound workflows with an SLA plan: the office's working calendar
+                (deadlines are computed on it). Bound workflows resolve it.
 
         Raises:
             UnknownTermError: a code is not in its vocabulary.
+            UnknownOfficeError: a bound workflow's registry has no office ``office``.
+            CalendarMismatchError: ``calendar`` is not the office's.
             NaiveDatetimeError: ``at`` has no time zone.
         """
         if not isinstance(case_id, str) or not case_id.strip():
-            raise InvalidArgumentError(f"case_id must be a non-empty str, got {case_id!r}")
+            raise InvalidArgumentError(f"case_id must be a non-empty str, got {case_id!r:.80}")
         if not isinstance(office, str) or not office.strip():
-            raise InvalidArgumentError(f"office must be a non-empty id, got {office!r}")
+            raise InvalidArgumentError(f"office must be a non-empty id, got {office!r:.80}")
         self.spec.categories.term(category)
         self.spec.channels.term(channel)
         self.spec.priorities.term(priority)
@@ -862,8 +980,8 @@ class Workflow:
                     raise WrongTypeError(f"{who} must be a Person, got {type(person).__name__}")
                 self.spec.complainant_types.term(person.kind)
         when = utc(at, "at")
-        check_actor(by)
-        cal = self._calendar(calendar)
+        actor = check_actor(by)
+        cal = self._calendar(office, calendar)
         attributes_json = canonical_json(attributes, "attributes")
         data = {
             "case_id": case_id,
@@ -876,7 +994,17 @@ class Workflow:
             "attributes": attributes_json,
         }
         event = make_event(
-            None, "opened", "open", None, self.spec.initial, when, by, note, canonical_json(data)
+            None,
+            "opened",
+            "open",
+            None,
+            self.spec.initial,
+            when,
+            actor.id,
+            actor.role,
+            actor.office,
+            note,
+            canonical_json(data),
         )
         case = Case(
             id=case_id,
@@ -911,7 +1039,7 @@ class Workflow:
         trigger: str,
         *,
         at: _dt.datetime,
-        by: str,
+        by: Actor,
         note: str | None = None,
         data: Mapping[str, Any] | None = None,
         expected_version: int | None = None,
@@ -920,7 +1048,9 @@ class Workflow:
         """Fire ``trigger`` on ``case`` and return the new case with the event appended.
 
         Nothing changes if the event is not allowed, a guard refuses or a callback
-        raises: the error says which event, from which state, and what is allowed.
+        raises: the error says which event, from which state, and what is allowed. If
+        the office's calendar has a new version, every running clock is recomputed on
+        it first (one ``"recomputed"`` event), then the event is applied.
 
         Args:
             case: The case as last read.
@@ -931,17 +1061,23 @@ class Workflow:
             data: JSON-compatible details, e.g. ``{"reason": "unreachable"}``.
             expected_version: The version the caller read; a different current version
                 raises :class:`StaleCaseError` (optimistic locking).
-            calendar: The office's working calendar; required when the workflow has an
-                SLA plan.
+            calendar: Unbound workflows with an SLA plan: the office's calendar.
 
         Raises:
             InvalidTransitionError: the event is unknown or not allowed from the state.
             GuardRejectedError: a guard refused.
             CallbackError: a callback raised.
             StaleCaseError: ``expected_version`` is not the case's version.
+            CalendarMismatchError: ``calendar`` is not the office's, or is in another zone.
         """
         self._check_case(case)
-        if expected_version is not None and expected_version != len(case.events):
+        if expected_version is not None and (
+            type(expected_version) is not int or expected_version != len(case.events)
+        ):
+            if type(expected_version) is not int:
+                raise WrongTypeError(
+                    f"expected_version must be an int, got {type(expected_version).__name__}"
+                )
             raise StaleCaseError(
                 f"case {case.id!r} is at version {len(case.events)}, not {expected_version}: "
                 "it changed since it was read; reload it and try again",
@@ -950,7 +1086,12 @@ class Workflow:
             )
         when, actor = utc(at, "at"), check_actor(by)
         _chronological(case, when)
-        cal = self._calendar(calendar)
+        cal = self._calendar(case.office, calendar)
+        if cal is not None and case.calendar_version != cal.version:
+            # validate the event before recording a recompute for it
+            if (case.state, trigger) not in self._steps:
+                raise self._not_allowed(case, trigger)
+            case = self._sync(case, cal, when, actor)
         return self._fire(case, trigger, when, actor, note, data, cal)
 
     def _fire(  # noqa: PLR0917 - hot path, positional on purpose
@@ -958,7 +1099,7 @@ class Workflow:
         case: Case,
         trigger: str,
         when: _dt.datetime,
-        by: str,
+        by: Actor,
         note: str | None,
         data: Mapping[str, Any] | None,
         calendar: WorkingCalendar | None = None,
@@ -984,17 +1125,122 @@ class Workflow:
                         f"{type(exc).__name__}; case {case.id!r} is unchanged"
                     ) from exc
                 if result is not None:
+                    if not isinstance(result, Mapping):
+                        raise CallbackError(
+                            f"a callback of event {trigger!r} from state {source!r} returned "
+                            f"{type(result).__name__}; allowed: a mapping or None. Case "
+                            f"{case.id!r} is unchanged"
+                        )
                     extra.update(result)
             if extra:
                 data_json = canonical_json({**attempt.data, **extra})
         event = make_event(
-            case.events[-1], "transition", trigger, source, step.dest, when, by, note, data_json
+            case.events[-1],
+            "transition",
+            trigger,
+            source,
+            step.dest,
+            when,
+            by.id,
+            by.role,
+            by.office,
+            note,
+            data_json,
         )
         new = case.evolved(step.dest, event)
-        if self.spec.sla is None:
+        if self._plan is None:
             return new
-        assert calendar is not None
         return self._track(new, event, calendar)
+
+    def transfer(
+        self,
+        case: Case,
+        *,
+        to: str,
+        at: _dt.datetime,
+        by: Actor,
+        note: str | None = None,
+        calendar: WorkingCalendar | None = None,
+    ) -> Case:
+        """Hand the case to office ``to``; its running clocks continue on ``to``'s calendar.
+
+        Recorded as a ``"transferred"`` event (name ``"transfer"``, the state unchanged,
+        data ``{"from_office": ..., "to_office": ...}``). Time a clock used until ``at``
+        (on the old office's calendar) stays used; the rest of its budget is counted on
+        the new office's calendar from ``at``. Clocks already stopped, or already past
+        their deadline, keep their outcome and deadline.
+
+        Args:
+            case: The case.
+            to: The receiving office's id.
+            at: When (aware).
+            by: Who hands it over.
+            note: Why.
+            calendar: The receiving office's calendar, if given (must be the registry's
+                when bound).
+
+        Raises:
+            InvalidArgumentError: ``to`` is the case's office, or the workflow tracks SLA
+                clocks and is not bound to offices (both calendars are needed).
+            InvalidTransitionError: the case is in a terminal state.
+            UnknownOfficeError: ``to`` is not in the bound registry.
+        """
+        self._check_case(case)
+        when, actor = utc(at, "at"), check_actor(by)
+        _chronological(case, when)
+        check_office_id(to, "to")
+        if to == case.office:
+            raise InvalidArgumentError(f"case {case.id!r} is already at office {to!r}")
+        if self._states[case.state].terminal:
+            raise InvalidTransitionError(
+                f"case {case.id!r} is in terminal state {case.state!r}: a finished case is "
+                "not transferred (reopen it first)",
+                trigger="transfer",
+                state=case.state,
+                allowed=self._allowed[case.state],
+            )
+        old: WorkingCalendar | None = None
+        new: WorkingCalendar | None = None
+        if self._offices is not None:
+            old = self._calendar(case.office, None)
+            new = self._calendar(to, calendar)
+        elif self._plan is not None and case.clocks:
+            raise InvalidArgumentError(
+                f"workflow {self.name!r} tracks SLA clocks: a transfer needs both offices' "
+                "calendars; bind the workflow to the registry (workflow.bind(offices))"
+            )
+        elif calendar is not None:
+            new = check_calendar(calendar)
+        case = self._sync(case, old, when, actor)
+        data = {"from_office": case.office, "to_office": to}
+        event = make_event(
+            case.events[-1],
+            "transferred",
+            "transfer",
+            case.state,
+            case.state,
+            when,
+            actor.id,
+            actor.role,
+            actor.office,
+            note,
+            canonical_json(data),
+        )
+        clocks = case.clocks
+        plan = self._plan
+        if plan is not None and old is not None and new is not None:
+            clocks = tuple(
+                rebase(c, plan.policy(c.goal, c.variant), old, new, when) for c in clocks
+            )
+        moved = attrs.evolve(
+            case,
+            office=to,
+            events=(*case.events, event),
+            clocks=clocks,
+            calendar_version=case.calendar_version if new is None else new.version,
+            calendar_zone=case.calendar_zone if new is None else new.tz,
+        )
+        return self._track(moved, event, new)
 
     def _not_allowed(self, case: Case, trigger: str) -> InvalidTransitionError:
         source = case.state
@@ -1002,7 +1248,7 @@ class Workflow:
         if trigger in self._machine.events:
             problem = f"event {trigger!r} is not allowed from state {source!r}"
         else:
-            problem = f"event {trigger!r} does not exist in workflow {self.name!r}"
+            problem = f"event {trigger!r:.80} does not exist in workflow {self.name!r}"
         return InvalidTransitionError(
             f"{problem} (case {case.id!r}); allowed there: {', '.join(allowed) or 'nothing'}",
             trigger=trigger,
@@ -1034,9 +1280,9 @@ class Workflow:
         self,
         case: Case,
         *,
-        state_map: Mapping[str, str] | None = None,
         at: _dt.datetime,
-        by: str,
+        by: Actor,
+        state_map: Mapping[str, str] | None = None,
         note: str | None = None,
         calendar: WorkingCalendar | None = None,
     ) -> Case:
@@ -1046,19 +1292,20 @@ class Workflow:
 
         Args:
             case: A case on another workflow or version.
-            state_map: Old state id -> new state id, for states that are renamed or gone;
-                states absent from the map keep their id.
             at: When.
             by: Who.
+            state_map: Old state id -> new state id, for states that are renamed or gone;
+                states absent from the map keep their id.
             note: Why.
-            calendar: The office's calendar; required when this workflow has an SLA plan.
+            calendar: Unbound workflows with an SLA plan: the office's calendar.
 
         Raises:
             InvalidArgumentError: the mapped state does not exist in this workflow.
         """
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
-        cal = self._calendar(calendar)
+        actor = check_actor(by)
+        cal = self._calendar(case.office, calendar)
         mapping = dict(state_map or {})
         dest = mapping.get(case.state, case.state)
         if dest not in self._states:
@@ -1087,42 +1334,45 @@ class Workflow:
             case.state,
             dest,
             when,
-            check_actor(by),
+            actor.id,
+            actor.role,
+            actor.office,
             note,
             canonical_json(data),
         )
         moved = case.evolved(dest, event, workflow=self.name, workflow_version=self.version)
-        return self._track(moved, event, cal) if cal is not None else moved
+        return self._track(moved, event, cal)
 
     # ------------------------------------------------------------------ SLA clocks
 
-    def _calendar(self, calendar: WorkingCalendar | None) -> WorkingCalendar | None:
-        if self.spec.sla is None:
-            if calendar is not None:
-                check_calendar(calendar)
-            return calendar
-        return check_calendar(calendar)
-
     def _policies(self, case: Case) -> tuple[SlaPolicy, ...]:
-        return () if self.spec.sla is None else self.spec.sla.select(case)
+        plan = self._plan
+        if plan is None:
+            return ()
+        key = (case.category, case.priority, case.channel)
+        chosen = self._selected.get(key)
+        if chosen is None:
+            # the choice depends on these three codes only: one small table per workflow
+            chosen = self._selected[key] = plan.select(case)
+        return chosen
 
     def _track(self, case: Case, event: CaseEvent, calendar: WorkingCalendar | None) -> Case:
         """Apply ``event`` to the case's SLA clocks and refresh the ones it changed."""
-        if self.spec.sla is None or calendar is None:
+        plan = self._plan
+        if plan is None or calendar is None:
             return case
-        plan = self.spec.sla
         before = case.clocks
-        after = apply_event(before, self._policies(case), event)
-        if after == before:
+        after, stale = apply_event(before, self._policies(case), event)
+        version = calendar.version
+        if stale:
+            shared = new_measure(calendar)
+            after = tuple(
+                refresh(c, plan.policy(c.goal, c.variant), calendar, shared) if i in stale else c
+                for i, c in enumerate(after)
+            )
+        elif after == before and case.calendar_version == version:
             return case
-        # apply_event hands back the very objects it did not change: compare identities
-        # instead of hashing every field of every clock on each event
-        kept = {id(c) for c in before}
-        clocks = tuple(
-            c if id(c) in kept else refresh(c, plan.policy(c.goal, c.variant), calendar)
-            for c in after
-        )
-        return attrs.evolve(case, clocks=clocks, calendar_version=calendar.version)
+        return case.tracked(after, version, calendar.tz)
 
     def _append_fact(  # noqa: PLR0917 - internal, mirrors make_event
         self,
@@ -1130,79 +1380,137 @@ class Workflow:
         kind: str,
         name: str,
         at: _dt.datetime,
-        by: str,
+        by: Actor,
         data: Mapping[str, Any],
         note: str | None = None,
     ) -> Case:
         """Record a fact that does not move the state (an SLA warning, breach, recompute)."""
         event = make_event(
-            case.events[-1], kind, name, case.state, case.state, at, by, note, canonical_json(data)
+            case.events[-1],
+            kind,
+            name,
+            case.state,
+            case.state,
+            at,
+            by.id,
+            by.role,
+            by.office,
+            note,
+            canonical_json(data),
         )
         clocks = case.clocks
         if kind == "sla" and name in ("warning", "breach"):
             clocks = record_mark(clocks, data["goal"], data["cycle"], data["mark"])
         return attrs.evolve(case, events=(*case.events, event), clocks=clocks)
 
-    def _recomputed(self, case: Case, calendar: WorkingCalendar) -> tuple[SlaClock, ...]:
-        plan = self.spec.sla
+    def _recompute(
+        self,
+        case: Case,
+        calendar: WorkingCalendar,
+        when: _dt.datetime,
+        by: Actor,
+        data: Mapping[str, Any] | None = None,
+    ) -> Case:
+        """Record one ``recomputed`` event and move every unfinished clock to ``calendar``."""
+        plan = self._plan
         assert plan is not None
-        return tuple(refresh(c, plan.policy(c.goal, c.variant), calendar) for c in case.clocks)
+        if data is None:
+            data = {"from": case.calendar_version, "to": calendar.version}
+        case = self._append_fact(case, "sla", "recomputed", when, by, data)
+        clocks = tuple(
+            c if c.stopped_at is not None else refresh(c, plan.policy(c.goal, c.variant), calendar)
+            for c in case.clocks
+        )
+        return case.tracked(clocks, calendar.version, calendar.tz)
 
     def status(
-        self, case: Case, now: _dt.datetime, calendar: WorkingCalendar
+        self, case: Case, *, at: _dt.datetime, calendar: WorkingCalendar | None = None
     ) -> tuple[SlaStatus, ...]:
-        """Return where each SLA goal of ``case`` stands at ``now`` (its newest cycle).
+        """Return where each SLA goal of ``case`` stands at ``at`` (its newest cycle).
+
+        Read-only: a calendar of a newer version is used for the answer (deadlines as
+        they will be after the next recorded operation) but nothing is recorded.
 
         Args:
             case: The case.
-            now: The current instant (aware).
-            calendar: The office's working calendar.
+            at: The instant to look at (aware).
+            calendar: Unbound workflows: the office's working calendar.
 
         Raises:
-            NaiveDatetimeError: ``now`` has no time zone.
+            NaiveDatetimeError: ``at`` has no time zone.
+            CalendarMismatchError: ``calendar`` is not the office's, or is in another zone.
         """
         self._check_case(case)
-        when = utc(now, "now")
-        cal = check_calendar(calendar)
-        plan = self.spec.sla
+        when = utc(at, "at")
+        plan = self._plan
         if plan is None:
+            if calendar is not None:
+                check_calendar(calendar)
             return ()
+        cal = self._calendar(case.office, calendar)
+        assert cal is not None
+        zone = case.calendar_zone
+        if zone is not None and zone != cal.tz:
+            raise CalendarMismatchError(
+                f"case {case.id!r}: its clocks run on a calendar in {zone}; calendar "
+                f"{cal.version} is in {cal.tz}"
+            )
         shared = new_measure(cal)
         return tuple(
             clock_status(c, plan.policy(c.goal, c.variant), cal, when, shared)
             for c in current_clocks(case.clocks)
         )
 
-    def advance(
-        self, case: Case, now: _dt.datetime, calendar: WorkingCalendar, *, by: str = "system:sla"
-    ) -> Case:
-        """Record the SLA warnings and breaches due at ``now``, and run breach actions.
+    def next_due_at(self, case: Case) -> _dt.datetime | None:
+        """The earliest instant at which :meth:`advance` will record a warning or breach.
 
-        Each mark is an ``"sla"`` event (``"warning"`` or ``"breach"``) at ``now``; a
+        Reads only what the case carries (no calendar): call it after every change and
+        schedule a wake-up. The instant may already be past (``advance`` is overdue);
+        ``None`` means nothing is pending (all clocks paused or stopped).
+        """
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        return next_due_at(case)
+
+    def due_cases(self, cases: Iterable[Case], *, at: _dt.datetime) -> list[Case]:
+        """Return the cases whose :meth:`next_due_at` is at or before ``at`` (one pass)."""
+        return due_cases(cases, at=at)
+
+    def advance(
+        self,
+        case: Case,
+        *,
+        at: _dt.datetime,
+        by: Actor = SYSTEM,
+        calendar: WorkingCalendar | None = None,
+    ) -> Case:
+        """Record the SLA warnings and breaches due at ``at``, and run breach actions.
+
+        Each mark is an ``"sla"`` event (``"warning"`` or ``"breach"``) at ``at``; a
         breach of a policy with ``escalate_with`` then fires that workflow event (if the
-        case's state allows it). Idempotent: a second call at the same ``now`` changes
-        nothing. A ``now`` older than the case's newest event is taken as that event's
-        time, so the audit trail stays in time order. If ``calendar`` is a newer version
-        than the one the deadlines were computed on, they are recomputed first (and that
-        is recorded).
+        case's state allows it). Idempotent: a second call at the same ``at`` changes
+        nothing. An ``at`` older than the case's newest event is taken as that event's
+        time, so the audit trail stays in time order. If the office's calendar has a
+        new version, every unfinished clock is recomputed on it first (one recorded
+        ``"recomputed"`` event).
 
         Args:
             case: The case.
-            now: The current instant (aware).
-            calendar: The office's working calendar.
-            by: The actor recorded on the events.
+            at: The current instant (aware).
+            by: The actor recorded on the events (the system by default).
+            calendar: Unbound workflows: the office's working calendar.
         """
         self._check_case(case)
         # A wake-up for an instant older than the newest event (an officer acted after
         # the deadline, before the scheduler ran) is taken as happening now.
-        when = max(utc(now, "now"), case.events[-1].at)
-        cal = check_calendar(calendar)
+        when = max(utc(at, "at"), case.events[-1].at)
         actor = check_actor(by)
-        plan = self.spec.sla
+        plan = self._plan
+        cal = self._calendar(case.office, calendar)
         if plan is None or not case.clocks:
             return case
-        if case.calendar_version != cal.version:
-            case = self.recompute(case, cal, at=when, by=actor)
+        assert cal is not None
+        case = self._sync(case, cal, when, actor)
         due: list[tuple[_dt.datetime, str, float, SlaClock, SlaPolicy]] = []
         for clock in case.clocks:
             policy = plan.policy(clock.goal, clock.variant)
@@ -1243,23 +1551,39 @@ class Workflow:
         return case
 
     def recompute(
-        self, case: Case, calendar: WorkingCalendar, *, at: _dt.datetime, by: str = "system:sla"
+        self,
+        case: Case,
+        *,
+        at: _dt.datetime,
+        by: Actor = SYSTEM,
+        calendar: WorkingCalendar | None = None,
     ) -> Case:
-        """Recompute the case's deadlines on ``calendar`` (e.g. after a new decree).
+        """Recompute the case's unfinished clocks on the office's current calendar.
 
-        A change of calendar version is recorded as an ``"sla"`` event ``"recomputed"``
-        naming both versions; on the same version nothing changes.
+        A change of calendar version is recorded as one ``"sla"`` event
+        ``"recomputed"`` naming both versions; on the same version nothing changes.
+        Stopped clocks are final and keep their outcome.
+
+        Args:
+            case: The case.
+            at: When (aware).
+            by: The actor recorded (the system by default).
+            calendar: Unbound workflows: the new calendar.
         """
         self._check_case(case)
-        cal = check_calendar(calendar)
-        if self.spec.sla is None or case.calendar_version == cal.version:
-            return case
-        old = case.calendar_version
-        data = {"from": old, "to": cal.version}
         when = utc(at, "at")
+        actor = check_actor(by)
+        cal = self._calendar(case.office, calendar)
+        if self._plan is None or cal is None or case.calendar_version == cal.version:
+            return case
         _chronological(case, when)
-        case = self._append_fact(case, "sla", "recomputed", when, check_actor(by), data)
-        return attrs.evolve(case, clocks=self._recomputed(case, cal), calendar_version=cal.version)
+        zone = case.calendar_zone
+        if zone is not None and zone != cal.tz:
+            raise CalendarMismatchError(
+                f"case {case.id!r}: its clocks run on a calendar in {zone}; calendar "
+                f"{cal.version} is in {cal.tz} (a zone changes only by a transfer)"
+            )
+        return self._recompute(case, cal, when, actor)
 
 
 def _chronological(case: Case, when: _dt.datetime) -> None:
@@ -1270,6 +1594,11 @@ def _chronological(case: Case, when: _dt.datetime) -> None:
             f"case {case.id!r}: {when.isoformat()} is before its last event "
             f"({last.isoformat()}); events are recorded in time order"
         )
+
+
+def _event_actor(event: CaseEvent) -> Actor:
+    """The actor of a recorded event, as far as the event tells (id, role, office)."""
+    return Actor(event.by, roles=() if event.role is None else (event.role,), office=event.office)
 
 
 def replay(
@@ -1287,8 +1616,9 @@ def replay(
         case: The case to rebuild (its personal data is carried over: it is not in the
             history).
         workflows: The workflow the case runs on, or every version it ran on (needed
-            when the history contains migrations).
-        calendar: The office's calendar; required for workflows with an SLA plan.
+            when the history contains migrations). Bound workflows resolve calendars
+            from the offices (needed for transferred cases with SLA clocks).
+        calendar: Unbound workflows with an SLA plan: the office's calendar.
 
     Raises:
         IntegrityError: an event cannot be replayed (unknown workflow, refused event).
@@ -1303,20 +1633,23 @@ def replay(
     workflow = by_key.get(key)  # type: ignore[arg-type]
     if workflow is None:
         raise IntegrityError(f"case {case.id!r}: no workflow {key} given to replay it")
-    rebuilt = workflow.open(
-        info["case_id"],
-        at=first.at,
-        by=first.by,
-        office=info["office"],
-        category=info["category"],
-        channel=info["channel"],
-        priority=info["priority"],
-        complainant=case.complainant,
-        worker=case.worker,
-        attributes=canonical_loads(info["attributes"]),
-        note=first.note,
-        calendar=calendar,
-    )
+    try:
+        rebuilt = workflow.open(
+            info["case_id"],
+            at=first.at,
+            by=_event_actor(first),
+            office=info["office"],
+            category=info["category"],
+            channel=info["channel"],
+            priority=info["priority"],
+            complainant=case.complainant,
+            worker=case.worker,
+            attributes=canonical_loads(info["attributes"]),
+            note=first.note,
+            calendar=calendar,
+        )
+    except MigrantCareError as exc:
+        raise IntegrityError(f"case {case.id!r}: the opening does not replay: {exc}") from exc
     for event in case.events[1:]:
         try:
             rebuilt = _replay_event(rebuilt, event, workflow, by_key, calendar)
@@ -1332,7 +1665,12 @@ def replay(
         )
     if workflow.spec.sla is None:
         # SLA state from a workflow version without a plan is carried as recorded
-        return attrs.evolve(rebuilt, clocks=case.clocks, calendar_version=case.calendar_version)
+        return attrs.evolve(
+            rebuilt,
+            clocks=case.clocks,
+            calendar_version=case.calendar_version,
+            calendar_zone=case.calendar_zone,
+        )
     return rebuilt
 
 
@@ -1351,15 +1689,16 @@ def _replay_event(
     by_key: Mapping[tuple[str, int], Workflow],
     calendar: WorkingCalendar | None,
 ) -> Case:
+    actor = _event_actor(event)
     if event.kind == "transition":
         return workflow._fire(
             case,
             event.name,
             event.at,
-            event.by,
+            actor,
             event.note,
             canonical_loads(event.data_json),
-            workflow._calendar(calendar),
+            workflow._calendar(case.office, calendar),
         )
     if event.kind == "migrated":
         data = event.data
@@ -1372,9 +1711,13 @@ def _replay_event(
             case,
             state_map=data["state_map"],
             at=event.at,
-            by=event.by,
+            by=actor,
             note=event.note,
             calendar=calendar if target.spec.sla is not None else None,
+        )
+    if event.kind == "transferred":
+        return workflow.transfer(
+            case, to=event.data["to_office"], at=event.at, by=actor, note=event.note
         )
     # Facts recorded by the SLA part (warnings, breaches, recomputes) do not move the
     # state; their hash is recomputed like every other.
@@ -1382,6 +1725,8 @@ def _replay_event(
         raise IntegrityError(f"a {event.kind!r} event must not change the state")
     if event.kind != "sla":
         raise IntegrityError(f"unknown event kind {event.kind!r}")
-    return workflow._append_fact(
-        case, event.kind, event.name, event.at, event.by, event.data, event.note
-    )
+    if event.name == "recomputed" and workflow._plan is not None:
+        target_cal = workflow._calendar(case.office, calendar)
+        if target_cal is not None:
+            return workflow._recompute(case, target_cal, event.at, actor, event.data)
+    return workflow._append_fact(case, event.kind, event.name, event.at, actor, event.data, event.note)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = [
     "CalendarCoverageError",
+    "CalendarMismatchError",
     "CallbackError",
     "CaseNotFoundError",
     "CatalogError",
@@ -25,9 +26,11 @@ __all__ = [
     "MigrantCareError",
     "MissingMessageError",
     "NaiveDatetimeError",
+    "OfficeConfigError",
     "PermissionDeniedError",
     "SchemaError",
     "StaleCaseError",
+    "UnknownOfficeError",
     "UnknownProvinceError",
     "UnknownTermError",
     "UnknownTimezoneError",
@@ -196,3 +199,20 @@ class PermissionDeniedError(MigrantCareError, PermissionError):
         self.action = action
         self.allowed = allowed
         self.office = office
+
+
+class CalendarMismatchError(MigrantCareError, ValueError):
+    """A calendar was given that is not the one the case must be computed on.
+
+    Raised when an explicit ``calendar=`` differs from the calendar of the case's office
+    in a bound workflow, or when a calendar of another time zone than the case's clocks
+    is given to any operation but a transfer. The message names both calendars.
+    """
+
+
+class UnknownOfficeError(MigrantCareError, LookupError):
+    """An office id is not in the :class:`~migrantcare.Offices` registry."""
+
+
+class OfficeConfigError(MigrantCareError, ValueError):
+    """An office directory (TOML or JSON) is malformed; the message names file, key and value."""
