@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
+import pathlib
 import pickle
 
 import attrs
@@ -13,7 +15,9 @@ import pytest
 from migrantcare import (
     CROSS_OFFICE_ROLES,
     STANDARD_ROLES,
+    Actor,
     Case,
+    Offices,
     Permissions,
     Person,
     Rule,
@@ -41,14 +45,9 @@ from migrantcare.exceptions import (
     WrongTypeError,
 )
 
+from .strategies import satisfying_data
 
-@attrs.frozen
-class _Actor:
-    """Stands in for migrantcare.Actor in the checks, which need only these fields."""
-
-    id: str
-    roles: frozenset[str] = attrs.field(converter=frozenset)
-    office: str | None = None
+_Actor = Actor  # positional: id, roles, office
 
 
 # A BP3MI with a P4MI post under it, and an unrelated BP3MI.
@@ -402,19 +401,25 @@ def test_the_matrix_is_available_in_indonesian() -> None:
 T0 = pendulum.datetime(2026, 3, 19, 9, tz="Asia/Jakarta")
 
 
+CC = Actor("cc-01", {"call_centre"}, "kp2mi-hq")
+OFFICER = Actor("o-7", {"officer"}, "bp3mi-ntt")
+
+
 def _case(office: str = "bp3mi-ntt") -> Case:
     wf = complaint_workflow(sla=False)
     case = wf.open(
         "PGD-2026-000123",
         at=T0,
-        by="cc-01",
+        by=CC,
         office=office,
         category="unpaid_wages",
         channel="sms",
         complainant=Person("Siti Aminah", passport_number="C1234567", phone="+6281234"),
         note="Siti Aminah called from Hong Kong",
     )
-    return wf.fire(case, "start_verification", at=T0.add(hours=1), by="o-7")
+    return wf.fire(
+        case, "start_verification", at=T0.add(hours=1), by=Actor("o-7", {"officer"}, office)
+    )
 
 
 def test_allowed_events_for_an_actor_are_those_it_may_fire() -> None:
@@ -436,7 +441,7 @@ def test_may_answers_for_triggers_and_case_wide_actions() -> None:
     assert not wf.may(case, "migrate", by=head)
     with pytest.raises(InvalidArgumentError, match="neither an event from state 'verification'"):
         wf.may(case, "reopen", by=head)
-    with pytest.raises(WrongTypeError, match="by must be an Actor, got str"):
+    with pytest.raises(WrongTypeError, match="by must be an Actor"):
         wf.may(case, "verify", by="kepala-ntt")  # type: ignore[arg-type]
 
 
@@ -478,3 +483,119 @@ def test_a_definition_without_permissions_restricts_nobody() -> None:
     assert wf.may(case, "verify", by=nobody)
     assert wf.personal_data(case, by=nobody).complainant is case.complainant
     assert wf.allowed_events(case, by=nobody) == wf.allowed_events(case)
+
+
+# --------------------------------------------------------------------------- through fire
+
+OFFICES = Offices.from_file(pathlib.Path(__file__).parent.parent / "examples" / "offices.toml")
+BOUND_RELATIONS = {
+    # actor's office, case's office (p4mi-lombok-timur is a post under bp3mi-ntb)
+    "own": ("bp3mi-ntb", "bp3mi-ntb"),
+    "parent": ("bp3mi-ntb", "p4mi-lombok-timur"),
+    "child": ("p4mi-lombok-timur", "bp3mi-ntb"),
+    "other": ("bp3mi-ntt", "bp3mi-ntb"),
+    "none": (None, "bp3mi-ntb"),
+}
+BOUND_STANDARD = [
+    (lambda: complaint_workflow(sla=False), complaint_permissions),
+    (repatriation_workflow, repatriation_permissions),
+    (outreach_workflow, outreach_permissions),
+]
+ANYONE = Actor("setup", {"system"})
+
+
+def _cases_in_every_state(wf: Workflow, office: str) -> dict[str, Case]:
+    """A genuine case in each state, walked there by an unchecked copy of the workflow."""
+    free = wf._unchecked()
+    first = free.open(
+        "C-1",
+        at=T0,
+        by=ANYONE,
+        office=office,
+        category=wf.spec.categories.codes[0],
+        channel=wf.spec.channels.codes[0],
+    )
+    found, frontier = {first.state: first}, [first]
+    while frontier:
+        case = frontier.pop(0)
+        for trigger in free.allowed_events(case):
+            if free.destination(case.state, trigger) in found:
+                continue
+            nxt = free.fire(
+                case,
+                trigger,
+                at=case.events[-1].at + dt.timedelta(minutes=1),
+                by=ANYONE,
+                note="n",
+                data=satisfying_data(trigger),
+            )
+            found[nxt.state] = nxt
+            frontier.append(nxt)
+    assert set(found) == {s.id for s in wf.states}
+    return found
+
+
+@pytest.mark.parametrize(("make_wf", "make_perms"), BOUND_STANDARD, ids=["complaint", "rep", "out"])
+def test_fire_allows_exactly_where_the_definition_says_and_refusals_change_nothing(
+    make_wf, make_perms
+) -> None:
+    wf, permissions = make_wf().bind(OFFICES), make_perms()
+    cases = {office: _cases_in_every_state(wf, office) for _, office in BOUND_RELATIONS.values()}
+    fired = refused = 0
+    for state in wf.states:
+        for trigger in wf.allowed_events(state.id):
+            for role, (relation, (home, office)) in itertools.product(
+                STANDARD_ROLES, BOUND_RELATIONS.items()
+            ):
+                case = cases[office][state.id]
+                snapshot = case.to_dict()
+                actor = Actor(f"a-{role}", {role}, home)
+                at = case.events[-1].at + dt.timedelta(minutes=5)
+                data = satisfying_data(trigger)
+                if _expected(permissions, trigger, role, relation):
+                    after = wf.fire(case, trigger, at=at, by=actor, note="n", data=data)
+                    last = after.events[-1]
+                    assert (last.name, last.by, last.role, last.office) == (
+                        trigger,
+                        actor.id,
+                        role,
+                        home,
+                    )
+                    fired += 1
+                else:
+                    with pytest.raises(PermissionDeniedError) as info:
+                        wf.fire(case, trigger, at=at, by=actor, note="n", data=data)
+                    assert info.value.action == trigger
+                    assert info.value.actor == actor.id
+                    assert case.to_dict() == snapshot
+                    refused += 1
+    # every step x 6 roles x 5 office relations, on both sides of the line
+    assert fired + refused == 6 * 5 * sum(len(wf.allowed_events(s.id)) for s in wf.states)
+    assert fired > 0
+    assert refused > fired
+
+
+def _attempt(action: str, wf: Workflow, v2: Workflow, actor: Actor, office: str) -> Case:
+    case = _cases_in_every_state(wf, office)[wf.spec.initial]
+    at = T0.add(hours=1)
+    if action == "open":
+        category, channel = wf.spec.categories.codes[0], wf.spec.channels.codes[0]
+        return wf.open("C-2", at=T0, by=actor, office=office, category=category, channel=channel)
+    if action == "transfer":
+        return wf.transfer(case, to="bp3mi-ntt", at=at, by=actor)
+    return v2.migrate(case, at=at, by=actor)
+
+
+@pytest.mark.parametrize(("make_wf", "make_perms"), BOUND_STANDARD, ids=["complaint", "rep", "out"])
+def test_open_transfer_and_migrate_follow_the_definition(make_wf, make_perms) -> None:
+    wf, permissions = make_wf().bind(OFFICES), make_perms()
+    v2 = wf.spec.derive(version=2).build().bind(OFFICES)
+    for action, role, (relation, (home, office)) in itertools.product(
+        ("open", "transfer", "migrate"), STANDARD_ROLES, BOUND_RELATIONS.items()
+    ):
+        actor = Actor(f"a-{role}", {role}, home)
+        if _expected(permissions, action, role, relation):
+            assert _attempt(action, wf, v2, actor, office).events[-1].role == role
+        else:
+            with pytest.raises(PermissionDeniedError, match=f"may not {action}"):
+                _attempt(action, wf, v2, actor, office)

@@ -5,6 +5,7 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 """
 
 from migrantcare._actors import STANDARD_ROLES, SYSTEM, Actor
+from migrantcare._audit import AuditEntry, audit_trail
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
 from migrantcare._holidays import Holiday, HolidayKind
@@ -94,6 +95,7 @@ __all__ = [
     "ZONE_ABBREVIATIONS",
     "Actor",
     "Attempt",
+    "AuditEntry",
     "Callback",
     "Case",
     "CaseEvent",
@@ -132,6 +134,7 @@ __all__ = [
     "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "audit_trail",
     "check_catalogs",
     "complaint_permissions",
     "complaint_sla_plan",

@@ -337,6 +337,15 @@ class AccessControl:
         }
         self._ancestors = ancestors_of(parents or {})
 
+    def with_parents(self, parents: Mapping[str, str | None]) -> AccessControl:
+        """Return the same compiled rules with the office hierarchy of ``parents``."""
+        clone = object.__new__(AccessControl)
+        clone.permissions = self.permissions
+        clone._steps = self._steps
+        clone._actions = self._actions
+        clone._ancestors = ancestors_of(parents)
+        return clone
+
     def for_step(self, state: str, trigger: str) -> _Compiled | None:
         """Return the compiled rule of ``trigger`` from ``state`` (``None``: not defined)."""
         return self._steps.get((state, trigger))

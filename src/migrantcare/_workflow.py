@@ -42,11 +42,12 @@ from migrantcare._holidays import in_language
 from migrantcare._offices import Offices, check_office_id
 from migrantcare._permissions import (
     CASE_ACTIONS,
+    MIGRATE,
     OPEN,
     OUR_DEFAULT,
     READ_PERSONAL_DATA,
+    TRANSFER,
     AccessControl,
-    ActorLike,
     Permissions,
     PersonalData,
     Rule,
@@ -97,13 +98,6 @@ from migrantcare.exceptions import (
 
 # What Workflow._role returns for a refusal (None means "no permissions defined").
 _DENIED: Final = object()
-
-
-def _actor(by: object) -> ActorLike:
-    """Return ``by`` if it is an actor (an id, roles and an office)."""
-    if not all(hasattr(by, a) for a in ("id", "roles", "office")) or isinstance(by, str):
-        raise WrongTypeError(f"by must be an Actor, got {type(by).__name__}")
-    return by  # type: ignore[return-value]
 
 
 #: ``sources=ANY`` in a :class:`Transition` means every non-terminal state, including
@@ -691,7 +685,7 @@ class Workflow:
         )
 
     def allowed_events(
-        self, case_or_state: Case | str, *, by: ActorLike | None = None
+        self, case_or_state: Case | str, *, by: Actor | None = None
     ) -> tuple[str, ...]:
         """Return the triggers defined from the case's state (guards are not evaluated).
 
@@ -711,13 +705,13 @@ class Workflow:
             return triggers
         if not isinstance(case_or_state, Case):
             raise WrongTypeError("allowed_events(..., by=actor) needs a Case, not a state id")
-        actor, access, office = _actor(by), self._access, case_or_state.office
+        actor, access, office = check_actor(by), self._access, case_or_state.office
         rules = ((t, self._steps[state, t].rule) for t in triggers)
         return tuple(t for t, r in rules if r is not None and access.role_for(r, actor, office))
 
     # ------------------------------------------------------------------ who may act
 
-    def may(self, case: Case, action: str, *, by: ActorLike) -> bool:
+    def may(self, case: Case, action: str, *, by: Actor) -> bool:
         """Return whether ``by`` may perform ``action`` on ``case`` now.
 
         Args:
@@ -729,9 +723,9 @@ class Workflow:
         Raises:
             InvalidArgumentError: ``action`` is neither.
         """
-        return self._role(case, action, _actor(by), raise_denied=False) is not _DENIED
+        return self._role(case, action, check_actor(by), raise_denied=False) is not _DENIED
 
-    def _role(self, case: Case, action: str, actor: ActorLike, *, raise_denied: bool) -> Any:
+    def _role(self, case: Case, action: str, actor: Actor, *, raise_denied: bool) -> Any:
         """Return the role that authorises ``actor`` (``None``: no permissions defined)."""
         access = self._access
         if action in CASE_ACTIONS:
@@ -755,7 +749,7 @@ class Workflow:
             raise denied(rule, actor, case.office, case.id)
         return _DENIED
 
-    def personal_data(self, case: Case, *, by: ActorLike) -> PersonalData:
+    def personal_data(self, case: Case, *, by: Actor) -> PersonalData:
         """Return the case's personal data, if ``by`` may read it.
 
         Raises:
@@ -763,10 +757,10 @@ class Workflow:
                 names the actor and the roles allowed, never the data.
         """
         self._check_case(case)
-        self._role(case, READ_PERSONAL_DATA, _actor(by), raise_denied=True)
+        self._role(case, READ_PERSONAL_DATA, check_actor(by), raise_denied=True)
         return PersonalData(case.complainant, case.worker)
 
-    def export(self, case: Case, *, by: ActorLike | None = None) -> dict[str, Any]:
+    def export(self, case: Case, *, by: Actor | None = None) -> dict[str, Any]:
         """Return the case as a JSON-compatible dict for export, reports and third parties.
 
         Personal data (the persons, and the events' free-text notes, which may name
@@ -780,10 +774,42 @@ class Workflow:
         """
         self._check_case(case)
         if by is not None:
-            actor = _actor(by)
+            actor = check_actor(by)
             if self._role(case, READ_PERSONAL_DATA, actor, raise_denied=False) is not _DENIED:
                 return case.to_dict()
         return redacted_dict(case)
+
+    def authorise(self, case: Case, action: str, *, by: Actor) -> Actor:
+        """Check that ``by`` may perform ``action`` on ``case``; return it acting in its role.
+
+        The operations of this workflow call it themselves; an operation built outside
+        it (erasing personal data in a store, an export job) calls it before acting and
+        records the returned actor's :attr:`~migrantcare.Actor.role`.
+
+        Raises:
+            PermissionDeniedError: ``by`` may not.
+            InvalidArgumentError: ``action`` is neither an event from the case's state
+                nor a case-wide action.
+        """
+        actor = check_actor(by)
+        role = self._role(case, action, actor, raise_denied=True)
+        return actor if role is None else actor.acting_as(role)
+
+    def _acting(self, rule: _Compiled | None, actor: Actor, office: str, case_id: str) -> Actor:
+        """``actor`` acting in the role ``rule`` grants it on ``office``'s case, or refuse.
+
+        Runs before any guard, callback or recorded effect, so a refusal changes nothing.
+        """
+        access = self._access
+        if rule is None or access is None:  # a definition without permissions
+            return actor
+        role = access.role_for(rule, actor, office)
+        if role is None:
+            raise denied(rule, actor, office, case_id)
+        return actor if role == actor.role else actor.acting_as(role)
+
+    def _action_rule(self, action: str) -> _Compiled | None:
+        return None if self._access is None else self._access.for_action(action)
 
     def destination(self, state: str, trigger: str) -> str:
         """Return the state ``trigger`` leads to from ``state`` (``state`` for internal events).
@@ -868,7 +894,20 @@ class Workflow:
         for slot in Workflow.__slots__:
             object.__setattr__(bound, slot, getattr(self, slot))
         bound._offices = offices
+        if self._access is not None:
+            # the same compiled rules; only the office hierarchy is new
+            bound._access = self._access.with_parents({o.id: o.parent for o in offices})
         return bound
+
+    def _unchecked(self) -> Workflow:
+        """This workflow without permission checks (for replay), same compiled machine."""
+        if self._access is None:
+            return self
+        clone = object.__new__(Workflow)
+        for slot in Workflow.__slots__:
+            object.__setattr__(clone, slot, getattr(self, slot))
+        clone._access = None
+        return clone
 
     @property
     def offices(self) -> Offices | None:
@@ -980,7 +1019,7 @@ class Workflow:
                     raise WrongTypeError(f"{who} must be a Person, got {type(person).__name__}")
                 self.spec.complainant_types.term(person.kind)
         when = utc(at, "at")
-        actor = check_actor(by)
+        actor = self._acting(self._action_rule(OPEN), check_actor(by), office, case_id)
         cal = self._calendar(office, calendar)
         attributes_json = canonical_json(attributes, "attributes")
         data = {
@@ -1085,12 +1124,14 @@ class Workflow:
                 actual=len(case.events),
             )
         when, actor = utc(at, "at"), check_actor(by)
+        step = self._steps.get((case.state, trigger))
+        if step is None:
+            raise self._not_allowed(case, trigger)
+        # who may act is settled before guards, callbacks and any recompute run
+        actor = self._acting(step.rule, actor, case.office, case.id)
         _chronological(case, when)
         cal = self._calendar(case.office, calendar)
         if cal is not None and case.calendar_version != cal.version:
-            # validate the event before recording a recompute for it
-            if (case.state, trigger) not in self._steps:
-                raise self._not_allowed(case, trigger)
             case = self._sync(case, cal, when, actor)
         return self._fire(case, trigger, when, actor, note, data, cal)
 
@@ -1187,6 +1228,7 @@ class Workflow:
         """
         self._check_case(case)
         when, actor = utc(at, "at"), check_actor(by)
+        actor = self._acting(self._action_rule(TRANSFER), actor, case.office, case.id)
         _chronological(case, when)
         check_office_id(to, "to")
         if to == case.office:
@@ -1304,7 +1346,8 @@ class Workflow:
         """
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
-        actor = check_actor(by)
+        # the receiving definition decides who may move cases onto it
+        actor = self._acting(self._action_rule(MIGRATE), check_actor(by), case.office, case.id)
         cal = self._calendar(case.office, calendar)
         mapping = dict(state_map or {})
         dest = mapping.get(case.state, case.state)
@@ -1538,12 +1581,14 @@ class Workflow:
         for clock, policy in escalations:
             trigger = policy.escalate_with
             assert trigger is not None
-            if (case.state, trigger) in self._steps:
+            step = self._steps.get((case.state, trigger))
+            if step is not None:
+                # an escalation is an event like any other: the sweep's actor needs the role
                 case = self._fire(
                     case,
                     trigger,
                     when,
-                    actor,
+                    self._acting(step.rule, actor, case.office, case.id),
                     None,
                     {"sla_goal": clock.goal, "sla_cycle": clock.cycle},
                     cal,
@@ -1624,7 +1669,9 @@ def replay(
         IntegrityError: an event cannot be replayed (unknown workflow, refused event).
     """
     pool = [workflows] if isinstance(workflows, Workflow) else list(workflows)
-    by_key = {(w.name, w.version): w for w in pool}
+    # Replay reproduces what was recorded (each event's actor id, role and office); it
+    # does not judge it again under today's permissions.
+    by_key = {(w.name, w.version): w._unchecked() for w in pool}
     if not case.events or case.events[0].kind != "opened":
         raise IntegrityError(f"case {case.id!r}: history does not start with 'opened'")
     first = case.events[0]
