@@ -3,11 +3,29 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 
 import pendulum
 from hypothesis import strategies as st
 
-from migrantcare import Actor, Person
+from migrantcare import (
+    CATEGORIES,
+    CLOSURE_REASONS,
+    Actor,
+    CaseMatch,
+    Guard,
+    NoticeSpec,
+    Person,
+    SlaPlan,
+    SlaPolicy,
+    SlaTarget,
+    State,
+    Term,
+    Transition,
+    Vocabulary,
+    WorkflowSpec,
+)
+from migrantcare._notice_spec import POINTS
 
 # Zones that complaints and offices really come from, DST zones included.
 ZONES = (
@@ -77,6 +95,230 @@ def satisfying_data(trigger: str) -> dict[str, object]:
     if trigger == "close":
         return {"reason": "unreachable"}
     return {}
+
+
+# --------------------------------------------------------------------------- definitions
+
+CODES = st.from_regex(r"\A[a-z][a-z0-9_]{0,10}\Z")
+LABELS = st.text(max_size=20)
+MESSAGE_KEYS = st.from_regex(r"\A[a-z_][a-z0-9_]{0,6}(\.[a-z0-9_]{1,6}){0,2}\Z")
+VALUE_SOURCES = st.sampled_from(
+    [
+        "case_number",
+        "complainant.name",
+        "worker.name | complainant.name",
+        "event.at",
+        "event.date",
+        "state",
+        "category",
+        "sla.goal",
+        "data.amount_idr:money",
+        "data.reason:term.closure_reasons | 'n/a'",
+        "data.documents:term.document_types | ref.doc.supporting",
+        "attr.village | '-'",
+        "plural:unit.working_days:15",
+    ]
+)
+
+
+def _match() -> st.SearchStrategy[CaseMatch]:
+    codes = st.frozensets(CODES, max_size=2)
+    return st.builds(CaseMatch, categories=codes, priorities=codes, channels=codes)
+
+
+@st.composite
+def workflow_specs(draw: st.DrawFn) -> WorkflowSpec:
+    """Random workflow definitions (not necessarily runnable): for document round trips."""
+    ids = draw(st.lists(CODES, min_size=1, max_size=5, unique=True))
+    states = tuple(
+        State(
+            i, draw(LABELS), draw(LABELS), terminal=draw(st.booleans()), waiting=draw(st.booleans())
+        )
+        for i in ids
+    )
+    guards = st.sampled_from(
+        [
+            Guard.require_note(),
+            Guard.require_data("reason", allowed=CLOSURE_REASONS),
+            Guard.require_data("employer"),
+            Guard.require_data("mode", allowed=["sea", "air"]),
+        ]
+    )
+    triggers = draw(
+        st.lists(
+            CODES.filter(lambda c: c not in ("open", "migrate", "trigger")), max_size=5, unique=True
+        )
+    )
+    transitions = tuple(
+        Transition(
+            t,
+            draw(
+                st.one_of(
+                    st.just(("*",)),
+                    st.lists(st.sampled_from(ids), min_size=1, max_size=3).map(tuple),
+                )
+            ),
+            draw(st.one_of(st.none(), st.sampled_from(ids))),
+            guards=draw(st.lists(guards, max_size=2)),
+            label_id=draw(LABELS),
+            label_en=draw(LABELS),
+        )
+        for t in triggers
+    )
+    target = st.one_of(
+        st.integers(1, 60).map(SlaTarget.working_days),
+        st.integers(1, 10**6).map(
+            lambda s: SlaTarget("working_time", duration=dt.timedelta(seconds=s))
+        ),
+        st.integers(1, 10**7).map(lambda s: SlaTarget("elapsed", duration=dt.timedelta(seconds=s))),
+    )
+    state_sets = st.frozensets(st.sampled_from(ids), max_size=2)
+    event_sets = (
+        st.frozensets(st.sampled_from(triggers), max_size=2) if triggers else st.just(frozenset())
+    )
+    policies = st.builds(
+        SlaPolicy,
+        CODES,
+        target,
+        start_states=st.frozensets(st.sampled_from(ids), min_size=1, max_size=2),
+        pause_states=state_sets,
+        stop_states=st.frozensets(st.sampled_from(ids), min_size=1, max_size=2),
+        start_events=event_sets,
+        stop_events=event_sets,
+        warn_at=st.lists(st.floats(0.01, 0.99), max_size=3).map(tuple),
+        escalate_with=st.one_of(st.none(), st.sampled_from(triggers)) if triggers else st.none(),
+        variant=st.one_of(st.just("default"), CODES),
+        when=st.one_of(st.none(), _match()),
+        source=LABELS,
+        confirmed=st.booleans(),
+        description=LABELS,
+    )
+    sla = draw(st.one_of(st.none(), st.lists(policies, max_size=3).map(SlaPlan)))
+    notices = draw(
+        st.lists(
+            st.builds(
+                NoticeSpec,
+                st.sampled_from([*POINTS, *triggers]),
+                MESSAGE_KEYS,
+                CODES,
+                st.dictionaries(
+                    CODES.filter(lambda c: c not in ("case_number", "office")),
+                    VALUE_SOURCES,
+                    max_size=3,
+                ),
+                channels=st.lists(CODES, max_size=2, unique=True).map(tuple),
+                when=st.one_of(st.none(), _match()),
+                unless=st.one_of(st.none(), _match()),
+            ),
+            max_size=4,
+        )
+    )
+    custom = st.builds(
+        Vocabulary,
+        LABELS,
+        st.lists(
+            st.builds(Term, CODES, LABELS, LABELS), max_size=3, unique_by=lambda t: t.code
+        ).map(tuple),
+    )
+    return WorkflowSpec(
+        name=draw(CODES),
+        version=draw(st.integers(1, 1000)),
+        initial=draw(st.sampled_from(ids)),
+        states=states,
+        transitions=transitions,
+        categories=draw(st.one_of(st.just(CATEGORIES), custom)),
+        description=draw(LABELS),
+        sla=sla,
+        notices=tuple(notices),
+    )
+
+
+# --------------------------------------------------------------------------- messages
+
+# Hostile values for every Messages / sms_info / check_catalogs entry point: wrong types,
+# non-finite and huge numbers, lone surrogates, overlong and deeply nested values.
+LONE_SURROGATES = st.sampled_from(["\ud800", "\udfff", "a\udc80b", "\ud83d"])
+HUGE_NUMBERS = st.sampled_from(
+    [10**19, -(10**30), 10**5000, 1e300, float("inf"), float("-inf"), float("nan")]
+)
+
+
+@st.composite
+def deeply_nested(draw: st.DrawFn) -> object:
+    """A list nested a few to a few thousand levels deep (a cycle included)."""
+    depth = draw(st.integers(min_value=2, max_value=5000))
+    value: object = ["x"]
+    for _ in range(depth):
+        value = [value]
+    if draw(st.booleans()):
+        cyclic: list[object] = []
+        cyclic.append(cyclic)
+        return cyclic
+    return value
+
+
+def _decimal_specials() -> st.SearchStrategy[object]:
+    return st.sampled_from(
+        [
+            decimal.Decimal("NaN"),
+            decimal.Decimal("sNaN"),
+            decimal.Decimal("Infinity"),
+            decimal.Decimal("1e999999"),
+            decimal.Decimal("-1e19"),
+            decimal.Decimal("1e-999999"),
+        ]
+    )
+
+
+HOSTILE_VALUES: st.SearchStrategy[object] = st.one_of(
+    st.none(),
+    st.booleans(),
+    HUGE_NUMBERS,
+    _decimal_specials(),
+    LONE_SURROGATES,
+    st.just("x" * 100_001),
+    deeply_nested(),
+    st.builds(object),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.sets(st.integers(), max_size=2),
+    st.binary(max_size=4),
+    st.datetimes(),  # naive
+    st.lists(st.builds(object), min_size=1, max_size=2),
+    st.just(["x"] * 1_001),
+)
+"""Values no placeholder can render: each must be refused with a migrantcare error."""
+
+HOSTILE_NAMES: st.SearchStrategy[object] = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.binary(max_size=8),
+    st.lists(st.text(max_size=3), max_size=2),
+    LONE_SURROGATES,
+    st.text(min_size=2_000, max_size=2_000, alphabet="ab-_"),
+    st.text(max_size=30).filter(lambda s: s not in {"id", "en"}),
+    st.sampled_from(["fr", "xx_YY", "*", "", "en;q=0", "zh-TW", "id\x00", "../../etc", "ü"]),
+)
+"""Hostile locales, keys, zones and channels."""
+
+ACCEPT_LANGUAGE = st.lists(
+    st.tuples(
+        st.sampled_from(["id", "id-ID", "in", "en", "en-US", "en_GB", "fr", "zh-TW", "ms", "*"]),
+        st.one_of(st.none(), st.sampled_from(["0", "0.1", "0.5", "0.9", "1", "1.0", "x", "2"])),
+    ),
+    min_size=1,
+    max_size=6,
+).map(lambda items: ", ".join(t if q is None else f"{t};q={q}" for t, q in items))
+"""Accept-Language headers, well-formed or not."""
+
+GSM7_TEXT = st.text(
+    alphabet=st.sampled_from(list("abcXYZ 019.,@£$\n") + list("^{}\\[~]|€")), max_size=700
+)
+UCS2_TEXT = st.text(
+    alphabet=st.sampled_from([*list("abc 1é"), "漢", "字", "“", "😀", "👍", "🇮"]),
+    max_size=300,
+)
 
 
 # --------------------------------------------------------------------------- who may act

@@ -8,6 +8,15 @@ from migrantcare._actors import STANDARD_ROLES, SYSTEM, Actor
 from migrantcare._audit import AuditEntry, audit_trail
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
+from migrantcare._definition import (
+    Registry,
+    dump_workflow,
+    load_workflow,
+    loads_workflow,
+    workflow_from_dict,
+    workflow_schema,
+    workflow_to_dict,
+)
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
     CatalogProblem,
@@ -19,6 +28,7 @@ from migrantcare._messages import (
     check_catalogs,
     sms_info,
 )
+from migrantcare._notice_spec import NoticeSpec
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
 from migrantcare._offices import Office, Offices
 from migrantcare._permissions import (
@@ -110,6 +120,7 @@ __all__ = [
     "Messages",
     "Money",
     "Notice",
+    "NoticeSpec",
     "Office",
     "OfficeFigures",
     "Offices",
@@ -117,6 +128,7 @@ __all__ = [
     "Person",
     "PersonalData",
     "Plural",
+    "Registry",
     "Rule",
     "ScheduleRange",
     "SlaClock",
@@ -140,6 +152,9 @@ __all__ = [
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
+    "dump_workflow",
+    "load_workflow",
+    "loads_workflow",
     "notices",
     "office_report",
     "outreach_permissions",
@@ -150,4 +165,7 @@ __all__ = [
     "repatriation_workflow",
     "replay",
     "sms_info",
+    "workflow_from_dict",
+    "workflow_schema",
+    "workflow_to_dict",
 ]
