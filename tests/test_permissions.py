@@ -7,8 +7,11 @@ import itertools
 import json
 import pathlib
 import pickle
+import sys
+import textwrap
 
 import attrs
+import jsonschema
 import pendulum
 import pytest
 
@@ -25,10 +28,15 @@ from migrantcare import (
     complaint_permissions,
     complaint_spec,
     complaint_workflow,
+    dump_workflow,
+    loads_workflow,
     outreach_permissions,
+    outreach_spec,
     outreach_workflow,
     repatriation_permissions,
+    repatriation_spec,
     repatriation_workflow,
+    workflow_schema,
 )
 from migrantcare._permissions import (
     CASE_ACTIONS,
@@ -38,6 +46,7 @@ from migrantcare._permissions import (
     matrix_markdown,
 )
 from migrantcare.exceptions import (
+    DefinitionFileError,
     InvalidArgumentError,
     MigrantCareError,
     PermissionDeniedError,
@@ -46,6 +55,11 @@ from migrantcare.exceptions import (
 )
 
 from .strategies import satisfying_data
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 _Actor = Actor  # positional: id, roles, office
 
@@ -599,3 +613,96 @@ def test_open_transfer_and_migrate_follow_the_definition(make_wf, make_perms) ->
         else:
             with pytest.raises(PermissionDeniedError, match=f"may not {action}"):
                 _attempt(action, wf, v2, actor, office)
+
+
+# --------------------------------------------------------------------------- in documents
+
+SCHEMA = jsonschema.Draft202012Validator(workflow_schema())
+
+
+@pytest.mark.parametrize("fmt", ["toml", "json"])
+@pytest.mark.parametrize(
+    "make", [repatriation_spec, outreach_spec, lambda: complaint_spec(sla=False)]
+)
+def test_permissions_round_trip_through_documents(make, fmt: str) -> None:
+    spec = make().with_roles("erase", "head_of_office", source="SOP 12/2026", confirmed=True)
+    spec = spec.with_cross_office("regional_coordinator")
+    text = dump_workflow(spec, fmt)
+    back = loads_workflow(text, format=fmt)
+    assert back.permissions == spec.permissions
+    doc = json.loads(text) if fmt == "json" else tomllib.loads(text)
+    SCHEMA.validate(doc)
+    assert doc["permissions"]["rules"][0]["action"] == "open"
+
+
+def test_a_document_without_permissions_has_none() -> None:
+    spec = outreach_spec().with_permissions(None)
+    text = dump_workflow(spec)
+    assert "[permissions]" not in text
+    assert loads_workflow(text).permissions is None
+
+
+def test_an_extension_changes_the_rules_it_names_and_keeps_the_rest() -> None:
+    text = textwrap.dedent(
+        """
+        extends = "outreach"
+        version = 2
+
+        [permissions]
+        cross_office = ["ministry_hq", "system", "regional_coordinator"]
+
+        [[permissions.rules]]
+        action = "cancel"
+        roles = ["head_of_office", "regional_coordinator"]
+        source = "Desa Migran Emas SOP 2/2026"
+        confirmed = true
+        """
+    )
+    spec = loads_workflow(text, file="ntb.toml")
+    base = outreach_permissions()
+    assert spec.permissions is not None
+    assert spec.permissions.rule("cancel") == Rule(
+        ("head_of_office", "regional_coordinator"),
+        source="Desa Migran Emas SOP 2/2026",
+        confirmed=True,
+    )
+    assert spec.permissions.rule("evaluate") == base.rule("evaluate")
+    assert spec.permissions.cross_office == {"ministry_hq", "system", "regional_coordinator"}
+    assert "cancelled: cancel (head_of_office, regional_coordinator*)" in spec.build().mermaid()
+
+
+@pytest.mark.parametrize(
+    ("permissions", "message"),
+    [
+        ('rules = [{ action = "x", roles = "officer" }]', r"permissions.rules\[0\].roles: must be"),
+        ('rules = [{ roles = ["officer"] }]', r"permissions.rules\[0\].action: is required"),
+        (
+            'rules = [{ action = "close", roles = ["officer"], colour = 1 }]',
+            r"permissions.rules\[0\].colour: unknown key",
+        ),
+        (
+            'rules = [{ action = "close", roles = ["Officer"] }]',
+            r"permissions.rules\[0\]: role 'Officer' is not a valid id",
+        ),
+        (
+            'rules = [{ action = "close", roles = ["officer"], any_office = ["call_centre"] }]',
+            r"permissions.rules\[0\]: any_office names roles that are not allowed",
+        ),
+        (
+            'rules = [{ action = "close", roles = [] }, { action = "close", roles = [] }]',
+            r"permissions.rules\[1\].action: 'close' has a rule already",
+        ),
+        ("colour = 1", r"permissions.colour: unknown key"),
+    ],
+)
+def test_document_errors_name_the_key_path(permissions: str, message: str) -> None:
+    text = f'extends = "complaint"\n\n[permissions]\n{permissions}\n'
+    with pytest.raises(DefinitionFileError, match=message):
+        loads_workflow(text, file="ntb.toml")
+
+
+def test_a_document_rule_for_an_unknown_trigger_fails_the_build() -> None:
+    text = 'extends = "outreach"\n\n[[permissions.rules]]\naction = "evaluat"\nroles = []\n'
+    spec = loads_workflow(text)
+    with pytest.raises(WorkflowDefinitionError, match="'evaluat', which is neither a trigger"):
+        spec.build()
