@@ -362,3 +362,13 @@ persons = st.builds(
     st.one_of(st.none(), st.from_regex(r"\A8[0-9]{9}\Z")),
     st.sampled_from(["pmi", "cpmi", "family"]),
 )
+
+# Text for iCalendar values: every character a name could carry (accents, emoji, the
+# characters RFC 5545 escapes, line breaks); no surrogates, which UTF-8 cannot encode.
+ics_texts = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(';,\\\n:"é😀'),
+    ),
+    max_size=300,
+)

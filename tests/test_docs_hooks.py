@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import pathlib
+import re
 
 from migrantcare import complaint_workflow
 
@@ -44,3 +45,16 @@ def test_every_standard_matrix_is_in_the_docs() -> None:
     text = (ROOT / "docs" / "permissions.md").read_text()
     for name in ("complaint", "repatriation", "outreach"):
         assert f"<!-- permission-matrix: {name} -->" in text
+
+
+def test_docstring_examples_use_examples_sections() -> None:
+    # mkdocstrings renders an "Examples:" section as code; "Example:" is read as an
+    # admonition whose ">>>" lines turn into nested block quotes.
+    src = ROOT / "src" / "migrantcare"
+    singular = [
+        f"{path.name}:{number}"
+        for path in sorted(src.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.fullmatch(r"\s+Example:\s*", line)
+    ]
+    assert singular == []

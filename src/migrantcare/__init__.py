@@ -17,6 +17,7 @@ from migrantcare._definition import (
     workflow_schema,
     workflow_to_dict,
 )
+from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
     CatalogProblem,
@@ -106,6 +107,7 @@ __all__ = [
     "Actor",
     "Attempt",
     "AuditEntry",
+    "BusdayCalendar",
     "Callback",
     "Case",
     "CaseEvent",
@@ -147,6 +149,8 @@ __all__ = [
     "WorkingCalendar",
     "__version__",
     "audit_trail",
+    "calendar_to_ics",
+    "calendar_to_numpy",
     "check_catalogs",
     "complaint_permissions",
     "complaint_sla_plan",

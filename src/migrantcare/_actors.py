@@ -64,7 +64,7 @@ class Actor:
             ``crisis_centre`` and ``system``.
         office: The office the actor works for, or ``None`` (national roles, the system).
 
-    Example:
+    Examples:
         >>> officer = Actor("u-1042", roles={"officer"}, office="bp3mi-ntb")
         >>> officer.role
         'officer'
@@ -117,8 +117,8 @@ class Actor:
         return clone
 
 
-#: The actor of scheduled SLA sweeps (``advance``, ``recompute``): role ``system``, no office.
 SYSTEM: Final = Actor("system:sla", roles={"system"})
+"""The actor of scheduled SLA sweeps (``advance``, ``recompute``): role ``system``, all offices."""
 
 
 def check_actor(by: object) -> Actor:

@@ -47,6 +47,12 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_calendar(args: argparse.Namespace, out: TextIO) -> int:
     cal = _calendar(args.province)
     lang = args.lang
+    if args.ics:
+        # The UID prefix names the office's province so two offices' files imported side by
+        # side stay apart; the text is built whole first, so an error prints nothing.
+        prefix = "-".join("".join(c if c.isalnum() else " " for c in args.province or "").split())
+        out.write(cal.to_ics(args.year, lang=lang, uid_prefix=prefix.lower() or "indonesia"))
+        return 0
     holidays = cal.holidays(args.year)  # fails before anything is printed
     title = "Hari libur" if lang == "id" else "Holidays"
     out.write(f"{title} {args.year} ({cal.tz})\n")
@@ -216,6 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("year", type=int, help="the year, e.g. 2026")
     cal.add_argument("--province", help="office province (sets the time zone)")
     cal.add_argument("--lang", choices=("id", "en"), default="id", help="language of names")
+    cal.add_argument(
+        "--ics", action="store_true", help="print an iCalendar (.ics) file to import instead"
+    )
     cal.set_defaults(func=_cmd_calendar)
 
     dl = sub.add_parser("deadline", help="compute a deadline on the working calendar")

@@ -119,7 +119,7 @@ class Registry:
         callbacks: Name -> callback function.
         workflows: Name -> a function returning a :class:`WorkflowSpec` (for ``extends``).
 
-    Example:
+    Examples:
         >>> from migrantcare import Guard
         >>> reg = Registry.standard().with_guards(employer_named=Guard.require_data("employer"))
         >>> sorted(reg.guards)
@@ -421,8 +421,8 @@ class _Reader:
 
     def policy(self, doc: Mapping[str, Any], path: str) -> SlaPolicy:
         allowed = (
-            "goal", "variant", "target", *_STATE_SETS, *_EVENT_SETS, "warn_at",
-            "escalate_with", "when", "source", "confirmed", "description",
+            "goal", "variant", "target", *_STATE_SETS, "pause_on_waiting", *_EVENT_SETS,
+            "warn_at", "escalate_with", "when", "source", "confirmed", "description",
         )  # fmt: skip
         self.keys(doc, path, allowed)
         warn = self._list(doc, "warn_at", path) if "warn_at" in doc else [0.5, 0.75]
@@ -434,6 +434,7 @@ class _Reader:
             self.get(doc, "goal", path, str),
             self.target(self.get(doc, "target", path, dict), _join(path, "target")),
             **{k: self.strings(doc, k, path) for k in (*_STATE_SETS, *_EVENT_SETS)},
+            pause_on_waiting=self.get(doc, "pause_on_waiting", path, bool, True),
             warn_at=warn,
             escalate_with=self.get(doc, "escalate_with", path, str, None),
             variant=self.get(doc, "variant", path, str, "default"),
@@ -659,7 +660,7 @@ def load_workflow(
 ) -> WorkflowSpec:
     """Read a workflow definition from a ``.toml`` or ``.json`` file.
 
-    Example:
+    Examples:
         >>> import pathlib, tempfile
         >>> from migrantcare import complaint_spec
         >>> with tempfile.TemporaryDirectory() as tmp:
@@ -752,6 +753,8 @@ def _policy_doc(p: SlaPolicy) -> dict[str, Any]:
     for key in (*_STATE_SETS, *_EVENT_SETS):
         if getattr(p, key):
             doc[key] = sorted(getattr(p, key))
+    if not p.pause_on_waiting:
+        doc["pause_on_waiting"] = False
     if p.warn_at != (0.5, 0.75):
         doc["warn_at"] = list(p.warn_at)
     if p.escalate_with is not None:
@@ -910,7 +913,7 @@ def dump_workflow(
 ) -> str:
     """Write ``spec`` as a TOML or JSON document (see :func:`workflow_to_dict`).
 
-    Example:
+    Examples:
         >>> from migrantcare import outreach_spec
         >>> print(dump_workflow(outreach_spec()).splitlines()[0])
         format = "migrantcare.workflow/1"
@@ -952,7 +955,7 @@ def dump_workflow(
 def workflow_schema() -> dict[str, Any]:
     """Return the JSON Schema (draft 2020-12) of the definition document.
 
-    Example:
+    Examples:
         >>> workflow_schema()["$schema"]
         'https://json-schema.org/draft/2020-12/schema'
     """

@@ -390,7 +390,7 @@ class NoticeSpec:
         when: Only for cases that match (category, priority, channel).
         unless: Not for cases that match.
 
-    Example:
+    Examples:
         >>> n = NoticeSpec(
         ...     "request_documents",
         ...     "complaint.documents.request",

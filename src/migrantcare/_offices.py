@@ -82,7 +82,7 @@ class Office:
         contact: The contact line for notices (phone, e-mail, hours).
         parent: The office it reports to (a P4MI post under its BP3MI), or ``None``.
 
-    Example:
+    Examples:
         >>> from migrantcare import WorkingCalendar
         >>> ntb = Office(
         ...     "bp3mi-ntb", "BP3MI Nusa Tenggara Barat", "BP3MI West Nusa Tenggara",
@@ -157,7 +157,7 @@ class Offices:
     workflows to it. ``with_office`` / ``with_closures`` return new registries; the
     :attr:`version` changes whenever any office's calendar changes.
 
-    Example:
+    Examples:
         >>> offices = Offices.from_file("examples/offices.toml")
         >>> offices.calendar("bp3mi-ntb").tz
         'Asia/Makassar'

@@ -496,9 +496,13 @@ def deadline(
         if clock.rebased_at is None:
             due_day = calendar.add_working_days(day, target.days + extra)
         else:
-            # the transfer day itself counts (it was in progress): count from the day before
             remaining = max(target.days - clock.used_days, 1) + extra
-            due_day = calendar.add_working_days(day - _dt.timedelta(days=1), remaining)
+            if clock.used_days == 0 and day == _local_date(calendar, clock.started_at):
+                # moved on its start day, which never counts: count as from a start
+                due_day = calendar.add_working_days(day, remaining)
+            else:
+                # the transfer day itself counts (it was in progress)
+                due_day = calendar.add_working_days(day - _dt.timedelta(days=1), remaining)
         close = calendar._close_utc(due_day.toordinal())
         assert close is not None  # add_working_days returns working days only
         if measure is not None and measure.calendar is not None:

@@ -518,7 +518,7 @@ def complaint_workflow(*, sla: bool = True) -> Workflow:
     Args:
         sla: ``False`` builds it without SLA clocks (no calendar needed).
 
-    Example:
+    Examples:
         >>> complaint_workflow().allowed_events("registered")
         ('start_verification', 'close', 'escalate')
     """

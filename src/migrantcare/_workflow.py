@@ -178,7 +178,7 @@ class Guard:
         check: ``check(attempt) -> bool``; ``False`` refuses the event.
         requirement: What is required, in words, for the error message.
 
-    Example:
+    Examples:
         >>> g = Guard.require_data("reason", allowed=["unreachable", "referred"])
         >>> g.requirement
         "data['reason'] must be one of: unreachable, referred"
@@ -980,7 +980,7 @@ class Workflow:
         operation needs a ``calendar=`` argument, and one that is given must be the
         office's (else :class:`~migrantcare.exceptions.CalendarMismatchError`).
 
-        Example:
+        Examples:
             >>> from migrantcare import Offices, complaint_workflow
             >>> wf = complaint_workflow().bind(Offices.from_file("examples/offices.toml"))
             >>> wf.offices is not None
@@ -1077,7 +1077,7 @@ class Workflow:
             The problems (kinds ``"missing"``, ``"placeholders"``, ``"unused"``); empty
             when every notice renders.
 
-        Example:
+        Examples:
             >>> from migrantcare import Messages, complaint_workflow
             >>> wf = complaint_workflow()
             >>> wf.check_messages()
