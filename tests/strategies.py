@@ -82,6 +82,13 @@ ACTORS = st.sampled_from(
         Actor("kepala-bp3mi", roles={"head_of_office", "officer"}, office="bp3mi-ntt"),
     ]
 )
+# Actors every standard workflow lets open a case at bp3mi-ntt.
+OPENERS = st.sampled_from(
+    [
+        Actor("officer-ntt-7", roles={"officer"}, office="bp3mi-ntt"),
+        Actor("kepala-bp3mi", roles={"head_of_office", "officer"}, office="bp3mi-ntt"),
+    ]
+)
 NOTES = st.one_of(st.none(), st.text(max_size=40))
 DATA_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.text(max_size=20))
 EXTRA_DATA = st.dictionaries(

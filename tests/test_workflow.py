@@ -71,7 +71,9 @@ def walk(wf: Workflow, case: Case, *triggers: str) -> Case:
         data = {"reason": "unreachable"} if trigger == "close" else None
         note = "new evidence" if trigger in ("reopen", "cancel") else None
         at = case.events[-1].at + dt.timedelta(hours=1)
-        case = wf.fire(case, trigger, at=at, by=actor("officer-7"), data=data, note=note)
+        case = wf.fire(
+            case, trigger, at=at, by=actor("officer-7", office=case.office), data=data, note=note
+        )
     return case
 
 
@@ -205,7 +207,7 @@ class TestOtherWorkflows:
         case = wf.open(
             "SOS-1",
             at=T0,
-            by=actor("bp3mi-ntb"),
+            by=actor("bp3mi-ntb", office="bp3mi-ntb"),
             office="bp3mi-ntb",
             category="desa_migran_emas",
             channel="in_person",
@@ -216,7 +218,12 @@ class TestOtherWorkflows:
         cancelled = walk(
             wf,
             wf.open(
-                "SOS-2", at=T0, by=actor("x"), office="x", category="job_fair", channel="in_person"
+                "SOS-2",
+                at=T0,
+                by=actor("x", office="x"),
+                office="x",
+                category="job_fair",
+                channel="in_person",
             ),
             "cancel",
         )
@@ -444,7 +451,7 @@ class TestMigration:
             case,
             state_map={"verification": "triage"},
             at=later(3),
-            by=actor("admin"),
+            by=actor("admin", "ministry_hq"),
             note="v2 rollout",
         )
         assert (moved.workflow_version, moved.state) == (2, "triage")
@@ -490,9 +497,12 @@ class TestMigration:
             "second_clarification",
         )
         with pytest.raises(InvalidArgumentError, match="add it to state_map"):
-            v2.migrate(case, at=later(9), by=actor("admin"))
+            v2.migrate(case, at=later(9), by=actor("admin", "ministry_hq"))
         moved = v2.migrate(
-            case, state_map={"clarification_2": "clarification_1"}, at=later(9), by=actor("admin")
+            case,
+            state_map={"clarification_2": "clarification_1"},
+            at=later(9),
+            by=actor("admin", "ministry_hq"),
         )
         assert moved.state == "clarification_1"
 
