@@ -560,8 +560,9 @@ _ESCALATE_SOURCE = (
 def _case_rules(*, reads: tuple[str, ...], read_anywhere: tuple[str, ...]) -> dict[str, Rule]:
     return {
         TRANSFER: Rule(
-            ("head_of_office", "ministry_hq"),
-            source=f"{OUR_DEFAULT}: the head of the holding office, or the ministry",
+            ("head_of_office", "call_centre", "ministry_hq"),
+            source=f"{OUR_DEFAULT}: the head of the holding office, the call centre for "
+            "cases its own office holds (it registers, a BP3MI handles), or the ministry",
         ),
         MIGRATE: Rule(
             ("ministry_hq", "system"),
