@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import pathlib
 import runpy
+import threading
 
+import pendulum
 import pytest
+
+from migrantcare import Actor, Offices, complaint_workflow
+from migrantcare.exceptions import CaseNotFoundError
 
 EXAMPLES = sorted((pathlib.Path(__file__).parent.parent / "examples").glob("*.py"))
 
@@ -35,3 +40,37 @@ def test_lifecycle_example_reaches_the_end(capsys: pytest.CaptureFixture[str]) -
     assert "remains_arranged -> arrived" in out
     assert "now 'evaluated'" in out
     assert "replay reproduces the case" in out
+
+
+def test_sqlite_store_from_worker_threads_and_unknown_ids(tmp_path: pathlib.Path) -> None:
+    module = runpy.run_path(str(EXAMPLES[0].parent / "sqlite_store.py"))
+    offices = Offices.from_file(EXAMPLES[0].parent / "offices.toml")
+    workflow = complaint_workflow().bind(offices)
+    store = module["SqliteCaseStore"](tmp_path / "cases.sqlite3", workflow)
+    agent = Actor("cc", roles={"call_centre"})
+    at = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Makassar")
+    errors: list[BaseException] = []
+
+    def work(k: int) -> None:  # what a web framework's worker thread does
+        try:
+            case = workflow.open(f"C-{k}", at=at, by=agent, office="bp3mi-ntt",
+                                 category="other", channel="sms")  # fmt: skip
+            store.add(case)
+            loaded = store.get(case.id)
+            moved = workflow.fire(loaded, "start_verification", at=at.add(hours=1), by=agent)
+            store.save(moved, expected_version=loaded.version)
+            assert store.get(case.id).state == "verification"
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with pytest.raises(CaseNotFoundError, match="no case 'nope'"):
+        store.get("nope")
+    flooded = offices.with_closures("bp3mi-ntt", [pendulum.date(2026, 3, 4)], name="Banjir")
+    assert len(store.stale_calendars(flooded)) == 8
+    assert store.stale_calendars(offices) == []

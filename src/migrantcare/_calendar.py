@@ -572,6 +572,7 @@ class WorkingCalendar:
         # from_zone_fields), without building pendulum objects
         wall = _dt.datetime.fromordinal(index.first_ordinal + j) + _dt.timedelta(microseconds=tod)
         offset = self._zone.utcoffset(wall)
+        assert offset is not None  # a zone has an offset at every wall time
         return (wall - offset).replace(tzinfo=_dt.timezone.utc)
 
     def _close_position(self, ordinal: int) -> int:

@@ -290,7 +290,18 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     seq = 0 if prev is None else prev.seq + 1
     prev_digest = _GENESIS_DIGEST if prev is None else prev.digest
     digest = event_hash(
-        seq, kind, name, source, dest, at.isoformat(), by, role, office, note, data_json, prev_digest
+        seq,
+        kind,
+        name,
+        source,
+        dest,
+        at.isoformat(),
+        by,
+        role,
+        office,
+        note,
+        data_json,
+        prev_digest,
     )
     return CaseEvent(
         seq, kind, name, source, dest, at, by, role, office, note, data_json, prev_digest, digest

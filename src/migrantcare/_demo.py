@@ -121,6 +121,8 @@ def run_demo(out: TextIO) -> None:  # noqa: PLR0915 - a script, told in order
             n.show(before, case, both_languages=False)
         return case
 
+    officer = Actor("officer-ntt-7", roles={"officer"}, office="bp3mi-ntt")
+
     def act(case: Case, trigger: str, local: str, **kw: object) -> Case:
         at = pendulum.parse(local, tz=cal.tz)
         assert isinstance(at, pendulum.DateTime)
@@ -130,7 +132,14 @@ def run_demo(out: TextIO) -> None:  # noqa: PLR0915 - a script, told in order
             case = wf.advance(case, at=due, calendar=cal)
             n.show(before, case, both_languages=False)
         before = case
-        case = wf.fire(case, trigger, at=at, by=Actor("officer-ntt-7", roles={"officer"}, office="bp3mi-ntt"), calendar=cal, **kw)  # type: ignore[arg-type]
+        case = wf.fire(
+            case,
+            trigger,
+            at=at,
+            by=officer,
+            calendar=cal,
+            **kw,  # type: ignore[arg-type]
+        )
         n.show(before, case)
         return case
 

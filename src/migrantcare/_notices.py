@@ -16,7 +16,7 @@ re-rendering the notice of an old event gives the text that was sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -25,6 +25,7 @@ from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, CaseEvent
 from migrantcare._messages import Messages
 from migrantcare._notice_spec import NoticeContext, NoticeSpec, source_parts
+from migrantcare._vocab import Term
 from migrantcare._workflow import Workflow, replay
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
@@ -92,12 +93,27 @@ def declared(workflow: Workflow, event: CaseEvent) -> tuple[NoticeSpec, ...]:
     return found
 
 
-def _office_name(office_name: str | Mapping[str, str] | None, office: str) -> str:
-    if office_name is None:
-        return office
+def _namer(
+    workflow: Workflow, office_name: str | Mapping[str, str] | None, current: str
+) -> Callable[[str], Any]:
+    """How a notice names an office: as the caller says, else from the bound offices."""
     if isinstance(office_name, str):
-        return office_name
-    return office_name.get(office, office)
+        # one name given: it is the current office's; others keep their id
+        return lambda office: office_name if office == current else office
+    if office_name is not None:
+        return lambda office: office_name.get(office, office)
+    offices = getattr(workflow, "offices", None)
+    if offices is None:
+        return lambda office: office
+
+    def named(office: str) -> Any:
+        entry = offices.get(office)
+        if entry is None:
+            return office
+        # a Term renders in the reader's language, like every bilingual label
+        return Term("office", entry.name_id, entry.name_en)
+
+    return named
 
 
 def notices(
@@ -122,9 +138,10 @@ def notices(
         workflow: The workflow the case runs on.
         case: The case (after the event, or later).
         event: One of the case's events; the newest when omitted.
-        office_name: How the office signs (e.g. ``"BP3MI Nusa Tenggara Timur"``), or a
-            mapping office id -> name (for cases that moved between offices); the office
-            id when omitted.
+        office_name: How the case's office signs (e.g. ``"BP3MI Nusa Tenggara Timur"``),
+            or a mapping office id -> name (for cases that moved between offices). When
+            omitted, a workflow bound to an ``Offices`` registry names offices from it
+            (in the reader's language); otherwise the office id is shown.
         contact: The contact line in acknowledgements.
         calendar: Needed only to re-render an *older* event whose notices show SLA
             deadlines: the office's calendar in the version the deadlines were computed
@@ -150,8 +167,8 @@ def notices(
     found = declared(workflow, event)
     if not found:
         return ()
-    office = case.office if office_name is None else _office_name(office_name, case.office)
-    ctx = NoticeContext(workflow.spec, case, event, office, contact)
+    names = _namer(workflow, office_name, case.office)
+    ctx = NoticeContext(workflow.spec, case, event, names, contact)
     out = []
     for n in found:
         if n.applies(case):

@@ -130,12 +130,16 @@ class Office:
 
     def name(self, lang: str) -> str:
         """The office's name in ``lang`` (``"id"`` or ``"en"``)."""
-        return self.name_id if lang.split("-")[0].split("_")[0].lower() == "id" else self.name_en
+        return (
+            self.name_id
+            if lang.split("-", maxsplit=1)[0].split("_", maxsplit=1)[0].lower() == "id"
+            else self.name_en
+        )
 
     def with_closures(
         self, dates: Iterable[_dt.date], name: str = "Kantor tutup", name_en: str | None = None
     ) -> Office:
-        """Return this office with its calendar also closed on ``dates`` (a flood, a local decree)."""
+        """Return this office with its calendar also closed on ``dates`` (a flood, a decree)."""
         return attrs.evolve(self, calendar=self.calendar.with_closures(dates, name, name_en))
 
 
@@ -201,9 +205,7 @@ class Offices:
         digest = hashlib.sha256()
         for office_id in sorted(by_id):
             digest.update(f"{office_id}={by_id[office_id].calendar.version};".encode())
-        self.__attrs_init__(  # type: ignore[attr-defined]
-            items, MappingProxyType(by_id), "offices-" + digest.hexdigest()[:16]
-        )
+        self.__attrs_init__(items, MappingProxyType(by_id), "offices-" + digest.hexdigest()[:16])
 
     # ------------------------------------------------------------------ look-up
 
@@ -300,7 +302,9 @@ class Offices:
         try:
             raw = file.read_bytes()
         except OSError as exc:
-            raise OfficeConfigError(f"{where}: cannot read the office file ({exc.strerror})") from None
+            raise OfficeConfigError(
+                f"{where}: cannot read the office file ({exc.strerror})"
+            ) from None
         try:
             if file.suffix.lower() == ".json":
                 data = json.loads(raw.decode("utf-8"))
@@ -311,7 +315,9 @@ class Offices:
                     f"{where}: unknown file type {file.suffix!r}; use .toml or .json"
                 )
         except (UnicodeDecodeError, ValueError) as exc:
-            raise OfficeConfigError(f"{where}: not valid {file.suffix[1:].upper()}: {exc}") from None
+            raise OfficeConfigError(
+                f"{where}: not valid {file.suffix[1:].upper()}: {exc}"
+            ) from None
         return cls.from_mapping(data, source=where, calendar=calendar)
 
     @classmethod
@@ -341,7 +347,9 @@ class Offices:
                 f"got {type(entries).__name__}"
             )
         if calendar is not None and not isinstance(calendar, WorkingCalendar):
-            raise WrongTypeError(f"calendar must be a WorkingCalendar, got {type(calendar).__name__}")
+            raise WrongTypeError(
+                f"calendar must be a WorkingCalendar, got {type(calendar).__name__}"
+            )
         base = calendar if calendar is not None else WorkingCalendar.indonesia()
         offices = []
         for i, entry in enumerate(entries):
@@ -409,7 +417,9 @@ def _closure(cal: WorkingCalendar, closure: object, where: str) -> WorkingCalend
         raise OfficeConfigError(f"{where}.{unknown[0]}: unknown key; allowed: dates, name, name_en")
     dates = closure.get("dates")
     if not isinstance(dates, list) or not dates:
-        raise OfficeConfigError(f"{where}.dates: must be a non-empty list of dates, got {dates!r:.80}")
+        raise OfficeConfigError(
+            f"{where}.dates: must be a non-empty list of dates, got {dates!r:.80}"
+        )
     parsed = []
     for k, value in enumerate(dates):
         if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):

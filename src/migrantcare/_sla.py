@@ -598,9 +598,11 @@ def rebase(
         first = _local_date(old, origin)
         if clock.rebased_at is None:
             first += _dt.timedelta(days=1)  # the start day never counts
-        days = old.working_days_between(first, _local_date(old, at)) if first < _local_date(
-            old, at
-        ) else 0
+        days = (
+            old.working_days_between(first, _local_date(old, at))
+            if first < _local_date(old, at)
+            else 0
+        )
         used_days += max(days - (_whole_days_paused(old, before) if before else 0), 0)
     moved = attrs.evolve(clock, rebased_at=at, used_us=used_us, used_days=used_days)
     return refresh(moved, policy, new)

@@ -1026,7 +1026,7 @@ class Workflow:
         return self._offices.calendar(office)
 
     def _calendar(self, office: str, calendar: object) -> WorkingCalendar | None:
-        """The calendar to compute ``office``'s case on: the office's when bound, else ``calendar``."""
+        """The calendar for a case of ``office``: the office's when bound, else ``calendar``."""
         offices = self._offices
         if offices is not None:
             entry = offices.get(office)
