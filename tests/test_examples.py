@@ -8,9 +8,11 @@ import threading
 
 import pendulum
 import pytest
+import sqlalchemy as sa
 
 from migrantcare import Actor, Offices, complaint_workflow
 from migrantcare.exceptions import CaseNotFoundError
+from migrantcare.sql import SqlCaseStore, create_all
 
 EXAMPLES = sorted((pathlib.Path(__file__).parent.parent / "examples").glob("*.py"))
 
@@ -43,18 +45,23 @@ def test_lifecycle_example_reaches_the_end(capsys: pytest.CaptureFixture[str]) -
 
 
 def test_sqlite_store_from_worker_threads_and_unknown_ids(tmp_path: pathlib.Path) -> None:
-    module = runpy.run_path(str(EXAMPLES[0].parent / "sqlite_store.py"))
     offices = Offices.from_file(EXAMPLES[0].parent / "offices.toml")
     workflow = complaint_workflow().bind(offices)
-    store = module["SqliteCaseStore"](tmp_path / "cases.sqlite3", workflow)
+    # worker threads queue for SQLite's one writer instead of failing at once
+    engine = sa.create_engine(
+        f"sqlite:///{tmp_path / 'cases.sqlite3'}", connect_args={"timeout": 30}
+    )
+    create_all(engine)
+    store = SqlCaseStore(engine, workflow)  # what examples/sqlite_store.py uses
     agent = Actor("cc", roles={"call_centre"})
     at = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Makassar")
     errors: list[BaseException] = []
 
     def work(k: int) -> None:  # what a web framework's worker thread does
         try:
-            case = workflow.open(f"C-{k}", at=at, by=agent, office="bp3mi-ntt",
-                                 category="other", channel="sms")  # fmt: skip
+            case = workflow.open(
+                f"C-{k}", at=at, by=agent, office="bp3mi-ntt", category="other", channel="sms"
+            )
             store.add(case)
             loaded = store.get(case.id)
             moved = workflow.fire(loaded, "start_verification", at=at.add(hours=1), by=agent)
@@ -69,8 +76,9 @@ def test_sqlite_store_from_worker_threads_and_unknown_ids(tmp_path: pathlib.Path
     for t in threads:
         t.join()
     assert errors == []
-    with pytest.raises(CaseNotFoundError, match="no case 'nope'"):
+    with pytest.raises(CaseNotFoundError, match="no stored case 'nope'"):
         store.get("nope")
     flooded = offices.with_closures("bp3mi-ntt", [pendulum.date(2026, 3, 4)], name="Banjir")
-    assert len(store.stale_calendars(flooded)) == 8
-    assert store.stale_calendars(offices) == []
+    stale = store.query(calendar_version_not=flooded.calendar("bp3mi-ntt").version)
+    assert len(stale) == 8
+    engine.dispose()

@@ -17,6 +17,7 @@ from migrantcare._definition import (
     workflow_schema,
     workflow_to_dict,
 )
+from migrantcare._erasure import erase_personal_data
 from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
@@ -44,6 +45,7 @@ from migrantcare._permissions import (
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
+from migrantcare._schemas import json_schema
 from migrantcare._sla import (
     CaseMatch,
     SlaPlan,
@@ -61,7 +63,7 @@ from migrantcare._standard import (
     repatriation_spec,
     repatriation_workflow,
 )
-from migrantcare._store import InMemoryCaseStore
+from migrantcare._store import CaseStore, CaseSummary, InMemoryCaseStore
 from migrantcare._version import __version__
 from migrantcare._vocab import (
     CATEGORIES,
@@ -112,6 +114,8 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseMatch",
+    "CaseStore",
+    "CaseSummary",
     "CatalogProblem",
     "GoalFigures",
     "Guard",
@@ -157,6 +161,8 @@ __all__ = [
     "complaint_spec",
     "complaint_workflow",
     "dump_workflow",
+    "erase_personal_data",
+    "json_schema",
     "load_workflow",
     "loads_workflow",
     "notices",

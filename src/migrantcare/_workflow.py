@@ -1893,7 +1893,9 @@ def _replay_event(
     # state; their hash is recomputed like every other.
     if event.source != case.state or event.dest != case.state:
         raise IntegrityError(f"a {event.kind!r} event must not change the state")
-    if event.kind != "sla":
+    # "erased" (personal data erased, see _erasure) is replayed as the fact it is: the
+    # tombstones are carried over from the case like every person.
+    if event.kind not in ("sla", "erased"):
         raise IntegrityError(f"unknown event kind {event.kind!r}")
     if event.name == "recomputed" and workflow._plan is not None:
         target_cal = workflow._calendar(case.office, calendar)
