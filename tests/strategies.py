@@ -411,16 +411,19 @@ def cases(draw: st.DrawFn, *, max_steps: int = 8) -> object:
         note=draw(st.none() | st.text(max_size=20)),
     )
     for _ in range(draw(st.integers(0, max_steps))):
-        allowed = wf.allowed_events(case)
-        if not allowed:
+        if not wf.allowed_events(case):
             break
+        by = draw(ACTORS)
+        allowed = wf.allowed_events(case, by=by)  # what this actor may do (who may act)
+        if not allowed:
+            continue
         trigger = draw(st.sampled_from(allowed))
         when = when + dt.timedelta(minutes=draw(st.integers(0, 10_000)))
         case = wf.fire(
             case,
             trigger,
             at=when,
-            by=draw(ACTORS),
+            by=by,
             note=draw(st.text(min_size=1, max_size=20).filter(str.strip)),  # some guards need one
             data=satisfying_data(trigger),
         )
