@@ -706,3 +706,24 @@ def test_a_document_rule_for_an_unknown_trigger_fails_the_build() -> None:
     spec = loads_workflow(text)
     with pytest.raises(WorkflowDefinitionError, match="'evaluat', which is neither a trigger"):
         spec.build()
+
+
+def test_erasing_personal_data_follows_the_erase_rule() -> None:
+    wf, case = complaint_workflow(sla=False), _case()
+    at = case.events[-1].at + dt.timedelta(hours=1)
+    with pytest.raises(PermissionDeniedError, match="may not erase case 'PGD-2026-000123'"):
+        wf.erase_personal_data(case, at=at, by=OFFICER)
+    head = Actor("kepala-ntt", {"head_of_office"}, "bp3mi-ntt")
+    erased = wf.erase_personal_data(case, at=at, by=head)
+    last = erased.events[-1]
+    assert (last.kind, last.by, last.role, last.office) == (
+        "erased",
+        "kepala-ntt",
+        "head_of_office",
+        "bp3mi-ntt",
+    )
+    assert erased.complainant is not None
+    assert erased.complainant.name != "Siti Aminah"
+    erased.verify()
+    hq = Actor("hq-3", {"ministry_hq"}, "kp2mi-hq")
+    assert wf.erase_personal_data(case, at=at, by=hq).events[-1].role == "ministry_hq"

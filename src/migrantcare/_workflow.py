@@ -38,6 +38,7 @@ from migrantcare._case import (
     make_event,
     utc,
 )
+from migrantcare._erasure import erase_personal_data
 from migrantcare._holidays import in_language
 from migrantcare._messages import CatalogProblem, Messages
 from migrantcare._notice_spec import (
@@ -50,6 +51,7 @@ from migrantcare._notice_spec import (
 from migrantcare._offices import Offices, check_office_id
 from migrantcare._permissions import (
     CASE_ACTIONS,
+    ERASE,
     MIGRATE,
     OPEN,
     OUR_DEFAULT,
@@ -892,6 +894,23 @@ class Workflow:
         actor = check_actor(by)
         role = self._role(case, action, actor, raise_denied=True)
         return actor if role is None else actor.acting_as(role)
+
+    def erase_personal_data(
+        self, case: Case, *, at: _dt.datetime, by: Actor, note: str | None = None
+    ) -> Case:
+        """Erase the case's personal data (UU 27/2022) if ``by`` may (the ``erase`` rule).
+
+        The persons become tombstones and one ``"erased"`` event records it, with the
+        role that authorised it; see :func:`migrantcare.erase_personal_data` (which does
+        the same without a definition to check against).
+
+        Raises:
+            PermissionDeniedError: ``by`` may not erase this case's personal data.
+            InvalidArgumentError: ``at`` is before the case's newest event.
+        """
+        self._check_case(case)
+        actor = self._acting(self._action_rule(ERASE), check_actor(by), case.office, case.id)
+        return erase_personal_data(case, at=at, by=actor, note=note)
 
     def _acting(self, rule: _Compiled | None, actor: Actor, office: str, case_id: str) -> Actor:
         """``actor`` acting in the role ``rule`` grants it on ``office``'s case, or refuse.
