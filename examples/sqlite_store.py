@@ -77,8 +77,7 @@ def main() -> None:
     # Worker threads of a web framework read the same store at once.
     loaded: list[str] = []
     threads = [
-        threading.Thread(target=lambda: loaded.append(store.get(case.id).state))
-        for _ in range(4)
+        threading.Thread(target=lambda: loaded.append(store.get(case.id).state)) for _ in range(4)
     ]
     for t in threads:
         t.start()

@@ -13,7 +13,33 @@ from migrantcare import WorkingCalendar
 settings.register_profile(
     "migrantcare", deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("migrantcare")
+# CI (CI=true) runs a bounded number of examples per property, so the whole suite,
+# hostile suites included, stays fast on a shared machine; locally the default applies.
+settings.register_profile(
+    "ci",
+    parent=settings.get_profile("migrantcare"),
+    max_examples=40,
+    print_blob=True,
+)
+settings.load_profile("ci" if os.environ.get("CI") == "true" else "migrantcare")
+
+_HOSTILE = pytest.StashKey[list[int]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_HOSTILE] = [0]
+
+
+@pytest.fixture(scope="session")
+def hostile_tally(request: pytest.FixtureRequest) -> list[int]:
+    """A one-cell tally the hostile suites add the inputs they try to."""
+    return request.config.stash[_HOSTILE]
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    tried = terminalreporter.config.stash.get(_HOSTILE, [0])[0]
+    if tried:
+        terminalreporter.write_line(f"hostile inputs tried: {tried}")
 
 
 @pytest.fixture(scope="session")

@@ -106,7 +106,7 @@ class TestActors:
         assert Actor("a", roles=()).role is None
         with pytest.raises(WrongTypeError, match="roles must be a set"):
             Actor("a", roles="officer")  # type: ignore[arg-type]
-        with pytest.raises(InvalidArgumentError, match="non-empty"):
+        with pytest.raises(InvalidArgumentError, match="must not be empty"):
             Actor(" ", roles={"officer"})
         with pytest.raises(WrongTypeError):
             Actor(None, roles={"officer"})  # type: ignore[arg-type]

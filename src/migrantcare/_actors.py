@@ -12,7 +12,8 @@ from typing import Final
 
 import attrs
 
-from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
+from migrantcare._validate import check_id, quote
+from migrantcare.exceptions import WrongTypeError
 
 #: The standard roles (an integrator may use others), in the order the docs list them.
 STANDARD_ROLES: Final = (
@@ -23,34 +24,21 @@ STANDARD_ROLES: Final = (
     "crisis_centre",
     "system",
 )
-_MAX_ID = 200
 
 
 def _roles(value: Iterable[str] | str) -> frozenset[str]:
     if isinstance(value, str):
         # a bare str would silently become a set of letters
         raise WrongTypeError(
-            f"roles must be a set of role names, got the str {value[:_MAX_ID]!r}; "
-            f"write roles={{{value[:_MAX_ID]!r}}}"
+            f"roles must be a set of role names, got the str {quote(value)}; "
+            f"write roles={{{quote(value)}}}"
         )
     if not isinstance(value, Iterable):
         raise WrongTypeError(f"roles must be an iterable of str, got {type(value).__name__}")
-    out = frozenset(value)
-    for role in out:
-        if not isinstance(role, str) or not role.strip():
-            raise InvalidArgumentError(
-                f"every role must be a non-empty str, got {type(role).__name__} {role!r:.80}"
-            )
-    return out
-
-
-def _check_id(value: object, what: str) -> None:
-    if not isinstance(value, str):
-        raise WrongTypeError(f"{what} must be a str, got {type(value).__name__}")
-    if not value.strip() or len(value) > _MAX_ID:
-        raise InvalidArgumentError(
-            f"{what} must be a non-empty str of at most {_MAX_ID} characters, got {value!r:.80}"
-        )
+    roles = tuple(value)
+    for role in roles:
+        check_id(role, "a role")
+    return frozenset(roles)
 
 
 @attrs.frozen
@@ -76,9 +64,9 @@ class Actor:
     _role: str | None = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        _check_id(self.id, "actor id")
+        check_id(self.id, "actor id")
         if self.office is not None:
-            _check_id(self.office, "actor office")
+            check_id(self.office, "actor office")
         # recorded on every event this actor performs: chosen once here
         object.__setattr__(self, "_role", min(self.roles) if self.roles else None)
 

@@ -101,6 +101,11 @@ def _namer(
         # one name given: it is the current office's; others keep their id
         return lambda office: office_name if office == current else office
     if office_name is not None:
+        if not isinstance(office_name, Mapping):
+            raise WrongTypeError(
+                "office_name must be a str, a mapping of office id to name, or None; got "
+                f"{type(office_name).__name__}"
+            )
         return lambda office: office_name.get(office, office)
     offices = getattr(workflow, "offices", None)
     if offices is None:
@@ -153,8 +158,14 @@ def notices(
         InvalidArgumentError: the event is not one of the case's, or an older event's
             deadlines cannot be rebuilt (no calendar, or another calendar version).
     """
+    if not isinstance(workflow, Workflow):
+        raise WrongTypeError(f"notices needs a Workflow, got {type(workflow).__name__}")
+    if not isinstance(case, Case):
+        raise WrongTypeError(f"notices needs a Case, got {type(case).__name__}")
     if event is None:
         event = case.events[-1]
+    elif not isinstance(event, CaseEvent):
+        raise WrongTypeError(f"event must be a CaseEvent or None, got {type(event).__name__}")
     else:
         seq = event.seq
         if not (0 <= seq < len(case.events)) or (

@@ -18,6 +18,7 @@ import attrs
 from migrantcare._case import Case
 from migrantcare._sla import next_due_at
 from migrantcare._time import as_utc, require_aware
+from migrantcare._validate import check_int, quote
 from migrantcare.exceptions import (
     CaseNotFoundError,
     InvalidArgumentError,
@@ -166,7 +167,7 @@ class InMemoryCaseStore:
             try:
                 return self._cases[case_id]
             except (KeyError, TypeError):
-                raise CaseNotFoundError(f"no stored case {case_id!r}") from None
+                raise CaseNotFoundError(f"no stored case {quote(case_id)}") from None
 
     def add(self, case: Case) -> None:
         """Store a new case.
@@ -200,6 +201,7 @@ class InMemoryCaseStore:
             return
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        check_int(expected_version, "expected_version", minimum=1)
         with self._lock:
             current = self._cases.get(case.id)
             if current is None:

@@ -18,6 +18,7 @@ from typing import Any, Final, TextIO
 import attrs
 import sqlalchemy as sa
 
+from migrantcare._actors import Actor
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, CaseEvent, Person
 from migrantcare._erasure import PERSON_ROLES, erase_personal_data
@@ -455,7 +456,7 @@ class SqlCaseStore:
             last = ids[-1]
 
     def erase_person(
-        self, case_id: str, *, at: _dt.datetime, by: str, note: str | None = None
+        self, case_id: str, *, at: _dt.datetime, by: Actor, note: str | None = None
     ) -> Case:
         """Erase a case's personal data (UU 27/2022) and record it, in one transaction.
 
