@@ -13,7 +13,7 @@ from typing import Final
 import attrs
 
 from migrantcare._validate import check_id, quote
-from migrantcare.exceptions import WrongTypeError
+from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
 #: The standard roles (an integrator may use others), in the order the docs list them.
 STANDARD_ROLES: Final = (
