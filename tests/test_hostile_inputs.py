@@ -260,17 +260,32 @@ def test_expected_version_must_be_an_int() -> None:
         )  # type: ignore[arg-type]
 
 
-def test_callback_returning_the_wrong_type_names_event_and_state() -> None:
-    spec = WF.spec.with_callback("start_verification", lambda attempt: 42)  # type: ignore[arg-type,return-value]
-    wf = spec.build()
+def _boom(attempt: object) -> None:
+    raise KeyError("secret detail")
+
+
+@pytest.mark.parametrize(
+    ("callback", "message"),
+    [
+        (lambda attempt: 42, "returns None or a mapping"),
+        (lambda attempt: ["x"], "returns None or a mapping"),
+        (lambda attempt: {"x": float("nan")}, "cannot be stored"),
+        (lambda attempt: {"x": "\ud800"}, "cannot be stored"),
+        (_boom, "raised KeyError"),
+    ],
+)
+def test_a_bad_callback_names_event_and_state_and_changes_nothing(
+    callback: Callable[[object], object], message: str
+) -> None:
+    wf = WF.spec.with_callback("start_verification", callback).build()  # type: ignore[arg-type]
     case = wf.open("P", **OPEN)  # type: ignore[arg-type]
-    with pytest.raises(
-        CallbackError, match=r"'start_verification'.*'registered'.*returns None or a mapping"
-    ):
+    before = case.to_dict()
+    with pytest.raises(CallbackError, match=message) as info:
         wf.fire(case, "start_verification", at=T0, by=actor("o"), calendar=CAL)
-    spec = WF.spec.with_callback("start_verification", lambda attempt: {"x": float("nan")})
-    with pytest.raises(CallbackError, match="cannot be stored"):
-        spec.build().fire(case, "start_verification", at=T0, by=actor("o"), calendar=CAL)
+    assert "'start_verification'" in str(info.value)
+    assert "'registered'" in str(info.value)
+    assert (info.value.trigger, info.value.state) == ("start_verification", "registered")
+    assert case.to_dict() == before
 
 
 def test_messages_quote_a_bounded_prefix() -> None:

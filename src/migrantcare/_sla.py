@@ -269,7 +269,9 @@ class SlaPolicy:
     start_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     start_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     pause_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
-    pause_on_waiting: bool = attrs.field(default=True, kw_only=True)
+    pause_on_waiting: bool = attrs.field(
+        default=True, kw_only=True, validator=lambda _i, _a, v: _is(v, bool, "pause_on_waiting")
+    )
     stop_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     stop_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     warn_at: tuple[float, ...] = attrs.field(default=(0.5, 0.75), converter=_fractions)
@@ -285,12 +287,19 @@ class SlaPolicy:
         default=True, validator=lambda _i, _a, v: _is(v, bool, "confirmed")
     )
     description: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "description"))
+    _events: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    _states: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not (self.start_states or self.start_events):
             raise InvalidArgumentError(f"SLA policy {self.name!r} never starts: give start_*")
         if not (self.stop_states or self.stop_events):
             raise InvalidArgumentError(f"SLA policy {self.name!r} never stops: give stop_*")
+        # what can concern this policy's clock: read on every event, worked out once
+        object.__setattr__(self, "_events", self.start_events | self.stop_events)
+        object.__setattr__(
+            self, "_states", self.start_states | self.pause_states | self.stop_states
+        )
 
 
 @attrs.frozen
@@ -373,12 +382,18 @@ def apply_event(
     again: started, resumed, or stopped while paused. A clock that stops while running
     keeps its deadline, and a paused one has none, so neither costs any arithmetic.
     """
+    name, dest = event.name, event.dest
+    waiting = {c.goal for c in clocks if c.paused_since is not None and c.stopped_at is None}
+    # most events concern no policy: skip those before any work
+    relevant = [p for p in policies if name in p._events or dest in p._states or p.name in waiting]
+    if not relevant:
+        return clocks, frozenset()
     at = event.at
-    entered = event.dest if (event.kind == "opened" or event.dest != event.source) else None
+    entered = dest if (event.kind == "opened" or dest != event.source) else None
     out = list(clocks)
     stale: set[int] = set()
     latest = {c.goal: i for i, c in enumerate(out)}  # later cycles win
-    for p in policies:
+    for p in relevant:
         index = latest.get(p.name)
         clock = None if index is None else out[index]
         if clock is not None and clock.stopped_at is None:

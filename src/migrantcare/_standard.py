@@ -97,6 +97,14 @@ COMPLAINT_NOTICES = (
     _N("sla.breach", "sla.breach.head", "office_head", {"goal": "sla.goal", "due": "sla.due"}),
 )
 
+#: Every standard workflow tells the office that receives a transferred case.
+TRANSFER_NOTICE = _N(
+    "transfer",
+    "case.transferred",
+    "office_head",
+    {"from_office": "data.from_office:office", "status": "state"},
+)
+
 _ARRIVAL = MappingProxyType(
     {
         **_NAME,
@@ -401,7 +409,7 @@ def complaint_spec(*, sla: bool = True) -> WorkflowSpec:
         ),
         sla=complaint_sla_plan() if sla else None,
         permissions=complaint_permissions(),
-        notices=COMPLAINT_NOTICES,
+        notices=(*COMPLAINT_NOTICES, TRANSFER_NOTICE),
     )
 
 
@@ -469,7 +477,7 @@ def repatriation_spec() -> WorkflowSpec:
         categories=REPATRIATION_CATEGORIES,
         description="Repatriation (pemulangan) of a worker, or of a deceased worker's remains.",
         permissions=repatriation_permissions(),
-        notices=REPATRIATION_NOTICES,
+        notices=(*REPATRIATION_NOTICES, TRANSFER_NOTICE),
     )
 
 
@@ -510,7 +518,7 @@ def outreach_spec() -> WorkflowSpec:
         categories=OUTREACH_CATEGORIES,
         description="Outreach on safe migration (sosialisasi), incl. Desa Migran Emas villages.",
         permissions=outreach_permissions(),
-        notices=OUTREACH_NOTICES,
+        notices=(*OUTREACH_NOTICES, TRANSFER_NOTICE),
     )
 
 

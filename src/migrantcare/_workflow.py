@@ -1334,14 +1334,20 @@ class Workflow:
                 except Exception as exc:
                     raise CallbackError(
                         f"a callback of event {quote(trigger)} from state {source!r} raised "
-                        f"{type(exc).__name__}; case {case.id!r} is unchanged"
+                        f"{type(exc).__name__}; case {case.id!r} is unchanged (a callback "
+                        "refuses an event by raising a MigrantCareError; guards are the "
+                        "place for checks)",
+                        trigger=trigger,
+                        state=source,
                     ) from exc
                 if result is not None:
                     if not isinstance(result, Mapping):
                         raise CallbackError(
                             f"a callback of event {quote(trigger)} from state {source!r} returned "
                             f"{type(result).__name__}; a callback returns None or a mapping "
-                            f"of JSON-compatible data; case {case.id!r} is unchanged"
+                            f"of JSON-compatible data; case {case.id!r} is unchanged",
+                            trigger=trigger,
+                            state=source,
                         )
                     extra.update(result)
             if extra:
@@ -1350,7 +1356,9 @@ class Workflow:
                 except MigrantCareError as exc:
                     raise CallbackError(
                         f"a callback of event {quote(trigger)} from state {source!r} returned data "
-                        f"that cannot be stored ({exc}); case {case.id!r} is unchanged"
+                        f"that cannot be stored ({exc}); case {case.id!r} is unchanged",
+                        trigger=trigger,
+                        state=source,
                     ) from None
         event = make_event(
             case.events[-1],

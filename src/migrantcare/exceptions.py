@@ -155,10 +155,20 @@ class GuardRejectedError(InvalidTransitionError):
 
 
 class CallbackError(MigrantCareError, RuntimeError):
-    """A workflow callback raised while an event fired; the case is unchanged.
+    """A workflow callback raised, or returned something other than ``None`` or JSON data.
 
-    The original exception is chained as ``__cause__``.
+    The case is unchanged. When the callback raised, the original exception is chained
+    as ``__cause__``.
+
+    Attributes:
+        trigger: The event that was firing (``None`` when not known).
+        state: The state the case was in (``None`` when not known).
     """
+
+    def __init__(self, message: str, *, trigger: str | None = None, state: str | None = None):
+        super().__init__(message)
+        self.trigger = trigger
+        self.state = state
 
 
 class StaleCaseError(MigrantCareError, ValueError):
