@@ -6,6 +6,7 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
+from migrantcare._demo_data import DemoData, DemoOffice, demo_cases, demo_offices
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
     CatalogProblem,
@@ -18,7 +19,22 @@ from migrantcare._messages import (
     sms_info,
 )
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
+from migrantcare._performance import (
+    BacklogBucket,
+    ChannelFigures,
+    Count,
+    GoalCount,
+    GoalSource,
+    MonthRow,
+    OfficePerformance,
+    OutreachRow,
+    PerformanceFigures,
+    RankRow,
+    Spread,
+    performance_figures,
+)
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
+from migrantcare._report_html import figures_to_csv, render_report_html
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
 from migrantcare._sla import (
@@ -81,12 +97,19 @@ __all__ = [
     "REPATRIATION_CATEGORIES",
     "ZONE_ABBREVIATIONS",
     "Attempt",
+    "BacklogBucket",
     "Callback",
     "Case",
     "CaseEvent",
     "CaseMatch",
     "CatalogProblem",
+    "ChannelFigures",
+    "Count",
+    "DemoData",
+    "DemoOffice",
+    "GoalCount",
     "GoalFigures",
+    "GoalSource",
     "Guard",
     "Holiday",
     "HolidayKind",
@@ -94,10 +117,15 @@ __all__ = [
     "MessageRef",
     "Messages",
     "Money",
+    "MonthRow",
     "Notice",
     "OfficeFigures",
+    "OfficePerformance",
+    "OutreachRow",
+    "PerformanceFigures",
     "Person",
     "Plural",
+    "RankRow",
     "ScheduleRange",
     "SlaClock",
     "SlaPlan",
@@ -105,6 +133,7 @@ __all__ = [
     "SlaStatus",
     "SlaTarget",
     "SmsInfo",
+    "Spread",
     "State",
     "Term",
     "Transition",
@@ -118,12 +147,17 @@ __all__ = [
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
+    "demo_cases",
+    "demo_offices",
     "due_cases",
+    "figures_to_csv",
     "next_due_at",
     "notices",
     "office_report",
     "outreach_spec",
     "outreach_workflow",
+    "performance_figures",
+    "render_report_html",
     "repatriation_spec",
     "repatriation_workflow",
     "replay",

@@ -19,6 +19,7 @@ from migrantcare._calendar import WorkingCalendar
 from migrantcare._demo import run_demo
 from migrantcare._messages import Messages, check_catalogs, default_directory, format_problems
 from migrantcare._regions import ZONE_ABBREVIATIONS
+from migrantcare._report_cli import add_report_parser
 from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
 from migrantcare._workflow import Workflow
 from migrantcare.exceptions import MigrantCareError
@@ -183,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     cat.add_argument("action", choices=("check",), help="what to do")
     cat.add_argument("dir", nargs="?", help="your catalog folder, layered over ours")
     cat.set_defaults(func=_cmd_catalog)
+
+    add_report_parser(sub)
     return parser
 
 
