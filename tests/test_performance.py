@@ -100,7 +100,11 @@ def figures(items: list[Case], at: dt.datetime = AT) -> PerformanceFigures:
 
 
 def goals(office: object) -> dict[str, tuple[int, int, int]]:
-    return {g.goal: (g.met, g.breached, g.pending) for g in office.goals if g.met or g.breached or g.pending}  # type: ignore[attr-defined]  # noqa: E501
+    return {
+        g.goal: (g.met, g.breached, g.pending)
+        for g in office.goals
+        if g.met or g.breached or g.pending
+    }  # type: ignore[attr-defined]
 
 
 def test_hand_computed_office_figures() -> None:
@@ -179,7 +183,11 @@ def test_wilson_lower_bound_favours_volume_over_luck() -> None:
 
 def test_spread_median_and_nearest_rank_p90() -> None:
     s = spread([4, 1, 3, 2])
-    assert (s.count, s.median, s.p90) == (4, dt.timedelta(microseconds=2), dt.timedelta(microseconds=4))
+    assert (s.count, s.median, s.p90) == (
+        4,
+        dt.timedelta(microseconds=2),
+        dt.timedelta(microseconds=4),
+    )
     s = spread(list(range(1, 11)))  # 10 values: the 9th is the 90th percentile
     assert s.p90 == dt.timedelta(microseconds=9)
     assert spread([]) == spread([])
@@ -244,7 +252,7 @@ def test_errors_name_the_value() -> None:
             [], workflows=WF, offices=JKT, period_start=dt.date(2026, 2, 1),
             period_end=dt.date(2026, 1, 1), at=AT,
         )  # fmt: skip
-    with pytest.raises(WrongTypeError, match="period_start must be a datetime.date"):
+    with pytest.raises(WrongTypeError, match=r"period_start must be a datetime\.date"):
         performance_figures(
             [], workflows=WF, offices=JKT, period_start=AT, period_end=dt.date(2026, 1, 1),  # type: ignore[arg-type]
             at=AT,

@@ -101,7 +101,9 @@ def test_page_is_well_formed_and_loads_nothing(figs: PerformanceFigures, lang: s
     # links are in-page anchors, the CSV downloads, and the empty icon (no request)
     external = [h for h in c.hrefs if not h.startswith(("#", "data:"))]
     assert external == []
-    assert re.findall(r"https?://[^\s\"<]*", page) == ["http://www.w3.org/2000/svg"] * page.count("<svg")
+    assert re.findall(r"https?://[^\s\"<]*", page) == ["http://www.w3.org/2000/svg"] * page.count(
+        "<svg"
+    )
     assert "default-src 'none'" in page
     # every in-page link has its target, ids are unique
     assert len(c.ids) == len(set(c.ids))
@@ -179,7 +181,9 @@ def test_csv_neutralises_formulas() -> None:
 
 def test_table_csv_downloads_match_the_tables(figs: PerformanceFigures) -> None:
     page = render_report_html(figs, lang="en")
-    links = re.findall(r'download="ranking.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', page)
+    links = re.findall(
+        r'download="ranking.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', page
+    )
     (encoded,) = links
     text = base64.b64decode(encoded).decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(text)))

@@ -143,6 +143,40 @@ class _Simulation:
         """The complainant acts after some calendar time."""
         return start + _dt.timedelta(hours=self.rng.expovariate(1 / mean_days) * 24 + 1)
 
+    def _steps(self, priority: str, slow: float) -> list[tuple[str, float, dict[str, Any]]]:
+        """What officers and the complainant will do: (trigger, mean delay, keywords).
+
+        A positive delay is a mean in the office's working hours; a negative one, minus a
+        mean in calendar days (the complainant's side).
+        """
+        rng = self.rng
+        steps: list[tuple[str, float, dict[str, Any]]] = []
+        steps.append(("start_verification", 2.0 if priority == "urgent" else 5.0 * slow, {}))
+        roll = rng.random()
+        if roll < 0.03:
+            steps.append(("close", 3.0 * slow, {"data": {"reason": "withdrawn"}}))
+        else:
+            if roll < 0.2:
+                steps.append(("request_documents", 4.0 * slow, {}))
+                steps.append(("documents_received", -6.0, {}))
+            steps.append(("verify", 10.0 * slow, {}))
+            if rng.random() < 0.18:
+                steps.append(("request_clarification", 20.0 * slow, {}))
+                if rng.random() < 0.25:
+                    reason = rng.choice(_CLOSE_REASONS)
+                    steps.append(("close", -25.0, {"data": {"reason": reason}}))
+                else:
+                    steps.append(("complainant_replied", -5.0, {}))
+            if rng.random() < 0.3:
+                steps.append(("invite_clarification", 16.0 * slow, {}))
+                if rng.random() < 0.3:
+                    steps.append(("second_clarification", 24.0 * slow, {}))
+                steps.append(("mediate", 24.0 * slow, {}))
+            elif rng.random() < 0.08:
+                steps.append(("refer", 24.0 * slow, {}))
+            steps.append(("resolve", 40.0 * slow, {"note": "settled"}))
+        return steps
+
     # -------------------------------------------------------------- one complaint
 
     def complaint_case(self, number: int, office: _Office, received: _dt.datetime) -> Case:
@@ -176,32 +210,9 @@ class _Simulation:
             by = kw.pop("by", officer)
             return wf.fire(case, trigger, at=at, by=by, calendar=office.calendar, **kw)
 
-        steps: list[tuple[str, float, dict[str, Any]]] = []
-        steps.append(("start_verification", 2.0 if priority == "urgent" else 5.0 * slow, {}))
-        roll = rng.random()
-        if roll < 0.03:
-            steps.append(("close", 3.0 * slow, {"data": {"reason": "withdrawn"}}))
-        else:
-            if roll < 0.2:
-                steps.append(("request_documents", 4.0 * slow, {}))
-                steps.append(("documents_received", -6.0, {}))
-            steps.append(("verify", 10.0 * slow, {}))
-            if rng.random() < 0.18:
-                steps.append(("request_clarification", 20.0 * slow, {}))
-                if rng.random() < 0.25:
-                    reason = rng.choice(_CLOSE_REASONS)
-                    steps.append(("close", -25.0, {"data": {"reason": reason}}))
-                else:
-                    steps.append(("complainant_replied", -5.0, {}))
-            if rng.random() < 0.3:
-                steps.append(("invite_clarification", 16.0 * slow, {}))
-                if rng.random() < 0.3:
-                    steps.append(("second_clarification", 24.0 * slow, {}))
-                steps.append(("mediate", 24.0 * slow, {}))
-            elif rng.random() < 0.08:
-                steps.append(("refer", 24.0 * slow, {}))
-            steps.append(("resolve", 40.0 * slow, {"note": "settled"}))
-        for trigger, mean, kw in steps:
+        steps = self._steps(priority, slow)
+        for trigger, mean, step_kw in steps:
+            kw = step_kw
             if case.state == "closed":
                 break
             if mean < 0:

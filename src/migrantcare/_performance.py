@@ -24,7 +24,7 @@ import attrs
 
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case
-from migrantcare._sla import SlaPolicy, deadline
+from migrantcare._sla import SlaPlan, deadline
 from migrantcare._sla_state import SlaClock
 from migrantcare._time import to_zone_fields
 from migrantcare._workflow import Workflow
@@ -677,9 +677,10 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
     pool = [workflows] if isinstance(workflows, Workflow) else list(workflows)
     by_key: dict[tuple[str, int], Workflow] = {(w.name, w.version): w for w in pool}
     terminal = {key: frozenset(s.id for s in w.states if s.terminal) for key, w in by_key.items()}
-    policies: dict[tuple[str, int], dict[tuple[str, str], SlaPolicy]] = {
-        key: {} if w.spec.sla is None else {(p.name, p.variant): p for p in w.spec.sla.policies}
-        for key, w in by_key.items()
+    policies = {key: w.spec.sla for key, w in by_key.items()}
+    goal_names = {
+        key: frozenset() if plan is None else frozenset(plan.goals)
+        for key, plan in policies.items()
     }
     service = frozenset(service_goals)
     sources = _goal_sources(pool)
@@ -768,42 +769,45 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
             now_acc.channel(case.channel)[0][2] += 1
         # ---- SLA outcomes
         if case.clocks:
-            plan = policies[key]
+            known = goal_names[key]
             for clock in case.clocks:
                 if clock.started_at > when:
                     continue
-                policy = plan.get((clock.goal, clock.variant))
-                if policy is None:
+                goal = clock.goal
+                if goal not in known:
                     raise UnknownTermError(
-                        f"case {case.id!r} has an SLA clock {clock.goal!r}/{clock.variant!r} "
-                        f"that workflow {case.workflow!r} v{case.workflow_version} does not "
-                        "define"
+                        f"case {case.id!r} has an SLA clock {goal!r} that workflow "
+                        f"{case.workflow!r} v{case.workflow_version} does not define"
                     )
                 stopped = clock.stopped_at
-                if stopped is not None and stopped > when:
-                    stopped = None
+                due = clock.due_at
                 outcome = 2  # pending
                 instant = when
-                if stopped is not None:
-                    due = clock.due_at or _deadline(policy, clock, holder(stopped))
+                if stopped is not None and stopped <= when:
+                    if due is None:  # stopped while paused: no cached deadline
+                        due = _deadline(policies[key], clock, holder(stopped))
                     outcome, instant = (0, stopped) if stopped <= due else (1, due)
                 elif clock.paused_since is not None and clock.paused_since <= when:
                     if "breach" in clock.recorded:
                         outcome = 1
-                        instant = _deadline(policy, clock, holder(clock.paused_since))
+                        instant = _deadline(policies[key], clock, holder(clock.paused_since))
                 else:
-                    due = clock.due_at or _deadline(policy, clock, holder(when))
+                    if due is None:
+                        due = _deadline(policies[key], clock, holder(when))
                     if when > due:
                         outcome, instant = 1, due
-                who = holder(instant)
-                goal = clock.goal
+                who = holder(instant) if transfers else opener
+                counts = who.goals.get(goal)
+                if counts is None:
+                    counts = who.goals[goal] = [0, 0, 0]
                 if outcome == 2:
-                    who.goal(goal)[2] += 1
+                    counts[2] += 1
                     continue
-                month = who.month(instant)
-                if month < 0:
+                bounds = who.bounds
+                month = bisect_right(bounds, instant) - 1
+                if month < 0 or month >= len(bounds) - 1:
                     continue
-                who.goal(goal)[outcome] += 1
+                counts[outcome] += 1
                 table = who.months[month]
                 by_month = table.get(goal)
                 if by_month is None:
@@ -858,9 +862,10 @@ def _working_us(cal: WorkingCalendar, a: _dt.datetime, b: _dt.datetime) -> int:
     return cal._working_position(b) - cal._working_position(a)
 
 
-def _deadline(policy: SlaPolicy, clock: SlaClock, acc: _Acc) -> _dt.datetime:
+def _deadline(plan: SlaPlan | None, clock: SlaClock, acc: _Acc) -> _dt.datetime:
     # the deadline as if the clock had resumed when it paused (its pauses so far)
-    return deadline(policy, clock, acc.cal, clock.pauses)
+    assert plan is not None  # the case has clocks of a goal of this plan
+    return deadline(plan.policy(clock.goal, clock.variant), clock, acc.cal, clock.pauses)
 
 
 def _holder_at(

@@ -32,6 +32,7 @@ from migrantcare._vocab import CATEGORIES, CHANNELS, OUTREACH_CATEGORIES, Vocabu
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError
 
 Cell = str | int | float | None
+_DASH: Final = "\u2013"  # an en dash: "no value"
 
 _GOALS: Final = {
     "first_response": ("Tanggapan pertama", "First response"),
@@ -55,7 +56,8 @@ h2{font-size:1.25rem;margin:2rem 0 .5rem;border-bottom:2px solid var(--accent);p
 h3{font-size:1.05rem;margin:1.2rem 0 .4rem}
 p.what{color:var(--muted);margin:.2rem 0 .6rem;max-width:75ch}
 .meta{color:var(--muted);margin:.2rem 0}
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:.75rem;margin:1rem 0}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(180px,1fr));gap:.75rem;
+margin:1rem 0}
 .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:.7rem .9rem}
 .card .n{font-size:1.6rem;font-weight:600}
 .card .l{color:var(--muted);font-size:.9rem}
@@ -96,18 +98,18 @@ def _term(vocab: Vocabulary, code: str, lang: str) -> str:
 
 def _num(value: float | None, lang: str, digits: int = 0) -> str:
     if value is None:
-        return "–"
+        return _DASH
     pattern = "#,##0" if digits == 0 else "#,##0." + "0" * digits
     return str(format_decimal(value, format=pattern, locale=lang))
 
 
 def _pct(value: float | None, lang: str) -> str:
-    return "–" if value is None else f"{_num(value, lang, 1)} %"
+    return _DASH if value is None else f"{_num(value, lang, 1)} %"
 
 
 def _hours(value: _dt.timedelta | None, lang: str) -> str:
     if value is None:
-        return "–"
+        return _DASH
     return f"{_num(value / _dt.timedelta(hours=1), lang, 1)} {_t(lang, 'jam', 'h')}"
 
 
@@ -240,7 +242,7 @@ def figures_to_csv(figures: PerformanceFigures) -> str:
 class _Table:
     """A table shown as HTML and offered as CSV, from the same rows."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0917 - one table, every part named at the call
         self,
         caption: str,
         header: Sequence[str],
@@ -404,10 +406,12 @@ class _Report:
         service = [g for g in o.goals if g.goal in self.f.service_goals]
         met, decided = sum(g.met for g in service), sum(g.decided for g in service)
         items = (
-            (_num(o.opened, lang), self.t("kasus dibuka dalam periode", "cases opened in the period")),
+            (_num(o.opened, lang),
+             self.t("kasus dibuka dalam periode", "cases opened in the period")),
             (_num(o.open_now, lang), self.t("kasus masih terbuka", "cases still open")),
             (_hours(o.first_response.median, lang),
-             self.t("median tanggapan pertama (jam kerja)", "median first response (working hours)")),
+             self.t("median tanggapan pertama (jam kerja)",
+                    "median first response (working hours)")),
             (_pct(None if not decided else 100 * met / decided, lang),
              self.t("kepatuhan SLA layanan", "service SLA compliance")),
             (_num(o.transfers_in, lang) + " / " + _num(o.transfers_out, lang),
@@ -564,7 +568,7 @@ class _Report:
             header += [
                 f"{label}: {self.t('tepat', 'met')}",
                 f"{label}: {self.t('terlambat', 'breached')}",
-            ]  # noqa: E501
+            ]
         rows: list[list[Cell]] = []
         shown: list[list[str]] = []
         for m in o.months:
@@ -598,7 +602,8 @@ class _Report:
         )
         table = _Table(
             self.t("Tunggakan menurut umur", "Backlog by age"),
-            [self.t("Umur (hari kerja)", "Age (working days)"), self.t("Kasus terbuka", "Open cases")],
+            [self.t("Umur (hari kerja)", "Age (working days)"),
+             self.t("Kasus terbuka", "Open cases")],
             [(b.label, b.count) for b in o.backlog],
             [[escape(b.label), _num(b.count, lang)] for b in o.backlog],
             f"{_slug(o.office)}-backlog.csv",
@@ -683,12 +688,13 @@ class _Report:
                         for c in items[:12]
                     ],
                     scale=None,
-                )  # fmt: skip
+                )
             )
             parts.append(
                 _Table(
                     title,
-                    [self.t("Kode", "Code"), self.t("Nama", "Name"), self.t("Pelanggaran", "Breaches")],
+                    [self.t("Kode", "Code"), self.t("Nama", "Name"),
+                     self.t("Pelanggaran", "Breaches")],
                     [(c.code, _term(vocab, c.code, lang), c.count) for c in items],
                     [[escape(c.code), escape(_term(vocab, c.code, lang)), _num(c.count, lang)]
                      for c in items],
@@ -717,7 +723,7 @@ class _Report:
              _num(c.responded, lang), _num(c.unanswered, lang), _num(c.open_now, lang),
              _hours(c.first_response.median, lang), _hours(c.first_response.p90, lang),
              _num(c.met, lang), _num(c.breached, lang),
-             f'<span class="flag">{clog}</span>' if c.clogged else "–"]
+             f'<span class="flag">{clog}</span>' if c.clogged else _DASH]
             for c in o.channels
         ]  # fmt: skip
         table = _Table(
@@ -864,7 +870,7 @@ def render_report_html(
         if not chosen:
             raise UnknownTermError("offices is empty; give at least one office id, or None")
     r = _Report(figures, lang)
-    period = f"{_day(figures.period_start, lang)} – {_day(figures.period_end, lang)}"
+    period = f"{_day(figures.period_start, lang)} {_DASH} {_day(figures.period_end, lang)}"
     heading = title or r.t(
         f"Laporan kinerja kantor BP3MI, {period}", f"BP3MI office performance report, {period}"
     )
@@ -881,9 +887,7 @@ def render_report_html(
             ("method", r.t("Cara menghitung", "How it is counted")),
         )
     ) + "".join(
-        f'<li><a href="#o-{_slug(o.office)}">'
-        f"{escape(o.name(lang))}</a></li>"
-        for o in chosen
+        f'<li><a href="#o-{_slug(o.office)}">{escape(o.name(lang))}</a></li>' for o in chosen
     )
     taken = _instant(figures.at, "Asia/Jakarta", lang)
     versions = ", ".join(f"{o}: {v}" for o, v in figures.calendar_versions)
