@@ -15,6 +15,7 @@ import datetime as _dt
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from html import escape
+from types import MappingProxyType
 from typing import Final
 
 from babel.dates import format_date
@@ -34,15 +35,17 @@ from migrantcare.exceptions import InvalidArgumentError, UnknownTermError
 Cell = str | int | float | None
 _DASH: Final = "\u2013"  # an en dash: "no value"
 
-_GOALS: Final = {
-    "first_response": ("Tanggapan pertama", "First response"),
-    "verification": ("Verifikasi", "Verification"),
-    "documents": ("Kelengkapan dokumen", "Documents complete"),
-    "clarity": ("Kejelasan dari pengadu", "Clarity from the complainant"),
-    "unreachable": ("Kontak dengan pengadu", "Contact with the complainant"),
-    "settlement": ("Pemenuhan kesepakatan", "Settlement fulfilled"),
-    "resolution": ("Penyelesaian", "Resolution"),
-}
+_GOALS: Final = MappingProxyType(
+    {
+        "first_response": ("Tanggapan pertama", "First response"),
+        "verification": ("Verifikasi", "Verification"),
+        "documents": ("Kelengkapan dokumen", "Documents complete"),
+        "clarity": ("Kejelasan dari pengadu", "Clarity from the complainant"),
+        "unreachable": ("Kontak dengan pengadu", "Contact with the complainant"),
+        "settlement": ("Pemenuhan kesepakatan", "Settlement fulfilled"),
+        "resolution": ("Penyelesaian", "Resolution"),
+    }
+)
 _PALETTE: Final = ("#0f766e", "#b45309", "#1d4ed8", "#be123c", "#6d28d9", "#15803d", "#475569")
 _CSS: Final = """
 :root{--ink:#1f2933;--muted:#52606d;--line:#cbd2d9;--bg:#f5f7fa;--accent:#0f766e;--bad:#b91c1c}
