@@ -95,6 +95,30 @@ def _goal(code: str, lang: str) -> str:
     return code if names is None else _t(lang, *names)
 
 
+_UNITS_ID: Final = (
+    (" working days", " hari kerja"),
+    (" working day", " hari kerja"),
+    (" working hours", " jam kerja"),
+    (" working hour", " jam kerja"),
+    (" working minutes", " menit kerja"),
+    (" days", " hari"),
+    (" day", " hari"),
+    (" hours", " jam"),
+    (" hour", " jam"),
+    (" minutes", " menit"),
+)
+
+
+def _target(text: str, lang: str) -> str:
+    """A target in words (``SlaTarget.describe``, English) in ``lang``."""
+    if lang == "en":
+        return text
+    for en, id_ in _UNITS_ID:
+        if text.endswith(en):
+            return text[: -len(en)].replace(".", ",") + id_
+    return text
+
+
 def _term(vocab: Vocabulary, code: str, lang: str) -> str:
     return vocab.label(code, lang) if code in vocab else code
 
@@ -259,14 +283,22 @@ class _Table:
         self.csv_header = header if csv_header is None else csv_header
 
     def html(self, lang: str) -> str:
+        # text columns read left-aligned, numbers right-aligned
+        text = {
+            j
+            for j in range(1, len(self.header))
+            if self.rows and all(isinstance(r[j], str) for r in self.rows if j < len(r))
+        }
         head = "".join(
-            f'<th scope="col"{" class=t" if i == 0 else ""}>{escape(h)}</th>'
+            f'<th scope="col"{" class=t" if i == 0 or i in text else ""}>{escape(h)}</th>'
             for i, h in enumerate(self.header)
         )
         body = []
         for row in self.shown:
             first, *rest = row
-            cells = "".join(f"<td>{c}</td>" for c in rest)
+            cells = "".join(
+                f"<td{' class=t' if j in text else ''}>{c}</td>" for j, c in enumerate(rest, 1)
+            )
             body.append(f'<tr><th scope="row">{first}</th>{cells}</tr>')
         data = base64.b64encode(
             ("\ufeff" + _csv_text(self.csv_header, self.rows)).encode("utf-8")
@@ -291,19 +323,28 @@ def _svg_open(width: int, height: int, title: str, desc: str, uid: str) -> str:
 
 
 def _bar_chart(
-    uid: str, title: str, bars: Sequence[tuple[str, float | None, str]], *, scale: float | None
+    uid: str,
+    title: str,
+    bars: Sequence[tuple[str, float | None, str]],
+    *,
+    scale: float | None,
+    muted: frozenset[int] = frozenset(),
 ) -> str:
-    """Horizontal bars: (label, value, value as text). ``scale`` is the full width value."""
-    label_w, bar_w, row_h = 220, 420, 22
+    """Horizontal bars: (label, value, value as text). ``scale`` is the full width value.
+
+    Bars whose position is in ``muted`` are grey (figures shown for context).
+    """
+    label_w, bar_w, row_h = 250, 400, 22
     height = row_h * len(bars) + 10
     top = scale if scale else max([v or 0.0 for _, v, _ in bars] + [1e-9])
     parts = [_svg_open(label_w + bar_w + 90, height, title, _desc(bars), uid)]
     for i, (label, value, text) in enumerate(bars):
         y = 5 + i * row_h
         width = 0.0 if value is None or top <= 0 else bar_w * min(value, top) / top
-        color = _PALETTE[0]
+        color = "#9aa5b1" if i in muted else _PALETTE[0]
+        short = label if len(label) <= 36 else label[:35] + "\u2026"
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(label[:34])}</text>'
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(short)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row_h - 6}" '
             f'fill="{color}"></rect>'
             f'<text x="{label_w + width + 4:.1f}" y="{y + 15}">{escape(text)}</text>'
@@ -319,18 +360,22 @@ def _desc(bars: Sequence[tuple[str, float | None, str]]) -> str:
 def _line_chart(
     uid: str,
     title: str,
-    months: Sequence[str],
+    months: Sequence[tuple[str, str, str]],
     series: Sequence[tuple[str, Sequence[float | None]]],
     lang: str,
 ) -> str:
-    """Monthly lines on a 0-100 % axis; a gap where a month has no outcome."""
+    """Monthly lines on a 0-100 % axis; a gap where a month has no outcome.
+
+    ``months`` are (tick label, full label, year label or "") triples.
+    """
     left, top, w, h = 44, 12, 640, 200
     n = max(len(months), 1)
     step = w / max(n - 1, 1)
     legend_h = 18 * len(series)
-    height = top + h + 40 + legend_h
+    height = top + h + 54 + legend_h
     desc = "; ".join(
-        f"{name}: " + ", ".join(f"{m} {_pct(v, lang)}" for m, v in zip(months, values, strict=True))
+        f"{name}: "
+        + ", ".join(f"{m[1]} {_pct(v, lang)}" for m, v in zip(months, values, strict=True))
         for name, values in series
     )
     parts = [_svg_open(left + w + 30, height, title, desc, uid)]
@@ -340,10 +385,11 @@ def _line_chart(
             f'<line x1="{left}" x2="{left + w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#cbd2d9"></line>'
             f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{pct}%</text>'
         )
-    for i, m in enumerate(months):
+    for i, (tick, _, year) in enumerate(months):
         x = left + i * step
         parts.append(
-            f'<text x="{x:.1f}" y="{top + h + 16}" text-anchor="middle">{escape(m)}</text>'
+            f'<text x="{x:.1f}" y="{top + h + 16}" text-anchor="middle">{escape(tick)}</text>'
+            f'<text x="{x:.1f}" y="{top + h + 30}" text-anchor="middle">{escape(year)}</text>'
         )
     for k, (name, values) in enumerate(series):
         color = _PALETTE[k % len(_PALETTE)]
@@ -361,7 +407,7 @@ def _line_chart(
                     f'<polyline points="{" ".join(run)}" fill="none" stroke="{color}" '
                     'stroke-width="2"></polyline>'
                 )
-        ly = top + h + 34 + 18 * k
+        ly = top + h + 48 + 18 * k
         parts.append(
             f'<rect x="{left}" y="{ly - 10}" width="14" height="4" fill="{color}"></rect>'
             f'<text x="{left + 20}" y="{ly - 4}">{escape(name)}</text>'
@@ -399,7 +445,14 @@ def _spread_cells(s: Spread, lang: str) -> list[str]:
 class _Report:
     def __init__(self, figures: PerformanceFigures, lang: str) -> None:
         self.f, self.lang = figures, lang
-        self.months = [_month(m.month, lang) for m in figures.total.months]
+        self.months = [
+            (
+                str(format_date(m.month, "MMM", locale=lang)),
+                _month(m.month, lang),
+                str(m.month.year) if i == 0 or m.month.month == 1 else "",
+            )
+            for i, m in enumerate(figures.total.months)
+        ]
 
     def t(self, id_text: str, en_text: str) -> str:
         return _t(self.lang, id_text, en_text)
@@ -507,16 +560,19 @@ class _Report:
             self.t("Kepatuhan SLA per sasaran", "SLA compliance per goal"),
             [(_goal(g.goal, lang), g.compliance, _pct(g.compliance, lang)) for g in o.goals],
             scale=100.0,
+            muted=frozenset(i for i, g in enumerate(o.goals) if g.goal not in self.f.service_goals),
         )
         what = self.t(
             "Jam SLA yang selesai dalam periode: tepat waktu bila berhenti sebelum tenggat, "
             "terlambat bila tenggat lewat (berhenti terlambat, atau masih berjalan). Dihitung "
             "untuk kantor yang memegang kasus pada saat itu. 'Berjalan': masih dalam tenggat "
-            "pada saat laporan.",
+            "pada saat laporan. Batang abu-abu: tenggat yang berjalan terhadap pengadu atau "
+            "teradu, ditampilkan sebagai konteks (tidak masuk peringkat).",
             "SLA clocks decided in the period: met when stopped by the deadline, breached "
             "when the deadline passed (stopped late, or still running). Counted for the "
             "office holding the case at that moment. 'Pending': within the deadline when the "
-            "report was taken.",
+            "report was taken. Grey bars: deadlines that run against the complainant or the "
+            "respondent, shown for context (not in the ranking).",
         )
         return _section(f"{uid}-goals", self.t("SLA per sasaran", "SLA per goal"), what,
                         chart, table.html(lang))  # fmt: skip
@@ -526,7 +582,7 @@ class _Report:
         srcs = self.f.goal_sources
         rows = [(s.goal, s.variant, s.target, s.source, int(s.confirmed)) for s in srcs]
         shown = [
-            [escape(_goal(s.goal, lang)), escape(s.variant), escape(s.target),
+            [escape(_goal(s.goal, lang)), escape(s.variant), escape(_target(s.target, lang)),
              escape(s.source),
              self.t("regulasi", "regulation") if s.confirmed
              else f'<span class="flag">{self.t("bawaan migrantcare / belum pasti", "migrantcare default / unconfirmed")}</span>']  # noqa: E501
