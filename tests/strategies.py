@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import decimal
 
 import pendulum
 from hypothesis import strategies as st
@@ -68,3 +69,91 @@ def satisfying_data(trigger: str) -> dict[str, object]:
     if trigger == "close":
         return {"reason": "unreachable"}
     return {}
+
+
+# --------------------------------------------------------------------------- messages
+
+# Hostile values for every Messages / sms_info / check_catalogs entry point: wrong types,
+# non-finite and huge numbers, lone surrogates, overlong and deeply nested values.
+LONE_SURROGATES = st.sampled_from(["\ud800", "\udfff", "a\udc80b", "\ud83d"])
+HUGE_NUMBERS = st.sampled_from(
+    [10**19, -(10**30), 10**5000, 1e300, float("inf"), float("-inf"), float("nan")]
+)
+
+
+@st.composite
+def deeply_nested(draw: st.DrawFn) -> object:
+    """A list nested a few to a few thousand levels deep (a cycle included)."""
+    depth = draw(st.integers(min_value=2, max_value=5000))
+    value: object = ["x"]
+    for _ in range(depth):
+        value = [value]
+    if draw(st.booleans()):
+        cyclic: list[object] = []
+        cyclic.append(cyclic)
+        return cyclic
+    return value
+
+
+def _decimal_specials() -> st.SearchStrategy[object]:
+    return st.sampled_from(
+        [
+            decimal.Decimal("NaN"),
+            decimal.Decimal("sNaN"),
+            decimal.Decimal("Infinity"),
+            decimal.Decimal("1e999999"),
+            decimal.Decimal("-1e19"),
+            decimal.Decimal("1e-999999"),
+        ]
+    )
+
+
+HOSTILE_VALUES: st.SearchStrategy[object] = st.one_of(
+    st.none(),
+    st.booleans(),
+    HUGE_NUMBERS,
+    _decimal_specials(),
+    LONE_SURROGATES,
+    st.just("x" * 100_001),
+    deeply_nested(),
+    st.builds(object),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.sets(st.integers(), max_size=2),
+    st.binary(max_size=4),
+    st.datetimes(),  # naive
+    st.lists(st.builds(object), min_size=1, max_size=2),
+    st.just(["x"] * 1_001),
+)
+"""Values no placeholder can render: each must be refused with a migrantcare error."""
+
+HOSTILE_NAMES: st.SearchStrategy[object] = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.booleans(),
+    st.binary(max_size=8),
+    st.lists(st.text(max_size=3), max_size=2),
+    LONE_SURROGATES,
+    st.text(min_size=2_000, max_size=2_000, alphabet="ab-_"),
+    st.text(max_size=30).filter(lambda s: s not in {"id", "en"}),
+    st.sampled_from(["fr", "xx_YY", "*", "", "en;q=0", "zh-TW", "id\x00", "../../etc", "ü"]),
+)
+"""Hostile locales, keys, zones and channels."""
+
+ACCEPT_LANGUAGE = st.lists(
+    st.tuples(
+        st.sampled_from(["id", "id-ID", "in", "en", "en-US", "en_GB", "fr", "zh-TW", "ms", "*"]),
+        st.one_of(st.none(), st.sampled_from(["0", "0.1", "0.5", "0.9", "1", "1.0", "x", "2"])),
+    ),
+    min_size=1,
+    max_size=6,
+).map(lambda items: ", ".join(t if q is None else f"{t};q={q}" for t, q in items))
+"""Accept-Language headers, well-formed or not."""
+
+GSM7_TEXT = st.text(
+    alphabet=st.sampled_from(list("abcXYZ 019.,@£$\n") + list("^{}\\[~]|€")), max_size=700
+)
+UCS2_TEXT = st.text(
+    alphabet=st.sampled_from([*list("abc 1é"), "漢", "字", "“", "😀", "👍", "🇮"]),
+    max_size=300,
+)

@@ -632,8 +632,9 @@ class WorkingCalendar:
 
         Example:
             >>> cal = WorkingCalendar.indonesia()
-            >>> [f"{h.date:%d %b}" for h in cal.holidays(2026) if h.kind == "collective_leave"]
-            ['16 Feb', '18 Mar', '20 Mar', '23 Mar', '24 Mar', '15 May', '28 May', '24 Dec']
+            >>> leave = [h for h in cal.holidays(2026) if h.kind == "collective_leave"]
+            >>> ", ".join(f"{h.date:%d %b}" for h in leave)
+            '16 Feb, 18 Mar, 20 Mar, 23 Mar, 24 Mar, 15 May, 28 May, 24 Dec'
         """
         if type(year) is not int:
             year = _whole(year, "year")

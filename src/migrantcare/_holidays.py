@@ -11,6 +11,8 @@ from typing import Literal
 
 import attrs
 
+from migrantcare._locales import label_language
+
 #: What closes the office on a holiday: a national public holiday (libur nasional),
 #: collective leave for civil servants (cuti bersama), or a closure the integrator adds.
 HolidayKind = Literal["national", "collective_leave", "office"]
@@ -20,9 +22,13 @@ _ESTIMATED_SUFFIXES = (" (perkiraan)", " (estimated)")
 
 
 def in_language(lang: str, text_id: str, text_en: str) -> str:
-    """Return ``text_id`` for an Indonesian ``lang`` (``"id"``, ``"id-ID"``…), else ``text_en``."""
-    language = lang.replace("-", "_").split("_", maxsplit=1)[0].lower()
-    return text_id if language == "id" else text_en
+    """Return ``text_id`` or ``text_en``: the one language choice for every built-in label.
+
+    ``lang`` is negotiated by :func:`~migrantcare._locales.label_language` (``"id-ID"``,
+    ``"en_GB"``, Accept-Language headers work); a language with no label raises
+    ``MissingMessageError`` instead of quietly answering in English.
+    """
+    return text_id if label_language(lang) == "id" else text_en
 
 
 @attrs.frozen(order=True)
@@ -46,7 +52,11 @@ class Holiday:
     estimated: bool = False
 
     def name(self, lang: str) -> str:
-        """Return the name in ``lang``: ``"id"`` or ``"en"`` (``"en_US"``, ``"id-ID"`` work too)."""
+        """Return the name in ``lang``: ``"id"`` or ``"en"`` (``"en_US"``, ``"id-ID"`` work too).
+
+        Raises:
+            MissingMessageError: ``lang`` is neither Indonesian nor English (e.g. ``"fr"``).
+        """
         return in_language(lang, self.name_id, self.name_en)
 
 

@@ -99,7 +99,12 @@ class State:
     waiting: bool = False
 
     def label(self, lang: str) -> str:
-        """Return the label in ``lang`` (``"id"`` or ``"en"``)."""
+        """Return the label in ``lang``: ``"id"`` or ``"en"`` (``"id-ID"``, ``"en_GB"`` work too).
+
+        Raises:
+            MissingMessageError: ``lang`` is neither Indonesian nor English (e.g. ``"fr"``):
+                no silent English.
+        """
         return in_language(lang, self.label_id, self.label_en)
 
 
