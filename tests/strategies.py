@@ -8,6 +8,23 @@ import decimal
 import pendulum
 from hypothesis import strategies as st
 
+from migrantcare import (
+    CATEGORIES,
+    CLOSURE_REASONS,
+    CaseMatch,
+    Guard,
+    NoticeSpec,
+    SlaPlan,
+    SlaPolicy,
+    SlaTarget,
+    State,
+    Term,
+    Transition,
+    Vocabulary,
+    WorkflowSpec,
+)
+from migrantcare._notice_spec import POINTS
+
 # Zones that complaints and offices really come from, DST zones included.
 ZONES = (
     "Asia/Jakarta",
@@ -69,6 +86,142 @@ def satisfying_data(trigger: str) -> dict[str, object]:
     if trigger == "close":
         return {"reason": "unreachable"}
     return {}
+
+
+# --------------------------------------------------------------------------- definitions
+
+CODES = st.from_regex(r"\A[a-z][a-z0-9_]{0,10}\Z")
+LABELS = st.text(max_size=20)
+MESSAGE_KEYS = st.from_regex(r"\A[a-z_][a-z0-9_]{0,6}(\.[a-z0-9_]{1,6}){0,2}\Z")
+VALUE_SOURCES = st.sampled_from(
+    [
+        "case_number",
+        "complainant.name",
+        "worker.name | complainant.name",
+        "event.at",
+        "event.date",
+        "state",
+        "category",
+        "sla.goal",
+        "data.amount_idr:money",
+        "data.reason:term.closure_reasons | 'n/a'",
+        "data.documents:term.document_types | ref.doc.supporting",
+        "attr.village | '-'",
+        "plural:unit.working_days:15",
+    ]
+)
+
+
+def _match() -> st.SearchStrategy[CaseMatch]:
+    codes = st.frozensets(CODES, max_size=2)
+    return st.builds(CaseMatch, categories=codes, priorities=codes, channels=codes)
+
+
+@st.composite
+def workflow_specs(draw: st.DrawFn) -> WorkflowSpec:
+    """Random workflow definitions (not necessarily runnable): for document round trips."""
+    ids = draw(st.lists(CODES, min_size=1, max_size=5, unique=True))
+    states = tuple(
+        State(
+            i, draw(LABELS), draw(LABELS), terminal=draw(st.booleans()), waiting=draw(st.booleans())
+        )
+        for i in ids
+    )
+    guards = st.sampled_from(
+        [
+            Guard.require_note(),
+            Guard.require_data("reason", allowed=CLOSURE_REASONS),
+            Guard.require_data("employer"),
+            Guard.require_data("mode", allowed=["sea", "air"]),
+        ]
+    )
+    triggers = draw(
+        st.lists(
+            CODES.filter(lambda c: c not in ("open", "migrate", "trigger")), max_size=5, unique=True
+        )
+    )
+    transitions = tuple(
+        Transition(
+            t,
+            draw(
+                st.one_of(
+                    st.just(("*",)),
+                    st.lists(st.sampled_from(ids), min_size=1, max_size=3).map(tuple),
+                )
+            ),
+            draw(st.one_of(st.none(), st.sampled_from(ids))),
+            guards=draw(st.lists(guards, max_size=2)),
+            label_id=draw(LABELS),
+            label_en=draw(LABELS),
+        )
+        for t in triggers
+    )
+    target = st.one_of(
+        st.integers(1, 60).map(SlaTarget.working_days),
+        st.integers(1, 10**6).map(
+            lambda s: SlaTarget("working_time", duration=dt.timedelta(seconds=s))
+        ),
+        st.integers(1, 10**7).map(lambda s: SlaTarget("elapsed", duration=dt.timedelta(seconds=s))),
+    )
+    state_sets = st.frozensets(st.sampled_from(ids), max_size=2)
+    event_sets = (
+        st.frozensets(st.sampled_from(triggers), max_size=2) if triggers else st.just(frozenset())
+    )
+    policies = st.builds(
+        SlaPolicy,
+        CODES,
+        target,
+        start_states=st.frozensets(st.sampled_from(ids), min_size=1, max_size=2),
+        pause_states=state_sets,
+        stop_states=st.frozensets(st.sampled_from(ids), min_size=1, max_size=2),
+        start_events=event_sets,
+        stop_events=event_sets,
+        warn_at=st.lists(st.floats(0.01, 0.99), max_size=3).map(tuple),
+        escalate_with=st.one_of(st.none(), st.sampled_from(triggers)) if triggers else st.none(),
+        variant=st.one_of(st.just("default"), CODES),
+        when=st.one_of(st.none(), _match()),
+        source=LABELS,
+        confirmed=st.booleans(),
+        description=LABELS,
+    )
+    sla = draw(st.one_of(st.none(), st.lists(policies, max_size=3).map(SlaPlan)))
+    notices = draw(
+        st.lists(
+            st.builds(
+                NoticeSpec,
+                st.sampled_from([*POINTS, *triggers]),
+                MESSAGE_KEYS,
+                CODES,
+                st.dictionaries(
+                    CODES.filter(lambda c: c not in ("case_number", "office")),
+                    VALUE_SOURCES,
+                    max_size=3,
+                ),
+                channels=st.lists(CODES, max_size=2, unique=True).map(tuple),
+                when=st.one_of(st.none(), _match()),
+                unless=st.one_of(st.none(), _match()),
+            ),
+            max_size=4,
+        )
+    )
+    custom = st.builds(
+        Vocabulary,
+        LABELS,
+        st.lists(
+            st.builds(Term, CODES, LABELS, LABELS), max_size=3, unique_by=lambda t: t.code
+        ).map(tuple),
+    )
+    return WorkflowSpec(
+        name=draw(CODES),
+        version=draw(st.integers(1, 1000)),
+        initial=draw(st.sampled_from(ids)),
+        states=states,
+        transitions=transitions,
+        categories=draw(st.one_of(st.just(CATEGORIES), custom)),
+        description=draw(LABELS),
+        sla=sla,
+        notices=tuple(notices),
+    )
 
 
 # --------------------------------------------------------------------------- messages
@@ -155,5 +308,16 @@ GSM7_TEXT = st.text(
 )
 UCS2_TEXT = st.text(
     alphabet=st.sampled_from([*list("abc 1é"), "漢", "字", "“", "😀", "👍", "🇮"]),
+    max_size=300,
+)
+
+
+# Text for iCalendar values: every character a name could carry (accents, emoji, the
+# characters RFC 5545 escapes, line breaks); no surrogates, which UTF-8 cannot encode.
+ics_texts = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from(';,\\\n:"é😀'),
+    ),
     max_size=300,
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import pathlib
+import re
 
 from migrantcare import complaint_workflow
 
@@ -29,3 +30,16 @@ def test_every_standard_workflow_is_drawn_in_the_docs() -> None:
     text = (ROOT / "docs" / "workflows.md").read_text()
     for name in ("complaint", "repatriation", "outreach"):
         assert f"<!-- workflow-diagram: {name} -->" in text
+
+
+def test_docstring_examples_use_examples_sections() -> None:
+    # mkdocstrings renders an "Examples:" section as code; "Example:" is read as an
+    # admonition whose ">>>" lines turn into nested block quotes.
+    src = ROOT / "src" / "migrantcare"
+    singular = [
+        f"{path.name}:{number}"
+        for path in sorted(src.rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.fullmatch(r"\s+Example:\s*", line)
+    ]
+    assert singular == []

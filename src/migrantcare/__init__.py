@@ -6,7 +6,17 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
+from migrantcare._definition import (
+    Registry,
+    dump_workflow,
+    load_workflow,
+    loads_workflow,
+    workflow_from_dict,
+    workflow_schema,
+    workflow_to_dict,
+)
 from migrantcare._demo_data import DemoData, DemoOffice, demo_cases, demo_offices
+from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
     CatalogProblem,
@@ -18,6 +28,7 @@ from migrantcare._messages import (
     check_catalogs,
     sms_info,
 )
+from migrantcare._notice_spec import NoticeSpec
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
 from migrantcare._performance import (
     BacklogBucket,
@@ -98,6 +109,7 @@ __all__ = [
     "ZONE_ABBREVIATIONS",
     "Attempt",
     "BacklogBucket",
+    "BusdayCalendar",
     "Callback",
     "Case",
     "CaseEvent",
@@ -119,6 +131,7 @@ __all__ = [
     "Money",
     "MonthRow",
     "Notice",
+    "NoticeSpec",
     "OfficeFigures",
     "OfficePerformance",
     "OutreachRow",
@@ -126,6 +139,7 @@ __all__ = [
     "Person",
     "Plural",
     "RankRow",
+    "Registry",
     "ScheduleRange",
     "SlaClock",
     "SlaPlan",
@@ -143,6 +157,8 @@ __all__ = [
     "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "calendar_to_ics",
+    "calendar_to_numpy",
     "check_catalogs",
     "complaint_sla_plan",
     "complaint_spec",
@@ -150,7 +166,10 @@ __all__ = [
     "demo_cases",
     "demo_offices",
     "due_cases",
+    "dump_workflow",
     "figures_to_csv",
+    "load_workflow",
+    "loads_workflow",
     "next_due_at",
     "notices",
     "office_report",
@@ -162,4 +181,7 @@ __all__ = [
     "repatriation_workflow",
     "replay",
     "sms_info",
+    "workflow_from_dict",
+    "workflow_schema",
+    "workflow_to_dict",
 ]

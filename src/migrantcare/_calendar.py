@@ -25,6 +25,7 @@ import attrs
 import pendulum
 from pendulum.tz.timezone import Timezone
 
+from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import (
     HOLIDAY_KINDS,
     Holiday,
@@ -252,7 +253,7 @@ class WorkingCalendar:
             UnknownTimezoneError: ``tz`` is not an IANA zone.
             InvalidArgumentError: the year range is empty or impossible.
 
-        Example:
+        Examples:
             >>> cal = WorkingCalendar.indonesia(tz="Asia/Makassar")
             >>> cal.tz
             'Asia/Makassar'
@@ -300,7 +301,7 @@ class WorkingCalendar:
         Raises:
             UnknownProvinceError: ``province`` is not a province name.
 
-        Example:
+        Examples:
             >>> WorkingCalendar.for_province("nusa tenggara timur").tz
             'Asia/Makassar'
         """
@@ -392,7 +393,7 @@ class WorkingCalendar:
             NaiveDatetimeError: ``day`` is a naive datetime.
             DateOutOfRangeError: ``day`` is outside the covered years.
 
-        Example:
+        Examples:
             >>> import datetime as dt
             >>> cal = WorkingCalendar.indonesia()
             >>> cal.is_working_day(dt.date(2026, 3, 23))  # cuti bersama Idul Fitri
@@ -419,7 +420,7 @@ class WorkingCalendar:
             DateOutOfRangeError: ``day`` or the result is outside the covered years.
             CalendarCoverageError: a strict calendar would cross a provisional year.
 
-        Example:
+        Examples:
             >>> import datetime as dt
             >>> cal = WorkingCalendar.indonesia()
             >>> cal.add_working_days(dt.date(2026, 3, 17), 1)  # over Nyepi and Lebaran 2026
@@ -451,7 +452,7 @@ class WorkingCalendar:
         ``-working_days_between(end, start)`` (unlike ``numpy.busday_count``, which then
         counts ``(end, start]``). ``end`` may be the day after the last covered day.
 
-        Example:
+        Examples:
             >>> import datetime as dt
             >>> cal = WorkingCalendar.indonesia()
             >>> cal.working_days_between(dt.date(2026, 3, 16), dt.date(2026, 3, 30))
@@ -512,7 +513,7 @@ class WorkingCalendar:
             InvalidArgumentError: ``delta`` is negative.
             DateOutOfRangeError: the result is beyond the covered years.
 
-        Example:
+        Examples:
             >>> import datetime as dt, pendulum
             >>> cal = WorkingCalendar.indonesia()
             >>> start = pendulum.datetime(2026, 3, 19, 10, tz="Asia/Hong_Kong")  # Nyepi
@@ -558,7 +559,7 @@ class WorkingCalendar:
 
         Antisymmetric like :meth:`working_days_between`: negative when ``end < start``.
 
-        Example:
+        Examples:
             >>> import pendulum
             >>> cal = WorkingCalendar.indonesia()
             >>> cal.working_time_between(
@@ -582,7 +583,7 @@ class WorkingCalendar:
         Raises:
             InvalidArgumentError: ``day`` is not a working day.
 
-        Example:
+        Examples:
             >>> import datetime as dt
             >>> cal = WorkingCalendar.indonesia()
             >>> cal.close_of_business(dt.date(2026, 3, 27)).isoformat()  # a Friday
@@ -601,7 +602,7 @@ class WorkingCalendar:
     def local(self, instant: _dt.datetime) -> pendulum.DateTime:
         """Return the aware ``instant`` as a ``pendulum.DateTime`` in :attr:`tz`.
 
-        Example:
+        Examples:
             >>> import pendulum
             >>> cal = WorkingCalendar.indonesia(tz="Asia/Makassar")
             >>> cal.local(pendulum.datetime(2026, 3, 19, 22, 15, tz="Europe/Berlin")).isoformat()
@@ -630,7 +631,7 @@ class WorkingCalendar:
     def holidays(self, year: int) -> tuple[Holiday, ...]:
         """Return the holidays of ``year`` (every kind, weekends included), sorted by date.
 
-        Example:
+        Examples:
             >>> cal = WorkingCalendar.indonesia()
             >>> leave = [h for h in cal.holidays(2026) if h.kind == "collective_leave"]
             >>> ", ".join(f"{h.date:%d %b}" for h in leave)
@@ -724,7 +725,7 @@ class WorkingCalendar:
             InvalidArgumentError: ``kind`` is not a holiday kind, or a name is empty.
             DateOutOfRangeError: a date is outside the covered years.
 
-        Example:
+        Examples:
             >>> import datetime as dt
             >>> cal = WorkingCalendar.indonesia()
             >>> extra = cal.with_holidays(
@@ -774,7 +775,7 @@ class WorkingCalendar:
             name: The closure's name in Indonesian, e.g. ``"Banjir"``.
             name_en: The name in English; ``name`` when omitted.
 
-        Example:
+        Examples:
             >>> import datetime as dt
             >>> cal = WorkingCalendar.indonesia().with_closures(
             ...     [dt.date(2026, 4, 6)], name="Banjir", name_en="Flood"
@@ -797,7 +798,7 @@ class WorkingCalendar:
         Raises:
             InvalidArgumentError: a date has no holiday to remove (a likely typo).
 
-        Example:
+        Examples:
             >>> import datetime as dt
             >>> cal = WorkingCalendar.indonesia().without_holidays([dt.date(2026, 12, 24)])
             >>> cal.is_working_day(dt.date(2026, 12, 24))
@@ -818,7 +819,7 @@ class WorkingCalendar:
     ) -> WorkingCalendar:
         """Return a new calendar that uses ``schedule`` on ``start..end`` (both included).
 
-        Example:
+        Examples:
             >>> import datetime as dt
             >>> cal = WorkingCalendar.indonesia().with_schedule(
             ...     WorkSchedule.ramadan(), start=dt.date(2026, 2, 18), end=dt.date(2026, 3, 19)
@@ -846,7 +847,7 @@ class WorkingCalendar:
     def in_zone(self, tz: str) -> WorkingCalendar:
         """Return the same days and hours for an office in zone ``tz``.
 
-        Example:
+        Examples:
             >>> WorkingCalendar.indonesia().in_zone("Asia/Jayapura").tz
             'Asia/Jayapura'
         """
@@ -857,6 +858,41 @@ class WorkingCalendar:
     def with_strict(self, strict: bool = True) -> WorkingCalendar:
         """Return the same calendar with strict coverage checking switched on or off."""
         return attrs.evolve(self, strict=bool(strict), index=self._index)
+
+    # ------------------------------------------------------------------ exports
+
+    def to_ics(
+        self,
+        year: int,
+        *,
+        lang: str = "id",
+        name: str | None = None,
+        uid_prefix: str = "indonesia",
+        dtstamp: _dt.datetime | None = None,
+    ) -> str:
+        """Return the non-working days of ``year`` as iCalendar text.
+
+        The same as :func:`migrantcare.calendar_to_ics` (see there for the details).
+
+        Examples:
+            >>> ics = WorkingCalendar.indonesia().to_ics(2026)
+            >>> ics.splitlines()[:2]
+            ['BEGIN:VCALENDAR', 'VERSION:2.0']
+        """
+        return calendar_to_ics(
+            self, year, lang=lang, name=name, uid_prefix=uid_prefix, dtstamp=dtstamp
+        )
+
+    def to_numpy(self) -> BusdayCalendar:
+        """Return the weekmask and holidays for ``numpy.busdaycalendar``.
+
+        The same as :func:`migrantcare.calendar_to_numpy` (see there for the details).
+
+        Examples:
+            >>> WorkingCalendar.indonesia().to_numpy().weekmask
+            '1111100'
+        """
+        return calendar_to_numpy(self)
 
 
 _ZERO = _dt.timedelta(0)

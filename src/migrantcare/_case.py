@@ -48,7 +48,7 @@ class Person:
         nik: Indonesian national identity number (16 digits), if known.
         phone: Phone or WhatsApp number, if known.
 
-    Example:
+    Examples:
         >>> Person("Siti Aminah", kind="pmi", passport_number="C1234567")
         Person(kind='pmi', name=<redacted>, passport_number=<redacted>, nik=None, phone=None)
     """

@@ -16,6 +16,7 @@ from typing import TextIO
 import pendulum
 
 from migrantcare._calendar import WorkingCalendar
+from migrantcare._definition import dump_workflow, load_workflow
 from migrantcare._demo import run_demo
 from migrantcare._messages import Messages, check_catalogs, default_directory, format_problems
 from migrantcare._regions import ZONE_ABBREVIATIONS
@@ -47,6 +48,12 @@ def _cmd_demo(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_calendar(args: argparse.Namespace, out: TextIO) -> int:
     cal = _calendar(args.province)
     lang = args.lang
+    if args.ics:
+        # The UID prefix names the office's province so two offices' files imported side by
+        # side stay apart; the text is built whole first, so an error prints nothing.
+        prefix = "-".join("".join(c if c.isalnum() else " " for c in args.province or "").split())
+        out.write(cal.to_ics(args.year, lang=lang, uid_prefix=prefix.lower() or "indonesia"))
+        return 0
     holidays = cal.holidays(args.year)  # fails before anything is printed
     title = "Hari libur" if lang == "id" else "Holidays"
     out.write(f"{title} {args.year} ({cal.tz})\n")
@@ -116,10 +123,56 @@ _WORKFLOWS: Mapping[str, Callable[[], Workflow]] = MappingProxyType(
 )
 
 
+def _workflow(name_or_file: str) -> Workflow:
+    """A standard workflow by name, or a definition read from a TOML / JSON file."""
+    make = _WORKFLOWS.get(name_or_file)
+    if make is not None:
+        return make()
+    if not name_or_file.endswith((".toml", ".json")):
+        raise argparse.ArgumentTypeError(
+            f"{name_or_file!r} is neither a standard workflow ({', '.join(sorted(_WORKFLOWS))}) "
+            "nor a .toml / .json definition file"
+        )
+    return load_workflow(name_or_file).build()
+
+
+def _messages(directory: str | None) -> Messages:
+    dirs = [directory] if directory else []
+    return Messages.from_directories(default_directory(), *dirs)
+
+
+def _cmd_workflow_check(args: argparse.Namespace, out: TextIO) -> int:
+    if not args.file:
+        raise argparse.ArgumentTypeError("usage: migrantcare workflow check FILE [--catalog DIR]")
+    wf = _workflow(args.file)  # reads, validates the definition and its reachability
+    messages = _messages(args.catalog)
+    problems = wf.check_messages(messages)
+    if problems:
+        out.write(
+            f"migrantcare workflow check: error: {len(problems)} problem(s) with the notices "
+            f"of {wf.name} v{wf.version} ({args.file}):\n{format_problems(problems)}\n"
+        )
+        return 2
+    out.write(
+        f"ok: {wf.name} v{wf.version} ({args.file}): {len(wf.states)} states, all reachable; "
+        f"{len(wf.spec.notices)} notices render in {', '.join(messages.locales)}\n"
+    )
+    return 0
+
+
 def _cmd_workflow(args: argparse.Namespace, out: TextIO) -> int:
-    wf = _WORKFLOWS[args.name]()
+    if args.name == "check":
+        return _cmd_workflow_check(args, out)
+    if args.file:
+        raise argparse.ArgumentTypeError(
+            f"unexpected {args.file!r}; use 'workflow NAME_OR_FILE' or 'workflow check FILE'"
+        )
+    wf = _workflow(args.name)
     if args.mermaid:
         out.write(wf.mermaid(lang=args.lang) + "\n")
+        return 0
+    if args.format:
+        out.write(dump_workflow(wf.spec, args.format))
         return 0
     out.write(f"{wf.name} v{wf.version}: {wf.spec.description}\n\n")
     width = max(len(s.id) for s in wf.states)
@@ -139,13 +192,19 @@ def _cmd_catalog(args: argparse.Namespace, out: TextIO) -> int:
     if args.action != "check":
         raise argparse.ArgumentTypeError(f"unknown catalog action {args.action!r}; use 'check'")
     dirs = [args.dir] if args.dir else []
+    workflows = [_workflow(w) for w in args.workflow or ()]
     problems = check_catalogs(*dirs)
     where = f"{args.dir} over migrantcare's catalogs" if args.dir else "migrantcare's catalogs"
+    if not problems and workflows:
+        messages = _messages(args.dir)
+        for wf in workflows:
+            problems.extend(wf.check_messages(messages))
     if problems:
         out.write(f"{len(problems)} problem(s) in {where}:\n{format_problems(problems)}\n")
         return 1
     locales = Messages.from_directories(default_directory(), *dirs).locales
-    out.write(f"ok: {where} ({', '.join(locales)}) are complete and consistent\n")
+    checked = f"; notices of {', '.join(w.name for w in workflows)} render" if workflows else ""
+    out.write(f"ok: {where} ({', '.join(locales)}) are complete and consistent{checked}\n")
     return 0
 
 
@@ -164,6 +223,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("year", type=int, help="the year, e.g. 2026")
     cal.add_argument("--province", help="office province (sets the time zone)")
     cal.add_argument("--lang", choices=("id", "en"), default="id", help="language of names")
+    cal.add_argument(
+        "--ics", action="store_true", help="print an iCalendar (.ics) file to import instead"
+    )
     cal.set_defaults(func=_cmd_calendar)
 
     dl = sub.add_parser("deadline", help="compute a deadline on the working calendar")
@@ -174,15 +236,47 @@ def build_parser() -> argparse.ArgumentParser:
     dl.add_argument("--province", help="office province (sets the time zone)")
     dl.set_defaults(func=_cmd_deadline)
 
-    wf = sub.add_parser("workflow", help="describe a standard workflow")
-    wf.add_argument("name", choices=sorted(_WORKFLOWS), help="the workflow")
-    wf.add_argument("--mermaid", action="store_true", help="print a Mermaid state diagram")
+    wf = sub.add_parser(
+        "workflow",
+        help="describe a workflow, or check a definition file",
+        description="Describe a standard workflow or one read from a .toml / .json definition "
+        "file; 'workflow check FILE' validates a definition (exit 0 when sound, 2 otherwise).",
+    )
+    wf.add_argument(
+        "name",
+        metavar="NAME_OR_FILE",
+        help=f"{', '.join(sorted(_WORKFLOWS))}, a definition file, or 'check'",
+    )
+    wf.add_argument("file", nargs="?", metavar="FILE", help="with 'check': the definition file")
+    show = wf.add_mutually_exclusive_group()
+    show.add_argument("--mermaid", action="store_true", help="print a Mermaid state diagram")
+    show.add_argument(
+        "--toml",
+        dest="format",
+        action="store_const",
+        const="toml",
+        help="print the definition as a TOML document",
+    )
+    show.add_argument(
+        "--json",
+        dest="format",
+        action="store_const",
+        const="json",
+        help="print the definition as a JSON document",
+    )
     wf.add_argument("--lang", choices=("id", "en"), default="en", help="language of labels")
+    wf.add_argument("--catalog", metavar="DIR", help="with 'check': your catalogs, over ours")
     wf.set_defaults(func=_cmd_workflow)
 
     cat = sub.add_parser("catalog", help="check message catalogs")
     cat.add_argument("action", choices=("check",), help="what to do")
     cat.add_argument("dir", nargs="?", help="your catalog folder, layered over ours")
+    cat.add_argument(
+        "--workflow",
+        action="append",
+        metavar="NAME_OR_FILE",
+        help="also check that this workflow's notices render (repeatable)",
+    )
     cat.set_defaults(func=_cmd_catalog)
 
     add_report_parser(sub)

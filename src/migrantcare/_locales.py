@@ -52,7 +52,7 @@ def preferred_tags(header: str) -> tuple[str, ...]:
     A plain tag (``"en-US"``) is a header of one range. Malformed ranges, ``*`` and
     ``q=0`` are left out, as RFC 9110 asks.
 
-    Example:
+    Examples:
         >>> preferred_tags("id-ID,id;q=0.9,en;q=0.8,*;q=0.1")
         ('id_ID', 'id', 'en')
     """
@@ -141,7 +141,7 @@ def label_language(lang: str) -> Literal["id", "en"]:
         WrongTypeError: ``lang`` is not a str.
         MissingMessageError: neither Indonesian nor English is acceptable for ``lang``.
 
-    Example:
+    Examples:
         >>> label_language("id-ID"), label_language("fr-CH, en;q=0.5")
         ('id', 'en')
     """

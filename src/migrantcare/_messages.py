@@ -157,7 +157,7 @@ class Money:
     ``amount`` is an int, a finite float or Decimal, or a numeric str, at most
     ``MAX_NUMBER`` in absolute value; NaN and infinity are refused.
 
-    Example:
+    Examples:
         >>> Money(18_500_000)
         Money(amount=Decimal('18500000'), currency='IDR')
     """
@@ -180,7 +180,7 @@ def _count(_instance: object, _attribute: object, value: Any) -> None:
 class Plural:
     """A count rendered with the plural message ``key`` (``{count}`` in its forms).
 
-    Example:
+    Examples:
         >>> Plural("unit.working_days", 3)
         Plural(key='unit.working_days', count=3)
     """
@@ -197,7 +197,7 @@ def _ref_key(_instance: object, _attribute: object, value: Any) -> None:
 class MessageRef:
     """Another message of the catalog, rendered in the same locale (e.g. a goal's name).
 
-    Example:
+    Examples:
         >>> MessageRef("sla.goal.verification")
         MessageRef(key='sla.goal.verification')
     """
@@ -483,7 +483,7 @@ def sms_info(text: str) -> SmsInfo:
         WrongTypeError: ``text`` is not a str.
         InvalidArgumentError: ``text`` holds a lone surrogate (it cannot be sent).
 
-    Example:
+    Examples:
         >>> sms_info("Pengaduan PGD-1 diterima.")
         SmsInfo(encoding='GSM-7', units=25, segments=1)
         >>> sms_info("a" * 152 + "€" + "a" * 152).segments
@@ -584,7 +584,7 @@ class Messages:
     remembers the time zones and locale tags it has resolved (at most 1,024 of each),
     so rendering never reloads a zone; that memo is private and never changes a result.
 
-    Example:
+    Examples:
         >>> import pendulum
         >>> messages = Messages.default()
         >>> messages.locales
@@ -723,7 +723,7 @@ class Messages:
                 ``default`` is not an available locale.
             MissingMessageError: nothing fits and no ``default`` was given.
 
-        Example:
+        Examples:
             >>> m = Messages.default()
             >>> m.negotiate("id-ID,id;q=0.9,en;q=0.8"), m.negotiate("en-US")
             ('id', 'en')

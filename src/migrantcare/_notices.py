@@ -1,28 +1,36 @@
 """Which notices an event produces, for whom, with which values.
 
-:func:`notices` maps an event of a standard workflow to :class:`Notice` values; the
-host renders each one with :meth:`Messages.render` in the recipient's language and
-zone, and sends it. Nothing here formats text or knows a language.
+A workflow declares its notices (:class:`~migrantcare.NoticeSpec` values on its
+:class:`~migrantcare.WorkflowSpec`); :func:`notices` looks up the ones declared on an
+event's point and resolves their values. It knows no workflow by name: a derived or
+renamed workflow produces what its definition declares. The host renders each
+:class:`Notice` with :meth:`Messages.render` in the recipient's language and zone, and
+sends it. Nothing here formats text or knows a language.
+
+Reproducible: the values of an event's notices are taken from the case *as it was at
+that event*. For the newest event that is the case itself; for an older one the case is
+rebuilt up to that event (its clocks by replaying the history on the calendar version in
+force then, its office and workflow from the later transfers and migrations), so
+re-rendering the notice of an old event gives the text that was sent.
 """
 
 from __future__ import annotations
 
-import datetime as _dt
-from collections.abc import Mapping
-from typing import Any, Final, Literal
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
 
 import attrs
 
+from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, CaseEvent
-from migrantcare._messages import MessageRef, Messages, Money, Plural
-from migrantcare._vocab import CLOSURE_REASONS, DOCUMENT_TYPES, OUTREACH_CATEGORIES
-from migrantcare._workflow import Workflow
-from migrantcare.exceptions import InvalidArgumentError
+from migrantcare._messages import Messages
+from migrantcare._notice_spec import NoticeContext, NoticeSpec, source_parts
+from migrantcare._workflow import Workflow, replay
+from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
-#: Who a notice goes to.
-Recipient = Literal[
-    "complainant", "family", "officer", "office_head", "crisis_center", "participants"
-]
+#: Who a notice goes to: a role named by the notice's declaration (``"complainant"``,
+#: ``"family"``, ``"officer"``, ``"office_head"``, ``"crisis_center"``, ``"participants"``…).
+Recipient = str
 
 #: KemenP2MI's crisis-center hotline (0800-1000 in Indonesia, +62 21 2924 4800 from
 #: abroad, WhatsApp too); source: KemenP2MI releases 2023-2025.
@@ -39,6 +47,7 @@ class Notice:
         values: The placeholder values (language-neutral: dates, terms, counts…).
         case_id: The case it is about.
         event_seq: The event that produced it.
+        channels: The channel variants the catalog has for it (e.g. ``("sms",)``).
     """
 
     key: str
@@ -46,6 +55,7 @@ class Notice:
     values: Mapping[str, Any] = attrs.field(eq=False, repr=False)
     case_id: str
     event_seq: int
+    channels: tuple[str, ...] = ()
 
     def render(
         self,
@@ -59,11 +69,35 @@ class Notice:
         return messages.render(self.key, locale, tz=tz, channel=channel, **self.values)
 
 
-def _due(case: Case, goal: str) -> _dt.datetime | None:
-    for clock in reversed(case.clocks):
-        if clock.goal == goal:
-            return clock.due_at
-    return None
+def _point(event: CaseEvent) -> str:
+    kind = event.kind
+    if kind == "opened":
+        return "open"
+    if kind == "sla":
+        return f"sla.{event.name}"
+    return event.name
+
+
+def declared(workflow: Workflow, event: CaseEvent) -> tuple[NoticeSpec, ...]:
+    """Return the notices ``workflow`` declares for ``event`` (before any condition)."""
+    spec = workflow.spec
+    found = spec.notices_on(_point(event))
+    if event.kind == "transition" and "sla_goal" in event.data_json:
+        # an event fired by a breach (escalate_with): its own notices and the escalation's
+        extra = spec.notices_on("sla.escalation")
+        if extra and "sla_goal" in event.data:
+            found = (*found, *extra)
+    if not found and event.dest != event.source and event.kind in ("transition", "migrated"):
+        return spec.notices_on("*")
+    return found
+
+
+def _office_name(office_name: str | Mapping[str, str] | None, office: str) -> str:
+    if office_name is None:
+        return office
+    if isinstance(office_name, str):
+        return office_name
+    return office_name.get(office, office)
 
 
 def notices(
@@ -71,175 +105,127 @@ def notices(
     case: Case,
     event: CaseEvent | None = None,
     *,
-    office_name: str | None = None,
+    office_name: str | Mapping[str, str] | None = None,
     contact: str = DEFAULT_CONTACT,
+    calendar: WorkingCalendar | None = None,
+    history: Iterable[Workflow] = (),
 ) -> tuple[Notice, ...]:
     """Return the notices that ``event`` (default: the case's newest) produces.
 
-    Covers the standard complaint, repatriation and outreach workflows and workflows
-    derived from them; an event that concerns nobody produces none. Deadlines come
-    from the case's SLA clocks; names from the case's persons (so a notice carries
-    personal data: send it, do not log it).
+    The notices are the ones ``workflow`` declares on the event's point (its trigger,
+    ``"open"``, ``"sla.breach"``…; see :class:`NoticeSpec`), for the recipients the case
+    has; an event that concerns nobody produces none. Values come from the case as it
+    was at that event: deadlines from its SLA clocks then, names from its persons (so a
+    notice carries personal data: send it, do not log it).
 
     Args:
-        workflow: The workflow the case runs on (for state labels).
-        case: The case after the event.
+        workflow: The workflow the case runs on.
+        case: The case (after the event, or later).
         event: One of the case's events; the newest when omitted.
-        office_name: How the office signs (e.g. ``"BP3MI Nusa Tenggara Timur"``);
-            the office id when omitted.
+        office_name: How the office signs (e.g. ``"BP3MI Nusa Tenggara Timur"``), or a
+            mapping office id -> name (for cases that moved between offices); the office
+            id when omitted.
         contact: The contact line in acknowledgements.
+        calendar: Needed only to re-render an *older* event whose notices show SLA
+            deadlines: the office's calendar in the version the deadlines were computed
+            on (the clocks are rebuilt by replaying the history up to that event).
+        history: Earlier workflow versions the case ran on, when it was migrated after
+            the event.
+
+    Raises:
+        InvalidArgumentError: the event is not one of the case's, or an older event's
+            deadlines cannot be rebuilt (no calendar, or another calendar version).
     """
     if event is None:
         event = case.events[-1]
-    if event.seq >= len(case.events) or case.events[event.seq] != event:
-        raise InvalidArgumentError(f"event {event.seq} does not belong to case {case.id!r}")
-    office = office_name or case.office
-    base = {"case_number": case.id, "office": office}
-    name = case.complainant.name if case.complainant is not None else None
-    out: list[Notice] = []
-
-    def add(key: str, recipient: Recipient, **values: Any) -> None:
-        out.append(Notice(key, recipient, {**base, **values}, case.id, event.seq))
-
-    data = event.data
-    if event.kind == "sla":
-        if event.name in ("warning", "breach"):
-            goal = MessageRef(f"sla.goal.{data['goal']}")
-            due = _dt.datetime.fromisoformat(data["due_at"])
-            if event.name == "warning":
-                add("sla.warning", "officer", goal=goal, percent=data["threshold_percent"], due=due)
-            else:
-                add("sla.breach", "officer", goal=goal, due=due)
-                add("sla.breach.head", "office_head", goal=goal, due=due)
-        return tuple(out)
-
-    if case.workflow.startswith("complaint"):
-        _complaint(workflow, case, event, data, name, contact, add)
-    elif case.workflow.startswith("repatriation"):
-        _repatriation(workflow, case, event, data, name, add)
-    elif case.workflow.startswith("outreach"):
-        _outreach(case, event, data, add)
+    else:
+        seq = event.seq
+        if not (0 <= seq < len(case.events)) or (
+            case.events[seq] is not event and case.events[seq] != event
+        ):
+            raise InvalidArgumentError(f"event {seq} does not belong to case {case.id!r}")
+    seq = event.seq
+    if seq != len(case.events) - 1:
+        workflow, case = _as_of(workflow, case, event, calendar, tuple(history))
+    found = declared(workflow, event)
+    if not found:
+        return ()
+    office = case.office if office_name is None else _office_name(office_name, case.office)
+    ctx = NoticeContext(workflow.spec, case, event, office, contact)
+    out = []
+    for n in found:
+        if n.applies(case):
+            values = n.resolve(ctx)
+            if values is not None:
+                out.append(Notice(n.key, n.recipient, values, case.id, seq, n.channels))
     return tuple(out)
 
 
-def _complaint(  # noqa: PLR0917 - private dispatcher
+def _calendar_version_at(case: Case, seq: int) -> str | None:
+    """The calendar version the case's deadlines rested on right after event ``seq``."""
+    for e in reversed(case.events[: seq + 1]):
+        if e.kind == "sla" and e.name == "recomputed":
+            version: str | None = e.data["to"]
+            return version
+    for e in case.events[seq + 1 :]:
+        if e.kind == "sla" and e.name == "recomputed":
+            earlier: str | None = e.data["from"]
+            return earlier
+    return case.calendar_version
+
+
+def _as_of(
     workflow: Workflow,
     case: Case,
     event: CaseEvent,
-    data: Mapping[str, Any],
-    name: str | None,
-    contact: str,
-    add: Any,
-) -> None:
-    trigger = event.name
-    if trigger == "escalate":
-        add(
-            "complaint.escalated",
-            "crisis_center",
-            category=workflow.spec.categories.term(case.category),
-        )
-        return
-    if name is None:
-        return
-    if event.kind == "opened":
-        add(
-            "complaint.registered.ack",
-            "complainant",
-            name=name,
-            received_at=event.at,
-            verify_by=_due(case, "verification") or event.at,
-            contact=contact,
-        )
-    elif trigger == "request_documents":
-        # document codes from DOCUMENT_TYPES render in the reader's language
-        docs = [
-            DOCUMENT_TYPES.term(d) if isinstance(d, str) and d in DOCUMENT_TYPES else d
-            for d in data.get("documents") or ()
-        ] or [MessageRef("doc.supporting")]
-        add(
-            "complaint.documents.request",
-            "complainant",
-            name=name,
-            documents=docs,
-            answer_by=_due(case, "documents") or event.at,
-        )
-    elif trigger == "request_clarification":
-        days = 15
-        plan = workflow.spec.sla
-        if plan is not None:
-            for p in plan.select(case):
-                if p.name == "clarity" and p.target.unit == "working_days":
-                    days = p.target.days
-        add(
-            "complaint.clarification.request",
-            "complainant",
-            name=name,
-            period=Plural("unit.working_days", days),
-            answer_by=_due(case, "clarity") or event.at,
-        )
-    elif trigger == "resolve":
-        add("complaint.resolved", "complainant", name=name)
-        if isinstance(data.get("amount_idr"), int | float):
-            add(
-                "complaint.compensation.paid",
-                "complainant",
-                name=name,
-                amount=Money(data["amount_idr"]),
-                paid_on=event.at.date(),
+    calendar: WorkingCalendar | None,
+    history: tuple[Workflow, ...],
+) -> tuple[Workflow, Case]:
+    """Return the workflow and the case as they were right after ``event``."""
+    seq = event.seq
+    later = case.events[seq + 1 :]
+    then = workflow
+    pool = {(w.name, w.version): w for w in (workflow, *history)}
+    migration = next((e for e in later if e.kind == "migrated"), None)
+    if migration is not None:
+        key = (migration.data["from_workflow"], migration.data["from_version"])
+        if key not in pool:
+            raise InvalidArgumentError(
+                f"event {seq} of case {case.id!r} happened on workflow {key[0]!r} v{key[1]}: "
+                "pass it in history= to re-render its notices"
             )
-    elif trigger == "close":
-        add(
-            "complaint.closed",
-            "complainant",
-            name=name,
-            reason=CLOSURE_REASONS.term(data["reason"]),
-        )
-    elif trigger == "reopen":
-        add("complaint.reopened", "complainant")
-    elif event.kind in ("transition", "migrated") and event.dest != event.source:
-        add("complaint.status.changed", "complainant", status=workflow.state(event.dest))
-
-
-def _repatriation(  # noqa: PLR0917 - private dispatcher
-    workflow: Workflow,
-    case: Case,
-    event: CaseEvent,
-    data: Mapping[str, Any],
-    name: str | None,
-    add: Any,
-) -> None:
-    if name is None or event.kind != "transition" or event.dest == event.source:
-        return
-    if event.name == "arrive":
-        worker = case.worker.name if case.worker is not None else name
-        arrival = data.get("arrival_at")
-        when = _dt.datetime.fromisoformat(arrival) if isinstance(arrival, str) else event.at
-        key = (
-            "repatriation.remains.arrival"
-            if case.category == "deceased"
-            else "repatriation.arrival"
-        )
-        add(key, "family", name=name, worker=worker, place=data.get("place", "-"), arrival=when)
-    else:
-        add("repatriation.status.changed", "family", status=workflow.state(event.dest))
-
-
-def _outreach(case: Case, event: CaseEvent, data: Mapping[str, Any], add: Any) -> None:
-    if event.name != "coordinate":
-        return
-    held = data.get("held_at")
-    if not isinstance(held, str):
-        return
-    topic = (
-        OUTREACH_CATEGORIES.term(case.category)
-        if case.category in OUTREACH_CATEGORIES
-        else case.category
+        then = pool[key]
+    transfer = next((e for e in later if e.kind == "transferred"), None)
+    office = transfer.data["from_office"] if transfer is not None else case.office
+    prefix = attrs.evolve(
+        case,
+        events=case.events[: seq + 1],
+        state=event.dest if event.dest is not None else event.source,
+        office=office,
+        workflow=then.name,
+        workflow_version=then.version,
     )
-    add(
-        "outreach.invitation",
-        "participants",
-        village=case.attributes.get("village", "-"),
-        topic=topic,
-        held_at=_dt.datetime.fromisoformat(held),
-        venue=data.get("venue", "-"),
+    uses_clocks = any(
+        part.startswith("due.")
+        for n in declared(then, event)
+        for _, source in n.values
+        for part in source_parts(source)
     )
+    if not uses_clocks or then.spec.sla is None:
+        return then, prefix
+    if calendar is None:
+        raise InvalidArgumentError(
+            f"event {seq} of case {case.id!r} is not its newest: its notices show deadlines, "
+            "which are rebuilt by replaying the history up to it; pass calendar= (the "
+            "office's calendar in the version used then)"
+        )
+    if not isinstance(calendar, WorkingCalendar):
+        raise WrongTypeError(f"calendar must be a WorkingCalendar, got {type(calendar).__name__}")
+    version = _calendar_version_at(case, seq)
+    if version is not None and calendar.version != version:
+        raise InvalidArgumentError(
+            f"the deadlines of case {case.id!r} at event {seq} were computed on calendar "
+            f"version {version!r}; pass that calendar (given: {calendar.version!r}) to "
+            "reproduce the notice that was sent"
+        )
+    return then, replay(prefix, list(pool.values()), calendar=calendar)

@@ -747,9 +747,14 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
             opener.opened += 1
             opener.month_opened[month] += 1
             chan[0][0] += 1
+            # the opening's working position, once per calendar (usually one)
+            start_cal: WorkingCalendar | None = None
+            start_pos = 0
             if first_response is not None:
                 who = holder(first_response)
-                us = _working_us(who.cal, opened_at, first_response)
+                start_cal = who.cal
+                start_pos = start_cal._working_position(opened_at)
+                us = start_cal._working_position(first_response) - start_pos
                 who.response.append(us)
                 chan[0][1] += 1
                 chan[1].append(us)
@@ -757,7 +762,10 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
                 chan[0][5] += 1
             if resolved is not None:
                 who = holder(resolved)
-                who.resolution.append(_working_us(who.cal, opened_at, resolved))
+                cal = who.cal
+                if cal is not start_cal:
+                    start_pos = cal._working_position(opened_at)
+                who.resolution.append(cal._working_position(resolved) - start_pos)
         # ---- backlog at ``at``
         if state not in ends:
             now_acc = holder(when)
@@ -856,10 +864,6 @@ def _as_utc(at: object) -> _dt.datetime:
     from migrantcare._case import utc  # noqa: PLC0415 - keep the import graph one-way
 
     return utc(at, "at")
-
-
-def _working_us(cal: WorkingCalendar, a: _dt.datetime, b: _dt.datetime) -> int:
-    return cal._working_position(b) - cal._working_position(a)
 
 
 def _deadline(plan: SlaPlan | None, clock: SlaClock, acc: _Acc) -> _dt.datetime:

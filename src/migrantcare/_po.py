@@ -36,6 +36,7 @@ _ESCAPES = MappingProxyType(
 )
 _KEYWORD = re.compile(r"(msgctxt|msgid_plural|msgid|msgstr)(?:\[(\d+)\])?(?=[\s\"]|$)")
 _PLURAL_FORMS = re.compile(r"^\s*nplurals\s*=\s*(\d+)\s*;\s*plural\s*=\s*([^;]+);?\s*$")
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f]")
 #: Longest value quoted in a problem: a broken 2 MB line must not become a 2 MB message.
 _QUOTE = 40
 
@@ -100,6 +101,13 @@ def _unquote(text: str, start: int) -> tuple[str | None, str]:
     """Read the quoted string that starts at ``text[start]``: ``(value, "")`` or ``(None, why)``."""
     if start >= len(text) or text[start] != '"':
         return None, f"expected a string in double quotes, found {quote(text[start:])}"
+    end = text.rfind('"')
+    if end > start:
+        # the common string: no escape, nothing after the closing quote; sliced at C speed
+        body = text[start + 1 : end]
+        plain = "\\" not in body and '"' not in body and _CONTROL.search(body) is None
+        if plain and not text[end + 1 :].strip():
+            return body, ""
     out: list[str] = []
     i, n = start + 1, len(text)
     while i < n:

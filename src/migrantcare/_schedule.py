@@ -85,7 +85,7 @@ class WorkSchedule:
         days: Seven tuples (Monday first) of ``(start, end)`` intervals in minutes since
             local midnight. A weekday with no interval is not a working day.
 
-    Example:
+    Examples:
         >>> WorkSchedule.civil_service().weekly_hours
         datetime.timedelta(days=1, seconds=48600)
     """

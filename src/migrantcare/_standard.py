@@ -9,17 +9,120 @@ Each function builds a fresh :class:`Workflow`; build it once and share it.
 from __future__ import annotations
 
 import datetime as _dt
+from types import MappingProxyType
 from typing import Literal
 
+from migrantcare._notice_spec import NoticeSpec
 from migrantcare._sla import CaseMatch, SlaPlan, SlaPolicy, SlaTarget
 from migrantcare._vocab import CLOSURE_REASONS, OUTREACH_CATEGORIES, REPATRIATION_CATEGORIES
 from migrantcare._workflow import ANY, Guard, State, Transition, Workflow, WorkflowSpec
 from migrantcare.exceptions import InvalidArgumentError
 
 _T = Transition
+_N = NoticeSpec
 
 
 _CLOSED = ("resolved", "closed")
+_NAME = MappingProxyType({"name": "complainant.name"})
+
+#: What the complaint workflow tells whom. Deadlines come from the case's clocks as
+#: they were at the event (``due.<goal>``); without an SLA plan the event's own time
+#: stands in, as the catalog texts still need an instant.
+COMPLAINT_NOTICES = (
+    _N(
+        "open",
+        "complaint.registered.ack",
+        "complainant",
+        {
+            **_NAME,
+            "received_at": "event.at",
+            "verify_by": "due.verification | event.at",
+            "contact": "contact",
+        },
+        channels=("sms",),
+    ),
+    _N(
+        "request_documents",
+        "complaint.documents.request",
+        "complainant",
+        {
+            **_NAME,
+            # document codes render in the reader's language; none named: "supporting documents"
+            "documents": "data.documents:term.document_types | ref.doc.supporting",
+            "answer_by": "due.documents | event.at",
+        },
+        channels=("sms",),
+    ),
+    _N(
+        "request_clarification",
+        "complaint.clarification.request",
+        "complainant",
+        {
+            **_NAME,
+            # Pasal 30(1)b: 15 working days, also when the workflow runs without clocks
+            "period": "period.clarity | plural:unit.working_days:15",
+            "answer_by": "due.clarity | event.at",
+        },
+        channels=("sms",),
+    ),
+    _N("resolve", "complaint.resolved", "complainant", _NAME),
+    _N(
+        "resolve",
+        "complaint.compensation.paid",
+        "complainant",
+        {**_NAME, "amount": "data.amount_idr:money", "paid_on": "event.date"},
+    ),
+    _N(
+        "close",
+        "complaint.closed",
+        "complainant",
+        {**_NAME, "reason": "data.reason:term.closure_reasons"},
+    ),
+    _N("reopen", "complaint.reopened", "complainant"),
+    _N("escalate", "complaint.escalated", "crisis_center", {"category": "category"}),
+    _N("*", "complaint.status.changed", "complainant", {"status": "state"}),
+    _N(
+        "sla.warning",
+        "sla.warning",
+        "officer",
+        {"goal": "sla.goal", "percent": "sla.percent", "due": "sla.due"},
+    ),
+    _N("sla.breach", "sla.breach", "officer", {"goal": "sla.goal", "due": "sla.due"}),
+    _N("sla.breach", "sla.breach.head", "office_head", {"goal": "sla.goal", "due": "sla.due"}),
+)
+
+_ARRIVAL = MappingProxyType(
+    {
+        **_NAME,
+        "worker": "worker.name | complainant.name",
+        "place": "data.place | '-'",
+        "arrival": "data.arrival_at:datetime | event.at",
+    }
+)
+_DECEASED = CaseMatch(categories={"deceased"})
+
+#: What the repatriation workflow tells the family.
+REPATRIATION_NOTICES = (
+    _N("arrive", "repatriation.remains.arrival", "family", _ARRIVAL, when=_DECEASED),
+    _N("arrive", "repatriation.arrival", "family", _ARRIVAL, unless=_DECEASED),
+    _N("*", "repatriation.status.changed", "family", {"status": "state"}),
+)
+
+#: What the outreach workflow tells the participants.
+OUTREACH_NOTICES = (
+    _N(
+        "coordinate",
+        "outreach.invitation",
+        "participants",
+        {
+            "village": "attr.village | '-'",
+            "topic": "category",
+            "held_at": "data.held_at:datetime",
+            "venue": "data.venue | '-'",
+        },
+        channels=("sms",),
+    ),
+)
 
 
 def complaint_sla_plan(
@@ -287,6 +390,7 @@ def complaint_spec(*, sla: bool = True) -> WorkflowSpec:
             "A complaint (pengaduan) from a CPMI, PMI, former PMI, family or representative."
         ),
         sla=complaint_sla_plan() if sla else None,
+        notices=COMPLAINT_NOTICES,
     )
 
 
@@ -353,6 +457,7 @@ def repatriation_spec() -> WorkflowSpec:
         transitions=transitions,
         categories=REPATRIATION_CATEGORIES,
         description="Repatriation (pemulangan) of a worker, or of a deceased worker's remains.",
+        notices=REPATRIATION_NOTICES,
     )
 
 
@@ -392,6 +497,7 @@ def outreach_spec() -> WorkflowSpec:
         transitions=transitions,
         categories=OUTREACH_CATEGORIES,
         description="Outreach on safe migration (sosialisasi), incl. Desa Migran Emas villages.",
+        notices=OUTREACH_NOTICES,
     )
 
 
@@ -401,7 +507,7 @@ def complaint_workflow(*, sla: bool = True) -> Workflow:
     Args:
         sla: ``False`` builds it without SLA clocks (no calendar needed).
 
-    Example:
+    Examples:
         >>> complaint_workflow().allowed_events("registered")
         ('start_verification', 'close', 'escalate')
     """

@@ -15,7 +15,7 @@ from migrantcare.exceptions import CaseNotFoundError, StaleCaseError
 class InMemoryCaseStore:
     """A thread-safe dict of cases with compare-and-set saves.
 
-    Example:
+    Examples:
         >>> store = InMemoryCaseStore()
         >>> len(store)
         0

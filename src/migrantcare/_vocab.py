@@ -69,7 +69,7 @@ def _unique(instance: Vocabulary, attribute: object, terms: tuple[Term, ...]) ->
 class Vocabulary:
     """An ordered, immutable set of :class:`Term` values.
 
-    Example:
+    Examples:
         >>> CHANNELS.label("whatsapp", "id")
         'WhatsApp'
         >>> extra = {"fishing_crew": ("Awak kapal perikanan", "Fishing-vessel crew")}

@@ -39,6 +39,14 @@ from migrantcare._case import (
     utc,
 )
 from migrantcare._holidays import in_language
+from migrantcare._messages import CatalogProblem, Messages
+from migrantcare._notice_spec import (
+    POINTS,
+    NoticeSpec,
+    check_messages,
+    notice_index,
+    source_parts,
+)
 from migrantcare._sla import (
     SlaPlan,
     SlaPolicy,
@@ -142,7 +150,7 @@ class Guard:
         check: ``check(attempt) -> bool``; ``False`` refuses the event.
         requirement: What is required, in words, for the error message.
 
-    Example:
+    Examples:
         >>> g = Guard.require_data("reason", allowed=["unreachable", "referred"])
         >>> g.requirement
         "data['reason'] must be one of: unreachable, referred"
@@ -220,6 +228,14 @@ class Transition:
     label_en: str = ""
 
 
+def _notice_specs(value: Iterable[NoticeSpec]) -> tuple[NoticeSpec, ...]:
+    out = tuple(value)
+    for n in out:
+        if not isinstance(n, NoticeSpec):
+            raise WrongTypeError(f"notices must be NoticeSpec values, got {type(n).__name__}")
+    return out
+
+
 def _replace_state(states: tuple[State, ...], new: State) -> tuple[State, ...]:
     return tuple(new if s.id == new.id else s for s in states)
 
@@ -243,6 +259,7 @@ class WorkflowSpec:
         priorities: Allowed priority codes.
         description: One line on what the workflow is for.
         sla: The SLA policies whose clocks run on this workflow's cases, if any.
+        notices: The notices its events produce (see :class:`NoticeSpec`), in order.
     """
 
     name: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "workflow name"))
@@ -256,6 +273,50 @@ class WorkflowSpec:
     priorities: Vocabulary = PRIORITIES
     description: str = ""
     sla: SlaPlan | None = None
+    notices: tuple[NoticeSpec, ...] = attrs.field(default=(), converter=_notice_specs)
+    _notice_index: dict[str, tuple[NoticeSpec, ...]] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        # point -> notices, looked up for every event notices() is asked about
+        object.__setattr__(self, "_notice_index", notice_index(self.notices))
+
+    def notices_on(self, point: str) -> tuple[NoticeSpec, ...]:
+        """Return the notices declared on ``point`` (a trigger, ``"open"``, ``"sla.breach"``…)."""
+        return self._notice_index.get(point, ())
+
+    def with_notice(self, *notices: NoticeSpec) -> WorkflowSpec:
+        """Return a spec with ``notices`` added.
+
+        A notice with the same point (``on``) and message key as a declared one
+        replaces it, in its place; others are appended.
+        """
+        current = list(self.notices)
+        for n in notices:
+            if not isinstance(n, NoticeSpec):
+                raise WrongTypeError(f"expected a NoticeSpec, got {type(n).__name__}")
+            for i, old in enumerate(current):
+                if (old.on, old.key) == (n.on, n.key):
+                    current[i] = n
+                    break
+            else:
+                current.append(n)
+        return attrs.evolve(self, notices=tuple(current))
+
+    def without_notice(self, on: str, key: str | None = None) -> WorkflowSpec:
+        """Return a spec without the notices on point ``on`` (only message ``key`` when given).
+
+        Raises:
+            WorkflowDefinitionError: no such notice is declared.
+        """
+        kept = tuple(n for n in self.notices if not (n.on == on and key in (None, n.key)))
+        if len(kept) == len(self.notices):
+            what = f" with key {key!r}" if key else ""
+            declared = sorted({n.on for n in self.notices})
+            raise WorkflowDefinitionError(
+                f"workflow {self.name!r} declares no notice on {on!r}{what}; notices are "
+                f"declared on: {', '.join(declared) or 'nothing'}"
+            )
+        return attrs.evolve(self, notices=kept)
 
     def derive(self, *, name: str | None = None, version: int | None = None) -> WorkflowSpec:
         """Return a copy under a new name and/or version (start of an extension)."""
@@ -312,7 +373,11 @@ class WorkflowSpec:
             raise WorkflowDefinitionError(
                 f"workflow {self.name!r} has no transition {trigger!r}{where} to remove"
             )
-        return attrs.evolve(self, transitions=tuple(kept))
+        notices = self.notices
+        if not any(t.trigger == trigger for t in kept):
+            # the trigger is gone: so are the notices declared on it
+            notices = tuple(n for n in notices if n.on != trigger)
+        return attrs.evolve(self, transitions=tuple(kept), notices=notices)
 
     def with_labels(self, state: str, *, label_id: str, label_en: str) -> WorkflowSpec:
         """Return a spec in which state ``state`` carries new labels."""
@@ -429,6 +494,9 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
         problems = spec.sla.check_against(known, {t.trigger for t in spec.transitions}, where)
         if problems:
             raise WorkflowDefinitionError("; ".join(problems))
+    problems = _check_notices(spec, where)
+    if problems:
+        raise WorkflowDefinitionError("; ".join(problems))
     unreachable = [i for i in ids if i not in reached]
     if unreachable:
         raise WorkflowDefinitionError(
@@ -443,6 +511,31 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
                 f"{where}: state {s.id!r} is a dead end (no way out) but is not terminal"
             )
     return table
+
+
+def _check_notices(spec: WorkflowSpec, where: str) -> list[str]:
+    """Return problems of the declared notices against the triggers and SLA goals."""
+    triggers = {t.trigger for t in spec.transitions}
+    # A clock source of a goal the plan does not have (or of any goal, without a plan)
+    # does not resolve and its alternative is used: a plan can be replaced without
+    # rewriting the notices. Only a goal with nothing to fall back on is refused: a typo.
+    goals = set(spec.sla.goals) if spec.sla is not None else set()
+    problems = []
+    for n in spec.notices:
+        if n.on not in POINTS and n.on not in triggers:
+            problems.append(
+                f"{where}: notice {n.key!r} is declared on {n.on!r}, which is neither a trigger "
+                f"of the workflow nor one of: {', '.join(POINTS)}"
+            )
+        for name, source in n.values:
+            head, _, goal = source_parts(source)[-1].partition(".")
+            if head in ("due", "period") and goal not in goals:
+                problems.append(
+                    f"{where}: notice {n.key!r} value {name!r} reads SLA goal {goal!r}, which "
+                    f"the workflow does not have (goals: {', '.join(sorted(goals)) or 'none'}); "
+                    "add an alternative (e.g. '| event.at') or fix the goal"
+                )
+    return problems
 
 
 @attrs.frozen
@@ -554,7 +647,7 @@ class Workflow:
     def mermaid(self, lang: str = "en") -> str:
         """Return the workflow as a Mermaid ``stateDiagram-v2``, labels in ``lang``.
 
-        Example:
+        Examples:
             >>> from migrantcare import outreach_workflow
             >>> print(outreach_workflow().mermaid().splitlines()[2])
                 state "Coordinated with the regional government" as coordinated
@@ -576,6 +669,31 @@ class Workflow:
         for trigger, sources in internal.items():
             lines.append(f"    %% internal event {trigger}: from {', '.join(sources)}")
         return "\n".join(lines)
+
+    def check_messages(self, messages: Messages | None = None) -> list[CatalogProblem]:
+        """Check that ``messages`` render every notice this workflow declares, in every locale.
+
+        Run it at start-up (and in your tests) with the catalogs you will send with,
+        overrides included: a missing translation or a placeholder the notice does not
+        pass is reported here, before any case exists, not at the first SLA warning.
+
+        Args:
+            messages: The catalogs; migrantcare's own when omitted.
+
+        Returns:
+            The problems (kinds ``"missing"``, ``"placeholders"``, ``"unused"``); empty
+            when every notice renders.
+
+        Examples:
+            >>> from migrantcare import Messages, complaint_workflow
+            >>> wf = complaint_workflow()
+            >>> wf.check_messages()
+            []
+            >>> broken = Messages.default().with_messages("en", {"complaint.reopened": "{x}"})
+            >>> print(wf.check_messages(broken)[0])  # doctest: +ELLIPSIS
+            [placeholders] en:complaint.reopened: notice on 'reopen' to complainant: the ...
+        """
+        return check_messages(self.spec, Messages.default() if messages is None else messages)
 
     # ------------------------------------------------------------------ operations
 

@@ -17,6 +17,7 @@ __all__ = [
     "CaseNotFoundError",
     "CatalogError",
     "DateOutOfRangeError",
+    "DefinitionFileError",
     "GuardRejectedError",
     "IntegrityError",
     "InvalidArgumentError",
@@ -86,6 +87,20 @@ class WorkflowDefinitionError(MigrantCareError, ValueError):
     For example unknown or unreachable states, dead ends, one trigger defined twice from
     one state, or an extension that names something absent.
     """
+
+
+class DefinitionFileError(WorkflowDefinitionError):
+    """A workflow definition document (TOML or JSON) is malformed.
+
+    Attributes:
+        file: The file (or ``"<document>"`` for an in-memory one).
+        path: The key path of the offending value, e.g. ``"transitions[3].dest"``.
+    """
+
+    def __init__(self, message: str, *, file: str, path: str):
+        super().__init__(message)
+        self.file = file
+        self.path = path
 
 
 class UnknownTermError(MigrantCareError, LookupError):

@@ -1,0 +1,269 @@
+"""Which notices an event produces: declared notices beside the old hand-written dispatcher.
+
+Run: ``python benchmarks/bench_notices.py``
+
+``notices()`` looks up the notices a workflow declares on the event's point and resolves
+their values (rendering excluded). The anchor, measured in the same run, is the
+dispatcher migrantcare had before notices were declared on definitions: ``if`` chains
+on the workflow's name and the trigger, kept below as it was (budget: <= 10 µs an event).
+The last row re-renders the acknowledgement of an *old* event, which rebuilds the case
+as it was (replay), for scale.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import pendulum
+from _util import per_call_us, table
+
+from migrantcare import (
+    CLOSURE_REASONS,
+    DOCUMENT_TYPES,
+    Case,
+    CaseEvent,
+    MessageRef,
+    Messages,
+    Money,
+    Person,
+    Plural,
+    Workflow,
+    WorkingCalendar,
+    complaint_workflow,
+    notices,
+    repatriation_workflow,
+)
+
+# --------------------------------------------------------------------------- anchor
+# The hand-written dispatcher of migrantcare <= 0.3 (complaint and repatriation parts),
+# trimmed of docstrings; it produced the same notices for these events.
+
+
+def _due(case: Case, goal: str) -> _dt.datetime | None:
+    for clock in reversed(case.clocks):
+        if clock.goal == goal:
+            return clock.due_at
+    return None
+
+
+def old_notices(workflow: Workflow, case: Case, event: CaseEvent, office_name: str) -> list[Any]:
+    if event.seq >= len(case.events) or case.events[event.seq] != event:
+        raise ValueError("event does not belong")
+    base = {"case_number": case.id, "office": office_name or case.office}
+    name = case.complainant.name if case.complainant is not None else None
+    out: list[tuple[str, str, dict[str, Any]]] = []
+
+    def add(key: str, recipient: str, **values: Any) -> None:
+        out.append((key, recipient, {**base, **values}))
+
+    data = event.data
+    if event.kind == "sla":
+        if event.name in ("warning", "breach"):
+            goal = MessageRef(f"sla.goal.{data['goal']}")
+            due = _dt.datetime.fromisoformat(data["due_at"])
+            if event.name == "warning":
+                add("sla.warning", "officer", goal=goal, percent=data["threshold_percent"], due=due)
+            else:
+                add("sla.breach", "officer", goal=goal, due=due)
+                add("sla.breach.head", "office_head", goal=goal, due=due)
+        return out
+    if case.workflow.startswith("complaint"):
+        _complaint(workflow, case, event, data, name, add)
+    elif case.workflow.startswith("repatriation"):
+        _repatriation(workflow, case, event, data, name, add)
+    return out
+
+
+def _complaint(
+    workflow: Workflow, case: Case, event: CaseEvent, data: Mapping[str, Any], name: Any, add: Any
+) -> None:
+    trigger = event.name
+    if trigger == "escalate":
+        add(
+            "complaint.escalated",
+            "crisis_center",
+            category=workflow.spec.categories.term(case.category),
+        )
+        return
+    if name is None:
+        return
+    if event.kind == "opened":
+        add(
+            "complaint.registered.ack",
+            "complainant",
+            name=name,
+            received_at=event.at,
+            verify_by=_due(case, "verification") or event.at,
+            contact="0800-1000",
+        )
+    elif trigger == "request_documents":
+        docs = [
+            DOCUMENT_TYPES.term(d) if isinstance(d, str) and d in DOCUMENT_TYPES else d
+            for d in data.get("documents") or ()
+        ] or [MessageRef("doc.supporting")]
+        add(
+            "complaint.documents.request",
+            "complainant",
+            name=name,
+            documents=docs,
+            answer_by=_due(case, "documents") or event.at,
+        )
+    elif trigger == "request_clarification":
+        days = 15
+        plan = workflow.spec.sla
+        if plan is not None:
+            for p in plan.select(case):
+                if p.name == "clarity" and p.target.unit == "working_days":
+                    days = p.target.days
+        add(
+            "complaint.clarification.request",
+            "complainant",
+            name=name,
+            period=Plural("unit.working_days", days),
+            answer_by=_due(case, "clarity") or event.at,
+        )
+    elif trigger == "resolve":
+        add("complaint.resolved", "complainant", name=name)
+        if isinstance(data.get("amount_idr"), int | float):
+            add(
+                "complaint.compensation.paid",
+                "complainant",
+                name=name,
+                amount=Money(data["amount_idr"]),
+                paid_on=event.at.date(),
+            )
+    elif trigger == "close":
+        add(
+            "complaint.closed",
+            "complainant",
+            name=name,
+            reason=CLOSURE_REASONS.term(data["reason"]),
+        )
+    elif trigger == "reopen":
+        add("complaint.reopened", "complainant")
+    elif event.kind in ("transition", "migrated") and event.dest != event.source:
+        add("complaint.status.changed", "complainant", status=workflow.state(event.dest))
+
+
+def _repatriation(
+    workflow: Workflow, case: Case, event: CaseEvent, data: Mapping[str, Any], name: Any, add: Any
+) -> None:
+    if name is None or event.kind != "transition" or event.dest == event.source:
+        return
+    if event.name == "arrive":
+        worker = case.worker.name if case.worker is not None else name
+        arrival = data.get("arrival_at")
+        when = _dt.datetime.fromisoformat(arrival) if isinstance(arrival, str) else event.at
+        key = (
+            "repatriation.remains.arrival"
+            if case.category == "deceased"
+            else "repatriation.arrival"
+        )
+        add(key, "family", name=name, worker=worker, place=data.get("place", "-"), arrival=when)
+    else:
+        add("repatriation.status.changed", "family", status=workflow.state(event.dest))
+
+
+# --------------------------------------------------------------------------- cases
+
+CAL = WorkingCalendar.for_province("Nusa Tenggara Timur")
+T0 = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
+M = Messages.default()
+
+
+def complaint_cases() -> dict[str, tuple[Workflow, Case]]:
+    wf = complaint_workflow()
+    case = wf.open(
+        "PGD-1",
+        at=T0,
+        by="cc",
+        office="bp3mi-ntt",
+        category="unpaid_wages",
+        channel="whatsapp",
+        complainant=Person("Ibu Siti Aminah"),
+        calendar=CAL,
+    )
+    out = {"opened (acknowledgement)": (wf, case)}
+    t = pendulum.datetime(2026, 3, 25, 9, tz="Asia/Makassar")
+    case = wf.fire(case, "start_verification", at=t, by="o", calendar=CAL)
+    out["state change (fallback)"] = (wf, case)
+    case = wf.fire(
+        case,
+        "request_documents",
+        at=t,
+        by="o",
+        calendar=CAL,
+        data={"documents": ["paspor", "visa"]},
+    )
+    out["request_documents"] = (wf, case)
+    case = wf.advance(case, t.add(days=40), CAL)
+    out["SLA breach (2 notices)"] = (wf, case)
+    case = wf.fire(
+        case,
+        "close",
+        at=t.add(days=41),
+        by="o",
+        calendar=CAL,
+        data={"reason": "documents_incomplete"},
+    )
+    out["close"] = (wf, case)
+    rwf = repatriation_workflow()
+    r = rwf.open(
+        "PLG-1",
+        at=T0,
+        by="k",
+        office="bp3mi-ntt",
+        category="deceased",
+        channel="embassy",
+        complainant=Person("Bapak Yohanes", kind="family"),
+        worker=Person("Maria"),
+    )
+    for trig in ("start_verification", "confirm_deceased"):
+        r = rwf.fire(r, trig, at=T0, by="o")
+    r = rwf.fire(r, "arrive", at=T0, by="o", data={"place": "Kupang"})
+    out["repatriation arrive"] = (rwf, r)
+    return out
+
+
+def main() -> None:
+    rows = []
+    for label, (wf, case) in complaint_cases().items():
+        event = case.events[-1]
+        ours = notices(wf, case, event, office_name="BP3MI NTT", contact="0800-1000")
+        old = old_notices(wf, case, event, "BP3MI NTT")
+        assert [(n.key, n.recipient) for n in ours] == [(k, r) for k, r, _ in old], label
+        for n, (_, _, values) in zip(ours, old, strict=True):  # same text, measured fairly
+            assert n.render(M, "id") == M.render(n.key, "id", **values), label
+        new_us = per_call_us(
+            lambda wf=wf, case=case, event=event: notices(
+                wf, case, event, office_name="BP3MI NTT", contact="0800-1000"
+            )
+        )
+        old_us = per_call_us(
+            lambda wf=wf, case=case, event=event: old_notices(wf, case, event, "BP3MI NTT")
+        )
+        verdict = "ok" if new_us <= 10 else "OVER"
+        rows.append([label, f"{new_us:.2f}", f"{old_us:.2f}", f"{old_us / new_us:.2f}x", verdict])
+    wf, case = complaint_cases()["close"]
+    first = case.events[0]
+    replay_us = per_call_us(lambda: notices(wf, case, first, calendar=CAL))
+    rows.append(
+        [f"old event, {len(case.events)}-event case (replay)", f"{replay_us:.1f}", "-", "-", "-"]
+    )
+    print(
+        table(
+            "notices() for one event, rendering excluded (budget: <= 10 µs)",
+            ["event", "declared µs", "hand-written µs", "ratio", "budget"],
+            rows,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

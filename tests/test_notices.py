@@ -1,0 +1,298 @@
+"""Notices declared on definitions: inheritance, per-trigger changes, build-time check, replay."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pendulum
+import pytest
+
+from migrantcare import (
+    CaseMatch,
+    Messages,
+    NoticeSpec,
+    Person,
+    State,
+    Transition,
+    WorkingCalendar,
+    complaint_spec,
+    complaint_workflow,
+    notices,
+    outreach_spec,
+    repatriation_spec,
+)
+from migrantcare._cli import main as cli
+from migrantcare.exceptions import InvalidArgumentError, WorkflowDefinitionError, WrongTypeError
+
+M = Messages.default()
+CAL = WorkingCalendar.for_province("Nusa Tenggara Timur")
+T0 = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
+
+
+def _story(wf, *, complainant: bool = True):  # type: ignore[no-untyped-def]
+    """A complaint through most of its life; every case along the way."""
+    case = wf.open(
+        "PGD-1",
+        at=T0,
+        by="cc",
+        office="bp3mi-ntt",
+        category="unpaid_wages",
+        channel="whatsapp",
+        complainant=Person("Ibu Siti Aminah") if complainant else None,
+        calendar=CAL,
+    )
+    t = pendulum.datetime(2026, 3, 25, 9, tz="Asia/Makassar")
+    steps = [
+        ("start_verification", {}),
+        ("request_documents", {"documents": ["paspor", "visa"]}),
+        ("documents_received", {}),
+        ("verify", {}),
+        ("request_clarification", {}),
+        ("complainant_replied", {}),
+        ("escalate", {}),
+        ("resolve", {"amount_idr": 18_500_000}),
+        ("reopen", {}),
+        ("close", {"reason": "unreachable"}),
+    ]
+    cases = [case]
+    for i, (trigger, data) in enumerate(steps):
+        note = "new facts" if trigger == "reopen" else None
+        case = wf.fire(case, trigger, at=t.add(days=i), by="o", data=data, note=note, calendar=CAL)
+        cases.append(case)
+    case = wf.advance(case, t.add(days=40), CAL)
+    cases.append(case)
+    return cases
+
+
+def _all_notices(wf, case):  # type: ignore[no-untyped-def]
+    return [
+        (n.key, n.recipient, n.event_seq, n.render(M, lang, tz="Asia/Makassar"))
+        for e in case.events
+        for n in notices(wf, case, e, office_name="BP3MI NTT", calendar=CAL)
+        for lang in ("id", "en")
+    ]
+
+
+def test_every_standard_notice_is_declared_and_renders() -> None:
+    wf = complaint_workflow()
+    case = _story(wf)[-1]
+    keys = {k for k, *_ in _all_notices(wf, case)}
+    assert keys >= {
+        "complaint.registered.ack",
+        "complaint.status.changed",
+        "complaint.documents.request",
+        "complaint.clarification.request",
+        "complaint.escalated",
+        "complaint.resolved",
+        "complaint.compensation.paid",
+        "complaint.reopened",
+        "complaint.closed",
+    }
+
+
+def test_derived_and_renamed_workflows_produce_the_parents_notices() -> None:
+    parent = complaint_workflow()
+    child = complaint_spec().derive(name="pengaduan_ntb", version=3).build()
+    a, b = _story(parent)[-1], _story(child)[-1]
+    assert _all_notices(parent, a) == _all_notices(child, b)
+    assert len(_all_notices(child, b)) > 20
+
+
+def test_no_complainant_no_notice_to_the_complainant() -> None:
+    wf = complaint_workflow()
+    case = _story(wf, complainant=False)[-1]
+    recipients = {r for _, r, *_ in _all_notices(wf, case)}
+    assert recipients == {"crisis_center", "officer", "office_head"}
+
+
+def test_with_notice_replaces_per_trigger_and_without_removes() -> None:
+    spec = complaint_spec()
+    quiet = spec.without_notice("request_documents").build()
+    cases = _story(quiet)
+    # request_documents has no notice of its own any more: the fallback says "status"
+    (n,) = notices(quiet, cases[2])
+    assert n.key == "complaint.status.changed"
+    louder = spec.with_notice(
+        NoticeSpec("verify", "complaint.resolved", "complainant", {"name": "complainant.name"})
+    )
+    assert louder.notices[-1].on == "verify"
+    replaced = spec.with_notice(NoticeSpec("reopen", "complaint.reopened", "officer"))
+    assert len(replaced.notices) == len(spec.notices)
+    assert replaced.notices_on("reopen")[0].recipient == "officer"
+    with pytest.raises(WorkflowDefinitionError, match="declares no notice on 'nope'"):
+        spec.without_notice("nope")
+    with pytest.raises(WrongTypeError, match="NoticeSpec"):
+        spec.with_notice("complaint.reopened")  # type: ignore[arg-type]
+    # removing a trigger removes the notices declared on it
+    assert not spec.without_transition("reopen").notices_on("reopen")
+
+
+def test_a_new_waiting_state_with_its_own_notice() -> None:
+    spec = (
+        complaint_spec()
+        .derive(name="pengaduan_ntb")
+        .with_states(
+            State("awaiting_employer", "Menunggu P3MI", "Awaiting the agency", waiting=True)
+        )
+        .with_transitions(
+            Transition("ask_employer", "in_handling", "awaiting_employer"),
+            Transition("employer_replied", "awaiting_employer", "in_handling"),
+        )
+        .with_notice(
+            NoticeSpec(
+                "ask_employer",
+                "ntb.employer.asked",
+                "complainant",
+                {"name": "complainant.name", "asked_on": "event.date"},
+            )
+        )
+    )
+    wf = spec.build()
+    problems = wf.check_messages()
+    assert {(p.kind, p.locale, p.key) for p in problems} == {
+        ("missing", "en", "ntb.employer.asked"),
+        ("missing", "id", "ntb.employer.asked"),
+    }
+    messages = M.with_messages(
+        "id", {"ntb.employer.asked": "Yth. {name}, P3MI dihubungi pada {asked_on} ({case_number})."}
+    ).with_messages("en", {"ntb.employer.asked": "Dear {name}, we asked the agency on {asked_on}."})
+    assert wf.check_messages(messages) == []
+    case = wf.open(
+        "X",
+        at=T0,
+        by="cc",
+        office="o",
+        category="other",
+        channel="sms",
+        complainant=Person("Pak Budi"),
+        calendar=CAL,
+    )
+    for trigger in ("start_verification", "verify", "ask_employer"):
+        case = wf.fire(case, trigger, at=T0.add(days=1), by="o", calendar=CAL)
+    (n,) = notices(wf, case)
+    assert (
+        n.render(messages, "id") == "Yth. Pak Budi, P3MI dihubungi pada Jumat, 20 Maret 2026 (X)."
+    )
+
+
+def test_check_messages_sees_overrides_and_placeholders() -> None:
+    wf = complaint_workflow()
+    assert wf.check_messages(M) == []
+    broken = M.with_messages("en", {"complaint.closed": "Closed {case_number} ({why})"})
+    (p, unused) = wf.check_messages(broken)
+    assert (p.kind, p.locale, p.key) == ("placeholders", "en", "complaint.closed")
+    assert "{why}" in p.detail
+    assert "does not pass" in p.detail
+    assert unused.kind == "unused"
+    assert "{name, reason}" in unused.detail
+
+
+@pytest.mark.parametrize("spec", [complaint_spec(), repatriation_spec(), outreach_spec()])
+def test_standard_workflows_check_clean(spec) -> None:  # type: ignore[no-untyped-def]
+    assert spec.build().check_messages(M) == []
+
+
+def test_a_goal_name_with_wrong_placeholders_is_reported() -> None:
+    # a catalog that lacks the name of an SLA goal fails the check, not the first breach
+    entries = {"sla.goal.verification": "{x}"}
+    problems = complaint_workflow().check_messages(M.with_messages("id", entries))
+    assert any(p.key == "sla.goal.verification" and p.kind == "placeholders" for p in problems)
+
+
+def test_notice_spec_refuses_unknown_sources_and_points() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"unknown value source 'case\.secret'"):
+        NoticeSpec("verify", "k.x", "officer", {"x": "case.secret"})
+    with pytest.raises(InvalidArgumentError, match="given twice"):
+        NoticeSpec("verify", "k.x", "officer", {"office": "office"})
+    with pytest.raises(InvalidArgumentError, match="not a message key"):
+        NoticeSpec("verify", "K X", "officer")
+    with pytest.raises(WorkflowDefinitionError, match="neither a trigger"):
+        complaint_spec().with_notice(NoticeSpec("fly", "k.x", "officer")).build()
+    with pytest.raises(WorkflowDefinitionError, match="reads SLA goal 'speed'"):
+        complaint_spec().with_notice(
+            NoticeSpec("verify", "k.x", "officer", {"d": "due.speed"})
+        ).build()
+
+
+def test_when_and_unless_choose_by_case() -> None:
+    only_urgent = NoticeSpec("verify", "k.x", "officer", when=CaseMatch(priorities={"urgent"}))
+    wf = complaint_spec(sla=False).with_notice(only_urgent).build()
+    case = wf.open("A", at=T0, by="c", office="o", category="other", channel="sms")
+    urgent = wf.open(
+        "B", at=T0, by="c", office="o", category="other", channel="sms", priority="urgent"
+    )
+    for trigger in ("start_verification", "verify"):
+        case = wf.fire(case, trigger, at=T0, by="o")
+        urgent = wf.fire(urgent, trigger, at=T0, by="o")
+    assert notices(wf, case) == ()
+    assert [n.key for n in notices(wf, urgent)] == ["k.x"]
+
+
+class TestReproducible:
+    def test_old_events_render_as_sent_after_later_events(self) -> None:
+        wf = complaint_workflow()
+        cases = _story(wf)
+        sent = {}
+        for case in cases:
+            for n in notices(wf, case, office_name="BP3MI NTT"):
+                for lang in ("id", "en"):
+                    sent[n.event_seq, n.key, lang] = n.render(M, lang, tz="Asia/Makassar")
+        final = cases[-1]
+        again = {
+            (n.event_seq, n.key, lang): n.render(M, lang, tz="Asia/Makassar")
+            for e in final.events
+            for n in notices(wf, final, e, office_name="BP3MI NTT", calendar=CAL)
+            for lang in ("id", "en")
+        }
+        assert again == sent
+        # the acknowledgement promised verification by Friday 27 March, which the
+        # newest clocks no longer say (the case was verified long since)
+        ack = sent[0, "complaint.registered.ack", "en"]
+        assert "by Friday, 27 March 2026, 16:30 WITA" in ack
+
+    def test_old_event_with_deadlines_needs_the_calendar_of_then(self) -> None:
+        wf = complaint_workflow()
+        final = _story(wf)[-1]
+        with pytest.raises(InvalidArgumentError, match="pass calendar="):
+            notices(wf, final, final.events[0])
+        other = CAL.with_closures([dt.date(2026, 3, 26)], name="Banjir", name_en="Flood")
+        assert other.version != CAL.version
+        with pytest.raises(InvalidArgumentError, match="computed on calendar version"):
+            notices(wf, final, final.events[0], calendar=other)
+        # events without deadlines need no calendar
+        (closed,) = notices(wf, final, final.events[10])
+        assert closed.key == "complaint.closed"
+
+    def test_event_must_belong(self) -> None:
+        wf = complaint_workflow()
+        a, b = _story(wf)[1:3]
+        with pytest.raises(InvalidArgumentError, match="does not belong"):
+            notices(wf, a, b.events[-1])
+
+
+def test_notices_pairwise_keys_are_unique_per_event() -> None:
+    wf = complaint_workflow()
+    final = _story(wf)[-1]
+    by_event = itertools.groupby(_all_notices(wf, final), key=lambda x: x[2])
+    for _, group in by_event:
+        items = [(k, lang) for k, _, _, lang in group]
+        assert len(items) == len(set(items))
+
+
+def test_catalog_check_with_workflow(capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    assert cli(["catalog", "check", "--workflow", "complaint"]) == 0
+    assert "complaint" in capsys.readouterr().out
+
+
+def test_escalation_by_a_breach_has_its_own_point() -> None:
+    page = NoticeSpec("sla.escalation", "sla.breach.head", "office_head", {"goal": "sla.goal"})
+    wf = complaint_spec().with_notice(page).build()
+    case = wf.open("E", at=T0, by="cc", office="o", category="other", channel="sms", calendar=CAL)
+    manual = wf.fire(case, "escalate", at=T0.add(hours=1), by="o", calendar=CAL)
+    assert [n.key for n in notices(wf, manual)] == ["complaint.escalated"]
+    # the verification clock runs out: advance records the breach and fires escalate
+    late = wf.advance(case, T0.add(days=30), CAL)
+    fired = late.events[-1]
+    assert (fired.name, "sla_goal" in fired.data) == ("escalate", True)
+    assert [n.key for n in notices(wf, late)] == ["complaint.escalated", "sla.breach.head"]
