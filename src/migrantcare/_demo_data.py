@@ -322,7 +322,7 @@ def demo_cases(
     Raises:
         InvalidArgumentError: a negative count, or as :func:`demo_offices`.
 
-    Example:
+    Examples:
         >>> data = demo_cases(seed=1, offices=3, complaints=30, outreach_per_office=2)
         >>> len(data.cases), sorted({o.calendar.tz for o in data.offices})
         (36, ['Asia/Jakarta', 'Asia/Jayapura', 'Asia/Makassar'])

@@ -376,7 +376,7 @@ class PerformanceFigures:
 def wilson_lower(successes: int, trials: int, z: float = WILSON_Z) -> float | None:
     """The Wilson score lower bound of a proportion, in percent (``None`` for no trials).
 
-    Example:
+    Examples:
         >>> round(wilson_lower(9, 10), 1), round(wilson_lower(90, 100), 1)
         (59.6, 82.6)
     """
