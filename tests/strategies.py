@@ -288,7 +288,14 @@ HOSTILE_NAMES: st.SearchStrategy[object] = st.one_of(
     st.lists(st.text(max_size=3), max_size=2),
     LONE_SURROGATES,
     st.text(min_size=2_000, max_size=2_000, alphabet="ab-_"),
-    st.text(max_size=30).filter(lambda s: s not in {"id", "en"}),
+    # not a tag that rightly negotiates to a catalog: "id", "en-US", "C" (POSIX, which
+    # Babel reads as en_US_POSIX)
+    st.text(max_size=30).filter(
+        lambda s: (
+            s.replace("_", "-").split("-")[0].strip().lower()
+            not in {"id", "in", "en", "c", "posix"}
+        )
+    ),
     st.sampled_from(["fr", "xx_YY", "*", "", "en;q=0", "zh-TW", "id\x00", "../../etc", "ü"]),
 )
 """Hostile locales, keys, zones and channels."""
@@ -321,3 +328,133 @@ ics_texts = st.text(
     ),
     max_size=300,
 )
+
+
+# --------------------------------------------------------------------------- hostile values (API)
+# What an integrator's bug or an attacker hands the library: every public entry point
+# must answer these with a MigrantCareError (or accept them) and change nothing.
+
+
+def _nested(depth: int) -> object:
+    value: object = "bottom"
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+# LONE_SURROGATES: defined above, shared with the message suites
+HUGE_INTS = st.one_of(
+    st.sampled_from([2**63, -(2**63) - 1, 10**400, -(10**4000)]),
+    st.integers(min_value=2**63),
+)
+NON_FINITE = st.sampled_from([float("nan"), float("inf"), float("-inf"), -float("nan")])
+DEEP = st.sampled_from([_nested(40), _nested(1_000), _nested(50_000), {"a": _nested(100)}])
+BIG_TEXT = st.sampled_from(["x" * 200_001, "é" * 1_000_000])
+# Wrong types for a text or number field; bools are not ints, "1" is not 1.
+WRONG_TYPES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(),
+    st.binary(max_size=8),
+    st.lists(st.integers(), max_size=3),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+    st.just(object()),
+    st.just(dt.date(2026, 1, 1)),
+    st.just(dt.timedelta(days=1)),
+    st.sampled_from(["", " ", "1", "None", "nan"]),
+)
+
+
+@st.composite
+def extreme_datetimes(draw: st.DrawFn) -> dt.datetime:
+    """Aware datetimes at the edges of what ``datetime`` holds, with extreme offsets."""
+    offset = draw(st.integers(min_value=-23 * 60 - 59, max_value=23 * 60 + 59))
+    tz = dt.timezone(dt.timedelta(minutes=offset))
+    edge = draw(
+        st.one_of(
+            st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(1, 1, 3)),
+            st.datetimes(
+                min_value=dt.datetime(9999, 12, 29), max_value=dt.datetime(9999, 12, 31, 23, 59)
+            ),
+            st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(9999, 12, 31)),
+        )
+    )
+    return edge.replace(tzinfo=tz)
+
+
+HUGE_DURATIONS = st.one_of(
+    st.sampled_from([dt.timedelta.max, dt.timedelta.min, dt.timedelta(days=10**8)]),
+    st.timedeltas(min_value=dt.timedelta(days=40_000)),
+)
+
+HOSTILE_TEXT = st.one_of(LONE_SURROGATES, BIG_TEXT, WRONG_TYPES)
+HOSTILE_NUMBERS = st.one_of(NON_FINITE, HUGE_INTS, WRONG_TYPES, st.floats(max_value=0))
+HOSTILE_INSTANTS = st.one_of(
+    extreme_datetimes(),
+    WRONG_TYPES,
+    st.datetimes(),  # naive
+    st.just("2026-03-02T09:00:00+07:00"),  # a string is not a datetime
+)
+# JSON-like data with at least one poisoned leaf somewhere inside.
+POISON = st.one_of(NON_FINITE, HUGE_INTS, LONE_SURROGATES, DEEP, BIG_TEXT, st.just(object()))
+HOSTILE_JSON = st.one_of(
+    POISON.map(lambda v: {"k": v}),
+    POISON.map(lambda v: {"k": [1, {"x": v}]}),
+    st.just({1: "non-str key"}),
+    st.just({("t",): 1}),
+    st.just({"\ud800": 1}),
+    WRONG_TYPES.filter(lambda v: v is not None and not isinstance(v, dict)),
+)
+
+# Stored-document mutations: a path into Case.to_dict() output and a replacement.
+REPLACEMENTS = st.one_of(
+    WRONG_TYPES,
+    NON_FINITE,
+    HUGE_INTS,
+    LONE_SURROGATES,
+    DEEP,
+    st.sampled_from(["", "0" * 64, "zz", "2026-02-30T00:00:00+07:00", "9999-12-31T23:59:59-23:59"]),
+)
+
+
+@st.composite
+def cases(draw: st.DrawFn, *, max_steps: int = 8) -> object:
+    """A complaint (no SLA plan) after a random walk of allowed events."""
+    from migrantcare import Person, complaint_workflow  # noqa: PLC0415
+
+    wf = complaint_workflow(sla=False)
+    when = draw(aware_datetimes(min_year=2020, max_year=2030))
+    names = st.text(min_size=1, max_size=20).filter(str.strip)
+    person = st.none() | st.builds(Person, names, passport_number=st.none() | st.text(max_size=10))
+    case = wf.open(
+        draw(st.text(min_size=1, max_size=12).filter(str.strip)),
+        at=when,
+        by="cc-01",
+        office="bp3mi-ntt",
+        category="unpaid_wages",
+        channel="whatsapp",
+        complainant=draw(person),
+        worker=draw(person),
+        attributes=draw(
+            st.dictionaries(
+                st.text(max_size=5), st.integers(-(2**63) + 1, 2**63 - 1) | st.text(max_size=5)
+            )
+        ),
+        note=draw(st.none() | st.text(max_size=20)),
+    )
+    for _ in range(draw(st.integers(0, max_steps))):
+        allowed = wf.allowed_events(case)
+        if not allowed:
+            break
+        trigger = draw(st.sampled_from(allowed))
+        when = when + dt.timedelta(minutes=draw(st.integers(0, 10_000)))
+        case = wf.fire(
+            case,
+            trigger,
+            at=when,
+            by=draw(st.sampled_from(["officer-1", "officer-2"])),
+            note=draw(st.text(min_size=1, max_size=20).filter(str.strip)),  # some guards need one
+            data=satisfying_data(trigger),
+        )
+    return case

@@ -185,12 +185,20 @@ def expected_diagrams(path: pathlib.Path) -> int:
     return path.read_text(encoding="utf-8").count('<pre class="mermaid">')
 
 
+def _say(config: pytest.Config, text: str) -> None:
+    """Print a line in the test log, past pytest's output capture."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None or capture is None:
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(text)
+
+
 @pytest.fixture(scope="session")
 def output(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> pathlib.Path:
     out = tmp_path_factory.mktemp("browser")
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"browser test output (screenshots): {out}")
+    _say(pytestconfig, f"\nbrowser test output (screenshots): {out}")
     return out
 
 
@@ -213,14 +221,13 @@ def docs_tour(output: pathlib.Path, pytestconfig: pytest.Config) -> Tour:
         write(target)
     shots = ("index.html", *(relative for relative, _ in GENERATED))
     result = tour(chromium, site, output, shots)
-    reporter = pytestconfig.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(
-            f"browser test: docs built in {built:.1f} s; {len(result.visits)} pages, "
-            f"{sum(v.diagrams for v in result.visits.values())} diagrams, "
-            f"{sum(len(v.links) for v in result.visits.values())} links in "
-            f"{result.seconds:.1f} s; screenshots: {', '.join(map(str, result.screenshots))}"
-        )
+    _say(
+        pytestconfig,
+        f"browser test: docs built in {built:.1f} s; {len(result.visits)} pages, "
+        f"{sum(v.diagrams for v in result.visits.values())} diagrams, "
+        f"{sum(len(v.links) for v in result.visits.values())} links in "
+        f"{result.seconds:.1f} s; screenshots: {', '.join(map(str, result.screenshots))}",
+    )
     return result
 
 

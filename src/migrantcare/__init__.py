@@ -16,6 +16,7 @@ from migrantcare._definition import (
     workflow_to_dict,
 )
 from migrantcare._demo_data import DemoData, DemoOffice, demo_cases, demo_offices
+from migrantcare._erasure import erase_personal_data
 from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
 from migrantcare._messages import (
@@ -48,6 +49,7 @@ from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._report_html import figures_to_csv, render_report_html
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
+from migrantcare._schemas import json_schema
 from migrantcare._sla import (
     CaseMatch,
     SlaPlan,
@@ -67,7 +69,7 @@ from migrantcare._standard import (
     repatriation_spec,
     repatriation_workflow,
 )
-from migrantcare._store import InMemoryCaseStore
+from migrantcare._store import CaseStore, CaseSummary, InMemoryCaseStore
 from migrantcare._version import __version__
 from migrantcare._vocab import (
     CATEGORIES,
@@ -114,6 +116,8 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseMatch",
+    "CaseStore",
+    "CaseSummary",
     "CatalogProblem",
     "ChannelFigures",
     "Count",
@@ -167,7 +171,9 @@ __all__ = [
     "demo_offices",
     "due_cases",
     "dump_workflow",
+    "erase_personal_data",
     "figures_to_csv",
+    "json_schema",
     "load_workflow",
     "loads_workflow",
     "next_due_at",

@@ -36,6 +36,7 @@ from migrantcare._holidays import (
 from migrantcare._regions import PROVINCE_TIMEZONES, province_name
 from migrantcare._schedule import WorkSchedule
 from migrantcare._time import from_zone_fields, require_aware, to_zone, to_zone_fields, zone
+from migrantcare._validate import quote
 from migrantcare.exceptions import (
     CalendarCoverageError,
     DateOutOfRangeError,
@@ -159,7 +160,9 @@ def _build_index(  # noqa: PLR0917 - private, called once with every input spell
 
 def _check_year_range(instance: Any, attribute: Any, value: int) -> None:
     if not 1 <= value <= 9998:
-        raise InvalidArgumentError(f"{attribute.name} must be between 1 and 9998, got {value!r}")
+        raise InvalidArgumentError(
+            f"{attribute.name} must be between 1 and 9998, got {quote(value)}"
+        )
 
 
 @attrs.frozen(repr=False)
@@ -261,7 +264,9 @@ class WorkingCalendar:
         zone(tz)  # fail on a bad zone before the expensive data load
         for name, year in (("first_year", first_year), ("last_year", last_year)):
             if type(year) is not int:
-                raise WrongTypeError(f"{name} must be an int, got {type(year).__name__} {year!r}")
+                raise WrongTypeError(
+                    f"{name} must be an int, got {type(year).__name__} {quote(year)}"
+                )
         if not 1 <= first_year <= last_year <= 9998:
             raise InvalidArgumentError(
                 f"year range {first_year}..{last_year} is empty or out of bounds; "
@@ -339,7 +344,7 @@ class WorkingCalendar:
         else:
             raise WrongTypeError(
                 f"{what} must be a datetime.date (or an aware datetime), "
-                f"got {type(value).__name__} {value!r}"
+                f"got {type(value).__name__} {quote(value)}"
             )
         return self._offset(ordinal, what)
 
@@ -522,11 +527,11 @@ class WorkingCalendar:
         """
         if type(delta) is not _dt.timedelta and not isinstance(delta, _dt.timedelta):
             raise WrongTypeError(
-                f"delta must be a datetime.timedelta, got {type(delta).__name__} {delta!r}"
+                f"delta must be a datetime.timedelta, got {type(delta).__name__} {quote(delta)}"
             )
         if delta < _ZERO:
             raise InvalidArgumentError(
-                f"delta must not be negative, got {delta!r}; working time only moves forward"
+                f"delta must not be negative, got {quote(delta)}; working time only moves forward"
             )
         i, pos = self._position(start, "start")
         index = self._idx()
@@ -698,11 +703,15 @@ class WorkingCalendar:
     def _checked_dates(self, dates: Iterable[_dt.date], what: str) -> list[_dt.date]:
         if isinstance(dates, _Date):
             dates = [dates]
+        if isinstance(dates, str | bytes | Mapping) or not isinstance(dates, Iterable):
+            raise WrongTypeError(
+                f"{what}s must be a date or an iterable of dates, got {type(dates).__name__}"
+            )
         out = []
         for d in dates:
             if not isinstance(d, _Date) or isinstance(d, _DateTime):
                 raise WrongTypeError(
-                    f"{what} must be datetime.date values, got {type(d).__name__} {d!r}"
+                    f"{what} must be datetime.date values, got {type(d).__name__} {quote(d)}"
                 )
             self._day(d, what)
             out.append(d)
@@ -738,7 +747,7 @@ class WorkingCalendar:
         """
         if kind not in HOLIDAY_KINDS:
             raise InvalidArgumentError(
-                f"kind must be one of {', '.join(map(repr, HOLIDAY_KINDS))}, got {kind!r}"
+                f"kind must be one of {', '.join(map(repr, HOLIDAY_KINDS))}, got {quote(kind)}"
             )
         if not isinstance(holidays, Mapping):
             raise WrongTypeError(
@@ -756,7 +765,7 @@ class WorkingCalendar:
             ):
                 raise InvalidArgumentError(
                     f"holiday {d.isoformat()} needs (name_id, name_en), two non-empty strings, "
-                    f"got {names!r}"
+                    f"got {quote(names)}"
                 )
             added.append(Holiday(d, names[0], names[1], kind))
         merged = tuple(sorted(set(self.holiday_list) | set(added), key=holiday_sort_key))
@@ -784,7 +793,7 @@ class WorkingCalendar:
             'office'
         """
         if not isinstance(name, str) or not name.strip():
-            raise InvalidArgumentError(f"a closure needs a non-empty name, got {name!r}")
+            raise InvalidArgumentError(f"a closure needs a non-empty name, got {quote(name)}")
         return self.with_holidays(
             dict.fromkeys(self._checked_dates(dates, "closure date"), (name, name_en or name)),
             kind="office",
@@ -833,7 +842,7 @@ class WorkingCalendar:
         """
         if not isinstance(schedule, WorkSchedule):
             raise WrongTypeError(
-                f"schedule must be a WorkSchedule, got {type(schedule).__name__} {schedule!r}"
+                f"schedule must be a WorkSchedule, got {type(schedule).__name__} {quote(schedule)}"
             )
         start, end = self._checked_dates([start, end], "schedule range date")
         if end < start:
@@ -901,7 +910,7 @@ _ZERO = _dt.timedelta(0)
 def _whole(value: object, what: str) -> int:
     if isinstance(value, bool) or not hasattr(value, "__index__"):
         raise WrongTypeError(
-            f"{what} must be a whole number (int), got {type(value).__name__} {value!r}"
+            f"{what} must be a whole number (int), got {type(value).__name__} {quote(value)}"
         )
     return int(value.__index__())
 

@@ -21,8 +21,26 @@ import attrs
 
 from migrantcare._sla_state import SlaClock, clock_from_dict
 from migrantcare._time import as_utc, parse_utc, require_aware
-from migrantcare._vocab import check_code
-from migrantcare.exceptions import IntegrityError, InvalidArgumentError, SchemaError, WrongTypeError
+from migrantcare._validate import (
+    MAX_TEXT,
+    check_hex_digest,
+    check_int,
+    check_json,
+    check_list,
+    check_mapping,
+    check_optional_text,
+    check_text,
+    quote,
+    type_name,
+)
+from migrantcare._vocab import CODE_PATTERN
+from migrantcare.exceptions import (
+    IntegrityError,
+    InvalidArgumentError,
+    MigrantCareError,
+    SchemaError,
+    WrongTypeError,
+)
 
 #: The schema id written by :meth:`Case.to_dict`; bump on incompatible changes.
 CASE_SCHEMA: Final = "migrantcare.case/1"
@@ -31,6 +49,34 @@ GENESIS_HASH: Final = "0" * 64
 _GENESIS_DIGEST: Final = bytes(32)
 _UTC = _dt.timezone.utc
 _REDACTED = "<redacted>"
+#: The longest case id, office id or actor id accepted.
+_ID_LIMIT: Final = 200
+#: The longest name, passport number, NIK or phone number accepted.
+_PERSON_TEXT: Final = 1_000
+_PERSON_FIELDS: Final = frozenset({"name", "kind", "passport_number", "nik", "phone"})
+
+
+#: The header fields ``Case.verify(workflows=...)`` compares with the replayed history.
+_HEADER_FIELDS: Final = (
+    "id",
+    "workflow",
+    "workflow_version",
+    "state",
+    "office",
+    "category",
+    "channel",
+    "priority",
+    "opened_at",
+    "attributes_json",
+    "clocks",
+    "calendar_version",
+)
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, _dt.datetime):
+        return value.isoformat()
+    return quote(value)
 
 
 def _redact(value: str | None) -> str:
@@ -60,13 +106,23 @@ class Person:
     phone: str | None = None
 
     def __attrs_post_init__(self) -> None:
-        if not isinstance(self.name, str) or not self.name.strip():
-            raise InvalidArgumentError("a person needs a non-empty name (value not shown)")
-        check_code(self.kind, "person kind")
+        # Personal data: no message below may quote a field's value, not even the kind.
+        check_text(self.name, "a person's name", limit=_PERSON_TEXT, private=True)
+        if type(self.kind) is not str:
+            raise WrongTypeError(f"a person's kind must be a str, got {type_name(self.kind)}")
+        if not CODE_PATTERN.fullmatch(self.kind):
+            raise InvalidArgumentError(
+                "a person's kind must be a complainant type code such as 'pmi' or 'family' "
+                "(lower-case snake_case; value not shown)"
+            )
         for field in ("passport_number", "nik", "phone"):
+            check_optional_text(getattr(self, field), field, private=True)
             value = getattr(self, field)
-            if value is not None and not isinstance(value, str):
-                raise WrongTypeError(f"{field} must be a str or None, got {type(value).__name__}")
+            if value is not None and len(value) > _PERSON_TEXT:
+                raise InvalidArgumentError(
+                    f"{field} is {len(value)} characters long; at most {_PERSON_TEXT} are "
+                    "accepted (value not shown)"
+                )
         if self.nik is not None and not (len(self.nik) == 16 and self.nik.isdigit()):
             # never echo the value: it is personal data
             raise InvalidArgumentError(
@@ -99,20 +155,47 @@ class Person:
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Person:
         """Rebuild a person from :meth:`to_dict` output."""
+        if not isinstance(data, Mapping):
+            raise SchemaError(f"a person record must be a mapping, got {type_name(data)}")
+        # the keys of a malformed record may themselves be personal data: count them only
+        unexpected = sum(1 for key in data if key not in _PERSON_FIELDS)
+        if unexpected:
+            raise SchemaError(
+                f"person record has {unexpected} unexpected field(s) (not shown); the "
+                f"fields are {', '.join(sorted(_PERSON_FIELDS))}"
+            )
+        if "name" not in data:
+            raise SchemaError("person record lacks field 'name'")
         try:
             return cls(**data)
-        except TypeError as exc:
-            raise SchemaError(f"person record has unexpected fields: {sorted(data)}") from exc
+        except MigrantCareError as exc:
+            # messages of Person never carry a value; the chain is cut all the same
+            raise SchemaError(f"person record is malformed: {exc}") from None
 
 
-def canonical_json(data: Mapping[str, Any] | None, what: str = "data") -> str:
-    """Return the canonical JSON text of ``data`` (sorted keys, no spaces)."""
-    if not data:
+def canonical_json(
+    data: Mapping[str, Any] | None, what: str = "data", *, checked: bool = True
+) -> str:
+    """Return the canonical JSON text of ``data`` (sorted keys, no spaces).
+
+    ``data`` must be strict, bounded JSON data (see ``check_json``): NaN, infinity,
+    lone surrogates, non-str keys, deep nesting and oversized values are refused.
+    ``checked=False`` skips that for data the library built itself.
+    """
+    if data is None:
         return "{}"
     if not isinstance(data, Mapping):
-        raise WrongTypeError(f"{what} must be a mapping, got {type(data).__name__}")
+        raise WrongTypeError(f"{what} must be a mapping or None, got {type_name(data)}")
+    if not data:
+        return "{}"
+    if checked:
+        if type(data) is not dict:
+            data = dict(data)
+        check_json(data, what)
     try:
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return json.dumps(
+            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+        )
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(
             f"{what} must be JSON-compatible (str, int, float, bool, None, lists, dicts "
@@ -144,8 +227,36 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
         f"{len(at)}:{at}{len(by)}:{by}{nt}{len(data_json)}:{data_json}"
     )
     digest = hashlib.sha256(prev_digest)
-    digest.update(text.encode())
+    try:
+        digest.update(text.encode())
+    except UnicodeEncodeError:
+        # free on the happy path; names the field only when something is wrong
+        bad = [
+            label
+            for label, value in (
+                ("kind", kind),
+                ("name", name),
+                ("source", source),
+                ("dest", dest),
+                ("by", by),
+                ("note", note),
+                ("data", data_json),
+            )
+            if value is not None and _not_utf8(value)
+        ]
+        raise InvalidArgumentError(
+            f"event {seq}: {', '.join(bad) or 'a field'} contains a lone surrogate (text that "
+            "is not valid Unicode); pass valid UTF-8 text"
+        ) from None
     return digest.digest()
+
+
+def _not_utf8(text: str) -> bool:
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 @attrs.frozen(repr=False)
@@ -240,23 +351,43 @@ class CaseEvent:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CaseEvent:
-        """Rebuild an event from :meth:`to_dict` output (the hash is kept, not recomputed)."""
+        """Rebuild an event from :meth:`to_dict` output (the hash is kept, not recomputed).
+
+        Nothing is coerced: every field must have the type :meth:`to_dict` writes.
+
+        Raises:
+            SchemaError: a field is missing, of the wrong type or impossible.
+        """
+        data = check_mapping(data, "an event record")
         try:
+            raw = data["data"]
+            check_mapping(raw, "event data")
             return cls(
-                seq=int(data["seq"]),
-                kind=str(data["kind"]),
-                name=str(data["name"]),
-                source=data["source"],
-                dest=str(data["dest"]),
-                at=parse_utc(data["at"]),
-                by=str(data["by"]),
-                note=data["note"],
-                data_json=canonical_json(data["data"]),
-                prev_digest=bytes.fromhex(data["prev_hash"]),
-                digest=bytes.fromhex(data["hash"]),
+                seq=check_int(data["seq"], "event seq", minimum=0, error=SchemaError),
+                kind=_stored_text(data["kind"], "event kind"),
+                name=_stored_text(data["name"], "event name"),
+                source=None if data["source"] is None else _stored_text(data["source"], "source"),
+                dest=_stored_text(data["dest"], "event dest"),
+                at=parse_utc(data["at"], "event time"),
+                by=_stored_text(data["by"], "event by"),
+                note=check_optional_text(data["note"], "event note", error=SchemaError),
+                data_json=_stored_json(raw, "event data"),
+                prev_digest=check_hex_digest(data["prev_hash"], "prev_hash"),
+                digest=check_hex_digest(data["hash"], "hash"),
             )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise SchemaError(f"event record is malformed: missing or bad field {exc}") from None
+        except KeyError as exc:
+            raise SchemaError(f"event record lacks field {quote(exc.args[0])}") from None
+
+
+def _stored_text(value: object, what: str) -> str:
+    return check_text(value, what, error=SchemaError)
+
+
+def _stored_json(value: object, what: str) -> str:
+    try:
+        return canonical_json(value, what)  # type: ignore[arg-type]
+    except MigrantCareError as exc:
+        raise SchemaError(f"stored {what} is not strict JSON: {exc}") from None
 
 
 def make_event(  # noqa: PLR0917 - hot path, positional on purpose
@@ -271,6 +402,8 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     data_json: str,
 ) -> CaseEvent:
     """Build the next event of a history, hash included. ``at`` must already be UTC."""
+    if note is not None and (type(note) is not str or len(note) > MAX_TEXT):
+        check_text(note, "note", empty=True)  # raises, naming what is wrong
     seq = 0 if prev is None else prev.seq + 1
     prev_digest = _GENESIS_DIGEST if prev is None else prev.digest
     digest = event_hash(
@@ -288,11 +421,11 @@ def utc(value: object, what: str) -> _dt.datetime:
 
 def check_actor(by: object) -> str:
     """Return ``by`` if it is a non-empty actor id."""
-    if not isinstance(by, str) or not by.strip():
+    if type(by) is not str or not by.strip():
         raise InvalidArgumentError(
-            f"by must be a non-empty actor id (an officer or system id), got {by!r}"
+            f"by must be a non-empty actor id (an officer or system id), got {quote(by)}"
         )
-    return by
+    return check_text(by, "by", limit=_ID_LIMIT)
 
 
 @attrs.frozen(repr=False)
@@ -388,43 +521,93 @@ class Case:
 
     # ---------------------------------------------------------------- integrity
 
-    def verify(self, *, head_hash: str | None = None) -> None:
-        """Check the audit trail: every hash, the chain, and the states it leads through.
+    def verify(
+        self,
+        *,
+        head_hash: str | None = None,
+        workflows: Any = None,
+        calendar: Any = None,
+    ) -> None:
+        """Check the audit trail and, given the workflows, the whole record.
+
+        Without ``workflows`` it checks every hash, the chain, and the states it leads
+        through. With them it also replays the events and compares every header field
+        (state, office, category, channel, priority, attributes, opened_at, workflow
+        and version, SLA clocks and calendar version) with what the history gives, so
+        an edit of the stored header is caught as well as an edit of an event.
 
         Args:
             head_hash: The newest hash as recorded elsewhere; when given, a history cut
                 short (newest events removed) is detected too.
+            workflows: The workflow the case runs on, or every version it ran on
+                (needed when the history contains migrations).
+            calendar: The office's working calendar the clocks were computed on;
+                required with ``workflows`` that have an SLA plan.
 
         Raises:
-            IntegrityError: naming the first event that fails and why.
+            IntegrityError: naming the first event or header field that fails and why.
         """
+        self._verify_chain(head_hash)
+        if workflows is None:
+            return
+        from migrantcare._workflow import replay  # noqa: PLC0415 - _workflow imports _case
+
+        rebuilt = replay(self, workflows, calendar=calendar)
+        for field in _HEADER_FIELDS:
+            stored, derived = getattr(self, field), getattr(rebuilt, field)
+            if stored != derived:
+                if field == "clocks":
+                    raise IntegrityError(
+                        f"case {quote(self.id)}: the stored SLA clocks differ from what its "
+                        "history gives (edited, or computed on another calendar)"
+                    )
+                raise IntegrityError(
+                    f"case {quote(self.id)}: stored {field} {_shown(stored)} differs from "
+                    f"its history's {_shown(derived)} (the record was edited)"
+                )
+
+    def _verify_chain(self, head_hash: str | None) -> None:
+        if head_hash is not None and type(head_hash) is not str:
+            raise WrongTypeError(f"head_hash must be a hex str, got {type_name(head_hash)}")
         prev_digest, prev_dest = _GENESIS_DIGEST, None
-        if not self.events:
-            raise IntegrityError(f"case {self.id!r} has no events; every case starts opened")
+        if type(self.events) is not tuple or not self.events:
+            raise IntegrityError(f"case {quote(self.id)} has no events; every case starts opened")
         for position, event in enumerate(self.events):
-            where = f"case {self.id!r}, event {position}"
+            where = f"case {quote(self.id)}, event {position}"
+            if not isinstance(event, CaseEvent):
+                raise IntegrityError(f"{where}: not a CaseEvent but {type_name(event)}")
             if event.seq != position:
-                raise IntegrityError(f"{where}: sequence number {event.seq}, expected {position}")
+                raise IntegrityError(
+                    f"{where}: sequence number {quote(event.seq)}, expected {position}"
+                )
             if event.prev_digest != prev_digest:
                 raise IntegrityError(f"{where}: previous-hash link broken (removed or reordered)")
-            if event.expected_digest() != event.digest:
+            try:
+                expected = event.expected_digest()
+            except MigrantCareError as exc:
+                raise IntegrityError(f"{where}: cannot be hashed: {exc}") from None
+            except (TypeError, AttributeError, ValueError):
+                raise IntegrityError(f"{where}: a field has the wrong type (edited)") from None
+            if expected != event.digest:
                 raise IntegrityError(f"{where}: content does not match its hash (edited)")
             if position == 0 and event.kind != "opened":
                 raise IntegrityError(
-                    f"{where}: the first event must be 'opened', got {event.kind!r}"
+                    f"{where}: the first event must be 'opened', got {quote(event.kind)}"
                 )
             if position and event.source != prev_dest:
                 raise IntegrityError(
-                    f"{where}: starts from {event.source!r} but the case was in {prev_dest!r}"
+                    f"{where}: starts from {quote(event.source)} but the case was in "
+                    f"{quote(prev_dest)}"
                 )
             prev_digest, prev_dest = event.digest, event.dest
         if prev_dest != self.state:
             raise IntegrityError(
-                f"case {self.id!r}: state {self.state!r} differs from the history's {prev_dest!r}"
+                f"case {quote(self.id)}: state {quote(self.state)} differs from the history's "
+                f"{quote(prev_dest)}"
             )
         if head_hash is not None and head_hash != prev_digest.hex():
             raise IntegrityError(
-                f"case {self.id!r}: newest hash differs from the recorded head "
+                f"case {quote(self.id)}: newest hash differs from the recorded head "
                 "(events removed from the end, or a different case)"
             )
 
@@ -458,33 +641,48 @@ class Case:
     def from_dict(cls, data: Mapping[str, Any]) -> Case:
         """Rebuild a case from :meth:`to_dict` output.
 
+        Nothing is coerced (``None`` never becomes ``"None"``, ``""`` never an empty
+        list): every field must have the type :meth:`to_dict` writes. Fields this
+        version does not know are ignored.
+
         Raises:
-            SchemaError: the schema id is missing or unknown, or a field is malformed.
+            SchemaError: the schema id is missing or unknown, or a field is missing, of
+                the wrong type or impossible.
         """
         if not isinstance(data, Mapping):
-            raise SchemaError(f"a case record must be a mapping, got {type(data).__name__}")
+            raise SchemaError(f"a case record must be a mapping, got {type_name(data)}")
         schema = data.get("schema")
         if schema != CASE_SCHEMA:
-            raise SchemaError(f"unknown case schema {schema!r}; this version reads {CASE_SCHEMA!r}")
+            raise SchemaError(
+                f"unknown case schema {quote(schema)}; this version reads {CASE_SCHEMA!r}"
+            )
         try:
+            complainant, worker = data["complainant"], data["worker"]
+            events = check_list(data["events"], "events")
+            clocks = check_list(data.get("clocks", ()), "clocks")
+            calendar_version = data.get("calendar_version")
+            if calendar_version is not None:
+                _stored_text(calendar_version, "calendar_version")
+            attributes = data["attributes"]
+            check_mapping(attributes, "attributes")
             return cls(
-                id=str(data["id"]),
-                workflow=str(data["workflow"]),
-                workflow_version=int(data["workflow_version"]),
-                state=str(data["state"]),
-                office=str(data["office"]),
-                category=str(data["category"]),
-                channel=str(data["channel"]),
-                priority=str(data["priority"]),
-                opened_at=parse_utc(data["opened_at"]),
-                complainant=None
-                if data["complainant"] is None
-                else Person.from_dict(data["complainant"]),
-                worker=None if data["worker"] is None else Person.from_dict(data["worker"]),
-                attributes_json=canonical_json(data["attributes"], "attributes"),
-                events=tuple(CaseEvent.from_dict(e) for e in data["events"]),
-                clocks=tuple(clock_from_dict(c) for c in data.get("clocks", ())),
-                calendar_version=data.get("calendar_version"),
+                id=_stored_text(data["id"], "case id"),
+                workflow=_stored_text(data["workflow"], "workflow"),
+                workflow_version=check_int(
+                    data["workflow_version"], "workflow_version", minimum=1, error=SchemaError
+                ),
+                state=_stored_text(data["state"], "state"),
+                office=_stored_text(data["office"], "office"),
+                category=_stored_text(data["category"], "category"),
+                channel=_stored_text(data["channel"], "channel"),
+                priority=_stored_text(data["priority"], "priority"),
+                opened_at=parse_utc(data["opened_at"], "opened_at"),
+                complainant=None if complainant is None else Person.from_dict(complainant),
+                worker=None if worker is None else Person.from_dict(worker),
+                attributes_json=_stored_json(attributes, "attributes"),
+                events=tuple(CaseEvent.from_dict(e) for e in events),
+                clocks=tuple(clock_from_dict(c) for c in clocks),
+                calendar_version=calendar_version,
             )
         except KeyError as exc:
-            raise SchemaError(f"case record lacks field {exc}") from None
+            raise SchemaError(f"case record lacks field {quote(exc.args[0])}") from None

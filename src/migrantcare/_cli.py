@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import math
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 import pendulum
 
@@ -22,6 +23,7 @@ from migrantcare._messages import Messages, check_catalogs, default_directory, f
 from migrantcare._regions import ZONE_ABBREVIATIONS
 from migrantcare._report_cli import add_report_parser
 from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
+from migrantcare._validate import quote
 from migrantcare._workflow import Workflow
 from migrantcare.exceptions import MigrantCareError
 
@@ -31,9 +33,53 @@ def _zone_label(tz: str) -> str:
 
 
 def _calendar(province: str | None) -> WorkingCalendar:
-    if province:
-        return WorkingCalendar.for_province(province)
-    return WorkingCalendar.indonesia()
+    if province is None:
+        return WorkingCalendar.indonesia()
+    if not province.strip():
+        # an empty --province is a mistake, not a request for the default zone
+        raise argparse.ArgumentTypeError(
+            "--province must name a province, e.g. 'Nusa Tenggara Timur'; it is empty"
+        )
+    return WorkingCalendar.for_province(province)
+
+
+#: The most working hours ``deadline`` accepts (about 100 years of office hours).
+_MAX_HOURS = 250_000.0
+
+
+def _working_hours(text: str) -> float:
+    """``--working-hours``: a finite, positive number of hours, at most ``_MAX_HOURS``."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {quote(text)}") from None
+    if not (math.isfinite(value) and 0 < value <= _MAX_HOURS):
+        raise argparse.ArgumentTypeError(
+            f"must be a positive number of hours up to {_MAX_HOURS:g}, got {quote(text)} "
+            "(negative values are refused, like negative --working-days)"
+        )
+    return value
+
+
+def _working_days(text: str) -> int:
+    """``--working-days``: a whole number of days >= 1 (negative values are refused)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {quote(text)}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(
+            f"must be a whole number of days >= 1, got {quote(text)} (negative values are "
+            "refused, like negative --working-hours)"
+        )
+    return value
+
+
+def _year(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a year: {quote(text)}") from None
 
 
 def _fmt_instant(value: pendulum.DateTime, tz: str) -> str:
@@ -82,12 +128,22 @@ def _cmd_calendar(args: argparse.Namespace, out: TextIO) -> int:
 def _parse_start(text: str, tz: str) -> pendulum.DateTime:
     try:
         parsed = pendulum.parse(text, tz=tz)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
+        # pendulum raises ValueError for an offset of +-24:00 and OverflowError near
+        # year 1 or 9999: all mean the same to the user
         raise argparse.ArgumentTypeError(
-            f"START {text!r} is not an ISO 8601 date or datetime (e.g. 2026-03-19T10:00+08:00)"
+            f"START {quote(text)} is not an ISO 8601 date or datetime with an offset "
+            "between -23:59 and +23:59 (e.g. 2026-03-19T10:00+08:00)"
         ) from exc
     if not isinstance(parsed, pendulum.DateTime):
-        raise argparse.ArgumentTypeError(f"START {text!r} must be a date or a datetime")
+        raise argparse.ArgumentTypeError(f"START {quote(text)} must be a date or a datetime")
+    try:
+        parsed.in_timezone(tz)
+    except (OverflowError, ValueError):
+        raise argparse.ArgumentTypeError(
+            f"START {quote(text)} is not a usable instant in the office's zone {tz}: the "
+            "offset must be between -23:59 and +23:59 and the date well inside years 1..9999"
+        ) from None
     return parsed
 
 
@@ -100,10 +156,6 @@ def _cmd_deadline(args: argparse.Namespace, out: TextIO) -> int:
         due = cal.close_of_business(cal.add_working_days(local.date(), args.working_days))
         unit = f"{args.working_days} working days"
     else:
-        if not args.working_hours > 0:
-            raise argparse.ArgumentTypeError(
-                f"--working-hours must be positive, got {args.working_hours:g}"
-            )
         due = cal.add_working_time(start, _dt.timedelta(hours=args.working_hours))
         unit = f"{args.working_hours:g} working hours"
     provisional = cal.is_provisional(due.date())
@@ -208,9 +260,16 @@ def _cmd_catalog(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the argument parser of the ``migrantcare`` command."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="migrantcare",
         description="Migrant-worker protection cases on an Indonesian working calendar.",
     )
@@ -220,7 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=_cmd_demo)
 
     cal = sub.add_parser("calendar", help="list a year's holidays and cuti bersama")
-    cal.add_argument("year", type=int, help="the year, e.g. 2026")
+    cal.add_argument("year", type=_year, help="the year, e.g. 2026")
     cal.add_argument("--province", help="office province (sets the time zone)")
     cal.add_argument("--lang", choices=("id", "en"), default="id", help="language of names")
     cal.add_argument(
@@ -231,8 +290,12 @@ def build_parser() -> argparse.ArgumentParser:
     dl = sub.add_parser("deadline", help="compute a deadline on the working calendar")
     dl.add_argument("start", help="ISO 8601 start, e.g. 2026-03-19T22:15+08:00")
     unit = dl.add_mutually_exclusive_group(required=True)
-    unit.add_argument("--working-days", type=int, help="due at close of business of day N")
-    unit.add_argument("--working-hours", type=float, help="hours of working time")
+    unit.add_argument(
+        "--working-days", type=_working_days, help="due at close of business of day N (N >= 1)"
+    )
+    unit.add_argument(
+        "--working-hours", type=_working_hours, help="hours of working time (positive)"
+    )
     dl.add_argument("--province", help="office province (sets the time zone)")
     dl.set_defaults(func=_cmd_deadline)
 
@@ -296,6 +359,17 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     try:
         status: int = args.func(args, stream)
     except (MigrantCareError, argparse.ArgumentTypeError) as exc:
-        sys.stderr.write(f"migrantcare {args.command}: error: {exc}\n")
+        sys.stderr.write(f"migrantcare {args.command}: error: {_one_line(exc)}\n")
+        return 2
+    except Exception as exc:  # the last line of defence: never a traceback
+        sys.stderr.write(
+            f"migrantcare {args.command}: error: unexpected {type(exc).__name__}: "
+            f"{_one_line(exc)} (please report this)\n"
+        )
         return 2
     return status
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 500 else text[:500] + "…"

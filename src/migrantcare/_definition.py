@@ -608,6 +608,8 @@ def loads_workflow(
         DefinitionFileError: the text does not parse, or the document is malformed.
         WorkflowDefinitionError: it does not make a valid workflow (checked by ``build``).
     """
+    if not isinstance(text, str):
+        raise WrongTypeError(f"a workflow definition must be text (str), got {type(text).__name__}")
     kind = _detect(text, format, file)
     try:
         doc = json.loads(text) if kind == "json" else tomllib.loads(text)
@@ -756,6 +758,8 @@ def workflow_to_dict(spec: WorkflowSpec, *, registry: Registry | None = None) ->
         WrongTypeError: a guard or callback is not registered, or a target has a
             fraction of a second.
     """
+    if not isinstance(spec, WorkflowSpec):
+        raise WrongTypeError(f"workflow_to_dict needs a WorkflowSpec, got {type(spec).__name__}")
     reg = registry if registry is not None else Registry.standard()
     doc: dict[str, Any] = {"format": FORMAT, "name": spec.name, "version": spec.version}
     if spec.description:

@@ -150,8 +150,8 @@ def calendar_to_ics(
         raise InvalidArgumentError(
             f"uid_prefix must be a non-empty id without spaces or '@', got {uid_prefix!r}"
         )
-    stamp = _check_dtstamp(dtstamp, year if type(year) is int else 1970)
     holidays = calendar.holidays(year)  # validates year before anything is built
+    stamp = _check_dtstamp(dtstamp, year)
     title = name or in_language(
         lang,
         f"Hari libur kantor {year} ({calendar.tz})",

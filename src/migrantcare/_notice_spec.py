@@ -20,7 +20,8 @@ Sources (alternatives separated by ``|``: the first that resolves wins):
   event a breach fired);
 * ``data.<key>`` — a value of the event's data, optionally typed: ``data.<key>:datetime``
   (an ISO 8601 text), ``data.<key>:date``, ``data.<key>:money`` (a number of rupiah),
-  ``data.<key>:number``, ``data.<key>:term.<vocabulary>`` (a code, or a list of codes);
+  ``data.<key>:number``, ``data.<key>:office`` (an office id, shown as the office's name),
+  ``data.<key>:term.<vocabulary>`` (a code, or a list of codes);
 * ``attr.<key>`` — an integrator attribute of the case;
 * ``ref.<message key>`` — another message of the catalog, e.g. ``ref.doc.supporting``;
 * ``plural:<message key>:<count>`` — a fixed count, e.g. ``plural:unit.working_days:15``;
@@ -101,16 +102,25 @@ class NoticeContext:
     The event's data is parsed on first use only: most notices never read it.
     """
 
-    __slots__ = ("_data", "case", "contact", "event", "memo", "office", "spec")
+    __slots__ = ("_data", "case", "contact", "event", "memo", "names", "office", "spec")
 
     def __init__(
-        self, spec: WorkflowSpec, case: Case, event: CaseEvent, office: str, contact: str
+        self,
+        spec: WorkflowSpec,
+        case: Case,
+        event: CaseEvent,
+        names: Callable[[str], Any],
+        contact: str,
     ) -> None:
-        """Gather what the sources of one event's notices read."""
+        """Gather what the sources of one event's notices read.
+
+        ``names`` maps an office id to how the office is named in a notice.
+        """
         self.spec = spec
         self.case = case
         self.event = event
-        self.office = office
+        self.names = names
+        self.office = names(case.office)
         self.contact = contact
         self._data: Mapping[str, Any] | None = None
         # source text -> value: notices of one event often pass the same values
@@ -131,7 +141,7 @@ Resolver = Callable[[NoticeContext], Any]
 _SOURCE_HELP = (
     "use case_number, office, contact, complainant.name, worker.name, event.at, event.date, "
     "state, category, due.<goal>, period.<goal>, sla.goal, sla.due, sla.percent, "
-    "data.<key>[:datetime|:date|:money|:number|:term.<vocabulary>], attr.<key>, "
+    "data.<key>[:datetime|:date|:money|:number|:office|:term.<vocabulary>], attr.<key>, "
     "ref.<message key>, plural:<message key>:<count> or 'text', alternatives separated by |"
 )
 _KEY = re.compile(r"^[a-z_][a-z0-9_]*$")
@@ -246,6 +256,13 @@ def _typed(value: Any, kind: str, spec: WorkflowSpec) -> Any:
 
 
 def _data(key: str, kind: str) -> Resolver:
+    if kind == "office":
+
+        def resolve_office(ctx: NoticeContext) -> Any:
+            value = ctx.data.get(key)
+            return ctx.names(value) if isinstance(value, str) else MISSING
+
+        return resolve_office
     shared = SHARED_VOCABULARIES.get(kind.removeprefix("term."))
     if shared is not None:
         # a fixed vocabulary: look the code up directly
@@ -306,7 +323,7 @@ def _one(text: str, where: str) -> Resolver:
         key, _, kind = rest.partition(":")
         vocab = kind.removeprefix("term.")
         if _KEY.match(key) and (
-            kind in ("", "datetime", "date", "money", "number")
+            kind in ("", "datetime", "date", "money", "number", "office")
             or (
                 kind.startswith("term.")
                 and (vocab in _OWN_VOCABULARIES or vocab in SHARED_VOCABULARIES)

@@ -16,7 +16,7 @@ re-rendering the notice of an old event gives the text that was sent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 import attrs
@@ -25,6 +25,7 @@ from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, CaseEvent
 from migrantcare._messages import Messages
 from migrantcare._notice_spec import NoticeContext, NoticeSpec, source_parts
+from migrantcare._vocab import Term
 from migrantcare._workflow import Workflow, replay
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
@@ -92,12 +93,32 @@ def declared(workflow: Workflow, event: CaseEvent) -> tuple[NoticeSpec, ...]:
     return found
 
 
-def _office_name(office_name: str | Mapping[str, str] | None, office: str) -> str:
-    if office_name is None:
-        return office
+def _namer(
+    workflow: Workflow, office_name: str | Mapping[str, str] | None, current: str
+) -> Callable[[str], Any]:
+    """How a notice names an office: as the caller says, else from the bound offices."""
     if isinstance(office_name, str):
-        return office_name
-    return office_name.get(office, office)
+        # one name given: it is the current office's; others keep their id
+        return lambda office: office_name if office == current else office
+    if office_name is not None:
+        if not isinstance(office_name, Mapping):
+            raise WrongTypeError(
+                "office_name must be a str, a mapping of office id to name, or None; got "
+                f"{type(office_name).__name__}"
+            )
+        return lambda office: office_name.get(office, office)
+    offices = getattr(workflow, "offices", None)
+    if offices is None:
+        return lambda office: office
+
+    def named(office: str) -> Any:
+        entry = offices.get(office)
+        if entry is None:
+            return office
+        # a Term renders in the reader's language, like every bilingual label
+        return Term("office", entry.name_id, entry.name_en)
+
+    return named
 
 
 def notices(
@@ -122,9 +143,10 @@ def notices(
         workflow: The workflow the case runs on.
         case: The case (after the event, or later).
         event: One of the case's events; the newest when omitted.
-        office_name: How the office signs (e.g. ``"BP3MI Nusa Tenggara Timur"``), or a
-            mapping office id -> name (for cases that moved between offices); the office
-            id when omitted.
+        office_name: How the case's office signs (e.g. ``"BP3MI Nusa Tenggara Timur"``),
+            or a mapping office id -> name (for cases that moved between offices). When
+            omitted, a workflow bound to an ``Offices`` registry names offices from it
+            (in the reader's language); otherwise the office id is shown.
         contact: The contact line in acknowledgements.
         calendar: Needed only to re-render an *older* event whose notices show SLA
             deadlines: the office's calendar in the version the deadlines were computed
@@ -136,8 +158,14 @@ def notices(
         InvalidArgumentError: the event is not one of the case's, or an older event's
             deadlines cannot be rebuilt (no calendar, or another calendar version).
     """
+    if not isinstance(workflow, Workflow):
+        raise WrongTypeError(f"notices needs a Workflow, got {type(workflow).__name__}")
+    if not isinstance(case, Case):
+        raise WrongTypeError(f"notices needs a Case, got {type(case).__name__}")
     if event is None:
         event = case.events[-1]
+    elif not isinstance(event, CaseEvent):
+        raise WrongTypeError(f"event must be a CaseEvent or None, got {type(event).__name__}")
     else:
         seq = event.seq
         if not (0 <= seq < len(case.events)) or (
@@ -150,8 +178,8 @@ def notices(
     found = declared(workflow, event)
     if not found:
         return ()
-    office = case.office if office_name is None else _office_name(office_name, case.office)
-    ctx = NoticeContext(workflow.spec, case, event, office, contact)
+    names = _namer(workflow, office_name, case.office)
+    ctx = NoticeContext(workflow.spec, case, event, names, contact)
     out = []
     for n in found:
         if n.applies(case):

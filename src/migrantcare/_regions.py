@@ -11,6 +11,7 @@ import difflib
 from collections.abc import Mapping
 from types import MappingProxyType
 
+from migrantcare._validate import quote
 from migrantcare.exceptions import UnknownProvinceError, WrongTypeError
 
 _WIB = "Asia/Jakarta"
@@ -78,7 +79,7 @@ def province_name(name: str) -> str:
         UnknownProvinceError: ``name`` is not one of the 38 provinces.
     """
     if not isinstance(name, str):
-        raise WrongTypeError(f"province must be a str, got {type(name).__name__} {name!r}")
+        raise WrongTypeError(f"province must be a str, got {type(name).__name__} {quote(name)}")
     key = " ".join(name.casefold().split())
     try:
         return _BY_KEY[key]
@@ -89,4 +90,4 @@ def province_name(name: str) -> str:
             if close
             else "see migrantcare.PROVINCE_TIMEZONES for the 38 names"
         )
-        raise UnknownProvinceError(f"unknown province {name!r}; {hint}") from None
+        raise UnknownProvinceError(f"unknown province {quote(name)}; {hint}") from None

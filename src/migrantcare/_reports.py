@@ -11,7 +11,8 @@ import attrs
 
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, utc
-from migrantcare._workflow import Workflow
+from migrantcare._validate import quote
+from migrantcare._workflow import Workflow, check_workflows
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 
 
@@ -96,7 +97,7 @@ def _calendar_for(
         try:
             return calendars[office]
         except KeyError:
-            raise UnknownTermError(f"no calendar given for office {office!r}") from None
+            raise UnknownTermError(f"no calendar given for office {quote(office)}") from None
     if callable(calendars):
         return calendars(office)
     raise WrongTypeError(
@@ -129,13 +130,20 @@ def office_report(
     Raises:
         InvalidArgumentError: the period ends before it starts.
     """
+    for what, day in (("period_start", period_start), ("period_end", period_end)):
+        if not isinstance(day, _dt.date) or isinstance(day, _dt.datetime):
+            raise WrongTypeError(f"{what} must be a datetime.date, got {type(day).__name__}")
     if period_end < period_start:
         raise InvalidArgumentError(f"period ends ({period_end}) before it starts ({period_start})")
     when = utc(now, "now")
-    pool = [workflows] if isinstance(workflows, Workflow) else list(workflows)
+    pool = check_workflows(workflows)
     by_key = {(w.name, w.version): w for w in pool}
+    if isinstance(cases, str | bytes | Mapping) or not isinstance(cases, Iterable):
+        raise WrongTypeError(f"cases must be an iterable of Case, got {type(cases).__name__}")
     acc: dict[str, dict[str, Any]] = {}
     for case in cases:
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"cases must be Case values, got {type(case).__name__}")
         cal = _calendar_for(calendars, case.office)
         opened_day = cal.local(case.opened_at).date()
         if not period_start <= opened_day <= period_end:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import attrs
 
+from migrantcare._validate import quote
 from migrantcare.exceptions import InvalidScheduleError, WrongTypeError
 
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
@@ -26,16 +27,16 @@ def _minutes(value: str | _dt.time, *, end: bool) -> int:
     if not isinstance(value, str):
         raise WrongTypeError(
             f"a schedule time must be 'HH:MM' or datetime.time, got {type(value).__name__} "
-            f"{value!r}"
+            f"{quote(value)}"
         )
     hh, sep, mm = value.partition(":")
     if not (sep and hh.isdigit() and mm.isdigit() and len(mm) == 2 and 1 <= len(hh) <= 2):
-        raise InvalidScheduleError(f"schedule time {value!r} is not in 'HH:MM' form")
+        raise InvalidScheduleError(f"schedule time {quote(value)} is not in 'HH:MM' form")
     total = int(hh) * 60 + int(mm)
     limit = _MINUTES_PER_DAY if end else _MINUTES_PER_DAY - 1
     if int(mm) > 59 or total > limit:
         allowed = "00:00 to 24:00" if end else "00:00 to 23:59"
-        raise InvalidScheduleError(f"schedule time {value!r} is out of range ({allowed})")
+        raise InvalidScheduleError(f"schedule time {quote(value)} is out of range ({allowed})")
     return total
 
 
@@ -48,13 +49,30 @@ def _validate_days(
     attribute: attrs.Attribute[tuple[tuple[Interval, ...], ...]],
     days: tuple[tuple[Interval, ...], ...],
 ) -> None:
+    if type(days) not in (tuple, list):
+        raise WrongTypeError(
+            f"a schedule's days must be 7 sequences of intervals, got {type(days).__name__}"
+        )
     if len(days) != 7:
         raise InvalidScheduleError(
             f"a schedule needs 7 weekdays (Monday to Sunday), got {len(days)}"
         )
     for weekday, intervals in zip(_WEEKDAYS, days, strict=True):
         previous_end = -1
-        for start, end in intervals:
+        if type(intervals) not in (tuple, list):
+            raise WrongTypeError(
+                f"{weekday}: intervals must be a sequence of (start, end) minute pairs, got "
+                f"{type(intervals).__name__}"
+            )
+        for pair in intervals:
+            if type(pair) not in (tuple, list) or len(pair) != 2:
+                raise WrongTypeError(f"{weekday}: an interval must be a (start, end) pair")
+            start, end = pair
+            if type(start) is not int or type(end) is not int:
+                raise WrongTypeError(
+                    f"{weekday}: interval bounds must be whole minutes (int), got "
+                    f"{type(start).__name__} and {type(end).__name__}"
+                )
             if not (0 <= start < _MINUTES_PER_DAY and 0 < end <= _MINUTES_PER_DAY):
                 raise InvalidScheduleError(
                     f"{weekday}: interval ({start}, {end}) is outside the day "
@@ -225,14 +243,14 @@ def _to_time(minutes: int) -> _dt.time:
 
 def _pairs(intervals: Iterable[IntervalLike] | str) -> Iterable[IntervalLike]:
     # A str is iterable too; refuse it before it is read character by character.
-    if isinstance(intervals, str):
+    if isinstance(intervals, str | bytes | Mapping) or not isinstance(intervals, Iterable):
         raise WrongTypeError(
-            f"a weekday's intervals must be a list of (start, end) pairs, got {intervals!r}"
+            f"a weekday's intervals must be a list of (start, end) pairs, got {quote(intervals)}"
         )
     for pair in intervals:
         if not (isinstance(pair, tuple | list) and len(pair) == 2):
             raise WrongTypeError(
                 f"a working interval must be a (start, end) pair such as ('07:30', '12:00'), "
-                f"got {pair!r}"
+                f"got {quote(pair)}"
             )
         yield pair[0], pair[1]

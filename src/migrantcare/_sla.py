@@ -8,20 +8,27 @@ and documented as configurable defaults.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Literal
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Final, Literal
 
 import attrs
 
 from migrantcare._calendar import WorkingCalendar
-from migrantcare._case import utc
+from migrantcare._case import Case, utc
 from migrantcare._sla_state import Pause, SlaClock
 from migrantcare._time import as_utc
+from migrantcare._validate import check_name, check_text, quote
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
 if TYPE_CHECKING:
-    from migrantcare._case import Case, CaseEvent
+    from migrantcare._case import CaseEvent
+
+#: The longest target accepted (about 100 years): longer ones cannot be dated.
+MAX_TARGET: Final = _dt.timedelta(days=36_525)
+#: The most working days a target may count.
+MAX_TARGET_DAYS: Final = 26_000
 
 #: How a target is counted.
 SlaUnit = Literal["working_days", "working_time", "elapsed"]
@@ -55,18 +62,30 @@ class SlaTarget:
 
     def __attrs_post_init__(self) -> None:
         if self.unit == "working_days":
-            if type(self.days) is not int or self.days < 1:
+            if type(self.days) is not int:
+                raise WrongTypeError(
+                    f"a working-days target needs a whole number of days (int), got "
+                    f"{type(self.days).__name__} {quote(self.days)}"
+                )
+            if not 1 <= self.days <= MAX_TARGET_DAYS:
                 raise InvalidArgumentError(
-                    f"a working-days target needs a whole number of days >= 1, got {self.days!r}"
+                    f"a working-days target needs a whole number of days >= 1 (and at most "
+                    f"{MAX_TARGET_DAYS}), got {quote(self.days)}"
                 )
         elif self.unit in ("working_time", "elapsed"):
-            if not isinstance(self.duration, _dt.timedelta) or self.duration <= _ZERO:
+            if not isinstance(self.duration, _dt.timedelta):
+                raise WrongTypeError(
+                    f"a {self.unit} target needs a datetime.timedelta, got "
+                    f"{type(self.duration).__name__}"
+                )
+            if not _ZERO < self.duration <= MAX_TARGET:
                 raise InvalidArgumentError(
-                    f"a {self.unit} target needs a positive duration, got {self.duration!r}"
+                    f"a {self.unit} target needs a positive duration of at most "
+                    f"{MAX_TARGET.days} days, got {self.duration!r}"
                 )
         else:
             raise InvalidArgumentError(
-                f"unknown SLA unit {self.unit!r}; use working_days, working_time or elapsed"
+                f"unknown SLA unit {quote(self.unit)}; use working_days, working_time or elapsed"
             )
         # status() reports it for every clock; worded once here
         object.__setattr__(self, "_description", self._describe())
@@ -79,12 +98,12 @@ class SlaTarget:
     @classmethod
     def working_hours(cls, hours: float) -> SlaTarget:
         """``hours`` of working time on the office's schedule."""
-        return cls("working_time", duration=_dt.timedelta(hours=hours))
+        return cls("working_time", duration=_duration(hours, 3600, "hours"))
 
     @classmethod
     def working_minutes(cls, minutes: float) -> SlaTarget:
         """``minutes`` of working time on the office's schedule."""
-        return cls("working_time", duration=_dt.timedelta(minutes=minutes))
+        return cls("working_time", duration=_duration(minutes, 60, "minutes"))
 
     @classmethod
     def elapsed(cls, duration: _dt.timedelta) -> SlaTarget:
@@ -94,7 +113,12 @@ class SlaTarget:
     @classmethod
     def calendar_days(cls, n: int) -> SlaTarget:
         """``n`` calendar days of elapsed time (e.g. "30 days from registration")."""
-        return cls("elapsed", duration=_dt.timedelta(days=n))
+        if type(n) is not int:
+            raise WrongTypeError(
+                f"calendar_days needs a whole number of days (int), got {type(n).__name__} "
+                f"{quote(n)}"
+            )
+        return cls("elapsed", duration=_duration(n, 86_400, "days"))
 
     def describe(self) -> str:
         """Return e.g. ``"3 working days"``, ``"4 working hours"``, ``"30 days"``."""
@@ -111,12 +135,45 @@ class SlaTarget:
         return f"{hours:g} hours"
 
 
+def _duration(amount: object, seconds: int, unit: str) -> _dt.timedelta:
+    """``amount`` units of ``seconds`` each, refused unless a finite, datable number."""
+    if type(amount) not in (int, float):
+        raise WrongTypeError(
+            f"a target in {unit} needs a number, got {type(amount).__name__} {quote(amount)}"
+        )
+    value = float(amount) if type(amount) is float or abs(amount) < 2**60 else math.inf  # type: ignore[arg-type]
+    if not math.isfinite(value) or not 0 < value * seconds <= MAX_TARGET.total_seconds():
+        raise InvalidArgumentError(
+            f"a target in {unit} needs a positive duration of at most {MAX_TARGET.days} days, "
+            f"got {quote(amount)}"
+        )
+    return _dt.timedelta(seconds=value * seconds)
+
+
 def _states(value: str | Iterable[str]) -> frozenset[str]:
-    return frozenset((value,) if isinstance(value, str) else value)
+    if isinstance(value, str):
+        return frozenset((value,))
+    if not isinstance(value, Iterable) or isinstance(value, bytes | Mapping):
+        raise WrongTypeError(
+            f"states and events must be a str or an iterable of str, got {type(value).__name__}"
+        )
+    items = tuple(value)
+    for item in items:
+        if type(item) is not str:
+            raise WrongTypeError(
+                f"states and events must be str, got {type(item).__name__} {quote(item)}"
+            )
+    return frozenset(items)
 
 
 def _policies(value: Iterable[SlaPolicy]) -> tuple[SlaPolicy, ...]:
-    return tuple(value)
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(f"an SLA plan needs SlaPolicy values, got {type(value).__name__}")
+    out = tuple(value)
+    for policy in out:
+        if not isinstance(policy, SlaPolicy):
+            raise WrongTypeError(f"an SLA plan holds SlaPolicy values, got {type(policy).__name__}")
+    return out
 
 
 @attrs.frozen
@@ -135,6 +192,8 @@ class CaseMatch:
 
     def matches(self, case: Case) -> bool:
         """Return whether ``case`` matches."""
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"matches needs a Case, got {type(case).__name__}")
         return (
             (not self.categories or case.category in self.categories)
             and (not self.priorities or case.priority in self.priorities)
@@ -143,10 +202,39 @@ class CaseMatch:
 
 
 def _fractions(value: Iterable[float]) -> tuple[float, ...]:
-    out = tuple(sorted(float(v) for v in value))
-    if any(not 0 < f < 1 for f in out):
-        raise InvalidArgumentError(f"warning thresholds must be between 0 and 1, got {out}")
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(f"warn_at must be fractions, got {type(value).__name__}")
+    items = tuple(value)
+    for v in items:
+        if type(v) not in (int, float):
+            raise WrongTypeError(
+                f"warning thresholds must be numbers, got {type(v).__name__} {quote(v)}"
+            )
+    out = tuple(sorted(float(v) for v in items))
+    if any(not 0 < f < 1 for f in out):  # NaN fails this too
+        raise InvalidArgumentError(f"warning thresholds must be between 0 and 1, got {quote(out)}")
     return out
+
+
+def _is(value: object, kind: type, what: str) -> bool:
+    if not isinstance(value, kind):
+        raise WrongTypeError(
+            f"SLA policy {what} must be a {kind.__name__}, got {type(value).__name__}"
+        )
+    return True
+
+
+def _optional_is(value: object, kind: type, what: str) -> bool:
+    return value is None or _is(value, kind, what)
+
+
+def _optional_code(_instance: object, _attribute: object, value: str | None) -> None:
+    if value is not None:
+        check_code(value, "escalate_with")
+
+
+def _text(value: object, what: str) -> None:
+    check_text(value, f"SLA policy {what}", empty=True, limit=10_000)
 
 
 @attrs.frozen
@@ -174,19 +262,25 @@ class SlaPolicy:
     """
 
     name: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "SLA policy name"))
-    target: SlaTarget
+    target: SlaTarget = attrs.field(validator=lambda _i, _a, v: _is(v, SlaTarget, "target"))
     start_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     start_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     pause_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     stop_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     stop_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     warn_at: tuple[float, ...] = attrs.field(default=(0.5, 0.75), converter=_fractions)
-    escalate_with: str | None = None
-    variant: str = "default"
-    when: CaseMatch | None = None
-    source: str = ""
-    confirmed: bool = True
-    description: str = ""
+    escalate_with: str | None = attrs.field(default=None, validator=_optional_code)
+    variant: str = attrs.field(
+        default="default", validator=lambda _i, _a, v: check_code(v, "SLA policy variant")
+    )
+    when: CaseMatch | None = attrs.field(
+        default=None, validator=lambda _i, _a, v: _optional_is(v, CaseMatch, "when")
+    )
+    source: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "source"))
+    confirmed: bool = attrs.field(
+        default=True, validator=lambda _i, _a, v: _is(v, bool, "confirmed")
+    )
+    description: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "description"))
 
     def __attrs_post_init__(self) -> None:
         if not (self.start_states or self.start_events):
@@ -221,6 +315,8 @@ class SlaPlan:
 
     def select(self, case: Case) -> tuple[SlaPolicy, ...]:
         """Return the policy that applies to ``case`` for each goal that has one."""
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"select needs a Case, got {type(case).__name__}")
         chosen: dict[str, SlaPolicy] = {}
         for p in self.policies:
             if p.name not in chosen and (p.when is None or p.when.matches(case)):
@@ -229,7 +325,7 @@ class SlaPlan:
 
     def policy(self, goal: str, variant: str) -> SlaPolicy:
         """Return the policy ``goal``/``variant``."""
-        policy = self._by_key.get((goal, variant))
+        policy = self._by_key.get((check_name(goal, "goal"), check_name(variant, "variant")))
         if policy is not None:
             return policy
         raise InvalidArgumentError(f"the SLA plan has no policy {goal!r} variant {variant!r}")
@@ -240,6 +336,7 @@ class SlaPlan:
 
     def without(self, goal: str) -> SlaPlan:
         """Return a plan without any variant of ``goal``."""
+        check_name(goal, "goal")
         return SlaPlan(tuple(p for p in self.policies if p.name != goal))
 
     def check_against(self, states: set[str], triggers: set[str], where: str) -> list[str]:
@@ -387,22 +484,36 @@ def _active(start: _dt.datetime, end: _dt.datetime, pauses: Sequence[Pause], m: 
     return total
 
 
-def _whole_days_paused(calendar: WorkingCalendar, pauses: Sequence[Pause]) -> int:
-    """Working days whose whole working time lies inside one pause."""
+def _whole_days(calendar: WorkingCalendar, pause: Pause) -> tuple[_dt.date, _dt.date]:
+    """The first and last date whose whole working time lies inside ``pause``.
+
+    ``first > last`` when no working day is wholly paused.
+    """
+    p0, p1 = pause
     one_day = _dt.timedelta(days=1)
-    k = 0
-    for p0, p1 in pauses:
-        first = calendar.local(p0).date()
-        if calendar.working_time_between(calendar.start_of_day(first), p0):
-            first += one_day  # some of that day's working time came before the pause
-        last = calendar.local(p1).date()
-        if last < _dt.date(calendar.last_year, 12, 31) and calendar.working_time_between(
-            p1, calendar.start_of_day(last + one_day)
-        ):
-            last -= one_day  # some of that day's working time comes after the pause
-        if first <= last:
-            k += calendar.working_days_between(first, last + one_day)
-    return k
+    first = calendar.local(p0).date()
+    if calendar.working_time_between(calendar.start_of_day(first), p0):
+        first += one_day  # some of that day's working time came before the pause
+    last = calendar.local(p1).date()
+    if last < _dt.date(calendar.last_year, 12, 31) and calendar.working_time_between(
+        p1, calendar.start_of_day(last + one_day)
+    ):
+        last -= one_day  # some of that day's working time comes after the pause
+    return first, last
+
+
+def _paused_day_counts(calendar: WorkingCalendar, pause: Pause, due_day: _dt.date) -> int:
+    """Whole working days paused by ``pause``, or 0 if none of them is on or before ``due_day``.
+
+    Paused working days are consecutive: once the first one falls on or before the
+    day the clock is due, each one pushes the due day past the next, so all count.
+    """
+    first, last = _whole_days(calendar, pause)
+    if first > last or first > due_day:
+        return 0
+    if not calendar.working_days_between(first, due_day + _dt.timedelta(days=1)):
+        return 0
+    return calendar.working_days_between(first, last + _dt.timedelta(days=1))
 
 
 def measure_for(
@@ -414,17 +525,77 @@ def measure_for(
     return shared if shared is not None else _Measure(calendar)
 
 
+def settle(
+    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar, pauses: Sequence[Pause]
+) -> tuple[_dt.datetime, tuple[Pause, ...]]:
+    """The deadline of ``clock`` (UTC) and the pauses that count towards it.
+
+    A breach never hides: a pause counts only if it begins before the deadline that
+    the pauses before it give, and then only for the working time (or the whole
+    working days) it freezes. A pause, a waiting state or a stop that begins once the
+    clock is due changes nothing.
+    """
+    target = policy.target
+    kept: list[Pause] = []
+    if target.unit == "working_days":
+        start_day = calendar.local(clock.started_at).date()
+        extra = 0
+        due = as_utc(calendar.close_of_business(calendar.add_working_days(start_day, target.days)))
+        for pause in pauses:
+            if pause[0] >= due:
+                break
+            kept.append(pause)
+            count = _paused_day_counts(calendar, pause, calendar.local(due).date())
+            if count:
+                extra += count
+                day = calendar.add_working_days(start_day, target.days + extra)
+                due = as_utc(calendar.close_of_business(day))
+        return due, tuple(kept)
+    measure = measure_for(policy, calendar)
+    amount = _us(target.duration)
+    t = clock.started_at
+    for p0, p1 in pauses:
+        if p1 <= t:
+            continue
+        if p0 > t:
+            segment = measure.between(t, p0)
+            if segment >= amount:
+                return measure.add(t, amount), tuple(kept)
+            amount -= segment
+        kept.append((p0, p1))
+        t = max(t, p1)
+    return measure.add(t, amount), tuple(kept)
+
+
 def deadline(
     policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar, pauses: Sequence[Pause]
 ) -> _dt.datetime:
-    """The deadline of ``clock`` given ``pauses`` (UTC)."""
-    target = policy.target
-    if target.unit == "working_days":
-        start_day = calendar.local(clock.started_at).date()
-        extra = _whole_days_paused(calendar, pauses)
-        day = calendar.add_working_days(start_day, target.days + extra)
-        return as_utc(calendar.close_of_business(day))
-    return _advance(clock.started_at, _us(target.duration), pauses, measure_for(policy, calendar))
+    """The deadline of ``clock`` given ``pauses`` (UTC); see :func:`settle`."""
+    return settle(policy, clock, calendar, pauses)[0]
+
+
+def fixed_while_paused(
+    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar
+) -> tuple[_dt.datetime, tuple[Pause, ...]] | None:
+    """The deadline of a paused clock if no length of its current pause can move it.
+
+    That is the case when the pause began at or after the deadline, or (working days)
+    when it cannot freeze a whole working day before it. ``None`` means the pause
+    still moves the deadline (the clock is frozen).
+    """
+    p0 = clock.paused_since
+    assert p0 is not None
+    due, kept = settle(policy, clock, calendar, clock.pauses)
+    if p0 >= due:
+        return due, kept
+    if policy.target.unit == "working_days":
+        first, _ = _whole_days(calendar, (p0, p0))
+        due_day = calendar.local(due).date()
+        if first > due_day or not calendar.working_days_between(
+            first, due_day + _dt.timedelta(days=1)
+        ):
+            return due, kept
+    return None
 
 
 def _provisional(
@@ -437,16 +608,26 @@ def _provisional(
 
 
 def refresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> SlaClock:
-    """Return ``clock`` with its cached deadline and warning instants computed on ``calendar``."""
+    """Return ``clock`` with its cached deadline and warning instants computed on ``calendar``.
+
+    A stopped clock that has its cache is final and comes back unchanged: its outcome
+    never moves, whatever calendar is applied afterwards.
+    """
+    if clock.stopped_at is not None and clock.due_at is not None:
+        return clock
     if clock.paused_since is not None and clock.stopped_at is None:
-        return attrs.evolve(
-            clock, due_at=None, warn_times=(), budget_us=None, calendar_version=calendar.version
-        )
-    due = deadline(policy, clock, calendar, clock.pauses)
+        fixed = fixed_while_paused(policy, clock, calendar)
+        if fixed is None:
+            return attrs.evolve(
+                clock, due_at=None, warn_times=(), budget_us=None, calendar_version=calendar.version
+            )
+        due, pauses = fixed
+    else:
+        due, pauses = settle(policy, clock, calendar, clock.pauses)
     measure = measure_for(policy, calendar)
-    budget = _active(clock.started_at, due, clock.pauses, measure)
+    budget = _active(clock.started_at, due, pauses, measure)
     warns = tuple(
-        _advance(clock.started_at, int(budget * f), clock.pauses, measure) for f in policy.warn_at
+        _advance(clock.started_at, int(budget * f), pauses, measure) for f in policy.warn_at
     )
     provisional = _provisional(policy, calendar, clock.started_at, due)
     return attrs.evolve(
@@ -534,31 +715,40 @@ def clock_status(
     if paused:
         assert clock.paused_since is not None
         pauses = (*pauses, (clock.paused_since, max(now, clock.paused_since)))
-    fresh = clock.calendar_version == calendar.version and clock.due_at is not None
     measure = measure_for(policy, calendar, shared)
+    stopped = clock.stopped_at is not None
+    # a stopped clock is final: its cached outcome holds on any later calendar
+    fresh = clock.due_at is not None and (stopped or clock.calendar_version == calendar.version)
+    budget: int | None
     if fresh and not paused:
         due = clock.due_at
         budget = clock.budget_us
         provisional = clock.provisional
+        assert due is not None
+        # the pauses that count are exactly those that began before the deadline
+        counted = tuple(p for p in pauses if p[0] < due) if pauses else pauses
     else:
-        due = deadline(policy, clock, calendar, pauses)
+        due, counted = settle(policy, clock, calendar, pauses)
         budget = None
         provisional = _provisional(policy, calendar, clock.started_at, due)
     assert due is not None
     if budget is None:
-        budget = _active(clock.started_at, due, pauses, measure)
+        budget = _active(clock.started_at, due, counted, measure)
     end = now if clock.stopped_at is None else min(now, clock.stopped_at)
-    used = _active(clock.started_at, end, pauses, measure)
+    used = _active(clock.started_at, end, counted, measure)
     alert = _next_alert(clock) if fresh else None
     # stdlib astimezone on our UTC datetimes: a fraction of building pendulum objects
     zone = calendar.zone
     state: ClockState
     if clock.stopped_at is not None and clock.stopped_at <= now:
         state = "met" if clock.stopped_at <= due else "breached"
+    elif now > due or "breach" in clock.recorded:
+        # a breach never hides, not even behind a pause that began after the deadline
+        state = "breached"
     elif paused:
-        state = "breached" if "breach" in clock.recorded else "paused"
+        state = "paused"
     else:
-        state = "breached" if now > due else "running"
+        state = "running"
     return SlaStatus(
         goal=clock.goal,
         variant=clock.variant,
@@ -633,6 +823,8 @@ def next_due_at(case: Case) -> _dt.datetime | None:
     overdue; ``None`` means no clock has anything pending (all paused or stopped).
     It is the earliest ``next_alert_at`` of the case's clocks.
     """
+    if type(case) is not Case and not isinstance(case, Case):
+        raise WrongTypeError(f"next_due_at needs a Case, got {type(case).__name__}")
     best: _dt.datetime | None = None
     for clock in case.clocks:
         when = _next_alert(clock)
@@ -647,6 +839,8 @@ def due_cases(cases: Iterable[Case], now: _dt.datetime) -> list[Case]:
     One pass, constant work per case: a sweep of a million cases takes seconds.
     """
     limit = utc(now, "now")
+    if isinstance(cases, str | bytes | Mapping) or not isinstance(cases, Iterable):
+        raise WrongTypeError(f"due_cases needs an iterable of Case, got {type(cases).__name__}")
     out = []
     for case in cases:
         when = next_due_at(case)

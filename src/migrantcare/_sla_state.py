@@ -14,6 +14,7 @@ from typing import Any
 import attrs
 
 from migrantcare._time import parse_utc
+from migrantcare._validate import check_int, check_list, check_mapping, check_text, quote
 from migrantcare.exceptions import SchemaError
 
 #: A closed pause: (paused at, resumed at), both UTC.
@@ -95,23 +96,54 @@ def _maybe(value: object) -> _dt.datetime | None:
     return None if value is None else _time(value)
 
 
+def _pause(value: object) -> Pause:
+    pair = check_list(value, "a pause")
+    if len(pair) != 2:
+        raise SchemaError(f"a pause must be [paused_at, resumed_at], got {len(pair)} items")
+    return _time(pair[0]), _time(pair[1])
+
+
+def _optional_text(value: object, what: str) -> str | None:
+    return None if value is None else check_text(value, what, error=SchemaError)
+
+
 def clock_from_dict(data: Mapping[str, Any]) -> SlaClock:
-    """Rebuild one SLA clock from :meth:`SlaClock.to_dict` output."""
+    """Rebuild one SLA clock from :meth:`SlaClock.to_dict` output.
+
+    Nothing is coerced: every field must have the type :meth:`SlaClock.to_dict` writes.
+
+    Raises:
+        SchemaError: a field is missing, of the wrong type or impossible.
+    """
+    data = check_mapping(data, "an SLA clock record")
     try:
+        provisional = data["provisional"]
+        if type(provisional) is not bool:
+            raise SchemaError(
+                f"SLA clock provisional must be true or false, got {quote(provisional)}"
+            )
+        budget = data["budget_us"]
         return SlaClock(
-            goal=str(data["goal"]),
-            variant=str(data["variant"]),
-            cycle=int(data["cycle"]),
+            goal=check_text(data["goal"], "SLA clock goal", error=SchemaError),
+            variant=check_text(data["variant"], "SLA clock variant", error=SchemaError),
+            cycle=check_int(data["cycle"], "SLA clock cycle", minimum=1, error=SchemaError),
             started_at=_time(data["started_at"]),
-            pauses=tuple((_time(a), _time(b)) for a, b in data["pauses"]),
+            pauses=tuple(_pause(p) for p in check_list(data["pauses"], "SLA clock pauses")),
             paused_since=_maybe(data["paused_since"]),
             stopped_at=_maybe(data["stopped_at"]),
-            recorded=tuple(str(m) for m in data["recorded"]),
+            recorded=tuple(
+                check_text(m, "SLA mark", error=SchemaError)
+                for m in check_list(data["recorded"], "SLA clock recorded")
+            ),
             due_at=_maybe(data["due_at"]),
-            warn_times=tuple(_time(t) for t in data["warn_times"]),
-            budget_us=None if data["budget_us"] is None else int(data["budget_us"]),
-            calendar_version=data["calendar_version"],
-            provisional=bool(data["provisional"]),
+            warn_times=tuple(
+                _time(t) for t in check_list(data["warn_times"], "SLA clock warn_times")
+            ),
+            budget_us=None
+            if budget is None
+            else check_int(budget, "SLA clock budget_us", minimum=0, error=SchemaError),
+            calendar_version=_optional_text(data["calendar_version"], "SLA calendar_version"),
+            provisional=provisional,
         )
-    except (KeyError, TypeError, ValueError) as exc:
-        raise SchemaError(f"SLA clock record is malformed: {exc!r}") from None
+    except KeyError as exc:
+        raise SchemaError(f"SLA clock record lacks field {quote(exc.args[0])}") from None

@@ -14,6 +14,7 @@ from typing import Literal
 
 from migrantcare._notice_spec import NoticeSpec
 from migrantcare._sla import CaseMatch, SlaPlan, SlaPolicy, SlaTarget
+from migrantcare._validate import quote
 from migrantcare._vocab import CLOSURE_REASONS, OUTREACH_CATEGORIES, REPATRIATION_CATEGORIES
 from migrantcare._workflow import ANY, Guard, State, Transition, Workflow, WorkflowSpec
 from migrantcare.exceptions import InvalidArgumentError
@@ -161,7 +162,8 @@ def complaint_sla_plan(
         settlement_target = SlaTarget.working_days(7)
     else:
         raise InvalidArgumentError(
-            f"settlement_unit must be 'calendar_days' or 'working_days', got {settlement_unit!r}"
+            "settlement_unit must be 'calendar_days' or 'working_days', got "
+            f"{quote(settlement_unit)}"
         )
     return SlaPlan(
         (

@@ -1,24 +1,149 @@
-"""A reference in-memory case store with optimistic locking.
+"""The case-store contract, and a reference in-memory store.
 
-Hosts keep cases in their own database; this store shows the contract (save only if
-the stored version is the one the change was based on) and serves tests and examples.
+Hosts keep cases in their own database. :class:`CaseStore` is the contract every store
+of this library satisfies (the in-memory one here, the SQL one in ``migrantcare.sql``):
+get a case by id, add a new one, save a change only if the stored version is the one
+the change was based on (optimistic locking), and query the columns a service needs.
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import threading
+from collections.abc import Iterator
+from typing import Protocol, runtime_checkable
+
+import attrs
 
 from migrantcare._case import Case
-from migrantcare.exceptions import CaseNotFoundError, StaleCaseError
+from migrantcare._sla import next_due_at
+from migrantcare._time import as_utc, require_aware
+from migrantcare._validate import check_int, quote
+from migrantcare.exceptions import (
+    CaseNotFoundError,
+    InvalidArgumentError,
+    StaleCaseError,
+    WrongTypeError,
+)
+
+
+@attrs.frozen
+class CaseSummary:
+    """What a query returns for one case: its indexed columns, not its history.
+
+    Attributes:
+        id: The case id.
+        workflow: The workflow's name.
+        workflow_version: The workflow definition's version.
+        version: The number of events (the optimistic-locking version).
+        state: The current state id.
+        office: The handling office's id.
+        calendar_version: The calendar version its deadlines rest on, if any.
+        next_due_at: When an SLA mark falls due next (aware, UTC), if ever.
+        head_hash: The newest event's hash.
+    """
+
+    id: str
+    workflow: str
+    workflow_version: int
+    version: int
+    state: str
+    office: str
+    calendar_version: str | None
+    next_due_at: _dt.datetime | None
+    head_hash: str
+
+    @classmethod
+    def of(cls, case: Case) -> CaseSummary:
+        """Return the summary of ``case``."""
+        return cls(
+            case.id,
+            case.workflow,
+            case.workflow_version,
+            case.version,
+            case.state,
+            case.office,
+            case.calendar_version,
+            next_due_at(case),
+            case.head_hash,
+        )
+
+
+@runtime_checkable
+class CaseStore(Protocol):
+    """What every case store does; the same contract tests run against each.
+
+    ``get`` returns a case whose history has been checked; ``add`` stores a new case;
+    ``save`` stores a changed case only if the stored version is ``expected_version``
+    (compare-and-set), and never partly; ``query`` lists summaries by indexed columns.
+    """
+
+    def get(self, case_id: str) -> Case:
+        """Return the stored case ``case_id``.
+
+        Raises:
+            CaseNotFoundError: no case has that id.
+        """
+
+    def add(self, case: Case) -> None:
+        """Store a new case.
+
+        Raises:
+            StaleCaseError: a case with that id is already stored.
+        """
+
+    def save(self, case: Case, *, expected_version: int) -> None:
+        """Store ``case`` if the stored case is at ``expected_version``.
+
+        Raises:
+            CaseNotFoundError: no case has that id (use ``add`` for new cases).
+            StaleCaseError: someone else saved another version in the meantime.
+        """
+
+    def query(
+        self,
+        *,
+        office: str | None = None,
+        state: str | None = None,
+        due_before: _dt.datetime | None = None,
+        calendar_version_not: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[CaseSummary]:
+        """Return up to ``limit`` summaries matching every filter given.
+
+        Args:
+            office: Only cases of this office.
+            state: Only cases in this state.
+            due_before: Only cases with an SLA mark due at or before this instant,
+                soonest first.
+            calendar_version_not: Only cases whose deadlines rest on another calendar
+                version than this one (they need a recompute).
+            after: Paging: only cases whose id sorts after this one (ignored with
+                ``due_before``, which orders by due time).
+            limit: The largest number of summaries returned.
+        """
+
+
+def check_query(due_before: _dt.datetime | None, limit: int) -> tuple[_dt.datetime | None, int]:
+    """Validate the common query arguments; return ``due_before`` in UTC and ``limit``."""
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise WrongTypeError(f"limit must be an int, got {type(limit).__name__}")
+    if limit < 1:
+        raise InvalidArgumentError(f"limit must be at least 1, got {limit}")
+    when = None if due_before is None else as_utc(require_aware(due_before, "due_before"))
+    return when, limit
 
 
 class InMemoryCaseStore:
-    """A thread-safe dict of cases with compare-and-set saves.
+    """A thread-safe dict of cases with compare-and-set saves; satisfies :class:`CaseStore`.
 
     Examples:
         >>> store = InMemoryCaseStore()
         >>> len(store)
         0
+        >>> isinstance(store, CaseStore)
+        True
     """
 
     def __init__(self) -> None:
@@ -27,6 +152,10 @@ class InMemoryCaseStore:
 
     def __len__(self) -> int:
         return len(self._cases)
+
+    def __iter__(self) -> Iterator[Case]:
+        with self._lock:
+            return iter(list(self._cases.values()))
 
     def get(self, case_id: str) -> Case:
         """Return the stored case ``case_id``.
@@ -37,27 +166,117 @@ class InMemoryCaseStore:
         with self._lock:
             try:
                 return self._cases[case_id]
-            except KeyError:
-                raise CaseNotFoundError(f"no stored case {case_id!r}") from None
+            except (KeyError, TypeError):
+                raise CaseNotFoundError(f"no stored case {quote(case_id)}") from None
+
+    def add(self, case: Case) -> None:
+        """Store a new case.
+
+        Raises:
+            WrongTypeError: ``case`` is not a Case.
+            StaleCaseError: a case with that id is already stored.
+        """
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        with self._lock:
+            current = self._cases.get(case.id)
+            if current is not None:
+                raise _exists(case.id, current.version)
+            self._cases[case.id] = case
 
     def save(self, case: Case, *, expected_version: int | None) -> None:
         """Store ``case`` if the stored version is ``expected_version``.
 
         Args:
             case: The new case value.
-            expected_version: The version the change was based on; ``None`` for a new case.
+            expected_version: The version the change was based on; ``None`` adds a new
+                case (kept for compatibility; prefer :meth:`add`).
 
         Raises:
+            CaseNotFoundError: no case has that id and ``expected_version`` is not None.
             StaleCaseError: someone else saved a different version in the meantime.
         """
+        if expected_version is None:
+            self.add(case)
+            return
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        check_int(expected_version, "expected_version", minimum=1)
         with self._lock:
             current = self._cases.get(case.id)
-            actual = None if current is None else current.version
-            if actual != expected_version:
-                raise StaleCaseError(
-                    f"case {case.id!r} is stored at version {actual}, not {expected_version}; "
-                    "reload it and apply the change again",
-                    expected=-1 if expected_version is None else expected_version,
-                    actual=-1 if actual is None else actual,
-                )
+            if current is None:
+                raise CaseNotFoundError(f"no stored case {case.id!r}; add it first")
+            if current.version != expected_version:
+                raise stale(case.id, expected_version, current.version)
+            check_extends(current, case)
             self._cases[case.id] = case
+
+    def query(
+        self,
+        *,
+        office: str | None = None,
+        state: str | None = None,
+        due_before: _dt.datetime | None = None,
+        calendar_version_not: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[CaseSummary]:
+        """Return up to ``limit`` summaries matching every filter (see :class:`CaseStore`)."""
+        when, limit = check_query(due_before, limit)
+        with self._lock:
+            cases = list(self._cases.values())
+        found = []
+        for case in cases:
+            summary = CaseSummary.of(case)
+            if office is not None and summary.office != office:
+                continue
+            if state is not None and summary.state != state:
+                continue
+            if when is not None and (summary.next_due_at is None or summary.next_due_at > when):
+                continue
+            if calendar_version_not is not None and summary.calendar_version in (
+                None,
+                calendar_version_not,
+            ):
+                continue
+            if after is not None and when is None and summary.id <= after:
+                continue
+            found.append(summary)
+        if when is not None:
+            found.sort(key=lambda s: (s.next_due_at, s.id))
+        else:
+            found.sort(key=lambda s: s.id)
+        return found[:limit]
+
+
+def stale(case_id: str, expected: int, actual: int) -> StaleCaseError:
+    """Return the error for a save based on an outdated version."""
+    return StaleCaseError(
+        f"case {case_id!r} is stored at version {actual}, not {expected}; "
+        "reload it and apply the change again",
+        expected=expected,
+        actual=actual,
+    )
+
+
+def _exists(case_id: str, actual: int) -> StaleCaseError:
+    return StaleCaseError(
+        f"case {case_id!r} is already stored (at version {actual}); load it instead of adding",
+        expected=0,
+        actual=actual,
+    )
+
+
+def check_extends(old: Case, new: Case) -> None:
+    """Refuse a save that rewrites history instead of appending to it.
+
+    Raises:
+        InvalidArgumentError: ``new`` does not keep every event of ``old``.
+    """
+    if new.version < old.version or (
+        old.events and new.events[old.version - 1].digest != old.events[-1].digest
+    ):
+        raise InvalidArgumentError(
+            f"case {new.id!r}: the new value does not extend the stored history "
+            f"(stored version {old.version}, new {new.version}); histories are append-only"
+        )

@@ -12,7 +12,9 @@ import datetime as _dt
 import pendulum
 from pendulum.tz.timezone import Timezone
 
+from migrantcare._validate import quote
 from migrantcare.exceptions import (
+    DateOutOfRangeError,
     NaiveDatetimeError,
     SchemaError,
     UnknownTimezoneError,
@@ -35,13 +37,13 @@ def zone(name: str) -> Timezone:
     """
     if not isinstance(name, str):
         raise WrongTypeError(
-            f"time zone must be an IANA name as str, got {type(name).__name__} {name!r}"
+            f"time zone must be an IANA name as str, got {type(name).__name__} {quote(name)}"
         )
     try:
         tz = pendulum.timezone(name)
     except Exception as exc:  # pendulum raises several types for a bad name
         raise UnknownTimezoneError(
-            f"unknown time zone {name!r}; use an IANA name such as 'Asia/Jakarta' (WIB), "
+            f"unknown time zone {quote(name)}; use an IANA name such as 'Asia/Jakarta' (WIB), "
             "'Asia/Makassar' (WITA) or 'Asia/Jayapura' (WIT)"
         ) from exc
     if not isinstance(tz, Timezone):  # a fixed offset such as "+07:00" has no IANA rules
@@ -64,7 +66,7 @@ def require_aware(value: object, what: str = "datetime") -> _dt.datetime:
     """
     if not isinstance(value, _dt.datetime):
         raise WrongTypeError(
-            f"{what} must be a timezone-aware datetime, got {type(value).__name__} {value!r}"
+            f"{what} must be a timezone-aware datetime, got {type(value).__name__} {quote(value)}"
         )
     if value.utcoffset() is None:
         raise NaiveDatetimeError(
@@ -74,11 +76,28 @@ def require_aware(value: object, what: str = "datetime") -> _dt.datetime:
     return value
 
 
+def _out_of_range(value: _dt.datetime) -> DateOutOfRangeError:
+    return DateOutOfRangeError(
+        f"{value.isoformat()} cannot be shown in the office's zone: it is too close to "
+        "year 1 or year 9999; pass an instant well inside that range"
+    )
+
+
 def to_zone_fields(value: _dt.datetime, tz: Timezone) -> tuple[int, int]:
     """Return ``(proleptic ordinal, microseconds since local midnight)`` of ``value`` in ``tz``.
 
     ``value`` must already be known to be aware.
+
+    Raises:
+        DateOutOfRangeError: ``value`` in ``tz`` falls before year 1 or after 9999.
     """
+    try:
+        return _to_zone_fields(value, tz)
+    except OverflowError:
+        raise _out_of_range(value) from None
+
+
+def _to_zone_fields(value: _dt.datetime, tz: Timezone) -> tuple[int, int]:
     if type(value) is _dt.datetime:
         local = value.astimezone(tz)  # C fast path for plain datetimes
     else:
@@ -112,7 +131,18 @@ def from_zone_fields(ordinal: int, micros: int, tz: Timezone) -> pendulum.DateTi
 
 
 def to_zone(value: _dt.datetime, tz: Timezone) -> pendulum.DateTime:
-    """Return the aware instant ``value`` as a ``pendulum.DateTime`` in ``tz``."""
+    """Return the aware instant ``value`` as a ``pendulum.DateTime`` in ``tz``.
+
+    Raises:
+        DateOutOfRangeError: ``value`` in ``tz`` falls before year 1 or after 9999.
+    """
+    try:
+        return _to_zone(value, tz)
+    except (OverflowError, ValueError):
+        raise _out_of_range(value) from None
+
+
+def _to_zone(value: _dt.datetime, tz: Timezone) -> pendulum.DateTime:
     if type(value) is _dt.datetime:
         local = value.astimezone(tz)
         return pendulum.DateTime(
@@ -141,19 +171,25 @@ def as_utc(value: _dt.datetime) -> _dt.datetime:
         return value
     offset = value.utcoffset()
     assert offset is not None  # callers check awareness first
-    return (
-        _dt.datetime(
-            value.year,
-            value.month,
-            value.day,
-            value.hour,
-            value.minute,
-            value.second,
-            value.microsecond,
-            tzinfo=UTC,
+    try:
+        return (
+            _dt.datetime(
+                value.year,
+                value.month,
+                value.day,
+                value.hour,
+                value.minute,
+                value.second,
+                value.microsecond,
+                tzinfo=UTC,
+            )
+            - offset
         )
-        - offset
-    )
+    except OverflowError:
+        raise DateOutOfRangeError(
+            f"{value.isoformat()} is not an instant a datetime can hold in UTC (years 1 to "
+            "9999); pass an instant well inside that range"
+        ) from None
 
 
 def parse_utc(text: object, what: str = "timestamp") -> _dt.datetime:
@@ -162,12 +198,17 @@ def parse_utc(text: object, what: str = "timestamp") -> _dt.datetime:
     Raises:
         SchemaError: ``text`` is not an ISO 8601 string with a UTC offset.
     """
-    if not isinstance(text, str):
-        raise SchemaError(f"a {what} must be an ISO 8601 string, got {text!r}")
+    if type(text) is not str:
+        raise SchemaError(f"a {what} must be an ISO 8601 string, got {type(text).__name__}")
+    if len(text) > 64:
+        raise SchemaError(f"{what} {quote(text)} is not ISO 8601 (too long)")
     try:
         parsed = _dt.datetime.fromisoformat(text)
     except ValueError:
-        raise SchemaError(f"{what} {text!r} is not ISO 8601") from None
+        raise SchemaError(f"{what} {quote(text)} is not ISO 8601") from None
     if parsed.utcoffset() is None:
-        raise SchemaError(f"{what} {text!r} has no UTC offset")
-    return as_utc(parsed)
+        raise SchemaError(f"{what} {quote(text)} has no UTC offset")
+    try:
+        return as_utc(parsed)
+    except DateOutOfRangeError as exc:
+        raise SchemaError(f"{what} {quote(text)}: {exc}") from None

@@ -9,26 +9,32 @@ ones come from the ministry's complaint statistics and service channels (see
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
 from migrantcare._holidays import in_language
+from migrantcare._validate import check_text, quote
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 
-_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+#: A snake_case id: stored on cases and in events (use ``fullmatch``).
+CODE_PATTERN = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 
 def check_code(value: object, what: str) -> str:
     """Return ``value`` if it is a valid snake_case identifier, else raise a clear error."""
     if not isinstance(value, str):
-        raise WrongTypeError(f"{what} must be a str, got {type(value).__name__} {value!r}")
-    if not _CODE.match(value):
+        raise WrongTypeError(f"{what} must be a str, got {type(value).__name__} {quote(value)}")
+    if not CODE_PATTERN.fullmatch(value):
         raise InvalidArgumentError(
-            f"{what} {value!r} is not a valid id; use lower-case snake_case "
+            f"{what} {quote(value)} is not a valid id; use lower-case snake_case "
             "(a-z, 0-9, _; starting with a letter; at most 64 characters)"
         )
     return value
+
+
+def _check_label(value: object, what: str) -> None:
+    check_text(value, f"a term's {what}", empty=True, limit=1_000)
 
 
 @attrs.frozen
@@ -42,8 +48,8 @@ class Term:
     """
 
     code: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "term code"))
-    label_id: str
-    label_en: str
+    label_id: str = attrs.field(validator=lambda _i, _a, v: _check_label(v, "label_id"))
+    label_en: str = attrs.field(validator=lambda _i, _a, v: _check_label(v, "label_en"))
 
     def label(self, lang: str) -> str:
         """Return the label in ``lang``: ``"id"`` or ``"en"`` (``"id-ID"``, ``"en_GB"`` work too).
@@ -55,9 +61,17 @@ class Term:
         return in_language(lang, self.label_id, self.label_en)
 
 
+def _terms(value: Iterable[Term]) -> tuple[Term, ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(f"a vocabulary needs Term values, got {type(value).__name__}")
+    return tuple(value)
+
+
 def _unique(instance: Vocabulary, attribute: object, terms: tuple[Term, ...]) -> None:
     seen: set[str] = set()
     for term in terms:
+        if not isinstance(term, Term):
+            raise WrongTypeError(f"a vocabulary holds Term values, got {type(term).__name__}")
         if term.code in seen:
             raise InvalidArgumentError(
                 f"vocabulary {instance.name!r} lists code {term.code!r} twice"
@@ -78,8 +92,10 @@ class Vocabulary:
         (True, False)
     """
 
-    name: str
-    terms: tuple[Term, ...] = attrs.field(validator=_unique)
+    name: str = attrs.field(
+        validator=lambda _i, _a, v: check_text(v, "vocabulary name", empty=True, limit=200)
+    )
+    terms: tuple[Term, ...] = attrs.field(converter=_terms, validator=_unique)
     _by_code: dict[str, Term] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -87,7 +103,7 @@ class Vocabulary:
         object.__setattr__(self, "_by_code", {t.code: t for t in self.terms})
 
     def __contains__(self, code: object) -> bool:
-        return code in self._by_code
+        return type(code) is str and code in self._by_code
 
     def __iter__(self) -> Iterator[Term]:
         return iter(self.terms)
@@ -106,11 +122,15 @@ class Vocabulary:
         Raises:
             UnknownTermError: no term has that code.
         """
-        term = self._by_code.get(code)
+        term = self._by_code.get(code) if type(code) is str else None
         if term is not None:
             return term
+        if not isinstance(code, str):
+            raise WrongTypeError(
+                f"a {self.name} must be a code (str), got {type(code).__name__} {quote(code)}"
+            )
         raise UnknownTermError(
-            f"unknown {self.name} {code!r}; allowed: {', '.join(self.codes)} "
+            f"unknown {self.name} {quote(code)}; allowed: {', '.join(self.codes)} "
             "(extend the vocabulary to add one)"
         )
 
@@ -124,8 +144,20 @@ class Vocabulary:
         Raises:
             InvalidArgumentError: a code is already present or not snake_case.
         """
-        added = tuple(Term(code, names[0], names[1]) for code, names in terms.items())
-        return attrs.evolve(self, terms=self.terms + added)
+        if not isinstance(terms, Mapping):
+            raise WrongTypeError(
+                f"terms must be a mapping {{code: (label_id, label_en)}}, got "
+                f"{type(terms).__name__}"
+            )
+        added = []
+        for code, names in terms.items():
+            if type(names) not in (tuple, list) or len(names) != 2:
+                raise WrongTypeError(
+                    f"the labels of {quote(code)} must be a pair (label_id, label_en), got "
+                    f"{type(names).__name__}"
+                )
+            added.append(Term(code, names[0], names[1]))
+        return attrs.evolve(self, terms=self.terms + tuple(added))
 
 
 def _vocab(name: str, rows: list[tuple[str, str, str]]) -> Vocabulary:

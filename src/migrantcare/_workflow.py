@@ -61,6 +61,15 @@ from migrantcare._sla import (
     refresh,
 )
 from migrantcare._sla_state import SlaClock
+from migrantcare._validate import (
+    check_id,
+    check_int,
+    check_name,
+    check_names,
+    check_text,
+    check_trigger,
+    quote,
+)
 from migrantcare._vocab import (
     CATEGORIES,
     CHANNELS,
@@ -77,6 +86,7 @@ from migrantcare.exceptions import (
     InvalidTransitionError,
     MigrantCareError,
     StaleCaseError,
+    UnknownTermError,
     WorkflowDefinitionError,
     WorkflowMismatchError,
     WrongTypeError,
@@ -163,11 +173,12 @@ class Guard:
     @classmethod
     def require_data(cls, key: str, *, allowed: Iterable[str] | Vocabulary | None = None) -> Guard:
         """A guard that requires ``data[key]``, optionally one of ``allowed``."""
+        check_text(key, "a required data key", limit=200)
         options: tuple[str, ...] | None
         if isinstance(allowed, Vocabulary):
             options = allowed.codes
         else:
-            options = None if allowed is None else tuple(allowed)
+            options = None if allowed is None else check_names(allowed, "allowed values")
         if options is None:
             requirement = f"data[{key!r}] must be given"
         else:
@@ -193,14 +204,28 @@ Callback = Callable[[Attempt], "Mapping[str, Any] | None"]
 
 
 def _sources(value: str | Iterable[str]) -> tuple[str, ...]:
-    return (value,) if isinstance(value, str) else tuple(value)
+    return check_names(value, "a transition's source")
 
 
 def _guards(value: Iterable[Guard]) -> tuple[Guard, ...]:
-    return tuple(value)
+    out = _items(value, "guards")
+    for guard in out:
+        if not isinstance(guard, Guard):
+            raise WrongTypeError(f"guards must be Guard values, got {type(guard).__name__}")
+    return out
 
 
 def _callbacks(value: Iterable[Callback]) -> tuple[Callback, ...]:
+    out = _items(value, "callbacks")
+    for callback in out:
+        if not callable(callback):
+            raise WrongTypeError(f"callbacks must be callables, got {type(callback).__name__}")
+    return out
+
+
+def _items(value: object, what: str) -> tuple[Any, ...]:
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(f"{what} must be an iterable, got {type(value).__name__}")
     return tuple(value)
 
 
@@ -369,9 +394,9 @@ class WorkflowSpec:
             else:
                 kept.append(t)
         if not found:
-            where = f" from {source!r}" if source else ""
+            where = f" from {quote(source)}" if source else ""
             raise WorkflowDefinitionError(
-                f"workflow {self.name!r} has no transition {trigger!r}{where} to remove"
+                f"workflow {self.name!r} has no transition {quote(trigger)}{where} to remove"
             )
         notices = self.notices
         if not any(t.trigger == trigger for t in kept):
@@ -399,7 +424,7 @@ class WorkflowSpec:
 
     def _amend(self, trigger: str, change: Callable[[Transition], Transition]) -> WorkflowSpec:
         if not any(t.trigger == trigger for t in self.transitions):
-            raise WorkflowDefinitionError(f"workflow {self.name!r} has no trigger {trigger!r}")
+            raise WorkflowDefinitionError(f"workflow {self.name!r} has no trigger {quote(trigger)}")
         return attrs.evolve(
             self,
             transitions=tuple(change(t) if t.trigger == trigger else t for t in self.transitions),
@@ -433,7 +458,7 @@ class WorkflowSpec:
             if s.id == state_id:
                 return s
         raise WorkflowDefinitionError(
-            f"workflow {self.name!r} has no state {state_id!r}; states: "
+            f"workflow {self.name!r} has no state {quote(state_id)}; states: "
             f"{', '.join(s.id for s in self.states)}"
         )
 
@@ -611,7 +636,7 @@ class Workflow:
             WorkflowDefinitionError: there is no such state.
         """
         try:
-            return self._states[state_id]
+            return self._states[check_name(state_id, "state")]
         except KeyError:
             return self.spec._state(state_id)
 
@@ -623,7 +648,11 @@ class Workflow:
 
     def allowed_events(self, case_or_state: Case | str) -> tuple[str, ...]:
         """Return the triggers defined from the case's state (guards are not evaluated)."""
-        state = case_or_state.state if isinstance(case_or_state, Case) else case_or_state
+        state = (
+            case_or_state.state
+            if isinstance(case_or_state, Case)
+            else check_name(case_or_state, "state")
+        )
         try:
             return self._allowed[state]
         except KeyError:
@@ -637,10 +666,10 @@ class Workflow:
         Raises:
             InvalidArgumentError: ``trigger`` is not defined from ``state``.
         """
-        step = self._steps.get((state, trigger))
+        step = self._steps.get((check_name(state, "state"), check_name(trigger, "trigger")))
         if step is None:
             raise InvalidArgumentError(
-                f"workflow {self.name!r} has no event {trigger!r} from state {state!r}"
+                f"workflow {self.name!r} has no event {quote(trigger)} from state {state!r}"
             )
         return step.dest
 
@@ -734,10 +763,8 @@ class Workflow:
             UnknownTermError: a code is not in its vocabulary.
             NaiveDatetimeError: ``at`` has no time zone.
         """
-        if not isinstance(case_id, str) or not case_id.strip():
-            raise InvalidArgumentError(f"case_id must be a non-empty str, got {case_id!r}")
-        if not isinstance(office, str) or not office.strip():
-            raise InvalidArgumentError(f"office must be a non-empty id, got {office!r}")
+        check_id(case_id, "case_id")
+        check_id(office, "office")
         self.spec.categories.term(category)
         self.spec.channels.term(channel)
         self.spec.priorities.term(priority)
@@ -745,7 +772,12 @@ class Workflow:
             if person is not None:
                 if not isinstance(person, Person):
                     raise WrongTypeError(f"{who} must be a Person, got {type(person).__name__}")
-                self.spec.complainant_types.term(person.kind)
+                if person.kind not in self.spec.complainant_types:
+                    # a Person field: its value is never quoted, even a code
+                    raise UnknownTermError(
+                        f"the {who}'s kind is not a complainant type of {self.name!r} (value "
+                        f"not shown); allowed: {', '.join(self.spec.complainant_types.codes)}"
+                    )
         when = utc(at, "at")
         check_actor(by)
         cal = self._calendar(calendar)
@@ -826,6 +858,9 @@ class Workflow:
             StaleCaseError: ``expected_version`` is not the case's version.
         """
         self._check_case(case)
+        check_trigger(trigger)
+        if expected_version is not None:
+            check_int(expected_version, "expected_version", minimum=1)
         if expected_version is not None and expected_version != len(case.events):
             raise StaleCaseError(
                 f"case {case.id!r} is at version {len(case.events)}, not {expected_version}: "
@@ -865,13 +900,25 @@ class Workflow:
                     raise
                 except Exception as exc:
                     raise CallbackError(
-                        f"a callback of event {trigger!r} from state {source!r} raised "
+                        f"a callback of event {quote(trigger)} from state {source!r} raised "
                         f"{type(exc).__name__}; case {case.id!r} is unchanged"
                     ) from exc
                 if result is not None:
+                    if not isinstance(result, Mapping):
+                        raise CallbackError(
+                            f"a callback of event {quote(trigger)} from state {source!r} returned "
+                            f"{type(result).__name__}; a callback returns None or a mapping "
+                            f"of JSON-compatible data; case {case.id!r} is unchanged"
+                        )
                     extra.update(result)
             if extra:
-                data_json = canonical_json({**attempt.data, **extra})
+                try:
+                    data_json = canonical_json({**attempt.data, **extra}, "callback data")
+                except MigrantCareError as exc:
+                    raise CallbackError(
+                        f"a callback of event {quote(trigger)} from state {source!r} returned data "
+                        f"that cannot be stored ({exc}); case {case.id!r} is unchanged"
+                    ) from None
         event = make_event(
             case.events[-1], "transition", trigger, source, step.dest, when, by, note, data_json
         )
@@ -885,9 +932,9 @@ class Workflow:
         source = case.state
         allowed = self._allowed.get(source, ())
         if trigger in self._machine.events:
-            problem = f"event {trigger!r} is not allowed from state {source!r}"
+            problem = f"event {quote(trigger)} is not allowed from state {source!r}"
         else:
-            problem = f"event {trigger!r} does not exist in workflow {self.name!r}"
+            problem = f"event {quote(trigger)} does not exist in workflow {self.name!r}"
         return InvalidTransitionError(
             f"{problem} (case {case.id!r}); allowed there: {', '.join(allowed) or 'nothing'}",
             trigger=trigger,
@@ -944,7 +991,15 @@ class Workflow:
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
         cal = self._calendar(calendar)
+        if state_map is not None and not isinstance(state_map, Mapping):
+            raise WrongTypeError(
+                f"state_map must be a mapping of old to new state ids, got "
+                f"{type(state_map).__name__}"
+            )
         mapping = dict(state_map or {})
+        for old, new in mapping.items():
+            check_name(old, "a state_map key")
+            check_name(new, "a state_map value")
         dest = mapping.get(case.state, case.state)
         if dest not in self._states:
             raise InvalidArgumentError(
@@ -1178,30 +1233,40 @@ def replay(
     Raises:
         IntegrityError: an event cannot be replayed (unknown workflow, refused event).
     """
-    pool = [workflows] if isinstance(workflows, Workflow) else list(workflows)
+    if not isinstance(case, Case):
+        raise WrongTypeError(f"replay needs a Case, got {type(case).__name__}")
+    pool = check_workflows(workflows)
     by_key = {(w.name, w.version): w for w in pool}
     if not case.events or case.events[0].kind != "opened":
         raise IntegrityError(f"case {case.id!r}: history does not start with 'opened'")
     first = case.events[0]
     info = first.data
     key = (info.get("workflow"), info.get("workflow_version"))
-    workflow = by_key.get(key)  # type: ignore[arg-type]
+    workflow = by_key.get(key) if all(type(k) in (str, int) for k in key) else None  # type: ignore[arg-type]
     if workflow is None:
         raise IntegrityError(f"case {case.id!r}: no workflow {key} given to replay it")
-    rebuilt = workflow.open(
-        info["case_id"],
-        at=first.at,
-        by=first.by,
-        office=info["office"],
-        category=info["category"],
-        channel=info["channel"],
-        priority=info["priority"],
-        complainant=case.complainant,
-        worker=case.worker,
-        attributes=canonical_loads(info["attributes"]),
-        note=first.note,
-        calendar=calendar,
-    )
+    try:
+        rebuilt = workflow.open(
+            info["case_id"],
+            at=first.at,
+            by=first.by,
+            office=info["office"],
+            category=info["category"],
+            channel=info["channel"],
+            priority=info["priority"],
+            complainant=case.complainant,
+            worker=case.worker,
+            attributes=canonical_loads(info["attributes"]),
+            note=first.note,
+            calendar=calendar,
+        )
+    except (KeyError, TypeError) as exc:
+        raise IntegrityError(
+            f"case {case.id!r}: the opening event lacks or garbles {exc}; it was not written "
+            "by migrantcare"
+        ) from None
+    except MigrantCareError as exc:
+        raise IntegrityError(f"case {case.id!r}: the opening event does not replay: {exc}") from exc
     for event in case.events[1:]:
         try:
             rebuilt = _replay_event(rebuilt, event, workflow, by_key, calendar)
@@ -1209,6 +1274,11 @@ def replay(
             raise IntegrityError(
                 f"case {case.id!r}: event {event.seq} ({event.name!r}) does not replay: {exc}"
             ) from exc
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise IntegrityError(
+                f"case {case.id!r}: event {event.seq} lacks or garbles {type(exc).__name__} "
+                f"{exc}; it was not written by migrantcare"
+            ) from None
         if event.kind == "migrated":
             workflow = by_key[rebuilt.workflow, rebuilt.workflow_version]
     if rebuilt.head_hash != case.head_hash:
@@ -1219,6 +1289,21 @@ def replay(
         # SLA state from a workflow version without a plan is carried as recorded
         return attrs.evolve(rebuilt, clocks=case.clocks, calendar_version=case.calendar_version)
     return rebuilt
+
+
+def check_workflows(workflows: object) -> list[Workflow]:
+    """Return ``workflows`` (one or an iterable of :class:`Workflow`) as a list."""
+    if isinstance(workflows, Workflow):
+        return [workflows]
+    if isinstance(workflows, str | bytes | Mapping) or not isinstance(workflows, Iterable):
+        raise WrongTypeError(
+            f"workflows must be a Workflow or an iterable of them, got {type(workflows).__name__}"
+        )
+    pool = list(workflows)
+    for w in pool:
+        if not isinstance(w, Workflow):
+            raise WrongTypeError(f"workflows must be Workflow values, got {type(w).__name__}")
+    return pool
 
 
 def canonical_loads(text: str) -> dict[str, Any]:
@@ -1265,7 +1350,9 @@ def _replay_event(
     # state; their hash is recomputed like every other.
     if event.source != case.state or event.dest != case.state:
         raise IntegrityError(f"a {event.kind!r} event must not change the state")
-    if event.kind != "sla":
+    # "erased" (personal data erased, see _erasure) is replayed as the fact it is: the
+    # tombstones are carried over from the case like every person.
+    if event.kind not in ("sla", "erased"):
         raise IntegrityError(f"unknown event kind {event.kind!r}")
     return workflow._append_fact(
         case, event.kind, event.name, event.at, event.by, event.data, event.note

@@ -37,8 +37,21 @@ __all__ = [
 ]
 
 
+#: The longest message an error carries; values in messages are quoted shorter still.
+MESSAGE_LIMIT = 2_000
+
+
 class MigrantCareError(Exception):
-    """Root of every error raised by migrantcare."""
+    """Root of every error raised by migrantcare.
+
+    A message longer than :data:`MESSAGE_LIMIT` characters is cut: no input, however
+    large, turns into a huge message or log line.
+    """
+
+    def __init__(self, *args: object) -> None:
+        if args and isinstance(args[0], str) and len(args[0]) > MESSAGE_LIMIT:
+            args = (args[0][:MESSAGE_LIMIT] + "… (message cut)", *args[1:])
+        super().__init__(*args)
 
 
 class NaiveDatetimeError(MigrantCareError, ValueError):

@@ -1,0 +1,102 @@
+"""Erasure of a case's personal data (UU 27/2022), keeping its audit trail verifiable.
+
+Personal data lives only in the case's :class:`Person` values, never in events, so it
+can be erased without touching the hash chain: the persons become tombstones and the
+erasure itself is recorded as an ``"erased"`` event that names which roles were erased
+and nothing about who they were.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Final
+
+import attrs
+
+from migrantcare._case import Case, Person, canonical_json, check_actor, make_event, utc
+from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
+
+#: The name a tombstone carries in place of the erased person's.
+ERASED_NAME: Final = "<erased>"
+#: The person roles a case carries, in the order they are erased.
+PERSON_ROLES: Final = ("complainant", "worker")
+
+
+def tombstone(person: Person) -> Person:
+    """Return the tombstone of ``person``: its kind kept, every personal field gone."""
+    return Person(ERASED_NAME, kind=person.kind)
+
+
+def is_tombstone(person: Person | None) -> bool:
+    """Return whether ``person`` is the tombstone of an erased person."""
+    return (
+        person is not None
+        and person.name == ERASED_NAME
+        and person.passport_number is None
+        and person.nik is None
+        and person.phone is None
+    )
+
+
+def erase_personal_data(case: Case, *, at: _dt.datetime, by: str, note: str | None = None) -> Case:
+    """Return ``case`` with its persons replaced by tombstones, the erasure recorded.
+
+    The new ``"erased"`` event (name ``"erase"``, state unchanged) carries only the
+    roles erased (``{"roles": ["complainant"]}``), never personal data, so the chain
+    still verifies and replays. The complainant type (``kind``) is kept: reports count
+    by it and it identifies nobody. Erasing an already erased case changes nothing.
+
+    Args:
+        case: The case.
+        at: When the erasure was done (aware; not before the newest event).
+        by: Who did it (an officer or system id).
+        note: A note for the file; it is hashed and kept forever, so it must not
+            contain personal data either.
+
+    Raises:
+        WrongTypeError: ``case`` is not a Case.
+        InvalidArgumentError: ``at`` is before the case's newest event.
+
+    Examples:
+        >>> import datetime as dt
+        >>> from migrantcare import complaint_workflow, WorkingCalendar, Person
+        >>> wf, cal = complaint_workflow(), WorkingCalendar.indonesia()
+        >>> t = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
+        >>> case = wf.open("C-1", at=t, by="cc-1", office="bp3mi-ntt",
+        ...                category="unpaid_wages", channel="call_center",
+        ...                complainant=Person("Siti Aminah"), calendar=cal)
+        >>> erased = erase_personal_data(case, at=t, by="dpo-1")
+        >>> erased.complainant
+        Person(kind='pmi', name=<redacted>, passport_number=None, nik=None, phone=None)
+        >>> erased.events[-1].kind, erased.events[-1].data
+        ('erased', {'roles': ['complainant']})
+        >>> erased.verify()
+    """
+    if not isinstance(case, Case):
+        raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+    when, actor = utc(at, "at"), check_actor(by)
+    last = case.events[-1]
+    if when < last.at:
+        raise InvalidArgumentError(
+            f"case {case.id!r}: {when.isoformat()} is before its last event "
+            f"({last.at.isoformat()}); events are recorded in time order"
+        )
+    persons = {role: getattr(case, role) for role in PERSON_ROLES}
+    roles = [r for r, p in persons.items() if p is not None and not is_tombstone(p)]
+    if not roles:
+        return case
+    event = make_event(
+        last,
+        "erased",
+        "erase",
+        case.state,
+        case.state,
+        when,
+        actor,
+        note,
+        canonical_json({"roles": roles}),
+    )
+    complainant, worker = (
+        tombstone(p) if p is not None and role in roles else p for role, p in persons.items()
+    )
+    return attrs.evolve(case, events=(*case.events, event), complainant=complainant, worker=worker)

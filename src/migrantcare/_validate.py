@@ -1,0 +1,272 @@
+"""Input checks shared by every public entry point, and the one way to quote a value.
+
+Every refusal is a :class:`~migrantcare.exceptions.MigrantCareError` that also
+subclasses the fitting builtin, raised *before* anything is built, so a refused call
+changes nothing. Nothing is coerced: ``None`` is not ``"None"``, ``True`` is not ``1``,
+``"1"`` is not ``1``.
+
+The limits below are part of the documented contract (``docs/reference/exceptions.md``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from migrantcare.exceptions import InvalidArgumentError, SchemaError, WrongTypeError
+
+#: How many characters of a value an error message quotes at most.
+QUOTE_LIMIT: Final = 80
+#: How deep lists and dicts may nest in attributes and event data.
+MAX_DEPTH: Final = 32
+#: The longest text accepted in a single string (ids, notes, values in data).
+MAX_TEXT: Final = 100_000
+#: The largest magnitude of an integer in attributes and event data (64-bit signed).
+MAX_INT: Final = 2**63 - 1
+#: The most entries (dict keys plus list items, all levels) in one data mapping.
+MAX_ITEMS: Final = 10_000
+
+
+def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """Return a bounded ``repr`` of ``value`` for an error message.
+
+    Strings and bytes are cut to their first ``limit`` characters before ``repr`` is
+    taken, so a 2 MB value never becomes a 2 MB message; other values are shown by
+    type and a cut ``repr``. Never use it on personal data: say "value not shown".
+
+    Examples:
+        >>> quote("x" * 500)[-16:]
+        "xx'… (500 chars)"
+    """
+    if isinstance(value, str | bytes):
+        if len(value) <= limit:
+            return repr(value)
+        return f"{value[:limit]!r}… ({len(value)} chars)"
+    if value is None or isinstance(value, bool | int | float):
+        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+            return f"<int of {value.bit_length()} bits>"
+        return repr(value)
+    if isinstance(value, list | tuple | dict | set | frozenset):
+        # containers can be huge or deeply nested: their repr would be slow or recurse
+        return f"<{type(value).__name__} of {len(value)} items>"
+    try:
+        text = repr(value)
+    except Exception:  # a hostile __repr__ must not replace the real error
+        text = f"<{type(value).__name__}>"
+    if len(text) > limit:
+        text = text[:limit] + "…"
+    return text
+
+
+def type_name(value: object) -> str:
+    """The name of ``value``'s type, for messages."""
+    return type(value).__name__
+
+
+def _has_surrogate(text: str) -> bool:
+    if text.isascii():
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def check_text(
+    value: object,
+    what: str,
+    *,
+    empty: bool = False,
+    limit: int = MAX_TEXT,
+    private: bool = False,
+    error: type[InvalidArgumentError] | type[SchemaError] = InvalidArgumentError,
+) -> str:
+    """Return ``value`` if it is a ``str`` that can be stored and hashed.
+
+    Args:
+        value: The candidate.
+        what: How the value is called in the message.
+        empty: Whether an empty (or blank) string is allowed.
+        limit: The longest length allowed.
+        private: The value is personal data: never quote it.
+        error: The class raised for a bad value (``SchemaError`` when loading).
+
+    Raises:
+        WrongTypeError: not a ``str`` (``SchemaError`` when loading).
+        InvalidArgumentError: empty, too long, or with a lone surrogate.
+    """
+    if type(value) is not str:
+        if error is SchemaError:
+            raise SchemaError(f"{what} must be a string, got {type_name(value)}")
+        raise WrongTypeError(f"{what} must be a str, got {type_name(value)}")
+    shown = "(value not shown)" if private else quote(value)
+    if not empty and not value.strip():
+        raise error(f"{what} must not be empty, got {shown}")
+    if len(value) > limit:
+        raise error(f"{what} is {len(value)} characters long; at most {limit} are accepted")
+    if _has_surrogate(value):
+        raise error(
+            f"{what} contains a lone surrogate (text that is not valid Unicode, often "
+            f"from a mis-decoded file) {shown}; pass valid UTF-8 text"
+        )
+    return value
+
+
+def check_optional_text(
+    value: object,
+    what: str,
+    *,
+    error: type[InvalidArgumentError] | type[SchemaError] = InvalidArgumentError,
+    private: bool = False,
+) -> str | None:
+    """Return ``value`` if it is ``None`` or a storable ``str`` (which may be empty)."""
+    if value is None:
+        return None
+    return check_text(value, what, empty=True, error=error, private=private)
+
+
+def check_int(
+    value: object,
+    what: str,
+    *,
+    minimum: int | None = None,
+    maximum: int | None = None,
+    error: type[InvalidArgumentError] | type[SchemaError] = InvalidArgumentError,
+) -> int:
+    """Return ``value`` if it is an ``int`` (not a bool) within the bounds."""
+    if type(value) is not int:
+        if error is SchemaError:
+            raise SchemaError(f"{what} must be a whole number, got {type_name(value)}")
+        raise WrongTypeError(
+            f"{what} must be an int, got {type_name(value)} {quote(value)}"
+            + (" (bools are not numbers)" if isinstance(value, bool) else "")
+        )
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        low = "" if minimum is None else f" >= {minimum}"
+        high = "" if maximum is None else f" <= {maximum}"
+        joint = " and" if low and high else ""
+        raise error(f"{what} must be{low}{joint}{high}, got {quote(value)}")
+    return value
+
+
+def check_json(value: object, what: str, *, error: type[Exception] = InvalidArgumentError) -> None:
+    """Check that ``value`` is strict, bounded JSON data.
+
+    Accepted: ``dict`` with ``str`` keys, ``list``/``tuple``, ``str``, ``int`` within
+    ±(2**63 - 1), finite ``float``, ``bool``, ``None``; nesting at most
+    :data:`MAX_DEPTH` levels, at most :data:`MAX_ITEMS` entries, strings at most
+    :data:`MAX_TEXT` characters and valid Unicode (no lone surrogates).
+
+    Raises:
+        InvalidArgumentError: (or ``error``) naming the path of the first bad value.
+    """
+    count = 0
+    # an explicit stack: hostile nesting must not hit the interpreter's recursion limit
+    stack: list[tuple[object, str, int]] = [(value, what, 0)]
+    while stack:
+        item, path, depth = stack.pop()
+        count += 1
+        if count > MAX_ITEMS:
+            raise error(f"{what} has more than {MAX_ITEMS} values; store big data elsewhere")
+        kind = type(item)
+        if item is None or kind is bool:
+            continue
+        if kind is str:
+            _check_json_text(item, path, error)  # type: ignore[arg-type]
+        elif kind is int:
+            if not -MAX_INT <= item <= MAX_INT:  # type: ignore[operator]
+                raise error(f"{path} is an integer beyond ±(2**63 - 1): {quote(item)}")
+        elif kind is float:
+            if not math.isfinite(item):  # type: ignore[arg-type]
+                raise error(
+                    f"{path} is {item!r}; NaN and infinity are not JSON: use a number or None"
+                )
+        elif kind in (dict, list, tuple):
+            if depth >= MAX_DEPTH:
+                raise error(f"{what} nests deeper than {MAX_DEPTH} levels at {path[:200]}")
+            if kind is dict:
+                for key, sub in item.items():  # type: ignore[attr-defined]
+                    if type(key) is not str:
+                        raise error(f"{path} has a key of type {type_name(key)}; JSON keys are str")
+                    _check_json_text(key, f"{path} key", error)
+                    stack.append((sub, f"{path}[{quote(key, 30)}]", depth + 1))
+            else:
+                for index, sub in enumerate(item):  # type: ignore[arg-type]
+                    stack.append((sub, f"{path}[{index}]", depth + 1))
+        else:
+            raise error(
+                f"{path} is of type {type_name(item)}; {what} must be JSON-compatible: str, "
+                "int, float, bool, None, lists, dicts with str keys"
+            )
+
+
+def _check_json_text(text: str, path: str, error: type[Exception]) -> None:
+    if len(text) > MAX_TEXT:
+        raise error(f"{path} is {len(text)} characters long; at most {MAX_TEXT} are accepted")
+    if _has_surrogate(text):
+        raise error(f"{path} contains a lone surrogate {quote(text)}; pass valid UTF-8 text")
+
+
+def check_mapping(
+    value: object, what: str, *, error: type[Exception] = SchemaError
+) -> Mapping[str, Any]:
+    """Return ``value`` if it is a mapping (a stored record), else raise ``error``."""
+    if not isinstance(value, Mapping):
+        raise error(f"{what} must be a mapping, got {type_name(value)}")
+    return value
+
+
+def check_list(
+    value: object, what: str, *, error: type[Exception] = SchemaError
+) -> list[Any] | tuple[Any, ...]:
+    """Return ``value`` if it is a list or tuple (never a str, dict or None)."""
+    if type(value) not in (list, tuple):
+        raise error(f"{what} must be a list, got {type_name(value)}")
+    return value  # type: ignore[return-value]
+
+
+def check_hex_digest(value: object, what: str) -> bytes:
+    """Return the 32 bytes of a stored SHA-256 hex digest."""
+    if type(value) is not str or len(value) != 64:
+        raise SchemaError(f"{what} must be 64 hexadecimal digits, got {quote(value)}")
+    try:
+        return bytes.fromhex(value)
+    except ValueError:
+        raise SchemaError(f"{what} must be 64 hexadecimal digits, got {quote(value)}") from None
+
+
+#: The longest case, office or actor id accepted.
+MAX_ID: Final = 200
+
+
+def check_id(value: object, what: str) -> str:
+    """Return ``value`` if it is a non-empty id of at most :data:`MAX_ID` characters."""
+    return check_text(value, what, limit=MAX_ID)
+
+
+def check_trigger(value: object) -> str:
+    """Return ``value`` if it can name an event (a ``str``), else raise ``WrongTypeError``."""
+    if type(value) is not str:
+        raise WrongTypeError(f"an event (trigger) must be a str, got {type_name(value)}")
+    return value
+
+
+def check_name(value: object, what: str) -> str:
+    """Return ``value`` if it is a ``str`` that can name a state, event or goal."""
+    if type(value) is not str:
+        raise WrongTypeError(f"{what} must be a str, got {type_name(value)} {quote(value)}")
+    return value
+
+
+def check_names(value: object, what: str) -> tuple[str, ...]:
+    """Return ``value`` (a ``str`` or an iterable of ``str``) as a tuple of names."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(f"{what} must be a str or an iterable of str, got {type_name(value)}")
+    out = tuple(value)
+    for item in out:
+        check_name(item, what)
+    return out

@@ -1,0 +1,709 @@
+"""A case store on PostgreSQL or SQLite through SQLAlchemy Core.
+
+One row per case (indexed columns and a header document), one row per event
+(append-only), and the persons apart from both so they can be erased. A save appends the
+new events and compare-and-sets the case row in one transaction; a load checks every
+stored hash, the chain against the stored head, the columns against the documents, and
+replays the history through the workflow.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any, Final, TextIO
+
+import attrs
+import sqlalchemy as sa
+
+from migrantcare._calendar import WorkingCalendar
+from migrantcare._case import Case, CaseEvent, Person
+from migrantcare._erasure import PERSON_ROLES, erase_personal_data
+from migrantcare._sla import next_due_at
+from migrantcare._store import CaseSummary, check_query, stale
+from migrantcare._workflow import Workflow, replay
+from migrantcare.exceptions import (
+    CaseNotFoundError,
+    IntegrityError,
+    InvalidArgumentError,
+    MigrantCareError,
+    SchemaError,
+    StaleCaseError,
+    WrongTypeError,
+)
+from migrantcare.sql._schema import CaseTables, case_tables
+
+_UTC = _dt.timezone.utc
+#: The execution option telling the SQLite ``begin`` hook how to begin.
+_BEGIN_OPTION: Final = "migrantcare_sqlite_begin"
+#: Header fields that replaying the history must reproduce exactly.
+_HISTORY_FIELDS: Final = (
+    "id",
+    "workflow",
+    "workflow_version",
+    "state",
+    "office",
+    "category",
+    "channel",
+    "priority",
+    "opened_at",
+    "attributes_json",
+)
+
+
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite begins transactions lazily and on its own terms; the store must begin
+    # them itself so that reads are consistent and writers queue (BEGIN IMMEDIATE)
+    # instead of failing with "database is locked" when both try to upgrade.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    for pragma in ("busy_timeout=30000", "foreign_keys=ON", "journal_mode=WAL"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    mode = conn.get_execution_options().get(_BEGIN_OPTION, "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def prepare_engine(engine: sa.Engine) -> sa.Engine:
+    """Make ``engine`` fit for the store; a no-op except on SQLite, and idempotent.
+
+    On SQLite it turns on foreign keys, WAL and a busy timeout for each new connection,
+    and lets the store emit ``BEGIN`` itself (``BEGIN IMMEDIATE`` for writes, so that
+    concurrent writers wait for each other rather than fail). Call it before the engine
+    has opened connections (the store does so when it is built).
+    """
+    if engine.dialect.name == "sqlite" and not sa.event.contains(
+        engine, "connect", _sqlite_connect
+    ):
+        sa.event.listen(engine, "connect", _sqlite_connect)
+        sa.event.listen(engine, "begin", _sqlite_begin)
+    return engine
+
+
+def _utc(value: _dt.datetime | None) -> _dt.datetime | None:
+    # SQLite hands instants back without a zone; the store writes them in UTC.
+    if value is None:
+        return None
+    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+
+
+def _header(case: Case) -> dict[str, Any]:
+    # The case document without its history and persons: those have their own rows.
+    # One event is kept so the record stays a valid case; its dict is dropped.
+    doc = attrs.evolve(case, events=case.events[:1], complainant=None, worker=None).to_dict()
+    for key in ("events", "complainant", "worker"):
+        del doc[key]
+    return doc
+
+
+def _event_row(case_id: str, event: CaseEvent) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "seq": event.seq,
+        "at": event.at,
+        "kind": event.kind,
+        "name": event.name,
+        "actor": event.by,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+        "body": event.to_dict(),
+    }
+
+
+class SqlCaseStore:
+    """Cases in PostgreSQL or SQLite; satisfies :class:`migrantcare.CaseStore`.
+
+    Args:
+        engine: A SQLAlchemy engine, e.g. ``create_engine("postgresql+psycopg://...")``
+            or ``create_engine("sqlite:///cases.db")``; the tables must exist
+            (:func:`create_all` or your migrations).
+        workflows: The workflow cases run on, or every version they ran on: loads
+            replay each history through them.
+        calendar: The working calendar replays use for SLA clocks: one calendar, or a
+            mapping from office id to calendar.
+        tables: The tables, when built with a schema or prefix (:func:`case_tables`).
+
+    Writes never rewrite history: a save inserts only the events the stored case lacks
+    and compare-and-sets the case row on its version and head hash, in one transaction.
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        workflows: Workflow | Iterable[Workflow],
+        *,
+        calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None = None,
+        tables: CaseTables | None = None,
+    ) -> None:
+        if not isinstance(engine, sa.Engine):
+            raise WrongTypeError(f"engine must be a sqlalchemy Engine, got {type(engine).__name__}")
+        self._engine = prepare_engine(engine)
+        # Writers on SQLite take the write lock up front (see prepare_engine).
+        self._writer = self._engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
+        # A read is one statement: on PostgreSQL it needs no BEGIN/ROLLBACK round trips.
+        self._reader = (
+            self._engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self._engine.dialect.name == "postgresql"
+            else self._engine
+        )
+        self._workflows = (workflows,) if isinstance(workflows, Workflow) else tuple(workflows)
+        if not self._workflows or not all(isinstance(w, Workflow) for w in self._workflows):
+            raise WrongTypeError("workflows must be a Workflow or a non-empty iterable of them")
+        self._calendar = calendar
+        self.tables = case_tables() if tables is None else tables
+        t = self.tables
+        c = t.cases.c
+        # per number of new events: the single-statement save of PostgreSQL
+        self._save_statements: dict[int, sa.Insert] = {}
+        self._select_case = sa.select(c.version, c.head_hash).where(c.id == sa.bindparam("b_id"))
+        e = t.events.c
+        p = t.persons.c
+
+        def first_row_only(value: Any, type_: Any) -> Any:
+            # the header and persons ride on the opening event's row only
+            return sa.type_coerce(sa.case((e.seq == 0, value), else_=sa.null()), type_)
+
+        def person(role: str) -> Any:
+            return sa.select(p.data).where(p.case_id == c.id, p.role == role).scalar_subquery()
+
+        # One statement reads a whole case: one round trip, and one snapshot without an
+        # explicit transaction. Events below the row's version are those it saw.
+        self._select_whole = (
+            sa.select(
+                c.version.label("c_version"),
+                c.head_hash.label("c_head"),
+                c.state.label("c_state"),
+                c.office.label("c_office"),
+                c.next_due_at.label("c_due"),
+                first_row_only(c.header, c.header.type).label("c_header"),
+                first_row_only(person("complainant"), p.data.type).label("c_complainant"),
+                first_row_only(person("worker"), p.data.type).label("c_worker"),
+                e.seq,
+                e.at,
+                e.kind,
+                e.name,
+                e.actor,
+                e.prev_hash,
+                e.hash,
+                e.body,
+            )
+            .select_from(t.cases.outerjoin(t.events, sa.and_(e.case_id == c.id, e.seq < c.version)))
+            .where(c.id == sa.bindparam("b_id"))
+            .order_by(e.seq)
+        )
+        self._select_whole_locked = self._select_whole.with_for_update(of=t.cases)
+        # Compare-and-set: the row moves only from the version (and head) the change
+        # was based on; under concurrency exactly one writer matches.
+        self._update_case = (
+            t.cases.update()
+            .where(
+                c.id == sa.bindparam("b_id"),
+                c.version == sa.bindparam("b_version"),
+                c.head_hash == sa.bindparam("b_head"),
+            )
+            .values(
+                workflow=sa.bindparam("workflow"),
+                workflow_version=sa.bindparam("workflow_version"),
+                version=sa.bindparam("version"),
+                state=sa.bindparam("state"),
+                office=sa.bindparam("office"),
+                calendar_version=sa.bindparam("calendar_version"),
+                next_due_at=sa.bindparam("next_due_at"),
+                updated_at=sa.bindparam("updated_at"),
+                head_hash=sa.bindparam("head_hash"),
+                header=sa.bindparam("header"),
+            )
+        )
+
+    @property
+    def engine(self) -> sa.Engine:
+        """The engine the store runs on."""
+        return self._engine
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def transaction(self) -> Iterator[sa.Connection]:
+        """Open a write transaction; commit when the block ends, roll back on error.
+
+        Use it to save several cases, or a case and rows of your own (an outbox), all
+        or nothing: pass the connection to :meth:`get_in`, :meth:`add_in` and
+        :meth:`save_in`. On SQLite it takes the write lock at once.
+        """
+        with self._writer.begin() as conn:
+            yield conn
+
+    # ------------------------------------------------------------------ CaseStore
+
+    def get(self, case_id: str) -> Case:
+        """Return the stored case ``case_id``, its history checked and replayed.
+
+        Raises:
+            CaseNotFoundError: no case has that id.
+            IntegrityError: a stored row was altered (naming the case and the first
+                bad event), or the history does not replay through the workflows.
+        """
+        with self._reader.connect() as conn:
+            return self.get_in(conn, case_id)
+
+    def add(self, case: Case) -> None:
+        """Store a new case (its row, persons and every event) in one transaction.
+
+        Raises:
+            StaleCaseError: a case with that id is already stored.
+            IntegrityError: the case's own history does not verify.
+        """
+        try:
+            with self.transaction() as conn:
+                self.add_in(conn, case)
+        except sa.exc.IntegrityError:
+            # another writer added the same id between our check and our insert
+            with self._engine.connect() as conn:
+                row = conn.execute(self._select_case, {"b_id": case.id}).one_or_none()
+            if row is None:
+                raise
+            raise StaleCaseError(
+                f"case {case.id!r} is already stored (at version {row.version}); "
+                "load it instead of adding",
+                expected=0,
+                actual=row.version,
+            ) from None
+
+    def save(self, case: Case, *, expected_version: int) -> None:
+        """Append the case's new events and update its row, in one transaction.
+
+        Args:
+            case: The changed case.
+            expected_version: The version the change was based on (the version of the
+                case as it was loaded).
+
+        Raises:
+            CaseNotFoundError: no case has that id (use :meth:`add`).
+            StaleCaseError: another writer saved first; reload and apply again.
+            InvalidArgumentError: ``case`` does not extend the stored history.
+        """
+        new, values = self._save_values(case, expected_version)
+        if (
+            self._engine.dialect.name != "postgresql"
+            or not new
+            or len(new) > 8
+            or any(e.kind == "erased" for e in new)
+        ):
+            with self.transaction() as conn:
+                self.save_in(conn, case, expected_version=expected_version)
+            return
+        statement = self._save_statements.get(len(new))
+        if statement is None:
+            statement = self._save_statements[len(new)] = self._save_statement(len(new))
+        with self._reader.connect() as conn:
+            # One statement (a CTE: compare-and-set the row, then insert the events it
+            # let through) is one transaction and one round trip.
+            inserted = conn.execute(statement, values).all()
+            if len(inserted) != len(new):
+                self._refused(conn, case, expected_version)
+
+    def _save_statement(self, count: int) -> sa.Insert:
+        e = self.tables.events
+        upd = self._update_case.returning(self.tables.cases.c.id).cte("mc_cas")
+        columns = ("seq", "at", "kind", "name", "actor", "prev_hash", "hash", "body")
+        rows = sa.union_all(
+            *(
+                sa.select(*(sa.bindparam(f"{k}_{i}", type_=e.c[k].type).label(k) for k in columns))
+                for i in range(count)
+            )
+        ).subquery("mc_new")
+        source = sa.select(upd.c.id, *(rows.c[k] for k in columns)).select_from(
+            upd.join(rows, sa.true())
+        )
+        return e.insert().from_select(["case_id", *columns], source).returning(e.c.seq)
+
+    def query(
+        self,
+        *,
+        office: str | None = None,
+        state: str | None = None,
+        due_before: _dt.datetime | None = None,
+        calendar_version_not: str | None = None,
+        after: str | None = None,
+        limit: int = 100,
+    ) -> list[CaseSummary]:
+        """Return up to ``limit`` summaries matching every filter given (one indexed query).
+
+        See :class:`migrantcare.CaseStore` for the filters. ``due_before`` lists the
+        cases whose ``next_due_at`` is at or before that instant, soonest first;
+        otherwise summaries come in id order, for paging with ``after``.
+        """
+        when, limit = check_query(due_before, limit)
+        c = self.tables.cases.c
+        stmt = sa.select(
+            c.id,
+            c.workflow,
+            c.workflow_version,
+            c.version,
+            c.state,
+            c.office,
+            c.calendar_version,
+            c.next_due_at,
+            c.head_hash,
+        )
+        if office is not None:
+            stmt = stmt.where(c.office == office)
+        if state is not None:
+            stmt = stmt.where(c.state == state)
+        if calendar_version_not is not None:
+            stmt = stmt.where(c.calendar_version != calendar_version_not)
+        if when is not None:
+            stmt = stmt.where(c.next_due_at <= when).order_by(c.next_due_at, c.id)
+        else:
+            if after is not None:
+                stmt = stmt.where(c.id > after)
+            stmt = stmt.order_by(c.id)
+        with self._engine.connect() as conn:
+            rows = conn.execute(stmt.limit(limit)).all()
+        return [
+            CaseSummary(
+                r.id,
+                r.workflow,
+                r.workflow_version,
+                r.version,
+                r.state,
+                r.office,
+                r.calendar_version,
+                _utc(r.next_due_at),
+                r.head_hash,
+            )
+            for r in rows
+        ]
+
+    # ------------------------------------------------------------------ more queries
+
+    def history(self, case_id: str, *, after: int = -1, limit: int = 100) -> list[CaseEvent]:
+        """Return up to ``limit`` events of a case with ``seq > after``, oldest first.
+
+        Pages through a long history without loading or replaying the case. Each event's
+        own hash is checked; the chain is checked when the whole case is loaded.
+
+        Raises:
+            CaseNotFoundError: no case has that id.
+            IntegrityError: a row's columns and document disagree, or its hash does not
+                match its content.
+        """
+        _, limit = check_query(None, limit)
+        e = self.tables.events.c
+        stmt = (
+            sa.select(e.seq, e.at, e.kind, e.name, e.actor, e.prev_hash, e.hash, e.body)
+            .where(e.case_id == case_id, e.seq > after)
+            .order_by(e.seq)
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+            if not rows and conn.execute(self._select_case, {"b_id": case_id}).first() is None:
+                raise CaseNotFoundError(f"no stored case {case_id!r}")
+        events = [self._event(case_id, r) for r in rows]
+        for event in events:
+            if event.expected_digest() != event.digest:
+                raise IntegrityError(
+                    f"case {case_id!r}, event {event.seq}: content does not match its hash (edited)"
+                )
+        return events
+
+    def export_jsonl(
+        self, out: TextIO, *, office: str | None = None, personal_data: bool = False
+    ) -> int:
+        """Write every case (or an office's) to ``out`` as JSON lines; return the count.
+
+        Each line is a case document (``Case.to_dict``, see the JSON Schema reference),
+        in id order, read in batches. The stored hashes and chain are checked on the way;
+        histories are not replayed.
+
+        Args:
+            out: A text stream.
+            office: Only this office's cases.
+            personal_data: Include the persons; by default ``complainant`` and
+                ``worker`` are written as ``null``.
+
+        Raises:
+            IntegrityError: a stored row was altered.
+        """
+        c = self.tables.cases.c
+        count, last = 0, None
+        while True:
+            stmt = sa.select(c.id).order_by(c.id).limit(500)
+            if office is not None:
+                stmt = stmt.where(c.office == office)
+            if last is not None:
+                stmt = stmt.where(c.id > last)
+            with self._engine.connect() as conn:
+                ids = conn.execute(stmt).scalars().all()
+                if not ids:
+                    return count
+                for case_id in ids:
+                    case = self._read(conn, case_id)
+                    case.verify()
+                    doc = case.to_dict()
+                    if not personal_data:
+                        doc["complainant"] = doc["worker"] = None
+                    out.write(json.dumps(doc, ensure_ascii=False, sort_keys=True))
+                    out.write("\n")
+                    count += 1
+            last = ids[-1]
+
+    def erase_person(
+        self, case_id: str, *, at: _dt.datetime, by: str, note: str | None = None
+    ) -> Case:
+        """Erase a case's personal data (UU 27/2022) and record it, in one transaction.
+
+        The person rows become tombstones, and an ``"erased"`` event that names only the
+        roles erased is appended (see :func:`migrantcare.erase_personal_data`); the case
+        still verifies and replays.
+
+        Returns:
+            The case after the erasure.
+
+        Raises:
+            CaseNotFoundError: no case has that id.
+        """
+        with self.transaction() as conn:
+            case = self.get_in(conn, case_id, lock=True)
+            erased = erase_personal_data(case, at=at, by=by, note=note)
+            self.save_in(conn, erased, expected_version=case.version)
+        return erased
+
+    # ------------------------------------------------------------------ in a transaction
+
+    def get_in(self, conn: sa.Connection, case_id: str, *, lock: bool = False) -> Case:
+        """Like :meth:`get`, on a connection the caller holds.
+
+        Args:
+            conn: The connection (see :meth:`transaction`).
+            case_id: The case id.
+            lock: Lock the case row until the transaction ends (``FOR UPDATE`` on
+                PostgreSQL; on SQLite the write transaction already excludes others).
+        """
+        case = self._read(conn, case_id, lock=lock)
+        try:
+            calendar = self._calendar_for(case.office)
+            replayed = replay(case, self._workflows, calendar=calendar)
+        except MigrantCareError as exc:
+            # Name the first event that fails the hash chain, if one does; otherwise the
+            # history is intact and the definitions refuse it.
+            case.verify()
+            if isinstance(exc, IntegrityError):
+                raise
+            raise IntegrityError(f"case {case_id!r}: history does not replay: {exc}") from exc
+        # Replaying recomputed every hash from the events' content and the chain; the
+        # stored hashes must be those (this is verify(), without hashing twice).
+        for mine, stored in zip(replayed.events, case.events, strict=True):
+            if mine.digest != stored.digest:
+                case.verify()
+                raise IntegrityError(  # pragma: no cover - verify names it first
+                    f"case {case_id!r}, event {stored.seq}: does not match its hash"
+                )
+        for field in _HISTORY_FIELDS:
+            if getattr(replayed, field) != getattr(case, field):
+                raise IntegrityError(
+                    f"case {case_id!r}: stored {field!r} differs from what its history "
+                    "records (header edited)"
+                )
+        if (
+            calendar is not None
+            and replayed.calendar_version == case.calendar_version
+            and replayed.clocks != case.clocks
+        ):
+            raise IntegrityError(
+                f"case {case_id!r}: stored SLA clocks differ from what its history "
+                "gives (header edited)"
+            )
+        return case
+
+    def add_in(self, conn: sa.Connection, case: Case) -> None:
+        """Like :meth:`add`, in the caller's transaction.
+
+        A duplicate id raises the driver's integrity error there (the transaction is
+        then unusable: roll it back).
+        """
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        case.verify()
+        t = self.tables
+        conn.execute(
+            t.cases.insert(),
+            {
+                "id": case.id,
+                "opened_at": case.opened_at,
+                **self._case_values(case),
+            },
+        )
+        persons = [
+            {"case_id": case.id, "role": role, "data": person.to_dict(), "erased_at": None}
+            for role in PERSON_ROLES
+            if (person := getattr(case, role)) is not None
+        ]
+        if persons:
+            conn.execute(t.persons.insert(), persons)
+        conn.execute(t.events.insert(), [_event_row(case.id, e) for e in case.events])
+
+    def save_in(
+        self, conn: sa.Connection, case: Case, *, expected_version: int
+    ) -> tuple[CaseEvent, ...]:
+        """Like :meth:`save`, in the caller's transaction; return the events appended.
+
+        Write rows of your own (an outbox of notices for the returned events) on the
+        same connection: they commit or roll back together with the case.
+        """
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        new, values = self._save_values(case, expected_version)
+        result = conn.execute(self._update_case, values)
+        if result.rowcount != 1:
+            self._refused(conn, case, expected_version)
+        if new:
+            conn.execute(self.tables.events.insert(), [_event_row(case.id, e) for e in new])
+        erased = [e for e in new if e.kind == "erased"]
+        if erased:
+            p = self.tables.persons
+            for role in erased[-1].data.get("roles", ()):
+                person = getattr(case, role, None)
+                if isinstance(person, Person):
+                    conn.execute(
+                        p.update()
+                        .where(p.c.case_id == case.id, p.c.role == role)
+                        .values(data=person.to_dict(), erased_at=erased[-1].at)
+                    )
+        return new
+
+    # ------------------------------------------------------------------ internals
+
+    def _save_values(
+        self, case: Case, expected_version: int
+    ) -> tuple[tuple[CaseEvent, ...], dict[str, Any]]:
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+            raise WrongTypeError(
+                f"expected_version must be an int, got {type(expected_version).__name__}"
+            )
+        if not 1 <= expected_version <= case.version:
+            raise InvalidArgumentError(
+                f"case {case.id!r}: expected_version must be between 1 and the case's "
+                f"version {case.version}, got {expected_version}"
+            )
+        new = case.events[expected_version:]
+        values = self._case_values(case)
+        values.update(
+            b_id=case.id, b_version=expected_version, b_head=case.events[expected_version - 1].hash
+        )
+        for i, event in enumerate(new):
+            row = _event_row(case.id, event)
+            del row["case_id"]
+            values.update({f"{k}_{i}": v for k, v in row.items()})
+        return new, values
+
+    def _refused(self, conn: sa.Connection, case: Case, expected_version: int) -> None:
+        """Raise why a compare-and-set matched no row."""
+        row = conn.execute(self._select_case, {"b_id": case.id}).one_or_none()
+        if row is None:
+            raise CaseNotFoundError(f"no stored case {case.id!r}; add it first")
+        if row.version != expected_version:
+            raise stale(case.id, expected_version, row.version)
+        raise InvalidArgumentError(
+            f"case {case.id!r}: the new value does not extend the stored history "
+            f"(event {expected_version - 1} differs, or nothing new); histories are "
+            "append-only"
+        )
+
+    def _calendar_for(self, office: str) -> WorkingCalendar | None:
+        cal = self._calendar
+        if cal is None or isinstance(cal, WorkingCalendar):
+            return cal
+        try:
+            return cal[office]
+        except KeyError:
+            raise InvalidArgumentError(
+                f"no calendar for office {office!r}; known: {sorted(cal)}"
+            ) from None
+
+    def _case_values(self, case: Case) -> dict[str, Any]:
+        return {
+            "workflow": case.workflow,
+            "workflow_version": case.workflow_version,
+            "version": case.version,
+            "state": case.state,
+            "office": case.office,
+            "calendar_version": case.calendar_version,
+            "next_due_at": next_due_at(case),
+            "updated_at": case.events[-1].at,
+            "head_hash": case.head_hash,
+            "header": _header(case),
+        }
+
+    def _event(self, case_id: str, row: Any) -> CaseEvent:
+        where = f"case {case_id!r}, event {row.seq}"
+        body = row.body
+        try:
+            event = CaseEvent.from_dict(body)
+        except (SchemaError, TypeError, AttributeError) as exc:
+            raise IntegrityError(f"{where}: stored document unreadable ({exc})") from None
+        if (
+            event.seq != row.seq
+            or event.kind != row.kind
+            or event.name != row.name
+            or event.by != row.actor
+            or event.hash != row.hash
+            or event.prev_hash != row.prev_hash
+            or event.at != _utc(row.at)
+        ):
+            raise IntegrityError(f"{where}: columns differ from the stored document (edited)")
+        return event
+
+    def _read(self, conn: sa.Connection, case_id: str, *, lock: bool = False) -> Case:
+        """Read a case's rows and check that they agree with each other (no hashing)."""
+        stmt = self._select_whole_locked if lock else self._select_whole
+        rows = conn.execute(stmt, {"b_id": case_id}).all()
+        if not rows:
+            raise CaseNotFoundError(f"no stored case {case_id!r}")
+        row = rows[0]
+        events = [self._event(case_id, r) for r in rows if r.seq is not None]
+        for position, event in enumerate(events):
+            if event.seq != position:
+                break
+        else:
+            position = len(events)
+        if position != row.c_version:
+            raise IntegrityError(
+                f"case {case_id!r}, event {position}: missing ({len(events)} stored "
+                f"events, the case row records {row.c_version})"
+            )
+        doc = dict(row.c_header)
+        # The events are parsed already: the document gets the first (a case is never
+        # empty) and the parsed ones replace it below.
+        doc["events"] = [row.body]
+        doc["complainant"] = row.c_complainant
+        doc["worker"] = row.c_worker
+        try:
+            case = Case.from_dict(doc)
+        except (SchemaError, TypeError, ValueError) as exc:
+            raise IntegrityError(f"case {case_id!r}: stored header unreadable ({exc})") from None
+        if case.id != case_id:
+            raise IntegrityError(f"case {case_id!r}: stored header names case {case.id!r}")
+        case = attrs.evolve(case, events=tuple(events))
+        if events[-1].hash != row.c_head:
+            raise IntegrityError(
+                f"case {case_id!r}: newest hash differs from the recorded head "
+                "(events removed from the end, or a different case)"
+            )
+        if (
+            row.c_state != case.state
+            or row.c_office != case.office
+            or _utc(row.c_due) != next_due_at(case)
+        ):
+            raise IntegrityError(
+                f"case {case_id!r}: the case row's columns differ from its header (edited)"
+            )
+        return case

@@ -1,0 +1,66 @@
+"""Shared pieces of the store tests: backends, a case maker, a fixed clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import sqlalchemy as sa
+
+from migrantcare import Case, Person, Workflow, WorkingCalendar
+from migrantcare.sql import SqlCaseStore, case_tables, create_all
+
+T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)  # Monday 09:00 WITA
+
+
+def at(minutes: int) -> dt.datetime:
+    return T0 + dt.timedelta(minutes=minutes)
+
+
+def open_case(
+    wf: Workflow, cal: WorkingCalendar, case_id: str, *, office: str = "bp3mi-ntt"
+) -> Case:
+    return wf.open(
+        case_id,
+        at=T0,
+        by="callcenter-01",
+        office=office,
+        category="unpaid_wages",
+        channel="whatsapp",
+        complainant=Person("Siti Aminah", passport_number="C1234567", phone="+62811000"),
+        worker=Person("Dewi Lestari", kind="pmi", nik="5301010101010001"),
+        calendar=cal,
+    )
+
+
+def sqlite_engine(path: str) -> sa.Engine:
+    engine = sa.create_engine(f"sqlite:///{path}")
+    create_all(engine)
+    return engine
+
+
+def truncate(engine: sa.Engine) -> None:
+    tables = case_tables()
+    with engine.begin() as conn:
+        names = ", ".join(t.name for t in (tables.events, tables.persons, tables.cases))
+        conn.exec_driver_sql(f"TRUNCATE {names}")
+
+
+def sql_store(engine: sa.Engine, wf: Workflow, cal: WorkingCalendar) -> SqlCaseStore:
+    return SqlCaseStore(engine, wf, calendar=cal)
+
+
+def rows(engine: sa.Engine, sql: str, **params: object) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(sql), params)]
+
+
+def execute(engine: sa.Engine, sql: str, **params: object) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.text(sql), params)
+
+
+def fires(wf: Workflow, cal: WorkingCalendar, case: Case, n: int) -> Iterator[Case]:
+    for i in range(n):
+        case = wf.fire(case, "escalate", at=at(i + 1), by="officer-a", calendar=cal)
+        yield case

@@ -1,0 +1,202 @@
+"""Every public entry point, one argument at a time replaced by a hostile value.
+
+Each row is a callable with arguments that work; the test swaps one of them for a
+hostile value and requires that only a MigrantCareError comes out.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pendulum
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from migrantcare import (
+    CATEGORIES,
+    Case,
+    CaseEvent,
+    CaseMatch,
+    Guard,
+    InMemoryCaseStore,
+    Person,
+    SlaPolicy,
+    SlaTarget,
+    State,
+    Transition,
+    WorkingCalendar,
+    WorkSchedule,
+    complaint_sla_plan,
+    complaint_workflow,
+    erase_personal_data,
+    loads_workflow,
+    notices,
+    office_report,
+    replay,
+    sms_info,
+    workflow_from_dict,
+    workflow_to_dict,
+)
+from migrantcare.exceptions import MigrantCareError
+from tests.strategies import (
+    DEEP,
+    HUGE_DURATIONS,
+    HUGE_INTS,
+    LONE_SURROGATES,
+    NON_FINITE,
+    WRONG_TYPES,
+    extreme_datetimes,
+)
+
+WF = complaint_workflow()
+CAL = WorkingCalendar.indonesia()
+T = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Jakarta")
+CASE = WF.open(
+    "P1",
+    at=T,
+    by="cc",
+    office="o",
+    category="other",
+    channel="email",
+    calendar=CAL,
+    complainant=Person("Siti"),
+)
+CASE2 = WF.fire(CASE, "start_verification", at=T.add(hours=1), by="o", calendar=CAL)
+STORE = InMemoryCaseStore()
+STORE.add(CASE)
+PLAN = WF.spec.sla
+assert PLAN is not None
+D = dt.date(2026, 1, 5)
+
+# name: (callable, positional arguments, keyword arguments) that work as given
+ROWS: dict[str, tuple[Callable[..., Any], list[Any], dict[str, Any]]] = {
+    "WorkSchedule": (WorkSchedule, ["x", ((),) * 7], {}),
+    "WorkingCalendar.indonesia": (
+        WorkingCalendar.indonesia,
+        [],
+        {"tz": "Asia/Jakarta", "first_year": 2000, "last_year": 2030, "strict": False},
+    ),
+    "for_province": (WorkingCalendar.for_province, ["Bali"], {}),
+    "in_zone": (CAL.in_zone, ["Asia/Makassar"], {}),
+    "with_holidays": (CAL.with_holidays, [{dt.date(2026, 5, 5): ("a", "b")}], {}),
+    "with_closures": (CAL.with_closures, [[dt.date(2026, 5, 5)]], {"name": "x", "name_en": "y"}),
+    "holidays": (CAL.holidays, [2026], {}),
+    "is_provisional": (CAL.is_provisional, [D], {}),
+    "add_working_days": (CAL.add_working_days, [D, 3], {}),
+    "working_days_between": (CAL.working_days_between, [D, dt.date(2026, 2, 5)], {}),
+    "close_of_business": (CAL.close_of_business, [D], {}),
+    "start_of_day": (CAL.start_of_day, [D], {}),
+    "add_working_time": (CAL.add_working_time, [T, dt.timedelta(hours=2)], {}),
+    "working_time_between": (CAL.working_time_between, [T, T.add(days=3)], {}),
+    "to_ics": (CAL.to_ics, [2026], {}),
+    "State": (State, ["s", "label", "label"], {}),
+    "Transition": (Transition, ["go", "a", "b"], {}),
+    "Guard.require_data": (Guard.require_data, ["reason"], {"allowed": ["a"]}),
+    "allowed_events": (WF.allowed_events, [CASE], {}),
+    "destination": (WF.destination, ["registered", "start_verification"], {}),
+    "state": (WF.state, ["registered"], {}),
+    "mermaid": (WF.mermaid, [], {"lang": "en"}),
+    "migrate": (
+        WF.spec.derive(version=2).build().migrate,
+        [CASE],
+        {"state_map": {}, "at": T.add(hours=2), "by": "x", "calendar": CAL},
+    ),
+    "plan.policy": (PLAN.policy, ["verification", "default"], {}),
+    "plan.without": (PLAN.without, ["verification"], {}),
+    "plan.select": (PLAN.select, [CASE], {}),
+    "CaseMatch.matches": (CaseMatch().matches, [CASE], {}),
+    "office_report": (
+        office_report,
+        [[CASE2]],
+        {
+            "now": T.add(days=1),
+            "workflows": WF,
+            "calendars": CAL,
+            "period_start": dt.date(2026, 1, 1),
+            "period_end": dt.date(2026, 12, 31),
+        },
+    ),
+    "store.get": (STORE.get, ["P1"], {}),
+    "store.query": (STORE.query, [], {"office": "o", "due_before": T, "limit": 5}),
+    "Vocabulary.extended": (CATEGORIES.extended, [{"x_y": ("a", "b")}], {}),
+    "Vocabulary.label": (CATEGORIES.label, ["other", "en"], {}),
+    "erase_personal_data": (erase_personal_data, [CASE2], {"at": T.add(hours=3), "by": "x"}),
+    "complaint_sla_plan": (complaint_sla_plan, [], {"settlement_unit": "calendar_days"}),
+    "workflow_to_dict": (workflow_to_dict, [WF.spec], {}),
+    "loads_workflow": (loads_workflow, [json.dumps(workflow_to_dict(WF.spec))], {}),
+    "workflow_from_dict": (workflow_from_dict, [workflow_to_dict(WF.spec)], {}),
+    "sms_info": (sms_info, ["hello"], {}),
+    "replay": (replay, [CASE2, WF], {"calendar": CAL}),
+    "verify": (CASE2.verify, [], {"workflows": WF, "calendar": CAL}),
+    "CaseEvent.from_dict": (CaseEvent.from_dict, [CASE.events[0].to_dict()], {}),
+    "Case.from_dict": (Case.from_dict, [CASE.to_dict()], {}),
+    "Person": (
+        Person,
+        ["Siti"],
+        {"kind": "pmi", "passport_number": "1", "nik": "1" * 16, "phone": "1"},
+    ),
+    "notices": (notices, [WF, CASE2], {"office_name": "x", "contact": "y"}),
+    "advance": (WF.advance, [CASE2, T.add(days=9), CAL], {}),
+    "status": (WF.status, [CASE2, T.add(days=9), CAL], {}),
+    "SlaPolicy": (
+        SlaPolicy,
+        ["x", SlaTarget.working_days(1)],
+        {
+            "start_states": "a",
+            "stop_states": "b",
+            "warn_at": (0.5,),
+            "escalate_with": "e",
+            "variant": "v",
+            "source": "s",
+            "confirmed": True,
+            "description": "d",
+        },
+    ),
+}
+SLOTS = [
+    (name, slot)
+    for name, (_f, args, kwargs) in ROWS.items()
+    for slot in [*range(len(args)), *kwargs]
+]
+HOSTILE = st.one_of(
+    WRONG_TYPES,
+    NON_FINITE,
+    HUGE_INTS,
+    LONE_SURROGATES,
+    DEEP,
+    extreme_datetimes(),
+    HUGE_DURATIONS,
+    st.just("x" * 300_000),
+    st.just([object()]),
+    st.just({"a": object()}),
+)
+
+
+def test_every_row_works_as_given() -> None:
+    for call, args, kwargs in ROWS.values():
+        call(*args, **kwargs)
+
+
+# about 150 slots: five times the profile's examples (40 in CI, 100 locally)
+@settings(max_examples=5 * settings.default.max_examples)
+@given(slot=st.sampled_from(SLOTS), value=HOSTILE)
+def test_only_migrantcare_errors_come_out(
+    slot: tuple[str, int | str], value: object, hostile_tally: list[int]
+) -> None:
+    name, where = slot
+    call, args, kwargs = ROWS[name]
+    args, kwargs = list(args), dict(kwargs)
+    if isinstance(where, int):
+        args[where] = value
+    else:
+        kwargs[where] = value
+    hostile_tally[0] += 1
+    message = ""
+    try:
+        call(*args, **kwargs)
+    except MigrantCareError as exc:
+        message = str(exc)
+    assert len(message) <= 2_100

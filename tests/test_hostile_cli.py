@@ -1,0 +1,73 @@
+"""The command line never shows a traceback: one line on stderr, exit status 2."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from migrantcare._cli import main
+
+BAD = [
+    ["deadline", "2026-03-19", "--working-hours", "inf"],
+    ["deadline", "2026-03-19", "--working-hours", "1e308"],
+    ["deadline", "2026-03-19", "--working-hours", "nan"],
+    ["deadline", "2026-03-19", "--working-hours", "-3"],
+    ["deadline", "2026-03-19", "--working-days", "-3"],
+    ["deadline", "2026-03-19", "--working-days", "0"],
+    ["deadline", "2026-03-19T10:00+24:00", "--working-days", "3"],
+    ["deadline", "2026-03-19T10:00-24:00", "--working-days", "3"],
+    ["deadline", "9999-12-31T23:00-10:00", "--working-days", "3"],
+    ["deadline", "0001-01-01T01:00+10:00", "--working-hours", "3"],
+    ["deadline", "2026-03-19", "--working-days", "3", "--province="],
+    ["calendar", "2026", "--province="],
+    ["calendar", "99999999999999999999"],
+]
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    try:
+        status = main(argv, out=io.StringIO())
+    except SystemExit as exc:  # argparse's own refusals
+        status = int(exc.code or 0)
+    return status, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", BAD, ids=" ".join)
+def test_bad_arguments_are_one_line_and_exit_2(
+    argv: list[str], capsys: pytest.CaptureFixture[str], hostile_tally: list[int]
+) -> None:
+    hostile_tally[0] += 1
+    status, err = _run(argv, capsys)
+    assert status == 2
+    assert err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+def test_an_empty_catalog_directory_is_refused(
+    tmp_path: object, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status, err = _run(["catalog", "check", str(tmp_path)], capsys)
+    assert status == 2
+    assert err.count("\n") == 1, err
+
+
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    start=st.text(max_size=30),
+    amount=st.one_of(st.text(max_size=12), st.floats().map(repr), st.integers().map(str)),
+    unit=st.sampled_from(["--working-days", "--working-hours"]),
+)
+def test_any_deadline_arguments_never_show_a_traceback(
+    start: str, amount: str, unit: str, capsys: pytest.CaptureFixture[str], hostile_tally: list[int]
+) -> None:
+    hostile_tally[0] += 1
+    if start.startswith("-") or (amount.startswith("-") and not amount[1:2].isdigit()):
+        start = "x" + start  # argparse would read it as an option
+    status, err = _run(["deadline", start, unit, amount], capsys)
+    assert status in (0, 2)
+    if status == 2:
+        assert err.count("\n") == 1, err
+    assert "Traceback" not in err

@@ -1,0 +1,133 @@
+"""Mutated stored documents: from_dict refuses or loads strictly; verify catches header edits."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import json
+
+import pendulum
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from migrantcare import Case, Person, WorkingCalendar, complaint_workflow
+from migrantcare.exceptions import IntegrityError, MigrantCareError, SchemaError
+from tests.strategies import REPLACEMENTS
+
+WF = complaint_workflow()
+CAL = WorkingCalendar.indonesia()
+T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Jakarta")
+_case = WF.open(
+    "PGD-7",
+    at=T0,
+    by="cc-01",
+    office="bp3mi-ntt",
+    category="unpaid_wages",
+    channel="whatsapp",
+    complainant=Person("Siti", kind="pmi"),
+    attributes={"country": "MY", "n": 2},
+    calendar=CAL,
+)
+_case = WF.fire(_case, "start_verification", at=T0.add(hours=1), by="o-1", calendar=CAL)
+CASE = WF.fire(_case, "request_documents", at=T0.add(hours=2), by="o-1", calendar=CAL)
+DOC = CASE.to_dict()
+
+
+def _paths(value: object, prefix: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+PATHS = _paths(DOC)
+
+
+@given(path=st.sampled_from(PATHS), value=REPLACEMENTS)
+def test_a_mutated_document_loads_strictly_or_is_refused(
+    path: tuple[object, ...], value: object, hostile_tally: list[int]
+) -> None:
+    hostile_tally[0] += 1
+    doc = copy.deepcopy(DOC)
+    target = doc
+    for key in path[:-1]:
+        target = target[key]  # type: ignore[index]
+    target[path[-1]] = value  # type: ignore[index]
+    try:
+        case = Case.from_dict(doc)
+    except SchemaError as exc:
+        message = str(exc)
+    else:
+        # what loads is strict JSON again, and verify never crashes on it
+        json.dumps(case.to_dict(), allow_nan=False)
+        with contextlib.suppress(MigrantCareError):
+            case.verify(workflows=WF, calendar=CAL)
+        return
+    assert len(message) < 2_100
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("id", None),
+        ("office", None),
+        ("attributes", None),
+        ("clocks", ""),
+        ("events", ""),
+        ("workflow_version", True),
+        ("workflow_version", "1"),
+        ("workflow_version", 1.0),
+        ("calendar_version", 5),
+    ],
+)
+def test_no_silent_coercion(field: str, value: object) -> None:
+    doc = {**DOC, field: value}
+    with pytest.raises(SchemaError):
+        Case.from_dict(doc)
+
+
+def test_nan_in_stored_attributes_is_refused() -> None:
+    with pytest.raises(SchemaError):
+        Case.from_dict({**DOC, "attributes": {"x": float("nan")}})
+
+
+def test_every_to_dict_is_strict_json() -> None:
+    json.dumps(CASE.to_dict(), allow_nan=False)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("state", "closed"),
+        ("office", "bp3mi-jatim"),
+        ("category", "deportation"),
+        ("channel", "email"),
+        ("priority", "urgent"),
+        ("attributes", {"country": "SA", "n": 2}),
+        ("opened_at", "2026-03-01T09:00:00+07:00"),
+        ("workflow_version", 2),
+    ],
+)
+def test_verify_detects_a_header_edit_and_names_the_field(field: str, value: object) -> None:
+    doc = {**copy.deepcopy(DOC), field: value}
+    case = Case.from_dict(doc)
+    name = "attributes" if field == "attributes" else field
+    with pytest.raises(IntegrityError, match=name):
+        case.verify(workflows=WF, calendar=CAL)
+
+
+def test_verify_detects_edited_clocks() -> None:
+    doc = copy.deepcopy(DOC)
+    doc["clocks"][0]["due_at"] = "2030-01-01T00:00:00+00:00"
+    with pytest.raises(IntegrityError, match="SLA clocks"):
+        Case.from_dict(doc).verify(workflows=WF, calendar=CAL)
+
+
+def test_verify_passes_a_genuine_record() -> None:
+    Case.from_dict(copy.deepcopy(DOC)).verify(workflows=WF, calendar=CAL)
+    CASE.verify(workflows=[WF], calendar=CAL)

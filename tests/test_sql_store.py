@@ -1,0 +1,357 @@
+"""The SQL store beyond the shared contract: tampering, erasure, history, export, schema."""
+
+from __future__ import annotations
+
+import io
+import json
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from migrantcare import Workflow, WorkingCalendar, complaint_workflow, replay
+from migrantcare.exceptions import (
+    CaseNotFoundError,
+    IntegrityError,
+    StaleCaseError,
+    WrongTypeError,
+)
+from migrantcare.sql import SCHEMA_VERSION, SqlCaseStore, case_tables, create_all
+from tests.store_support import (
+    at,
+    execute,
+    fires,
+    open_case,
+    rows,
+    sql_store,
+    sqlite_engine,
+    truncate,
+)
+
+PII = ("Siti Aminah", "C1234567", "+62811000", "Dewi Lestari", "5301010101010001")
+
+
+@pytest.fixture(scope="module")
+def wf() -> Workflow:
+    return complaint_workflow()
+
+
+@pytest.fixture(scope="module")
+def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(pg_url)
+    create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[sa.Engine]:
+    if request.param == "sqlite":
+        engine = sqlite_engine(str(tmp_path / "cases.db"))
+        yield engine
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        truncate(engine)
+        yield engine
+
+
+@pytest.fixture
+def store(engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar) -> SqlCaseStore:
+    return sql_store(engine, wf, cal_wita)
+
+
+@pytest.fixture
+def stored(store: SqlCaseStore, wf: Workflow, cal_wita: WorkingCalendar) -> str:
+    """A case with 4 events, stored."""
+    case = open_case(wf, cal_wita, "PGD-7")
+    store.add(case)
+    for new in fires(wf, cal_wita, case, 3):
+        store.save(new, expected_version=new.version - 1)
+    return case.id
+
+
+def body_of(engine: sa.Engine, seq: int) -> dict[str, object]:
+    (raw,) = rows(engine, "SELECT body FROM case_events WHERE seq = :s", s=seq)[0]
+    return raw if isinstance(raw, dict) else json.loads(str(raw))
+
+
+def set_body(engine: sa.Engine, seq: int, body: dict[str, object]) -> None:
+    cast = "CAST(:b AS JSONB)" if engine.dialect.name == "postgresql" else ":b"
+    execute(
+        engine, f"UPDATE case_events SET body = {cast} WHERE seq = :s", b=json.dumps(body), s=seq
+    )
+
+
+# ---------------------------------------------------------------- tampering
+
+
+def test_an_edited_event_is_refused_naming_case_and_event(
+    engine: sa.Engine, store: SqlCaseStore, stored: str
+) -> None:
+    body = body_of(engine, 2)
+    body["note"] = "nothing happened"
+    set_body(engine, 2, body)
+    with pytest.raises(IntegrityError, match=r"case 'PGD-7', event 2: content does not match"):
+        store.get(stored)
+
+
+def test_an_event_column_edited_apart_from_its_document_is_refused(
+    engine: sa.Engine, store: SqlCaseStore, stored: str
+) -> None:
+    execute(engine, "UPDATE case_events SET actor = 'someone-else' WHERE seq = 1")
+    with pytest.raises(IntegrityError, match=r"case 'PGD-7', event 1: columns differ"):
+        store.get(stored)
+
+
+def test_an_edited_and_rehashed_event_breaks_the_chain(
+    engine: sa.Engine, store: SqlCaseStore, stored: str
+) -> None:
+    # a forger who recomputes the edited event's own hash still breaks the next link
+    from migrantcare import CaseEvent  # noqa: PLC0415
+
+    body = body_of(engine, 1)
+    body["by"] = "forger"
+    forged = CaseEvent.from_dict(body)
+    body["hash"] = forged.expected_digest().hex()
+    set_body(engine, 1, body)
+    execute(
+        engine, "UPDATE case_events SET actor = 'forger', hash = :h WHERE seq = 1", h=body["hash"]
+    )
+    with pytest.raises(IntegrityError, match=r"case 'PGD-7', event 2: previous-hash link broken"):
+        store.get(stored)
+
+
+def test_a_removed_event_is_refused(engine: sa.Engine, store: SqlCaseStore, stored: str) -> None:
+    execute(engine, "DELETE FROM case_events WHERE seq = 2")
+    with pytest.raises(IntegrityError, match=r"case 'PGD-7', event 2: missing"):
+        store.get(stored)
+
+
+def test_a_history_cut_short_is_refused(
+    engine: sa.Engine, store: SqlCaseStore, stored: str
+) -> None:
+    # removing the newest event and winding the row back: only the head hash tells
+    execute(engine, "DELETE FROM case_events WHERE seq = 3")
+    execute(engine, "UPDATE cases SET version = 3")
+    with pytest.raises(IntegrityError, match=r"case 'PGD-7': newest hash differs"):
+        store.get(stored)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "match"),
+    [
+        ("category", "fraud", r"stored 'category' differs from what its history records"),
+        ("office", "bp3mi-ntb", r"case 'PGD-7': .*differ"),
+        ("clocks", "flip-provisional", r"stored SLA clocks differ"),
+    ],
+)
+def test_an_edited_header_is_refused(
+    engine: sa.Engine,
+    store: SqlCaseStore,
+    stored: str,
+    field: str,
+    value: object,
+    match: str,
+) -> None:
+    (raw,) = rows(engine, "SELECT header FROM cases")[0]
+    header = raw if isinstance(raw, dict) else json.loads(str(raw))
+    if value == "flip-provisional":  # a change the row's columns do not show
+        header["clocks"][0]["provisional"] = not header["clocks"][0]["provisional"]
+    else:
+        header[field] = value
+    cast = "CAST(:h AS JSONB)" if engine.dialect.name == "postgresql" else ":h"
+    execute(engine, f"UPDATE cases SET header = {cast}", h=json.dumps(header))
+    with pytest.raises(IntegrityError, match=match):
+        store.get(stored)
+
+
+def test_an_edited_case_column_is_refused(
+    engine: sa.Engine, store: SqlCaseStore, stored: str
+) -> None:
+    execute(engine, "UPDATE cases SET state = 'resolved'")
+    with pytest.raises(IntegrityError, match=r"case row's columns differ"):
+        store.get(stored)
+
+
+def test_an_untampered_case_loads_and_equals_its_replay(
+    store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = store.get(stored)
+    assert case.version == 4
+    assert replay(case, wf, calendar=cal_wita) == case
+
+
+# ---------------------------------------------------------------- erasure
+
+
+def test_erase_person_leaves_no_personal_data_in_any_table(
+    engine: sa.Engine, store: SqlCaseStore, stored: str
+) -> None:
+    before = json.dumps([list(map(str, r)) for r in rows(engine, "SELECT * FROM case_persons")])
+    assert "Siti Aminah" in before
+    erased = store.erase_person(stored, at=at(60), by="dpo-1")
+    assert erased.events[-1].kind == "erased"
+    assert erased.events[-1].data == {"roles": ["complainant", "worker"]}
+    for table in ("cases", "case_events", "case_persons"):
+        dump = json.dumps([list(map(str, r)) for r in rows(engine, f"SELECT * FROM {table}")])
+        assert not [p for p in PII if p in dump], table
+    loaded = store.get(stored)
+    assert loaded == erased
+    assert loaded.complainant is not None
+    assert loaded.complainant.kind == "pmi"
+    erased_at = rows(engine, "SELECT erased_at FROM case_persons WHERE role = 'worker'")[0][0]
+    assert erased_at is not None
+
+
+def test_erasing_twice_changes_nothing(store: SqlCaseStore, stored: str) -> None:
+    once = store.erase_person(stored, at=at(60), by="dpo-1")
+    assert store.erase_person(stored, at=at(61), by="dpo-1") == once
+    assert store.get(stored).version == once.version
+
+
+def test_erase_person_of_an_unknown_case(store: SqlCaseStore) -> None:
+    with pytest.raises(CaseNotFoundError):
+        store.erase_person("nope", at=at(1), by="dpo-1")
+
+
+# ---------------------------------------------------------------- history and export
+
+
+def test_history_pages_without_loading_the_case(store: SqlCaseStore, stored: str) -> None:
+    first = store.history(stored, limit=3)
+    rest = store.history(stored, after=first[-1].seq, limit=3)
+    assert [e.seq for e in first] == [0, 1, 2]
+    assert [e.seq for e in rest] == [3]
+    assert store.history(stored, after=3) == []
+    assert first + rest == list(store.get(stored).events)
+
+
+def test_history_of_an_unknown_case(store: SqlCaseStore) -> None:
+    with pytest.raises(CaseNotFoundError):
+        store.history("nope")
+
+
+def test_history_refuses_an_edited_event(
+    engine: sa.Engine, store: SqlCaseStore, stored: str
+) -> None:
+    body = body_of(engine, 1)
+    body["note"] = "edited"
+    set_body(engine, 1, body)
+    with pytest.raises(IntegrityError, match=r"case 'PGD-7', event 1: content does not match"):
+        store.history(stored)
+
+
+def test_export_writes_one_case_document_per_line(
+    store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    for i in range(3):
+        store.add(open_case(wf, cal_wita, f"PGD-{i}", office="bp3mi-ntb"))
+    out = io.StringIO()
+    assert store.export_jsonl(out) == 4
+    docs = [json.loads(line) for line in out.getvalue().splitlines()]
+    assert [d["id"] for d in docs] == ["PGD-0", "PGD-1", "PGD-2", "PGD-7"]
+    assert all(d["complainant"] is None for d in docs)
+    assert not [p for p in PII if p in out.getvalue()]
+    with_persons = io.StringIO()
+    assert store.export_jsonl(with_persons, office="bp3mi-ntt", personal_data=True) == 1
+    (doc,) = [json.loads(line) for line in with_persons.getvalue().splitlines()]
+    assert doc["complainant"]["name"] == "Siti Aminah"
+    assert doc == {**store.get(stored).to_dict()}
+
+
+# ---------------------------------------------------------------- transactions
+
+
+def test_a_failed_transaction_leaves_nothing(
+    store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = store.get(stored)
+    changed = wf.fire(case, "escalate", at=at(30), by="o", calendar=cal_wita)
+    new_case = open_case(wf, cal_wita, "PGD-NEW")
+
+    def host_work() -> None:
+        with store.transaction() as conn:
+            store.save_in(conn, changed, expected_version=case.version)
+            store.add_in(conn, new_case)
+            raise RuntimeError("host failed after writing")
+
+    with pytest.raises(RuntimeError, match="host failed"):
+        host_work()
+    assert store.get(stored) == case
+    with pytest.raises(CaseNotFoundError):
+        store.get("PGD-NEW")
+
+
+def test_save_in_returns_the_appended_events(
+    store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    with store.transaction() as conn:
+        case = store.get_in(conn, stored, lock=True)
+        changed = wf.fire(case, "escalate", at=at(30), by="o", calendar=cal_wita)
+        changed = wf.fire(changed, "escalate", at=at(31), by="o", calendar=cal_wita)
+        new = store.save_in(conn, changed, expected_version=case.version)
+    assert [e.seq for e in new] == [4, 5]
+
+
+def test_a_concurrent_add_of_the_same_id_is_stale(
+    store: SqlCaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = open_case(wf, cal_wita, "PGD-X")
+    store.add(case)
+    with pytest.raises(StaleCaseError, match="already stored"):
+        store.add(case)
+
+
+def test_the_store_refuses_what_is_not_an_engine(wf: Workflow) -> None:
+    with pytest.raises(WrongTypeError, match="sqlalchemy Engine"):
+        SqlCaseStore("sqlite://", wf)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- schema
+
+
+def test_schema_version_and_indexes(engine: sa.Engine) -> None:
+    assert rows(engine, "SELECT version FROM migrantcare_schema") == [(SCHEMA_VERSION,)]
+    inspector = sa.inspect(engine)
+    indexes = {i["name"]: i["column_names"] for i in inspector.get_indexes("cases")}
+    assert indexes["cases_office_state"] == ["office", "state", "id"]
+    assert indexes["cases_next_due_at"] == ["next_due_at"]
+    assert indexes["cases_calendar_version"] == ["calendar_version", "id"]
+    assert inspector.get_pk_constraint("case_events")["constrained_columns"] == ["case_id", "seq"]
+
+
+def test_create_all_twice_records_the_version_once(engine: sa.Engine) -> None:
+    create_all(engine)
+    assert rows(engine, "SELECT count(*) FROM migrantcare_schema") == [(1,)]
+
+
+def test_the_sweep_claim_uses_the_due_index_on_postgresql(pg_engine: sa.Engine) -> None:
+    with pg_engine.begin() as conn:
+        conn.exec_driver_sql("SET enable_seqscan = off")
+        plan = "\n".join(
+            r[0]
+            for r in conn.exec_driver_sql(
+                "EXPLAIN SELECT id FROM cases WHERE next_due_at <= now() "
+                "ORDER BY next_due_at LIMIT 10 FOR UPDATE SKIP LOCKED"
+            )
+        )
+    assert "cases_next_due_at" in plan
+
+
+def test_tables_with_a_prefix(
+    tmp_path: pathlib.Path, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'p.db'}")
+    tables = create_all(engine, case_tables(prefix="mc_"))
+    store = SqlCaseStore(engine, wf, calendar={"bp3mi-ntt": cal_wita}, tables=tables)
+    store.add(open_case(wf, cal_wita, "PGD-1"))
+    assert store.get("PGD-1").id == "PGD-1"
+    assert sorted(sa.inspect(engine).get_table_names()) == [
+        "mc_case_events",
+        "mc_case_persons",
+        "mc_cases",
+        "mc_migrantcare_schema",
+    ]
+    engine.dispose()

@@ -1,0 +1,250 @@
+"""One contract, every store: memory, a SQLite file and a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from migrantcare import (
+    CaseStore,
+    InMemoryCaseStore,
+    Workflow,
+    WorkingCalendar,
+    complaint_workflow,
+    erase_personal_data,
+    next_due_at,
+    replay,
+)
+from migrantcare.exceptions import (
+    CaseNotFoundError,
+    InvalidArgumentError,
+    MigrantCareError,
+    NaiveDatetimeError,
+    StaleCaseError,
+    WrongTypeError,
+)
+from migrantcare.sql import create_all
+from tests.store_support import T0, at, open_case, sql_store, sqlite_engine, truncate
+
+
+@pytest.fixture(scope="module")
+def wf() -> Workflow:
+    return complaint_workflow()
+
+
+@pytest.fixture(scope="module")
+def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(pg_url)
+    create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(
+    request: pytest.FixtureRequest,
+    tmp_path: pathlib.Path,
+    wf: Workflow,
+    cal_wita: WorkingCalendar,
+) -> Iterator[CaseStore]:
+    if request.param == "memory":
+        yield InMemoryCaseStore()
+    elif request.param == "sqlite":
+        engine = sqlite_engine(str(tmp_path / "cases.db"))
+        yield sql_store(engine, wf, cal_wita)
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        truncate(engine)
+        yield sql_store(engine, wf, cal_wita)
+
+
+def test_satisfies_the_protocol(store: CaseStore) -> None:
+    assert isinstance(store, CaseStore)
+
+
+def test_add_then_get_returns_the_same_case(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = open_case(wf, cal_wita, "PGD-1")
+    store.add(case)
+    assert store.get("PGD-1") == case
+
+
+def test_unknown_id_is_case_not_found(store: CaseStore) -> None:
+    with pytest.raises(CaseNotFoundError, match="no stored case 'nope'") as info:
+        store.get("nope")
+    assert isinstance(info.value, LookupError)
+
+
+def test_adding_an_existing_id_is_refused(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = open_case(wf, cal_wita, "PGD-1")
+    store.add(case)
+    with pytest.raises(StaleCaseError, match="already stored"):
+        store.add(case)
+
+
+def test_save_appends_and_get_returns_the_new_version(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = open_case(wf, cal_wita, "PGD-1")
+    store.add(case)
+    changed = wf.fire(case, "start_verification", at=at(5), by="officer-a", calendar=cal_wita)
+    twice = wf.fire(changed, "escalate", at=at(6), by="officer-a", calendar=cal_wita)
+    store.save(twice, expected_version=case.version)  # two events in one save
+    loaded = store.get("PGD-1")
+    assert loaded == twice
+    assert loaded.version == 3
+
+
+def test_a_stale_save_is_refused_and_changes_nothing(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = open_case(wf, cal_wita, "PGD-1")
+    store.add(case)
+    a = wf.fire(case, "start_verification", at=at(5), by="officer-a", calendar=cal_wita)
+    b = wf.fire(case, "escalate", at=at(5), by="officer-b", calendar=cal_wita)
+    store.save(a, expected_version=1)
+    with pytest.raises(StaleCaseError, match="stored at version 2, not 1") as info:
+        store.save(b, expected_version=1)
+    assert (info.value.expected, info.value.actual) == (1, 2)
+    assert store.get("PGD-1") == a
+
+
+def test_saving_an_unknown_case_is_case_not_found(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = open_case(wf, cal_wita, "PGD-1")
+    changed = wf.fire(case, "escalate", at=at(5), by="officer-a", calendar=cal_wita)
+    with pytest.raises(CaseNotFoundError):
+        store.save(changed, expected_version=1)
+
+
+def test_a_save_that_rewrites_history_is_refused(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    first = open_case(wf, cal_wita, "PGD-1")
+    store.add(first)
+    v2 = wf.fire(first, "escalate", at=at(5), by="officer-a", calendar=cal_wita)
+    store.save(v2, expected_version=1)
+    # another history of the same id, one event longer than what is stored
+    other = wf.fire(first, "start_verification", at=at(5), by="officer-b", calendar=cal_wita)
+    other = wf.fire(other, "escalate", at=at(6), by="officer-b", calendar=cal_wita)
+    with pytest.raises(InvalidArgumentError, match="does not extend the stored history"):
+        store.save(other, expected_version=2)
+    assert store.get("PGD-1") == v2
+
+
+def test_erased_persons_are_tombstones_and_the_case_still_replays(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = open_case(wf, cal_wita, "PGD-1")
+    store.add(case)
+    erased = erase_personal_data(case, at=at(9), by="dpo-1")
+    store.save(erased, expected_version=case.version)
+    loaded = store.get("PGD-1")
+    assert loaded == erased
+    assert loaded.complainant is not None
+    assert loaded.complainant.passport_number is None
+    assert loaded.complainant.name == "<erased>"
+    loaded.verify(head_hash=loaded.head_hash)
+    assert replay(loaded, wf, calendar=cal_wita) == loaded
+
+
+def test_query_by_office_and_state_pages_by_id(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    for i in range(7):
+        office = "bp3mi-ntt" if i % 2 == 0 else "bp3mi-ntb"
+        case = open_case(wf, cal_wita, f"PGD-{i}", office=office)
+        if i == 4:
+            case = wf.fire(case, "start_verification", at=at(5), by="o", calendar=cal_wita)
+        store.add(case)
+    ntt = store.query(office="bp3mi-ntt")
+    assert [s.id for s in ntt] == ["PGD-0", "PGD-2", "PGD-4", "PGD-6"]
+    assert [s.id for s in store.query(office="bp3mi-ntt", state="registered")] == [
+        "PGD-0",
+        "PGD-2",
+        "PGD-6",
+    ]
+    assert [s.state for s in store.query(office="bp3mi-ntt", state="verification")] == [
+        "verification"
+    ]
+    page1 = store.query(limit=3)
+    page2 = store.query(limit=3, after=page1[-1].id)
+    page3 = store.query(limit=3, after=page2[-1].id)
+    assert [s.id for s in page1 + page2 + page3] == [f"PGD-{i}" for i in range(7)]
+    summary = store.query(office="bp3mi-ntb", limit=1)[0]
+    case = store.get(summary.id)
+    assert (summary.version, summary.head_hash, summary.workflow) == (
+        case.version,
+        case.head_hash,
+        "complaint",
+    )
+
+
+def test_query_due_before_lists_soonest_first(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    dues = {}
+    for i in range(4):
+        case = open_case(wf, cal_wita, f"PGD-{i}")
+        case = wf.fire(case, "escalate", at=at(60 * (3 - i)), by="o", calendar=cal_wita)
+        store.add(case)
+        dues[case.id] = next_due_at(case)
+    assert all(d is not None for d in dues.values())
+    ordered = sorted(dues, key=lambda k: (dues[k], k))
+    everything = store.query(due_before=max(d for d in dues.values() if d))
+    assert [s.id for s in everything] == ordered
+    assert everything[0].next_due_at == dues[ordered[0]]
+    assert (
+        store.query(due_before=min(d for d in dues.values() if d) - dt.timedelta(seconds=1)) == []
+    )
+
+
+def test_query_by_stale_calendar_version(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    store.add(open_case(wf, cal_wita, "PGD-1"))
+    assert cal_wita.version
+    assert store.query(calendar_version_not=cal_wita.version) == []
+    assert [s.id for s in store.query(calendar_version_not="older")] == ["PGD-1"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error"),
+    [
+        ({"limit": 0}, InvalidArgumentError),
+        ({"limit": "5"}, WrongTypeError),
+        ({"due_before": dt.datetime(2026, 3, 2)}, NaiveDatetimeError),
+    ],
+)
+def test_query_refuses_bad_arguments(
+    store: CaseStore, kwargs: dict[str, object], error: type[MigrantCareError]
+) -> None:
+    with pytest.raises(error):
+        store.query(**kwargs)  # type: ignore[arg-type]
+
+
+def test_first_writer_wins_from_the_same_version(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = open_case(wf, cal_wita, "PGD-1")
+    store.add(case)
+    wins, stale = 0, 0
+    for officer in ("a", "b", "c"):
+        change = wf.fire(case, "escalate", at=at(5), by=f"officer-{officer}", calendar=cal_wita)
+        try:
+            store.save(change, expected_version=case.version)
+            wins += 1
+        except StaleCaseError:
+            stale += 1
+    assert (wins, stale) == (1, 2)
+    assert store.get("PGD-1").events[-1].by == "officer-a"
+    assert store.get("PGD-1").opened_at == T0
