@@ -25,7 +25,7 @@ from migrantcare import (
 from migrantcare._cli import main
 from migrantcare._performance import PerformanceFigures
 from migrantcare._report_html import CSV_HEADER, _csv_safe, csv_rows
-from migrantcare.exceptions import InvalidArgumentError, UnknownTermError
+from migrantcare.exceptions import InvalidArgumentError, MigrantCareError, UnknownTermError
 
 VOID = {"meta", "link", "br", "img", "input", "hr", "col", "source"}
 
@@ -282,3 +282,34 @@ def test_cli_report_errors_exit_2(
     assert err.startswith("migrantcare report: error: ")
     assert message in err
     assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda f: performance_figures([42], workflows=complaint_workflow(), offices={},
+                                      period_start=dt.date(2026, 1, 1),
+                                      period_end=dt.date(2026, 1, 2), at=f.at),
+        lambda f: performance_figures([], workflows=42, offices={},
+                                      period_start=dt.date(2026, 1, 1),
+                                      period_end=dt.date(2026, 1, 2), at=f.at),
+        lambda f: performance_figures([], workflows=complaint_workflow(), offices={},
+                                      period_start=dt.date(2026, 1, 1),
+                                      period_end=dt.date(2026, 1, 2), at=f.at, service_goals=3),
+        lambda f: performance_figures([], workflows=complaint_workflow(), offices={},
+                                      period_start=dt.date(2026, 1, 1),
+                                      period_end=dt.date(2026, 1, 2),
+                                      at=dt.datetime(2026, 1, 1)),
+        lambda f: render_report_html(42),
+        lambda f: render_report_html(f, offices=3),
+        lambda f: render_report_html(f, lang=None),
+        lambda f: figures_to_csv("x"),
+        lambda f: f.office(7),
+        lambda f: demo_cases(offices="x"),
+        lambda f: demo_cases(complaints=2.5),
+        lambda f: demo_cases(year=10**6),
+    ],
+)  # fmt: skip
+def test_wrong_values_raise_library_errors(figs: PerformanceFigures, call: object) -> None:
+    with pytest.raises(MigrantCareError):
+        call(figs)  # type: ignore[operator]

@@ -358,7 +358,10 @@ class PerformanceFigures:
 
         Raises:
             UnknownTermError: no such office in the figures.
+            WrongTypeError: ``office_id`` is not a str.
         """
+        if not isinstance(office_id, str):
+            raise WrongTypeError(f"office_id must be a str, got {type(office_id).__name__}")
         if office_id == ALL_OFFICES:
             return self.total
         for o in self.offices:
@@ -581,6 +584,18 @@ class _Period:
         self.months = tuple(_dt.date(m // 12, m % 12 + 1, 1) for m in range(base, last + 1))
 
 
+def _workflow_list(workflows: object) -> list[Workflow]:
+    if isinstance(workflows, Workflow):
+        return [workflows]
+    if isinstance(workflows, Iterable) and not isinstance(workflows, str | bytes):
+        pool = list(workflows)
+        if all(isinstance(w, Workflow) for w in pool):
+            return pool
+    raise WrongTypeError(
+        f"workflows must be a Workflow or an iterable of them, got {type(workflows).__name__}"
+    )
+
+
 def _check_period(period_start: object, period_end: object) -> tuple[_dt.date, _dt.date]:
     for what, value in (("period_start", period_start), ("period_end", period_end)):
         if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
@@ -674,7 +689,7 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
     """
     start, end = _check_period(period_start, period_end)
     when = _as_utc(at)
-    pool = [workflows] if isinstance(workflows, Workflow) else list(workflows)
+    pool = _workflow_list(workflows)
     by_key: dict[tuple[str, int], Workflow] = {(w.name, w.version): w for w in pool}
     terminal = {key: frozenset(s.id for s in w.states if s.terminal) for key, w in by_key.items()}
     policies = {key: w.spec.sla for key, w in by_key.items()}
@@ -682,7 +697,15 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
         key: frozenset() if plan is None else frozenset(plan.goals)
         for key, plan in policies.items()
     }
+    if isinstance(service_goals, str) or not isinstance(service_goals, Iterable):
+        raise WrongTypeError(
+            f"service_goals must be an iterable of goal names, got {type(service_goals).__name__}"
+        )
     service = frozenset(service_goals)
+    if not isinstance(outreach, str):
+        raise WrongTypeError(
+            f"outreach must be a workflow name (str), got {type(outreach).__name__}"
+        )
     sources = _goal_sources(pool)
     goal_order = tuple(dict.fromkeys(s.goal for s in sources))
     lookup = _office_resolver(offices)

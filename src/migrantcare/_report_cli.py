@@ -10,7 +10,7 @@ import datetime as _dt
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case
@@ -122,7 +122,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def add_report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_report_parser(sub: argparse._SubParsersAction[Any]) -> None:
     """Add the ``report`` subcommand to the ``migrantcare`` parser."""
     rep = sub.add_parser(
         "report",

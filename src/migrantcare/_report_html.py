@@ -30,7 +30,7 @@ from migrantcare._performance import (
 from migrantcare._regions import ZONE_ABBREVIATIONS
 from migrantcare._time import zone
 from migrantcare._vocab import CATEGORIES, CHANNELS, OUTREACH_CATEGORIES, Vocabulary
-from migrantcare.exceptions import InvalidArgumentError, UnknownTermError
+from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 
 Cell = str | int | float | None
 _DASH: Final = "\u2013"  # an en dash: "no value"
@@ -259,7 +259,15 @@ def figures_to_csv(figures: PerformanceFigures) -> str:
 
     Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)
     are prefixed with ``'``.
+
+    Raises:
+        WrongTypeError: ``figures`` is not :class:`PerformanceFigures`.
     """
+    if not isinstance(figures, PerformanceFigures):
+        raise WrongTypeError(
+            f"figures must be PerformanceFigures (from performance_figures), got "
+            f"{type(figures).__name__}"
+        )
     return _csv_text(CSV_HEADER, csv_rows(figures))
 
 
@@ -920,11 +928,21 @@ def render_report_html(
     Raises:
         InvalidArgumentError: ``lang`` is neither ``"id"`` nor ``"en"``.
         UnknownTermError: an office in ``offices`` has no figures.
+        WrongTypeError: ``figures`` or ``offices`` is of the wrong type.
     """
+    if not isinstance(figures, PerformanceFigures):
+        raise WrongTypeError(
+            f"figures must be PerformanceFigures (from performance_figures), got "
+            f"{type(figures).__name__}"
+        )
     if lang not in ("id", "en"):
         raise InvalidArgumentError(f"lang must be 'id' or 'en', got {lang!r}")
     chosen = list(figures.offices)
     if offices is not None:
+        if isinstance(offices, str) or not isinstance(offices, Iterable):
+            raise WrongTypeError(
+                f"offices must be an iterable of office ids, got {type(offices).__name__}"
+            )
         chosen = [figures.office(o) for o in offices]
         if not chosen:
             raise UnknownTermError("offices is empty; give at least one office id, or None")
