@@ -28,6 +28,7 @@ from _util import table
 from migrantcare import (
     CLOSURE_REASONS,
     DOCUMENT_TYPES,
+    Actor,
     Case,
     CaseEvent,
     MessageRef,
@@ -199,7 +200,7 @@ def complaint_cases() -> dict[str, tuple[Workflow, Case]]:
     case = wf.open(
         "PGD-1",
         at=T0,
-        by="cc",
+        by=Actor("cc", roles={"officer"}),
         office="bp3mi-ntt",
         category="unpaid_wages",
         channel="whatsapp",
@@ -208,24 +209,24 @@ def complaint_cases() -> dict[str, tuple[Workflow, Case]]:
     )
     out = {"opened (acknowledgement)": (wf, case)}
     t = pendulum.datetime(2026, 3, 25, 9, tz="Asia/Makassar")
-    case = wf.fire(case, "start_verification", at=t, by="o", calendar=CAL)
+    case = wf.fire(case, "start_verification", at=t, by=Actor("o", roles={"officer"}), calendar=CAL)
     out["state change (fallback)"] = (wf, case)
     case = wf.fire(
         case,
         "request_documents",
         at=t,
-        by="o",
+        by=Actor("o", roles={"officer"}),
         calendar=CAL,
         data={"documents": ["paspor", "visa"]},
     )
     out["request_documents"] = (wf, case)
-    case = wf.advance(case, t.add(days=40), CAL)
+    case = wf.advance(case, at=t.add(days=40), calendar=CAL)
     out["SLA breach (2 notices)"] = (wf, case)
     case = wf.fire(
         case,
         "close",
         at=t.add(days=41),
-        by="o",
+        by=Actor("o", roles={"officer"}),
         calendar=CAL,
         data={"reason": "documents_incomplete"},
     )
@@ -234,7 +235,7 @@ def complaint_cases() -> dict[str, tuple[Workflow, Case]]:
     r = rwf.open(
         "PLG-1",
         at=T0,
-        by="k",
+        by=Actor("k", roles={"officer"}),
         office="bp3mi-ntt",
         category="deceased",
         channel="embassy",
@@ -242,8 +243,8 @@ def complaint_cases() -> dict[str, tuple[Workflow, Case]]:
         worker=Person("Maria"),
     )
     for trig in ("start_verification", "confirm_deceased"):
-        r = rwf.fire(r, trig, at=T0, by="o")
-    r = rwf.fire(r, "arrive", at=T0, by="o", data={"place": "Kupang"})
+        r = rwf.fire(r, trig, at=T0, by=Actor("o", roles={"officer"}))
+    r = rwf.fire(r, "arrive", at=T0, by=Actor("o", roles={"officer"}), data={"place": "Kupang"})
     out["repatriation arrive"] = (rwf, r)
     return out
 

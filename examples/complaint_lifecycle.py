@@ -6,13 +6,15 @@ Run: ``python examples/complaint_lifecycle.py``
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pendulum
 
 from migrantcare import (
+    Actor,
     Case,
+    Offices,
     Person,
-    WorkingCalendar,
     complaint_workflow,
     outreach_workflow,
     repatriation_workflow,
@@ -30,22 +32,24 @@ def show(case: Case, tz: str) -> None:
 
 
 def main() -> None:
-    office = WorkingCalendar.for_province("Nusa Tenggara Timur")  # BP3MI in Kupang (WITA)
-    office_tz = office.tz
+    # The host's office directory (fictional offices), configured once.
+    offices = Offices.from_file(Path(__file__).with_name("offices.toml"))
+    office_tz = offices.calendar("bp3mi-ntt").tz  # BP3MI in Kupang (WITA)
     t = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
+    agent = Actor("callcenter-01", roles={"call_centre"}, office="call-centre")
+    officer = Actor("officer-ntt-7", roles={"officer"}, office="bp3mi-ntt")
 
     # 1. A worker in Hong Kong complains about unpaid wages.
-    complaint = complaint_workflow()
+    complaint = complaint_workflow().bind(offices)  # calendars come from the offices
     case = complaint.open(
         "PGD-2026-000123",
         at=t,
-        by="callcenter-01",
+        by=agent,
         office="bp3mi-ntt",
         category="unpaid_wages",
         channel="whatsapp",
         complainant=Person("Siti Aminah", kind="pmi", passport_number="C1234567"),
         attributes={"destination": "HK", "placement": "procedural"},
-        calendar=office,
     )
     # The office reopens after Nyepi and Lebaran on Wednesday 25 March (times in WITA).
     steps = [
@@ -60,16 +64,14 @@ def main() -> None:
     ]
     for trigger, local, note, data in steps:
         at = pendulum.parse(local, tz=office_tz)
-        case = complaint.fire(
-            case, trigger, at=at, by="officer-ntt-7", note=note, data=data, calendar=office
-        )
+        case = complaint.fire(case, trigger, at=at, by=officer, note=note, data=data)
     show(case, office_tz)
 
     # Store it, load it, check it: the host's persistence recipe.
     stored = json.dumps(case.to_dict())
     loaded = Case.from_dict(json.loads(stored))
     loaded.verify(head_hash=case.head_hash)
-    assert replay(loaded, complaint, calendar=office) == case
+    assert replay(loaded, complaint) == case
     print(f"stored {len(stored):,} bytes of JSON; history verified; replay reproduces the case\n")
 
     # 2. A deceased worker's remains are repatriated from Malaysia.
@@ -77,7 +79,7 @@ def main() -> None:
     r = repatriation.open(
         "PLG-2026-000045",
         at=pendulum.datetime(2026, 4, 2, 10, tz="Asia/Kuala_Lumpur"),
-        by="kbri-kl",
+        by=Actor("kbri-kl", roles={"officer"}),
         office="bp3mi-ntt",
         category="deceased",
         channel="embassy",
@@ -91,22 +93,23 @@ def main() -> None:
         ("close", 120),
     ]:
         at = r.opened_at + pendulum.duration(hours=hours)
-        r = repatriation.fire(r, trigger, at=at, by="bp3mi-ntt")
+        r = repatriation.fire(r, trigger, at=at, by=officer)
     show(r, office_tz)
 
     # 3. Safe-migration outreach in a Desa Migran Emas village.
     outreach = outreach_workflow()
+    ntb = Actor("officer-ntb-2", roles={"officer"}, office="bp3mi-ntb")
     o = outreach.open(
         "SOS-2026-0007",
         at=pendulum.datetime(2026, 5, 4, 9, tz="Asia/Makassar"),
-        by="bp3mi-ntb",
+        by=ntb,
         office="bp3mi-ntb",
         category="desa_migran_emas",
         channel="in_person",
         attributes={"village": "Desa Contoh", "regency": "Lombok Timur"},
     )
     for trigger, days in [("coordinate", 3), ("hold", 17), ("report", 18), ("evaluate", 30)]:
-        o = outreach.fire(o, trigger, at=o.opened_at + pendulum.duration(days=days), by="bp3mi-ntb")
+        o = outreach.fire(o, trigger, at=o.opened_at + pendulum.duration(days=days), by=ntb)
     show(o, office_tz)
 
 

@@ -14,7 +14,16 @@ import random
 
 import pendulum
 
-from migrantcare import Case, WorkingCalendar, complaint_workflow, office_report
+from migrantcare import (
+    Actor,
+    Case,
+    Office,
+    Offices,
+    Workflow,
+    WorkingCalendar,
+    complaint_workflow,
+    office_report,
+)
 
 OFFICES = {
     "bp3mi-jatim": ("Jawa Timur", 1.0),  # (province, how slow its officers are)
@@ -24,51 +33,60 @@ OFFICES = {
 ZONES = ["Asia/Hong_Kong", "Asia/Taipei", "Asia/Kuala_Lumpur", "Asia/Riyadh", "Europe/Berlin"]
 
 
-def simulate(rng: random.Random) -> tuple[list[Case], dict[str, WorkingCalendar]]:
-    workflow = complaint_workflow()
+def directory() -> Offices:
+    """Fictional offices built in code (a host may load them from TOML/JSON instead)."""
     base = WorkingCalendar.indonesia(first_year=2025, last_year=2027)
-    calendars = {
-        office: WorkingCalendar.for_province(province, first_year=2025, last_year=2027)
-        for office, (province, _) in OFFICES.items()
-    }
-    assert all(c.holiday_list == base.holiday_list for c in calendars.values())
+    return Offices(
+        Office(
+            office_id,
+            f"{office_id.upper()} (fiktif)",
+            f"{office_id.upper()} (fictional)",
+            province,
+            base.in_zone(WorkingCalendar.for_province(province).tz),
+            f"Kepala {office_id.upper()}",
+            f"Head of {office_id.upper()}",
+        )
+        for office_id, (province, _) in OFFICES.items()
+    )
+
+
+def simulate(rng: random.Random, workflow: Workflow) -> list[Case]:
+    agent = Actor("callcenter", roles={"call_centre"})
     cases = []
     for n in range(240):
         office = rng.choice(list(OFFICES))
-        cal, slowness = calendars[office], OFFICES[office][1]
+        slowness = OFFICES[office][1]
+        officers = [Actor(f"officer-{k}", roles={"officer"}, office=office) for k in range(5)]
         received = pendulum.datetime(2026, 4, 1, tz=rng.choice(ZONES)).add(
             minutes=rng.randrange(30 * 24 * 60)
         )
         case = workflow.open(
             f"PGD-2026-{n:06d}",
             at=received,
-            by="callcenter",
+            by=agent,
             office=office,
             category=rng.choice(["unpaid_wages", "repatriation_request", "job_fraud", "illness"]),
             channel=rng.choice(["whatsapp", "call_center", "web_form"]),
             priority=rng.choice(["normal"] * 9 + ["urgent"]),
-            calendar=cal,
         )
         t = received
         for trigger in ("start_verification", "verify", "resolve"):
             t = t.add(hours=int(rng.expovariate(1 / (20 * slowness))) + 1)
             if t > pendulum.datetime(2026, 5, 10, tz="Asia/Jakarta"):
                 break  # still in the pipeline at reporting time
-            case = workflow.fire(
-                case, trigger, at=t, by=f"officer-{rng.randrange(5)}", calendar=cal
-            )
+            case = workflow.fire(case, trigger, at=t, by=rng.choice(officers))
         cases.append(case)
-    return cases, calendars
+    return cases
 
 
 def main() -> None:
-    cases, calendars = simulate(random.Random(7))
+    workflow = complaint_workflow().bind(directory())
+    cases = simulate(random.Random(7), workflow)
     now = pendulum.datetime(2026, 5, 10, 12, tz="Asia/Jakarta")
     rows = office_report(
         cases,
-        now=now,
-        workflows=complaint_workflow(),
-        calendars=calendars,
+        at=now,
+        workflows=workflow,  # bound: each office's calendar comes from the directory
         period_start=pendulum.date(2026, 4, 1),
         period_end=pendulum.date(2026, 4, 30),
     )

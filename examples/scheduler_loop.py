@@ -1,4 +1,4 @@
-"""Wire ``next_due_at`` to a scheduler: wake up exactly when a case needs attention.
+"""Wire ``Workflow.next_due_at`` to a scheduler: wake up exactly when a case needs attention.
 
 Run: ``python examples/scheduler_loop.py``
 
@@ -11,30 +11,35 @@ in a moment; a real host would sleep until the instant (or let a task queue do i
 from __future__ import annotations
 
 import heapq
+from pathlib import Path
 
 import pendulum
 
 from migrantcare import (
+    SYSTEM,
+    Actor,
     Case,
     Messages,
+    Offices,
     Person,
-    WorkingCalendar,
     complaint_workflow,
-    next_due_at,
     notices,
 )
 
 
 def main() -> None:
-    workflow = complaint_workflow()
-    kupang = WorkingCalendar.for_province("Nusa Tenggara Timur")
+    offices = Offices.from_file(Path(__file__).with_name("offices.toml"))  # fictional
+    workflow = complaint_workflow().bind(offices)
+    kupang = offices.calendar("bp3mi-ntt")
+    agent = Actor("callcenter", roles={"call_centre"})
+    officer = Actor("officer-7", roles={"officer"}, office="bp3mi-ntt")
     messages = Messages.default()
     cases: dict[str, Case] = {}
     queue: list[tuple[pendulum.DateTime, str]] = []
 
     def store(case: Case) -> None:
         cases[case.id] = case
-        due = next_due_at(case)
+        due = workflow.next_due_at(case)
         if due is not None:
             heapq.heappush(queue, (pendulum.instance(due), case.id))
 
@@ -48,13 +53,12 @@ def main() -> None:
             workflow.open(
                 case_id,
                 at=at,
-                by="callcenter",
+                by=agent,
                 office="bp3mi-ntt",
                 category="unpaid_wages",
                 channel="whatsapp",
                 priority=priority,
                 complainant=Person("Pekerja"),
-                calendar=kupang,
             )
         )
 
@@ -63,10 +67,10 @@ def main() -> None:
     while queue and queue[0][0] <= horizon:
         now, case_id = heapq.heappop(queue)
         case = cases[case_id]
-        if next_due_at(case) != now:
+        if workflow.next_due_at(case) != now:
             continue  # a stale entry: the case changed since it was queued
         wakeups += 1
-        advanced = workflow.advance(case, now, kupang)
+        advanced = workflow.advance(case, at=now, by=SYSTEM)
         for event in advanced.events[case.version :]:
             for notice in notices(workflow, advanced, event, office_name="BP3MI NTT"):
                 text = notice.render(messages, "id", tz=kupang.tz)
@@ -79,7 +83,7 @@ def main() -> None:
             action = (
                 "verify" if "verify" in workflow.allowed_events(advanced) else "start_verification"
             )
-            moved = workflow.fire(advanced, action, at=picked_up, by="officer-7", calendar=kupang)
+            moved = workflow.fire(advanced, action, at=picked_up, by=officer)
             print(f"{kupang.local(picked_up):%a %d %b %H:%M} {case_id}: officer-7 {action}")
             store(moved)
     print(f"\n{wakeups} wake-ups; no polling, no missed deadline")

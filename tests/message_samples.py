@@ -79,6 +79,12 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "office": "BP3MI Nusa Tenggara Timur",
         "category": CATEGORIES.term("unpaid_wages"),
     },
+    "case.transferred": {
+        "case_number": "PGD-2026-000123",
+        "from_office": "BP3MI Nusa Tenggara Barat",
+        "office": "BP3MI Nusa Tenggara Timur",
+        "status": _STATE,
+    },
     "sla.warning": {
         "case_number": "PGD-2026-000123",
         "goal": MessageRef("sla.goal.verification"),

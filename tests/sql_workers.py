@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from migrantcare import complaint_workflow
 from migrantcare.exceptions import StaleCaseError
 from migrantcare.sql import SqlCaseStore
+from tests.actors import actor
 
 
 def fire_many(url: str, worker: int, case_ids: list[str], fires: int) -> int:
@@ -30,7 +31,7 @@ def fire_many(url: str, worker: int, case_ids: list[str], fires: int) -> int:
             case = store.get(case_id)
             when = case.events[-1].at + dt.timedelta(seconds=1)
             new = wf.fire(
-                case, "escalate", at=when, by=f"worker-{worker}", data={"w": worker, "i": i}
+                case, "escalate", at=when, by=actor(f"worker-{worker}"), data={"w": worker, "i": i}
             )
             try:
                 store.save(new, expected_version=case.version)
@@ -53,12 +54,12 @@ def hang_in_transaction(url: str, case_id: str, ready: Any) -> None:
     with store.transaction() as conn:
         case = store.get_in(conn, case_id, lock=True)
         when = case.events[-1].at + dt.timedelta(seconds=1)
-        changed = wf.fire(case, "escalate", at=when, by="doomed")
+        changed = wf.fire(case, "escalate", at=when, by=actor("doomed"))
         store.save_in(conn, changed, expected_version=case.version)
         opened = wf.open(
             "PGD-ORPHAN",
             at=when,
-            by="doomed",
+            by=actor("doomed"),
             office="bp3mi-ntt",
             category="unpaid_wages",
             channel="call_center",

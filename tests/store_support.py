@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from migrantcare import Case, Person, Workflow, WorkingCalendar
 from migrantcare.sql import SqlCaseStore, case_tables, create_all
+from tests.actors import actor
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)  # Monday 09:00 WITA
 
@@ -23,7 +24,7 @@ def open_case(
     return wf.open(
         case_id,
         at=T0,
-        by="callcenter-01",
+        by=actor("callcenter-01"),
         office=office,
         category="unpaid_wages",
         channel="whatsapp",
@@ -62,5 +63,5 @@ def execute(engine: sa.Engine, sql: str, **params: object) -> None:
 
 def fires(wf: Workflow, cal: WorkingCalendar, case: Case, n: int) -> Iterator[Case]:
     for i in range(n):
-        case = wf.fire(case, "escalate", at=at(i + 1), by="officer-a", calendar=cal)
+        case = wf.fire(case, "escalate", at=at(i + 1), by=actor("officer-a"), calendar=cal)
         yield case

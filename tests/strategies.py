@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from migrantcare import (
     CATEGORIES,
     CLOSURE_REASONS,
+    Actor,
     CaseMatch,
     Guard,
     NoticeSpec,
@@ -24,6 +25,7 @@ from migrantcare import (
     WorkflowSpec,
 )
 from migrantcare._notice_spec import POINTS
+from tests.actors import actor
 
 # Zones that complaints and offices really come from, DST zones included.
 ZONES = (
@@ -72,7 +74,14 @@ working_deltas = st.timedeltas(min_value=dt.timedelta(0), max_value=dt.timedelta
 
 # --------------------------------------------------------------------------- workflows
 
-ACTORS = st.sampled_from(["cc-01", "officer-ntt-7", "system:sla", "kepala-bp3mi"])
+ACTORS = st.sampled_from(
+    [
+        Actor("cc-01", roles={"call_centre"}),
+        Actor("officer-ntt-7", roles={"officer"}, office="bp3mi-ntt"),
+        Actor("system:sla", roles={"system"}),
+        Actor("kepala-bp3mi", roles={"head_of_office", "officer"}, office="bp3mi-ntt"),
+    ]
+)
 NOTES = st.one_of(st.none(), st.text(max_size=40))
 DATA_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-1000, 1000), st.text(max_size=20))
 EXTRA_DATA = st.dictionaries(
@@ -430,7 +439,7 @@ def cases(draw: st.DrawFn, *, max_steps: int = 8) -> object:
     case = wf.open(
         draw(st.text(min_size=1, max_size=12).filter(str.strip)),
         at=when,
-        by="cc-01",
+        by=actor("cc-01"),
         office="bp3mi-ntt",
         category="unpaid_wages",
         channel="whatsapp",
@@ -453,7 +462,7 @@ def cases(draw: st.DrawFn, *, max_steps: int = 8) -> object:
             case,
             trigger,
             at=when,
-            by=draw(st.sampled_from(["officer-1", "officer-2"])),
+            by=draw(ACTORS),
             note=draw(st.text(min_size=1, max_size=20).filter(str.strip)),  # some guards need one
             data=satisfying_data(trigger),
         )

@@ -11,6 +11,7 @@ import pytest
 from migrantcare import CASE_SCHEMA, Case, Person, complaint_workflow, replay
 from migrantcare._case import make_event
 from migrantcare.exceptions import IntegrityError, SchemaError
+from tests.actors import actor
 
 T0 = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
 
@@ -21,7 +22,7 @@ def case() -> Case:
     c = wf.open(
         "PGD-9",
         at=T0,
-        by="cc-01",
+        by=actor("cc-01"),
         office="bp3mi-ntt",
         category="trafficking",
         channel="call_center",
@@ -32,7 +33,9 @@ def case() -> Case:
         note="called the hotline",
     )
     for k, trig in enumerate(["start_verification", "verify", "escalate", "refer"], 1):
-        c = wf.fire(c, trig, at=T0.add(hours=k), by="officer-3", note=f"step {k}", data={"k": k})
+        c = wf.fire(
+            c, trig, at=T0.add(hours=k), by=actor("officer-3"), note=f"step {k}", data={"k": k}
+        )
     return c
 
 
@@ -133,6 +136,8 @@ class TestIntegrity:
             "closed",
             case.events[-1].at,
             "x",
+            None,
+            None,
             None,
             "{}",
         )

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from migrantcare import (
     CATEGORIES,
+    Actor,
     Case,
     CaseEvent,
     CaseMatch,
@@ -41,6 +42,7 @@ from migrantcare import (
     workflow_to_dict,
 )
 from migrantcare.exceptions import MigrantCareError
+from tests.actors import actor
 from tests.strategies import (
     DEEP,
     HUGE_DURATIONS,
@@ -57,14 +59,14 @@ T = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Jakarta")
 CASE = WF.open(
     "P1",
     at=T,
-    by="cc",
+    by=actor("cc"),
     office="o",
     category="other",
     channel="email",
     calendar=CAL,
     complainant=Person("Siti"),
 )
-CASE2 = WF.fire(CASE, "start_verification", at=T.add(hours=1), by="o", calendar=CAL)
+CASE2 = WF.fire(CASE, "start_verification", at=T.add(hours=1), by=actor("o"), calendar=CAL)
 STORE = InMemoryCaseStore()
 STORE.add(CASE)
 PLAN = WF.spec.sla
@@ -102,7 +104,7 @@ ROWS: dict[str, tuple[Callable[..., Any], list[Any], dict[str, Any]]] = {
     "migrate": (
         WF.spec.derive(version=2).build().migrate,
         [CASE],
-        {"state_map": {}, "at": T.add(hours=2), "by": "x", "calendar": CAL},
+        {"state_map": {}, "at": T.add(hours=2), "by": actor("x"), "calendar": CAL},
     ),
     "plan.policy": (PLAN.policy, ["verification", "default"], {}),
     "plan.without": (PLAN.without, ["verification"], {}),
@@ -112,7 +114,7 @@ ROWS: dict[str, tuple[Callable[..., Any], list[Any], dict[str, Any]]] = {
         office_report,
         [[CASE2]],
         {
-            "now": T.add(days=1),
+            "at": T.add(days=1),
             "workflows": WF,
             "calendars": CAL,
             "period_start": dt.date(2026, 1, 1),
@@ -123,7 +125,7 @@ ROWS: dict[str, tuple[Callable[..., Any], list[Any], dict[str, Any]]] = {
     "store.query": (STORE.query, [], {"office": "o", "due_before": T, "limit": 5}),
     "Vocabulary.extended": (CATEGORIES.extended, [{"x_y": ("a", "b")}], {}),
     "Vocabulary.label": (CATEGORIES.label, ["other", "en"], {}),
-    "erase_personal_data": (erase_personal_data, [CASE2], {"at": T.add(hours=3), "by": "x"}),
+    "erase_personal_data": (erase_personal_data, [CASE2], {"at": T.add(hours=3), "by": actor("x")}),
     "complaint_sla_plan": (complaint_sla_plan, [], {"settlement_unit": "calendar_days"}),
     "workflow_to_dict": (workflow_to_dict, [WF.spec], {}),
     "loads_workflow": (loads_workflow, [json.dumps(workflow_to_dict(WF.spec))], {}),
@@ -139,8 +141,21 @@ ROWS: dict[str, tuple[Callable[..., Any], list[Any], dict[str, Any]]] = {
         {"kind": "pmi", "passport_number": "1", "nik": "1" * 16, "phone": "1"},
     ),
     "notices": (notices, [WF, CASE2], {"office_name": "x", "contact": "y"}),
-    "advance": (WF.advance, [CASE2, T.add(days=9), CAL], {}),
-    "status": (WF.status, [CASE2, T.add(days=9), CAL], {}),
+    "advance": (WF.advance, [CASE2], {"at": T.add(days=9), "calendar": CAL}),
+    "status": (WF.status, [CASE2], {"at": T.add(days=9), "calendar": CAL}),
+    "recompute": (WF.recompute, [CASE2], {"at": T.add(days=9), "calendar": CAL}),
+    "next_due_at": (WF.next_due_at, [CASE2], {}),
+    "due_cases": (WF.due_cases, [[CASE2]], {"at": T.add(days=9)}),
+    "transfer": (
+        complaint_workflow(sla=False).transfer,
+        [
+            complaint_workflow(sla=False).open(
+                "T", at=T, by=actor("cc"), office="a", category="other", channel="sms"
+            )
+        ],
+        {"to": "b", "at": T, "by": actor("cc")},
+    ),
+    "Actor": (Actor, ["u-1"], {"roles": {"officer"}, "office": "o"}),
     "SlaPolicy": (
         SlaPolicy,
         ["x", SlaTarget.working_days(1)],

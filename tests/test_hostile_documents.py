@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from migrantcare import Case, Person, WorkingCalendar, complaint_workflow
 from migrantcare.exceptions import IntegrityError, MigrantCareError, SchemaError
+from tests.actors import actor
 from tests.strategies import REPLACEMENTS
 
 WF = complaint_workflow()
@@ -21,7 +22,7 @@ T0 = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Jakarta")
 _case = WF.open(
     "PGD-7",
     at=T0,
-    by="cc-01",
+    by=actor("cc-01"),
     office="bp3mi-ntt",
     category="unpaid_wages",
     channel="whatsapp",
@@ -29,8 +30,8 @@ _case = WF.open(
     attributes={"country": "MY", "n": 2},
     calendar=CAL,
 )
-_case = WF.fire(_case, "start_verification", at=T0.add(hours=1), by="o-1", calendar=CAL)
-CASE = WF.fire(_case, "request_documents", at=T0.add(hours=2), by="o-1", calendar=CAL)
+_case = WF.fire(_case, "start_verification", at=T0.add(hours=1), by=actor("o-1"), calendar=CAL)
+CASE = WF.fire(_case, "request_documents", at=T0.add(hours=2), by=actor("o-1"), calendar=CAL)
 DOC = CASE.to_dict()
 
 

@@ -27,8 +27,6 @@ from migrantcare import (
     Vocabulary,
     WorkingCalendar,
     complaint_workflow,
-    due_cases,
-    next_due_at,
     replay,
 )
 from migrantcare.exceptions import (
@@ -38,6 +36,7 @@ from migrantcare.exceptions import (
     MigrantCareError,
     WrongTypeError,
 )
+from tests.actors import actor
 from tests.strategies import (
     HOSTILE_INSTANTS,
     HOSTILE_JSON,
@@ -57,7 +56,7 @@ SECRETS = ("Siti Rahasia", "X9911", "3201" * 4, "+62811")
 MESSAGE_BOUND = 2_100
 OPEN = {
     "at": T0,
-    "by": "cc-01",
+    "by": actor("cc-01"),
     "office": "bp3mi-ntt",
     "category": "unpaid_wages",
     "channel": "whatsapp",
@@ -102,7 +101,7 @@ FIRE_FIELDS = st.sampled_from(
 
 @given(field=FIRE_FIELDS, value=st.one_of(HOSTILE_TEXT, HOSTILE_JSON, HOSTILE_INSTANTS))
 def test_fire_refuses_hostile_values(field: str, value: object, hostile_tally: list[int]) -> None:
-    kwargs: dict[str, object] = {"at": T0.add(hours=1), "by": "o-1", "calendar": CAL}
+    kwargs: dict[str, object] = {"at": T0.add(hours=1), "by": actor("o-1"), "calendar": CAL}
     trigger: object = "start_verification"
     if field == "trigger":
         trigger = value
@@ -113,10 +112,10 @@ def test_fire_refuses_hostile_values(field: str, value: object, hostile_tally: l
 
 @given(now=HOSTILE_INSTANTS)
 def test_clock_operations_refuse_hostile_instants(now: object, hostile_tally: list[int]) -> None:
-    refused_or_done(lambda: WF.status(CASE, now, CAL), hostile_tally)  # type: ignore[arg-type]
-    refused_or_done(lambda: WF.advance(CASE, now, CAL), hostile_tally)  # type: ignore[arg-type]
-    refused_or_done(lambda: WF.recompute(CASE, CAL, at=now), hostile_tally)  # type: ignore[arg-type]
-    refused_or_done(lambda: due_cases([CASE], now), hostile_tally)  # type: ignore[arg-type]
+    refused_or_done(lambda: WF.status(CASE, at=now, calendar=CAL), hostile_tally)  # type: ignore[arg-type]
+    refused_or_done(lambda: WF.advance(CASE, at=now, calendar=CAL), hostile_tally)  # type: ignore[arg-type]
+    refused_or_done(lambda: WF.recompute(CASE, calendar=CAL, at=now), hostile_tally)  # type: ignore[arg-type]
+    refused_or_done(lambda: WF.due_cases([CASE], at=now), hostile_tally)  # type: ignore[arg-type]
 
 
 # None is a valid head_hash and an empty list a valid (empty) sweep
@@ -125,12 +124,12 @@ def test_case_taking_functions_refuse_what_is_not_a_case(
     value: object, hostile_tally: list[int]
 ) -> None:
     for call in (
-        lambda: next_due_at(value),  # type: ignore[arg-type]
-        lambda: due_cases(value, T0),  # type: ignore[arg-type]
-        lambda: due_cases([value], T0),  # type: ignore[list-item]
+        lambda: WF.next_due_at(value),  # type: ignore[arg-type]
+        lambda: WF.due_cases(value, at=T0),  # type: ignore[arg-type]
+        lambda: WF.due_cases([value], at=T0),  # type: ignore[list-item]
         lambda: replay(value, WF, calendar=CAL),  # type: ignore[arg-type]
         lambda: replay(CASE, value, calendar=CAL),  # type: ignore[arg-type]
-        lambda: WF.status(value, T0, CAL),  # type: ignore[arg-type]
+        lambda: WF.status(value, at=T0, calendar=CAL),  # type: ignore[arg-type]
         lambda: CASE.verify(head_hash=value),  # type: ignore[arg-type]
     ):
         # the value is never a valid input here: it must be refused
@@ -231,7 +230,7 @@ def test_non_finite_and_deep_data_are_refused() -> None:
         with pytest.raises(InvalidArgumentError):
             WF.open("P", **{**OPEN, "attributes": bad})  # type: ignore[arg-type]
         with pytest.raises(InvalidArgumentError):
-            WF.fire(CASE, "start_verification", at=T0, by="o", data=bad, calendar=CAL)
+            WF.fire(CASE, "start_verification", at=T0, by=actor("o"), data=bad, calendar=CAL)
 
 
 def _deep(n: int) -> object:
@@ -242,35 +241,51 @@ def _deep(n: int) -> object:
 
 
 def test_lone_surrogates_are_refused_at_input() -> None:
-    for field in ("note", "by"):
-        with pytest.raises(InvalidArgumentError, match="surrogate"):
-            WF.fire(
-                CASE,
-                "start_verification",
-                **{"at": T0, "by": "o", "calendar": CAL, field: "\ud800"},
-            )  # type: ignore[arg-type]
+    with pytest.raises(InvalidArgumentError, match="surrogate"):
+        WF.fire(CASE, "start_verification", at=T0, by=actor("o"), calendar=CAL, note="\ud800")
+    with pytest.raises(InvalidArgumentError, match="surrogate"):
+        actor("\ud800")  # the actor is refused before any operation sees it
     with pytest.raises(InvalidArgumentError, match="surrogate"):
         WF.open("P\udfff", **OPEN)  # type: ignore[arg-type]
 
 
 def test_expected_version_must_be_an_int() -> None:
     with pytest.raises(WrongTypeError):
-        WF.fire(CASE, "start_verification", at=T0, by="o", expected_version="1", calendar=CAL)  # type: ignore[arg-type]
+        WF.fire(
+            CASE, "start_verification", at=T0, by=actor("o"), expected_version="1", calendar=CAL
+        )  # type: ignore[arg-type]
     with pytest.raises(WrongTypeError):
-        WF.fire(CASE, "start_verification", at=T0, by="o", expected_version=True, calendar=CAL)  # type: ignore[arg-type]
+        WF.fire(
+            CASE, "start_verification", at=T0, by=actor("o"), expected_version=True, calendar=CAL
+        )  # type: ignore[arg-type]
 
 
-def test_callback_returning_the_wrong_type_names_event_and_state() -> None:
-    spec = WF.spec.with_callback("start_verification", lambda attempt: 42)  # type: ignore[arg-type,return-value]
-    wf = spec.build()
+def _boom(attempt: object) -> None:
+    raise KeyError("secret detail")
+
+
+@pytest.mark.parametrize(
+    ("callback", "message"),
+    [
+        (lambda attempt: 42, "returns None or a mapping"),
+        (lambda attempt: ["x"], "returns None or a mapping"),
+        (lambda attempt: {"x": float("nan")}, "cannot be stored"),
+        (lambda attempt: {"x": "\ud800"}, "cannot be stored"),
+        (_boom, "raised KeyError"),
+    ],
+)
+def test_a_bad_callback_names_event_and_state_and_changes_nothing(
+    callback: Callable[[object], object], message: str
+) -> None:
+    wf = WF.spec.with_callback("start_verification", callback).build()  # type: ignore[arg-type]
     case = wf.open("P", **OPEN)  # type: ignore[arg-type]
-    with pytest.raises(
-        CallbackError, match=r"'start_verification'.*'registered'.*returns None or a mapping"
-    ):
-        wf.fire(case, "start_verification", at=T0, by="o", calendar=CAL)
-    spec = WF.spec.with_callback("start_verification", lambda attempt: {"x": float("nan")})
-    with pytest.raises(CallbackError, match="cannot be stored"):
-        spec.build().fire(case, "start_verification", at=T0, by="o", calendar=CAL)
+    before = case.to_dict()
+    with pytest.raises(CallbackError, match=message) as info:
+        wf.fire(case, "start_verification", at=T0, by=actor("o"), calendar=CAL)
+    assert "'start_verification'" in str(info.value)
+    assert "'registered'" in str(info.value)
+    assert (info.value.trigger, info.value.state) == ("start_verification", "registered")
+    assert case.to_dict() == before
 
 
 def test_messages_quote_a_bounded_prefix() -> None:
@@ -278,7 +293,7 @@ def test_messages_quote_a_bounded_prefix() -> None:
     for call in (
         lambda: WF.open(big, **OPEN),  # type: ignore[arg-type]
         lambda: WF.open("P", **{**OPEN, "category": big}),  # type: ignore[arg-type]
-        lambda: WF.fire(CASE, big, at=T0, by="o", calendar=CAL),
+        lambda: WF.fire(CASE, big, at=T0, by=actor("o"), calendar=CAL),
         lambda: Case.from_dict({**CASE.to_dict(), "schema": big}),
     ):
         with pytest.raises(MigrantCareError) as info:

@@ -22,6 +22,7 @@ from migrantcare import (
 from migrantcare.exceptions import InvalidArgumentError
 from migrantcare.sql import SqlCaseStore, create_all
 from tests import strategies
+from tests.actors import actor
 from tests.store_support import at, open_case
 
 CASE = jsonschema.Draft202012Validator(json_schema("case"))
@@ -33,9 +34,9 @@ def lived(cal: WorkingCalendar) -> Case:
     """A complaint with SLA warnings, a breach, an escalation and an erasure."""
     wf = complaint_workflow()
     case = open_case(wf, cal, "PGD-9")
-    case = wf.fire(case, "start_verification", at=at(30), by="officer-a", calendar=cal)
-    case = wf.advance(case, at(60 * 24 * 30), cal)
-    return erase_personal_data(case, at=at(60 * 24 * 31), by="dpo-1")
+    case = wf.fire(case, "start_verification", at=at(30), by=actor("officer-a"), calendar=cal)
+    case = wf.advance(case, at=at(60 * 24 * 30), calendar=cal)
+    return erase_personal_data(case, at=at(60 * 24 * 31), by=actor("dpo-1"))
 
 
 def test_the_schemas_are_valid_draft_2020_12() -> None:
@@ -85,7 +86,7 @@ def test_the_store_export_validates(tmp_path: pathlib.Path, cal_wita: WorkingCal
     [
         lambda d: d["events"][0].pop("hash"),
         lambda d: d["events"][0].__setitem__("at", "2026-03-02T09:00:00+08:00"),
-        lambda d: d.__setitem__("schema", "migrantcare.case/2"),
+        lambda d: d.__setitem__("schema", "migrantcare.case/1"),
         lambda d: d["complainant"].__setitem__("nik", "123"),
         lambda d: d.__setitem__("surprise", 1),
     ],

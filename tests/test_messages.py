@@ -33,6 +33,7 @@ from migrantcare.exceptions import (
     NaiveDatetimeError,
     WrongTypeError,
 )
+from tests.actors import actor
 
 from .message_samples import render_all, values_for
 
@@ -328,7 +329,7 @@ class TestNotices:
         case = wf.open(
             "PGD-2026-000123",
             at=received,
-            by="cc",
+            by=actor("cc"),
             office="bp3mi-ntt",
             category="unpaid_wages",
             channel="whatsapp",
@@ -344,14 +345,14 @@ class TestNotices:
         assert sms_info(ack.render(M, "id", tz="Asia/Hong_Kong", channel="sms")).segments == 1
 
         t = pendulum.datetime(2026, 3, 25, 9, tz="Asia/Makassar")
-        case = wf.fire(case, "start_verification", at=t, by="o", calendar=cal)
+        case = wf.fire(case, "start_verification", at=t, by=actor("o"), calendar=cal)
         (changed,) = notices(wf, case)
         assert changed.render(M, "id") == "Status pengaduan PGD-2026-000123 kini: Verifikasi."
         case = wf.fire(
             case,
             "request_documents",
             at=t.add(hours=1),
-            by="o",
+            by=actor("o"),
             calendar=cal,
             data={"documents": ["paspor", "visa"]},
         )
@@ -361,7 +362,9 @@ class TestNotices:
             "Sabtu, 18 April 2026 22.15 WITA" in docs.render(M, "id", tz="Asia/Makassar")
         )
         # nobody sends the documents: the 30-day clock of Pasal 30(1)a runs out on 18 April
-        case = wf.advance(case, pendulum.datetime(2026, 4, 20, 9, tz="Asia/Makassar"), cal)
+        case = wf.advance(
+            case, at=pendulum.datetime(2026, 4, 20, 9, tz="Asia/Makassar"), calendar=cal
+        )
         sla = [n for e in case.events if e.kind == "sla" for n in notices(wf, case, e)]
         (breach,) = [n for n in sla if n.key == "sla.breach"]
         assert breach.render(M, "id", tz="Asia/Makassar") == (
@@ -373,7 +376,7 @@ class TestNotices:
             case,
             "close",
             at=t.add(days=27),
-            by="o",
+            by=actor("o"),
             data={"reason": "documents_incomplete"},
             calendar=cal,
         )
@@ -385,12 +388,12 @@ class TestNotices:
         case = wf.open(
             "P",
             at=pendulum.now("UTC"),
-            by="cc",
+            by=actor("cc"),
             office="bp3mi-ntt",
             category="trafficking",
             channel="sms",
         )
-        case = wf.fire(case, "escalate", at=pendulum.now("UTC"), by="o")
+        case = wf.fire(case, "escalate", at=pendulum.now("UTC"), by=actor("o"))
         (n,) = notices(wf, case, office_name="BP3MI NTT")
         assert n.recipient == "crisis_center"
         assert "(Tindak pidana perdagangan orang (TPPO))" in n.render(M, "id")
@@ -400,7 +403,7 @@ class TestNotices:
         case = wf.open(
             "PLG-1",
             at=pendulum.datetime(2026, 4, 2, 10, tz="Asia/Kuala_Lumpur"),
-            by="kbri",
+            by=actor("kbri"),
             office="bp3mi-ntt",
             category="deceased",
             channel="embassy",
@@ -408,12 +411,14 @@ class TestNotices:
             worker=Person("Maria", kind="pmi"),
         )
         for trig in ("start_verification", "confirm_deceased"):
-            case = wf.fire(case, trig, at=pendulum.datetime(2026, 4, 3, 10, tz="UTC"), by="o")
+            case = wf.fire(
+                case, trig, at=pendulum.datetime(2026, 4, 3, 10, tz="UTC"), by=actor("o")
+            )
         case = wf.fire(
             case,
             "arrive",
             at=pendulum.datetime(2026, 4, 5, 2, 40, tz="UTC"),
-            by="o",
+            by=actor("o"),
             data={"place": "Bandara El Tari, Kupang"},
         )
         (n,) = notices(wf, case)
@@ -428,7 +433,7 @@ class TestNotices:
         case = wf.open(
             "SOS-7",
             at=pendulum.datetime(2026, 5, 4, 9, tz="Asia/Makassar"),
-            by="b",
+            by=actor("b"),
             office="bp3mi-ntb",
             category="desa_migran_emas",
             channel="in_person",
@@ -438,7 +443,7 @@ class TestNotices:
             case,
             "coordinate",
             at=pendulum.datetime(2026, 5, 5, 9, tz="Asia/Makassar"),
-            by="b",
+            by=actor("b"),
             data={"held_at": "2026-05-21T09:00:00+08:00", "venue": "Balai Desa Contoh"},
         )
         (n,) = notices(wf, case, office_name="BP3MI NTB")
@@ -453,8 +458,8 @@ class TestNotices:
     def test_event_must_belong_to_the_case(self) -> None:
         wf = complaint_workflow(sla=False)
         a = wf.open(
-            "A", at=pendulum.now("UTC"), by="cc", office="o", category="other", channel="sms"
+            "A", at=pendulum.now("UTC"), by=actor("cc"), office="o", category="other", channel="sms"
         )
-        b = wf.fire(a, "start_verification", at=pendulum.now("UTC"), by="o")
+        b = wf.fire(a, "start_verification", at=pendulum.now("UTC"), by=actor("o"))
         with pytest.raises(InvalidArgumentError, match="does not belong"):
             notices(wf, a, b.events[-1])

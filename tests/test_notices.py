@@ -24,6 +24,7 @@ from migrantcare import (
 )
 from migrantcare._cli import main as cli
 from migrantcare.exceptions import InvalidArgumentError, WorkflowDefinitionError, WrongTypeError
+from tests.actors import actor
 
 M = Messages.default()
 CAL = WorkingCalendar.for_province("Nusa Tenggara Timur")
@@ -35,7 +36,7 @@ def _story(wf, *, complainant: bool = True):  # type: ignore[no-untyped-def]
     case = wf.open(
         "PGD-1",
         at=T0,
-        by="cc",
+        by=actor("cc"),
         office="bp3mi-ntt",
         category="unpaid_wages",
         channel="whatsapp",
@@ -58,9 +59,11 @@ def _story(wf, *, complainant: bool = True):  # type: ignore[no-untyped-def]
     cases = [case]
     for i, (trigger, data) in enumerate(steps):
         note = "new facts" if trigger == "reopen" else None
-        case = wf.fire(case, trigger, at=t.add(days=i), by="o", data=data, note=note, calendar=CAL)
+        case = wf.fire(
+            case, trigger, at=t.add(days=i), by=actor("o"), data=data, note=note, calendar=CAL
+        )
         cases.append(case)
-    case = wf.advance(case, t.add(days=40), CAL)
+    case = wf.advance(case, at=t.add(days=40), calendar=CAL)
     cases.append(case)
     return cases
 
@@ -161,7 +164,7 @@ def test_a_new_waiting_state_with_its_own_notice() -> None:
     case = wf.open(
         "X",
         at=T0,
-        by="cc",
+        by=actor("cc"),
         office="o",
         category="other",
         channel="sms",
@@ -169,7 +172,7 @@ def test_a_new_waiting_state_with_its_own_notice() -> None:
         calendar=CAL,
     )
     for trigger in ("start_verification", "verify", "ask_employer"):
-        case = wf.fire(case, trigger, at=T0.add(days=1), by="o", calendar=CAL)
+        case = wf.fire(case, trigger, at=T0.add(days=1), by=actor("o"), calendar=CAL)
     (n,) = notices(wf, case)
     assert (
         n.render(messages, "id") == "Yth. Pak Budi, P3MI dihubungi pada Jumat, 20 Maret 2026 (X)."
@@ -218,13 +221,13 @@ def test_notice_spec_refuses_unknown_sources_and_points() -> None:
 def test_when_and_unless_choose_by_case() -> None:
     only_urgent = NoticeSpec("verify", "k.x", "officer", when=CaseMatch(priorities={"urgent"}))
     wf = complaint_spec(sla=False).with_notice(only_urgent).build()
-    case = wf.open("A", at=T0, by="c", office="o", category="other", channel="sms")
+    case = wf.open("A", at=T0, by=actor("c"), office="o", category="other", channel="sms")
     urgent = wf.open(
-        "B", at=T0, by="c", office="o", category="other", channel="sms", priority="urgent"
+        "B", at=T0, by=actor("c"), office="o", category="other", channel="sms", priority="urgent"
     )
     for trigger in ("start_verification", "verify"):
-        case = wf.fire(case, trigger, at=T0, by="o")
-        urgent = wf.fire(urgent, trigger, at=T0, by="o")
+        case = wf.fire(case, trigger, at=T0, by=actor("o"))
+        urgent = wf.fire(urgent, trigger, at=T0, by=actor("o"))
     assert notices(wf, case) == ()
     assert [n.key for n in notices(wf, urgent)] == ["k.x"]
 
@@ -288,11 +291,13 @@ def test_catalog_check_with_workflow(capsys, tmp_path) -> None:  # type: ignore[
 def test_escalation_by_a_breach_has_its_own_point() -> None:
     page = NoticeSpec("sla.escalation", "sla.breach.head", "office_head", {"goal": "sla.goal"})
     wf = complaint_spec().with_notice(page).build()
-    case = wf.open("E", at=T0, by="cc", office="o", category="other", channel="sms", calendar=CAL)
-    manual = wf.fire(case, "escalate", at=T0.add(hours=1), by="o", calendar=CAL)
+    case = wf.open(
+        "E", at=T0, by=actor("cc"), office="o", category="other", channel="sms", calendar=CAL
+    )
+    manual = wf.fire(case, "escalate", at=T0.add(hours=1), by=actor("o"), calendar=CAL)
     assert [n.key for n in notices(wf, manual)] == ["complaint.escalated"]
     # the verification clock runs out: advance records the breach and fires escalate
-    late = wf.advance(case, T0.add(days=30), CAL)
+    late = wf.advance(case, at=T0.add(days=30), calendar=CAL)
     fired = late.events[-1]
     assert (fired.name, "sla_goal" in fired.data) == ("escalate", True)
     assert [n.key for n in notices(wf, late)] == ["complaint.escalated", "sla.breach.head"]

@@ -13,6 +13,7 @@ from migrantcare import (
     outreach_workflow,
 )
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError
+from tests.actors import actor
 
 WF = complaint_workflow()
 JKT = WorkingCalendar.indonesia(first_year=2025, last_year=2027)
@@ -25,11 +26,17 @@ def case(
 ) -> Case:
     cal = CALS[office]
     c = WF.open(
-        case_id, at=opened, by="cc", office=office, category="other", channel="sms", calendar=cal
+        case_id,
+        at=opened,
+        by=actor("cc"),
+        office=office,
+        category="other",
+        channel="sms",
+        calendar=cal,
     )
     for trigger, when, by in steps:
         data = {"reason": "unreachable"} if trigger == "close" else None
-        c = WF.fire(c, trigger, at=when, by=by, data=data, calendar=cal)
+        c = WF.fire(c, trigger, at=when, by=actor(by), data=data, calendar=cal)
     return c
 
 
@@ -77,7 +84,7 @@ def test_office_figures() -> None:
     now = t(12, 12)
     rows = office_report(
         cases,
-        now=now,
+        at=now,
         workflows=[WF, outreach_workflow()],
         calendars=CALS,
         period_start=dt.date(2026, 11, 1),
@@ -102,7 +109,7 @@ def test_errors() -> None:
     with pytest.raises(InvalidArgumentError, match="before it starts"):
         office_report(
             [c],
-            now=t(3, 8),
+            at=t(3, 8),
             workflows=WF,
             calendars=JKT,
             period_start=dt.date(2026, 11, 5),
@@ -111,7 +118,7 @@ def test_errors() -> None:
     with pytest.raises(UnknownTermError, match="no calendar given for office 'bp3mi-jkt'"):
         office_report(
             [c],
-            now=t(3, 8),
+            at=t(3, 8),
             workflows=WF,
             calendars={},
             period_start=dt.date(2026, 11, 1),
@@ -120,7 +127,7 @@ def test_errors() -> None:
     with pytest.raises(UnknownTermError, match="was not given"):
         office_report(
             [c],
-            now=t(3, 8),
+            at=t(3, 8),
             workflows=outreach_workflow(),
             calendars=JKT,
             period_start=dt.date(2026, 11, 1),

@@ -21,8 +21,6 @@ from migrantcare import (
     complaint_sla_plan,
     complaint_spec,
     complaint_workflow,
-    due_cases,
-    next_due_at,
     replay,
 )
 from migrantcare.exceptions import (
@@ -31,6 +29,7 @@ from migrantcare.exceptions import (
     WorkflowDefinitionError,
     WrongTypeError,
 )
+from tests.actors import actor
 
 WF = complaint_workflow()
 JKT = WorkingCalendar.indonesia()
@@ -48,7 +47,7 @@ def open_case(
     return wf.open(
         "PGD-1",
         at=when,
-        by="cc-01",
+        by=actor("cc-01"),
         office="bp3mi",
         category="unpaid_wages",
         channel="whatsapp",
@@ -63,13 +62,15 @@ def fire(
 ) -> Case:
     data = {"reason": "unreachable"} if trigger == "close" else None
     note = "new facts" if trigger == "reopen" else None
-    return wf.fire(case, trigger, at=when, by="officer-1", data=data, note=note, calendar=cal)
+    return wf.fire(
+        case, trigger, at=when, by=actor("officer-1"), data=data, note=note, calendar=cal
+    )
 
 
 def status(
     case: Case, now: dt.datetime, cal: WorkingCalendar, wf: Workflow = WF
 ) -> dict[str, object]:
-    return {s.goal: s for s in wf.status(case, now, cal)}
+    return {s.goal: s for s in wf.status(case, at=now, calendar=cal)}
 
 
 # --------------------------------------------------------------------------- worked examples
@@ -168,7 +169,7 @@ class TestPauses:
         # due if resumed now: Mar 3 was a whole paused day, Mar 4 is partial
         assert s.due_at == at(2026, 3, 6, 16, 30)  # type: ignore[attr-defined]
         assert s.elapsed == dt.timedelta(hours=1, minutes=30)  # type: ignore[attr-defined]
-        assert next_due_at(case) is not None  # other clocks still run
+        assert WF.next_due_at(case) is not None  # other clocks still run
         assert all(c.due_at is None for c in case.clocks if c.goal == "verification")
 
     def test_working_time_pause(self) -> None:
@@ -202,13 +203,13 @@ def test_end_to_end_warnings_breach_escalation() -> None:
     received = at(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
     case = open_case(received, NTT)
     # verification due Fri 27 Mar 16:30 WITA; 22.5 working hours of budget from Thu 22:15
-    first = next_due_at(case)
+    first = WF.next_due_at(case)
     assert first == at(2026, 3, 25, 11, 30, tz="Asia/Makassar")  # first_response 50 %
-    assert WF.advance(case, first - dt.timedelta(microseconds=1), NTT) == case
-    case = WF.advance(case, first, NTT)
+    assert WF.advance(case, at=first - dt.timedelta(microseconds=1), calendar=NTT) == case
+    case = WF.advance(case, at=first, calendar=NTT)
     assert [e.data["mark"] for e in case.events[1:]] == ["warning:50"]
     late = at(2026, 3, 30, 9, tz="Asia/Makassar")
-    case = WF.advance(case, late, NTT)
+    case = WF.advance(case, at=late, calendar=NTT)
     marks = [(e.data["goal"], e.data["mark"]) for e in case.events if e.kind == "sla"]
     # first_response (8 working hours): 50 % Wed 11:30, 75 % Wed 14:30, due Thu 08:00;
     # verification (22.5 working hours to Fri 16:30): 50 % Thu 11:15, 75 % Fri 09:22:30
@@ -234,7 +235,7 @@ def test_end_to_end_warnings_breach_escalation() -> None:
     assert s["verification"].state == "breached"  # type: ignore[attr-defined]
     assert s["documents"].state == "running"  # type: ignore[attr-defined]
     # idempotent
-    assert WF.advance(case, late, NTT) == case
+    assert WF.advance(case, at=late, calendar=NTT) == case
     # the history replays, clocks included
     case.verify()
     assert replay(case, WF, calendar=NTT) == case
@@ -313,14 +314,14 @@ def test_recompute_after_a_late_decree() -> None:
     case = open_case(at(2025, 8, 15, 10), old)
     assert status(case, at(2025, 8, 15, 11), old)["verification"].due_at == at(2025, 8, 20, 16)  # type: ignore[attr-defined]
     assert case.calendar_version == old.version
-    new = WF.recompute(case, JKT, at=at(2025, 8, 15, 11))
+    new = WF.recompute(case, calendar=JKT, at=at(2025, 8, 15, 11))
     assert new.calendar_version == JKT.version
     assert new.events[-1].name == "recomputed"
     assert new.events[-1].data == {"from": old.version, "to": JKT.version}
     assert status(new, at(2025, 8, 15, 11), JKT)["verification"].due_at == at(2025, 8, 21, 16)  # type: ignore[attr-defined]
-    assert WF.recompute(new, JKT, at=at(2025, 8, 15, 12)) == new  # same version: nothing
+    assert WF.recompute(new, calendar=JKT, at=at(2025, 8, 15, 12)) == new  # same version: nothing
     # advance with the new calendar recomputes by itself
-    advanced = WF.advance(case, at(2025, 8, 15, 11), JKT)
+    advanced = WF.advance(case, at=at(2025, 8, 15, 11), calendar=JKT)
     assert advanced.events[-1].name == "recomputed"
     assert replay(new, WF, calendar=JKT) == new
 
@@ -329,20 +330,27 @@ def test_due_cases_sweep() -> None:
     a = open_case(at(2026, 11, 2, 8), JKT)
     b = open_case(at(2026, 11, 20, 8), JKT)
     now = at(2026, 11, 3, 12)
-    assert due_cases([a, b], now) == [a]
+    assert WF.due_cases([a, b], at=now) == [a]
     with pytest.raises(NaiveDatetimeError):
-        due_cases([a], dt.datetime(2026, 11, 3, 12))
+        WF.due_cases([a], at=dt.datetime(2026, 11, 3, 12))
 
 
 class TestErrors:
     def test_calendar_is_required(self) -> None:
         with pytest.raises(WrongTypeError, match="pass calendar="):
             WF.open(
-                "X", at=at(2026, 11, 2, 8), by="cc", office="o", category="other", channel="sms"
+                "X",
+                at=at(2026, 11, 2, 8),
+                by=actor("cc"),
+                office="o",
+                category="other",
+                channel="sms",
             )
         case = open_case(at(2026, 11, 2, 8), JKT)
         with pytest.raises(TypeError, match="WorkingCalendar"):
-            WF.fire(case, "start_verification", at=at(2026, 11, 2, 9), by="o", calendar="WIB")  # type: ignore[arg-type]
+            WF.fire(
+                case, "start_verification", at=at(2026, 11, 2, 9), by=actor("o"), calendar="WIB"
+            )  # type: ignore[arg-type]
 
     def test_plan_must_fit_the_workflow(self) -> None:
         bad = SlaPlan(
@@ -398,7 +406,7 @@ def test_clocks_round_trip() -> None:
     case = open_case(at(2026, 3, 2, 9), JKT)
     case = fire(case, "start_verification", at(2026, 3, 2, 9, 30), JKT)
     case = fire(case, "request_documents", at(2026, 3, 2, 10, 30), JKT)
-    case = WF.advance(case, at(2026, 3, 10, 10), JKT)
+    case = WF.advance(case, at=at(2026, 3, 10, 10), calendar=JKT)
     assert Case.from_dict(case.to_dict()) == case
 
 
@@ -450,38 +458,40 @@ def test_advance_contract(
     )
     for gap in steps:
         now = now + gap
-        due = next_due_at(case)
+        due = WF.next_due_at(case)
         if due is not None and case.events[-1].at < due <= now:
             # nothing is recorded a microsecond early; something is recorded on time
-            before = WF.advance(case, due - dt.timedelta(microseconds=1), cal)
+            before = WF.advance(case, at=due - dt.timedelta(microseconds=1), calendar=cal)
             assert [e for e in before.events if e.kind == "sla" and e.name != "recomputed"] == [
                 e for e in case.events if e.kind == "sla" and e.name != "recomputed"
             ]
-            after = WF.advance(case, due, cal)
+            after = WF.advance(case, at=due, calendar=cal)
             assert after.version > case.version
-        advanced = WF.advance(case, now, cal)
-        assert WF.advance(advanced, now, cal) == advanced  # idempotent
-        nxt = next_due_at(advanced)
+        advanced = WF.advance(case, at=now, calendar=cal)
+        assert WF.advance(advanced, at=now, calendar=cal) == advanced  # idempotent
+        nxt = WF.next_due_at(advanced)
         assert nxt is None or nxt > now
         # next_due_at is the earliest of the statuses' next alerts
-        alerts = [s.next_alert_at for s in WF.status(advanced, now, cal) if s.next_alert_at]
+        alerts = [
+            s.next_alert_at for s in WF.status(advanced, at=now, calendar=cal) if s.next_alert_at
+        ]
         assert nxt == (min(alerts) if alerts else None)
         case = advanced
         trigger = next(triggers, None)
         if trigger and trigger in WF.allowed_events(case):
             case = fire(case, trigger, now, cal)
-    for s in WF.status(case, now, cal):
+    for s in WF.status(case, at=now, calendar=cal):
         assert s.due_at >= s.started_at
 
 
 def test_late_wake_up_after_a_later_event_keeps_time_order() -> None:
     case = open_case(at(2026, 11, 2, 8), JKT)
     # the officer acts after the first-response warning was due, before the scheduler ran
-    due = next_due_at(case)
+    due = WF.next_due_at(case)
     assert due is not None
     case = fire(case, "escalate", at(2026, 11, 2, 15), JKT)
     assert due < case.events[-1].at
-    advanced = WF.advance(case, due, JKT)
+    advanced = WF.advance(case, at=due, calendar=JKT)
     times = [e.at for e in advanced.events]
     assert times == sorted(times)
     assert advanced.events[-1].at == case.events[-1].at

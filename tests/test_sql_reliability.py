@@ -17,6 +17,7 @@ from migrantcare import Workflow, complaint_workflow
 from migrantcare.exceptions import CaseNotFoundError, StaleCaseError
 from migrantcare.sql import SqlCaseStore, create_all
 from tests import sql_workers
+from tests.actors import actor
 from tests.store_support import T0, rows, sqlite_engine, truncate
 
 CASES = 50
@@ -42,7 +43,7 @@ def seed(store: SqlCaseStore, wf: Workflow, n: int) -> list[str]:
             wf.open(
                 case_id,
                 at=T0,
-                by="cc-01",
+                by=actor("cc-01"),
                 office="bp3mi-ntt",
                 category="unpaid_wages",
                 channel="call_center",
@@ -115,7 +116,7 @@ def test_a_writer_killed_mid_transaction_leaves_nothing_behind(
     assert rows(pg_engine, "SELECT count(*) FROM case_events") == [(1,)]
     assert rows(pg_engine, "SELECT count(*) FROM case_persons") == [(0,)]
     # and the next writer gets on with it
-    change = wf.fire(after, "escalate", at=T0 + dt.timedelta(hours=1), by="officer-a")
+    change = wf.fire(after, "escalate", at=T0 + dt.timedelta(hours=1), by=actor("officer-a"))
     store.save(change, expected_version=after.version)
     assert store.get(case_id).version == 2
 
@@ -136,7 +137,11 @@ def test_sqlite_from_eight_threads(tmp_path: pathlib.Path, wf: Workflow) -> None
                     case = store.get(case_id)
                     when = case.events[-1].at + dt.timedelta(seconds=1)
                     new = wf.fire(
-                        case, "escalate", at=when, by=f"t{worker}", data={"w": worker, "i": i}
+                        case,
+                        "escalate",
+                        at=when,
+                        by=actor(f"t{worker}"),
+                        data={"w": worker, "i": i},
                     )
                     try:
                         store.save(new, expected_version=case.version)

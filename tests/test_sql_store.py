@@ -18,6 +18,7 @@ from migrantcare.exceptions import (
     WrongTypeError,
 )
 from migrantcare.sql import SCHEMA_VERSION, SqlCaseStore, case_tables, create_all
+from tests.actors import actor
 from tests.store_support import (
     at,
     execute,
@@ -191,7 +192,7 @@ def test_erase_person_leaves_no_personal_data_in_any_table(
 ) -> None:
     before = json.dumps([list(map(str, r)) for r in rows(engine, "SELECT * FROM case_persons")])
     assert "Siti Aminah" in before
-    erased = store.erase_person(stored, at=at(60), by="dpo-1")
+    erased = store.erase_person(stored, at=at(60), by=actor("dpo-1"))
     assert erased.events[-1].kind == "erased"
     assert erased.events[-1].data == {"roles": ["complainant", "worker"]}
     for table in ("cases", "case_events", "case_persons"):
@@ -206,14 +207,14 @@ def test_erase_person_leaves_no_personal_data_in_any_table(
 
 
 def test_erasing_twice_changes_nothing(store: SqlCaseStore, stored: str) -> None:
-    once = store.erase_person(stored, at=at(60), by="dpo-1")
-    assert store.erase_person(stored, at=at(61), by="dpo-1") == once
+    once = store.erase_person(stored, at=at(60), by=actor("dpo-1"))
+    assert store.erase_person(stored, at=at(61), by=actor("dpo-1")) == once
     assert store.get(stored).version == once.version
 
 
 def test_erase_person_of_an_unknown_case(store: SqlCaseStore) -> None:
     with pytest.raises(CaseNotFoundError):
-        store.erase_person("nope", at=at(1), by="dpo-1")
+        store.erase_person("nope", at=at(1), by=actor("dpo-1"))
 
 
 # ---------------------------------------------------------------- history and export
@@ -268,7 +269,7 @@ def test_a_failed_transaction_leaves_nothing(
     store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
 ) -> None:
     case = store.get(stored)
-    changed = wf.fire(case, "escalate", at=at(30), by="o", calendar=cal_wita)
+    changed = wf.fire(case, "escalate", at=at(30), by=actor("o"), calendar=cal_wita)
     new_case = open_case(wf, cal_wita, "PGD-NEW")
 
     def host_work() -> None:
@@ -289,8 +290,8 @@ def test_save_in_returns_the_appended_events(
 ) -> None:
     with store.transaction() as conn:
         case = store.get_in(conn, stored, lock=True)
-        changed = wf.fire(case, "escalate", at=at(30), by="o", calendar=cal_wita)
-        changed = wf.fire(changed, "escalate", at=at(31), by="o", calendar=cal_wita)
+        changed = wf.fire(case, "escalate", at=at(30), by=actor("o"), calendar=cal_wita)
+        changed = wf.fire(changed, "escalate", at=at(31), by=actor("o"), calendar=cal_wita)
         new = store.save_in(conn, changed, expected_version=case.version)
     assert [e.seq for e in new] == [4, 5]
 

@@ -16,7 +16,6 @@ from migrantcare import (
     WorkingCalendar,
     complaint_workflow,
     erase_personal_data,
-    next_due_at,
     replay,
 )
 from migrantcare.exceptions import (
@@ -28,6 +27,7 @@ from migrantcare.exceptions import (
     WrongTypeError,
 )
 from migrantcare.sql import create_all
+from tests.actors import actor
 from tests.store_support import T0, at, open_case, sql_store, sqlite_engine, truncate
 
 
@@ -95,8 +95,10 @@ def test_save_appends_and_get_returns_the_new_version(
 ) -> None:
     case = open_case(wf, cal_wita, "PGD-1")
     store.add(case)
-    changed = wf.fire(case, "start_verification", at=at(5), by="officer-a", calendar=cal_wita)
-    twice = wf.fire(changed, "escalate", at=at(6), by="officer-a", calendar=cal_wita)
+    changed = wf.fire(
+        case, "start_verification", at=at(5), by=actor("officer-a"), calendar=cal_wita
+    )
+    twice = wf.fire(changed, "escalate", at=at(6), by=actor("officer-a"), calendar=cal_wita)
     store.save(twice, expected_version=case.version)  # two events in one save
     loaded = store.get("PGD-1")
     assert loaded == twice
@@ -108,8 +110,8 @@ def test_a_stale_save_is_refused_and_changes_nothing(
 ) -> None:
     case = open_case(wf, cal_wita, "PGD-1")
     store.add(case)
-    a = wf.fire(case, "start_verification", at=at(5), by="officer-a", calendar=cal_wita)
-    b = wf.fire(case, "escalate", at=at(5), by="officer-b", calendar=cal_wita)
+    a = wf.fire(case, "start_verification", at=at(5), by=actor("officer-a"), calendar=cal_wita)
+    b = wf.fire(case, "escalate", at=at(5), by=actor("officer-b"), calendar=cal_wita)
     store.save(a, expected_version=1)
     with pytest.raises(StaleCaseError, match="stored at version 2, not 1") as info:
         store.save(b, expected_version=1)
@@ -121,7 +123,7 @@ def test_saving_an_unknown_case_is_case_not_found(
     store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
 ) -> None:
     case = open_case(wf, cal_wita, "PGD-1")
-    changed = wf.fire(case, "escalate", at=at(5), by="officer-a", calendar=cal_wita)
+    changed = wf.fire(case, "escalate", at=at(5), by=actor("officer-a"), calendar=cal_wita)
     with pytest.raises(CaseNotFoundError):
         store.save(changed, expected_version=1)
 
@@ -131,11 +133,11 @@ def test_a_save_that_rewrites_history_is_refused(
 ) -> None:
     first = open_case(wf, cal_wita, "PGD-1")
     store.add(first)
-    v2 = wf.fire(first, "escalate", at=at(5), by="officer-a", calendar=cal_wita)
+    v2 = wf.fire(first, "escalate", at=at(5), by=actor("officer-a"), calendar=cal_wita)
     store.save(v2, expected_version=1)
     # another history of the same id, one event longer than what is stored
-    other = wf.fire(first, "start_verification", at=at(5), by="officer-b", calendar=cal_wita)
-    other = wf.fire(other, "escalate", at=at(6), by="officer-b", calendar=cal_wita)
+    other = wf.fire(first, "start_verification", at=at(5), by=actor("officer-b"), calendar=cal_wita)
+    other = wf.fire(other, "escalate", at=at(6), by=actor("officer-b"), calendar=cal_wita)
     with pytest.raises(InvalidArgumentError, match="does not extend the stored history"):
         store.save(other, expected_version=2)
     assert store.get("PGD-1") == v2
@@ -146,7 +148,7 @@ def test_erased_persons_are_tombstones_and_the_case_still_replays(
 ) -> None:
     case = open_case(wf, cal_wita, "PGD-1")
     store.add(case)
-    erased = erase_personal_data(case, at=at(9), by="dpo-1")
+    erased = erase_personal_data(case, at=at(9), by=actor("dpo-1"))
     store.save(erased, expected_version=case.version)
     loaded = store.get("PGD-1")
     assert loaded == erased
@@ -164,7 +166,7 @@ def test_query_by_office_and_state_pages_by_id(
         office = "bp3mi-ntt" if i % 2 == 0 else "bp3mi-ntb"
         case = open_case(wf, cal_wita, f"PGD-{i}", office=office)
         if i == 4:
-            case = wf.fire(case, "start_verification", at=at(5), by="o", calendar=cal_wita)
+            case = wf.fire(case, "start_verification", at=at(5), by=actor("o"), calendar=cal_wita)
         store.add(case)
     ntt = store.query(office="bp3mi-ntt")
     assert [s.id for s in ntt] == ["PGD-0", "PGD-2", "PGD-4", "PGD-6"]
@@ -195,9 +197,9 @@ def test_query_due_before_lists_soonest_first(
     dues = {}
     for i in range(4):
         case = open_case(wf, cal_wita, f"PGD-{i}")
-        case = wf.fire(case, "escalate", at=at(60 * (3 - i)), by="o", calendar=cal_wita)
+        case = wf.fire(case, "escalate", at=at(60 * (3 - i)), by=actor("o"), calendar=cal_wita)
         store.add(case)
-        dues[case.id] = next_due_at(case)
+        dues[case.id] = wf.next_due_at(case)
     assert all(d is not None for d in dues.values())
     ordered = sorted(dues, key=lambda k: (dues[k], k))
     everything = store.query(due_before=max(d for d in dues.values() if d))
@@ -239,7 +241,9 @@ def test_first_writer_wins_from_the_same_version(
     store.add(case)
     wins, stale = 0, 0
     for officer in ("a", "b", "c"):
-        change = wf.fire(case, "escalate", at=at(5), by=f"officer-{officer}", calendar=cal_wita)
+        change = wf.fire(
+            case, "escalate", at=at(5), by=actor(f"officer-{officer}"), calendar=cal_wita
+        )
         try:
             store.save(change, expected_version=case.version)
             wins += 1

@@ -38,6 +38,7 @@ from migrantcare.exceptions import (
     WorkflowMismatchError,
     WrongTypeError,
 )
+from tests.actors import actor
 
 T0 = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
 
@@ -54,7 +55,7 @@ def complaint() -> Workflow:
 def open_complaint(wf: Workflow, **kw: object) -> Case:
     args: dict[str, object] = {
         "at": T0,
-        "by": "cc-01",
+        "by": actor("cc-01", "call_centre"),
         "office": "bp3mi-ntt",
         "category": "unpaid_wages",
         "channel": "whatsapp",
@@ -70,7 +71,7 @@ def walk(wf: Workflow, case: Case, *triggers: str) -> Case:
         data = {"reason": "unreachable"} if trigger == "close" else None
         note = "new evidence" if trigger in ("reopen", "cancel") else None
         at = case.events[-1].at + dt.timedelta(hours=1)
-        case = wf.fire(case, trigger, at=at, by="officer-7", data=data, note=note)
+        case = wf.fire(case, trigger, at=at, by=actor("officer-7"), data=data, note=note)
     return case
 
 
@@ -135,21 +136,25 @@ class TestComplaintPaths:
     def test_close_needs_a_pasal_30_reason(self, complaint: Workflow) -> None:
         case = walk(complaint, open_complaint(complaint), "start_verification")
         with pytest.raises(GuardRejectedError) as info:
-            complaint.fire(case, "close", at=later(2), by="o", data={"reason": "bored"})
+            complaint.fire(case, "close", at=later(2), by=actor("o"), data={"reason": "bored"})
         err = info.value
         assert err.guard == "reason_given"
         assert err.trigger == "close"
         assert err.state == "verification"
         assert "documents_incomplete" in str(err)
-        closed = complaint.fire(case, "close", at=later(2), by="o", data={"reason": "unreachable"})
+        closed = complaint.fire(
+            case, "close", at=later(2), by=actor("o"), data={"reason": "unreachable"}
+        )
         assert closed.state == "closed"
         assert closed.events[-1].data == {"reason": "unreachable"}
 
     def test_reopen_starts_a_new_cycle(self, complaint: Workflow) -> None:
         case = walk(complaint, open_complaint(complaint), "start_verification", "verify", "resolve")
         with pytest.raises(GuardRejectedError, match="note"):
-            complaint.fire(case, "reopen", at=later(5), by="o")
-        reopened = complaint.fire(case, "reopen", at=later(5), by="o", note="employer did not pay")
+            complaint.fire(case, "reopen", at=later(5), by=actor("o"))
+        reopened = complaint.fire(
+            case, "reopen", at=later(5), by=actor("o"), note="employer did not pay"
+        )
         assert reopened.state == "in_handling"
 
     def test_escalation_is_internal(self, complaint: Workflow) -> None:
@@ -171,7 +176,7 @@ class TestOtherWorkflows:
     def test_repatriation_alive(self) -> None:
         wf = repatriation_workflow()
         case = wf.open(
-            "PLG-1", at=T0, by="cc", office="bp3mi-jatim", category="sick", channel="embassy"
+            "PLG-1", at=T0, by=actor("cc"), office="bp3mi-jatim", category="sick", channel="embassy"
         )
         case = walk(
             wf, case, "start_verification", "arrange_travel", "arrive", "hand_over", "close"
@@ -181,19 +186,26 @@ class TestOtherWorkflows:
     def test_repatriation_of_remains(self) -> None:
         wf = repatriation_workflow()
         case = wf.open(
-            "PLG-2", at=T0, by="cc", office="bp3mi-ntt", category="deceased", channel="embassy"
+            "PLG-2",
+            at=T0,
+            by=actor("cc"),
+            office="bp3mi-ntt",
+            category="deceased",
+            channel="embassy",
         )
         case = walk(wf, case, "start_verification", "confirm_deceased", "arrive", "hand_over")
         assert [e.dest for e in case.events][2:] == ["remains_arranged", "arrived", "handed_over"]
         with pytest.raises(UnknownTermError, match="unpaid_wages"):
-            wf.open("PLG-3", at=T0, by="cc", office="x", category="unpaid_wages", channel="sms")
+            wf.open(
+                "PLG-3", at=T0, by=actor("cc"), office="x", category="unpaid_wages", channel="sms"
+            )
 
     def test_outreach(self) -> None:
         wf = outreach_workflow()
         case = wf.open(
             "SOS-1",
             at=T0,
-            by="bp3mi-ntb",
+            by=actor("bp3mi-ntb"),
             office="bp3mi-ntb",
             category="desa_migran_emas",
             channel="in_person",
@@ -203,7 +215,9 @@ class TestOtherWorkflows:
         assert case.state == "evaluated"
         cancelled = walk(
             wf,
-            wf.open("SOS-2", at=T0, by="x", office="x", category="job_fair", channel="in_person"),
+            wf.open(
+                "SOS-2", at=T0, by=actor("x"), office="x", category="job_fair", channel="in_person"
+            ),
             "cancel",
         )
         assert cancelled.state == "cancelled"
@@ -213,11 +227,11 @@ class TestAtomicityAndErrors:
     def test_not_allowed_names_event_state_and_options(self, complaint: Workflow) -> None:
         case = open_complaint(complaint)
         with pytest.raises(InvalidTransitionError) as info:
-            complaint.fire(case, "resolve", at=later(1), by="o")
+            complaint.fire(case, "resolve", at=later(1), by=actor("o"))
         assert info.value.allowed == ("start_verification", "close", "escalate")
         assert "'resolve' is not allowed from state 'registered'" in str(info.value)
         with pytest.raises(InvalidTransitionError, match="does not exist in workflow"):
-            complaint.fire(case, "teleport", at=later(1), by="o")
+            complaint.fire(case, "teleport", at=later(1), by=actor("o"))
         assert case.version == 1
         assert case.state == "registered"
 
@@ -229,7 +243,7 @@ class TestAtomicityAndErrors:
         case = walk(wf, open_complaint(wf), "start_verification")
         before = case.to_dict()
         with pytest.raises(CallbackError, match="'verify' from state 'verification'") as info:
-            wf.fire(case, "verify", at=later(3), by="o")
+            wf.fire(case, "verify", at=later(3), by=actor("o"))
         assert isinstance(info.value.__cause__, RuntimeError)
         assert case.to_dict() == before
 
@@ -242,7 +256,7 @@ class TestAtomicityAndErrors:
         )
         case = walk(wf, open_complaint(wf), "start_verification")
         with pytest.raises(GuardRejectedError, match="its check raised KeyError"):
-            wf.fire(case, "verify", at=later(3), by="o")
+            wf.fire(case, "verify", at=later(3), by=actor("o"))
 
     def test_callback_output_is_recorded(self) -> None:
         def stamp(attempt: Attempt) -> dict[str, object]:
@@ -256,11 +270,15 @@ class TestAtomicityAndErrors:
     def test_bad_inputs(self, complaint: Workflow) -> None:
         case = open_complaint(complaint)
         with pytest.raises(NaiveDatetimeError):
-            complaint.fire(case, "start_verification", at=dt.datetime(2026, 3, 20, 9), by="o")
-        with pytest.raises(InvalidArgumentError, match="actor id"):
-            complaint.fire(case, "start_verification", at=later(1), by="")
+            complaint.fire(
+                case, "start_verification", at=dt.datetime(2026, 3, 20, 9), by=actor("o")
+            )
+        with pytest.raises(WrongTypeError, match="by must be an Actor"):
+            complaint.fire(case, "start_verification", at=later(1), by="o")
         with pytest.raises(InvalidArgumentError, match="JSON-compatible"):
-            complaint.fire(case, "start_verification", at=later(1), by="o", data={"x": object()})
+            complaint.fire(
+                case, "start_verification", at=later(1), by=actor("o"), data={"x": object()}
+            )
         with pytest.raises(UnknownTermError, match="unknown category 'weather'"):
             open_complaint(complaint, category="weather")
         with pytest.raises(UnknownTermError, match="unknown channel"):
@@ -268,19 +286,21 @@ class TestAtomicityAndErrors:
         with pytest.raises(UnknownTermError, match="complainant type"):
             open_complaint(complaint, complainant=Person("X", kind="alien"))
         with pytest.raises(WrongTypeError):
-            complaint.fire("PGD-1", "verify", at=later(1), by="o")  # type: ignore[arg-type]
+            complaint.fire("PGD-1", "verify", at=later(1), by=actor("o"))  # type: ignore[arg-type]
 
     def test_stale_version(self, complaint: Workflow) -> None:
         case = open_complaint(complaint)
-        newer = complaint.fire(case, "start_verification", at=later(1), by="a", expected_version=1)
+        newer = complaint.fire(
+            case, "start_verification", at=later(1), by=actor("a"), expected_version=1
+        )
         with pytest.raises(StaleCaseError) as info:
-            complaint.fire(newer, "verify", at=later(2), by="b", expected_version=1)
+            complaint.fire(newer, "verify", at=later(2), by=actor("b"), expected_version=1)
         assert (info.value.expected, info.value.actual) == (1, 2)
 
     def test_wrong_workflow(self, complaint: Workflow) -> None:
         case = open_complaint(complaint)
         with pytest.raises(WorkflowMismatchError, match="migrate it first"):
-            outreach_workflow().fire(case, "coordinate", at=later(1), by="o")
+            outreach_workflow().fire(case, "coordinate", at=later(1), by=actor("o"))
 
 
 class TestPersonalData:
@@ -291,7 +311,7 @@ class TestPersonalData:
         case = open_complaint(complaint, complainant=person)
         texts = [repr(person), str(person), repr(case), *(repr(e) for e in case.events)]
         try:
-            complaint.fire(case, "close", at=later(1), by="o")
+            complaint.fire(case, "close", at=later(1), by=actor("o"))
         except GuardRejectedError as exc:
             texts.append(str(exc))
         for secret in ("Siti", "C1234567", "3201234567890001", "91234567"):
@@ -341,7 +361,7 @@ class TestExtension:
         assert walk(wf, case, "legal_aid_done").state == "resolved"
         handling = walk(wf, open_complaint(wf), "start_verification", "verify")
         with pytest.raises(GuardRejectedError, match="note_given"):
-            wf.fire(handling, "resolve", at=later(9), by="o")
+            wf.fire(handling, "resolve", at=later(9), by=actor("o"))
         assert wf.state("mediation").label("id") == "Mediasi (BP3MI NTT)"
         # ours is untouched
         std = complaint_workflow(sla=False)
@@ -421,7 +441,11 @@ class TestMigration:
         )
         case = walk(v1, open_complaint(v1), "start_verification")
         moved = v2.migrate(
-            case, state_map={"verification": "triage"}, at=later(3), by="admin", note="v2 rollout"
+            case,
+            state_map={"verification": "triage"},
+            at=later(3),
+            by=actor("admin"),
+            note="v2 rollout",
         )
         assert (moved.workflow_version, moved.state) == (2, "triage")
         assert moved.events[-1].kind == "migrated"
@@ -466,9 +490,9 @@ class TestMigration:
             "second_clarification",
         )
         with pytest.raises(InvalidArgumentError, match="add it to state_map"):
-            v2.migrate(case, at=later(9), by="admin")
+            v2.migrate(case, at=later(9), by=actor("admin"))
         moved = v2.migrate(
-            case, state_map={"clarification_2": "clarification_1"}, at=later(9), by="admin"
+            case, state_map={"clarification_2": "clarification_1"}, at=later(9), by=actor("admin")
         )
         assert moved.state == "clarification_1"
 
@@ -485,7 +509,7 @@ class TestConcurrency:
             case = store.get(base.id)
             barrier.wait()
             data = {"reason": "referred"} if trigger == "close" else None
-            new = complaint.fire(case, trigger, at=later(4), by=name, data=data)
+            new = complaint.fire(case, trigger, at=later(4), by=actor(name), data=data)
             try:
                 store.save(new, expected_version=case.version)
                 outcomes[name] = "won"
@@ -493,7 +517,7 @@ class TestConcurrency:
                 outcomes[name] = "stale"
                 # the loser reloads and re-applies: nothing is lost
                 fresh = store.get(base.id)
-                retried = complaint.fire(fresh, "escalate", at=later(5), by=name)
+                retried = complaint.fire(fresh, "escalate", at=later(5), by=actor(name))
                 store.save(retried, expected_version=fresh.version)
 
         threads = [
@@ -540,6 +564,6 @@ def test_events_are_recorded_in_time_order(complaint: Workflow) -> None:
     case = walk(complaint, open_complaint(complaint), "start_verification")
     last = case.events[-1].at
     with pytest.raises(InvalidArgumentError, match="before its last event"):
-        complaint.fire(case, "verify", at=last - dt.timedelta(seconds=1), by="o")
-    same_instant = complaint.fire(case, "verify", at=last, by="o")
+        complaint.fire(case, "verify", at=last - dt.timedelta(seconds=1), by=actor("o"))
+    same_instant = complaint.fire(case, "verify", at=last, by=actor("o"))
     assert same_instant.state == "in_handling"

@@ -19,6 +19,7 @@ from migrantcare import (
     repatriation_workflow,
     replay,
 )
+from tests.actors import actor
 
 from .strategies import ACTORS, EXTRA_DATA, NOTES, STEP_SECONDS, satisfying_data, zones
 
@@ -50,7 +51,7 @@ def walks(draw: st.DrawFn) -> tuple[Workflow, Case]:
             break
         at = at.add(seconds=draw(STEP_SECONDS))
         if draw(st.integers(0, 4)) == 0:
-            case = wf.advance(case, at, CAL)  # the host's scheduler wakes up
+            case = wf.advance(case, at=at, calendar=CAL)  # the host's scheduler wakes up
             continue
         trigger = draw(st.sampled_from(wf.allowed_events(case)))
         data = {**draw(EXTRA_DATA), **satisfying_data(trigger)}
@@ -114,6 +115,10 @@ def test_refused_events_change_nothing(walk: tuple[Workflow, Case], trigger: str
     before = case.to_dict()
     with contextlib.suppress(ValueError):
         wf.fire(
-            case, trigger, at=case.events[-1].at + dt.timedelta(minutes=1), by="o", calendar=CAL
+            case,
+            trigger,
+            at=case.events[-1].at + dt.timedelta(minutes=1),
+            by=actor("o"),
+            calendar=CAL,
         )
     assert case.to_dict() == before

@@ -4,6 +4,7 @@ The public surface is re-exported here; everything in ``migrantcare._*`` modules
 private and may change without notice. Errors live in :mod:`migrantcare.exceptions`.
 """
 
+from migrantcare._actors import SYSTEM, Actor
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
 from migrantcare._definition import (
@@ -31,6 +32,7 @@ from migrantcare._messages import (
 )
 from migrantcare._notice_spec import NoticeSpec
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
+from migrantcare._offices import Office, Offices
 from migrantcare._performance import (
     BacklogBucket,
     ChannelFigures,
@@ -56,8 +58,6 @@ from migrantcare._sla import (
     SlaPolicy,
     SlaStatus,
     SlaTarget,
-    due_cases,
-    next_due_at,
 )
 from migrantcare._sla_state import SlaClock
 from migrantcare._standard import (
@@ -108,7 +108,9 @@ __all__ = [
     "PRIORITIES",
     "PROVINCE_TIMEZONES",
     "REPATRIATION_CATEGORIES",
+    "SYSTEM",
     "ZONE_ABBREVIATIONS",
+    "Actor",
     "Attempt",
     "BacklogBucket",
     "BusdayCalendar",
@@ -136,8 +138,10 @@ __all__ = [
     "MonthRow",
     "Notice",
     "NoticeSpec",
+    "Office",
     "OfficeFigures",
     "OfficePerformance",
+    "Offices",
     "OutreachRow",
     "PerformanceFigures",
     "Person",
@@ -176,7 +180,6 @@ __all__ = [
     "json_schema",
     "load_workflow",
     "loads_workflow",
-    "next_due_at",
     "notices",
     "office_report",
     "outreach_spec",

@@ -555,6 +555,47 @@ class WorkingCalendar:
             self._check_years(self._year(i), self._year(j))
         return from_zone_fields(ordinal, tod, self._zone)
 
+    def _instant_at(self, target: int) -> _dt.datetime:
+        """The UTC instant at working position ``target`` (internal; inverse of positions).
+
+        Like :meth:`add_working_time` without building ``pendulum`` objects: the SLA
+        part computes several of these on every event that starts a clock.
+        """
+        index = self._idx()
+        cum = index.cum_us
+        k = bisect_left(cum, target, 1)
+        if k > index.n_days:
+            raise self._beyond(f"working position {target}")
+        j = k - 1
+        rem = target - cum[j]
+        tod = 0
+        for s, e, before in index.day_intervals[j]:
+            if rem <= before + e - s:
+                tod = s + rem - before
+                break
+        # local wall time -> UTC by the zone's offset at that wall time (fold 0, like
+        # from_zone_fields), without building pendulum objects
+        wall = _dt.datetime.fromordinal(index.first_ordinal + j) + _dt.timedelta(microseconds=tod)
+        offset = self._zone.utcoffset(wall)
+        assert offset is not None  # a zone has an offset at every wall time
+        return (wall - offset).replace(tzinfo=_dt.timezone.utc)
+
+    def _close_position(self, ordinal: int) -> int:
+        """Working position of the close of business of day ``ordinal`` (internal)."""
+        index = self._idx()
+        return index.cum_us[ordinal - index.first_ordinal + 1]
+
+    def _close_utc(self, ordinal: int) -> _dt.datetime | None:
+        """Close of business of the day ``ordinal`` as a UTC instant, ``None`` if not working."""
+        index = self._idx()
+        i = ordinal - index.first_ordinal
+        if not 0 <= i < index.n_days:
+            raise self._beyond(f"day {_Date.fromordinal(ordinal)}")
+        intervals = index.day_intervals[i]
+        if not intervals:
+            return None
+        return self._instant_at(index.cum_us[i + 1])
+
     def _working_position(self, instant: _dt.datetime) -> int:
         """Working µs from the calendar's first day to the aware ``instant`` (internal)."""
         return self._position(instant, "instant")[1]

@@ -43,7 +43,7 @@ from migrantcare.exceptions import (
 )
 
 #: The schema id written by :meth:`Case.to_dict`; bump on incompatible changes.
-CASE_SCHEMA: Final = "migrantcare.case/1"
+CASE_SCHEMA: Final = "migrantcare.case/2"
 #: The "previous hash" of the first event of every history.
 GENESIS_HASH: Final = "0" * 64
 _GENESIS_DIGEST: Final = bytes(32)
@@ -211,6 +211,8 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     dest: str,
     at: str,
     by: str,
+    role: str | None,
+    office: str | None,
     note: str | None,
     data_json: str,
     prev_digest: bytes,
@@ -222,9 +224,11 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     """
     src = "-" if source is None else f"{len(source)}:{source}"
     nt = "-" if note is None else f"{len(note)}:{note}"
+    rl = "-" if role is None else f"{len(role)}:{role}"
+    of = "-" if office is None else f"{len(office)}:{office}"
     text = (
         f"{seq}|{len(kind)}:{kind}{len(name)}:{name}{src}{len(dest)}:{dest}"
-        f"{len(at)}:{at}{len(by)}:{by}{nt}{len(data_json)}:{data_json}"
+        f"{len(at)}:{at}{len(by)}:{by}{rl}{of}{nt}{len(data_json)}:{data_json}"
     )
     digest = hashlib.sha256(prev_digest)
     try:
@@ -265,14 +269,16 @@ class CaseEvent:
 
     Attributes:
         seq: Position in the history, from 0 (the opening).
-        kind: ``"opened"``, ``"transition"``, ``"migrated"``, or a kind added by a later
-            part of the library (``"sla"``).
-        name: The trigger (``"verify"``), or ``"open"`` / ``"migrate"``.
+        kind: ``"opened"``, ``"transition"``, ``"migrated"``, ``"transferred"`` or
+            ``"sla"`` (warnings, breaches, recomputes).
+        name: The trigger (``"verify"``), or ``"open"`` / ``"migrate"`` / ``"transfer"``.
         source: The state before, ``None`` for the opening.
         dest: The state after.
         at: When it happened, as an aware ``datetime`` in UTC (the instant is what is
             stored; show it in the office's zone).
-        by: Who did it: an officer or system id (not personal data).
+        by: Who did it: the :class:`~migrantcare.Actor` id (not personal data).
+        role: The role that authorised it, or ``None``.
+        office: The acting actor's office, or ``None`` (national roles, the system).
         note: Free text for the file; never shown in ``repr``.
         data_json: Structured details as canonical JSON (see :attr:`data`).
         prev_digest: The previous event's SHA-256 digest (zeros for the first).
@@ -287,6 +293,8 @@ class CaseEvent:
     dest: str
     at: _dt.datetime
     by: str
+    role: str | None
+    office: str | None
     note: str | None
     data_json: str
     prev_digest: bytes
@@ -312,7 +320,7 @@ class CaseEvent:
         return (
             f"CaseEvent(seq={self.seq}, kind={self.kind!r}, name={self.name!r}, "
             f"source={self.source!r}, dest={self.dest!r}, at={self.at.isoformat()!r}, "
-            f"by={self.by!r})"
+            f"by={self.by!r}, role={self.role!r}, office={self.office!r})"
         )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -328,6 +336,8 @@ class CaseEvent:
             self.dest,
             self.at.isoformat(),
             self.by,
+            self.role,
+            self.office,
             self.note,
             self.data_json,
             self.prev_digest,
@@ -343,6 +353,8 @@ class CaseEvent:
             "dest": self.dest,
             "at": self.at.isoformat(),
             "by": self.by,
+            "role": self.role,
+            "by_office": self.office,
             "note": self.note,
             "data": self.data,
             "prev_hash": self.prev_hash,
@@ -370,6 +382,10 @@ class CaseEvent:
                 dest=_stored_text(data["dest"], "event dest"),
                 at=parse_utc(data["at"], "event time"),
                 by=_stored_text(data["by"], "event by"),
+                role=None if data["role"] is None else _stored_text(data["role"], "event role"),
+                office=None
+                if data["by_office"] is None
+                else _stored_text(data["by_office"], "event by_office"),
                 note=check_optional_text(data["note"], "event note", error=SchemaError),
                 data_json=_stored_json(raw, "event data"),
                 prev_digest=check_hex_digest(data["prev_hash"], "prev_hash"),
@@ -398,6 +414,8 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     dest: str,
     at: _dt.datetime,
     by: str,
+    role: str | None,
+    office: str | None,
     note: str | None,
     data_json: str,
 ) -> CaseEvent:
@@ -407,9 +425,22 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     seq = 0 if prev is None else prev.seq + 1
     prev_digest = _GENESIS_DIGEST if prev is None else prev.digest
     digest = event_hash(
-        seq, kind, name, source, dest, at.isoformat(), by, note, data_json, prev_digest
+        seq,
+        kind,
+        name,
+        source,
+        dest,
+        at.isoformat(),
+        by,
+        role,
+        office,
+        note,
+        data_json,
+        prev_digest,
     )
-    return CaseEvent(seq, kind, name, source, dest, at, by, note, data_json, prev_digest, digest)
+    return CaseEvent(
+        seq, kind, name, source, dest, at, by, role, office, note, data_json, prev_digest, digest
+    )
 
 
 def utc(value: object, what: str) -> _dt.datetime:
@@ -417,15 +448,6 @@ def utc(value: object, what: str) -> _dt.datetime:
     if type(value) is _dt.datetime and value.tzinfo is _UTC:
         return value
     return as_utc(require_aware(value, what))
-
-
-def check_actor(by: object) -> str:
-    """Return ``by`` if it is a non-empty actor id."""
-    if type(by) is not str or not by.strip():
-        raise InvalidArgumentError(
-            f"by must be a non-empty actor id (an officer or system id), got {quote(by)}"
-        )
-    return check_text(by, "by", limit=_ID_LIMIT)
 
 
 @attrs.frozen(repr=False)
@@ -451,6 +473,8 @@ class Case:
         events: The audit trail, oldest first.
         clocks: SLA clock state, maintained by the SLA part of the library.
         calendar_version: The working-calendar version the case's deadlines use.
+        calendar_zone: The IANA zone of that calendar (a calendar of another zone is
+            refused, except by a transfer).
     """
 
     id: str
@@ -468,6 +492,7 @@ class Case:
     events: tuple[CaseEvent, ...]
     clocks: tuple[SlaClock, ...] = ()
     calendar_version: str | None = None
+    calendar_zone: str | None = None
 
     @property
     def version(self) -> int:
@@ -514,6 +539,30 @@ class Case:
             (*self.events, event),
             self.clocks,
             self.calendar_version,
+            self.calendar_zone,
+        )
+
+    def tracked(
+        self, clocks: tuple[SlaClock, ...], calendar_version: str, calendar_zone: str
+    ) -> Case:
+        """Return this case with new SLA clocks on a calendar (internal fast path)."""
+        return Case(
+            self.id,
+            self.workflow,
+            self.workflow_version,
+            self.state,
+            self.office,
+            self.category,
+            self.channel,
+            self.priority,
+            self.opened_at,
+            self.complainant,
+            self.worker,
+            self.attributes_json,
+            self.events,
+            clocks,
+            calendar_version,
+            calendar_zone,
         )
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
@@ -635,6 +684,7 @@ class Case:
             "events": [e.to_dict() for e in self.events],
             "clocks": [c.to_dict() for c in self.clocks],
             "calendar_version": self.calendar_version,
+            "calendar_zone": self.calendar_zone,
         }
 
     @classmethod
@@ -683,6 +733,9 @@ class Case:
                 events=tuple(CaseEvent.from_dict(e) for e in events),
                 clocks=tuple(clock_from_dict(c) for c in clocks),
                 calendar_version=calendar_version,
+                calendar_zone=None
+                if data["calendar_zone"] is None
+                else _stored_text(data["calendar_zone"], "calendar_zone"),
             )
         except KeyError as exc:
             raise SchemaError(f"case record lacks field {quote(exc.args[0])}") from None

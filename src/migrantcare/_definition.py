@@ -390,8 +390,8 @@ class _Reader:
 
     def policy(self, doc: Mapping[str, Any], path: str) -> SlaPolicy:
         allowed = (
-            "goal", "variant", "target", *_STATE_SETS, *_EVENT_SETS, "warn_at",
-            "escalate_with", "when", "source", "confirmed", "description",
+            "goal", "variant", "target", *_STATE_SETS, "pause_on_waiting", *_EVENT_SETS,
+            "warn_at", "escalate_with", "when", "source", "confirmed", "description",
         )  # fmt: skip
         self.keys(doc, path, allowed)
         warn = self._list(doc, "warn_at", path) if "warn_at" in doc else [0.5, 0.75]
@@ -403,6 +403,7 @@ class _Reader:
             self.get(doc, "goal", path, str),
             self.target(self.get(doc, "target", path, dict), _join(path, "target")),
             **{k: self.strings(doc, k, path) for k in (*_STATE_SETS, *_EVENT_SETS)},
+            pause_on_waiting=self.get(doc, "pause_on_waiting", path, bool, True),
             warn_at=warn,
             escalate_with=self.get(doc, "escalate_with", path, str, None),
             variant=self.get(doc, "variant", path, str, "default"),
@@ -718,6 +719,8 @@ def _policy_doc(p: SlaPolicy) -> dict[str, Any]:
     for key in (*_STATE_SETS, *_EVENT_SETS):
         if getattr(p, key):
             doc[key] = sorted(getattr(p, key))
+    if not p.pause_on_waiting:
+        doc["pause_on_waiting"] = False
     if p.warn_at != (0.5, 0.75):
         doc["warn_at"] = list(p.warn_at)
     if p.escalate_with is not None:

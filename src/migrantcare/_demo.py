@@ -14,11 +14,11 @@ from typing import TextIO
 import attrs
 import pendulum
 
+from migrantcare._actors import Actor
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, Person
 from migrantcare._messages import Messages
 from migrantcare._notices import notices
-from migrantcare._sla import next_due_at
 from migrantcare._standard import complaint_workflow
 from migrantcare._workflow import Workflow
 
@@ -67,7 +67,7 @@ class _Narrator:
                     self.line(f"      > {label}: {body}")
 
     def status(self, case: Case, now: _dt.datetime) -> None:
-        for s in self.wf.status(case, now, self.cal):
+        for s in self.wf.status(case, at=now, calendar=self.cal):
             due = f"{s.due_at:%a %d %b %H:%M}"
             self.line(
                 f"      · {s.goal:<15} {s.target:<16} {s.state:<9} due {due}  "
@@ -99,7 +99,7 @@ def run_demo(out: TextIO) -> None:  # noqa: PLR0915 - a script, told in order
     case = wf.open(
         "PGD-2026-000123",
         at=received,
-        by="callcenter-01",
+        by=Actor("callcenter-01", roles={"call_centre"}),
         office="bp3mi-ntt",
         category="unpaid_wages",
         channel="whatsapp",
@@ -115,22 +115,31 @@ def run_demo(out: TextIO) -> None:  # noqa: PLR0915 - a script, told in order
     def wake(case: Case, until: _dt.datetime, title: str) -> Case:
         """Let the host's scheduler run until ``until``: advance at every next_due_at."""
         n.line(title)
-        while (due := next_due_at(case)) is not None and due <= until:
+        while (due := wf.next_due_at(case)) is not None and due <= until:
             before = case
-            case = wf.advance(case, due, cal)
+            case = wf.advance(case, at=due, calendar=cal)
             n.show(before, case, both_languages=False)
         return case
+
+    officer = Actor("officer-ntt-7", roles={"officer"}, office="bp3mi-ntt")
 
     def act(case: Case, trigger: str, local: str, **kw: object) -> Case:
         at = pendulum.parse(local, tz=cal.tz)
         assert isinstance(at, pendulum.DateTime)
         # the host's scheduler has been running all along: catch up to this moment
-        while (due := next_due_at(case)) is not None and due <= at:
+        while (due := wf.next_due_at(case)) is not None and due <= at:
             before = case
-            case = wf.advance(case, due, cal)
+            case = wf.advance(case, at=due, calendar=cal)
             n.show(before, case, both_languages=False)
         before = case
-        case = wf.fire(case, trigger, at=at, by="officer-ntt-7", calendar=cal, **kw)  # type: ignore[arg-type]
+        case = wf.fire(
+            case,
+            trigger,
+            at=at,
+            by=officer,
+            calendar=cal,
+            **kw,  # type: ignore[arg-type]
+        )
         n.show(before, case)
         return case
 

@@ -13,7 +13,8 @@ from typing import Final
 
 import attrs
 
-from migrantcare._case import Case, Person, canonical_json, check_actor, make_event, utc
+from migrantcare._actors import Actor, check_actor
+from migrantcare._case import Case, Person, canonical_json, make_event, utc
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
 #: The name a tombstone carries in place of the erased person's.
@@ -38,7 +39,9 @@ def is_tombstone(person: Person | None) -> bool:
     )
 
 
-def erase_personal_data(case: Case, *, at: _dt.datetime, by: str, note: str | None = None) -> Case:
+def erase_personal_data(
+    case: Case, *, at: _dt.datetime, by: Actor, note: str | None = None
+) -> Case:
     """Return ``case`` with its persons replaced by tombstones, the erasure recorded.
 
     The new ``"erased"`` event (name ``"erase"``, state unchanged) carries only the
@@ -49,7 +52,7 @@ def erase_personal_data(case: Case, *, at: _dt.datetime, by: str, note: str | No
     Args:
         case: The case.
         at: When the erasure was done (aware; not before the newest event).
-        by: Who did it (an officer or system id).
+        by: Who did it (an :class:`~migrantcare.Actor`, e.g. the data-protection officer).
         note: A note for the file; it is hashed and kept forever, so it must not
             contain personal data either.
 
@@ -59,13 +62,15 @@ def erase_personal_data(case: Case, *, at: _dt.datetime, by: str, note: str | No
 
     Examples:
         >>> import datetime as dt
-        >>> from migrantcare import complaint_workflow, WorkingCalendar, Person
+        >>> from migrantcare import Actor, complaint_workflow, WorkingCalendar, Person
         >>> wf, cal = complaint_workflow(), WorkingCalendar.indonesia()
         >>> t = dt.datetime(2026, 3, 2, 9, tzinfo=dt.timezone.utc)
-        >>> case = wf.open("C-1", at=t, by="cc-1", office="bp3mi-ntt",
+        >>> agent = Actor("cc-1", roles={"call_centre"})
+        >>> case = wf.open("C-1", at=t, by=agent, office="bp3mi-ntt",
         ...                category="unpaid_wages", channel="call_center",
         ...                complainant=Person("Siti Aminah"), calendar=cal)
-        >>> erased = erase_personal_data(case, at=t, by="dpo-1")
+        >>> dpo = Actor("dpo-1", roles={"head_of_office"}, office="bp3mi-ntt")
+        >>> erased = erase_personal_data(case, at=t, by=dpo)
         >>> erased.complainant
         Person(kind='pmi', name=<redacted>, passport_number=None, nik=None, phone=None)
         >>> erased.events[-1].kind, erased.events[-1].data
@@ -92,7 +97,9 @@ def erase_personal_data(case: Case, *, at: _dt.datetime, by: str, note: str | No
         case.state,
         case.state,
         when,
-        actor,
+        actor.id,
+        actor.role,
+        actor.office,
         note,
         canonical_json({"roles": roles}),
     )

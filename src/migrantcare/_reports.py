@@ -11,6 +11,7 @@ import attrs
 
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, utc
+from migrantcare._sla import current_clocks
 from migrantcare._validate import quote
 from migrantcare._workflow import Workflow, check_workflows
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
@@ -88,9 +89,15 @@ class OfficeFigures:
 
 
 def _calendar_for(
-    calendars: WorkingCalendar | Mapping[str, WorkingCalendar] | Callable[[str], WorkingCalendar],
+    calendars: WorkingCalendar
+    | Mapping[str, WorkingCalendar]
+    | Callable[[str], WorkingCalendar]
+    | None,
+    workflow: Workflow,
     office: str,
 ) -> WorkingCalendar:
+    if calendars is None:
+        return workflow.calendar_of(office)
     if isinstance(calendars, WorkingCalendar):
         return calendars
     if isinstance(calendars, Mapping):
@@ -105,24 +112,59 @@ def _calendar_for(
     )
 
 
+def _holders(case: Case) -> list[tuple[_dt.datetime, str]]:
+    """(from when, office) for each office that held the case, oldest first."""
+    out = [(case.opened_at, str(case.events[0].data.get("office", case.office)))]
+    for event in case.events:
+        if event.kind == "transferred":
+            out.append((event.at, str(event.data["to_office"])))
+    return out
+
+
+def _holder_at(holders: list[tuple[_dt.datetime, str]], instant: _dt.datetime | None) -> str:
+    if instant is None:
+        return holders[-1][1]
+    office = holders[0][1]
+    for since, who in holders:
+        if since <= instant:
+            office = who
+    return office
+
+
+def _new_row() -> dict[str, Any]:
+    return {"opened": 0, "open": 0, "goals": {}, "responses": []}
+
+
 def office_report(
     cases: Iterable[Case],
     *,
-    now: _dt.datetime,
+    at: _dt.datetime,
     workflows: Workflow | Iterable[Workflow],
-    calendars: WorkingCalendar | Mapping[str, WorkingCalendar] | Callable[[str], WorkingCalendar],
     period_start: _dt.date,
     period_end: _dt.date,
+    calendars: WorkingCalendar
+    | Mapping[str, WorkingCalendar]
+    | Callable[[str], WorkingCalendar]
+    | None = None,
 ) -> list[OfficeFigures]:
     """Compute per-office figures for the cases opened in ``period_start..period_end``.
 
+    A case counts as opened by the office that registered it and as still open for the
+    office holding it now. Each SLA goal's outcome counts for the office that held the
+    case when it was decided: when the clock stopped (met, or breached late), or when
+    its deadline passed (breached while running); a running clock counts for the
+    current office. Transfers therefore move a case's later outcomes, never its
+    earlier ones.
+
     Args:
         cases: Any iterable of cases (a query result, a generator over a table).
-        now: The instant the figures are taken at (aware).
-        workflows: The workflows the cases run on (for terminal states and SLA plans).
-        calendars: The office calendars: one for all, a mapping, or a function.
+        at: The instant the figures are taken at (aware).
+        workflows: The workflows the cases run on (for terminal states and SLA plans);
+            bound workflows resolve each office's calendar.
         period_start: First office-local date of the period.
         period_end: Last office-local date of the period (included).
+        calendars: For unbound workflows, the office calendars: one for all, a
+            mapping, or a function.
 
     Returns:
         One :class:`OfficeFigures` per office with cases in the period, sorted by office.
@@ -135,7 +177,7 @@ def office_report(
             raise WrongTypeError(f"{what} must be a datetime.date, got {type(day).__name__}")
     if period_end < period_start:
         raise InvalidArgumentError(f"period ends ({period_end}) before it starts ({period_start})")
-    when = utc(now, "now")
+    when = utc(at, "at")
     pool = check_workflows(workflows)
     by_key = {(w.name, w.version): w for w in pool}
     if isinstance(cases, str | bytes | Mapping) or not isinstance(cases, Iterable):
@@ -144,29 +186,40 @@ def office_report(
     for case in cases:
         if not isinstance(case, Case):
             raise WrongTypeError(f"cases must be Case values, got {type(case).__name__}")
-        cal = _calendar_for(calendars, case.office)
-        opened_day = cal.local(case.opened_at).date()
-        if not period_start <= opened_day <= period_end:
-            continue
         wf = by_key.get((case.workflow, case.workflow_version))
         if wf is None:
             raise UnknownTermError(
                 f"case {case.id!r} runs on {case.workflow!r} v{case.workflow_version}, "
                 "which was not given"
             )
-        office = acc.setdefault(case.office, {"opened": 0, "open": 0, "goals": {}, "responses": []})
-        office["opened"] += 1
+        cal = _calendar_for(calendars, wf, case.office)
+        opened_day = cal.local(case.opened_at).date()
+        if not period_start <= opened_day <= period_end:
+            continue
+        holders = _holders(case)
+        opener = acc.setdefault(holders[0][1], _new_row())
+        opener["opened"] += 1
+        current = acc.setdefault(case.office, _new_row())
         if not wf.state(case.state).terminal:
-            office["open"] += 1
-        plan = wf.spec.sla
-        if plan is not None:
-            for status in wf.status(case, when, cal):
-                counts = office["goals"].setdefault(status.goal, [0, 0, 0])
+            current["open"] += 1
+        if wf.spec.sla is not None:
+            clocks = current_clocks(case.clocks)
+            for clock, status in zip(clocks, wf.status(case, at=when, calendar=cal), strict=True):
+                if status.state == "met":
+                    decided: _dt.datetime | None = clock.stopped_at
+                elif status.state == "breached":
+                    decided = status.due_at
+                    if clock.stopped_at is not None and clock.stopped_at < decided:
+                        decided = clock.stopped_at
+                else:
+                    decided = None
+                row = acc.setdefault(_holder_at(holders, decided), _new_row())
+                counts = row["goals"].setdefault(status.goal, [0, 0, 0])
                 index = {"met": 0, "breached": 1}.get(status.state, 2)
                 counts[index] += 1
         for event in case.events[1:]:
-            if event.kind == "transition" and not event.by.startswith("system:"):
-                office["responses"].append(cal.working_time_between(case.opened_at, event.at))
+            if event.kind == "transition" and event.role != "system":
+                opener["responses"].append(cal.working_time_between(case.opened_at, event.at))
                 break
     rows = []
     for office_id in sorted(acc):

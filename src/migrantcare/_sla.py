@@ -17,7 +17,7 @@ import attrs
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, utc
 from migrantcare._sla_state import Pause, SlaClock
-from migrantcare._time import as_utc
+from migrantcare._time import as_utc, to_zone_fields
 from migrantcare._validate import check_name, check_text, quote
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
@@ -248,6 +248,9 @@ class SlaPolicy:
             enters the initial state).
         start_events: Firing one of these events starts the clock.
         pause_states: The clock is paused while the case is in one of these states.
+        pause_on_waiting: The clock also pauses in every state marked
+            ``State(waiting=True)`` (the default); ``False`` for goals that measure the
+            wait itself (e.g. "30 days without documents").
         stop_states: Entering one of these states stops the clock.
         stop_events: Firing one of these events stops the clock.
         warn_at: Fractions of the target at which a warning is recorded.
@@ -266,6 +269,9 @@ class SlaPolicy:
     start_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     start_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     pause_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
+    pause_on_waiting: bool = attrs.field(
+        default=True, kw_only=True, validator=lambda _i, _a, v: _is(v, bool, "pause_on_waiting")
+    )
     stop_states: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     stop_events: frozenset[str] = attrs.field(default=frozenset(), converter=_states)
     warn_at: tuple[float, ...] = attrs.field(default=(0.5, 0.75), converter=_fractions)
@@ -281,12 +287,19 @@ class SlaPolicy:
         default=True, validator=lambda _i, _a, v: _is(v, bool, "confirmed")
     )
     description: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "description"))
+    _events: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    _states: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not (self.start_states or self.start_events):
             raise InvalidArgumentError(f"SLA policy {self.name!r} never starts: give start_*")
         if not (self.stop_states or self.stop_events):
             raise InvalidArgumentError(f"SLA policy {self.name!r} never stops: give stop_*")
+        # what can concern this policy's clock: read on every event, worked out once
+        object.__setattr__(self, "_events", self.start_events | self.stop_events)
+        object.__setattr__(
+            self, "_states", self.start_states | self.pause_states | self.stop_states
+        )
 
 
 @attrs.frozen
@@ -362,38 +375,83 @@ class SlaPlan:
 
 def apply_event(
     clocks: tuple[SlaClock, ...], policies: Sequence[SlaPolicy], event: CaseEvent
-) -> tuple[SlaClock, ...]:
-    """Return ``clocks`` updated with what ``event`` starts, pauses, resumes or stops."""
+) -> tuple[tuple[SlaClock, ...], frozenset[int]]:
+    """Return ``clocks`` updated with what ``event`` starts, pauses, resumes or stops.
+
+    Also returns the positions of the clocks whose cached deadline must be computed
+    again: started, resumed, or stopped while paused. A clock that stops while running
+    keeps its deadline, and a paused one has none, so neither costs any arithmetic.
+    """
+    name, dest = event.name, event.dest
+    waiting = {c.goal for c in clocks if c.paused_since is not None and c.stopped_at is None}
+    # most events concern no policy: skip those before any work
+    relevant = [p for p in policies if name in p._events or dest in p._states or p.name in waiting]
+    if not relevant:
+        return clocks, frozenset()
     at = event.at
-    entered = event.dest if (event.kind == "opened" or event.dest != event.source) else None
+    entered = dest if (event.kind == "opened" or dest != event.source) else None
     out = list(clocks)
-    for p in policies:
-        index = _latest(out, p.name)
+    stale: set[int] = set()
+    latest = {c.goal: i for i, c in enumerate(out)}  # later cycles win
+    for p in relevant:
+        index = latest.get(p.name)
         clock = None if index is None else out[index]
-        if clock is not None and clock.active:
+        if clock is not None and clock.stopped_at is None:
             assert index is not None
             if event.name in p.stop_events or (entered is not None and entered in p.stop_states):
                 pauses = clock.pauses
                 if clock.paused_since is not None:
                     pauses = (*pauses, (clock.paused_since, at))
-                out[index] = attrs.evolve(clock, pauses=pauses, paused_since=None, stopped_at=at)
+                    stale.add(index)
+                out[index] = _stopped(clock, pauses, at)
             elif clock.paused_since is None and event.dest in p.pause_states:
-                out[index] = attrs.evolve(clock, paused_since=at, due_at=None, warn_times=())
+                out[index] = attrs.evolve(
+                    clock, paused_since=at, due_at=None, warn_times=(), budget_us=None
+                )
+                # a pause that cannot move the deadline (it began too late) keeps it
+                stale.add(index)
             elif clock.paused_since is not None and event.dest not in p.pause_states:
                 out[index] = attrs.evolve(
                     clock, pauses=(*clock.pauses, (clock.paused_since, at)), paused_since=None
                 )
+                stale.add(index)
         elif event.name in p.start_events or (entered is not None and entered in p.start_states):
+            paused = event.dest in p.pause_states
             out.append(
                 SlaClock(
                     goal=p.name,
                     variant=p.variant,
                     cycle=1 if clock is None else clock.cycle + 1,
                     started_at=at,
-                    paused_since=at if event.dest in p.pause_states else None,
+                    paused_since=at if paused else None,
                 )
             )
-    return tuple(out)
+            latest[p.name] = len(out) - 1
+            if not paused:
+                stale.add(len(out) - 1)
+    return tuple(out), frozenset(stale)
+
+
+def _stopped(clock: SlaClock, pauses: tuple[Pause, ...], at: _dt.datetime) -> SlaClock:
+    # a direct constructor call: attrs.evolve costs several times more, on every stop
+    return SlaClock(
+        clock.goal,
+        clock.variant,
+        clock.cycle,
+        clock.started_at,
+        pauses,
+        None,
+        at,
+        clock.recorded,
+        clock.due_at,
+        clock.warn_times,
+        clock.budget_us,
+        clock.calendar_version,
+        clock.provisional,
+        clock.rebased_at,
+        clock.used_us,
+        clock.used_days,
+    )
 
 
 def _latest(clocks: Sequence[SlaClock], goal: str) -> int | None:
@@ -446,8 +504,17 @@ class _Measure:
     def add(self, a: _dt.datetime, us: int) -> _dt.datetime:
         if self.calendar is None:
             return a + _dt.timedelta(microseconds=us)
-        result = self.calendar.add_working_time(a, _dt.timedelta(microseconds=us))
-        return as_utc(result)
+        if us <= 0:
+            return a
+        if self.calendar.strict:
+            # the public method checks the years it crosses
+            return as_utc(self.calendar.add_working_time(a, _dt.timedelta(microseconds=us)))
+        target = self._pos(a) + us
+        result = self.calendar._instant_at(target)
+        # the result sits exactly at that working position: later between() calls on
+        # it (the budget, the status) need no conversion
+        self.positions[result] = target
+        return result
 
 
 def new_measure(calendar: WorkingCalendar) -> _Measure:
@@ -516,6 +583,22 @@ def _paused_day_counts(calendar: WorkingCalendar, pause: Pause, due_day: _dt.dat
     return calendar.working_days_between(first, last + _dt.timedelta(days=1))
 
 
+def _local_date(calendar: WorkingCalendar, instant: _dt.datetime) -> _dt.date:
+    return _dt.date.fromordinal(to_zone_fields(instant, calendar.zone)[0])
+
+
+def _segment(clock: SlaClock, pauses: Sequence[Pause]) -> tuple[_dt.datetime, Sequence[Pause]]:
+    """Where active time is counted from on the clock's current calendar, and its pauses.
+
+    After a transfer the time before ``rebased_at`` is carried as ``used_us`` /
+    ``used_days``; only pauses after it count on the new calendar.
+    """
+    origin = clock.rebased_at
+    if origin is None:
+        return clock.started_at, pauses
+    return origin, tuple((max(p0, origin), p1) for p0, p1 in pauses if p1 > origin)
+
+
 def measure_for(
     policy: SlaPolicy, calendar: WorkingCalendar, shared: _Measure | None = None
 ) -> _Measure:
@@ -526,34 +609,54 @@ def measure_for(
 
 
 def settle(
-    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar, pauses: Sequence[Pause]
+    policy: SlaPolicy,
+    clock: SlaClock,
+    calendar: WorkingCalendar,
+    pauses: Sequence[Pause],
+    measure: _Measure | None = None,
 ) -> tuple[_dt.datetime, tuple[Pause, ...]]:
     """The deadline of ``clock`` (UTC) and the pauses that count towards it.
 
     A breach never hides: a pause counts only if it begins before the deadline that
     the pauses before it give, and then only for the working time (or the whole
     working days) it freezes. A pause, a waiting state or a stop that begins once the
-    clock is due changes nothing.
+    clock is due changes nothing. After a transfer (``rebased_at``) only the rest of
+    the budget is counted, on ``calendar``, from the transfer instant.
     """
     target = policy.target
+    origin, pauses = _segment(clock, pauses)
     kept: list[Pause] = []
     if target.unit == "working_days":
-        start_day = calendar.local(clock.started_at).date()
+        day = _local_date(calendar, origin)
+        n = target.days
+        base = day
+        if clock.rebased_at is not None:
+            n = max(target.days - clock.used_days, 1)
+            if clock.used_days or day != _local_date(calendar, clock.started_at):
+                # the transfer day itself counts (it was in progress)
+                base = day - _dt.timedelta(days=1)
+        due_day = calendar.add_working_days(base, n)
+        due = calendar._close_utc(due_day.toordinal())
+        assert due is not None  # add_working_days returns working days only
         extra = 0
-        due = as_utc(calendar.close_of_business(calendar.add_working_days(start_day, target.days)))
         for pause in pauses:
             if pause[0] >= due:
                 break
             kept.append(pause)
-            count = _paused_day_counts(calendar, pause, calendar.local(due).date())
+            count = _paused_day_counts(calendar, pause, due_day)
             if count:
                 extra += count
-                day = calendar.add_working_days(start_day, target.days + extra)
-                due = as_utc(calendar.close_of_business(day))
+                due_day = calendar.add_working_days(base, n + extra)
+                due = calendar._close_utc(due_day.toordinal())
+                assert due is not None
+        if measure is not None and measure.calendar is not None:
+            # the deadline sits at a known working position: budgets need no conversion
+            measure.positions[due] = calendar._close_position(due_day.toordinal())
         return due, tuple(kept)
-    measure = measure_for(policy, calendar)
-    amount = _us(target.duration)
-    t = clock.started_at
+    if measure is None:
+        measure = measure_for(policy, calendar)
+    amount = max(_us(target.duration) - clock.used_us, 0)
+    t = origin
     for p0, p1 in pauses:
         if p1 <= t:
             continue
@@ -568,10 +671,14 @@ def settle(
 
 
 def deadline(
-    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar, pauses: Sequence[Pause]
+    policy: SlaPolicy,
+    clock: SlaClock,
+    calendar: WorkingCalendar,
+    pauses: Sequence[Pause],
+    measure: _Measure | None = None,
 ) -> _dt.datetime:
     """The deadline of ``clock`` given ``pauses`` (UTC); see :func:`settle`."""
-    return settle(policy, clock, calendar, pauses)[0]
+    return settle(policy, clock, calendar, pauses, measure)[0]
 
 
 def fixed_while_paused(
@@ -607,14 +714,21 @@ def _provisional(
     )
 
 
-def refresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> SlaClock:
+def refresh(
+    clock: SlaClock,
+    policy: SlaPolicy,
+    calendar: WorkingCalendar,
+    shared: _Measure | None = None,
+) -> SlaClock:
     """Return ``clock`` with its cached deadline and warning instants computed on ``calendar``.
 
     A stopped clock that has its cache is final and comes back unchanged: its outcome
-    never moves, whatever calendar is applied afterwards.
+    never moves, whatever calendar is applied afterwards. ``shared`` is a working-time
+    measure on ``calendar`` reused across the clocks an event changed.
     """
     if clock.stopped_at is not None and clock.due_at is not None:
         return clock
+    measure = measure_for(policy, calendar, shared)
     if clock.paused_since is not None and clock.stopped_at is None:
         fixed = fixed_while_paused(policy, clock, calendar)
         if fixed is None:
@@ -623,21 +737,80 @@ def refresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> Sl
             )
         due, pauses = fixed
     else:
-        due, pauses = settle(policy, clock, calendar, clock.pauses)
-    measure = measure_for(policy, calendar)
-    budget = _active(clock.started_at, due, pauses, measure)
+        due, pauses = settle(policy, clock, calendar, clock.pauses, measure)
+    origin = clock.started_at if clock.rebased_at is None else clock.rebased_at
+    used = clock.used_us
+    budget = used + _active(origin, due, pauses, measure)
+    old = clock.warn_times
     warns = tuple(
-        _advance(clock.started_at, int(budget * f), pauses, measure) for f in policy.warn_at
+        _advance(origin, int(budget * f) - used, pauses, measure)
+        if int(budget * f) > used
+        # crossed before the transfer: keep when it was crossed
+        else (old[k] if k < len(old) else origin)
+        for k, f in enumerate(policy.warn_at)
     )
     provisional = _provisional(policy, calendar, clock.started_at, due)
-    return attrs.evolve(
-        clock,
-        due_at=due,
-        warn_times=warns,
-        budget_us=budget,
-        calendar_version=calendar.version,
-        provisional=provisional,
+    return SlaClock(
+        clock.goal,
+        clock.variant,
+        clock.cycle,
+        clock.started_at,
+        clock.pauses,
+        clock.paused_since,
+        clock.stopped_at,
+        clock.recorded,
+        due,
+        warns,
+        budget,
+        calendar.version,
+        provisional,
+        clock.rebased_at,
+        clock.used_us,
+        clock.used_days,
     )
+
+
+def rebase(
+    clock: SlaClock,
+    policy: SlaPolicy,
+    old: WorkingCalendar,
+    new: WorkingCalendar,
+    at: _dt.datetime,
+) -> SlaClock:
+    """Move an unfinished clock onto ``new`` at ``at`` (a transfer to another office).
+
+    Time used until ``at`` is measured on ``old`` and stays used; the rest of the
+    budget runs on ``new`` from ``at``. A stopped clock is final and is returned as is;
+    one already past its deadline keeps it (the breach belongs to the old office).
+    """
+    if clock.stopped_at is not None:
+        return clock
+    if clock.due_at is not None and clock.due_at < at:
+        return attrs.evolve(clock, calendar_version=new.version)
+    pauses = clock.pauses
+    if clock.paused_since is not None:
+        pauses = (*pauses, (clock.paused_since, at))
+    origin, segment = _segment(clock, pauses)
+    before = tuple((p0, min(p1, at)) for p0, p1 in segment if p0 < at)
+    used_us = clock.used_us + _active(origin, at, before, measure_for(policy, old))
+    used_days = clock.used_days
+    if policy.target.unit == "working_days":
+        first = _local_date(old, origin)
+        if clock.rebased_at is None:
+            first += _dt.timedelta(days=1)  # the start day never counts
+        days = (
+            old.working_days_between(first, _local_date(old, at))
+            if first < _local_date(old, at)
+            else 0
+        )
+        frozen = 0
+        for pause in before:
+            first_day, last_day = _whole_days(old, pause)
+            if first_day <= last_day:
+                frozen += old.working_days_between(first_day, last_day + _dt.timedelta(days=1))
+        used_days += max(days - frozen, 0)
+    moved = attrs.evolve(clock, rebased_at=at, used_us=used_us, used_days=used_days)
+    return refresh(moved, policy, new)
 
 
 def check_calendar(calendar: object) -> WorkingCalendar:
@@ -732,10 +905,11 @@ def clock_status(
         budget = None
         provisional = _provisional(policy, calendar, clock.started_at, due)
     assert due is not None
+    origin, segment = _segment(clock, counted)
     if budget is None:
-        budget = _active(clock.started_at, due, counted, measure)
+        budget = clock.used_us + _active(origin, due, segment, measure)
     end = now if clock.stopped_at is None else min(now, clock.stopped_at)
-    used = _active(clock.started_at, end, counted, measure)
+    used = clock.used_us + _active(origin, end, segment, measure)
     alert = _next_alert(clock) if fresh else None
     # stdlib astimezone on our UTC datetimes: a fraction of building pendulum objects
     zone = calendar.zone
@@ -833,12 +1007,12 @@ def next_due_at(case: Case) -> _dt.datetime | None:
     return best
 
 
-def due_cases(cases: Iterable[Case], now: _dt.datetime) -> list[Case]:
-    """Return the cases whose :func:`next_due_at` is at or before ``now``.
+def due_cases(cases: Iterable[Case], *, at: _dt.datetime) -> list[Case]:
+    """Return the cases whose :func:`next_due_at` is at or before ``at``.
 
     One pass, constant work per case: a sweep of a million cases takes seconds.
     """
-    limit = utc(now, "now")
+    limit = utc(at, "at")
     if isinstance(cases, str | bytes | Mapping) or not isinstance(cases, Iterable):
         raise WrongTypeError(f"due_cases needs an iterable of Case, got {type(cases).__name__}")
     out = []

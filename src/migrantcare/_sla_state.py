@@ -39,6 +39,10 @@ class SlaClock:
         budget_us: Cached active time (µs) from start to deadline, in the policy's measure.
         calendar_version: The calendar the cache was computed on.
         provisional: Whether the cached deadline rests on estimated holiday data.
+        rebased_at: When the clock last moved to another office's calendar (a
+            transfer); active time is counted on the new calendar from then on.
+        used_us: Active time (µs, in the policy's measure) used before ``rebased_at``.
+        used_days: Working days used before ``rebased_at`` (working-day targets).
     """
 
     goal: str
@@ -54,6 +58,9 @@ class SlaClock:
     budget_us: int | None = None
     calendar_version: str | None = None
     provisional: bool = False
+    rebased_at: _dt.datetime | None = None
+    used_us: int = 0
+    used_days: int = 0
 
     @property
     def active(self) -> bool:
@@ -81,6 +88,9 @@ class SlaClock:
             "budget_us": self.budget_us,
             "calendar_version": self.calendar_version,
             "provisional": self.provisional,
+            "rebased_at": _iso(self.rebased_at),
+            "used_us": self.used_us,
+            "used_days": self.used_days,
         }
 
 
@@ -144,6 +154,11 @@ def clock_from_dict(data: Mapping[str, Any]) -> SlaClock:
             else check_int(budget, "SLA clock budget_us", minimum=0, error=SchemaError),
             calendar_version=_optional_text(data["calendar_version"], "SLA calendar_version"),
             provisional=provisional,
+            rebased_at=_maybe(data["rebased_at"]),
+            used_us=check_int(data["used_us"], "SLA clock used_us", minimum=0, error=SchemaError),
+            used_days=check_int(
+                data["used_days"], "SLA clock used_days", minimum=0, error=SchemaError
+            ),
         )
     except KeyError as exc:
         raise SchemaError(f"SLA clock record lacks field {quote(exc.args[0])}") from None

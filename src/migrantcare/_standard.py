@@ -92,6 +92,14 @@ COMPLAINT_NOTICES = (
     _N("sla.breach", "sla.breach.head", "office_head", {"goal": "sla.goal", "due": "sla.due"}),
 )
 
+#: Every standard workflow tells the office that receives a transferred case.
+TRANSFER_NOTICE = _N(
+    "transfer",
+    "case.transferred",
+    "office_head",
+    {"from_office": "data.from_office:office", "status": "state"},
+)
+
 _ARRIVAL = MappingProxyType(
     {
         **_NAME,
@@ -202,6 +210,7 @@ def complaint_sla_plan(
                 "documents",
                 SlaTarget.calendar_days(30),
                 start_states="registered",
+                pause_on_waiting=False,  # it measures the wait for the documents
                 stop_states=("in_handling", "referred", *_CLOSED),
                 source="Peraturan BP2MI 6/2024 Pasal 30(1)a",
                 description="Without the required documents 30 days after registration, "
@@ -211,6 +220,7 @@ def complaint_sla_plan(
                 "clarity",
                 SlaTarget.working_days(15),
                 start_states="awaiting_complainant",
+                pause_on_waiting=False,  # it measures the wait itself
                 stop_states=("in_handling", *_CLOSED),
                 source="Peraturan BP2MI 6/2024 Pasal 30(1)b",
                 description="Without clarity 15 working days after the request, the "
@@ -220,6 +230,7 @@ def complaint_sla_plan(
                 "unreachable",
                 SlaTarget.calendar_days(60),
                 start_states="awaiting_complainant",
+                pause_on_waiting=False,  # it measures the wait itself
                 stop_states=("in_handling", *_CLOSED),
                 source="Peraturan BP2MI 6/2024 Pasal 30(1)c",
                 description="A complainant unreachable for 60 consecutive days: the "
@@ -392,7 +403,7 @@ def complaint_spec(*, sla: bool = True) -> WorkflowSpec:
             "A complaint (pengaduan) from a CPMI, PMI, former PMI, family or representative."
         ),
         sla=complaint_sla_plan() if sla else None,
-        notices=COMPLAINT_NOTICES,
+        notices=(*COMPLAINT_NOTICES, TRANSFER_NOTICE),
     )
 
 
@@ -459,7 +470,7 @@ def repatriation_spec() -> WorkflowSpec:
         transitions=transitions,
         categories=REPATRIATION_CATEGORIES,
         description="Repatriation (pemulangan) of a worker, or of a deceased worker's remains.",
-        notices=REPATRIATION_NOTICES,
+        notices=(*REPATRIATION_NOTICES, TRANSFER_NOTICE),
     )
 
 
@@ -499,7 +510,7 @@ def outreach_spec() -> WorkflowSpec:
         transitions=transitions,
         categories=OUTREACH_CATEGORIES,
         description="Outreach on safe migration (sosialisasi), incl. Desa Migran Emas villages.",
-        notices=OUTREACH_NOTICES,
+        notices=(*OUTREACH_NOTICES, TRANSFER_NOTICE),
     )
 
 

@@ -101,6 +101,9 @@ def check_text(
         if error is SchemaError:
             raise SchemaError(f"{what} must be a string, got {type_name(value)}")
         raise WrongTypeError(f"{what} must be a str, got {type_name(value)}")
+    # the common case, checked without building anything: short, ASCII, not blank
+    if len(value) <= limit and value.isascii() and (empty or (not value.isspace() and value)):
+        return value
     shown = "(value not shown)" if private else quote(value)
     if not empty and not value.strip():
         raise error(f"{what} must not be empty, got {shown}")
@@ -151,6 +154,44 @@ def check_int(
     return value
 
 
+def _fast_count(item: Any, depth: int) -> int:
+    """Values inside the container ``item`` if all are fine, else -1 (no message built).
+
+    Recursion is safe here: it stops at :data:`MAX_DEPTH` levels.
+    """
+    is_dict = type(item) is dict
+    count = len(item)
+    for v in item.values() if is_dict else item:
+        t = type(v)
+        if t is str:
+            if len(v) > MAX_TEXT or (not v.isascii() and _has_surrogate(v)):
+                return -1
+        elif t is int:
+            if not -MAX_INT <= v <= MAX_INT:
+                return -1
+        elif t is float:
+            if v - v != 0.0:  # NaN and ±infinity, without a function call
+                return -1
+        elif v is None or t is bool:
+            pass
+        elif t is dict or t is list or t is tuple:
+            if depth + 1 >= MAX_DEPTH:
+                return -1
+            inner = _fast_count(v, depth + 1)
+            if inner < 0:
+                return -1
+            count += inner
+        else:
+            return -1
+        if count >= MAX_ITEMS:  # at the limit: let the full walk decide
+            return -1
+    if is_dict:
+        for k in item:
+            if type(k) is not str or len(k) > MAX_TEXT or (not k.isascii() and _has_surrogate(k)):
+                return -1
+    return count
+
+
 def check_json(value: object, what: str, *, error: type[Exception] = InvalidArgumentError) -> None:
     """Check that ``value`` is strict, bounded JSON data.
 
@@ -162,51 +203,81 @@ def check_json(value: object, what: str, *, error: type[Exception] = InvalidArgu
     Raises:
         InvalidArgumentError: (or ``error``) naming the path of the first bad value.
     """
+    # the common case in one quick pass; the walk below only runs to explain a refusal
+    if type(value) in (dict, list, tuple) and _fast_count(value, 0) >= 0:
+        return
     count = 0
-    # an explicit stack: hostile nesting must not hit the interpreter's recursion limit
-    stack: list[tuple[object, str, int]] = [(value, what, 0)]
+    # An explicit stack: hostile nesting must not hit the interpreter's recursion
+    # limit. Each entry keeps its parent's entry and its key, so the path of a bad
+    # value is only spelled out when there is one.
+    stack: list[tuple[object, object, int, Any]] = [(value, None, 0, None)]
     while stack:
-        item, path, depth = stack.pop()
+        entry = stack.pop()
+        item, _key, depth, _parent = entry
         count += 1
         if count > MAX_ITEMS:
             raise error(f"{what} has more than {MAX_ITEMS} values; store big data elsewhere")
         kind = type(item)
-        if item is None or kind is bool:
-            continue
         if kind is str:
-            _check_json_text(item, path, error)  # type: ignore[arg-type]
+            if len(item) > MAX_TEXT or not item.isascii():  # type: ignore[arg-type, attr-defined]
+                _check_json_text(item, entry, what, error)  # type: ignore[arg-type]
+        elif item is None or kind is bool:
+            continue
         elif kind is int:
             if not -MAX_INT <= item <= MAX_INT:  # type: ignore[operator]
+                path = _path(entry, what)
                 raise error(f"{path} is an integer beyond ±(2**63 - 1): {quote(item)}")
         elif kind is float:
             if not math.isfinite(item):  # type: ignore[arg-type]
                 raise error(
-                    f"{path} is {item!r}; NaN and infinity are not JSON: use a number or None"
+                    f"{_path(entry, what)} is {item!r}; NaN and infinity are not JSON: use a "
+                    "number or None"
                 )
-        elif kind in (dict, list, tuple):
+        elif kind is dict or kind is list or kind is tuple:
             if depth >= MAX_DEPTH:
-                raise error(f"{what} nests deeper than {MAX_DEPTH} levels at {path[:200]}")
+                raise error(f"{what} nests deeper than {MAX_DEPTH} levels")
             if kind is dict:
                 for key, sub in item.items():  # type: ignore[attr-defined]
                     if type(key) is not str:
-                        raise error(f"{path} has a key of type {type_name(key)}; JSON keys are str")
-                    _check_json_text(key, f"{path} key", error)
-                    stack.append((sub, f"{path}[{quote(key, 30)}]", depth + 1))
+                        raise error(
+                            f"{_path(entry, what)} has a key of type {type_name(key)}; JSON "
+                            "keys are str"
+                        )
+                    if len(key) > MAX_TEXT or not key.isascii():
+                        _check_json_text(key, (key, key, depth + 1, entry), what, error)
+                    stack.append((sub, key, depth + 1, entry))
             else:
                 for index, sub in enumerate(item):  # type: ignore[arg-type]
-                    stack.append((sub, f"{path}[{index}]", depth + 1))
+                    stack.append((sub, index, depth + 1, entry))
         else:
             raise error(
-                f"{path} is of type {type_name(item)}; {what} must be JSON-compatible: str, "
-                "int, float, bool, None, lists, dicts with str keys"
+                f"{_path(entry, what)} is of type {type_name(item)}; {what} must be "
+                "JSON-compatible: str, int, float, bool, None, lists, dicts with str keys"
             )
 
 
-def _check_json_text(text: str, path: str, error: type[Exception]) -> None:
+def _path(entry: tuple[object, object, int, Any], what: str) -> str:
+    """Spell out where ``entry`` is, e.g. ``data['a'][0]`` (only when reporting it)."""
+    keys = []
+    while entry is not None and entry[3] is not None:
+        keys.append(entry[1])
+        entry = entry[3]
+    return what + "".join(
+        f"[{k}]" if isinstance(k, int) else f"[{quote(k, 30)}]" for k in reversed(keys)
+    )
+
+
+def _check_json_text(
+    text: str, entry: tuple[object, object, int, Any], what: str, error: type[Exception]
+) -> None:
     if len(text) > MAX_TEXT:
-        raise error(f"{path} is {len(text)} characters long; at most {MAX_TEXT} are accepted")
+        raise error(
+            f"{_path(entry, what)} is {len(text)} characters long; at most {MAX_TEXT} are accepted"
+        )
     if _has_surrogate(text):
-        raise error(f"{path} contains a lone surrogate {quote(text)}; pass valid UTF-8 text")
+        raise error(
+            f"{_path(entry, what)} contains a lone surrogate {quote(text)}; pass valid UTF-8 text"
+        )
 
 
 def check_mapping(

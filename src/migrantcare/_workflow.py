@@ -28,13 +28,13 @@ from typing import Any
 import attrs
 from transitions import Machine
 
+from migrantcare._actors import SYSTEM, Actor, check_actor
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import (
     Case,
     CaseEvent,
     Person,
     canonical_json,
-    check_actor,
     make_event,
     utc,
 )
@@ -47,6 +47,7 @@ from migrantcare._notice_spec import (
     notice_index,
     source_parts,
 )
+from migrantcare._offices import Offices, check_office_id
 from migrantcare._sla import (
     SlaPlan,
     SlaPolicy,
@@ -55,8 +56,11 @@ from migrantcare._sla import (
     check_calendar,
     clock_status,
     current_clocks,
+    due_cases,
     new_measure,
+    next_due_at,
     pending_marks,
+    rebase,
     record_mark,
     refresh,
 )
@@ -79,6 +83,7 @@ from migrantcare._vocab import (
     check_code,
 )
 from migrantcare.exceptions import (
+    CalendarMismatchError,
     CallbackError,
     GuardRejectedError,
     IntegrityError,
@@ -95,7 +100,7 @@ from migrantcare.exceptions import (
 #: ``sources=ANY`` in a :class:`Transition` means every non-terminal state, including
 #: states an integrator adds later.
 ANY = "*"
-_RESERVED_TRIGGERS = frozenset({"open", "migrate", "trigger", "to_state"})
+_RESERVED_TRIGGERS = frozenset({"open", "migrate", "transfer", "trigger", "to_state"})
 
 
 @attrs.frozen
@@ -107,7 +112,9 @@ class State:
         label_id: Indonesian label, e.g. ``"Dalam penanganan"``.
         label_en: English label, e.g. ``"In handling"``.
         terminal: The case is finished here (it may still be reopened).
-        waiting: The case waits on the complainant here; SLA clocks pause.
+        waiting: The case waits on someone outside the office here (the complainant, an
+            embassy): every running SLA clock pauses, unless its policy says
+            ``pause_on_waiting=False``.
     """
 
     id: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "state id"))
@@ -136,7 +143,7 @@ class Attempt:
         source: The state before.
         dest: The state after (equal to ``source`` for an internal event).
         at: When (aware, UTC).
-        by: Who.
+        by: Who (the :class:`~migrantcare.Actor`).
         note: The note, if any.
         data: The event's data (a copy: changing it changes nothing).
     """
@@ -146,7 +153,7 @@ class Attempt:
     source: str
     dest: str
     at: _dt.datetime
-    by: str
+    by: Actor
     note: str | None
     data: Mapping[str, Any]
 
@@ -538,6 +545,22 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
     return table
 
 
+def _effective_plan(spec: WorkflowSpec) -> SlaPlan | None:
+    """The SLA plan as the engine runs it: waiting states added to each policy's pauses."""
+    plan = spec.sla
+    if plan is None:
+        return None
+    waiting = frozenset(s.id for s in spec.states if s.waiting)
+    if not waiting:
+        return plan
+    return SlaPlan(
+        tuple(
+            attrs.evolve(p, pause_states=p.pause_states | waiting) if p.pause_on_waiting else p
+            for p in plan.policies
+        )
+    )
+
+
 def _check_notices(spec: WorkflowSpec, where: str) -> list[str]:
     """Return problems of the declared notices against the triggers and SLA goals."""
     triggers = {t.trigger for t in spec.transitions}
@@ -582,13 +605,26 @@ class Workflow:
     one: ``complaint_workflow()``, ``repatriation_workflow()``, ``outreach_workflow()``.
     """
 
-    __slots__ = ("_allowed", "_machine", "_states", "_steps", "_table", "spec")
+    __slots__ = (
+        "_allowed",
+        "_machine",
+        "_offices",
+        "_plan",
+        "_selected",
+        "_states",
+        "_steps",
+        "_table",
+        "spec",
+    )
 
     def __init__(self, spec: WorkflowSpec) -> None:
         """Validate ``spec`` and compile it; prefer :meth:`WorkflowSpec.build`."""
         self.spec = spec
         self._table = _validate(spec)
         self._states = {s.id: s for s in spec.states}
+        self._offices: Offices | None = None
+        self._plan = _effective_plan(spec)
+        self._selected: dict[tuple[str, str, str], tuple[SlaPolicy, ...]] = {}
         self._machine = Machine(
             model=None,
             states=[s.id for s in spec.states],
@@ -699,6 +735,85 @@ class Workflow:
             lines.append(f"    %% internal event {trigger}: from {', '.join(sources)}")
         return "\n".join(lines)
 
+    # ------------------------------------------------------------------ binding
+
+    def bind(self, offices: Offices) -> Workflow:
+        """Return this workflow bound to the ``offices`` registry (same compiled machine).
+
+        A bound workflow resolves every case's calendar from ``case.office``: no
+        operation needs a ``calendar=`` argument, and one that is given must be the
+        office's (else :class:`~migrantcare.exceptions.CalendarMismatchError`).
+
+        Examples:
+            >>> from migrantcare import Offices, complaint_workflow
+            >>> wf = complaint_workflow().bind(Offices.from_file("examples/offices.toml"))
+            >>> wf.offices is not None
+            True
+        """
+        if not isinstance(offices, Offices):
+            raise WrongTypeError(f"bind() needs an Offices registry, got {type(offices).__name__}")
+        bound = object.__new__(Workflow)
+        for slot in Workflow.__slots__:
+            object.__setattr__(bound, slot, getattr(self, slot))
+        bound._offices = offices
+        return bound
+
+    @property
+    def offices(self) -> Offices | None:
+        """The registry this workflow is bound to, or ``None``."""
+        return self._offices
+
+    def calendar_of(self, office: str) -> WorkingCalendar:
+        """The calendar of ``office`` in the bound registry.
+
+        Raises:
+            InvalidArgumentError: the workflow is not bound.
+            UnknownOfficeError: no such office.
+        """
+        if self._offices is None:
+            raise InvalidArgumentError(
+                f"workflow {self.name!r} is not bound to offices; use workflow.bind(offices)"
+            )
+        return self._offices.calendar(office)
+
+    def _calendar(self, office: str, calendar: object) -> WorkingCalendar | None:
+        """The calendar for a case of ``office``: the office's when bound, else ``calendar``."""
+        offices = self._offices
+        if offices is not None:
+            entry = offices.get(office)
+            if entry is None:
+                raise offices._unknown(office)
+            own = entry.calendar
+            if calendar is not None and calendar is not own:
+                given = check_calendar(calendar)
+                if given.version != own.version:
+                    raise CalendarMismatchError(
+                        f"calendar {given.version} ({given.tz}) was given for office "
+                        f"{office!r}, whose calendar is {own.version} ({own.tz}); omit "
+                        "calendar= (the bound workflow resolves it) or update the registry"
+                    )
+            return own
+        if self._plan is None:
+            if calendar is not None:
+                check_calendar(calendar)
+            return None
+        return check_calendar(calendar)
+
+    def _sync(self, case: Case, cal: WorkingCalendar | None, when: _dt.datetime, by: Actor) -> Case:
+        """Refuse a calendar of another zone; recompute every clock on a new version."""
+        if cal is None or self._plan is None:
+            return case
+        zone = case.calendar_zone
+        if zone is not None and zone != cal.tz:
+            raise CalendarMismatchError(
+                f"case {case.id!r}: its clocks run on a calendar in {zone} "
+                f"({case.calendar_version}); calendar {cal.version} is in {cal.tz}. A case "
+                "changes zone only by a transfer to an office in that zone"
+            )
+        if case.calendar_version is not None and case.calendar_version != cal.version:
+            return self._recompute(case, cal, when, by)
+        return case
+
     def check_messages(self, messages: Messages | None = None) -> list[CatalogProblem]:
         """Check that ``messages`` render every notice this workflow declares, in every locale.
 
@@ -731,7 +846,7 @@ class Workflow:
         case_id: str,
         *,
         at: _dt.datetime,
-        by: str,
+        by: Actor,
         office: str,
         category: str,
         channel: str,
@@ -747,8 +862,8 @@ class Workflow:
         Args:
             case_id: The host's case number.
             at: When the case was received (aware; any zone).
-            by: Who registered it (officer or system id).
-            office: The handling office's id.
+            by: Who registered it.
+            office: The handling office's id (in the registry, when bound).
             category: A code of the workflow's ``categories``.
             channel: A code of ``channels``.
             priority: A code of ``priorities``.
@@ -756,11 +871,13 @@ class Workflow:
             worker: The worker concerned, when not the complainant.
             attributes: JSON-compatible integrator attributes (destination country…).
             note: A note for the opening event.
-            calendar: The office's working calendar; required when the workflow has an
-                SLA plan (deadlines are computed on it).
+            calendar: Unbound workflows with an SLA plan: the office's working calendar
+                (deadlines are computed on it). Bound workflows resolve it.
 
         Raises:
             UnknownTermError: a code is not in its vocabulary.
+            UnknownOfficeError: a bound workflow's registry has no office ``office``.
+            CalendarMismatchError: ``calendar`` is not the office's.
             NaiveDatetimeError: ``at`` has no time zone.
         """
         check_id(case_id, "case_id")
@@ -779,8 +896,8 @@ class Workflow:
                         f"not shown); allowed: {', '.join(self.spec.complainant_types.codes)}"
                     )
         when = utc(at, "at")
-        check_actor(by)
-        cal = self._calendar(calendar)
+        actor = check_actor(by)
+        cal = self._calendar(office, calendar)
         attributes_json = canonical_json(attributes, "attributes")
         data = {
             "case_id": case_id,
@@ -793,7 +910,17 @@ class Workflow:
             "attributes": attributes_json,
         }
         event = make_event(
-            None, "opened", "open", None, self.spec.initial, when, by, note, canonical_json(data)
+            None,
+            "opened",
+            "open",
+            None,
+            self.spec.initial,
+            when,
+            actor.id,
+            actor.role,
+            actor.office,
+            note,
+            canonical_json(data),
         )
         case = Case(
             id=case_id,
@@ -828,7 +955,7 @@ class Workflow:
         trigger: str,
         *,
         at: _dt.datetime,
-        by: str,
+        by: Actor,
         note: str | None = None,
         data: Mapping[str, Any] | None = None,
         expected_version: int | None = None,
@@ -837,7 +964,9 @@ class Workflow:
         """Fire ``trigger`` on ``case`` and return the new case with the event appended.
 
         Nothing changes if the event is not allowed, a guard refuses or a callback
-        raises: the error says which event, from which state, and what is allowed.
+        raises: the error says which event, from which state, and what is allowed. If
+        the office's calendar has a new version, every running clock is recomputed on
+        it first (one ``"recomputed"`` event), then the event is applied.
 
         Args:
             case: The case as last read.
@@ -848,14 +977,14 @@ class Workflow:
             data: JSON-compatible details, e.g. ``{"reason": "unreachable"}``.
             expected_version: The version the caller read; a different current version
                 raises :class:`StaleCaseError` (optimistic locking).
-            calendar: The office's working calendar; required when the workflow has an
-                SLA plan.
+            calendar: Unbound workflows with an SLA plan: the office's calendar.
 
         Raises:
             InvalidTransitionError: the event is unknown or not allowed from the state.
             GuardRejectedError: a guard refused.
             CallbackError: a callback raised.
             StaleCaseError: ``expected_version`` is not the case's version.
+            CalendarMismatchError: ``calendar`` is not the office's, or is in another zone.
         """
         self._check_case(case)
         check_trigger(trigger)
@@ -870,7 +999,12 @@ class Workflow:
             )
         when, actor = utc(at, "at"), check_actor(by)
         _chronological(case, when)
-        cal = self._calendar(calendar)
+        cal = self._calendar(case.office, calendar)
+        if cal is not None and case.calendar_version != cal.version:
+            # validate the event before recording a recompute for it
+            if (case.state, trigger) not in self._steps:
+                raise self._not_allowed(case, trigger)
+            case = self._sync(case, cal, when, actor)
         return self._fire(case, trigger, when, actor, note, data, cal)
 
     def _fire(  # noqa: PLR0917 - hot path, positional on purpose
@@ -878,7 +1012,7 @@ class Workflow:
         case: Case,
         trigger: str,
         when: _dt.datetime,
-        by: str,
+        by: Actor,
         note: str | None,
         data: Mapping[str, Any] | None,
         calendar: WorkingCalendar | None = None,
@@ -901,14 +1035,20 @@ class Workflow:
                 except Exception as exc:
                     raise CallbackError(
                         f"a callback of event {quote(trigger)} from state {source!r} raised "
-                        f"{type(exc).__name__}; case {case.id!r} is unchanged"
+                        f"{type(exc).__name__}; case {case.id!r} is unchanged (a callback "
+                        "refuses an event by raising a MigrantCareError; guards are the "
+                        "place for checks)",
+                        trigger=trigger,
+                        state=source,
                     ) from exc
                 if result is not None:
                     if not isinstance(result, Mapping):
                         raise CallbackError(
                             f"a callback of event {quote(trigger)} from state {source!r} returned "
                             f"{type(result).__name__}; a callback returns None or a mapping "
-                            f"of JSON-compatible data; case {case.id!r} is unchanged"
+                            f"of JSON-compatible data; case {case.id!r} is unchanged",
+                            trigger=trigger,
+                            state=source,
                         )
                     extra.update(result)
             if extra:
@@ -917,16 +1057,117 @@ class Workflow:
                 except MigrantCareError as exc:
                     raise CallbackError(
                         f"a callback of event {quote(trigger)} from state {source!r} returned data "
-                        f"that cannot be stored ({exc}); case {case.id!r} is unchanged"
+                        f"that cannot be stored ({exc}); case {case.id!r} is unchanged",
+                        trigger=trigger,
+                        state=source,
                     ) from None
         event = make_event(
-            case.events[-1], "transition", trigger, source, step.dest, when, by, note, data_json
+            case.events[-1],
+            "transition",
+            trigger,
+            source,
+            step.dest,
+            when,
+            by.id,
+            by.role,
+            by.office,
+            note,
+            data_json,
         )
         new = case.evolved(step.dest, event)
-        if self.spec.sla is None:
+        if self._plan is None:
             return new
-        assert calendar is not None
         return self._track(new, event, calendar)
+
+    def transfer(
+        self,
+        case: Case,
+        *,
+        to: str,
+        at: _dt.datetime,
+        by: Actor,
+        note: str | None = None,
+        calendar: WorkingCalendar | None = None,
+    ) -> Case:
+        """Hand the case to office ``to``; its running clocks continue on ``to``'s calendar.
+
+        Recorded as a ``"transferred"`` event (name ``"transfer"``, the state unchanged,
+        data ``{"from_office": ..., "to_office": ...}``). Time a clock used until ``at``
+        (on the old office's calendar) stays used; the rest of its budget is counted on
+        the new office's calendar from ``at``. Clocks already stopped, or already past
+        their deadline, keep their outcome and deadline.
+
+        Args:
+            case: The case.
+            to: The receiving office's id.
+            at: When (aware).
+            by: Who hands it over.
+            note: Why.
+            calendar: The receiving office's calendar, if given (must be the registry's
+                when bound).
+
+        Raises:
+            InvalidArgumentError: ``to`` is the case's office, or the workflow tracks SLA
+                clocks and is not bound to offices (both calendars are needed).
+            InvalidTransitionError: the case is in a terminal state.
+            UnknownOfficeError: ``to`` is not in the bound registry.
+        """
+        self._check_case(case)
+        when, actor = utc(at, "at"), check_actor(by)
+        _chronological(case, when)
+        check_office_id(to, "to")
+        if to == case.office:
+            raise InvalidArgumentError(f"case {case.id!r} is already at office {to!r}")
+        if self._states[case.state].terminal:
+            raise InvalidTransitionError(
+                f"case {case.id!r} is in terminal state {case.state!r}: a finished case is "
+                "not transferred (reopen it first)",
+                trigger="transfer",
+                state=case.state,
+                allowed=self._allowed[case.state],
+            )
+        old: WorkingCalendar | None = None
+        new: WorkingCalendar | None = None
+        if self._offices is not None:
+            old = self._calendar(case.office, None)
+            new = self._calendar(to, calendar)
+        elif self._plan is not None and case.clocks:
+            raise InvalidArgumentError(
+                f"workflow {self.name!r} tracks SLA clocks: a transfer needs both offices' "
+                "calendars; bind the workflow to the registry (workflow.bind(offices))"
+            )
+        elif calendar is not None:
+            new = check_calendar(calendar)
+        case = self._sync(case, old, when, actor)
+        data = {"from_office": case.office, "to_office": to}
+        event = make_event(
+            case.events[-1],
+            "transferred",
+            "transfer",
+            case.state,
+            case.state,
+            when,
+            actor.id,
+            actor.role,
+            actor.office,
+            note,
+            canonical_json(data),
+        )
+        clocks = case.clocks
+        plan = self._plan
+        if plan is not None and old is not None and new is not None:
+            clocks = tuple(
+                rebase(c, plan.policy(c.goal, c.variant), old, new, when) for c in clocks
+            )
+        moved = attrs.evolve(
+            case,
+            office=to,
+            events=(*case.events, event),
+            clocks=clocks,
+            calendar_version=case.calendar_version if new is None else new.version,
+            calendar_zone=case.calendar_zone if new is None else new.tz,
+        )
+        return self._track(moved, event, new)
 
     def _not_allowed(self, case: Case, trigger: str) -> InvalidTransitionError:
         source = case.state
@@ -966,9 +1207,9 @@ class Workflow:
         self,
         case: Case,
         *,
-        state_map: Mapping[str, str] | None = None,
         at: _dt.datetime,
-        by: str,
+        by: Actor,
+        state_map: Mapping[str, str] | None = None,
         note: str | None = None,
         calendar: WorkingCalendar | None = None,
     ) -> Case:
@@ -978,19 +1219,20 @@ class Workflow:
 
         Args:
             case: A case on another workflow or version.
-            state_map: Old state id -> new state id, for states that are renamed or gone;
-                states absent from the map keep their id.
             at: When.
             by: Who.
+            state_map: Old state id -> new state id, for states that are renamed or gone;
+                states absent from the map keep their id.
             note: Why.
-            calendar: The office's calendar; required when this workflow has an SLA plan.
+            calendar: Unbound workflows with an SLA plan: the office's calendar.
 
         Raises:
             InvalidArgumentError: the mapped state does not exist in this workflow.
         """
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
-        cal = self._calendar(calendar)
+        actor = check_actor(by)
+        cal = self._calendar(case.office, calendar)
         if state_map is not None and not isinstance(state_map, Mapping):
             raise WrongTypeError(
                 f"state_map must be a mapping of old to new state ids, got "
@@ -1027,42 +1269,45 @@ class Workflow:
             case.state,
             dest,
             when,
-            check_actor(by),
+            actor.id,
+            actor.role,
+            actor.office,
             note,
             canonical_json(data),
         )
         moved = case.evolved(dest, event, workflow=self.name, workflow_version=self.version)
-        return self._track(moved, event, cal) if cal is not None else moved
+        return self._track(moved, event, cal)
 
     # ------------------------------------------------------------------ SLA clocks
 
-    def _calendar(self, calendar: WorkingCalendar | None) -> WorkingCalendar | None:
-        if self.spec.sla is None:
-            if calendar is not None:
-                check_calendar(calendar)
-            return calendar
-        return check_calendar(calendar)
-
     def _policies(self, case: Case) -> tuple[SlaPolicy, ...]:
-        return () if self.spec.sla is None else self.spec.sla.select(case)
+        plan = self._plan
+        if plan is None:
+            return ()
+        key = (case.category, case.priority, case.channel)
+        chosen = self._selected.get(key)
+        if chosen is None:
+            # the choice depends on these three codes only: one small table per workflow
+            chosen = self._selected[key] = plan.select(case)
+        return chosen
 
     def _track(self, case: Case, event: CaseEvent, calendar: WorkingCalendar | None) -> Case:
         """Apply ``event`` to the case's SLA clocks and refresh the ones it changed."""
-        if self.spec.sla is None or calendar is None:
+        plan = self._plan
+        if plan is None or calendar is None:
             return case
-        plan = self.spec.sla
         before = case.clocks
-        after = apply_event(before, self._policies(case), event)
-        if after == before:
+        after, stale = apply_event(before, self._policies(case), event)
+        version = calendar.version
+        if stale:
+            shared = new_measure(calendar)
+            after = tuple(
+                refresh(c, plan.policy(c.goal, c.variant), calendar, shared) if i in stale else c
+                for i, c in enumerate(after)
+            )
+        elif after == before and case.calendar_version == version:
             return case
-        # apply_event hands back the very objects it did not change: compare identities
-        # instead of hashing every field of every clock on each event
-        kept = {id(c) for c in before}
-        clocks = tuple(
-            c if id(c) in kept else refresh(c, plan.policy(c.goal, c.variant), calendar)
-            for c in after
-        )
-        return attrs.evolve(case, clocks=clocks, calendar_version=calendar.version)
+        return case.tracked(after, version, calendar.tz)
 
     def _append_fact(  # noqa: PLR0917 - internal, mirrors make_event
         self,
@@ -1070,79 +1315,137 @@ class Workflow:
         kind: str,
         name: str,
         at: _dt.datetime,
-        by: str,
+        by: Actor,
         data: Mapping[str, Any],
         note: str | None = None,
     ) -> Case:
         """Record a fact that does not move the state (an SLA warning, breach, recompute)."""
         event = make_event(
-            case.events[-1], kind, name, case.state, case.state, at, by, note, canonical_json(data)
+            case.events[-1],
+            kind,
+            name,
+            case.state,
+            case.state,
+            at,
+            by.id,
+            by.role,
+            by.office,
+            note,
+            canonical_json(data),
         )
         clocks = case.clocks
         if kind == "sla" and name in ("warning", "breach"):
             clocks = record_mark(clocks, data["goal"], data["cycle"], data["mark"])
         return attrs.evolve(case, events=(*case.events, event), clocks=clocks)
 
-    def _recomputed(self, case: Case, calendar: WorkingCalendar) -> tuple[SlaClock, ...]:
-        plan = self.spec.sla
+    def _recompute(
+        self,
+        case: Case,
+        calendar: WorkingCalendar,
+        when: _dt.datetime,
+        by: Actor,
+        data: Mapping[str, Any] | None = None,
+    ) -> Case:
+        """Record one ``recomputed`` event and move every unfinished clock to ``calendar``."""
+        plan = self._plan
         assert plan is not None
-        return tuple(refresh(c, plan.policy(c.goal, c.variant), calendar) for c in case.clocks)
+        if data is None:
+            data = {"from": case.calendar_version, "to": calendar.version}
+        case = self._append_fact(case, "sla", "recomputed", when, by, data)
+        clocks = tuple(
+            c if c.stopped_at is not None else refresh(c, plan.policy(c.goal, c.variant), calendar)
+            for c in case.clocks
+        )
+        return case.tracked(clocks, calendar.version, calendar.tz)
 
     def status(
-        self, case: Case, now: _dt.datetime, calendar: WorkingCalendar
+        self, case: Case, *, at: _dt.datetime, calendar: WorkingCalendar | None = None
     ) -> tuple[SlaStatus, ...]:
-        """Return where each SLA goal of ``case`` stands at ``now`` (its newest cycle).
+        """Return where each SLA goal of ``case`` stands at ``at`` (its newest cycle).
+
+        Read-only: a calendar of a newer version is used for the answer (deadlines as
+        they will be after the next recorded operation) but nothing is recorded.
 
         Args:
             case: The case.
-            now: The current instant (aware).
-            calendar: The office's working calendar.
+            at: The instant to look at (aware).
+            calendar: Unbound workflows: the office's working calendar.
 
         Raises:
-            NaiveDatetimeError: ``now`` has no time zone.
+            NaiveDatetimeError: ``at`` has no time zone.
+            CalendarMismatchError: ``calendar`` is not the office's, or is in another zone.
         """
         self._check_case(case)
-        when = utc(now, "now")
-        cal = check_calendar(calendar)
-        plan = self.spec.sla
+        when = utc(at, "at")
+        plan = self._plan
         if plan is None:
+            if calendar is not None:
+                check_calendar(calendar)
             return ()
+        cal = self._calendar(case.office, calendar)
+        assert cal is not None
+        zone = case.calendar_zone
+        if zone is not None and zone != cal.tz:
+            raise CalendarMismatchError(
+                f"case {case.id!r}: its clocks run on a calendar in {zone}; calendar "
+                f"{cal.version} is in {cal.tz}"
+            )
         shared = new_measure(cal)
         return tuple(
             clock_status(c, plan.policy(c.goal, c.variant), cal, when, shared)
             for c in current_clocks(case.clocks)
         )
 
-    def advance(
-        self, case: Case, now: _dt.datetime, calendar: WorkingCalendar, *, by: str = "system:sla"
-    ) -> Case:
-        """Record the SLA warnings and breaches due at ``now``, and run breach actions.
+    def next_due_at(self, case: Case) -> _dt.datetime | None:
+        """The earliest instant at which :meth:`advance` will record a warning or breach.
 
-        Each mark is an ``"sla"`` event (``"warning"`` or ``"breach"``) at ``now``; a
+        Reads only what the case carries (no calendar): call it after every change and
+        schedule a wake-up. The instant may already be past (``advance`` is overdue);
+        ``None`` means nothing is pending (all clocks paused or stopped).
+        """
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        return next_due_at(case)
+
+    def due_cases(self, cases: Iterable[Case], *, at: _dt.datetime) -> list[Case]:
+        """Return the cases whose :meth:`next_due_at` is at or before ``at`` (one pass)."""
+        return due_cases(cases, at=at)
+
+    def advance(
+        self,
+        case: Case,
+        *,
+        at: _dt.datetime,
+        by: Actor = SYSTEM,
+        calendar: WorkingCalendar | None = None,
+    ) -> Case:
+        """Record the SLA warnings and breaches due at ``at``, and run breach actions.
+
+        Each mark is an ``"sla"`` event (``"warning"`` or ``"breach"``) at ``at``; a
         breach of a policy with ``escalate_with`` then fires that workflow event (if the
-        case's state allows it). Idempotent: a second call at the same ``now`` changes
-        nothing. A ``now`` older than the case's newest event is taken as that event's
-        time, so the audit trail stays in time order. If ``calendar`` is a newer version
-        than the one the deadlines were computed on, they are recomputed first (and that
-        is recorded).
+        case's state allows it). Idempotent: a second call at the same ``at`` changes
+        nothing. An ``at`` older than the case's newest event is taken as that event's
+        time, so the audit trail stays in time order. If the office's calendar has a
+        new version, every unfinished clock is recomputed on it first (one recorded
+        ``"recomputed"`` event).
 
         Args:
             case: The case.
-            now: The current instant (aware).
-            calendar: The office's working calendar.
-            by: The actor recorded on the events.
+            at: The current instant (aware).
+            by: The actor recorded on the events (the system by default).
+            calendar: Unbound workflows: the office's working calendar.
         """
         self._check_case(case)
         # A wake-up for an instant older than the newest event (an officer acted after
         # the deadline, before the scheduler ran) is taken as happening now.
-        when = max(utc(now, "now"), case.events[-1].at)
-        cal = check_calendar(calendar)
+        when = max(utc(at, "at"), case.events[-1].at)
         actor = check_actor(by)
-        plan = self.spec.sla
+        plan = self._plan
+        cal = self._calendar(case.office, calendar)
         if plan is None or not case.clocks:
             return case
-        if case.calendar_version != cal.version:
-            case = self.recompute(case, cal, at=when, by=actor)
+        assert cal is not None
+        case = self._sync(case, cal, when, actor)
         due: list[tuple[_dt.datetime, str, float, SlaClock, SlaPolicy]] = []
         for clock in case.clocks:
             policy = plan.policy(clock.goal, clock.variant)
@@ -1183,23 +1486,39 @@ class Workflow:
         return case
 
     def recompute(
-        self, case: Case, calendar: WorkingCalendar, *, at: _dt.datetime, by: str = "system:sla"
+        self,
+        case: Case,
+        *,
+        at: _dt.datetime,
+        by: Actor = SYSTEM,
+        calendar: WorkingCalendar | None = None,
     ) -> Case:
-        """Recompute the case's deadlines on ``calendar`` (e.g. after a new decree).
+        """Recompute the case's unfinished clocks on the office's current calendar.
 
-        A change of calendar version is recorded as an ``"sla"`` event ``"recomputed"``
-        naming both versions; on the same version nothing changes.
+        A change of calendar version is recorded as one ``"sla"`` event
+        ``"recomputed"`` naming both versions; on the same version nothing changes.
+        Stopped clocks are final and keep their outcome.
+
+        Args:
+            case: The case.
+            at: When (aware).
+            by: The actor recorded (the system by default).
+            calendar: Unbound workflows: the new calendar.
         """
         self._check_case(case)
-        cal = check_calendar(calendar)
-        if self.spec.sla is None or case.calendar_version == cal.version:
-            return case
-        old = case.calendar_version
-        data = {"from": old, "to": cal.version}
         when = utc(at, "at")
+        actor = check_actor(by)
+        cal = self._calendar(case.office, calendar)
+        if self._plan is None or cal is None or case.calendar_version == cal.version:
+            return case
         _chronological(case, when)
-        case = self._append_fact(case, "sla", "recomputed", when, check_actor(by), data)
-        return attrs.evolve(case, clocks=self._recomputed(case, cal), calendar_version=cal.version)
+        zone = case.calendar_zone
+        if zone is not None and zone != cal.tz:
+            raise CalendarMismatchError(
+                f"case {case.id!r}: its clocks run on a calendar in {zone}; calendar "
+                f"{cal.version} is in {cal.tz} (a zone changes only by a transfer)"
+            )
+        return self._recompute(case, cal, when, actor)
 
 
 def _chronological(case: Case, when: _dt.datetime) -> None:
@@ -1210,6 +1529,11 @@ def _chronological(case: Case, when: _dt.datetime) -> None:
             f"case {case.id!r}: {when.isoformat()} is before its last event "
             f"({last.isoformat()}); events are recorded in time order"
         )
+
+
+def _event_actor(event: CaseEvent) -> Actor:
+    """The actor of a recorded event, as far as the event tells (id, role, office)."""
+    return Actor(event.by, roles=() if event.role is None else (event.role,), office=event.office)
 
 
 def replay(
@@ -1227,8 +1551,9 @@ def replay(
         case: The case to rebuild (its personal data is carried over: it is not in the
             history).
         workflows: The workflow the case runs on, or every version it ran on (needed
-            when the history contains migrations).
-        calendar: The office's calendar; required for workflows with an SLA plan.
+            when the history contains migrations). Bound workflows resolve calendars
+            from the offices (needed for transferred cases with SLA clocks).
+        calendar: Unbound workflows with an SLA plan: the office's calendar.
 
     Raises:
         IntegrityError: an event cannot be replayed (unknown workflow, refused event).
@@ -1249,7 +1574,7 @@ def replay(
         rebuilt = workflow.open(
             info["case_id"],
             at=first.at,
-            by=first.by,
+            by=_event_actor(first),
             office=info["office"],
             category=info["category"],
             channel=info["channel"],
@@ -1287,7 +1612,12 @@ def replay(
         )
     if workflow.spec.sla is None:
         # SLA state from a workflow version without a plan is carried as recorded
-        return attrs.evolve(rebuilt, clocks=case.clocks, calendar_version=case.calendar_version)
+        return attrs.evolve(
+            rebuilt,
+            clocks=case.clocks,
+            calendar_version=case.calendar_version,
+            calendar_zone=case.calendar_zone,
+        )
     return rebuilt
 
 
@@ -1321,15 +1651,16 @@ def _replay_event(
     by_key: Mapping[tuple[str, int], Workflow],
     calendar: WorkingCalendar | None,
 ) -> Case:
+    actor = _event_actor(event)
     if event.kind == "transition":
         return workflow._fire(
             case,
             event.name,
             event.at,
-            event.by,
+            actor,
             event.note,
             canonical_loads(event.data_json),
-            workflow._calendar(calendar),
+            workflow._calendar(case.office, calendar),
         )
     if event.kind == "migrated":
         data = event.data
@@ -1342,9 +1673,13 @@ def _replay_event(
             case,
             state_map=data["state_map"],
             at=event.at,
-            by=event.by,
+            by=actor,
             note=event.note,
             calendar=calendar if target.spec.sla is not None else None,
+        )
+    if event.kind == "transferred":
+        return workflow.transfer(
+            case, to=event.data["to_office"], at=event.at, by=actor, note=event.note
         )
     # Facts recorded by the SLA part (warnings, breaches, recomputes) do not move the
     # state; their hash is recomputed like every other.
@@ -1354,6 +1689,10 @@ def _replay_event(
     # tombstones are carried over from the case like every person.
     if event.kind not in ("sla", "erased"):
         raise IntegrityError(f"unknown event kind {event.kind!r}")
+    if event.name == "recomputed" and workflow._plan is not None:
+        target_cal = workflow._calendar(case.office, calendar)
+        if target_cal is not None:
+            return workflow._recompute(case, target_cal, event.at, actor, event.data)
     return workflow._append_fact(
-        case, event.kind, event.name, event.at, event.by, event.data, event.note
+        case, event.kind, event.name, event.at, actor, event.data, event.note
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 __all__ = [
     "CalendarCoverageError",
+    "CalendarMismatchError",
     "CallbackError",
     "CaseNotFoundError",
     "CatalogError",
@@ -26,8 +27,10 @@ __all__ = [
     "MigrantCareError",
     "MissingMessageError",
     "NaiveDatetimeError",
+    "OfficeConfigError",
     "SchemaError",
     "StaleCaseError",
+    "UnknownOfficeError",
     "UnknownProvinceError",
     "UnknownTermError",
     "UnknownTimezoneError",
@@ -151,10 +154,20 @@ class GuardRejectedError(InvalidTransitionError):
 
 
 class CallbackError(MigrantCareError, RuntimeError):
-    """A workflow callback raised while an event fired; the case is unchanged.
+    """A workflow callback raised, or returned something other than ``None`` or JSON data.
 
-    The original exception is chained as ``__cause__``.
+    The case is unchanged. When the callback raised, the original exception is chained
+    as ``__cause__``.
+
+    Attributes:
+        trigger: The event that was firing (``None`` when not known).
+        state: The state the case was in (``None`` when not known).
     """
+
+    def __init__(self, message: str, *, trigger: str | None = None, state: str | None = None):
+        super().__init__(message)
+        self.trigger = trigger
+        self.state = state
 
 
 class StaleCaseError(MigrantCareError, ValueError):
@@ -199,3 +212,20 @@ class CatalogError(MigrantCareError, ValueError):
 
 class MissingMessageError(MigrantCareError, LookupError):
     """A message key, or a whole locale, is not in the catalogs (never a silent fallback)."""
+
+
+class CalendarMismatchError(MigrantCareError, ValueError):
+    """A calendar was given that is not the one the case must be computed on.
+
+    Raised when an explicit ``calendar=`` differs from the calendar of the case's office
+    in a bound workflow, or when a calendar of another time zone than the case's clocks
+    is given to any operation but a transfer. The message names both calendars.
+    """
+
+
+class UnknownOfficeError(MigrantCareError, LookupError):
+    """An office id is not in the :class:`~migrantcare.Offices` registry."""
+
+
+class OfficeConfigError(MigrantCareError, ValueError):
+    """An office directory (TOML or JSON) is malformed; the message names file, key and value."""
