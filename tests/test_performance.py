@@ -12,8 +12,15 @@ import attrs
 import pendulum
 import pytest
 
-from migrantcare import Case, WorkingCalendar, complaint_workflow, outreach_workflow
-from migrantcare._case import canonical_json, make_event
+from migrantcare import (
+    Actor,
+    Case,
+    Office,
+    Offices,
+    WorkingCalendar,
+    complaint_workflow,
+    outreach_workflow,
+)
 from migrantcare._performance import (
     BacklogBucket,
     GoalCount,
@@ -24,11 +31,21 @@ from migrantcare._performance import (
 )
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 
-WF = complaint_workflow()
-OUT = outreach_workflow()
 JKT = WorkingCalendar.indonesia(first_year=2025, last_year=2027)
 NTT = JKT.in_zone("Asia/Makassar")
 CALS = {"bp3mi-jkt": JKT, "bp3mi-ntt": NTT}
+OFFICES = Offices(
+    [
+        Office("bp3mi-jkt", "BP3MI DKI", "BP3MI Jakarta", "DKI Jakarta", JKT, "Kepala", "Head"),
+        Office("bp3mi-ntt", "BP3MI NTT", "BP3MI NTT", "Nusa Tenggara Timur", NTT, "Kepala", "Head"),
+    ]
+)
+WF = complaint_workflow().bind(OFFICES)
+OUT = outreach_workflow()
+CC = Actor("cc-1", roles={"call_centre"})
+OFFICER = Actor("officer-1", roles={"officer"}, office="bp3mi-jkt")
+NTT_OFFICER = Actor("officer-2", roles={"officer"}, office="bp3mi-ntt")
+HQ = Actor("hq-1", roles={"ministry_hq"})
 H = dt.timedelta(hours=1)
 
 
@@ -42,29 +59,13 @@ def wita(day: int, hour: int, minute: int = 0) -> pendulum.DateTime:
 
 def opened(case_id: str, at: pendulum.DateTime, office: str = "bp3mi-jkt") -> Case:
     return WF.open(
-        case_id,
-        at=at,
-        by="cc",
-        office=office,
-        category="other",
-        channel="sms",
-        calendar=CALS[office],
-    )
+        case_id, at=at, by=CC, office=office, category="other", channel="sms"
+    )  # fmt: skip
 
 
 def fire(case: Case, trigger: str, at: pendulum.DateTime) -> Case:
-    return WF.fire(case, trigger, at=at, by="officer-1", calendar=CALS[case.office])
-
-
-def transferred(case: Case, to: str, at: pendulum.DateTime) -> Case:
-    """A ``"transferred"`` event as the target API records it (kind, name, data)."""
-    data = canonical_json({"from_office": case.office, "to_office": to})
-    at_utc = at.astimezone(dt.timezone.utc)
-    at_utc = dt.datetime(*at_utc.timetuple()[:6], tzinfo=dt.timezone.utc)
-    event = make_event(
-        case.events[-1], "transferred", "transfer", case.state, case.state, at_utc, "hq", None, data
-    )
-    return attrs.evolve(case, office=to, events=(*case.events, event))
+    by = OFFICER if case.office == "bp3mi-jkt" else NTT_OFFICER
+    return WF.fire(case, trigger, at=at, by=by)
 
 
 def cases() -> list[Case]:
@@ -80,7 +81,7 @@ def cases() -> list[Case]:
     b = opened("B", wib(2, 13))
     # C: opened in Jakarta, transferred to Kupang two hours later, answered there
     c = opened("C", wib(2, 8))
-    c = transferred(c, "bp3mi-ntt", wib(2, 10))
+    c = WF.transfer(c, to="bp3mi-ntt", at=wib(2, 10), by=HQ)
     c = fire(c, "start_verification", wita(3, 9))
     return [a, b, c]
 
@@ -92,7 +93,7 @@ def figures(items: list[Case], at: dt.datetime = AT) -> PerformanceFigures:
     return performance_figures(
         items,
         workflows=[WF, OUT],
-        offices=CALS,
+        offices=OFFICES,
         period_start=dt.date(2026, 11, 1),
         period_end=dt.date(2026, 11, 30),
         at=at,
@@ -224,7 +225,7 @@ def test_outreach_per_province() -> None:
     act = OUT.open(
         "SOS-1",
         at=wita(2, 9),
-        by="officer-ntt",
+        by=NTT_OFFICER,
         office="bp3mi-ntt",
         category="desa_migran_emas",
         channel="in_person",
@@ -232,7 +233,7 @@ def test_outreach_per_province() -> None:
     )
     for trigger, day in (("coordinate", 3), ("hold", 10)):
         data = {"participants": 85} if trigger == "hold" else None
-        act = OUT.fire(act, trigger, at=wita(day, 9), by="officer-ntt", data=data)
+        act = OUT.fire(act, trigger, at=wita(day, 9), by=NTT_OFFICER, data=data)
     f = figures([*cases(), act])
     (row,) = f.outreach
     assert (row.province, row.category, row.planned, row.held) == (
@@ -259,13 +260,16 @@ def test_errors_name_the_value() -> None:
         )  # fmt: skip
     with pytest.raises(UnknownTermError, match="'outreach' v1, which was not given"):
         performance_figures(
-            [OUT.open("S", at=AT, by="x", office="bp3mi-jkt", category="job_fair",
+            [OUT.open("S", at=AT, by=OFFICER, office="bp3mi-jkt", category="job_fair",
                       channel="in_person")],
             workflows=WF, offices=JKT, period_start=dt.date(2026, 11, 1),
             period_end=dt.date(2026, 11, 30), at=AT,
         )  # fmt: skip
     with pytest.raises(UnknownTermError, match="no calendar given for office 'bp3mi-x'"):
-        figures([opened("X", wib(2, 8), office="bp3mi-jkt")] and [_moved("bp3mi-x")])
+        performance_figures(
+            [_moved("bp3mi-x")], workflows=WF, offices=CALS, period_start=dt.date(2026, 11, 1),
+            period_end=dt.date(2026, 11, 30), at=AT,
+        )  # fmt: skip
     with pytest.raises(WrongTypeError, match="offices must be"):
         performance_figures(
             [], workflows=WF, offices=42, period_start=dt.date(2026, 11, 1),

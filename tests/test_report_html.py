@@ -15,6 +15,7 @@ import attrs
 import pytest
 
 from migrantcare import (
+    Actor,
     DemoData,
     complaint_workflow,
     demo_cases,
@@ -206,7 +207,11 @@ def test_demo_data_is_reproducible_and_verifies(demo: DemoData) -> None:
     zones = {o.calendar.tz for o in demo.offices}
     assert zones == {"Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"}
     kinds = {e.kind for c in demo.cases for e in c.events}
-    assert {"opened", "transition", "sla"} <= kinds
+    assert {"opened", "transition", "sla", "transferred"} <= kinds
+    # a transferred case ends at another office than it opened at, and says so
+    moved = next(c for c in demo.cases if any(e.kind == "transferred" for e in c.events))
+    (event,) = (e for e in moved.events if e.kind == "transferred")
+    assert event.data["to_office"] == moved.office != event.data["from_office"]
     assert {c.workflow for c in demo.cases} == {"complaint", "outreach"}
     assert any(c.category == "desa_migran_emas" for c in demo.cases)
 
@@ -254,6 +259,24 @@ def test_cli_report_from_json_lines(tmp_path: Path, demo: DemoData) -> None:
     assert 'id="o-bp3mi-jatim"' not in page
 
 
+def test_cli_report_with_an_office_directory(tmp_path: Path, demo: DemoData) -> None:
+    export = tmp_path / "cases.jsonl"
+    export.write_text("".join(json.dumps(c.to_dict()) + "\n" for c in demo.cases), "utf-8")
+    directory = tmp_path / "offices.json"
+    entries = [
+        {"id": o.id, "name_id": o.name_id, "name_en": o.name_en, "province": o.province,
+         "head_title_id": o.head_title_id, "head_title_en": o.head_title_en}
+        for o in demo.offices
+    ]  # fmt: skip
+    directory.write_text(json.dumps({"office": entries}), encoding="utf-8")
+    out = io.StringIO()
+    argv = ["report", str(export), "--offices", str(directory), "--year", "2026", "--lang", "en"]
+    assert main(argv, out=out) == 0
+    page = out.getvalue()
+    assert "BP3MI East Nusa Tenggara" in page
+    assert "Nusa Tenggara Timur" in page  # the province, for outreach and the heading
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -262,14 +285,16 @@ def test_cli_report_from_json_lines(tmp_path: Path, demo: DemoData) -> None:
         (["report", "{export}"], "give the period: --year YYYY, or --from and --to"),
         (["report", "{bad}", "--year", "2026"], "bad.jsonl:2: not a JSON line"),
         (["report", "{wrong}", "--year", "2026"], "wrong.jsonl:1: unknown case schema"),
+        (["report", "{export}", "--year", "2026", "--offices", "nope.toml"], "nope.toml"),
     ],
 )
 def test_cli_report_errors_exit_2(
     argv: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     wf = complaint_workflow(sla=False)
-    case = wf.open("A", at=dt.datetime(2026, 1, 5, 8, tzinfo=dt.timezone.utc), by="cc",
-                   office="bp3mi-x", category="other", channel="sms")  # fmt: skip
+    case = wf.open("A", at=dt.datetime(2026, 1, 5, 8, tzinfo=dt.timezone.utc),
+                   by=Actor("cc", roles={"call_centre"}), office="bp3mi-x", category="other",
+                   channel="sms")  # fmt: skip
     good = json.dumps(case.to_dict())
     files = {"export": good, "bad": good + "\n{oops", "wrong": '{"schema": "x"}'}
     for name, text in files.items():

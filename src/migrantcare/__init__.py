@@ -16,7 +16,7 @@ from migrantcare._definition import (
     workflow_schema,
     workflow_to_dict,
 )
-from migrantcare._demo_data import DemoData, DemoOffice, demo_cases, demo_offices
+from migrantcare._demo_data import DemoData, demo_cases, demo_offices
 from migrantcare._erasure import erase_personal_data
 from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
@@ -124,7 +124,6 @@ __all__ = [
     "ChannelFigures",
     "Count",
     "DemoData",
-    "DemoOffice",
     "GoalCount",
     "GoalFigures",
     "GoalSource",

@@ -21,8 +21,10 @@ from typing import Any
 
 import attrs
 
+from migrantcare._actors import Actor
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case
+from migrantcare._offices import Office, Offices
 from migrantcare._sla import next_due_at
 from migrantcare._standard import complaint_workflow, outreach_workflow
 from migrantcare._time import zone
@@ -62,31 +64,12 @@ _HOUR = _dt.timedelta(hours=1)
 
 
 @attrs.frozen
-class DemoOffice:
-    """One office of the demo data.
-
-    Attributes:
-        id: The office id stored on cases, e.g. ``"bp3mi-ntt"``.
-        name_id: The office's name in Indonesian.
-        name_en: The office's name in English.
-        province: The province it serves (sets its time zone).
-        calendar: Its working calendar (the flooded office's has the closure).
-    """
-
-    id: str
-    name_id: str
-    name_en: str
-    province: str
-    calendar: WorkingCalendar
-
-
-@attrs.frozen
 class DemoData:
     """What :func:`demo_cases` generates.
 
     Attributes:
         cases: The cases, complaints and outreach activities, in order of opening.
-        offices: The offices, in the order they were chosen.
+        offices: The offices (a registry the workflows are bound to).
         workflows: The workflows the cases run on (complaint with SLA, outreach).
         period_start: The first day of the simulated year.
         period_end: The last day of the simulated year.
@@ -94,7 +77,7 @@ class DemoData:
     """
 
     cases: tuple[Case, ...]
-    offices: tuple[DemoOffice, ...]
+    offices: Offices
     workflows: tuple[Workflow, ...] = attrs.field(eq=False)
     period_start: _dt.date = attrs.field()
     period_end: _dt.date = attrs.field()
@@ -111,26 +94,37 @@ def _pick(rng: random.Random, table: Sequence[tuple[str, int]]) -> str:
 
 
 class _Office:
-    """Mutable simulation state of one office (lives only during one call)."""
+    """Simulation state of one office (lives only during one call)."""
 
     def __init__(self, row: tuple[str, str, str, str, float, str | None], cal: WorkingCalendar):
         self.id, self.name_id, self.name_en, self.province, self.slowness, self.clogged = row
         self.calendar = cal
-        self.officers = tuple(f"officer-{self.id.removeprefix('bp3mi-')}-{n}" for n in range(1, 6))
+        short = self.id.removeprefix("bp3mi-")
+        self.officers = tuple(
+            Actor(f"officer-{short}-{n}", roles={"officer"}, office=self.id) for n in range(1, 6)
+        )
+        self.head = Actor(f"head-{short}", roles={"head_of_office"}, office=self.id)
+
+
+_CALL_CENTRE = Actor("callcenter-01", roles={"call_centre"})
+_INTAKE = Actor("intake-01", roles={"call_centre"})
 
 
 class _Simulation:
-    def __init__(self, rng: random.Random, offices: list[_Office], until: _dt.datetime) -> None:
+    def __init__(
+        self, rng: random.Random, offices: list[_Office], registry: Offices, until: _dt.datetime
+    ) -> None:
         self.rng, self.offices, self.until = rng, offices, until
-        self.complaint = complaint_workflow()
-        self.outreach = outreach_workflow()
+        # bound to the offices: every case's calendar comes from its office
+        self.complaint = complaint_workflow().bind(registry)
+        self.outreach = outreach_workflow().bind(registry)
 
     # -------------------------------------------------------------- host-side helpers
 
-    def _catch_up(self, case: Case, office: _Office, until: _dt.datetime) -> Case:
+    def _catch_up(self, case: Case, until: _dt.datetime) -> Case:
         # the host's scheduler has been running: advance at every due instant up to ``until``
         while (due := next_due_at(case)) is not None and due <= until:
-            case = self.complaint.advance(case, due, office.calendar)
+            case = self.complaint.advance(case, at=due)
         return case
 
     def _later(self, office: _Office, start: _dt.datetime, mean_hours: float) -> _dt.datetime:
@@ -160,6 +154,9 @@ class _Simulation:
                 steps.append(("request_documents", 4.0 * slow, {}))
                 steps.append(("documents_received", -6.0, {}))
             steps.append(("verify", 10.0 * slow, {}))
+            if len(self.offices) > 1 and rng.random() < 0.05:
+                # handed to the office of the worker's home province
+                steps.append(("transfer", 6.0 * slow, {}))
             if rng.random() < 0.18:
                 steps.append(("request_clarification", 20.0 * slow, {}))
                 if rng.random() < 0.25:
@@ -191,42 +188,34 @@ class _Simulation:
         case = wf.open(
             f"PGD-{received.year}-{number:06d}",
             at=received,
-            by="callcenter-01" if channel == "call_center" else "intake-01",
+            by=_CALL_CENTRE if channel == "call_center" else _INTAKE,
             office=office.id,
             category=category,
             channel=channel,
             priority=priority,
             attributes={"destination": rng.choice(("HK", "TW", "MY", "SG", "SA"))},
-            calendar=office.calendar,
         )
         slow = office.slowness * (4.0 if channel == office.clogged else 1.0)
         officer = rng.choice(office.officers)
         t = received
-
-        def act(case: Case, trigger: str, at: _dt.datetime, **kw: Any) -> Case | None:
-            if at > self.until:
-                return None  # still in the pipeline when the year ends
-            case = self._catch_up(case, office, at)
-            by = kw.pop("by", officer)
-            return wf.fire(case, trigger, at=at, by=by, calendar=office.calendar, **kw)
-
-        steps = self._steps(priority, slow)
-        for trigger, mean, step_kw in steps:
-            kw = step_kw
+        for trigger, mean, kw in self._steps(priority, slow):
             if case.state == "closed":
                 break
-            if mean < 0:
+            if mean < 0:  # the complainant's side, in calendar days
                 t = self._days_later(t, -mean)
-                by = "complainant-portal" if trigger != "close" else officer
-                kw = {**kw, "by": by}
             else:
-                t = max(t, case.events[-1].at)
-                t = self._later(office, t, mean)
-            nxt = act(case, trigger, t, **kw)
-            if nxt is None:
-                break
-            case = nxt
-        return self._catch_up(case, office, self.until)
+                t = self._later(office, max(t, case.events[-1].at), mean)
+            if t > self.until:
+                break  # still in the pipeline when the year ends
+            case = self._catch_up(case, t)
+            if trigger == "transfer":
+                to = rng.choice([o for o in self.offices if o is not office])
+                case = wf.transfer(case, to=to.id, at=t, by=office.head, note="home province")
+                office, officer = to, rng.choice(to.officers)
+                slow = to.slowness
+            else:
+                case = wf.fire(case, trigger, at=t, by=officer, **kw)
+        return self._catch_up(case, self.until)
 
     # -------------------------------------------------------------- one outreach activity
 
@@ -258,8 +247,8 @@ class _Simulation:
         return case
 
 
-def demo_offices(offices: int | Sequence[str] = 4, *, year: int = 2026) -> tuple[DemoOffice, ...]:
-    """The demo offices, with their calendars (the flood closure included).
+def demo_offices(offices: int | Sequence[str] = 4, *, year: int = 2026) -> Offices:
+    """The demo offices (invented), with their calendars (the flood closure included).
 
     Args:
         offices: How many of the ten demo offices (WIB, WITA and WIT are among the first
@@ -289,8 +278,12 @@ def demo_offices(offices: int | Sequence[str] = 4, *, year: int = 2026) -> tuple
         if row[0] == _FLOODED:
             flood = [_dt.date(year, 2, 9) + _dt.timedelta(days=d) for d in range(3)]
             cal = cal.with_closures(flood, name="Banjir", name_en="Flood")
-        out.append(DemoOffice(row[0], row[1], row[2], row[3], cal))
-    return tuple(out)
+        short = row[0].removeprefix("bp3mi-").upper()
+        out.append(
+            Office(row[0], row[1], row[2], row[3], cal, f"Kepala BP3MI {short}",
+                   f"Head of BP3MI {short}")
+        )  # fmt: skip
+    return Offices(out)
 
 
 def demo_cases(
@@ -340,11 +333,11 @@ def demo_cases(
     wib = zone("Asia/Jakarta")
     start = _dt.datetime(year, 1, 1, tzinfo=wib)
     until = _dt.datetime(year + 1, 1, 1, tzinfo=wib).astimezone(_dt.timezone.utc)
-    sim = _Simulation(rng, state, until)
+    sim = _Simulation(rng, state, chosen, until)
     seconds = int((until - start.astimezone(_dt.timezone.utc)).total_seconds())
     # Intake is a little higher in the weeks after Lebaran (workers return, contracts end).
     lebaran = [
-        h.date for h in chosen[0].calendar.holidays(year) if h.kind == "national"
+        h.date for h in state[0].calendar.holidays(year) if h.kind == "national"
         and "Idul Fitri" in h.name_id
     ]  # fmt: skip
     arrivals: list[tuple[_dt.datetime, int]] = []

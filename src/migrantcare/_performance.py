@@ -668,10 +668,8 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
     Args:
         cases: Any iterable of cases, read once (a generator over a table is fine).
         workflows: The workflows the cases run on (terminal states, SLA policies).
-        offices: The offices: a :class:`WorkingCalendar` for all, a mapping office id ->
-            calendar, or office records with ``id``, ``calendar`` and optionally
-            ``name_id``, ``name_en``, ``province`` (an ``Offices`` registry, the demo
-            offices).
+        offices: The offices: an ``Offices`` registry (names, provinces, calendars), a
+            mapping office id -> calendar, or one :class:`WorkingCalendar` for all.
         period_start: The first office-local day of the period.
         period_end: The last office-local day of the period (included).
         at: The instant the figures are taken at (aware); events after it are ignored.

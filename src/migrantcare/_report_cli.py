@@ -15,6 +15,7 @@ from typing import Any, TextIO
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case
 from migrantcare._demo_data import demo_cases
+from migrantcare._offices import Offices
 from migrantcare._performance import performance_figures
 from migrantcare._report_html import figures_to_csv, render_report_html
 from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
@@ -81,11 +82,13 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         end = args.end or data.period_end
         at = args.at or data.at
     else:
-        cases = list(_read_cases(args.cases))
-        if args.province:
+        if args.offices:
+            offices = Offices.from_file(args.offices)
+        elif args.province:
             offices = WorkingCalendar.for_province(args.province)
         else:
             offices = WorkingCalendar.indonesia()
+        cases = list(_read_cases(args.cases))
         if args.year:
             start, end = _dt.date(args.year, 1, 1), _dt.date(args.year, 12, 31)
         else:
@@ -144,7 +147,12 @@ def add_report_parser(sub: argparse._SubParsersAction[Any]) -> None:
     rep.add_argument(
         "--office", action="append", help="give a section to this office only (repeatable)"
     )
-    rep.add_argument("--province", help="the offices' province, for their calendar and zone")
+    rep.add_argument(
+        "--offices", help="office directory (TOML or JSON): names, provinces, calendars"
+    )
+    rep.add_argument(
+        "--province", help="without --offices: every office's province (calendar and zone)"
+    )
     rep.add_argument("--seed", type=int, default=2026, help="demo: random seed")
     rep.add_argument("--demo-offices", type=int, default=4, help="demo: how many offices (1-10)")
     rep.add_argument(
