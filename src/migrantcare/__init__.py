@@ -172,7 +172,6 @@ __all__ = [
     "complaint_workflow",
     "demo_cases",
     "demo_offices",
-    "due_cases",
     "dump_workflow",
     "erase_personal_data",
     "figures_to_csv",

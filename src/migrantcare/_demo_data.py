@@ -25,7 +25,6 @@ from migrantcare._actors import Actor
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case
 from migrantcare._offices import Office, Offices
-from migrantcare._sla import next_due_at
 from migrantcare._standard import complaint_workflow, outreach_workflow
 from migrantcare._time import zone
 from migrantcare._workflow import Workflow
@@ -123,7 +122,7 @@ class _Simulation:
 
     def _catch_up(self, case: Case, until: _dt.datetime) -> Case:
         # the host's scheduler has been running: advance at every due instant up to ``until``
-        while (due := next_due_at(case)) is not None and due <= until:
+        while (due := self.complaint.next_due_at(case)) is not None and due <= until:
             case = self.complaint.advance(case, at=due)
         return case
 
