@@ -17,6 +17,7 @@ from migrantcare._definition import (
     workflow_schema,
     workflow_to_dict,
 )
+from migrantcare._demo_data import DemoData, demo_cases, demo_offices
 from migrantcare._erasure import erase_personal_data
 from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
@@ -33,6 +34,20 @@ from migrantcare._messages import (
 from migrantcare._notice_spec import NoticeSpec
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
 from migrantcare._offices import Office, Offices
+from migrantcare._performance import (
+    BacklogBucket,
+    ChannelFigures,
+    Count,
+    GoalCount,
+    GoalSource,
+    MonthRow,
+    OfficePerformance,
+    OutreachRow,
+    PerformanceFigures,
+    RankRow,
+    Spread,
+    performance_figures,
+)
 from migrantcare._permissions import (
     CROSS_OFFICE_ROLES,
     Permissions,
@@ -43,6 +58,7 @@ from migrantcare._permissions import (
     repatriation_permissions,
 )
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
+from migrantcare._report_html import figures_to_csv, render_report_html
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
 from migrantcare._schemas import json_schema
@@ -109,6 +125,7 @@ __all__ = [
     "Actor",
     "Attempt",
     "AuditEntry",
+    "BacklogBucket",
     "BusdayCalendar",
     "Callback",
     "Case",
@@ -117,7 +134,12 @@ __all__ = [
     "CaseStore",
     "CaseSummary",
     "CatalogProblem",
+    "ChannelFigures",
+    "Count",
+    "DemoData",
+    "GoalCount",
     "GoalFigures",
+    "GoalSource",
     "Guard",
     "Holiday",
     "HolidayKind",
@@ -125,15 +147,20 @@ __all__ = [
     "MessageRef",
     "Messages",
     "Money",
+    "MonthRow",
     "Notice",
     "NoticeSpec",
     "Office",
     "OfficeFigures",
+    "OfficePerformance",
     "Offices",
+    "OutreachRow",
+    "PerformanceFigures",
     "Permissions",
     "Person",
     "PersonalData",
     "Plural",
+    "RankRow",
     "Registry",
     "Rule",
     "ScheduleRange",
@@ -143,6 +170,7 @@ __all__ = [
     "SlaStatus",
     "SlaTarget",
     "SmsInfo",
+    "Spread",
     "State",
     "Term",
     "Transition",
@@ -160,8 +188,11 @@ __all__ = [
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
+    "demo_cases",
+    "demo_offices",
     "dump_workflow",
     "erase_personal_data",
+    "figures_to_csv",
     "json_schema",
     "load_workflow",
     "loads_workflow",
@@ -170,6 +201,8 @@ __all__ = [
     "outreach_permissions",
     "outreach_spec",
     "outreach_workflow",
+    "performance_figures",
+    "render_report_html",
     "repatriation_permissions",
     "repatriation_spec",
     "repatriation_workflow",

@@ -21,6 +21,7 @@ from migrantcare._definition import dump_workflow, load_workflow
 from migrantcare._demo import run_demo
 from migrantcare._messages import Messages, check_catalogs, default_directory, format_problems
 from migrantcare._regions import ZONE_ABBREVIATIONS
+from migrantcare._report_cli import add_report_parser
 from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
 from migrantcare._validate import quote
 from migrantcare._workflow import Workflow
@@ -340,6 +341,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="also check that this workflow's notices render (repeatable)",
     )
     cat.set_defaults(func=_cmd_catalog)
+
+    add_report_parser(sub)
     return parser
 
 
