@@ -21,6 +21,7 @@ from migrantcare._definition import dump_workflow, load_workflow
 from migrantcare._demo import run_demo
 from migrantcare._messages import Messages, check_catalogs, default_directory, format_problems
 from migrantcare._regions import ZONE_ABBREVIATIONS
+from migrantcare._report_cli import add_report_parser
 from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
 from migrantcare._validate import quote
 from migrantcare._workflow import Workflow
@@ -372,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="the longest sleep between sweeps (default 60)",
     )
     work.set_defaults(func=_cmd_worker)
+    add_report_parser(sub)
     return parser
 
 
