@@ -174,7 +174,7 @@ def test_a_new_waiting_state_with_its_own_notice() -> None:
         calendar=CAL,
     )
     for trigger in ("start_verification", "verify", "ask_employer"):
-        case = wf.fire(case, trigger, at=T0.add(days=1), by=actor("o"), calendar=CAL)
+        case = wf.fire(case, trigger, at=T0.add(days=1), by=actor("o", office="o"), calendar=CAL)
     (n,) = notices(wf, case)
     assert (
         n.render(messages, "id") == "Yth. Pak Budi, P3MI dihubungi pada Jumat, 20 Maret 2026 (X)."
@@ -228,8 +228,8 @@ def test_when_and_unless_choose_by_case() -> None:
         "B", at=T0, by=actor("c"), office="o", category="other", channel="sms", priority="urgent"
     )
     for trigger in ("start_verification", "verify"):
-        case = wf.fire(case, trigger, at=T0, by=actor("o"))
-        urgent = wf.fire(urgent, trigger, at=T0, by=actor("o"))
+        case = wf.fire(case, trigger, at=T0, by=actor("o", office="o"))
+        urgent = wf.fire(urgent, trigger, at=T0, by=actor("o", office="o"))
     assert notices(wf, case) == ()
     assert [n.key for n in notices(wf, urgent)] == ["k.x"]
 
@@ -296,7 +296,7 @@ def test_escalation_by_a_breach_has_its_own_point() -> None:
     case = wf.open(
         "E", at=T0, by=actor("cc"), office="o", category="other", channel="sms", calendar=CAL
     )
-    manual = wf.fire(case, "escalate", at=T0.add(hours=1), by=actor("o"), calendar=CAL)
+    manual = wf.fire(case, "escalate", at=T0.add(hours=1), by=actor("o", office="o"), calendar=CAL)
     assert [n.key for n in notices(wf, manual)] == ["complaint.escalated"]
     # the verification clock runs out: advance records the breach and fires escalate
     late = wf.advance(case, at=T0.add(days=30), calendar=CAL)

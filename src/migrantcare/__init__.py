@@ -4,7 +4,8 @@ The public surface is re-exported here; everything in ``migrantcare._*`` modules
 private and may change without notice. Errors live in :mod:`migrantcare.exceptions`.
 """
 
-from migrantcare._actors import SYSTEM, Actor
+from migrantcare._actors import STANDARD_ROLES, SYSTEM, Actor
+from migrantcare._audit import AuditEntry, audit_trail
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
 from migrantcare._definition import (
@@ -16,6 +17,7 @@ from migrantcare._definition import (
     workflow_schema,
     workflow_to_dict,
 )
+from migrantcare._demo_data import DemoData, demo_cases, demo_offices
 from migrantcare._erasure import erase_personal_data
 from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
 from migrantcare._holidays import Holiday, HolidayKind
@@ -32,7 +34,31 @@ from migrantcare._messages import (
 from migrantcare._notice_spec import NoticeSpec
 from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
 from migrantcare._offices import Office, Offices
+from migrantcare._performance import (
+    BacklogBucket,
+    ChannelFigures,
+    Count,
+    GoalCount,
+    GoalSource,
+    MonthRow,
+    OfficePerformance,
+    OutreachRow,
+    PerformanceFigures,
+    RankRow,
+    Spread,
+    performance_figures,
+)
+from migrantcare._permissions import (
+    CROSS_OFFICE_ROLES,
+    Permissions,
+    PersonalData,
+    Rule,
+    complaint_permissions,
+    outreach_permissions,
+    repatriation_permissions,
+)
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
+from migrantcare._report_html import figures_to_csv, render_report_html
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
 from migrantcare._schedule import WorkSchedule
 from migrantcare._schemas import json_schema
@@ -86,16 +112,20 @@ __all__ = [
     "CHANNELS",
     "CLOSURE_REASONS",
     "COMPLAINANT_TYPES",
+    "CROSS_OFFICE_ROLES",
     "DEFAULT_CONTACT",
     "DOCUMENT_TYPES",
     "OUTREACH_CATEGORIES",
     "PRIORITIES",
     "PROVINCE_TIMEZONES",
     "REPATRIATION_CATEGORIES",
+    "STANDARD_ROLES",
     "SYSTEM",
     "ZONE_ABBREVIATIONS",
     "Actor",
     "Attempt",
+    "AuditEntry",
+    "BacklogBucket",
     "BusdayCalendar",
     "Callback",
     "Case",
@@ -104,7 +134,12 @@ __all__ = [
     "CaseStore",
     "CaseSummary",
     "CatalogProblem",
+    "ChannelFigures",
+    "Count",
+    "DemoData",
+    "GoalCount",
     "GoalFigures",
+    "GoalSource",
     "Guard",
     "Holiday",
     "HolidayKind",
@@ -112,14 +147,22 @@ __all__ = [
     "MessageRef",
     "Messages",
     "Money",
+    "MonthRow",
     "Notice",
     "NoticeSpec",
     "Office",
     "OfficeFigures",
+    "OfficePerformance",
     "Offices",
+    "OutreachRow",
+    "PerformanceFigures",
+    "Permissions",
     "Person",
+    "PersonalData",
     "Plural",
+    "RankRow",
     "Registry",
+    "Rule",
     "ScheduleRange",
     "SlaClock",
     "SlaPlan",
@@ -127,6 +170,7 @@ __all__ = [
     "SlaStatus",
     "SlaTarget",
     "SmsInfo",
+    "Spread",
     "State",
     "Term",
     "Transition",
@@ -136,21 +180,30 @@ __all__ = [
     "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "audit_trail",
     "calendar_to_ics",
     "calendar_to_numpy",
     "check_catalogs",
+    "complaint_permissions",
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
+    "demo_cases",
+    "demo_offices",
     "dump_workflow",
     "erase_personal_data",
+    "figures_to_csv",
     "json_schema",
     "load_workflow",
     "loads_workflow",
     "notices",
     "office_report",
+    "outreach_permissions",
     "outreach_spec",
     "outreach_workflow",
+    "performance_figures",
+    "render_report_html",
+    "repatriation_permissions",
     "repatriation_spec",
     "repatriation_workflow",
     "replay",
