@@ -533,3 +533,45 @@ def test_fresh_clock_shortcut_equals_the_general_computation(
     # a recompute (a late decree, another zone) refreshes a clock that has its cache
     again = _sla.refresh(fast, policy, JKT, _sla.new_measure(JKT))
     assert again == _sla._refresh_general(fast, policy, JKT, _sla.new_measure(JKT))
+
+
+@given(
+    instants,
+    st.lists(
+        st.tuples(
+            st.sampled_from(["start_verification", "verify", "request_documents", "resolve"]),
+            gaps,
+        ),
+        max_size=4,
+    ),
+    gaps,
+    st.sampled_from([JKT, NTT]),
+    st.booleans(),
+)
+@settings(max_examples=80, deadline=None)
+def test_status_from_the_cache_equals_the_general_computation(
+    start: pendulum.DateTime,
+    steps: list[tuple[str, dt.timedelta]],
+    later: dt.timedelta,
+    calendar: WorkingCalendar,
+    advanced: bool,
+) -> None:
+    # status() reads the cache of clocks never paused nor transferred; that shortcut
+    # must give what the general computation gives, at any instant
+    case = open_case(start, calendar)
+    when = start
+    for trigger, gap in steps:
+        when += gap
+        if (case.state, trigger) in WF._steps:
+            case = fire(case, trigger, when, calendar)
+    now = as_utc(when + later)
+    if advanced:
+        case = WF.advance(case, at=now, calendar=calendar)
+    plan = WF._plan
+    assert plan is not None
+    for clock in case.clocks:
+        policy = plan.policy(clock.goal, clock.variant)
+        for instant in (now, clock.started_at, as_utc(start + later)):
+            assert _sla.clock_status(clock, policy, calendar, instant) == (
+                _sla._clock_status_general(clock, policy, calendar, instant)
+            )

@@ -970,6 +970,74 @@ def clock_status(
 
     ``shared`` is a working-time measure reused across the clocks of one case.
     """
+    due = clock.due_at
+    budget = clock.budget_us
+    if (
+        due is not None
+        and budget is not None
+        and not clock.pauses
+        and clock.paused_since is None
+        and clock.rebased_at is None
+        and (clock.stopped_at is not None or clock.calendar_version == calendar.version)
+    ):
+        # never paused nor transferred, cache current (most clocks): read the cache
+        return _status_of_cached(clock, policy, calendar, now, due, budget, shared)
+    return _clock_status_general(clock, policy, calendar, now, shared)
+
+
+def _status_of_cached(  # noqa: PLR0917 - internal, hot path
+    clock: SlaClock,
+    policy: SlaPolicy,
+    calendar: WorkingCalendar,
+    now: _dt.datetime,
+    due: _dt.datetime,
+    budget: int,
+    shared: _Measure | None,
+) -> SlaStatus:
+    """:func:`clock_status` of a clock whose cache holds (equal to the general path)."""
+    start = clock.started_at
+    stopped = clock.stopped_at
+    end = now if stopped is None or now < stopped else stopped
+    used = clock.used_us
+    if end > start:
+        used += measure_for(policy, calendar, shared).between(start, end)
+    zone = calendar.zone
+    alert = _next_alert(clock)
+    state: ClockState
+    if stopped is not None and stopped <= now:
+        state = "met" if stopped <= due else "breached"
+    elif now > due or "breach" in clock.recorded:
+        state = "breached"
+    else:
+        state = "running"
+    target = policy.target
+    return SlaStatus(
+        clock.goal,
+        clock.variant,
+        clock.cycle,
+        state,
+        start.astimezone(zone),
+        due.astimezone(zone),
+        _dt.timedelta(microseconds=used),
+        _dt.timedelta(microseconds=budget - used),
+        100.0 * used / budget if budget else 100.0,
+        clock.provisional,
+        clock.recorded,
+        None if alert is None else alert.astimezone(zone),
+        target.describe(),
+        policy.source,
+        policy.confirmed,
+    )
+
+
+def _clock_status_general(
+    clock: SlaClock,
+    policy: SlaPolicy,
+    calendar: WorkingCalendar,
+    now: _dt.datetime,
+    shared: _Measure | None = None,
+) -> SlaStatus:
+    """:func:`clock_status` of any clock: pauses, transfers and stale caches included."""
     pauses: tuple[Pause, ...] = clock.pauses
     paused = clock.paused
     if paused:
