@@ -36,7 +36,7 @@ from _util import table
 from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 
-from migrantcare import Case, Person, WorkingCalendar, complaint_workflow
+from migrantcare import Actor, Case, Person, WorkingCalendar, complaint_workflow
 from migrantcare.sql import SqlCaseStore, create_all
 from migrantcare.sql.testing import TemporaryPostgres
 
@@ -45,6 +45,8 @@ CAL = WorkingCalendar.for_province("Nusa Tenggara Timur")
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)
 CASES, EVENTS = 100, 20  # saves timed: CASES * (EVENTS - 1)
 REPEATS = 3
+AGENT = Actor("cc-01", roles={"call_centre"}, office="bp3mi-ntt")
+OFFICER = Actor("officer-a", roles={"officer"}, office="bp3mi-ntt")
 
 
 def rate(n: int, fn: Callable[[], None]) -> float:
@@ -65,7 +67,7 @@ def histories() -> list[list[Case]]:
         case = WF.open(
             f"PGD-{i:04d}",
             at=T0,
-            by="cc-01",
+            by=AGENT,
             office="bp3mi-ntt",
             category="unpaid_wages",
             channel="whatsapp",
@@ -75,7 +77,7 @@ def histories() -> list[list[Case]]:
         versions = [case]
         for k in range(1, EVENTS):
             case = WF.fire(
-                case, "escalate", at=T0 + dt.timedelta(minutes=k), by="officer-a", calendar=CAL
+                case, "escalate", at=T0 + dt.timedelta(minutes=k), by=OFFICER, calendar=CAL
             )
             versions.append(case)
         out.append(versions)

@@ -79,7 +79,7 @@ def main() -> None:
     r = repatriation.open(
         "PLG-2026-000045",
         at=pendulum.datetime(2026, 4, 2, 10, tz="Asia/Kuala_Lumpur"),
-        by=Actor("kbri-kl", roles={"officer"}),
+        by=agent,  # the embassy's request, registered by the call centre
         office="bp3mi-ntt",
         category="deceased",
         channel="embassy",
@@ -98,7 +98,8 @@ def main() -> None:
 
     # 3. Safe-migration outreach in a Desa Migran Emas village.
     outreach = outreach_workflow()
-    ntb = Actor("officer-ntb-2", roles={"officer"}, office="bp3mi-ntb")
+    # the head of BP3MI NTB plans it and, once reported, evaluates it (see docs/permissions.md)
+    ntb = Actor("kepala-ntb", roles={"officer", "head_of_office"}, office="bp3mi-ntb")
     o = outreach.open(
         "SOS-2026-0007",
         at=pendulum.datetime(2026, 5, 4, 9, tz="Asia/Makassar"),

@@ -53,6 +53,7 @@ from migrantcare.exceptions import (
     InvalidTransitionError,
     MigrantCareError,
     MissingMessageError,
+    PermissionDeniedError,
     StaleCaseError,
     UnknownOfficeError,
 )
@@ -84,6 +85,8 @@ class Transfer(BaseModel):
 
 
 def _status_code(exc: MigrantCareError) -> int:
+    if isinstance(exc, PermissionDeniedError):
+        return 403  # the actor's role or office may not do this; nothing was recorded
     if isinstance(exc, (CaseNotFoundError, UnknownOfficeError)):
         return 404
     if isinstance(exc, StaleCaseError):

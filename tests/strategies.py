@@ -15,6 +15,7 @@ from migrantcare import (
     CaseMatch,
     Guard,
     NoticeSpec,
+    Person,
     SlaPlan,
     SlaPolicy,
     SlaTarget,
@@ -79,6 +80,13 @@ ACTORS = st.sampled_from(
         Actor("cc-01", roles={"call_centre"}),
         Actor("officer-ntt-7", roles={"officer"}, office="bp3mi-ntt"),
         Actor("system:sla", roles={"system"}),
+        Actor("kepala-bp3mi", roles={"head_of_office", "officer"}, office="bp3mi-ntt"),
+    ]
+)
+# Actors every standard workflow lets open a case at bp3mi-ntt.
+OPENERS = st.sampled_from(
+    [
+        Actor("officer-ntt-7", roles={"officer"}, office="bp3mi-ntt"),
         Actor("kepala-bp3mi", roles={"head_of_office", "officer"}, office="bp3mi-ntt"),
     ]
 )
@@ -328,6 +336,48 @@ UCS2_TEXT = st.text(
 )
 
 
+# --------------------------------------------------------------------------- who may act
+
+# A BP3MI with a P4MI post under it, another BP3MI, and the ministry's headquarters.
+OFFICE_PARENTS = (
+    ("bp3mi-ntt", None),
+    ("p4mi-kupang", "bp3mi-ntt"),
+    ("bp3mi-jatim", None),
+    ("kp2mi-hq", None),
+)
+ROLES = (
+    "call_centre",
+    "officer",
+    "head_of_office",
+    "ministry_hq",
+    "crisis_centre",
+    "system",
+    "auditor",  # a role no standard rule names
+)
+actor_ids = st.sampled_from(["cc-01", "officer-ntt-7", "kepala-jatim", "hq-3", "system:sla"])
+role_sets = st.frozensets(st.sampled_from(ROLES), max_size=3)
+actor_offices = st.sampled_from([None, *(office for office, _ in OFFICE_PARENTS)])
+case_offices = st.sampled_from(
+    [office for office, parent in OFFICE_PARENTS if office != "kp2mi-hq"]
+)
+
+# Personal data made distinctive enough that finding it in an output is never chance.
+_MARK = st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ", min_size=6, max_size=10)
+persons = st.builds(
+    lambda name, passport, nik, phone, kind: Person(
+        f"Nama {name}",
+        kind=kind,
+        passport_number=None if passport is None else f"P{passport}",
+        nik=nik,
+        phone=None if phone is None else f"+62{phone}",
+    ),
+    _MARK,
+    st.one_of(st.none(), _MARK),
+    st.one_of(st.none(), st.from_regex(r"\A[1-9][0-9]{15}\Z")),
+    st.one_of(st.none(), st.from_regex(r"\A8[0-9]{9}\Z")),
+    st.sampled_from(["pmi", "cpmi", "family"]),
+)
+
 # Text for iCalendar values: every character a name could carry (accents, emoji, the
 # characters RFC 5545 escapes, line breaks); no surrogates, which UTF-8 cannot encode.
 ics_texts = st.text(
@@ -453,16 +503,19 @@ def cases(draw: st.DrawFn, *, max_steps: int = 8) -> object:
         note=draw(st.none() | st.text(max_size=20)),
     )
     for _ in range(draw(st.integers(0, max_steps))):
-        allowed = wf.allowed_events(case)
-        if not allowed:
+        if not wf.allowed_events(case):
             break
+        by = draw(ACTORS)
+        allowed = wf.allowed_events(case, by=by)  # what this actor may do (who may act)
+        if not allowed:
+            continue
         trigger = draw(st.sampled_from(allowed))
         when = when + dt.timedelta(minutes=draw(st.integers(0, 10_000)))
         case = wf.fire(
             case,
             trigger,
             at=when,
-            by=draw(ACTORS),
+            by=by,
             note=draw(st.text(min_size=1, max_size=20).filter(str.strip)),  # some guards need one
             data=satisfying_data(trigger),
         )

@@ -36,6 +36,10 @@ OFFICES = Offices.from_file(pathlib.Path(__file__).parent.parent / "examples" / 
 WF = complaint_workflow().bind(OFFICES)
 AGENT = Actor("cc-01", roles={"call_centre"}, office="call-centre")
 OFFICER = Actor("officer-ntb-2", roles={"officer", "head_of_office"}, office="bp3mi-ntb")
+# Who may act is checked (docs/permissions.md): the call centre registers and hands over
+# cases; an officer of the office holding a case works it.
+CC_DESK = Actor("cc-desk", roles={"officer", "call_centre"}, office="call-centre")
+O_DESK = Actor("o-desk", roles={"officer"}, office="o")
 
 
 def wib(*args: int) -> pendulum.DateTime:
@@ -71,24 +75,28 @@ class TestActors:
                 call()
 
     def test_role_and_office_are_in_the_chain(self) -> None:
-        case = WF.fire(open_case(), "start_verification", at=wib(2026, 4, 6, 10), by=OFFICER)
+        case = WF.fire(
+            open_case("bp3mi-ntb"), "start_verification", at=wib(2026, 4, 6, 10), by=OFFICER
+        )
         event = case.events[-1]
+        # the role recorded is the one that authorised it: the first of the rule's roles
+        # (officer, head_of_office) that the actor holds
         assert (event.by, event.role, event.office) == (
             "officer-ntb-2",
-            "head_of_office",
+            "officer",
             "bp3mi-ntb",
         )
         assert case.events[0].role == "call_centre"
         row = event.to_dict()
         assert (row["by"], row["role"], row["by_office"]) == (
             "officer-ntb-2",
-            "head_of_office",
+            "officer",
             "bp3mi-ntb",
         )
         stored = case.to_dict()
         assert stored["schema"] == "migrantcare.case/2"
         assert Case.from_dict(stored) == case
-        stored["events"][1]["role"] = "officer"  # claim another role afterwards
+        stored["events"][1]["role"] = "head_of_office"  # claim another role afterwards
         with pytest.raises(IntegrityError, match="event 1: content does not match its hash"):
             Case.from_dict(stored).verify()
 
@@ -123,7 +131,7 @@ class TestBinding:
             CalendarMismatchError,
             match=f"calendar {other.version} .*whose calendar is {own.version}",
         ):
-            WF.fire(case, "start_verification", at=wib(2026, 4, 6, 10), by=OFFICER, calendar=other)
+            WF.fire(case, "start_verification", at=wib(2026, 4, 6, 10), by=CC_DESK, calendar=other)
         with pytest.raises(ValueError, match="whose calendar is"):
             WF.status(case, at=wib(2026, 4, 6, 10), calendar=other)
 
@@ -150,7 +158,7 @@ class TestOneCalendarPerCase:
         cal, wf = WorkingCalendar.indonesia(), complaint_workflow()
         c = wf.open("P1", at=wib(2026, 3, 2, 9), by=AGENT, office="o", category="other",
                     channel="email", calendar=cal)  # fmt: skip
-        c = wf.fire(c, "start_verification", at=wib(2026, 3, 2, 9, 30), by=OFFICER,
+        c = wf.fire(c, "start_verification", at=wib(2026, 3, 2, 9, 30), by=O_DESK,
                     calendar=self.NEW)  # fmt: skip
         assert [(e.kind, e.name) for e in c.events[1:]] == [
             ("sla", "recomputed"),
@@ -196,7 +204,7 @@ class TestOneCalendarPerCase:
                 call()
 
     def test_stopped_clocks_are_final_on_recompute(self) -> None:
-        case = WF.fire(open_case(), "start_verification", at=wib(2026, 4, 6, 10), by=OFFICER)
+        case = WF.fire(open_case(), "start_verification", at=wib(2026, 4, 6, 10), by=CC_DESK)
         stopped = [c for c in case.clocks if c.stopped_at is not None]
         assert stopped
         flooded = OFFICES.with_closures("call-centre", [dt.date(2026, 4, 7)], name="Banjir")
@@ -238,7 +246,7 @@ class TestTransfer:
         wf = complaint_workflow().bind(closed)
         case = wf.open("T", at=t0, by=AGENT, office="call-centre", category="other",
                        channel="sms")  # fmt: skip
-        case = wf.fire(case, "start_verification", at=t0.add(hours=1), by=AGENT)
+        case = wf.fire(case, "start_verification", at=t0.add(hours=1), by=CC_DESK)
         moved = wf.transfer(case, to="bp3mi-ntb", at=wib(2026, 4, 7, 12), by=AGENT)
         # Tue 7 (in progress, counted), Wed 8 closed in Mataram, Thu 9, Fri 10
         assert due(moved, wib(2026, 4, 7, 12), wf)["verification"] == "Fri 10 Apr 16:30 WITA"
@@ -254,18 +262,19 @@ class TestTransfer:
             WF.transfer(case, to="bp3mi-xx", at=at, by=AGENT)
         with pytest.raises(InvalidArgumentError, match="bind the workflow"):
             complaint_workflow().transfer(case, to="bp3mi-ntb", at=at, by=AGENT)
-        closed = WF.fire(case, "close", at=at, by=AGENT, data={"reason": "unreachable"})
+        closed = WF.fire(case, "close", at=at, by=CC_DESK, data={"reason": "unreachable"})
         with pytest.raises(InvalidTransitionError, match="terminal state 'closed'"):
             WF.transfer(closed, to="bp3mi-ntb", at=at, by=AGENT)
         plain = complaint_workflow(sla=False)
         p = plain.open("P", at=at, by=AGENT, office="a", category="other", channel="sms")
-        assert plain.transfer(p, to="b", at=at, by=AGENT).office == "b"
+        head = Actor("head-a", roles={"head_of_office"}, office="a")
+        assert plain.transfer(p, to="b", at=at, by=head).office == "b"
 
     def test_report_counts_each_goal_for_the_office_that_held_the_case(self) -> None:
         t0 = wib(2026, 4, 6, 9)
         case = open_case(at=t0)
         # first response met in Jakarta, then transferred; verification breached in Mataram
-        case = WF.fire(case, "start_verification", at=t0.add(hours=1), by=AGENT)
+        case = WF.fire(case, "start_verification", at=t0.add(hours=1), by=CC_DESK)
         case = WF.transfer(case, to="bp3mi-ntb", at=t0.add(hours=2), by=AGENT)
         rows = office_report(
             [case],
@@ -308,8 +317,8 @@ class TestWaitingStates:
     def walk(self, wf: object) -> tuple[Case, dict[str, str]]:
         t0 = wib(2026, 11, 2, 9)
         case = wf.open("K", at=t0, by=AGENT, office="call-centre", category="other", channel="sms")  # type: ignore[attr-defined]
-        case = wf.fire(case, "start_verification", at=t0.add(hours=1), by=AGENT)  # type: ignore[attr-defined]
-        case = wf.fire(case, "ask_embassy", at=t0.add(hours=2), by=AGENT)  # type: ignore[attr-defined]
+        case = wf.fire(case, "start_verification", at=t0.add(hours=1), by=CC_DESK)  # type: ignore[attr-defined]
+        case = wf.fire(case, "ask_embassy", at=t0.add(hours=2), by=CC_DESK)  # type: ignore[attr-defined]
         states = {s.goal: s.state for s in wf.status(case, at=t0.add(days=4))}  # type: ignore[attr-defined]
         return case, states
 

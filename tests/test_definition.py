@@ -148,11 +148,13 @@ class TestErrors:
         with pytest.raises(DefinitionFileError, match="cannot read it"):
             load_workflow(tmp_path / "missing.toml")
 
-    def test_roles_have_a_place_but_are_refused_until_supported(self) -> None:
+    def test_roles_live_in_permissions_not_on_a_transition(self) -> None:
         doc = workflow_to_dict(outreach_spec())
         doc["transitions"][0]["roles"] = ["officer"]
-        assert VALIDATOR.is_valid(doc)
-        with pytest.raises(DefinitionFileError, match=r"transitions\[0\].roles: role permissions"):
+        assert not VALIDATOR.is_valid(doc)
+        with pytest.raises(
+            DefinitionFileError, match=r"transitions\[0\].roles: roles are given per action in"
+        ):
             loads_workflow(json.dumps(doc), format="json")
 
     def test_unregistered_callbacks_cannot_be_written(self) -> None:

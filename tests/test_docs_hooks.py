@@ -32,6 +32,21 @@ def test_every_standard_workflow_is_drawn_in_the_docs() -> None:
         assert f"<!-- workflow-diagram: {name} -->" in text
 
 
+def test_matrix_markers_become_tables() -> None:
+    hooks = load_hooks()
+    out = hooks.render("<!-- permission-matrix: complaint -->")
+    assert out == complaint_workflow().permission_matrix()
+    assert out.startswith("| action | `call_centre` | `officer` |")
+    assert "| `close` Close |" in out
+    assert "<!--" not in out
+
+
+def test_every_standard_matrix_is_in_the_docs() -> None:
+    text = (ROOT / "docs" / "permissions.md").read_text()
+    for name in ("complaint", "repatriation", "outreach"):
+        assert f"<!-- permission-matrix: {name} -->" in text
+
+
 def test_docstring_examples_use_examples_sections() -> None:
     # mkdocstrings renders an "Examples:" section as code; "Example:" is read as an
     # admonition whose ">>>" lines turn into nested block quotes.

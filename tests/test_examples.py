@@ -54,6 +54,7 @@ def test_sqlite_store_from_worker_threads_and_unknown_ids(tmp_path: pathlib.Path
     create_all(engine)
     store = SqlCaseStore(engine, workflow)  # what examples/sqlite_store.py uses
     agent = Actor("cc", roles={"call_centre"})
+    officer = Actor("o-1", roles={"officer"}, office="bp3mi-ntt")
     at = pendulum.datetime(2026, 3, 2, 9, tz="Asia/Makassar")
     errors: list[BaseException] = []
     # SQLite has one writer; concurrent writers can get "database is locked" from the
@@ -69,7 +70,7 @@ def test_sqlite_store_from_worker_threads_and_unknown_ids(tmp_path: pathlib.Path
             with writing:
                 store.add(case)
             loaded = store.get(case.id)
-            moved = workflow.fire(loaded, "start_verification", at=at.add(hours=1), by=agent)
+            moved = workflow.fire(loaded, "start_verification", at=at.add(hours=1), by=officer)
             with writing:
                 store.save(moved, expected_version=loaded.version)
             assert store.get(case.id).state == "verification"

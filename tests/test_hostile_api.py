@@ -66,7 +66,9 @@ CASE = WF.open(
     calendar=CAL,
     complainant=Person("Siti"),
 )
-CASE2 = WF.fire(CASE, "start_verification", at=T.add(hours=1), by=actor("o"), calendar=CAL)
+CASE2 = WF.fire(
+    CASE, "start_verification", at=T.add(hours=1), by=actor("o", office="o"), calendar=CAL
+)
 STORE = InMemoryCaseStore()
 STORE.add(CASE)
 PLAN = WF.spec.sla
@@ -104,7 +106,7 @@ ROWS: dict[str, tuple[Callable[..., Any], list[Any], dict[str, Any]]] = {
     "migrate": (
         WF.spec.derive(version=2).build().migrate,
         [CASE],
-        {"state_map": {}, "at": T.add(hours=2), "by": actor("x"), "calendar": CAL},
+        {"state_map": {}, "at": T.add(hours=2), "by": actor("x", "ministry_hq"), "calendar": CAL},
     ),
     "plan.policy": (PLAN.policy, ["verification", "default"], {}),
     "plan.without": (PLAN.without, ["verification"], {}),
@@ -153,7 +155,7 @@ ROWS: dict[str, tuple[Callable[..., Any], list[Any], dict[str, Any]]] = {
                 "T", at=T, by=actor("cc"), office="a", category="other", channel="sms"
             )
         ],
-        {"to": "b", "at": T, "by": actor("cc")},
+        {"to": "b", "at": T, "by": actor("cc", office="a")},
     ),
     "Actor": (Actor, ["u-1"], {"roles": {"officer"}, "office": "o"}),
     "SlaPolicy": (

@@ -433,7 +433,7 @@ class TestNotices:
         case = wf.open(
             "SOS-7",
             at=pendulum.datetime(2026, 5, 4, 9, tz="Asia/Makassar"),
-            by=actor("b"),
+            by=actor("b", office="bp3mi-ntb"),
             office="bp3mi-ntb",
             category="desa_migran_emas",
             channel="in_person",
@@ -443,7 +443,7 @@ class TestNotices:
             case,
             "coordinate",
             at=pendulum.datetime(2026, 5, 5, 9, tz="Asia/Makassar"),
-            by=actor("b"),
+            by=actor("b", office="bp3mi-ntb"),
             data={"held_at": "2026-05-21T09:00:00+08:00", "venue": "Balai Desa Contoh"},
         )
         (n,) = notices(wf, case, office_name="BP3MI NTB")
@@ -460,6 +460,6 @@ class TestNotices:
         a = wf.open(
             "A", at=pendulum.now("UTC"), by=actor("cc"), office="o", category="other", channel="sms"
         )
-        b = wf.fire(a, "start_verification", at=pendulum.now("UTC"), by=actor("o"))
+        b = wf.fire(a, "start_verification", at=pendulum.now("UTC"), by=actor("o", office="o"))
         with pytest.raises(InvalidArgumentError, match="does not belong"):
             notices(wf, a, b.events[-1])

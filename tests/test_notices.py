@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import pathlib
 
 import pendulum
 import pytest
@@ -12,6 +13,7 @@ from migrantcare import (
     CaseMatch,
     Messages,
     NoticeSpec,
+    Offices,
     Person,
     State,
     Transition,
@@ -172,7 +174,7 @@ def test_a_new_waiting_state_with_its_own_notice() -> None:
         calendar=CAL,
     )
     for trigger in ("start_verification", "verify", "ask_employer"):
-        case = wf.fire(case, trigger, at=T0.add(days=1), by=actor("o"), calendar=CAL)
+        case = wf.fire(case, trigger, at=T0.add(days=1), by=actor("o", office="o"), calendar=CAL)
     (n,) = notices(wf, case)
     assert (
         n.render(messages, "id") == "Yth. Pak Budi, P3MI dihubungi pada Jumat, 20 Maret 2026 (X)."
@@ -226,8 +228,8 @@ def test_when_and_unless_choose_by_case() -> None:
         "B", at=T0, by=actor("c"), office="o", category="other", channel="sms", priority="urgent"
     )
     for trigger in ("start_verification", "verify"):
-        case = wf.fire(case, trigger, at=T0, by=actor("o"))
-        urgent = wf.fire(urgent, trigger, at=T0, by=actor("o"))
+        case = wf.fire(case, trigger, at=T0, by=actor("o", office="o"))
+        urgent = wf.fire(urgent, trigger, at=T0, by=actor("o", office="o"))
     assert notices(wf, case) == ()
     assert [n.key for n in notices(wf, urgent)] == ["k.x"]
 
@@ -294,10 +296,50 @@ def test_escalation_by_a_breach_has_its_own_point() -> None:
     case = wf.open(
         "E", at=T0, by=actor("cc"), office="o", category="other", channel="sms", calendar=CAL
     )
-    manual = wf.fire(case, "escalate", at=T0.add(hours=1), by=actor("o"), calendar=CAL)
+    manual = wf.fire(case, "escalate", at=T0.add(hours=1), by=actor("o", office="o"), calendar=CAL)
     assert [n.key for n in notices(wf, manual)] == ["complaint.escalated"]
     # the verification clock runs out: advance records the breach and fires escalate
     late = wf.advance(case, at=T0.add(days=30), calendar=CAL)
     fired = late.events[-1]
     assert (fired.name, "sla_goal" in fired.data) == ("escalate", True)
     assert [n.key for n in notices(wf, late)] == ["complaint.escalated", "sla.breach.head"]
+
+
+class TestTransfer:
+    def test_the_receiving_office_is_told_and_old_notices_keep_their_office(self) -> None:
+        offices = Offices.from_file(pathlib.Path(__file__).parents[1] / "examples" / "offices.toml")
+        wf = complaint_workflow().bind(offices)
+        ntb, ntt = offices["bp3mi-ntb"], offices["bp3mi-ntt"]
+        at = pendulum.datetime(2026, 6, 2, 9, tz="Asia/Makassar")
+        case = wf.open(
+            "PGD-T",
+            at=at,
+            by=actor("cc", "call_centre"),
+            office="bp3mi-ntb",
+            category="unpaid_wages",
+            channel="whatsapp",
+            complainant=Person("Ibu Baiq"),
+        )
+        (ack,) = notices(wf, case)
+        sent = ack.render(M, "en", tz="Asia/Makassar")
+        assert ntb.name_en in sent
+        case = wf.fire(
+            case, "start_verification", at=at.add(hours=1), by=actor("o", office="bp3mi-ntb")
+        )
+        case = wf.transfer(
+            case,
+            to="bp3mi-ntt",
+            at=at.add(hours=2),
+            by=actor("h", "head_of_office", office="bp3mi-ntb"),
+        )
+        (moved,) = notices(wf, case)
+        assert (moved.key, moved.recipient) == ("case.transferred", "office_head")
+        assert moved.render(M, "en") == (
+            f"Case PGD-T has been transferred from {ntb.name_en} to {ntt.name_en}, in status "
+            "Verification. Please follow it up promptly."
+        )
+        assert ntt.name_id in moved.render(M, "id")
+        # the acknowledgement, rendered again after the transfer: NTB signed it
+        (again,) = notices(wf, case, case.events[0])
+        assert again.render(M, "en", tz="Asia/Makassar") == sent
+        assert wf.check_messages(M) == []

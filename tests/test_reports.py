@@ -36,7 +36,7 @@ def case(
     )
     for trigger, when, by in steps:
         data = {"reason": "unreachable"} if trigger == "close" else None
-        c = WF.fire(c, trigger, at=when, by=actor(by), data=data, calendar=cal)
+        c = WF.fire(c, trigger, at=when, by=actor(by, office=c.office), data=data, calendar=cal)
     return c
 
 

@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 SERVICE = runpy.run_path(str(pathlib.Path(__file__).parent.parent / "examples" / "service.py"))
 AGENT = {"X-Actor-Id": "cc-01", "X-Actor-Roles": "call_centre", "X-Actor-Office": "call-centre"}
 OFFICER = {"X-Actor-Id": "o-7", "X-Actor-Roles": "officer", "X-Actor-Office": "bp3mi-ntb"}
+# an officer of the national desk, which holds a case until it is transferred
+DESK = {"X-Actor-Id": "cc-desk", "X-Actor-Roles": "officer", "X-Actor-Office": "call-centre"}
 
 
 class Clock:
@@ -79,10 +81,17 @@ def test_open_in_the_requesters_language(client: TestClient) -> None:
 def test_fire_status_and_optimistic_locking(client: TestClient, clock: Clock) -> None:
     opened = open_one(client)
     clock.now = clock.now.add(hours=1)
-    fired = client.post(
+    refused = client.post(
         "/complaints/PGD-1/events",
         json={"trigger": "start_verification", "expected_version": opened["version"]},
         headers=AGENT,
+    )
+    assert (refused.status_code, refused.json()["error"]) == (403, "PermissionDeniedError")
+    assert "allowed: officer, head_of_office of office 'call-centre'" in refused.json()["detail"]
+    fired = client.post(
+        "/complaints/PGD-1/events",
+        json={"trigger": "start_verification", "expected_version": opened["version"]},
+        headers=DESK,
     )
     assert fired.status_code == 200, fired.text
     assert fired.json()["state"] == "verification"

@@ -67,7 +67,13 @@ def fire(
     data = {"reason": "unreachable"} if trigger == "close" else None
     note = "new facts" if trigger == "reopen" else None
     return wf.fire(
-        case, trigger, at=when, by=actor("officer-1"), data=data, note=note, calendar=cal
+        case,
+        trigger,
+        at=when,
+        by=actor("officer-1", office=case.office),
+        data=data,
+        note=note,
+        calendar=cal,
     )
 
 
@@ -353,7 +359,11 @@ class TestErrors:
         case = open_case(at(2026, 11, 2, 8), JKT)
         with pytest.raises(TypeError, match="WorkingCalendar"):
             WF.fire(
-                case, "start_verification", at=at(2026, 11, 2, 9), by=actor("o"), calendar="WIB"
+                case,
+                "start_verification",
+                at=at(2026, 11, 2, 9),
+                by=actor("o", office=case.office),
+                calendar="WIB",
             )  # type: ignore[arg-type]
 
     def test_plan_must_fit_the_workflow(self) -> None:

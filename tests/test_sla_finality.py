@@ -34,13 +34,21 @@ def _opened() -> Case:
         calendar=JKT,
     )
     return WF.fire(
-        case, "start_verification", at=wib(2025, 8, 14, 10), by=actor("o-1"), calendar=JKT
+        case,
+        "start_verification",
+        at=wib(2025, 8, 14, 10),
+        by=actor("o-1", office="bp3mi"),
+        calendar=JKT,
     )
 
 
 def _paused_after_due() -> Case:
     return WF.fire(
-        _opened(), "request_documents", at=wib(2025, 8, 21, 7), by=actor("o-1"), calendar=JKT
+        _opened(),
+        "request_documents",
+        at=wib(2025, 8, 21, 7),
+        by=actor("o-1", office="bp3mi"),
+        calendar=JKT,
     )
 
 
@@ -78,7 +86,7 @@ def test_a_late_pause_does_not_move_the_deadline_once_it_ends() -> None:
         _paused_after_due(),
         "documents_received",
         at=wib(2025, 8, 26, 9),
-        by=actor("o-1"),
+        by=actor("o-1", office="bp3mi"),
         calendar=JKT,
     )
     status = verification(case, wib(2025, 8, 26, 10))
@@ -96,18 +104,28 @@ def test_a_late_pause_does_not_move_the_deadline_once_it_ends() -> None:
 def test_a_pause_before_the_due_instant_still_extends_the_deadline() -> None:
     # paused Mon 18 Aug (cuti bersama) .. Fri 22 Aug 08:00: whole working days 19, 20, 21
     case = WF.fire(
-        _opened(), "request_documents", at=wib(2025, 8, 15, 17), by=actor("o-1"), calendar=JKT
+        _opened(),
+        "request_documents",
+        at=wib(2025, 8, 15, 17),
+        by=actor("o-1", office="bp3mi"),
+        calendar=JKT,
     )
     assert verification(case, wib(2025, 8, 20, 17)).state == "paused"
     assert WF.next_due_at(case) is None or WF.next_due_at(case) > wib(2025, 8, 20, 17)
     case = WF.fire(
-        case, "documents_received", at=wib(2025, 8, 22, 7), by=actor("o-1"), calendar=JKT
+        case,
+        "documents_received",
+        at=wib(2025, 8, 22, 7),
+        by=actor("o-1", office="bp3mi"),
+        calendar=JKT,
     )
     assert verification(case, wib(2025, 8, 22, 9)).due_at > DUE
 
 
 def test_a_stopped_clock_is_final_on_a_new_calendar_version() -> None:
-    case = WF.fire(_opened(), "verify", at=wib(2025, 8, 20, 15), by=actor("o-1"), calendar=JKT)
+    case = WF.fire(
+        _opened(), "verify", at=wib(2025, 8, 20, 15), by=actor("o-1", office="bp3mi"), calendar=JKT
+    )
     assert verification(case, wib(2025, 8, 21, 9)).state == "met"
     closed = JKT.with_closures([dt.date(2025, 8, 15)], name="Banjir")
     later = JKT.with_closures([dt.date(2025, 8, 19), dt.date(2025, 8, 20)], name="Lain")

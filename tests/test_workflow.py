@@ -71,7 +71,9 @@ def walk(wf: Workflow, case: Case, *triggers: str) -> Case:
         data = {"reason": "unreachable"} if trigger == "close" else None
         note = "new evidence" if trigger in ("reopen", "cancel") else None
         at = case.events[-1].at + dt.timedelta(hours=1)
-        case = wf.fire(case, trigger, at=at, by=actor("officer-7"), data=data, note=note)
+        case = wf.fire(
+            case, trigger, at=at, by=actor("officer-7", office=case.office), data=data, note=note
+        )
     return case
 
 
@@ -205,7 +207,7 @@ class TestOtherWorkflows:
         case = wf.open(
             "SOS-1",
             at=T0,
-            by=actor("bp3mi-ntb"),
+            by=actor("bp3mi-ntb", office="bp3mi-ntb"),
             office="bp3mi-ntb",
             category="desa_migran_emas",
             channel="in_person",
@@ -216,7 +218,12 @@ class TestOtherWorkflows:
         cancelled = walk(
             wf,
             wf.open(
-                "SOS-2", at=T0, by=actor("x"), office="x", category="job_fair", channel="in_person"
+                "SOS-2",
+                at=T0,
+                by=actor("x", office="x"),
+                office="x",
+                category="job_fair",
+                channel="in_person",
             ),
             "cancel",
         )
@@ -444,7 +451,7 @@ class TestMigration:
             case,
             state_map={"verification": "triage"},
             at=later(3),
-            by=actor("admin"),
+            by=actor("admin", "ministry_hq"),
             note="v2 rollout",
         )
         assert (moved.workflow_version, moved.state) == (2, "triage")
@@ -490,9 +497,12 @@ class TestMigration:
             "second_clarification",
         )
         with pytest.raises(InvalidArgumentError, match="add it to state_map"):
-            v2.migrate(case, at=later(9), by=actor("admin"))
+            v2.migrate(case, at=later(9), by=actor("admin", "ministry_hq"))
         moved = v2.migrate(
-            case, state_map={"clarification_2": "clarification_1"}, at=later(9), by=actor("admin")
+            case,
+            state_map={"clarification_2": "clarification_1"},
+            at=later(9),
+            by=actor("admin", "ministry_hq"),
         )
         assert moved.state == "clarification_1"
 
@@ -547,7 +557,7 @@ def test_mermaid_lists_every_transition(complaint: Workflow) -> None:
     assert text.startswith("stateDiagram-v2\n")
     assert 'state "Dalam penanganan" as in_handling' in text
     assert "    [*] --> registered" in text
-    assert "    verification --> in_handling: verify" in text
+    assert "    verification --> in_handling: verify (officer, head_of_office)" in text
     assert "    resolved --> [*]" in text
     assert "%% internal event escalate: from registered, verification" in text
     edges = [line for line in text.splitlines() if "-->" in line and "[*]" not in line]
@@ -557,7 +567,9 @@ def test_mermaid_lists_every_transition(complaint: Workflow) -> None:
         for trigger in complaint.allowed_events(state.id)
         if trigger != "escalate"
     ]
-    assert sorted((e.split()[0], e.split(": ")[1]) for e in edges) == sorted(expected)
+    assert sorted((e.split()[0], e.split(": ")[1].split(" (")[0]) for e in edges) == sorted(
+        expected
+    )
 
 
 def test_events_are_recorded_in_time_order(complaint: Workflow) -> None:

@@ -4,7 +4,8 @@ The public surface is re-exported here; everything in ``migrantcare._*`` modules
 private and may change without notice. Errors live in :mod:`migrantcare.exceptions`.
 """
 
-from migrantcare._actors import SYSTEM, Actor
+from migrantcare._actors import STANDARD_ROLES, SYSTEM, Actor
+from migrantcare._audit import AuditEntry, audit_trail
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
 from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
 from migrantcare._definition import (
@@ -46,6 +47,15 @@ from migrantcare._performance import (
     RankRow,
     Spread,
     performance_figures,
+)
+from migrantcare._permissions import (
+    CROSS_OFFICE_ROLES,
+    Permissions,
+    PersonalData,
+    Rule,
+    complaint_permissions,
+    outreach_permissions,
+    repatriation_permissions,
 )
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._report_html import figures_to_csv, render_report_html
@@ -102,16 +112,19 @@ __all__ = [
     "CHANNELS",
     "CLOSURE_REASONS",
     "COMPLAINANT_TYPES",
+    "CROSS_OFFICE_ROLES",
     "DEFAULT_CONTACT",
     "DOCUMENT_TYPES",
     "OUTREACH_CATEGORIES",
     "PRIORITIES",
     "PROVINCE_TIMEZONES",
     "REPATRIATION_CATEGORIES",
+    "STANDARD_ROLES",
     "SYSTEM",
     "ZONE_ABBREVIATIONS",
     "Actor",
     "Attempt",
+    "AuditEntry",
     "BacklogBucket",
     "BusdayCalendar",
     "Callback",
@@ -143,10 +156,13 @@ __all__ = [
     "Offices",
     "OutreachRow",
     "PerformanceFigures",
+    "Permissions",
     "Person",
+    "PersonalData",
     "Plural",
     "RankRow",
     "Registry",
+    "Rule",
     "ScheduleRange",
     "SlaClock",
     "SlaPlan",
@@ -164,9 +180,11 @@ __all__ = [
     "WorkflowSpec",
     "WorkingCalendar",
     "__version__",
+    "audit_trail",
     "calendar_to_ics",
     "calendar_to_numpy",
     "check_catalogs",
+    "complaint_permissions",
     "complaint_sla_plan",
     "complaint_spec",
     "complaint_workflow",
@@ -180,10 +198,12 @@ __all__ = [
     "loads_workflow",
     "notices",
     "office_report",
+    "outreach_permissions",
     "outreach_spec",
     "outreach_workflow",
     "performance_figures",
     "render_report_html",
+    "repatriation_permissions",
     "repatriation_spec",
     "repatriation_workflow",
     "replay",

@@ -13,11 +13,16 @@ from typing import Final
 import attrs
 
 from migrantcare._validate import check_id, quote
-from migrantcare.exceptions import WrongTypeError
+from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
-#: The standard roles (an integrator may use others).
-STANDARD_ROLES: Final = frozenset(
-    {"call_centre", "officer", "head_of_office", "ministry_hq", "crisis_centre", "system"}
+#: The standard roles (an integrator may use others), in the order the docs list them.
+STANDARD_ROLES: Final = (
+    "call_centre",
+    "officer",
+    "head_of_office",
+    "ministry_hq",
+    "crisis_centre",
+    "system",
 )
 
 
@@ -67,8 +72,37 @@ class Actor:
 
     @property
     def role(self) -> str | None:
-        """The role recorded on events: the first of :attr:`roles` in sorted order, or ``None``."""
+        """The role recorded on events.
+
+        An operation on a workflow with permissions records the role that authorised it
+        (see :meth:`acting_as`); otherwise this is the first of :attr:`roles` in sorted
+        order, or ``None``.
+        """
         return self._role
+
+    def acting_as(self, role: str | None) -> Actor:
+        """Return this actor recording ``role`` (one it holds) on the events it performs.
+
+        Raises:
+            InvalidArgumentError: the actor does not hold ``role``.
+        """
+        if role == self._role:
+            return self
+        if role is not None and role not in self.roles:
+            raise InvalidArgumentError(
+                f"actor {self.id!r} does not hold role {role!r:.80}; its roles: "
+                f"{', '.join(sorted(self.roles)) or 'none'}"
+            )
+        # once per event for actors with several roles: a bare copy, not attrs.evolve
+        clone = object.__new__(Actor)
+        for name, value in (
+            ("id", self.id),
+            ("roles", self.roles),
+            ("office", self.office),
+            ("_role", role),
+        ):
+            object.__setattr__(clone, name, value)
+        return clone
 
 
 SYSTEM: Final = Actor("system:sla", roles={"system"})

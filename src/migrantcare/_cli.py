@@ -25,7 +25,7 @@ from migrantcare._report_cli import add_report_parser
 from migrantcare._standard import complaint_workflow, outreach_workflow, repatriation_workflow
 from migrantcare._validate import quote
 from migrantcare._workflow import Workflow
-from migrantcare.exceptions import MigrantCareError
+from migrantcare.exceptions import InvalidArgumentError, MigrantCareError
 
 
 def _zone_label(tz: str) -> str:
@@ -260,6 +260,16 @@ def _cmd_catalog(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        from migrantcare.sql._worker import cmd_worker  # noqa: PLC0415 - the sql extra
+    except ImportError:
+        raise InvalidArgumentError(
+            'the worker needs the sql extra: pip install "migrantcare[sql]" and a driver'
+        ) from None
+    return cmd_worker(args, out, sys.stderr)
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line on stderr and exit status 2."""
 
@@ -342,6 +352,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cat.set_defaults(func=_cmd_catalog)
 
+    work = sub.add_parser(
+        "worker",
+        help="run the SLA sweep loop on a SQL store",
+        description="Sweep the cases whose SLA marks are due (warnings, breaches, "
+        "escalations) and write their notices to the outbox, then sleep until the next "
+        "is due. Several workers may run at once. Stops cleanly on SIGTERM.",
+    )
+    work.add_argument("--db", required=True, metavar="URL", help="SQLAlchemy database URL")
+    work.add_argument(
+        "--offices", required=True, metavar="FILE", help="the offices file (TOML or JSON)"
+    )
+    work.add_argument("--once", action="store_true", help="sweep what is due now, then exit")
+    work.add_argument("--batch", type=int, default=100, metavar="N", help="cases per transaction")
+    work.add_argument(
+        "--max-sleep",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="the longest sleep between sweeps (default 60)",
+    )
+    work.set_defaults(func=_cmd_worker)
     add_report_parser(sub)
     return parser
 

@@ -34,6 +34,7 @@ from typing import Any, Final, Literal, TypeVar
 import attrs
 
 from migrantcare._notice_spec import NoticeSpec
+from migrantcare._permissions import OUR_DEFAULT, Permissions, Rule
 from migrantcare._sla import CaseMatch, SlaPlan, SlaPolicy, SlaTarget
 from migrantcare._vocab import (
     CATEGORIES,
@@ -296,7 +297,7 @@ class _Reader:
             "callbacks",
             "label_id",
             "label_en",
-            "roles",
+            "roles",  # refused below with a pointer to [permissions]
         )
         self.keys(doc, path, allowed)
         guards = [
@@ -307,19 +308,15 @@ class _Reader:
             self.callback(c, f"{_join(path, 'callbacks')}[{i}]")
             for i, c in enumerate(self._list(doc, "callbacks", path))
         ]
-        extra: dict[str, Any] = {}
         if "roles" in doc:
-            roles = self.strings(doc, "roles", path)
-            # Role permissions on transitions come with the permissions part; until a
-            # Transition carries them, refusing is safer than dropping who may act.
-            if "roles" not in attrs.fields_dict(Transition):
-                if roles:
-                    raise self.fail(
-                        _join(path, "roles"),
-                        "role permissions are not supported by this migrantcare version",
-                    )
-            else:
-                extra["roles"] = roles
+            # who may fire a trigger is one rule for all its transitions, with its scope
+            # and source: it lives in [permissions], not on one transition
+            raise self.fail(
+                _join(path, "roles"),
+                "roles are given per action in [[permissions.rules]] "
+                f"(action = {doc.get('trigger', '<trigger>')!r}, roles = [...]), not on a "
+                "transition",
+            )
         return self.call(
             path,
             Transition,
@@ -332,8 +329,42 @@ class _Reader:
             callbacks=callbacks,
             label_id=self.get(doc, "label_id", path, str, ""),
             label_en=self.get(doc, "label_en", path, str, ""),
-            **extra,
         )
+
+    def rule(self, doc: Mapping[str, Any], path: str, *, action: bool) -> tuple[str, Rule]:
+        keys = ("roles", "any_office", "source", "confirmed")
+        self.keys(doc, path, ("action", *keys) if action else keys)
+        name = self.get(doc, "action", path, str) if action else ""
+        roles = self.get(doc, "roles", path, list)
+        rule = self.call(
+            path,
+            Rule,
+            self.strings(doc, "roles", path) if roles else (),
+            any_office=self.strings(doc, "any_office", path),
+            source=self.get(doc, "source", path, str, OUR_DEFAULT),
+            confirmed=self.get(doc, "confirmed", path, bool, False),
+        )
+        return name, rule
+
+    def permissions(self, doc: Mapping[str, Any], base: Permissions | None) -> Permissions:
+        """The ``[permissions]`` table, applied to ``base`` (an extended workflow's)."""
+        table = self.table(doc["permissions"], "permissions")
+        self.keys(table, "permissions", ("cross_office", "default", "rules"))
+        result = Permissions() if base is None else base
+        if "cross_office" in table:
+            cross = self.strings(table, "cross_office", "permissions")
+            result = self.call("permissions.cross_office", attrs.evolve, result, cross_office=cross)
+        if "default" in table:
+            default = self.table(table["default"], "permissions.default")
+            result = result.with_default(self.rule(default, "permissions.default", action=False)[1])
+        seen: set[str] = set()
+        for path, item in self.items(table, "rules", "permissions"):
+            name, rule = self.rule(item, path, action=True)
+            if name in seen:
+                raise self.fail(_join(path, "action"), f"{name!r} has a rule already")
+            seen.add(name)
+            result = self.call(path, result.with_rule, name, rule)
+        return result
 
     def _list(self, doc: Mapping[str, Any], key: str, path: str) -> list[Any]:
         value = doc.get(key, [])
@@ -473,6 +504,7 @@ def _join(path: str, key: str) -> str:
 _TOP_KEYS: Final = (
     "format", "extends", "name", "version", "initial", "description", "states", "transitions",
     "remove_transitions", "vocabularies", "sla", "remove_goals", "notices", "remove_notices",
+    "permissions",
 )  # fmt: skip
 
 
@@ -514,6 +546,7 @@ def workflow_from_dict(
         description=reader.get(doc, "description", "", str, ""),
         sla=_plan(reader, doc),
         notices=tuple(reader.notice(n, p) for p, n in reader.items(doc, "notices", "")),
+        permissions=reader.permissions(doc, None) if "permissions" in doc else None,
         **{k: reader.vocabulary(v, f"vocabularies.{k}") for k, v in vocabularies.items()},
     )
 
@@ -575,6 +608,9 @@ def _extend(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
     if added is not None:
         plan = added if plan is None else plan.with_policies(*added.policies)
     spec = spec.with_sla(plan)
+    if "permissions" in doc:
+        # rules given replace the base's rules for those actions; the rest are kept
+        spec = spec.with_permissions(reader.permissions(doc, spec.permissions))
     return spec.with_notice(*(reader.notice(n, p) for p, n in reader.items(doc, "notices", "")))
 
 
@@ -794,9 +830,6 @@ def workflow_to_dict(spec: WorkflowSpec, *, registry: Registry | None = None) ->
             item["guards"] = [_guard_doc(g, reg, where) for g in t.guards]
         if t.callbacks:
             item["callbacks"] = [_name_of(c, reg.callbacks, "callback", where) for c in t.callbacks]
-        roles = getattr(t, "roles", None)
-        if roles:
-            item["roles"] = sorted(roles)
         if t.label_id:
             item["label_id"] = t.label_id
         if t.label_en:
@@ -807,6 +840,28 @@ def workflow_to_dict(spec: WorkflowSpec, *, registry: Registry | None = None) ->
         doc["sla"] = {"policies": [_policy_doc(p) for p in spec.sla.policies]}
     if spec.notices:
         doc["notices"] = [_notice_doc(n) for n in spec.notices]
+    if spec.permissions is not None:
+        doc["permissions"] = _permissions_doc(spec.permissions)
+    return doc
+
+
+def _rule_doc(rule: Rule, action: str | None) -> dict[str, Any]:
+    doc: dict[str, Any] = {} if action is None else {"action": action}
+    doc["roles"] = list(rule.roles)
+    if rule.any_office:
+        doc["any_office"] = [r for r in rule.roles if r in rule.any_office]
+    if rule.source != OUR_DEFAULT:
+        doc["source"] = rule.source
+    if rule.confirmed:
+        doc["confirmed"] = True
+    return doc
+
+
+def _permissions_doc(permissions: Permissions) -> dict[str, Any]:
+    doc: dict[str, Any] = {"cross_office": sorted(permissions.cross_office)}
+    if permissions.default is not None:
+        doc["default"] = _rule_doc(permissions.default, None)
+    doc["rules"] = [_rule_doc(rule, action) for action, rule in permissions.rules]
     return doc
 
 
@@ -890,6 +945,14 @@ def dump_workflow(
             _toml_table(lines, "[[sla.policies]]", item)
     for item in doc.get("notices", ()):
         _toml_table(lines, "[[notices]]", item)
+    if "permissions" in doc:
+        permissions = doc["permissions"]
+        head = {k: v for k, v in permissions.items() if k != "rules"}
+        _toml_table(lines, "[permissions]", head)
+        if not permissions["rules"]:
+            lines.append("rules = []")
+        for item in permissions["rules"]:
+            _toml_table(lines, "[[permissions.rules]]", item)
     return "\n".join(lines) + "\n"
 
 

@@ -213,7 +213,9 @@ class _Simulation:
                 office, officer = to, rng.choice(to.officers)
                 slow = to.slowness
             else:
-                case = wf.fire(case, trigger, at=t, by=officer, **kw)
+                # the officer acts, the head where the definition reserves it (who may act)
+                by = officer if wf.may(case, trigger, by=officer) else office.head
+                case = wf.fire(case, trigger, at=t, by=by, **kw)
         return self._catch_up(case, self.until)
 
     # -------------------------------------------------------------- one outreach activity
@@ -240,9 +242,11 @@ class _Simulation:
             if t > self.until:
                 break
             if trigger == "hold" and rng.random() < 0.08:
-                return wf.fire(case, "cancel", at=t, by=office.officers[0], note="weather")
+                # cancelling and evaluating are the head's (see docs/permissions.md)
+                return wf.fire(case, "cancel", at=t, by=office.head, note="weather")
             data = {"participants": rng.randrange(25, 220)} if trigger == "hold" else None
-            case = wf.fire(case, trigger, at=t, by=office.officers[0], data=data)
+            by = office.head if trigger == "evaluate" else office.officers[0]
+            case = wf.fire(case, trigger, at=t, by=by, data=data)
         return case
 
 

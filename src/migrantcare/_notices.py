@@ -192,10 +192,14 @@ def notices(
 def _calendar_version_at(case: Case, seq: int) -> str | None:
     """The calendar version the case's deadlines rested on right after event ``seq``."""
     for e in reversed(case.events[: seq + 1]):
+        if e.kind == "transferred":
+            break  # the new office's calendar holds until the next change
         if e.kind == "sla" and e.name == "recomputed":
             version: str | None = e.data["to"]
             return version
     for e in case.events[seq + 1 :]:
+        if e.kind == "transferred":
+            return None  # on another office's calendar then: not recorded, not checked
         if e.kind == "sla" and e.name == "recomputed":
             earlier: str | None = e.data["from"]
             return earlier
@@ -241,19 +245,29 @@ def _as_of(
     )
     if not uses_clocks or then.spec.sla is None:
         return then, prefix
-    if calendar is None:
+    version = _calendar_version_at(case, seq)
+    bound = getattr(then, "offices", None) is not None
+    if calendar is None and not bound:
         raise InvalidArgumentError(
             f"event {seq} of case {case.id!r} is not its newest: its notices show deadlines, "
             "which are rebuilt by replaying the history up to it; pass calendar= (the "
-            "office's calendar in the version used then)"
+            "office's calendar in the version used then) or use a workflow bound to offices"
         )
-    if not isinstance(calendar, WorkingCalendar):
+    if calendar is not None and not isinstance(calendar, WorkingCalendar):
         raise WrongTypeError(f"calendar must be a WorkingCalendar, got {type(calendar).__name__}")
-    version = _calendar_version_at(case, seq)
-    if version is not None and calendar.version != version:
+    if calendar is not None and version is not None and calendar.version != version:
         raise InvalidArgumentError(
             f"the deadlines of case {case.id!r} at event {seq} were computed on calendar "
             f"version {version!r}; pass that calendar (given: {calendar.version!r}) to "
             "reproduce the notice that was sent"
         )
-    return then, replay(prefix, list(pool.values()), calendar=calendar)
+    rebuilt = replay(prefix, list(pool.values()), calendar=calendar)
+    if version is not None and rebuilt.calendar_version != version:
+        # the registry's calendar has changed since (a new decree): the clocks of then
+        # cannot be rebuilt from it
+        raise InvalidArgumentError(
+            f"the deadlines of case {case.id!r} at event {seq} were computed on calendar "
+            f"version {version!r}, but the offices now give {rebuilt.calendar_version!r}; "
+            "pass the calendar of then as calendar= to reproduce the notice that was sent"
+        )
+    return then, rebuilt

@@ -13,6 +13,11 @@ from types import MappingProxyType
 from typing import Literal
 
 from migrantcare._notice_spec import NoticeSpec
+from migrantcare._permissions import (
+    complaint_permissions,
+    outreach_permissions,
+    repatriation_permissions,
+)
 from migrantcare._sla import CaseMatch, SlaPlan, SlaPolicy, SlaTarget
 from migrantcare._validate import quote
 from migrantcare._vocab import CLOSURE_REASONS, OUTREACH_CATEGORIES, REPATRIATION_CATEGORIES
@@ -403,6 +408,7 @@ def complaint_spec(*, sla: bool = True) -> WorkflowSpec:
             "A complaint (pengaduan) from a CPMI, PMI, former PMI, family or representative."
         ),
         sla=complaint_sla_plan() if sla else None,
+        permissions=complaint_permissions(),
         notices=(*COMPLAINT_NOTICES, TRANSFER_NOTICE),
     )
 
@@ -470,6 +476,7 @@ def repatriation_spec() -> WorkflowSpec:
         transitions=transitions,
         categories=REPATRIATION_CATEGORIES,
         description="Repatriation (pemulangan) of a worker, or of a deceased worker's remains.",
+        permissions=repatriation_permissions(),
         notices=(*REPATRIATION_NOTICES, TRANSFER_NOTICE),
     )
 
@@ -510,6 +517,7 @@ def outreach_spec() -> WorkflowSpec:
         transitions=transitions,
         categories=OUTREACH_CATEGORIES,
         description="Outreach on safe migration (sosialisasi), incl. Desa Migran Emas villages.",
+        permissions=outreach_permissions(),
         notices=(*OUTREACH_NOTICES, TRANSFER_NOTICE),
     )
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 
 import attrs
 from transitions import Machine
@@ -38,6 +38,7 @@ from migrantcare._case import (
     make_event,
     utc,
 )
+from migrantcare._erasure import erase_personal_data
 from migrantcare._holidays import in_language
 from migrantcare._messages import CatalogProblem, Messages
 from migrantcare._notice_spec import (
@@ -48,6 +49,24 @@ from migrantcare._notice_spec import (
     source_parts,
 )
 from migrantcare._offices import Offices, check_office_id
+from migrantcare._permissions import (
+    CASE_ACTIONS,
+    ERASE,
+    MIGRATE,
+    OPEN,
+    OUR_DEFAULT,
+    READ_PERSONAL_DATA,
+    TRANSFER,
+    AccessControl,
+    Permissions,
+    PersonalData,
+    Rule,
+    _Compiled,
+    denied,
+    matrix_markdown,
+    redacted_dict,
+    roles_text,
+)
 from migrantcare._sla import (
     SlaPlan,
     SlaPolicy,
@@ -96,6 +115,10 @@ from migrantcare.exceptions import (
     WorkflowMismatchError,
     WrongTypeError,
 )
+
+# What Workflow._role returns for a refusal (None means "no permissions defined").
+_DENIED: Final = object()
+
 
 #: ``sources=ANY`` in a :class:`Transition` means every non-terminal state, including
 #: states an integrator adds later.
@@ -291,6 +314,9 @@ class WorkflowSpec:
         priorities: Allowed priority codes.
         description: One line on what the workflow is for.
         sla: The SLA policies whose clocks run on this workflow's cases, if any.
+        permissions: Who may act (see :class:`Permissions`); ``None`` lets every actor
+            perform every action on every office's cases (the standard workflows have
+            permissions; a definition of your own should too).
         notices: The notices its events produce (see :class:`NoticeSpec`), in order.
     """
 
@@ -305,6 +331,7 @@ class WorkflowSpec:
     priorities: Vocabulary = PRIORITIES
     description: str = ""
     sla: SlaPlan | None = None
+    permissions: Permissions | None = None
     notices: tuple[NoticeSpec, ...] = attrs.field(default=(), converter=_notice_specs)
     _notice_index: dict[str, tuple[NoticeSpec, ...]] = attrs.field(init=False, eq=False, repr=False)
 
@@ -443,6 +470,52 @@ class WorkflowSpec:
             raise WrongTypeError(f"expected an SlaPlan, got {type(plan).__name__}")
         return attrs.evolve(self, sla=plan)
 
+    def with_permissions(self, permissions: Permissions | None) -> WorkflowSpec:
+        """Return a spec with ``permissions`` (``None``: no restriction on who may act)."""
+        if permissions is not None and not isinstance(permissions, Permissions):
+            raise WrongTypeError(f"expected Permissions, got {type(permissions).__name__}")
+        return attrs.evolve(self, permissions=permissions)
+
+    def with_roles(
+        self,
+        action: str,
+        *roles: str,
+        any_office: Iterable[str] = (),
+        source: str = OUR_DEFAULT,
+        confirmed: bool = False,
+    ) -> WorkflowSpec:
+        """Return a spec in which only ``roles`` may perform ``action``.
+
+        Args:
+            action: A trigger, or ``open``, ``transfer``, ``migrate``, ``erase``,
+                ``read_personal_data``.
+            *roles: The roles allowed, in order of preference (none: nobody may).
+            any_office: Those of ``roles`` that may act on any office's case.
+            source: Where the rule comes from (a regulation, or our own default).
+            confirmed: ``True`` when ``source`` says who decides.
+
+        Raises:
+            WorkflowDefinitionError: ``action`` is neither a trigger nor a case-wide action.
+        """
+        if action not in CASE_ACTIONS and not any(t.trigger == action for t in self.transitions):
+            raise WorkflowDefinitionError(
+                f"workflow {self.name!r} has no trigger {action!r} to set roles for (case-wide "
+                f"actions: {', '.join(CASE_ACTIONS)})"
+            )
+        rule = Rule(roles, any_office=any_office, source=source, confirmed=confirmed)
+        return attrs.evolve(self, permissions=self._permissions().with_rule(action, rule))
+
+    def with_cross_office(self, *roles: str) -> WorkflowSpec:
+        """Return a spec in which ``roles`` act on every office's cases."""
+        return attrs.evolve(self, permissions=self._permissions().with_cross_office(*roles))
+
+    def without_cross_office(self, *roles: str) -> WorkflowSpec:
+        """Return a spec in which ``roles`` act only on their own office's cases."""
+        return attrs.evolve(self, permissions=self._permissions().without_cross_office(*roles))
+
+    def _permissions(self) -> Permissions:
+        return Permissions() if self.permissions is None else self.permissions
+
     def with_vocabularies(
         self,
         *,
@@ -482,6 +555,29 @@ class WorkflowSpec:
                 non-terminal dead ends, or one trigger defined twice from one state.
         """
         return Workflow(self)
+
+
+def _sweep_problems(spec: WorkflowSpec, permissions: Permissions, where: str) -> list[str]:
+    """Breach escalations fire as the sweeps' ``system`` actor: it must be allowed to."""
+    if spec.sla is None:
+        return []
+    problems = []
+    for policy in spec.sla.policies:
+        trigger = policy.escalate_with
+        if trigger is None:
+            continue
+        try:
+            rule = permissions.rule(trigger)
+        except InvalidArgumentError:
+            continue  # reported as a missing rule
+        anywhere = "system" in permissions.cross_office or "system" in rule.any_office
+        if "system" not in rule.roles or not anywhere:
+            problems.append(
+                f"{where}: SLA policy {policy.name!r} escalates with {trigger!r}, which the "
+                "role 'system' (the sweeps' actor, no office) may not fire on every office's "
+                f"cases; allow it with spec.with_roles({trigger!r}, ..., 'system')"
+            )
+    return problems
 
 
 def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
@@ -524,6 +620,11 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
                 frontier.append(t.dest)
     if spec.sla is not None:
         problems = spec.sla.check_against(known, {t.trigger for t in spec.transitions}, where)
+        if problems:
+            raise WorkflowDefinitionError("; ".join(problems))
+    if spec.permissions is not None:
+        problems = spec.permissions.problems({t.trigger for t in spec.transitions}, where)
+        problems += _sweep_problems(spec, spec.permissions, where)
         if problems:
             raise WorkflowDefinitionError("; ".join(problems))
     problems = _check_notices(spec, where)
@@ -595,6 +696,8 @@ class _Step:
     dest: str
     guards: tuple[Guard, ...]
     callbacks: tuple[Callback, ...]
+    # who may fire it, compiled (None: the definition has no permissions)
+    rule: _Compiled | None = None
 
 
 class Workflow:
@@ -606,6 +709,7 @@ class Workflow:
     """
 
     __slots__ = (
+        "_access",
         "_allowed",
         "_machine",
         "_offices",
@@ -634,6 +738,10 @@ class Workflow:
         )
         for (source, trigger), t in self._table.items():
             self._machine.add_transition(trigger, source, t.dest)
+        # Who may act, compiled once per (state, trigger) so a check is a set test.
+        self._access = (
+            None if spec.permissions is None else AccessControl(spec.permissions, self._table)
+        )
         # Read the dispatch table back out of the compiled machine.
         steps: dict[tuple[str, str], _Step] = {}
         allowed: dict[str, list[str]] = {s.id: [] for s in spec.states}
@@ -642,7 +750,8 @@ class Workflow:
                 (only,) = compiled  # _validate refused duplicates
                 t = self._table[source, trigger]
                 dest = source if only.dest is None else only.dest
-                steps[source, trigger] = _Step(trigger, source, dest, t.guards, t.callbacks)
+                rule = None if self._access is None else self._access.for_step(source, trigger)
+                steps[source, trigger] = _Step(trigger, source, dest, t.guards, t.callbacks, rule)
         for source, trigger in self._table:  # definition order, for stable listings
             allowed[source].append(trigger)
         self._steps = steps
@@ -665,6 +774,24 @@ class Workflow:
         """The states, in definition order."""
         return self.spec.states
 
+    @property
+    def permissions(self) -> Permissions | None:
+        """Who may act on this workflow's cases (``None``: every actor, every action)."""
+        return self.spec.permissions
+
+    def permission_matrix(self, lang: str = "en") -> str:
+        """Return who may do what as a Markdown table (the docs generate theirs with it).
+
+        Raises:
+            InvalidArgumentError: the workflow has no permissions.
+        """
+        if self.spec.permissions is None:
+            raise InvalidArgumentError(f"workflow {self.name!r} has no permissions to list")
+        labels: dict[str, str] = {}
+        for t in self.spec.transitions:  # a trigger may be defined more than once
+            labels.setdefault(t.trigger, in_language(lang, t.label_id, t.label_en) or t.trigger)
+        return matrix_markdown(self.spec.permissions, labels.items(), lang)
+
     def state(self, state_id: str) -> State:
         """Return the state ``state_id``.
 
@@ -682,19 +809,153 @@ class Workflow:
             f"transitions={len(self._table)})"
         )
 
-    def allowed_events(self, case_or_state: Case | str) -> tuple[str, ...]:
-        """Return the triggers defined from the case's state (guards are not evaluated)."""
+    def allowed_events(
+        self, case_or_state: Case | str, *, by: Actor | None = None
+    ) -> tuple[str, ...]:
+        """Return the triggers defined from the case's state (guards are not evaluated).
+
+        Args:
+            case_or_state: A case, or a state id.
+            by: Only the triggers this actor may fire on the case (needs a case: the
+                office holding it decides the scope).
+        """
         state = (
             case_or_state.state
             if isinstance(case_or_state, Case)
             else check_name(case_or_state, "state")
         )
         try:
-            return self._allowed[state]
+            triggers = self._allowed[state]
         except KeyError:
             raise InvalidArgumentError(
                 f"workflow {self.name!r} has no state {state!r}; states: {', '.join(self._states)}"
             ) from None
+        if by is None or self._access is None:
+            return triggers
+        if not isinstance(case_or_state, Case):
+            raise WrongTypeError("allowed_events(..., by=actor) needs a Case, not a state id")
+        actor, access, office = check_actor(by), self._access, case_or_state.office
+        rules = ((t, self._steps[state, t].rule) for t in triggers)
+        return tuple(t for t, r in rules if r is not None and access.role_for(r, actor, office))
+
+    # ------------------------------------------------------------------ who may act
+
+    def may(self, case: Case, action: str, *, by: Actor) -> bool:
+        """Return whether ``by`` may perform ``action`` on ``case`` now.
+
+        Args:
+            case: The case.
+            action: A trigger defined from the case's state, or ``transfer``,
+                ``migrate``, ``erase``, ``read_personal_data``.
+            by: The actor.
+
+        Raises:
+            InvalidArgumentError: ``action`` is neither.
+        """
+        return self._role(case, action, check_actor(by), raise_denied=False) is not _DENIED
+
+    def _role(self, case: Case, action: str, actor: Actor, *, raise_denied: bool) -> Any:
+        """Return the role that authorises ``actor`` (``None``: no permissions defined)."""
+        access = self._access
+        if action in CASE_ACTIONS:
+            if access is None:
+                return None
+            rule = access.for_action(action)
+        else:
+            step = self._steps.get((case.state, action))
+            if step is None:
+                raise InvalidArgumentError(
+                    f"{action!r} is neither an event from state {case.state!r} of workflow "
+                    f"{self.name!r} nor a case-wide action ({', '.join(CASE_ACTIONS)})"
+                )
+            if access is None or step.rule is None:
+                return None
+            rule = step.rule
+        role = access.role_for(rule, actor, case.office)
+        if role is not None:
+            return role
+        if raise_denied:
+            raise denied(rule, actor, case.office, case.id)
+        return _DENIED
+
+    def personal_data(self, case: Case, *, by: Actor) -> PersonalData:
+        """Return the case's personal data, if ``by`` may read it.
+
+        Raises:
+            PermissionDeniedError: ``by`` may not (``read_personal_data``); the error
+                names the actor and the roles allowed, never the data.
+        """
+        self._check_case(case)
+        self._role(case, READ_PERSONAL_DATA, check_actor(by), raise_denied=True)
+        return PersonalData(case.complainant, case.worker)
+
+    def export(self, case: Case, *, by: Actor | None = None) -> dict[str, Any]:
+        """Return the case as a JSON-compatible dict for export, reports and third parties.
+
+        Personal data (the persons, and the events' free-text notes, which may name
+        people) is included only when ``by`` may read it; otherwise it is left out and the
+        record says ``"personal_data": "withheld"``. For storage use
+        :meth:`Case.to_dict`, which always carries everything.
+
+        Args:
+            case: The case.
+            by: Who asks; ``None`` (a report, a third party) never sees personal data.
+        """
+        self._check_case(case)
+        if by is not None:
+            actor = check_actor(by)
+            if self._role(case, READ_PERSONAL_DATA, actor, raise_denied=False) is not _DENIED:
+                return case.to_dict()
+        return redacted_dict(case)
+
+    def authorise(self, case: Case, action: str, *, by: Actor) -> Actor:
+        """Check that ``by`` may perform ``action`` on ``case``; return it acting in its role.
+
+        The operations of this workflow call it themselves; an operation built outside
+        it (erasing personal data in a store, an export job) calls it before acting and
+        records the returned actor's :attr:`~migrantcare.Actor.role`.
+
+        Raises:
+            PermissionDeniedError: ``by`` may not.
+            InvalidArgumentError: ``action`` is neither an event from the case's state
+                nor a case-wide action.
+        """
+        actor = check_actor(by)
+        role = self._role(case, action, actor, raise_denied=True)
+        return actor if role is None else actor.acting_as(role)
+
+    def erase_personal_data(
+        self, case: Case, *, at: _dt.datetime, by: Actor, note: str | None = None
+    ) -> Case:
+        """Erase the case's personal data (UU 27/2022) if ``by`` may (the ``erase`` rule).
+
+        The persons become tombstones and one ``"erased"`` event records it, with the
+        role that authorised it; see :func:`migrantcare.erase_personal_data` (which does
+        the same without a definition to check against).
+
+        Raises:
+            PermissionDeniedError: ``by`` may not erase this case's personal data.
+            InvalidArgumentError: ``at`` is before the case's newest event.
+        """
+        self._check_case(case)
+        actor = self._acting(self._action_rule(ERASE), check_actor(by), case.office, case.id)
+        return erase_personal_data(case, at=at, by=actor, note=note)
+
+    def _acting(self, rule: _Compiled | None, actor: Actor, office: str, case_id: str) -> Actor:
+        """``actor`` acting in the role ``rule`` grants it on ``office``'s case, or refuse.
+
+        Runs before any guard, callback or recorded effect, so a refusal changes nothing.
+        """
+        access = self._access
+        if rule is None or access is None:  # a definition without permissions
+            return actor
+        role = access.role_for(rule, actor, office)
+        if role is None:
+            raise denied(rule, actor, office, case_id)
+        return actor if role == actor.role else actor.acting_as(role)
+
+    def _action_rule(self, action: str) -> _Compiled | None:
+        return None if self._access is None else self._access.for_action(action)
 
     def destination(self, state: str, trigger: str) -> str:
         """Return the state ``trigger`` leads to from ``state`` (``state`` for internal events).
@@ -712,27 +973,50 @@ class Workflow:
     def mermaid(self, lang: str = "en") -> str:
         """Return the workflow as a Mermaid ``stateDiagram-v2``, labels in ``lang``.
 
+        When the definition has permissions, each arrow names the roles that may fire it
+        (``*``: on any office's cases), and a note lists internal events and case-wide
+        actions with theirs.
+
         Examples:
             >>> from migrantcare import outreach_workflow
             >>> print(outreach_workflow().mermaid().splitlines()[2])
                 state "Coordinated with the regional government" as coordinated
         """
+        permissions = self.spec.permissions
+
+        def who(action: str) -> str:
+            if permissions is None:
+                return ""
+            return f" ({roles_text(permissions, permissions.rule(action))})"
+
         lines = ["stateDiagram-v2"]
         for s in self.spec.states:
             lines.append(f'    state "{s.label(lang)}" as {s.id}')
-        lines.append(f"    [*] --> {self.spec.initial}")
+        if permissions is not None and OPEN in permissions.actions:
+            lines.append(f"    [*] --> {self.spec.initial}: {OPEN}{who(OPEN)}")
+        else:
+            lines.append(f"    [*] --> {self.spec.initial}")
         internal: dict[str, list[str]] = {}
         for (source, trigger), t in self._table.items():
             if t.dest is None:
                 internal.setdefault(trigger, []).append(source)
             else:
-                lines.append(f"    {source} --> {t.dest}: {trigger}")
+                lines.append(f"    {source} --> {t.dest}: {trigger}{who(trigger)}")
         for s in self.spec.states:
             if s.terminal:
                 lines.append(f"    {s.id} --> [*]")
         # Internal events (no state change) would draw a loop on every state they leave.
         for trigger, sources in internal.items():
             lines.append(f"    %% internal event {trigger}: from {', '.join(sources)}")
+        if permissions is not None:
+            notes = [f"{trigger}{who(trigger)}, without a change of state" for trigger in internal]
+            notes += [
+                f"{a}{who(a)}" for a in CASE_ACTIONS if a != OPEN and a in permissions.actions
+            ]
+            notes.append("* on every office's cases, the others on their own office and its posts")
+            lines.append(f"    note right of {self.spec.initial}")
+            lines.extend(f"        {note}" for note in notes)
+            lines.append("    end note")
         return "\n".join(lines)
 
     # ------------------------------------------------------------------ binding
@@ -756,7 +1040,20 @@ class Workflow:
         for slot in Workflow.__slots__:
             object.__setattr__(bound, slot, getattr(self, slot))
         bound._offices = offices
+        if self._access is not None:
+            # the same compiled rules; only the office hierarchy is new
+            bound._access = self._access.with_parents({o.id: o.parent for o in offices})
         return bound
+
+    def _unchecked(self) -> Workflow:
+        """This workflow without permission checks (for replay), same compiled machine."""
+        if self._access is None:
+            return self
+        clone = object.__new__(Workflow)
+        for slot in Workflow.__slots__:
+            object.__setattr__(clone, slot, getattr(self, slot))
+        clone._access = None
+        return clone
 
     @property
     def offices(self) -> Offices | None:
@@ -896,7 +1193,7 @@ class Workflow:
                         f"not shown); allowed: {', '.join(self.spec.complainant_types.codes)}"
                     )
         when = utc(at, "at")
-        actor = check_actor(by)
+        actor = self._acting(self._action_rule(OPEN), check_actor(by), office, case_id)
         cal = self._calendar(office, calendar)
         attributes_json = canonical_json(attributes, "attributes")
         data = {
@@ -998,12 +1295,14 @@ class Workflow:
                 actual=len(case.events),
             )
         when, actor = utc(at, "at"), check_actor(by)
+        step = self._steps.get((case.state, trigger))
+        if step is None:
+            raise self._not_allowed(case, trigger)
+        # who may act is settled before guards, callbacks and any recompute run
+        actor = self._acting(step.rule, actor, case.office, case.id)
         _chronological(case, when)
         cal = self._calendar(case.office, calendar)
         if cal is not None and case.calendar_version != cal.version:
-            # validate the event before recording a recompute for it
-            if (case.state, trigger) not in self._steps:
-                raise self._not_allowed(case, trigger)
             case = self._sync(case, cal, when, actor)
         return self._fire(case, trigger, when, actor, note, data, cal)
 
@@ -1114,6 +1413,7 @@ class Workflow:
         """
         self._check_case(case)
         when, actor = utc(at, "at"), check_actor(by)
+        actor = self._acting(self._action_rule(TRANSFER), actor, case.office, case.id)
         _chronological(case, when)
         check_office_id(to, "to")
         if to == case.office:
@@ -1231,7 +1531,8 @@ class Workflow:
         """
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
-        actor = check_actor(by)
+        # the receiving definition decides who may move cases onto it
+        actor = self._acting(self._action_rule(MIGRATE), check_actor(by), case.office, case.id)
         cal = self._calendar(case.office, calendar)
         if state_map is not None and not isinstance(state_map, Mapping):
             raise WrongTypeError(
@@ -1482,12 +1783,14 @@ class Workflow:
         for clock, policy in escalations:
             trigger = policy.escalate_with
             assert trigger is not None
-            if (case.state, trigger) in self._steps:
+            step = self._steps.get((case.state, trigger))
+            if step is not None:
+                # an escalation is an event like any other: the sweep's actor needs the role
                 case = self._fire(
                     case,
                     trigger,
                     when,
-                    actor,
+                    self._acting(step.rule, actor, case.office, case.id),
                     None,
                     {"sla_goal": clock.goal, "sla_cycle": clock.cycle},
                     cal,
@@ -1570,7 +1873,9 @@ def replay(
     if not isinstance(case, Case):
         raise WrongTypeError(f"replay needs a Case, got {type(case).__name__}")
     pool = check_workflows(workflows)
-    by_key = {(w.name, w.version): w for w in pool}
+    # Replay reproduces what was recorded (each event's actor id, role and office); it
+    # does not judge it again under today's permissions.
+    by_key = {(w.name, w.version): w._unchecked() for w in pool}
     if not case.events or case.events[0].kind != "opened":
         raise IntegrityError(f"case {case.id!r}: history does not start with 'opened'")
     first = case.events[0]

@@ -28,6 +28,7 @@ __all__ = [
     "MissingMessageError",
     "NaiveDatetimeError",
     "OfficeConfigError",
+    "PermissionDeniedError",
     "SchemaError",
     "StaleCaseError",
     "UnknownOfficeError",
@@ -212,6 +213,30 @@ class CatalogError(MigrantCareError, ValueError):
 
 class MissingMessageError(MigrantCareError, LookupError):
     """A message key, or a whole locale, is not in the catalogs (never a silent fallback)."""
+
+
+class PermissionDeniedError(MigrantCareError, PermissionError):
+    """An actor may not perform an action on a case; nothing changed, nothing was recorded.
+
+    Raised before guards and callbacks run. The message names the actor, the action, the
+    case's office and the roles that would be allowed, never personal data.
+
+    Attributes:
+        actor: The actor's id.
+        action: The trigger, or ``open``, ``transfer``, ``migrate``, ``erase``,
+            ``read_personal_data``.
+        allowed: The roles the definition allows for that action.
+        office: The office holding the case.
+    """
+
+    def __init__(
+        self, message: str, *, actor: str, action: str, allowed: tuple[str, ...], office: str
+    ):
+        super().__init__(message)
+        self.actor = actor
+        self.action = action
+        self.allowed = allowed
+        self.office = office
 
 
 class CalendarMismatchError(MigrantCareError, ValueError):

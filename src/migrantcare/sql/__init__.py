@@ -4,14 +4,41 @@ Install with ``pip install "migrantcare[sql]"`` plus your driver (``psycopg`` 3 
 PostgreSQL; SQLite needs nothing). The domain core never imports this package.
 """
 
+# The SLA sweep and the outbox of notices, built on the store.
+from migrantcare.sql._outbox import (
+    Backoff,
+    NoticeBatch,
+    Outbox,
+    OutboxCounts,
+    OutboxNotice,
+    Route,
+    create_outbox,
+    default_router,
+    idempotency_key,
+    outbox_table,
+)
 from migrantcare.sql._schema import SCHEMA_VERSION, CaseTables, case_tables, create_all
 from migrantcare.sql._store import SqlCaseStore, prepare_engine
+from migrantcare.sql._sweep import SweepResult, earliest_due, sweep
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Backoff",
     "CaseTables",
+    "NoticeBatch",
+    "Outbox",
+    "OutboxCounts",
+    "OutboxNotice",
+    "Route",
     "SqlCaseStore",
+    "SweepResult",
     "case_tables",
     "create_all",
+    "create_outbox",
+    "default_router",
+    "earliest_due",
+    "idempotency_key",
+    "outbox_table",
     "prepare_engine",
+    "sweep",
 ]

@@ -1,0 +1,240 @@
+"""The SLA sweep: claim due cases with row locks, advance them, save them and their notices.
+
+Any number of workers, on any number of machines, may sweep the same database at once.
+On PostgreSQL each sweep claims its cases with ``SELECT … FOR NO KEY UPDATE SKIP
+LOCKED``: a case is advanced by exactly one worker, no worker waits for another, and the
+claim of a worker that dies is released when its transaction is rolled back (the server
+notices the closed connection). On SQLite the sweep is one write transaction (the
+database has a single writer), which gives the same result one worker at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import time
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from migrantcare._actors import SYSTEM, Actor
+from migrantcare._case import utc
+from migrantcare.exceptions import (
+    InvalidArgumentError,
+    MigrantCareError,
+    StaleCaseError,
+    WrongTypeError,
+)
+from migrantcare.sql._outbox import Outbox, _aware
+from migrantcare.sql._store import SqlCaseStore, _event_row
+
+_UTC = _dt.timezone.utc
+_MAX_BATCH = 10_000
+
+
+@attrs.frozen
+class SweepResult:
+    """What one sweep did.
+
+    Attributes:
+        at: The instant swept.
+        claimed: Cases claimed (due, and not locked by another worker).
+        advanced: Cases that changed (warnings, breaches, escalations recorded).
+        events: Events appended.
+        notices: Outbox rows written.
+        failed: Ids of claimed cases that could not be advanced (a stored row that does
+            not verify, a workflow the worker does not know); they stay due. Pass them
+            in ``skip`` to later sweeps (the worker does) so that they do not take the
+            places of cases that can be advanced.
+        seconds: Wall time of the sweep.
+    """
+
+    at: _dt.datetime
+    claimed: int
+    advanced: int
+    events: int
+    notices: int
+    failed: tuple[str, ...] = ()
+    seconds: float = 0.0
+
+    def log_line(self) -> str:
+        """One line for the worker's log (ids only: never personal data)."""
+        line = (
+            f"sweep at={self.at.isoformat()} claimed={self.claimed} advanced={self.advanced} "
+            f"events={self.events} notices={self.notices} failed={len(self.failed)} "
+            f"ms={self.seconds * 1000:.0f}"
+        )
+        if self.failed:
+            line += " failed_ids=" + ",".join(self.failed[:10])
+        return line
+
+
+def _check_limit(limit: object) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= _MAX_BATCH:
+        raise InvalidArgumentError(f"limit must be an int from 1 to {_MAX_BATCH}, got {limit!r}")
+    return limit
+
+
+def sweep(
+    store: SqlCaseStore | Outbox,
+    *,
+    at: _dt.datetime,
+    limit: int = 100,
+    by: Actor = SYSTEM,
+    skip: Collection[str] = (),
+) -> SweepResult:
+    """Advance up to ``limit`` cases due at ``at`` (soonest first), in one transaction.
+
+    Claims the cases whose ``next_due_at`` is at or before ``at`` (soonest first) that no
+    other worker holds, advances each (recording warnings and breaches, firing
+    escalations; see :meth:`Workflow.advance`), saves them and — given an
+    :class:`Outbox` — writes their notices, then commits. A case is never advanced by
+    two workers, and the sweep never waits for another worker or for a service saving
+    an unrelated case.
+
+    Args:
+        store: The case store, or an :class:`Outbox` on it to write the notices too.
+        at: The current instant (aware).
+        limit: The most cases to claim (1 to 10,000).
+        by: The actor recorded on the events (the system).
+        skip: Ids of cases not to claim (those an earlier sweep reported as failed).
+
+    Returns:
+        What was done; call again while ``claimed == limit``.
+
+    Examples:
+        >>> import datetime as dt, sqlalchemy as sa
+        >>> from migrantcare import complaint_workflow
+        >>> from migrantcare.sql import SqlCaseStore, create_all
+        >>> engine = sa.create_engine("sqlite://")
+        >>> store = SqlCaseStore(engine, complaint_workflow(sla=False))
+        >>> _ = create_all(engine)
+        >>> now = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+        >>> sweep(store, at=now).claimed
+        0
+    """
+    started = time.perf_counter()
+    outbox = store if isinstance(store, Outbox) else None
+    cases_store = store.store if isinstance(store, Outbox) else store
+    if not isinstance(cases_store, SqlCaseStore):
+        raise WrongTypeError(
+            f"store must be a SqlCaseStore or an Outbox, got {type(store).__name__}"
+        )
+    when = utc(at, "at")
+    limit = _check_limit(limit)
+    c = cases_store.tables.cases.c
+    # FOR NO KEY UPDATE: it excludes other sweeps and writers of the same case, but not
+    # inserts that only reference the case row (its events' foreign key).
+    claim = sa.select(c.id).where(c.next_due_at <= when)
+    if skip:
+        claim = claim.where(c.id.not_in(list(skip)))
+    claim = (
+        claim.order_by(c.next_due_at, c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True, key_share=True)
+    )
+    workflows = {(w.name, w.version): w for w in cases_store._workflows}
+    advanced = events = written = 0
+    failed: list[str] = []
+    updates: list[dict[str, Any]] = []
+    event_rows: list[dict[str, Any]] = []
+    notice_rows: list[dict[str, Any]] = []
+    with cases_store.transaction() as conn:
+        ids = conn.execute(claim).scalars().all()
+        # every claimed case in one read; the store's own checks run on each
+        prefetched = _Prefetched(conn, cases_store, ids) if ids else None
+        for case_id in ids:
+            try:
+                case = cases_store.get_in(prefetched, case_id)  # type: ignore[arg-type]
+                workflow = workflows.get((case.workflow, case.workflow_version))
+                if workflow is None:
+                    raise InvalidArgumentError(
+                        f"case {case_id!r} runs on workflow {case.workflow!r} "
+                        f"v{case.workflow_version}, which this worker was not given"
+                    )
+                calendar = cases_store._calendar_for(case.office)
+                new = workflow.advance(case, at=when, by=by, calendar=calendar)
+                if new.version == case.version:
+                    continue
+                appended, values = cases_store._save_values(new, case.version)
+                if outbox is not None:
+                    notice_rows.extend(outbox.rows_for(new, appended))
+            except MigrantCareError:
+                # reported, and left due: one bad case must not stop the others
+                failed.append(case_id)
+                continue
+            updates.append(values)
+            event_rows.extend(_event_row(new.id, e) for e in appended)
+            advanced += 1
+            events += len(appended)
+        if updates:
+            # The rows are ours (locked above): the compare-and-set cannot miss, but it
+            # is checked all the same.
+            result = conn.execute(cases_store._update_case, updates)
+            if result.rowcount not in (-1, len(updates)):
+                raise StaleCaseError(  # pragma: no cover - the rows are locked
+                    f"sweep: {len(updates) - result.rowcount} of {len(updates)} claimed "
+                    "cases changed under their lock",
+                    expected=len(updates),
+                    actual=result.rowcount,
+                )
+            conn.execute(cases_store.tables.events.insert(), event_rows)
+        if outbox is not None:
+            outbox.insert_in(conn, notice_rows)
+            written = len(notice_rows)
+    return SweepResult(
+        when,
+        len(ids),
+        advanced,
+        events,
+        written,
+        tuple(failed),
+        time.perf_counter() - started,
+    )
+
+
+class _Prefetched:
+    """Stands in for the connection in ``SqlCaseStore.get_in``: rows read in one go.
+
+    The store reads one case per statement; a sweep reads its whole batch in one
+    statement of the same shape (the same columns, for many ids) and hands each case's
+    rows to the store's own checks, which then run exactly as on a load.
+    """
+
+    def __init__(self, conn: sa.Connection, store: SqlCaseStore, ids: Sequence[str]) -> None:
+        whole = store._select_whole
+        c = store.tables.cases.c
+        e = store.tables.events.c
+        stmt = (
+            sa.select(*whole.selected_columns, c.id.label("mc_case"))
+            .select_from(*whole.get_final_froms())
+            .where(c.id.in_(list(ids)))
+            .order_by(c.id, e.seq)
+        )
+        self._rows: dict[str, list[Any]] = {}
+        for row in conn.execute(stmt):
+            self._rows.setdefault(row.mc_case, []).append(row)
+
+    def execute(self, _statement: Any, params: Mapping[str, Any]) -> _Rows:
+        return _Rows(self._rows.get(params["b_id"], []))
+
+
+@attrs.frozen
+class _Rows:
+    rows: list[Any]
+
+    def all(self) -> list[Any]:
+        return self.rows
+
+
+def earliest_due(store: SqlCaseStore | Outbox) -> _dt.datetime | None:
+    """The earliest ``next_due_at`` of any stored case, or ``None`` (nothing is due ever).
+
+    A worker sleeps until then (bounded, since new cases arrive meanwhile).
+    """
+    cases_store = store.store if isinstance(store, Outbox) else store
+    c = cases_store.tables.cases.c
+    with cases_store.engine.connect() as conn:
+        value = conn.execute(sa.select(sa.func.min(c.next_due_at))).scalar_one_or_none()
+    return _aware(value)

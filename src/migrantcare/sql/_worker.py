@@ -1,0 +1,172 @@
+"""``migrantcare worker``: the SLA sweep loop, for hosts without a scheduler of their own.
+
+It sweeps the cases due now, logs one line per batch, and sleeps until the earliest
+``next_due_at`` (never longer than ``--max-sleep``: new cases arrive meanwhile). SIGTERM
+and SIGINT stop it between batches: a batch in progress commits first. Run as many as
+you like, on as many machines: the sweep's row locks keep them apart.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import TextIO
+
+import sqlalchemy as sa
+
+from migrantcare.exceptions import InvalidArgumentError, MigrantCareError
+from migrantcare.sql._outbox import Outbox
+from migrantcare.sql._store import SqlCaseStore
+from migrantcare.sql._sweep import SweepResult, earliest_due, sweep
+
+#: How long to wait when cases are due but held by other workers.
+_BUSY_WAIT = 1.0
+
+
+def run_worker(
+    box: Outbox,
+    *,
+    clock: Callable[[], _dt.datetime],
+    stop: threading.Event,
+    log: Callable[[str], None],
+    batch: int = 100,
+    once: bool = False,
+    max_sleep: float = 60.0,
+) -> list[SweepResult]:
+    """Sweep in a loop until ``stop`` is set (or, with ``once``, until nothing is due).
+
+    Args:
+        box: The outbox on the store (the notices are written with the cases).
+        clock: Returns the current instant (aware); the loop's only clock.
+        stop: Set it (e.g. from a SIGTERM handler) to stop after the current batch.
+        log: Receives one line per batch.
+        batch: Cases per sweep (one transaction).
+        once: Sweep what is due now, then return.
+        max_sleep: The longest sleep between sweeps, in seconds.
+
+    Returns:
+        The results of the sweeps that claimed something.
+    """
+    done: list[SweepResult] = []
+    # Cases this worker could not advance stay due; skipping them keeps them from taking
+    # every place in the batch (they are in the log; a restart tries them again).
+    failed: set[str] = set()
+    while not stop.is_set():
+        now = clock()
+        result = sweep(box, at=now, limit=batch, skip=failed)
+        failed.update(result.failed)
+        if result.claimed or once:
+            log(result.log_line())
+        if result.claimed:
+            done.append(result)
+        if result.claimed == batch and result.advanced:
+            continue  # more may be due right now
+        if once:
+            break
+        due = earliest_due(box)
+        if due is None:
+            wait = max_sleep
+        elif due <= now:
+            # due, but held by another worker, or one this worker skips: look again
+            # shortly
+            wait = _BUSY_WAIT
+        else:
+            wait = (due - clock()).total_seconds()
+        stop.wait(min(max_sleep, max(0.0, wait)))
+    return done
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(unparsable URL)"
+
+
+def open_outbox(url: str, offices_path: str) -> Outbox:
+    """Build the store and outbox the worker sweeps: the standard workflows, bound.
+
+    Raises:
+        InvalidArgumentError: the URL is not usable (bad form, no driver, no server,
+            no tables), in one line without the password.
+    """
+    from migrantcare._offices import Offices  # noqa: PLC0415 - only the worker needs it
+    from migrantcare._standard import (  # noqa: PLC0415
+        complaint_workflow,
+        outreach_workflow,
+        repatriation_workflow,
+    )
+
+    offices = Offices.from_file(offices_path)
+    workflows = [
+        w().bind(offices) for w in (complaint_workflow, repatriation_workflow, outreach_workflow)
+    ]
+    calendars = {office.id: offices.calendar(office.id) for office in offices}
+    try:
+        engine = sa.create_engine(url, pool_pre_ping=True)
+        store = SqlCaseStore(engine, workflows, calendar=calendars)
+        box = Outbox(store)
+        with engine.connect() as conn:
+            # the tables exist and answer
+            conn.execute(sa.select(sa.func.count()).select_from(box.table).limit(1))
+            conn.execute(sa.select(store.tables.cases.c.id).limit(1))
+    except (sa.exc.SQLAlchemyError, ImportError) as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InvalidArgumentError(
+            f"cannot use the database {_safe_url(url)}: {type(exc).__name__}: {reason[:300]}"
+        ) from None
+    return box
+
+
+def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """The ``migrantcare worker`` command (see :func:`run_worker`)."""
+    if args.batch < 1 or args.batch > 10_000:
+        raise InvalidArgumentError(f"--batch must be from 1 to 10000, got {args.batch}")
+    if not args.max_sleep > 0:
+        raise InvalidArgumentError(f"--max-sleep must be positive, got {args.max_sleep}")
+    box = open_outbox(args.db, args.offices)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        err.write(f"worker: {signal.Signals(signum).name}, stopping after this batch\n")
+        err.flush()
+        stop.set()
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+
+    def log(line: str) -> None:
+        err.write(line + "\n")
+        err.flush()
+
+    log(
+        f"worker: sweeping {_safe_url(args.db)} in batches of {args.batch}"
+        f"{', once' if args.once else f', sleeping at most {args.max_sleep:g} s'}"
+    )
+    try:
+        run_worker(
+            box,
+            # The command line is the host here: the one place that reads the clock.
+            clock=lambda: _dt.datetime.now(_dt.timezone.utc),
+            stop=stop,
+            log=log,
+            batch=args.batch,
+            once=args.once,
+            max_sleep=args.max_sleep,
+        )
+    except MigrantCareError:
+        raise
+    except sa.exc.SQLAlchemyError as exc:
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        raise InvalidArgumentError(
+            f"database error: {type(exc).__name__}: {reason[:300]}"
+        ) from None
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        box.store.engine.dispose()
+    out.write("worker: stopped\n")
+    return 0
