@@ -200,7 +200,7 @@ def complaint_cases() -> dict[str, tuple[Workflow, Case]]:
     case = wf.open(
         "PGD-1",
         at=T0,
-        by=Actor("cc", roles={"officer"}),
+        by=Actor("cc", roles={"call_centre"}),
         office="bp3mi-ntt",
         category="unpaid_wages",
         channel="whatsapp",
@@ -209,13 +209,19 @@ def complaint_cases() -> dict[str, tuple[Workflow, Case]]:
     )
     out = {"opened (acknowledgement)": (wf, case)}
     t = pendulum.datetime(2026, 3, 25, 9, tz="Asia/Makassar")
-    case = wf.fire(case, "start_verification", at=t, by=Actor("o", roles={"officer"}), calendar=CAL)
+    case = wf.fire(
+        case,
+        "start_verification",
+        at=t,
+        by=Actor("o", roles={"officer"}, office="bp3mi-ntt"),
+        calendar=CAL,
+    )
     out["state change (fallback)"] = (wf, case)
     case = wf.fire(
         case,
         "request_documents",
         at=t,
-        by=Actor("o", roles={"officer"}),
+        by=Actor("o", roles={"officer"}, office="bp3mi-ntt"),
         calendar=CAL,
         data={"documents": ["paspor", "visa"]},
     )
@@ -226,7 +232,7 @@ def complaint_cases() -> dict[str, tuple[Workflow, Case]]:
         case,
         "close",
         at=t.add(days=41),
-        by=Actor("o", roles={"officer"}),
+        by=Actor("o", roles={"officer"}, office="bp3mi-ntt"),
         calendar=CAL,
         data={"reason": "documents_incomplete"},
     )
@@ -235,7 +241,7 @@ def complaint_cases() -> dict[str, tuple[Workflow, Case]]:
     r = rwf.open(
         "PLG-1",
         at=T0,
-        by=Actor("k", roles={"officer"}),
+        by=Actor("k", roles={"call_centre"}),
         office="bp3mi-ntt",
         category="deceased",
         channel="embassy",
@@ -243,8 +249,14 @@ def complaint_cases() -> dict[str, tuple[Workflow, Case]]:
         worker=Person("Maria"),
     )
     for trig in ("start_verification", "confirm_deceased"):
-        r = rwf.fire(r, trig, at=T0, by=Actor("o", roles={"officer"}))
-    r = rwf.fire(r, "arrive", at=T0, by=Actor("o", roles={"officer"}), data={"place": "Kupang"})
+        r = rwf.fire(r, trig, at=T0, by=Actor("o", roles={"officer"}, office="bp3mi-ntt"))
+    r = rwf.fire(
+        r,
+        "arrive",
+        at=T0,
+        by=Actor("o", roles={"officer"}, office="bp3mi-ntt"),
+        data={"place": "Kupang"},
+    )
     out["repatriation arrive"] = (rwf, r)
     return out
 
