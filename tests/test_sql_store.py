@@ -14,6 +14,7 @@ from migrantcare import Workflow, WorkingCalendar, complaint_workflow, replay
 from migrantcare.exceptions import (
     CaseNotFoundError,
     IntegrityError,
+    InvalidArgumentError,
     StaleCaseError,
     WrongTypeError,
 )
@@ -182,6 +183,69 @@ def test_an_untampered_case_loads_and_equals_its_replay(
     case = store.get(stored)
     assert case.version == 4
     assert replay(case, wf, calendar=cal_wita) == case
+
+
+# ---------------------------------------------------------------- remembered prefix
+
+
+def test_a_remembered_case_loads_only_its_new_events_and_equals_a_full_load(
+    engine: sa.Engine, store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    first = store.get(stored)
+    other = SqlCaseStore(engine, wf, calendar=cal_wita, verified_cache=0)
+    case = wf.fire(first, "escalate", at=at(30), by=actor("officer-b"), calendar=cal_wita)
+    other.save(case, expected_version=first.version)
+    tails: list[object] = []
+
+    def record(
+        conn: object,
+        clauseelement: object,
+        multiparams: object,
+        params: object,
+        execution_options: object,
+    ) -> None:
+        if isinstance(params, dict) and "b_from" in params:
+            tails.append(params["b_from"])
+
+    sa.event.listen(engine, "before_execute", record)
+    try:
+        loaded = store.get(stored)
+        again = store.get(stored)  # nothing new: only the row and no event is read
+    finally:
+        sa.event.remove(engine, "before_execute", record)
+    assert tails == [4, 5]
+    assert loaded == again == other.get(stored) == case
+
+
+def test_an_event_appended_and_edited_after_a_load_is_refused(
+    engine: sa.Engine, store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    first = store.get(stored)
+    case = wf.fire(first, "escalate", at=at(30), by=actor("officer-b"), calendar=cal_wita)
+    store.save(case, expected_version=first.version)
+    body = body_of(engine, 4)
+    body["note"] = "nothing happened"
+    set_body(engine, 4, body)
+    with pytest.raises(IntegrityError, match=r"case 'PGD-7', event 4: content does not match"):
+        store.get(stored)
+
+
+def test_a_header_or_head_edited_after_a_load_is_refused(
+    engine: sa.Engine, store: SqlCaseStore, stored: str
+) -> None:
+    store.get(stored)
+    execute(engine, "UPDATE cases SET state = 'resolved'")
+    with pytest.raises(IntegrityError, match=r"case row's columns differ"):
+        store.get(stored)
+    execute(engine, "DELETE FROM case_events WHERE seq = 3")
+    execute(engine, "UPDATE cases SET version = 3")
+    with pytest.raises(IntegrityError, match=r"case 'PGD-7': newest hash differs"):
+        store.get(stored)
+
+
+def test_verified_cache_must_be_a_count(engine: sa.Engine, wf: Workflow) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"verified_cache must be an int >= 0, got -1"):
+        SqlCaseStore(engine, wf, verified_cache=-1)
 
 
 # ---------------------------------------------------------------- erasure

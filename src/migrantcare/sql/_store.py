@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, TextIO
 
@@ -24,7 +25,7 @@ from migrantcare._case import Case, CaseEvent, Person
 from migrantcare._erasure import PERSON_ROLES, erase_personal_data
 from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
 from migrantcare._store import CaseSummary, check_query, stale
-from migrantcare._workflow import Workflow, replay
+from migrantcare._workflow import Workflow, _replay_event, replay
 from migrantcare.exceptions import (
     CaseNotFoundError,
     IntegrityError,
@@ -52,6 +53,18 @@ _HISTORY_FIELDS: Final = (
     "opened_at",
     "attributes_json",
 )
+#: Event kinds a load replays on top of a remembered prefix; any other kind (a
+#: migration, a transfer, an erasure) sends the load through the whole history.
+_TAIL_KINDS: Final = frozenset({"transition", "sla"})
+
+
+@attrs.frozen
+class _Verified:
+    """A case this store loaded, checked and replayed: the prefix later loads build on."""
+
+    case: Case
+    replayed: Case
+    first_body: Any
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -60,8 +73,15 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     # instead of failing with "database is locked" when both try to upgrade.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
-    for pragma in ("busy_timeout=30000", "foreign_keys=ON", "journal_mode=WAL"):
+    # The busy timeout first: every later statement (and every BEGIN IMMEDIATE) then
+    # waits for the lock instead of failing at once.
+    for pragma in ("busy_timeout=30000", "foreign_keys=ON"):
         cursor.execute(f"PRAGMA {pragma}")
+    # Switching the journal mode needs an exclusive lock and does not wait in the busy
+    # handler: new connections opened while others write ("database is locked") must
+    # only read the mode, and switch it only on a database that is not in WAL yet.
+    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
@@ -128,6 +148,13 @@ class SqlCaseStore:
         calendar: The working calendar replays use for SLA clocks: one calendar, or a
             mapping from office id to calendar.
         tables: The tables, when built with a schema or prefix (:func:`case_tables`).
+        verified_cache: How many loaded cases the store remembers (0: none). A load of
+            a remembered case reads only the events appended since, checks that they
+            chain onto the remembered head and the stored head, and replays only them;
+            so loading a long, busy case costs what its new events cost. The
+            remembered prefix was checked when it was first loaded; an edit made in
+            SQL to those old rows afterwards is found by the next full load (another
+            process, :meth:`export_jsonl`, or a store with ``verified_cache=0``).
 
     Writes never rewrite history: a save inserts only the events the stored case lacks
     and compare-and-sets the case row on its version and head hash, in one transaction.
@@ -140,6 +167,7 @@ class SqlCaseStore:
         *,
         calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None = None,
         tables: CaseTables | None = None,
+        verified_cache: int = 1024,
     ) -> None:
         if not isinstance(engine, sa.Engine):
             raise WrongTypeError(f"engine must be a sqlalchemy Engine, got {type(engine).__name__}")
@@ -156,6 +184,22 @@ class SqlCaseStore:
         if not self._workflows or not all(isinstance(w, Workflow) for w in self._workflows):
             raise WrongTypeError("workflows must be a Workflow or a non-empty iterable of them")
         self._calendar = calendar
+        if (
+            isinstance(verified_cache, bool)
+            or not isinstance(verified_cache, int)
+            or verified_cache < 0
+        ):
+            raise InvalidArgumentError(
+                f"verified_cache must be an int >= 0, got {verified_cache!r}"
+            )
+        self._cache_size = verified_cache
+        # Per store, not per module: a bounded map from case id to its verified prefix,
+        # shared by the threads using this store (hence the lock).
+        self._verified: dict[str, _Verified] = {}
+        self._verified_lock = threading.Lock()
+        # Replay reproduces what was recorded; it does not judge it under today's
+        # permissions (as migrantcare.replay does).
+        self._by_key = {(w.name, w.version): w._unchecked() for w in self._workflows}
         self.tables = case_tables() if tables is None else tables
         t = self.tables
         c = t.cases.c
@@ -198,6 +242,41 @@ class SqlCaseStore:
             .order_by(e.seq)
         )
         self._select_whole_locked = self._select_whole.with_for_update(of=t.cases)
+        # The events appended since a remembered version, with the case row on each
+        # (usually one or two rows): one round trip, one snapshot.
+        self._select_tail = (
+            sa.select(
+                c.version.label("c_version"),
+                c.head_hash.label("c_head"),
+                c.state.label("c_state"),
+                c.office.label("c_office"),
+                c.next_due_at.label("c_due"),
+                c.header.label("c_header"),
+                person("complainant").label("c_complainant"),
+                person("worker").label("c_worker"),
+                e.seq,
+                e.at,
+                e.kind,
+                e.name,
+                e.actor,
+                e.prev_hash,
+                e.hash,
+                e.body,
+            )
+            .select_from(
+                t.cases.outerjoin(
+                    t.events,
+                    sa.and_(
+                        e.case_id == c.id,
+                        e.seq >= sa.bindparam("b_from"),
+                        e.seq < c.version,
+                    ),
+                )
+            )
+            .where(c.id == sa.bindparam("b_id"))
+            .order_by(e.seq)
+        )
+        self._select_tail_locked = self._select_tail.with_for_update(of=t.cases)
         # Compare-and-set: the row moves only from the version (and head) the change
         # was based on; under concurrency exactly one writer matches.
         self._update_case = (
@@ -445,7 +524,7 @@ class SqlCaseStore:
                 if not ids:
                     return count
                 for case_id in ids:
-                    case = self._read(conn, case_id)
+                    case, _ = self._read(conn, case_id)
                     case.verify()
                     doc = case.to_dict()
                     if not personal_data:
@@ -487,7 +566,14 @@ class SqlCaseStore:
             lock: Lock the case row until the transaction ends (``FOR UPDATE`` on
                 PostgreSQL; on SQLite the write transaction already excludes others).
         """
-        case = self._read(conn, case_id, lock=lock)
+        if self._cache_size:
+            with self._verified_lock:
+                known = self._verified.get(case_id)
+            if known is not None:
+                tail = self._load_tail(conn, case_id, known, lock=lock)
+                if tail is not None:
+                    return tail
+        case, rows = self._read(conn, case_id, lock=lock)
         try:
             calendar = self._calendar_for(case.office)
             replayed = replay(case, self._workflows, calendar=calendar)
@@ -498,9 +584,35 @@ class SqlCaseStore:
             if isinstance(exc, IntegrityError):
                 raise
             raise IntegrityError(f"case {case_id!r}: history does not replay: {exc}") from exc
+        self._check_replayed(case, replayed, calendar, 0)
+        self._remember(_Verified(case, replayed, rows[0].body))
+        return case
+
+    def _remember(self, verified: _Verified) -> None:
+        if not self._cache_size:
+            return
+        with self._verified_lock:
+            self._verified.pop(verified.case.id, None)
+            while len(self._verified) >= self._cache_size:
+                # dicts keep insertion order: drop the least recently loaded
+                del self._verified[next(iter(self._verified))]
+            self._verified[verified.case.id] = verified
+
+    def _forget(self, case_id: str) -> None:
+        with self._verified_lock:
+            self._verified.pop(case_id, None)
+
+    def _check_replayed(
+        self, case: Case, replayed: Case, calendar: WorkingCalendar | None, start: int
+    ) -> None:
+        """Check ``case`` (as stored) against ``replayed`` (as its history gives it).
+
+        Events before ``start`` were checked by an earlier load.
+        """
+        case_id = case.id
         # Replaying recomputed every hash from the events' content and the chain; the
         # stored hashes must be those (this is verify(), without hashing twice).
-        for mine, stored in zip(replayed.events, case.events, strict=True):
+        for mine, stored in zip(replayed.events[start:], case.events[start:], strict=True):
             if mine.digest != stored.digest:
                 case.verify()
                 raise IntegrityError(  # pragma: no cover - verify names it first
@@ -522,6 +634,53 @@ class SqlCaseStore:
                 f"case {case_id!r}: stored SLA clocks differ from what its history "
                 "gives (header edited)"
             )
+
+    def _load_tail(
+        self, conn: sa.Connection, case_id: str, known: _Verified, *, lock: bool
+    ) -> Case | None:
+        """Load a remembered case by replaying only the events appended since.
+
+        Returns None when anything is out of the ordinary (fewer events than
+        remembered, a kind other than a transition or an SLA fact, a different office,
+        anything that does not check): the full load then decides, and names what is
+        wrong.
+        """
+        stmt = self._select_tail_locked if lock else self._select_tail
+        start = known.case.version
+        rows = conn.execute(stmt, {"b_id": case_id, "b_from": start}).all()
+        if not rows or rows[0].c_version < start:
+            self._forget(case_id)
+            return None
+        row = rows[0]
+        try:
+            events = tuple(self._event(case_id, r) for r in rows if r.seq is not None)
+            if (
+                [e.seq for e in events] != list(range(start, row.c_version))
+                or any(e.kind not in _TAIL_KINDS for e in events)
+                or (events[-1].hash if events else known.case.head_hash) != row.c_head
+            ):
+                raise IntegrityError("not a plain tail")
+            case = self._case_from(case_id, row, known.first_body, known.case.events + events)
+            if case.office != known.case.office:
+                raise IntegrityError("moved office")
+            calendar = self._calendar_for(case.office)
+            rebuilt = known.replayed
+            workflow = self._by_key[rebuilt.workflow, rebuilt.workflow_version]
+            for event in events:
+                rebuilt = _replay_event(rebuilt, event, workflow, self._by_key, calendar)
+            if workflow.spec.sla is None:
+                # as replay does: SLA state without a plan is carried as recorded
+                rebuilt = attrs.evolve(
+                    rebuilt,
+                    clocks=case.clocks,
+                    calendar_version=case.calendar_version,
+                    calendar_zone=case.calendar_zone,
+                )
+            self._check_replayed(case, rebuilt, calendar, start)
+        except (MigrantCareError, KeyError, TypeError, AttributeError, ValueError):
+            self._forget(case_id)
+            return None
+        self._remember(_Verified(case, rebuilt, known.first_body))
         return case
 
     def add_in(self, conn: sa.Connection, case: Case) -> None:
@@ -664,7 +823,9 @@ class SqlCaseStore:
             raise IntegrityError(f"{where}: columns differ from the stored document (edited)")
         return event
 
-    def _read(self, conn: sa.Connection, case_id: str, *, lock: bool = False) -> Case:
+    def _read(
+        self, conn: sa.Connection, case_id: str, *, lock: bool = False
+    ) -> tuple[Case, Sequence[Any]]:
         """Read a case's rows and check that they agree with each other (no hashing)."""
         stmt = self._select_whole_locked if lock else self._select_whole
         rows = conn.execute(stmt, {"b_id": case_id}).all()
@@ -682,10 +843,16 @@ class SqlCaseStore:
                 f"case {case_id!r}, event {position}: missing ({len(events)} stored "
                 f"events, the case row records {row.c_version})"
             )
+        return self._case_from(case_id, row, row.body, tuple(events)), rows
+
+    def _case_from(
+        self, case_id: str, row: Any, first_body: Any, events: tuple[CaseEvent, ...]
+    ) -> Case:
+        """Build the case from its row's header and persons and its parsed events."""
         doc = dict(row.c_header)
         # The events are parsed already: the document gets the first (a case is never
         # empty) and the parsed ones replace it below.
-        doc["events"] = [row.body]
+        doc["events"] = [first_body]
         doc["complainant"] = row.c_complainant
         doc["worker"] = row.c_worker
         try:
@@ -694,7 +861,7 @@ class SqlCaseStore:
             raise IntegrityError(f"case {case_id!r}: stored header unreadable ({exc})") from None
         if case.id != case_id:
             raise IntegrityError(f"case {case_id!r}: stored header names case {case.id!r}")
-        case = attrs.evolve(case, events=tuple(events))
+        case = attrs.evolve(case, events=events)
         if events[-1].hash != row.c_head:
             raise IntegrityError(
                 f"case {case_id!r}: newest hash differs from the recorded head "
