@@ -22,6 +22,7 @@ import sys
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -35,6 +36,7 @@ from migrantcare import (
     Offices,
     State,
     Transition,
+    Workflow,
     WorkflowSpec,
     complaint_workflow,
 )
@@ -86,13 +88,18 @@ CC = Actor("cc", roles={"call_centre"})
 OFFICER = Actor("officer", roles={"officer"}, office="bp3mi-ntt")
 
 
-def mc_case(i: int) -> object:
-    case = wf.open(
-        f"C-{i}", at=T0, by=CC, office="bp3mi-ntt", category="unpaid_wages", channel="sms"
+def walk(flow: Workflow, start: pendulum.DateTime, steps: list[tuple[str, Any]], i: int) -> object:
+    """Open case ``C-{i}`` at ``start`` and fire each ``(trigger, at)`` of ``steps``."""
+    case = flow.open(
+        f"C-{i}", at=start, by=CC, office="bp3mi-ntt", category="unpaid_wages", channel="sms"
     )
-    for trigger, at in STEPS:
-        case = wf.fire(case, trigger, at=at, by=OFFICER)
+    for trigger, at in steps:
+        case = flow.fire(case, trigger, at=at, by=OFFICER)
     return case
+
+
+def mc_case(i: int) -> object:
+    return walk(wf, T0, STEPS, i)
 
 
 def _directory() -> Offices:
@@ -112,12 +119,7 @@ REAL_STEPS = [(t, T_REAL.add(minutes=k + 1)) for k, t in enumerate(PATH)]
 
 
 def mc_real_case(i: int) -> object:
-    case = REAL.open(
-        f"C-{i}", at=T_REAL, by=CC, office="bp3mi-ntt", category="unpaid_wages", channel="sms"
-    )
-    for trigger, at in REAL_STEPS:
-        case = REAL.fire(case, trigger, at=at, by=OFFICER)
-    return case
+    return walk(REAL, T_REAL, REAL_STEPS, i)
 
 
 class Model:
