@@ -240,9 +240,8 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     rl = "-" if role is None else f"{len(role)}:{role}"
     of = "-" if office is None else f"{len(office)}:{office}"
     text = f"{seq}|{head}{len(at)}:{at}{len(by)}:{by}{rl}{of}{nt}{len(data_json)}:{data_json}"
-    digest = hashlib.sha256(prev_digest)
     try:
-        digest.update(text.encode())
+        encoded = text.encode()
     except UnicodeEncodeError:
         # free on the happy path; names the field only when something is wrong
         bad = [
@@ -262,7 +261,12 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
             f"event {seq}: {', '.join(bad) or 'a field'} contains a lone surrogate (text that "
             "is not valid Unicode); pass valid UTF-8 text"
         ) from None
-    return digest.digest()
+    if type(prev_digest) is not bytes:  # whatever hashlib makes of it, as before
+        digest = hashlib.sha256(prev_digest)
+        digest.update(encoded)
+        return digest.digest()
+    # one hash call over both parts: the same digest as sha256(prev) then update(text)
+    return hashlib.sha256(prev_digest + encoded).digest()
 
 
 def _not_utf8(text: str) -> bool:
