@@ -19,10 +19,10 @@ from typing import Any, Final, TextIO
 import attrs
 import sqlalchemy as sa
 
-from migrantcare._actors import Actor
+from migrantcare._actors import Actor, check_actor
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, CaseEvent, Person
-from migrantcare._erasure import PERSON_ROLES, erase_personal_data
+from migrantcare._erasure import PERSON_ROLES
 from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
 from migrantcare._store import CaseSummary, check_query, stale
 from migrantcare._workflow import Workflow, _replay_event, replay
@@ -200,6 +200,8 @@ class SqlCaseStore:
         # Replay reproduces what was recorded; it does not judge it under today's
         # permissions (as migrantcare.replay does).
         self._by_key = {(w.name, w.version): w._unchecked() for w in self._workflows}
+        # Exports and erasures are judged by the rules of the case's workflow.
+        self._checked = {(w.name, w.version): w for w in self._workflows}
         self.tables = case_tables() if tables is None else tables
         t = self.tables
         c = t.cases.c
@@ -494,23 +496,29 @@ class SqlCaseStore:
         return events
 
     def export_jsonl(
-        self, out: TextIO, *, office: str | None = None, personal_data: bool = False
+        self, out: TextIO, *, by: Actor | None = None, office: str | None = None
     ) -> int:
         """Write every case (or an office's) to ``out`` as JSON lines; return the count.
 
-        Each line is a case document (``Case.to_dict``, see the JSON Schema reference),
-        in id order, read in batches. The stored hashes and chain are checked on the way;
-        histories are not replayed.
+        Each line is a case document as :meth:`Workflow.export` gives it for ``by``: the
+        whole document (:meth:`Case.to_dict`) when the workflow's rules let ``by`` read
+        the case's personal data, otherwise the document without it (persons and notes
+        ``null``, ``"personal_data": "withheld"``). See the JSON Schema reference. Cases
+        come in id order, read in batches; the stored hashes and chain are checked on
+        the way, histories are not replayed.
 
         Args:
             out: A text stream.
+            by: Who the export is for; ``None`` (a report, a third party) never gets
+                personal data.
             office: Only this office's cases.
-            personal_data: Include the persons; by default ``complainant`` and
-                ``worker`` are written as ``null``.
 
         Raises:
-            IntegrityError: a stored row was altered.
+            IntegrityError: a stored row was altered, or a case runs on a workflow this
+                store was not given.
         """
+        if by is not None:
+            check_actor(by)
         c = self.tables.cases.c
         count, last = 0, None
         while True:
@@ -526,9 +534,7 @@ class SqlCaseStore:
                 for case_id in ids:
                     case, _ = self._read(conn, case_id)
                     case.verify()
-                    doc = case.to_dict()
-                    if not personal_data:
-                        doc["complainant"] = doc["worker"] = None
+                    doc = self._workflow_of(case).export(case, by=by)
                     out.write(json.dumps(doc, ensure_ascii=False, sort_keys=True))
                     out.write("\n")
                     count += 1
@@ -539,19 +545,35 @@ class SqlCaseStore:
     ) -> Case:
         """Erase a case's personal data (UU 27/2022) and record it, in one transaction.
 
-        The person rows become tombstones, and an ``"erased"`` event that names only the
-        roles erased is appended (see :func:`migrantcare.erase_personal_data`); the case
-        still verifies and replays.
+        Goes through :meth:`Workflow.erase_personal_data`: ``by`` must be allowed to
+        erase (the workflow's ``erase`` rule, in its office scope). The person rows
+        become tombstones, and an ``"erased"`` event that names only the roles erased
+        and the role that authorised it is appended; the case still verifies and
+        replays.
 
         Returns:
             The case after the erasure.
 
         Raises:
             CaseNotFoundError: no case has that id.
+            PermissionDeniedError: ``by`` may not erase it; nothing is changed.
         """
         with self.transaction() as conn:
-            case = self.get_in(conn, case_id, lock=True)
-            erased = erase_personal_data(case, at=at, by=by, note=note)
+            return self.erase_in(conn, case_id, at=at, by=by, note=note)
+
+    def erase_in(
+        self,
+        conn: sa.Connection,
+        case_id: str,
+        *,
+        at: _dt.datetime,
+        by: Actor,
+        note: str | None = None,
+    ) -> Case:
+        """Like :meth:`erase_person`, in the caller's transaction (roll it back on error)."""
+        case = self.get_in(conn, case_id, lock=True)
+        erased = self._workflow_of(case).erase_personal_data(case, at=at, by=by, note=note)
+        if erased.version != case.version:
             self.save_in(conn, erased, expected_version=case.version)
         return erased
 
@@ -778,6 +800,16 @@ class SqlCaseStore:
             f"(event {expected_version - 1} differs, or nothing new); histories are "
             "append-only"
         )
+
+    def _workflow_of(self, case: Case) -> Workflow:
+        workflow = self._checked.get((case.workflow, case.workflow_version))
+        if workflow is None:
+            raise IntegrityError(
+                f"case {case.id!r}: runs on workflow {case.workflow!r} "
+                f"v{case.workflow_version}, which this store was not given; known: "
+                f"{sorted(self._checked)}"
+            )
+        return workflow
 
     def _calendar_for(self, office: str) -> WorkingCalendar | None:
         cal = self._calendar
