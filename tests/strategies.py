@@ -520,3 +520,19 @@ def cases(draw: st.DrawFn, *, max_steps: int = 8) -> object:
             data=satisfying_data(trigger),
         )
     return case
+
+
+# --------------------------------------------------------------------------- SLA clocks
+
+#: Targets of every unit, from a minute to long multi-week ones.
+sla_targets = st.one_of(
+    st.integers(min_value=1, max_value=40).map(SlaTarget.working_days),
+    st.integers(min_value=1, max_value=200 * 60).map(SlaTarget.working_minutes),
+    st.integers(min_value=1, max_value=60 * 86400).map(
+        lambda s: SlaTarget.elapsed(dt.timedelta(seconds=s))
+    ),
+)
+#: Warning thresholds as policies declare them (none, one, several).
+warn_fractions = st.lists(
+    st.floats(min_value=0.01, max_value=0.99, allow_nan=False), max_size=4, unique=True
+)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from functools import cache
 
 import holidays
 import pendulum
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from migrantcare import WorkingCalendar, WorkSchedule
@@ -168,3 +169,61 @@ def test_lookups_outside_the_data_never_grow_it() -> None:
         cal.is_working_day(dt.date(2030, 1, 1))
     assert len(cal.holiday_list) == count
     assert {h.date.year for h in cal.holiday_list} == {2025, 2026}
+
+
+@cache
+def _zoned(tz: str, around_the_clock: bool) -> WorkingCalendar:
+    schedule = WorkSchedule.always() if around_the_clock else None
+    return WorkingCalendar.indonesia(tz, schedule=schedule, first_year=2020, last_year=2030)
+
+
+@cache
+def _offset_change_days(tz: str) -> tuple[int, ...]:
+    """Day indices (from 2020-01-01) on or before which ``tz`` changes its UTC offset."""
+    zone = pendulum.timezone(tz)
+    first = dt.datetime(2020, 1, 1)
+    out = []
+    for k in range(4_000):
+        day = first + dt.timedelta(days=k)
+        if zone.utcoffset(day) != zone.utcoffset(day + dt.timedelta(days=1)):
+            out += [k - 1, k, k + 1]
+    return tuple(d for d in out if d >= 0) or (0,)
+
+
+@st.composite
+def zone_days(draw: st.DrawFn) -> tuple[str, int]:
+    """A zone and a day index, often a day on which the zone changes offset (DST)."""
+    tz = draw(zones | st.sampled_from(["America/Santiago", "Asia/Beirut", "Europe/London"]))
+    if draw(st.booleans()):
+        return tz, draw(st.sampled_from(_offset_change_days(tz)))
+    return tz, draw(st.integers(min_value=0, max_value=4_000))
+
+
+@given(
+    zone_days(),
+    st.booleans(),
+    st.integers(min_value=0, max_value=86_400 * 1_000_000),
+)
+@example(("Europe/Berlin", 88), True, 12 * 3600 * 1_000_000)  # 2020-03-29, summer time
+@settings(max_examples=300, deadline=None)
+def test_instant_at_by_cached_midnights_equals_the_wall_time_conversion(
+    zone_day: tuple[str, int], around_the_clock: bool, micros: int
+) -> None:
+    # SLA deadlines go from working positions to instants through a per-day cache of
+    # local midnights; days on which the zone changes offset must not use it
+    tz, day = zone_day
+    cal = _zoned(tz, around_the_clock)
+    index = cal._idx()
+    # a position within that day's working time (none on a closed day)
+    target = index.cum_us[day] + micros % (index.cum_us[day + 1] - index.cum_us[day] + 1)
+    fast = cal._instant_at(target)
+    # the same conversion without the cache
+    j = bisect.bisect_left(index.cum_us, target, 1) - 1
+    rem = target - index.cum_us[j]
+    tod = 0
+    for s, e, before in index.day_intervals[j]:
+        if rem <= before + e - s:
+            tod = s + rem - before
+            break
+    assert fast == cal._wall_to_utc(index.first_ordinal + j, tod)
+    assert fast.tzinfo is dt.timezone.utc

@@ -18,11 +18,14 @@ from migrantcare import (
     SlaTarget,
     Workflow,
     WorkingCalendar,
+    _sla,
     complaint_sla_plan,
     complaint_spec,
     complaint_workflow,
     replay,
 )
+from migrantcare._sla_state import SlaClock
+from migrantcare._time import as_utc
 from migrantcare.exceptions import (
     InvalidArgumentError,
     NaiveDatetimeError,
@@ -30,6 +33,7 @@ from migrantcare.exceptions import (
     WrongTypeError,
 )
 from tests.actors import actor
+from tests.strategies import aware_datetimes, sla_targets, warn_fractions
 
 WF = complaint_workflow()
 JKT = WorkingCalendar.indonesia()
@@ -509,3 +513,75 @@ def test_late_wake_up_after_a_later_event_keeps_time_order() -> None:
         "warning:50",
         "warning:75",
     ]
+
+
+@given(
+    aware_datetimes(min_year=2025, max_year=2026),
+    sla_targets,
+    warn_fractions,
+    st.sampled_from([JKT, NTT, PAPUA]),
+)
+@settings(max_examples=150, deadline=None)
+def test_fresh_clock_shortcut_equals_the_general_computation(
+    start: dt.datetime,
+    target: SlaTarget,
+    warn_at: list[float],
+    calendar: WorkingCalendar,
+) -> None:
+    # refresh() takes a shortcut for clocks that only ran since they started (every
+    # clock an event starts); it must give exactly what the pause/transfer walk gives
+    policy = SlaPolicy(
+        "goal", target, start_states="registered", stop_states="closed", warn_at=warn_at
+    )
+    clock = SlaClock("goal", "default", 1, as_utc(start))
+    fast = _sla.refresh(clock, policy, calendar, _sla.new_measure(calendar))
+    general = _sla._refresh_general(clock, policy, calendar, _sla.new_measure(calendar))
+    assert fast == general
+    assert len(fast.warn_times) == len(policy.warn_at)
+    assert fast.due_at is not None
+    assert fast.due_at >= fast.started_at
+    # a recompute (a late decree, another zone) refreshes a clock that has its cache
+    again = _sla.refresh(fast, policy, JKT, _sla.new_measure(JKT))
+    assert again == _sla._refresh_general(fast, policy, JKT, _sla.new_measure(JKT))
+
+
+@given(
+    instants,
+    st.lists(
+        st.tuples(
+            st.sampled_from(["start_verification", "verify", "request_documents", "resolve"]),
+            gaps,
+        ),
+        max_size=4,
+    ),
+    gaps,
+    st.sampled_from([JKT, NTT]),
+    st.booleans(),
+)
+@settings(max_examples=80, deadline=None)
+def test_status_from_the_cache_equals_the_general_computation(
+    start: pendulum.DateTime,
+    steps: list[tuple[str, dt.timedelta]],
+    later: dt.timedelta,
+    calendar: WorkingCalendar,
+    advanced: bool,
+) -> None:
+    # status() reads the cache of clocks never paused nor transferred; that shortcut
+    # must give what the general computation gives, at any instant
+    case = open_case(start, calendar)
+    when = start
+    for trigger, gap in steps:
+        when += gap
+        if (case.state, trigger) in WF._steps:
+            case = fire(case, trigger, when, calendar)
+    now = as_utc(when + later)
+    if advanced:
+        case = WF.advance(case, at=now, calendar=calendar)
+    plan = WF._plan
+    assert plan is not None
+    for clock in case.clocks:
+        policy = plan.policy(clock.goal, clock.variant)
+        for instant in (now, clock.started_at, as_utc(start + later)):
+            assert _sla.clock_status(clock, policy, calendar, instant) == (
+                _sla._clock_status_general(clock, policy, calendar, instant)
+            )

@@ -201,10 +201,14 @@ class WorkingCalendar:
     _zone: Timezone = attrs.field(init=False, eq=False)
     _index: _Index | None = attrs.field(default=None, eq=False, kw_only=True)
     _version: str = attrs.field(init=False, eq=False, repr=False)
+    _midnights: dict[int, _dt.datetime | None] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # Derived caches on a frozen class: set once here, never changed afterwards.
         object.__setattr__(self, "_zone", zone(self.tz))
+        # day index -> local midnight in UTC, filled by _instant_at (a pure function of the
+        # zone, so a cache: SLA deadlines and warnings read it several times per event)
+        object.__setattr__(self, "_midnights", {})
         if self.last_year < self.first_year:
             raise InvalidArgumentError(
                 f"last_year {self.last_year} is before first_year {self.first_year}"
@@ -573,12 +577,38 @@ class WorkingCalendar:
             if rem <= before + e - s:
                 tod = s + rem - before
                 break
-        # local wall time -> UTC by the zone's offset at that wall time (fold 0, like
-        # from_zone_fields), without building pendulum objects
-        wall = _dt.datetime.fromordinal(index.first_ordinal + j) + _dt.timedelta(microseconds=tod)
+        midnights = self._midnights
+        if j in midnights:
+            midnight = midnights[j]
+        else:
+            midnight = midnights[j] = self._utc_midnight(index.first_ordinal + j)
+        if midnight is not None:
+            # local wall time -> UTC: that day's midnight plus the time of day
+            return midnight + _dt.timedelta(microseconds=tod)
+        return self._wall_to_utc(index.first_ordinal + j, tod)
+
+    def _wall_to_utc(self, ordinal: int, tod: int) -> _dt.datetime:
+        """Local wall time (day ``ordinal``, ``tod`` µs) as a UTC instant (fold 0).
+
+        Like ``from_zone_fields``, without building pendulum objects.
+        """
+        wall = _dt.datetime.fromordinal(ordinal) + _dt.timedelta(microseconds=tod)
         offset = self._zone.utcoffset(wall)
         assert offset is not None  # a zone has an offset at every wall time
         return (wall - offset).replace(tzinfo=_dt.timezone.utc)
+
+    def _utc_midnight(self, ordinal: int) -> _dt.datetime | None:
+        """Local midnight of day ``ordinal`` in UTC, if the day has one offset throughout.
+
+        ``None`` for a day on which the zone changes its offset (DST, a zone change):
+        those days take the exact conversion each time. A zone does not change and
+        change back within one day, so equal offsets at both midnights mean one offset.
+        """
+        day = _dt.datetime.fromordinal(ordinal)
+        offset = self._zone.utcoffset(day)
+        if offset is None or offset != self._zone.utcoffset(day + _dt.timedelta(days=1)):
+            return None
+        return (day - offset).replace(tzinfo=_dt.timezone.utc)
 
     def _close_position(self, ordinal: int) -> int:
         """Working position of the close of business of day ``ordinal`` (internal)."""

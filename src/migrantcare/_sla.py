@@ -728,6 +728,28 @@ def refresh(
     """
     if clock.stopped_at is not None and clock.due_at is not None:
         return clock
+    if (
+        not clock.pauses
+        and clock.paused_since is None
+        and clock.stopped_at is None
+        and clock.rebased_at is None
+        and not (clock.used_us or clock.used_days)
+        and not calendar.strict
+    ):
+        # a clock that has only run since it started (every clock an event starts):
+        # deadline, budget and warnings straight from working positions, without the
+        # general pause and transfer walk below (which gives the same instants)
+        return _fresh(clock, policy, calendar)
+    return _refresh_general(clock, policy, calendar, shared)
+
+
+def _refresh_general(
+    clock: SlaClock,
+    policy: SlaPolicy,
+    calendar: WorkingCalendar,
+    shared: _Measure | None = None,
+) -> SlaClock:
+    """:func:`refresh` of any unstopped clock: pauses and transfers walked in full."""
     measure = measure_for(policy, calendar, shared)
     if clock.paused_since is not None and clock.stopped_at is None:
         fixed = fixed_while_paused(policy, clock, calendar)
@@ -765,6 +787,71 @@ def refresh(
         calendar.version,
         provisional,
         clock.rebased_at,
+        clock.used_us,
+        clock.used_days,
+    )
+
+
+def _fresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> SlaClock:
+    """:func:`refresh` of a running clock that was never paused nor transferred.
+
+    Equal to the general path (a property test holds them together): with no pause the
+    budget is the target itself (working time, elapsed) or the working time up to the
+    close of the due day (working days), and each warning is the instant at which its
+    fraction of the budget has run.
+    """
+    target = policy.target
+    start = clock.started_at
+    old = clock.warn_times
+    unit = target.unit
+    warns: tuple[_dt.datetime, ...]
+    if unit == "elapsed":
+        budget = _us(target.duration)
+        due = start + target.duration
+        warns = tuple(
+            start + _dt.timedelta(microseconds=share)
+            if (share := int(budget * f)) > 0
+            else (old[k] if k < len(old) else start)
+            for k, f in enumerate(policy.warn_at)
+        )
+        provisional = False
+    else:
+        pos = calendar._working_position(start)
+        if unit == "working_days":
+            day = _local_date(calendar, start)
+            ordinal = calendar.add_working_days(day, target.days).toordinal()
+            closed = calendar._close_utc(ordinal)
+            assert closed is not None  # add_working_days returns working days only
+            due = closed
+            budget = max(calendar._close_position(ordinal) - pos, 0)
+        else:
+            budget = _us(target.duration)
+            due = calendar._instant_at(pos + budget) if budget > 0 else start
+        instant_at = calendar._instant_at
+        warns = tuple(
+            instant_at(pos + share)
+            if (share := int(budget * f)) > 0
+            # as the general path: a threshold already crossed keeps its instant
+            else (old[k] if k < len(old) else start)
+            for k, f in enumerate(policy.warn_at)
+        )
+        years = calendar.provisional_years
+        provisional = bool(years) and any(y in years for y in range(start.year, due.year + 1))
+    return SlaClock(
+        clock.goal,
+        clock.variant,
+        clock.cycle,
+        start,
+        (),
+        None,
+        None,
+        clock.recorded,
+        due,
+        warns,
+        budget,
+        calendar.version,
+        provisional,
+        None,
         clock.used_us,
         clock.used_days,
     )
@@ -883,6 +970,74 @@ def clock_status(
 
     ``shared`` is a working-time measure reused across the clocks of one case.
     """
+    due = clock.due_at
+    budget = clock.budget_us
+    if (
+        due is not None
+        and budget is not None
+        and not clock.pauses
+        and clock.paused_since is None
+        and clock.rebased_at is None
+        and (clock.stopped_at is not None or clock.calendar_version == calendar.version)
+    ):
+        # never paused nor transferred, cache current (most clocks): read the cache
+        return _status_of_cached(clock, policy, calendar, now, due, budget, shared)
+    return _clock_status_general(clock, policy, calendar, now, shared)
+
+
+def _status_of_cached(  # noqa: PLR0917 - internal, hot path
+    clock: SlaClock,
+    policy: SlaPolicy,
+    calendar: WorkingCalendar,
+    now: _dt.datetime,
+    due: _dt.datetime,
+    budget: int,
+    shared: _Measure | None,
+) -> SlaStatus:
+    """:func:`clock_status` of a clock whose cache holds (equal to the general path)."""
+    start = clock.started_at
+    stopped = clock.stopped_at
+    end = now if stopped is None or now < stopped else stopped
+    used = clock.used_us
+    if end > start:
+        used += measure_for(policy, calendar, shared).between(start, end)
+    zone = calendar.zone
+    alert = _next_alert(clock)
+    state: ClockState
+    if stopped is not None and stopped <= now:
+        state = "met" if stopped <= due else "breached"
+    elif now > due or "breach" in clock.recorded:
+        state = "breached"
+    else:
+        state = "running"
+    target = policy.target
+    return SlaStatus(
+        clock.goal,
+        clock.variant,
+        clock.cycle,
+        state,
+        start.astimezone(zone),
+        due.astimezone(zone),
+        _dt.timedelta(microseconds=used),
+        _dt.timedelta(microseconds=budget - used),
+        100.0 * used / budget if budget else 100.0,
+        clock.provisional,
+        clock.recorded,
+        None if alert is None else alert.astimezone(zone),
+        target.describe(),
+        policy.source,
+        policy.confirmed,
+    )
+
+
+def _clock_status_general(
+    clock: SlaClock,
+    policy: SlaPolicy,
+    calendar: WorkingCalendar,
+    now: _dt.datetime,
+    shared: _Measure | None = None,
+) -> SlaStatus:
+    """:func:`clock_status` of any clock: pauses, transfers and stale caches included."""
     pauses: tuple[Pause, ...] = clock.pauses
     paused = clock.paused
     if paused:

@@ -1692,8 +1692,17 @@ class Workflow:
                 f"{cal.version} is in {cal.tz}"
             )
         shared = new_measure(cal)
+        # the plan's own table: the clocks' goal/variant were checked when they were
+        # stored (plan.policy checks its arguments again on every call)
+        by_key = plan._by_key
         return tuple(
-            clock_status(c, plan.policy(c.goal, c.variant), cal, when, shared)
+            clock_status(
+                c,
+                by_key.get((c.goal, c.variant)) or plan.policy(c.goal, c.variant),
+                cal,
+                when,
+                shared,
+            )
             for c in current_clocks(case.clocks)
         )
 
