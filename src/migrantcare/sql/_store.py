@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, TextIO
@@ -38,6 +39,8 @@ from migrantcare.exceptions import (
 from migrantcare.sql._schema import CaseTables, case_tables
 
 _UTC = _dt.timezone.utc
+#: How long a SQLite connection waits for another's lock.
+_BUSY_SECONDS: Final = 30
 #: The execution option telling the SQLite ``begin`` hook how to begin.
 _BEGIN_OPTION: Final = "migrantcare_sqlite_begin"
 #: Header fields that replaying the history must reproduce exactly.
@@ -75,14 +78,33 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # The busy timeout first: every later statement (and every BEGIN IMMEDIATE) then
     # waits for the lock instead of failing at once.
-    for pragma in ("busy_timeout=30000", "foreign_keys=ON"):
+    for pragma in (f"busy_timeout={_BUSY_SECONDS * 1000}", "foreign_keys=ON"):
         cursor.execute(f"PRAGMA {pragma}")
-    # Switching the journal mode needs an exclusive lock and does not wait in the busy
-    # handler: new connections opened while others write ("database is locked") must
-    # only read the mode, and switch it only on a database that is not in WAL yet.
-    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-        cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL lets readers run beside the writer. The mode is persistent, but switching to
+    # it needs an exclusive lock and does not wait in the busy handler: it fails at once
+    # ("database is locked") while another connection is in a transaction. So switch
+    # only a database that is not in WAL yet (read it first: a read waits in the busy
+    # handler), retrying for as long as the busy timeout; the store does it when it is
+    # built (see prepare_engine), before its connections run concurrently.
+    cursor.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    deadline = time.monotonic() + _BUSY_SECONDS
+    delay = 0.001
+    while _journal_mode(cursor) != "wal":
+        try:
+            # returns the mode now in force; a database that cannot be in WAL (in
+            # memory) keeps its own, and that is final
+            cursor.execute("PRAGMA journal_mode=WAL").fetchone()
+            break
+        except dbapi_connection.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
     cursor.close()
+
+
+def _journal_mode(cursor: Any) -> str:
+    return str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower()
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
@@ -103,6 +125,15 @@ def prepare_engine(engine: sa.Engine) -> sa.Engine:
     ):
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
+        # Connections pooled before (create_all's) lack the settings: drop them, and
+        # open one now so that the database is in WAL before threads share it.
+        # (Not a database in memory: dropping its connection would drop it.)
+        if engine.url.database not in (None, "", ":memory:") and "mode=memory" not in str(
+            engine.url
+        ):
+            engine.dispose()
+            with engine.connect():
+                pass
     return engine
 
 
