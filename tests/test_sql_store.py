@@ -459,3 +459,44 @@ def test_tables_with_a_prefix(
         "mc_migrantcare_schema",
     ]
     engine.dispose()
+
+
+# ---------------------------------------------------------------- batches
+
+
+def test_load_many_in_loads_each_case_or_says_why_not(
+    engine: sa.Engine, store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    store.add(open_case(wf, cal_wita, "PGD-8"))
+    execute(engine, "UPDATE case_events SET actor = 'someone-else' WHERE case_id = 'PGD-8'")
+    with store.transaction() as conn:
+        loaded = store.load_many_in(conn, ["PGD-8", stored, "nope"], lock=True)
+    assert list(loaded) == ["PGD-8", stored, "nope"]
+    assert isinstance(loaded["PGD-8"], IntegrityError)
+    assert "case 'PGD-8', event 0: columns differ" in str(loaded["PGD-8"])
+    assert isinstance(loaded["nope"], CaseNotFoundError)
+    assert loaded[stored] == store.get(stored)
+
+
+def test_save_many_in_saves_all_or_nothing(
+    store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    store.add(open_case(wf, cal_wita, "PGD-8"))
+    a, b = store.get(stored), store.get("PGD-8")
+    a2 = wf.fire(a, "escalate", at=at(30), by=actor("officer-b"), calendar=cal_wita)
+    b2 = wf.fire(b, "escalate", at=at(30), by=actor("officer-b"), calendar=cal_wita)
+    with store.transaction() as conn:
+        appended = store.save_many_in(conn, [(a2, a.version), (b2, b.version)])
+    assert [len(e) for e in appended] == [1, 1]
+    assert store.get(stored) == a2
+    assert store.get("PGD-8") == b2
+    # one of them stale: the whole batch is refused and rolled back
+    a3 = wf.fire(a2, "escalate", at=at(40), by=actor("officer-b"), calendar=cal_wita)
+    b3 = wf.fire(b2, "escalate", at=at(40), by=actor("officer-b"), calendar=cal_wita)
+    with pytest.raises(StaleCaseError), store.transaction() as conn:
+        store.save_many_in(conn, [(a3, a2.version), (b3, b.version)])
+    assert store.get(stored) == a2
+    with pytest.raises(InvalidArgumentError, match="given twice"), store.transaction() as conn:
+        store.save_many_in(conn, [(a3, a2.version), (a3, a2.version)])
+    assert store.workflow_for(a2) is wf
+    assert store.calendar_for("bp3mi-ntt") == cal_wita

@@ -457,7 +457,7 @@ class Outbox:
         workflow = self.workflow_for(case)
         # the calendar of the office, when the store has one: re-rendering notices of
         # an earlier event among several new ones may need its deadlines
-        calendar = self.store._calendar_for(case.office)
+        calendar = self.store.calendar_for(case.office)
         zone = calendar.tz if calendar is not None else _ZONE_FALLBACK
         kwargs: dict[str, Any] = {} if self._contact is None else {"contact": self._contact}
         out: list[dict[str, Any]] = []

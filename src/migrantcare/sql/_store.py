@@ -275,6 +275,21 @@ class SqlCaseStore:
             .order_by(e.seq)
         )
         self._select_whole_locked = self._select_whole.with_for_update(of=t.cases)
+        # Many whole cases at once, without their persons (reports do not need them).
+        self._select_batch_without_persons = (
+            sa.select(
+                *(
+                    sa.type_coerce(sa.null(), p.data.type).label(col.name)
+                    if col.name in ("c_complainant", "c_worker")
+                    else col
+                    for col in self._select_whole.selected_columns
+                ),
+                c.id.label("mc_case"),
+            )
+            .select_from(*self._select_whole.get_final_froms())
+            .where(c.id.in_(sa.bindparam("b_ids", expanding=True)))
+            .order_by(c.id, e.seq)
+        )
         # The events appended since a remembered version, with the case row on each
         # (usually one or two rows): one round trip, one snapshot.
         self._select_tail = (
@@ -571,6 +586,51 @@ class SqlCaseStore:
                     count += 1
             last = ids[-1]
 
+    def iter_cases(self, *, office: str | None = None, batch: int = 500) -> Iterator[Case]:
+        """Yield every stored case (or an office's) without personal data, streamed.
+
+        For reports and figures (:func:`migrantcare.performance_figures`), which need
+        the histories, not the persons: the person rows are not read, and each case
+        comes with ``complainant`` and ``worker`` ``None``. Cases come in id order,
+        ``batch`` at a time (one statement per batch), so memory stays flat however
+        many there are. The stored hashes and chain are checked; histories are not
+        replayed.
+
+        Raises:
+            IntegrityError: a stored row was altered.
+        """
+        _, batch = check_query(None, batch)
+        c = self.tables.cases.c
+        last = None
+        while True:
+            stmt = sa.select(c.id).order_by(c.id).limit(batch)
+            if office is not None:
+                stmt = stmt.where(c.office == office)
+            if last is not None:
+                stmt = stmt.where(c.id > last)
+            with self._engine.connect() as conn:
+                ids = conn.execute(stmt).scalars().all()
+                if not ids:
+                    return
+                grouped: dict[str, list[Any]] = {case_id: [] for case_id in ids}
+                for row in conn.execute(self._select_batch_without_persons, {"b_ids": ids}):
+                    grouped[row.mc_case].append(row)
+            for case_id, rows in grouped.items():
+                case, _ = self._read_rows(case_id, rows)
+                case.verify()
+                yield case
+            last = ids[-1]
+
+    def newest_event_at(self) -> _dt.datetime | None:
+        """The instant of the newest event of any stored case (``None``: no case).
+
+        What a report takes as "now" when none is given: the library never reads a
+        clock.
+        """
+        c = self.tables.cases.c
+        with self._engine.connect() as conn:
+            return _utc(conn.execute(sa.select(sa.func.max(c.updated_at))).scalar_one_or_none())
+
     def erase_person(
         self, case_id: str, *, at: _dt.datetime, by: Actor, note: str | None = None
     ) -> Case:
@@ -626,7 +686,12 @@ class SqlCaseStore:
                 tail = self._load_tail(conn, case_id, known, lock=lock)
                 if tail is not None:
                     return tail
-        case, rows = self._read(conn, case_id, lock=lock)
+        stmt = self._select_whole_locked if lock else self._select_whole
+        return self._load_rows(case_id, conn.execute(stmt, {"b_id": case_id}).all())
+
+    def _load_rows(self, case_id: str, rows: Sequence[Any]) -> Case:
+        """The full load of a case from all its rows: check, replay, remember."""
+        case, rows = self._read_rows(case_id, rows)
         try:
             calendar = self._calendar_for(case.office)
             replayed = replay(case, self._workflows, calendar=calendar)
@@ -792,6 +857,124 @@ class SqlCaseStore:
                     )
         return new
 
+    def load_many_in(
+        self, conn: sa.Connection, case_ids: Sequence[str], *, lock: bool = False
+    ) -> dict[str, Case | MigrantCareError]:
+        """Load many cases in one statement, on a connection the caller holds.
+
+        Each case gets the same checks as :meth:`get_in` (every hash, the chain against
+        the stored head, the columns against the documents, the replay). One bad case
+        does not stop the others: its id maps to the error its load raised.
+
+        Args:
+            conn: The connection (see :meth:`transaction`).
+            case_ids: The ids (at most 10,000).
+            lock: Lock the case rows until the transaction ends (``FOR UPDATE`` on
+                PostgreSQL; on SQLite the write transaction already excludes others).
+
+        Returns:
+            For each id, in the order given: its case, or a :class:`CaseNotFoundError` /
+            :class:`IntegrityError` (or another :class:`MigrantCareError`) saying why
+            it did not load.
+        """
+        ids = list(dict.fromkeys(case_ids))
+        if len(ids) > 10_000:
+            raise InvalidArgumentError(f"load_many_in takes at most 10,000 ids, got {len(ids)}")
+        grouped: dict[str, list[Any]] = {case_id: [] for case_id in ids}
+        if ids:
+            whole = self._select_whole
+            c = self.tables.cases.c
+            e = self.tables.events.c
+            stmt = (
+                sa.select(*whole.selected_columns, c.id.label("mc_case"))
+                .select_from(*whole.get_final_froms())
+                .where(c.id.in_(ids))
+                .order_by(c.id, e.seq)
+            )
+            if lock:
+                stmt = stmt.with_for_update(of=self.tables.cases)
+            for row in conn.execute(stmt):
+                grouped[row.mc_case].append(row)
+        loaded: dict[str, Case | MigrantCareError] = {}
+        for case_id, rows in grouped.items():
+            try:
+                loaded[case_id] = self._load_rows(case_id, rows)
+            except MigrantCareError as exc:
+                loaded[case_id] = exc
+        return loaded
+
+    def save_many_in(
+        self, conn: sa.Connection, changes: Iterable[tuple[Case, int]]
+    ) -> list[tuple[CaseEvent, ...]]:
+        """Save many changed cases in the caller's transaction: one update, one insert.
+
+        Args:
+            conn: The connection (see :meth:`transaction`).
+            changes: Pairs of a changed case and the version it was based on (as for
+                :meth:`save_in`).
+
+        Returns:
+            The events appended, for each change in order.
+
+        Raises:
+            StaleCaseError: a case row had moved on (the transaction is then to be
+                rolled back; nothing of it is kept).
+            InvalidArgumentError: a case does not extend its stored history, or one
+                case is given twice.
+        """
+        updates: list[dict[str, Any]] = []
+        event_rows: list[dict[str, Any]] = []
+        appended: list[tuple[CaseEvent, ...]] = []
+        seen: set[str] = set()
+        for case, expected_version in changes:
+            new, values = self._save_values(case, expected_version)
+            if case.id in seen:
+                raise InvalidArgumentError(
+                    f"case {case.id!r} is given twice; save each case once per batch"
+                )
+            seen.add(case.id)
+            appended.append(new)
+            if any(e.kind == "erased" for e in new):
+                # persons rows change too: the single-case path knows how
+                self.save_in(conn, case, expected_version=expected_version)
+                continue
+            updates.append(values)
+            event_rows.extend(_event_row(case.id, e) for e in new)
+        if updates:
+            result = conn.execute(self._update_case, updates)
+            if result.rowcount not in (-1, len(updates)):
+                # find which one moved, and say why
+                for values in updates:
+                    row = conn.execute(self._select_case, {"b_id": values["b_id"]}).one_or_none()
+                    if row is None:
+                        raise CaseNotFoundError(f"no stored case {values['b_id']!r}; add it first")
+                    if row.version != values["version"]:
+                        raise stale(values["b_id"], values["b_version"], row.version)
+                raise StaleCaseError(  # pragma: no cover - one of them said why above
+                    f"{len(updates) - result.rowcount} of {len(updates)} cases moved on",
+                    expected=len(updates),
+                    actual=result.rowcount,
+                )
+        if event_rows:
+            conn.execute(self.tables.events.insert(), event_rows)
+        return appended
+
+    def workflow_for(self, case: Case) -> Workflow:
+        """The workflow (of those this store was given) that ``case`` runs on.
+
+        Raises:
+            IntegrityError: the store was not given that workflow and version.
+        """
+        return self._workflow_of(case)
+
+    def calendar_for(self, office: str) -> WorkingCalendar | None:
+        """The working calendar this store replays ``office``'s cases with (or ``None``).
+
+        Raises:
+            InvalidArgumentError: the store has calendars per office, but none for it.
+        """
+        return self._calendar_for(office)
+
     # ------------------------------------------------------------------ internals
 
     def _save_values(
@@ -891,7 +1074,9 @@ class SqlCaseStore:
     ) -> tuple[Case, Sequence[Any]]:
         """Read a case's rows and check that they agree with each other (no hashing)."""
         stmt = self._select_whole_locked if lock else self._select_whole
-        rows = conn.execute(stmt, {"b_id": case_id}).all()
+        return self._read_rows(case_id, conn.execute(stmt, {"b_id": case_id}).all())
+
+    def _read_rows(self, case_id: str, rows: Sequence[Any]) -> tuple[Case, Sequence[Any]]:
         if not rows:
             raise CaseNotFoundError(f"no stored case {case_id!r}")
         row = rows[0]
