@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import businesstimedelta as btd
 
 
 def per_call_us(fn: Callable[[], object], *, budget_s: float = 0.2, repeats: int = 7) -> float:
@@ -66,3 +70,20 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> str:
     out = [title, "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)), line]
     out += ["  ".join(str(c).rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
     return "\n".join(out)
+
+
+def office_hours_rules(closed: Iterable[dt.date]) -> Any:
+    """The standard office hours as ``businesstimedelta`` rules, the anchor of the calendar.
+
+    Monday to Thursday 07:30-16:00 with lunch 12:00-13:00, Friday 07:30-16:30 with lunch
+    11:30-13:00 (as ``WorkingCalendar`` keeps them), closed on the ``closed`` dates.
+    """
+    return btd.Rules(
+        [
+            btd.WorkDayRule(dt.time(7, 30), dt.time(16, 0), working_days=[0, 1, 2, 3]),
+            btd.WorkDayRule(dt.time(7, 30), dt.time(16, 30), working_days=[4]),
+            btd.LunchTimeRule(dt.time(12, 0), dt.time(13, 0), working_days=[0, 1, 2, 3]),
+            btd.LunchTimeRule(dt.time(11, 30), dt.time(13, 0), working_days=[4]),
+            btd.HolidayRule(list(closed)),
+        ]
+    )

@@ -19,7 +19,7 @@ import businesstimedelta as btd
 import holidays
 import numpy as np
 import pendulum
-from _util import per_call_us, table
+from _util import office_hours_rules, per_call_us, table
 
 from migrantcare import WorkingCalendar
 
@@ -100,15 +100,7 @@ def working_days() -> None:
 
 
 def working_time() -> None:
-    rules = btd.Rules(
-        [
-            btd.WorkDayRule(dt.time(7, 30), dt.time(16, 0), working_days=[0, 1, 2, 3]),
-            btd.WorkDayRule(dt.time(7, 30), dt.time(16, 30), working_days=[4]),
-            btd.LunchTimeRule(dt.time(12, 0), dt.time(13, 0), working_days=[0, 1, 2, 3]),
-            btd.LunchTimeRule(dt.time(11, 30), dt.time(13, 0), working_days=[4]),
-            btd.HolidayRule(closed),
-        ]
-    )
+    rules = office_hours_rules(closed)
     start = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")
     start_local = dt.datetime(2026, 3, 19, 21, 15)  # businesstimedelta wants naive local time
     rows = []

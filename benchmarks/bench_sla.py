@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import businesstimedelta as btd
 import pendulum
-from _util import CPU_NOTE, cpu_us, table
+from _util import CPU_NOTE, cpu_us, office_hours_rules, table
 
 from migrantcare import Actor, Office, Offices, WorkingCalendar, complaint_workflow
 
@@ -51,15 +51,7 @@ def status_bench() -> None:
     assert len(WF.status(case, at=now)) == 3
     mc = cpu_us(lambda: WF.status(case, at=now))
     closed = sorted({h.date for h in CAL.holiday_list})
-    rules = btd.Rules(
-        [
-            btd.WorkDayRule(dt.time(7, 30), dt.time(16, 0), working_days=[0, 1, 2, 3]),
-            btd.WorkDayRule(dt.time(7, 30), dt.time(16, 30), working_days=[4]),
-            btd.LunchTimeRule(dt.time(12, 0), dt.time(13, 0), working_days=[0, 1, 2, 3]),
-            btd.LunchTimeRule(dt.time(11, 30), dt.time(13, 0), working_days=[4]),
-            btd.HolidayRule(closed),
-        ]
-    )
+    rules = office_hours_rules(closed)
     start = dt.datetime(2026, 3, 19, 22, 15)
     local_now = dt.datetime(2026, 3, 26, 10)
     eight = btd.BusinessTimeDelta(rules, hours=8)

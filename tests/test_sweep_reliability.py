@@ -109,6 +109,20 @@ def spawn(target: Any, *args: Any) -> multiprocessing.process.BaseProcess:
     return proc
 
 
+def run_workers(target: Any, url: str, *, workers: int, batch: int) -> list[Any]:
+    """Run ``workers`` spawned ``target(url, index, AT, batch, out)`` to the end; their results."""
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    procs = [ctx.Process(target=target, args=(url, w, AT, batch, out)) for w in range(workers)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=600) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    return results
+
+
 def kill(proc: multiprocessing.process.BaseProcess) -> None:
     assert proc.pid is not None
     os.kill(proc.pid, signal.SIGKILL)
@@ -154,18 +168,7 @@ def test_four_workers_sweep_twenty_thousand_cases_and_every_mark_lands_once(
     box: Outbox, url: str, wf: Workflow
 ) -> None:
     bulk_add(box.store, open_cases(wf, CASES, late=LATE))
-    ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    procs = [
-        ctx.Process(target=sweep_workers.sweep_until_done, args=(url, w, AT, 200, out))
-        for w in range(4)
-    ]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=600) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
+    results = run_workers(sweep_workers.sweep_until_done, url, workers=4, batch=200)
     claimed = {w: c for w, c, _, _ in results}
     assert sum(claimed.values()) == CASES  # each case claimed by exactly one worker
     assert sum(1 for c in claimed.values() if c > 0) >= 2  # they really shared the work
@@ -231,18 +234,7 @@ def test_three_senders_deliver_every_notice_exactly_once(
     box: Outbox, url: str, wf: Workflow
 ) -> None:
     total = fill_outbox(box, wf, 1_000)
-    ctx = multiprocessing.get_context("spawn")
-    out = ctx.Queue()
-    procs = [
-        ctx.Process(target=sweep_workers.send_until_done, args=(url, s, AT, 50, out))
-        for s in range(3)
-    ]
-    for p in procs:
-        p.start()
-    results = [out.get(timeout=600) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
+    results = run_workers(sweep_workers.send_until_done, url, workers=3, batch=50)
     engine = box.store.engine
     assert sum(sent for _, sent in results) == total
     assert sum(1 for _, sent in results if sent) >= 2

@@ -20,7 +20,7 @@ from typing import Any, Final
 import attrs
 
 from migrantcare._sla_state import SlaClock, clock_from_dict
-from migrantcare._time import as_utc, parse_utc, require_aware
+from migrantcare._time import as_utc, parse_utc, require_aware, shift_to_utc
 from migrantcare._validate import (
     MAX_TEXT,
     check_hex_digest,
@@ -203,6 +203,16 @@ def canonical_json(
         ) from None
 
 
+def hash_head(kind: str, name: str, source: str | None, dest: str) -> str:
+    """The hashed text of an event's kind, name, source and destination (see ``event_hash``).
+
+    It depends on the workflow's definition only, so a workflow computes it once per
+    (state, event) instead of once per event.
+    """
+    src = "-" if source is None else f"{len(source)}:{source}"
+    return f"{len(kind)}:{kind}{len(name)}:{name}{src}{len(dest)}:{dest}"
+
+
 def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     seq: int,
     kind: str,
@@ -216,23 +226,22 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     note: str | None,
     data_json: str,
     prev_digest: bytes,
+    head: str | None = None,
 ) -> bytes:
     """Return the SHA-256 digest chaining one event to the previous one.
 
     Fields are length-prefixed (``None`` as ``-``), so no choice of note or data can make
-    two different events hash alike.
+    two different events hash alike. ``head`` is ``hash_head(kind, name, source, dest)``
+    when the caller has it precomputed (a workflow does, per state and event).
     """
-    src = "-" if source is None else f"{len(source)}:{source}"
+    if head is None:
+        head = hash_head(kind, name, source, dest)
     nt = "-" if note is None else f"{len(note)}:{note}"
     rl = "-" if role is None else f"{len(role)}:{role}"
     of = "-" if office is None else f"{len(office)}:{office}"
-    text = (
-        f"{seq}|{len(kind)}:{kind}{len(name)}:{name}{src}{len(dest)}:{dest}"
-        f"{len(at)}:{at}{len(by)}:{by}{rl}{of}{nt}{len(data_json)}:{data_json}"
-    )
-    digest = hashlib.sha256(prev_digest)
+    text = f"{seq}|{head}{len(at)}:{at}{len(by)}:{by}{rl}{of}{nt}{len(data_json)}:{data_json}"
     try:
-        digest.update(text.encode())
+        encoded = text.encode()
     except UnicodeEncodeError:
         # free on the happy path; names the field only when something is wrong
         bad = [
@@ -252,7 +261,12 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
             f"event {seq}: {', '.join(bad) or 'a field'} contains a lone surrogate (text that "
             "is not valid Unicode); pass valid UTF-8 text"
         ) from None
-    return digest.digest()
+    if type(prev_digest) is not bytes:  # whatever hashlib makes of it, as before
+        digest = hashlib.sha256(prev_digest)
+        digest.update(encoded)
+        return digest.digest()
+    # one hash call over both parts: the same digest as sha256(prev) then update(text)
+    return hashlib.sha256(prev_digest + encoded).digest()
 
 
 def _not_utf8(text: str) -> bool:
@@ -418,8 +432,12 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     office: str | None,
     note: str | None,
     data_json: str,
+    head: str | None = None,
 ) -> CaseEvent:
-    """Build the next event of a history, hash included. ``at`` must already be UTC."""
+    """Build the next event of a history, hash included. ``at`` must already be UTC.
+
+    ``head`` is ``hash_head(kind, name, source, dest)``, when the caller precomputed it.
+    """
     if note is not None and (type(note) is not str or len(note) > MAX_TEXT):
         check_text(note, "note", empty=True)  # raises, naming what is wrong
     seq = 0 if prev is None else prev.seq + 1
@@ -437,6 +455,7 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
         note,
         data_json,
         prev_digest,
+        head,
     )
     return CaseEvent(
         seq, kind, name, source, dest, at, by, role, office, note, data_json, prev_digest, digest
@@ -447,6 +466,12 @@ def utc(value: object, what: str) -> _dt.datetime:
     """Return the aware datetime ``value`` as a plain ``datetime`` in UTC (see ``as_utc``)."""
     if type(value) is _dt.datetime and value.tzinfo is _UTC:
         return value
+    if isinstance(value, _dt.datetime):
+        # the common case (an aware pendulum or stdlib instant): one utcoffset call
+        # instead of two; anything else goes the checked way and is refused there
+        offset = value.utcoffset()
+        if offset is not None:
+            return shift_to_utc(value, offset)
     return as_utc(require_aware(value, what))
 
 

@@ -550,6 +550,8 @@ def matrix_markdown(
 # --------------------------------------------------------------------------- standard matrices
 
 _OFFICE = ("officer", "head_of_office")
+# Those who take cases in (by phone, in person, in a crisis) besides the handling office.
+_INTAKE = ("officer", "head_of_office", "call_centre", "crisis_centre")
 _DEFAULT_RULE = Rule(_OFFICE, source=f"{OUR_DEFAULT}: the handling office's staff")
 _ESCALATE_SOURCE = (
     f"{OUR_DEFAULT}: escalation goes to the crisis centre, which answers around the clock; "
@@ -580,6 +582,22 @@ def _case_rules(*, reads: tuple[str, ...], read_anywhere: tuple[str, ...]) -> di
     }
 
 
+def _intake_case_rules() -> dict[str, Rule]:
+    """Escalation and the case rules of a workflow whose cases arrive through intake.
+
+    Complaints and repatriation requests both come in through the call centre and the
+    crisis centre, so those staff escalate and read personal data alongside the office.
+    """
+    return {
+        "escalate": Rule(
+            (*_INTAKE, "system"),
+            any_office=("call_centre",),
+            source=_ESCALATE_SOURCE,
+        ),
+        **_case_rules(reads=_INTAKE, read_anywhere=("call_centre",)),
+    }
+
+
 def complaint_permissions() -> Permissions:
     """Who may act on a complaint, by default.
 
@@ -596,7 +614,7 @@ def complaint_permissions() -> Permissions:
     )
     rules: dict[str, Rule] = {
         OPEN: Rule(
-            ("officer", "head_of_office", "call_centre", "crisis_centre"),
+            _INTAKE,
             any_office=("call_centre",),
             source=f"{OUR_DEFAULT}: complaints arrive at the call centre (for every office), "
             "the crisis centre and the walk-in desks of BP3MI/P4MI",
@@ -637,15 +655,7 @@ def complaint_permissions() -> Permissions:
             ("head_of_office", "ministry_hq"),
             source=f"{OUR_DEFAULT}: reopening overrides a decision, so a head decides",
         ),
-        "escalate": Rule(
-            ("officer", "head_of_office", "call_centre", "crisis_centre", "system"),
-            any_office=("call_centre",),
-            source=_ESCALATE_SOURCE,
-        ),
-        **_case_rules(
-            reads=("officer", "head_of_office", "call_centre", "crisis_centre"),
-            read_anywhere=("call_centre",),
-        ),
+        **_intake_case_rules(),
     }
     return Permissions(rules, default=_DEFAULT_RULE)
 
@@ -659,7 +669,7 @@ def repatriation_permissions() -> Permissions:
     )
     rules: dict[str, Rule] = {
         OPEN: Rule(
-            ("officer", "head_of_office", "call_centre", "crisis_centre"),
+            _INTAKE,
             any_office=("call_centre",),
             source=f"{OUR_DEFAULT}: requests arrive like complaints",
         ),
@@ -676,15 +686,7 @@ def repatriation_permissions() -> Permissions:
             ("head_of_office",),
             source=f"{OUR_DEFAULT}: cancelling a repatriation is the head's decision",
         ),
-        "escalate": Rule(
-            ("officer", "head_of_office", "call_centre", "crisis_centre", "system"),
-            any_office=("call_centre",),
-            source=_ESCALATE_SOURCE,
-        ),
-        **_case_rules(
-            reads=("officer", "head_of_office", "call_centre", "crisis_centre"),
-            read_anywhere=("call_centre",),
-        ),
+        **_intake_case_rules(),
     }
     return Permissions(rules, default=_DEFAULT_RULE)
 

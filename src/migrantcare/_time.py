@@ -171,6 +171,15 @@ def as_utc(value: _dt.datetime) -> _dt.datetime:
         return value
     offset = value.utcoffset()
     assert offset is not None  # callers check awareness first
+    return shift_to_utc(value, offset)
+
+
+def shift_to_utc(value: _dt.datetime, offset: _dt.timedelta) -> _dt.datetime:
+    """Return ``value`` (whose UTC offset is ``offset``) as a plain ``datetime`` in UTC.
+
+    Raises:
+        DateOutOfRangeError: the instant is outside what a datetime holds in UTC.
+    """
     try:
         return (
             _dt.datetime(

@@ -35,6 +35,7 @@ from migrantcare._case import (
     CaseEvent,
     Person,
     canonical_json,
+    hash_head,
     make_event,
     utc,
 )
@@ -85,6 +86,8 @@ from migrantcare._sla import (
 )
 from migrantcare._sla_state import SlaClock
 from migrantcare._validate import (
+    MAX_INT,
+    MAX_TEXT,
     check_id,
     check_int,
     check_name,
@@ -698,6 +701,8 @@ class _Step:
     callbacks: tuple[Callback, ...]
     # who may fire it, compiled (None: the definition has no permissions)
     rule: _Compiled | None = None
+    # the hashed text of kind, name, source and dest: the same for every case
+    head: str = ""
 
 
 class Workflow:
@@ -751,7 +756,10 @@ class Workflow:
                 t = self._table[source, trigger]
                 dest = source if only.dest is None else only.dest
                 rule = None if self._access is None else self._access.for_step(source, trigger)
-                steps[source, trigger] = _Step(trigger, source, dest, t.guards, t.callbacks, rule)
+                head = hash_head("transition", trigger, source, dest)
+                steps[source, trigger] = _Step(
+                    trigger, source, dest, t.guards, t.callbacks, rule, head
+                )
         for source, trigger in self._table:  # definition order, for stable listings
             allowed[source].append(trigger)
         self._steps = steps
@@ -1196,10 +1204,18 @@ class Workflow:
         actor = self._acting(self._action_rule(OPEN), check_actor(by), office, case_id)
         cal = self._calendar(office, calendar)
         attributes_json = canonical_json(attributes, "attributes")
+        version = self.version
+        # Every value below was checked above (ids, vocabulary codes, the validated
+        # definition's name) or is canonical JSON text this call just produced, so the
+        # strict JSON walk can only refuse an oversized attributes text or an
+        # out-of-range version: run it only then, for the same error.
+        checked = len(attributes_json) > MAX_TEXT or not (
+            type(version) is int and -MAX_INT <= version <= MAX_INT
+        )
         data = {
             "case_id": case_id,
             "workflow": self.name,
-            "workflow_version": self.version,
+            "workflow_version": version,
             "office": office,
             "category": category,
             "channel": channel,
@@ -1217,7 +1233,7 @@ class Workflow:
             actor.role,
             actor.office,
             note,
-            canonical_json(data),
+            canonical_json(data, checked=checked),
         )
         case = Case(
             id=case_id,
@@ -1283,8 +1299,16 @@ class Workflow:
             StaleCaseError: ``expected_version`` is not the case's version.
             CalendarMismatchError: ``calendar`` is not the office's, or is in another zone.
         """
-        self._check_case(case)
-        check_trigger(trigger)
+        spec = self.spec
+        # exact-type checks first; the general ones run (and explain) only otherwise
+        if (
+            type(case) is not Case
+            or case.workflow != spec.name
+            or case.workflow_version != spec.version
+        ):
+            self._check_case(case)
+        if type(trigger) is not str:
+            check_trigger(trigger)
         if expected_version is not None:
             check_int(expected_version, "expected_version", minimum=1)
         if expected_version is not None and expected_version != len(case.events):
@@ -1294,17 +1318,22 @@ class Workflow:
                 expected=expected_version,
                 actual=len(case.events),
             )
-        when, actor = utc(at, "at"), check_actor(by)
+        when = utc(at, "at")
+        actor = by if type(by) is Actor else check_actor(by)
         step = self._steps.get((case.state, trigger))
         if step is None:
             raise self._not_allowed(case, trigger)
         # who may act is settled before guards, callbacks and any recompute run
-        actor = self._acting(step.rule, actor, case.office, case.id)
+        if step.rule is not None:
+            actor = self._acting(step.rule, actor, case.office, case.id)
         _chronological(case, when)
-        cal = self._calendar(case.office, calendar)
+        if calendar is None and self._offices is None and self._plan is None:
+            cal = None  # what _calendar returns for a plain workflow
+        else:
+            cal = self._calendar(case.office, calendar)
         if cal is not None and case.calendar_version != cal.version:
             case = self._sync(case, cal, when, actor)
-        return self._fire(case, trigger, when, actor, note, data, cal)
+        return self._fire(case, trigger, when, actor, note, data, cal, step)
 
     def _fire(  # noqa: PLR0917 - hot path, positional on purpose
         self,
@@ -1315,12 +1344,14 @@ class Workflow:
         note: str | None,
         data: Mapping[str, Any] | None,
         calendar: WorkingCalendar | None = None,
+        step: _Step | None = None,
     ) -> Case:
         source = case.state
-        step = self._steps.get((source, trigger))
-        if step is None:
-            raise self._not_allowed(case, trigger)
-        data_json = canonical_json(data)
+        if step is None:  # fire() passes the step it already looked up
+            step = self._steps.get((source, trigger))
+            if step is None:
+                raise self._not_allowed(case, trigger)
+        data_json = "{}" if data is None else canonical_json(data)
         if step.guards or step.callbacks:
             attempt = Attempt(case, trigger, source, step.dest, when, by, note, dict(data or {}))
             for guard in step.guards:
@@ -1372,6 +1403,7 @@ class Workflow:
             by.office,
             note,
             data_json,
+            step.head,
         )
         new = case.evolved(step.dest, event)
         if self._plan is None:
