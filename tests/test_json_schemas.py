@@ -73,9 +73,9 @@ def test_the_store_export_validates(tmp_path: pathlib.Path, cal_wita: WorkingCal
     create_all(engine)
     store = SqlCaseStore(engine, complaint_workflow(), calendar=cal_wita)
     store.add(lived(cal_wita))
-    for personal_data in (False, True):
+    for by in (None, actor("dpo-1")):
         out = io.StringIO()
-        store.export_jsonl(out, personal_data=personal_data)
+        store.export_jsonl(out, by=by)
         for line in out.getvalue().splitlines():
             CASE.validate(json.loads(line))
     engine.dispose()

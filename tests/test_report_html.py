@@ -259,6 +259,47 @@ def test_cli_report_from_json_lines(tmp_path: Path, demo: DemoData) -> None:
     assert 'id="o-bp3mi-jatim"' not in page
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_cli_report_from_the_sql_store_equals_the_report_from_its_export(
+    backend: str, tmp_path: Path, demo: DemoData, request: pytest.FixtureRequest
+) -> None:
+    import sqlalchemy as sa  # noqa: PLC0415
+
+    from migrantcare import outreach_workflow, repatriation_workflow  # noqa: PLC0415
+    from migrantcare.sql import SqlCaseStore, create_all  # noqa: PLC0415
+    from tests.store_support import open_case, truncate  # noqa: PLC0415
+
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'cases.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+    engine = sa.create_engine(url)
+    create_all(engine)
+    if backend == "postgresql":
+        truncate(engine)
+    store = SqlCaseStore(
+        engine, (complaint_workflow(), repatriation_workflow(), outreach_workflow())
+    )
+    for case in demo.cases:
+        store.add(case)
+    engine.dispose()
+    export = tmp_path / "cases.jsonl"
+    export.write_text("".join(json.dumps(c.to_dict()) + "\n" for c in demo.cases), "utf-8")
+    from_file, from_db = io.StringIO(), io.StringIO()
+    assert main(["report", str(export), "--year", "2026", "--lang", "en"], out=from_file) == 0
+    assert main(["report", "--db", url, "--year", "2026", "--lang", "en"], out=from_db) == 0
+    check(from_db.getvalue())
+    assert from_db.getvalue() == from_file.getvalue()
+    # the store's stream carries no personal data, though the store holds some
+    engine = sa.create_engine(url)
+    store = SqlCaseStore(engine, complaint_workflow(sla=False))
+    store.add(open_case(complaint_workflow(sla=False), None, "PII-1"))  # type: ignore[arg-type]
+    streamed = list(store.iter_cases(batch=7))
+    engine.dispose()
+    assert len(streamed) == len(demo.cases) + 1
+    assert all(c.complainant is None and c.worker is None for c in streamed)
+
+
 def test_cli_report_with_an_office_directory(tmp_path: Path, demo: DemoData) -> None:
     export = tmp_path / "cases.jsonl"
     export.write_text("".join(json.dumps(c.to_dict()) + "\n" for c in demo.cases), "utf-8")
@@ -280,7 +321,13 @@ def test_cli_report_with_an_office_directory(tmp_path: Path, demo: DemoData) -> 
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["report"], "give a JSON-lines file of cases, or --demo"),
+        (["report"], "give one source of cases: a JSON-lines file, --db URL, or --demo"),
+        (["report", "{export}", "--demo"], "give one source of cases"),
+        (["report", "--db", "nota://x", "--year", "2026"], "--db: not a usable database URL"),
+        (
+            ["report", "--db", "sqlite:////nonexistent-dir/x.db", "--year", "2026"],
+            "--db: cannot read the case store (OperationalError",
+        ),
         (["report", "missing.jsonl", "--year", "2026"], "cannot read 'missing.jsonl'"),
         (["report", "{export}"], "give the period: --year YYYY, or --from and --to"),
         (["report", "{bad}", "--year", "2026"], "bad.jsonl:2: not a JSON line"),

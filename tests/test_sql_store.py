@@ -10,11 +10,12 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from migrantcare import Workflow, WorkingCalendar, complaint_workflow, replay
+from migrantcare import Actor, Workflow, WorkingCalendar, complaint_workflow, replay
 from migrantcare.exceptions import (
     CaseNotFoundError,
     IntegrityError,
     InvalidArgumentError,
+    PermissionDeniedError,
     StaleCaseError,
     WrongTypeError,
 )
@@ -276,6 +277,24 @@ def test_erasing_twice_changes_nothing(store: SqlCaseStore, stored: str) -> None
     assert store.get(stored).version == once.version
 
 
+def test_an_erasure_refused_changes_nothing(
+    engine: sa.Engine, store: SqlCaseStore, stored: str
+) -> None:
+    tables = ("cases", "case_events", "case_persons")
+    before = {t: rows(engine, f"SELECT * FROM {t}") for t in tables}
+    for by in (
+        Actor("cc-2", roles={"call_centre"}),
+        actor("head-ntb", "head_of_office", office="bp3mi-ntb"),
+    ):
+        with pytest.raises(PermissionDeniedError) as refused:
+            store.erase_person(stored, at=at(60), by=by)
+        assert not [p for p in PII if p in str(refused.value)]
+    assert {t: rows(engine, f"SELECT * FROM {t}") for t in tables} == before
+    # the ministry may erase (and the event says as which role), without reading it
+    erased = store.erase_person(stored, at=at(60), by=Actor("hq-1", roles={"ministry_hq"}))
+    assert erased.events[-1].role == "ministry_hq"
+
+
 def test_erase_person_of_an_unknown_case(store: SqlCaseStore) -> None:
     with pytest.raises(CaseNotFoundError):
         store.erase_person("nope", at=at(1), by=actor("dpo-1"))
@@ -313,17 +332,37 @@ def test_export_writes_one_case_document_per_line(
 ) -> None:
     for i in range(3):
         store.add(open_case(wf, cal_wita, f"PGD-{i}", office="bp3mi-ntb"))
+    # nobody named, the ministry (no personal-data role) and an officer of another
+    # office: the documents without personal data
+    for by in (
+        None,
+        Actor("hq-1", roles={"ministry_hq"}),
+        actor("o-ntb", "officer", office="bp3mi-ntb"),
+    ):
+        out = io.StringIO()
+        assert store.export_jsonl(out, by=by, office="bp3mi-ntt") == 1
+        assert not [p for p in PII if p in out.getvalue()], by
+        (doc,) = [json.loads(line) for line in out.getvalue().splitlines()]
+        assert doc["personal_data"] == "withheld"
+        assert doc["complainant"] is None
+        assert doc["worker"] is None
     out = io.StringIO()
     assert store.export_jsonl(out) == 4
     docs = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [d["id"] for d in docs] == ["PGD-0", "PGD-1", "PGD-2", "PGD-7"]
-    assert all(d["complainant"] is None for d in docs)
     assert not [p for p in PII if p in out.getvalue()]
+    # summaries never carry personal data, whoever asks
+    assert not [p for p in PII if p in repr(store.query())]
     with_persons = io.StringIO()
-    assert store.export_jsonl(with_persons, office="bp3mi-ntt", personal_data=True) == 1
+    assert store.export_jsonl(with_persons, office="bp3mi-ntt", by=actor("dpo-1")) == 1
     (doc,) = [json.loads(line) for line in with_persons.getvalue().splitlines()]
     assert doc["complainant"]["name"] == "Siti Aminah"
     assert doc == {**store.get(stored).to_dict()}
+
+
+def test_export_refuses_what_is_not_an_actor(store: SqlCaseStore, stored: str) -> None:
+    with pytest.raises(WrongTypeError, match="Actor"):
+        store.export_jsonl(io.StringIO(), by="dpo-1")  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- transactions
@@ -420,3 +459,44 @@ def test_tables_with_a_prefix(
         "mc_migrantcare_schema",
     ]
     engine.dispose()
+
+
+# ---------------------------------------------------------------- batches
+
+
+def test_load_many_in_loads_each_case_or_says_why_not(
+    engine: sa.Engine, store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    store.add(open_case(wf, cal_wita, "PGD-8"))
+    execute(engine, "UPDATE case_events SET actor = 'someone-else' WHERE case_id = 'PGD-8'")
+    with store.transaction() as conn:
+        loaded = store.load_many_in(conn, ["PGD-8", stored, "nope"], lock=True)
+    assert list(loaded) == ["PGD-8", stored, "nope"]
+    assert isinstance(loaded["PGD-8"], IntegrityError)
+    assert "case 'PGD-8', event 0: columns differ" in str(loaded["PGD-8"])
+    assert isinstance(loaded["nope"], CaseNotFoundError)
+    assert loaded[stored] == store.get(stored)
+
+
+def test_save_many_in_saves_all_or_nothing(
+    store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    store.add(open_case(wf, cal_wita, "PGD-8"))
+    a, b = store.get(stored), store.get("PGD-8")
+    a2 = wf.fire(a, "escalate", at=at(30), by=actor("officer-b"), calendar=cal_wita)
+    b2 = wf.fire(b, "escalate", at=at(30), by=actor("officer-b"), calendar=cal_wita)
+    with store.transaction() as conn:
+        appended = store.save_many_in(conn, [(a2, a.version), (b2, b.version)])
+    assert [len(e) for e in appended] == [1, 1]
+    assert store.get(stored) == a2
+    assert store.get("PGD-8") == b2
+    # one of them stale: the whole batch is refused and rolled back
+    a3 = wf.fire(a2, "escalate", at=at(40), by=actor("officer-b"), calendar=cal_wita)
+    b3 = wf.fire(b2, "escalate", at=at(40), by=actor("officer-b"), calendar=cal_wita)
+    with pytest.raises(StaleCaseError), store.transaction() as conn:
+        store.save_many_in(conn, [(a3, a2.version), (b3, b.version)])
+    assert store.get(stored) == a2
+    with pytest.raises(InvalidArgumentError, match="given twice"), store.transaction() as conn:
+        store.save_many_in(conn, [(a3, a2.version), (a3, a2.version)])
+    assert store.workflow_for(a2) is wf
+    assert store.calendar_for("bp3mi-ntt") == cal_wita

@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -69,14 +69,54 @@ def _read_cases(path: str) -> Iterator[Case]:
                 raise type(exc)(f"{path}:{number}: {exc}") from None
 
 
+def _store_cases(url: str) -> tuple[Iterator[Case], _dt.datetime | None]:
+    """The cases of the SQL store at ``url``, streamed without personal data.
+
+    Returns the cases (read in batches while the figures are computed) and the instant
+    of the newest stored event.
+    """
+    try:
+        import sqlalchemy as sa  # noqa: PLC0415 - the sql extra is optional
+
+        from migrantcare.sql import SqlCaseStore  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - the test environment has the extra
+        raise InvalidArgumentError(
+            '--db needs the sql extra: pip install "migrantcare[sql]"'
+        ) from None
+    try:
+        engine = sa.create_engine(url)
+    except (sa.exc.ArgumentError, ImportError, ValueError) as exc:
+        raise InvalidArgumentError(f"--db: not a usable database URL ({exc})") from None
+    workflows = (complaint_workflow(), repatriation_workflow(), outreach_workflow())
+    try:
+        store = SqlCaseStore(engine, workflows)
+        newest = store.newest_event_at()
+    except sa.exc.SQLAlchemyError as exc:
+        engine.dispose()
+        raise InvalidArgumentError(
+            f"--db: cannot read the case store ({type(exc).__name__}: "
+            f"{str(exc.orig if isinstance(exc, sa.exc.DBAPIError) else exc).splitlines()[0]})"
+        ) from None
+
+    def stream() -> Iterator[Case]:
+        try:
+            yield from store.iter_cases()
+        finally:
+            engine.dispose()
+
+    return stream(), newest
+
+
 def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
     """Run ``migrantcare report``; everything is computed before anything is written."""
-    if args.demo == bool(args.cases):
-        raise InvalidArgumentError("give a JSON-lines file of cases, or --demo (not both)")
+    if [bool(args.cases), args.demo, args.db is not None].count(True) != 1:
+        raise InvalidArgumentError(
+            "give one source of cases: a JSON-lines file, --db URL, or --demo"
+        )
     if args.demo:
         data = demo_cases(seed=args.seed, offices=args.demo_offices, year=args.year or 2026,
                           complaints=args.demo_complaints)  # fmt: skip
-        cases: list[Case] = list(data.cases)
+        cases: Iterable[Case] = list(data.cases)
         offices: object = data.offices
         start = args.start or data.period_start
         end = args.end or data.period_end
@@ -88,7 +128,13 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
             offices = WorkingCalendar.for_province(args.province)
         else:
             offices = WorkingCalendar.indonesia()
-        cases = list(_read_cases(args.cases))
+        newest: _dt.datetime | None
+        if args.db is not None:
+            cases, newest = _store_cases(args.db)
+        else:
+            cases = list(_read_cases(args.cases))
+            # as of the export: the newest event in it (the library never reads a clock)
+            newest = max((c.events[-1].at for c in cases), default=None)
         if args.year:
             start, end = _dt.date(args.year, 1, 1), _dt.date(args.year, 12, 31)
         else:
@@ -97,9 +143,8 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
             raise InvalidArgumentError("give the period: --year YYYY, or --from and --to")
         if args.at is not None:
             at = args.at
-        elif cases:
-            # as of the export: the newest event in it (the library never reads a clock)
-            at = max(c.events[-1].at for c in cases)
+        elif newest is not None:
+            at = newest
         else:
             at = _dt.datetime.combine(end + _dt.timedelta(days=1), _dt.time(), zone("Asia/Jakarta"))
     workflows = (complaint_workflow(), repatriation_workflow(), outreach_workflow())
@@ -131,9 +176,15 @@ def add_report_parser(sub: argparse._SubParsersAction[Any]) -> None:
         "report",
         help="build the office performance report (one self-contained HTML file)",
         description="Build the office performance report from a JSON-lines export of cases "
-        "(one Case.to_dict() per line) or from demo data.",
+        "(one Case.to_dict() per line), from the SQL store (--db) or from demo data.",
     )
     rep.add_argument("cases", nargs="?", help="JSON-lines file of cases")
+    rep.add_argument(
+        "--db",
+        metavar="URL",
+        help="read the cases from the SQL store at this SQLAlchemy URL "
+        "(e.g. postgresql+psycopg://host/db, sqlite:///cases.db); needs the sql extra",
+    )
     rep.add_argument("--demo", action="store_true", help="use a generated demo year instead")
     rep.add_argument("--year", type=int, help="the period is this calendar year")
     rep.add_argument("--from", dest="start", type=_date, help="first day of the period")

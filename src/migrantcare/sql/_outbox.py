@@ -457,7 +457,7 @@ class Outbox:
         workflow = self.workflow_for(case)
         # the calendar of the office, when the store has one: re-rendering notices of
         # an earlier event among several new ones may need its deadlines
-        calendar = self.store._calendar_for(case.office)
+        calendar = self.store.calendar_for(case.office)
         zone = calendar.tz if calendar is not None else _ZONE_FALLBACK
         kwargs: dict[str, Any] = {} if self._contact is None else {"contact": self._contact}
         out: list[dict[str, Any]] = []
@@ -621,13 +621,9 @@ class Outbox:
         Notices not yet sent are given up (``"failed"``, reason ``"erased"``): they
         would carry the erased names. See :meth:`SqlCaseStore.erase_person`.
         """
-        from migrantcare._erasure import erase_personal_data  # noqa: PLC0415
-
         t = self.table
         with self.store.transaction() as conn:
-            case = self.store.get_in(conn, case_id, lock=True)
-            erased = erase_personal_data(case, at=at, by=by, note=note)
-            self.store.save_in(conn, erased, expected_version=case.version)
+            erased = self.store.erase_in(conn, case_id, at=at, by=by, note=note)
             conn.execute(
                 t.update()
                 .where(t.c.case_id == case_id, t.c.status == "pending")

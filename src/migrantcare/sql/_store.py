@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import threading
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, TextIO
@@ -19,10 +20,10 @@ from typing import Any, Final, TextIO
 import attrs
 import sqlalchemy as sa
 
-from migrantcare._actors import Actor
+from migrantcare._actors import Actor, check_actor
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, CaseEvent, Person
-from migrantcare._erasure import PERSON_ROLES, erase_personal_data
+from migrantcare._erasure import PERSON_ROLES
 from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
 from migrantcare._store import CaseSummary, check_query, stale
 from migrantcare._workflow import Workflow, _replay_event, replay
@@ -38,6 +39,8 @@ from migrantcare.exceptions import (
 from migrantcare.sql._schema import CaseTables, case_tables
 
 _UTC = _dt.timezone.utc
+#: How long a SQLite connection waits for another's lock.
+_BUSY_SECONDS: Final = 30
 #: The execution option telling the SQLite ``begin`` hook how to begin.
 _BEGIN_OPTION: Final = "migrantcare_sqlite_begin"
 #: Header fields that replaying the history must reproduce exactly.
@@ -75,14 +78,33 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     # The busy timeout first: every later statement (and every BEGIN IMMEDIATE) then
     # waits for the lock instead of failing at once.
-    for pragma in ("busy_timeout=30000", "foreign_keys=ON"):
+    for pragma in (f"busy_timeout={_BUSY_SECONDS * 1000}", "foreign_keys=ON"):
         cursor.execute(f"PRAGMA {pragma}")
-    # Switching the journal mode needs an exclusive lock and does not wait in the busy
-    # handler: new connections opened while others write ("database is locked") must
-    # only read the mode, and switch it only on a database that is not in WAL yet.
-    if str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
-        cursor.execute("PRAGMA journal_mode=WAL")
+    # WAL lets readers run beside the writer. The mode is persistent, but switching to
+    # it needs an exclusive lock and does not wait in the busy handler: it fails at once
+    # ("database is locked") while another connection is in a transaction. So switch
+    # only a database that is not in WAL yet (read it first: a read waits in the busy
+    # handler), retrying for as long as the busy timeout; the store does it when it is
+    # built (see prepare_engine), before its connections run concurrently.
+    cursor.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    deadline = time.monotonic() + _BUSY_SECONDS
+    delay = 0.001
+    while _journal_mode(cursor) != "wal":
+        try:
+            # returns the mode now in force; a database that cannot be in WAL (in
+            # memory) keeps its own, and that is final
+            cursor.execute("PRAGMA journal_mode=WAL").fetchone()
+            break
+        except dbapi_connection.OperationalError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
     cursor.close()
+
+
+def _journal_mode(cursor: Any) -> str:
+    return str(cursor.execute("PRAGMA journal_mode").fetchone()[0]).lower()
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
@@ -103,6 +125,15 @@ def prepare_engine(engine: sa.Engine) -> sa.Engine:
     ):
         sa.event.listen(engine, "connect", _sqlite_connect)
         sa.event.listen(engine, "begin", _sqlite_begin)
+        # Connections pooled before (create_all's) lack the settings: drop them, and
+        # open one now so that the database is in WAL before threads share it.
+        # (Not a database in memory: dropping its connection would drop it.)
+        if engine.url.database not in (None, "", ":memory:") and "mode=memory" not in str(
+            engine.url
+        ):
+            engine.dispose()
+            with engine.connect():
+                pass
     return engine
 
 
@@ -200,6 +231,8 @@ class SqlCaseStore:
         # Replay reproduces what was recorded; it does not judge it under today's
         # permissions (as migrantcare.replay does).
         self._by_key = {(w.name, w.version): w._unchecked() for w in self._workflows}
+        # Exports and erasures are judged by the rules of the case's workflow.
+        self._checked = {(w.name, w.version): w for w in self._workflows}
         self.tables = case_tables() if tables is None else tables
         t = self.tables
         c = t.cases.c
@@ -242,6 +275,21 @@ class SqlCaseStore:
             .order_by(e.seq)
         )
         self._select_whole_locked = self._select_whole.with_for_update(of=t.cases)
+        # Many whole cases at once, without their persons (reports do not need them).
+        self._select_batch_without_persons = (
+            sa.select(
+                *(
+                    sa.type_coerce(sa.null(), p.data.type).label(col.name)
+                    if col.name in ("c_complainant", "c_worker")
+                    else col
+                    for col in self._select_whole.selected_columns
+                ),
+                c.id.label("mc_case"),
+            )
+            .select_from(*self._select_whole.get_final_froms())
+            .where(c.id.in_(sa.bindparam("b_ids", expanding=True)))
+            .order_by(c.id, e.seq)
+        )
         # The events appended since a remembered version, with the case row on each
         # (usually one or two rows): one round trip, one snapshot.
         self._select_tail = (
@@ -494,23 +542,29 @@ class SqlCaseStore:
         return events
 
     def export_jsonl(
-        self, out: TextIO, *, office: str | None = None, personal_data: bool = False
+        self, out: TextIO, *, by: Actor | None = None, office: str | None = None
     ) -> int:
         """Write every case (or an office's) to ``out`` as JSON lines; return the count.
 
-        Each line is a case document (``Case.to_dict``, see the JSON Schema reference),
-        in id order, read in batches. The stored hashes and chain are checked on the way;
-        histories are not replayed.
+        Each line is a case document as :meth:`Workflow.export` gives it for ``by``: the
+        whole document (:meth:`Case.to_dict`) when the workflow's rules let ``by`` read
+        the case's personal data, otherwise the document without it (persons and notes
+        ``null``, ``"personal_data": "withheld"``). See the JSON Schema reference. Cases
+        come in id order, read in batches; the stored hashes and chain are checked on
+        the way, histories are not replayed.
 
         Args:
             out: A text stream.
+            by: Who the export is for; ``None`` (a report, a third party) never gets
+                personal data.
             office: Only this office's cases.
-            personal_data: Include the persons; by default ``complainant`` and
-                ``worker`` are written as ``null``.
 
         Raises:
-            IntegrityError: a stored row was altered.
+            IntegrityError: a stored row was altered, or a case runs on a workflow this
+                store was not given.
         """
+        if by is not None:
+            check_actor(by)
         c = self.tables.cases.c
         count, last = 0, None
         while True:
@@ -526,32 +580,91 @@ class SqlCaseStore:
                 for case_id in ids:
                     case, _ = self._read(conn, case_id)
                     case.verify()
-                    doc = case.to_dict()
-                    if not personal_data:
-                        doc["complainant"] = doc["worker"] = None
+                    doc = self._workflow_of(case).export(case, by=by)
                     out.write(json.dumps(doc, ensure_ascii=False, sort_keys=True))
                     out.write("\n")
                     count += 1
             last = ids[-1]
+
+    def iter_cases(self, *, office: str | None = None, batch: int = 500) -> Iterator[Case]:
+        """Yield every stored case (or an office's) without personal data, streamed.
+
+        For reports and figures (:func:`migrantcare.performance_figures`), which need
+        the histories, not the persons: the person rows are not read, and each case
+        comes with ``complainant`` and ``worker`` ``None``. Cases come in id order,
+        ``batch`` at a time (one statement per batch), so memory stays flat however
+        many there are. The stored hashes and chain are checked; histories are not
+        replayed.
+
+        Raises:
+            IntegrityError: a stored row was altered.
+        """
+        _, batch = check_query(None, batch)
+        c = self.tables.cases.c
+        last = None
+        while True:
+            stmt = sa.select(c.id).order_by(c.id).limit(batch)
+            if office is not None:
+                stmt = stmt.where(c.office == office)
+            if last is not None:
+                stmt = stmt.where(c.id > last)
+            with self._engine.connect() as conn:
+                ids = conn.execute(stmt).scalars().all()
+                if not ids:
+                    return
+                grouped: dict[str, list[Any]] = {case_id: [] for case_id in ids}
+                for row in conn.execute(self._select_batch_without_persons, {"b_ids": ids}):
+                    grouped[row.mc_case].append(row)
+            for case_id, rows in grouped.items():
+                case, _ = self._read_rows(case_id, rows)
+                case.verify()
+                yield case
+            last = ids[-1]
+
+    def newest_event_at(self) -> _dt.datetime | None:
+        """The instant of the newest event of any stored case (``None``: no case).
+
+        What a report takes as "now" when none is given: the library never reads a
+        clock.
+        """
+        c = self.tables.cases.c
+        with self._engine.connect() as conn:
+            return _utc(conn.execute(sa.select(sa.func.max(c.updated_at))).scalar_one_or_none())
 
     def erase_person(
         self, case_id: str, *, at: _dt.datetime, by: Actor, note: str | None = None
     ) -> Case:
         """Erase a case's personal data (UU 27/2022) and record it, in one transaction.
 
-        The person rows become tombstones, and an ``"erased"`` event that names only the
-        roles erased is appended (see :func:`migrantcare.erase_personal_data`); the case
-        still verifies and replays.
+        Goes through :meth:`Workflow.erase_personal_data`: ``by`` must be allowed to
+        erase (the workflow's ``erase`` rule, in its office scope). The person rows
+        become tombstones, and an ``"erased"`` event that names only the roles erased
+        and the role that authorised it is appended; the case still verifies and
+        replays.
 
         Returns:
             The case after the erasure.
 
         Raises:
             CaseNotFoundError: no case has that id.
+            PermissionDeniedError: ``by`` may not erase it; nothing is changed.
         """
         with self.transaction() as conn:
-            case = self.get_in(conn, case_id, lock=True)
-            erased = erase_personal_data(case, at=at, by=by, note=note)
+            return self.erase_in(conn, case_id, at=at, by=by, note=note)
+
+    def erase_in(
+        self,
+        conn: sa.Connection,
+        case_id: str,
+        *,
+        at: _dt.datetime,
+        by: Actor,
+        note: str | None = None,
+    ) -> Case:
+        """Like :meth:`erase_person`, in the caller's transaction (roll it back on error)."""
+        case = self.get_in(conn, case_id, lock=True)
+        erased = self._workflow_of(case).erase_personal_data(case, at=at, by=by, note=note)
+        if erased.version != case.version:
             self.save_in(conn, erased, expected_version=case.version)
         return erased
 
@@ -573,7 +686,12 @@ class SqlCaseStore:
                 tail = self._load_tail(conn, case_id, known, lock=lock)
                 if tail is not None:
                     return tail
-        case, rows = self._read(conn, case_id, lock=lock)
+        stmt = self._select_whole_locked if lock else self._select_whole
+        return self._load_rows(case_id, conn.execute(stmt, {"b_id": case_id}).all())
+
+    def _load_rows(self, case_id: str, rows: Sequence[Any]) -> Case:
+        """The full load of a case from all its rows: check, replay, remember."""
+        case, rows = self._read_rows(case_id, rows)
         try:
             calendar = self._calendar_for(case.office)
             replayed = replay(case, self._workflows, calendar=calendar)
@@ -739,6 +857,124 @@ class SqlCaseStore:
                     )
         return new
 
+    def load_many_in(
+        self, conn: sa.Connection, case_ids: Sequence[str], *, lock: bool = False
+    ) -> dict[str, Case | MigrantCareError]:
+        """Load many cases in one statement, on a connection the caller holds.
+
+        Each case gets the same checks as :meth:`get_in` (every hash, the chain against
+        the stored head, the columns against the documents, the replay). One bad case
+        does not stop the others: its id maps to the error its load raised.
+
+        Args:
+            conn: The connection (see :meth:`transaction`).
+            case_ids: The ids (at most 10,000).
+            lock: Lock the case rows until the transaction ends (``FOR UPDATE`` on
+                PostgreSQL; on SQLite the write transaction already excludes others).
+
+        Returns:
+            For each id, in the order given: its case, or a :class:`CaseNotFoundError` /
+            :class:`IntegrityError` (or another :class:`MigrantCareError`) saying why
+            it did not load.
+        """
+        ids = list(dict.fromkeys(case_ids))
+        if len(ids) > 10_000:
+            raise InvalidArgumentError(f"load_many_in takes at most 10,000 ids, got {len(ids)}")
+        grouped: dict[str, list[Any]] = {case_id: [] for case_id in ids}
+        if ids:
+            whole = self._select_whole
+            c = self.tables.cases.c
+            e = self.tables.events.c
+            stmt = (
+                sa.select(*whole.selected_columns, c.id.label("mc_case"))
+                .select_from(*whole.get_final_froms())
+                .where(c.id.in_(ids))
+                .order_by(c.id, e.seq)
+            )
+            if lock:
+                stmt = stmt.with_for_update(of=self.tables.cases)
+            for row in conn.execute(stmt):
+                grouped[row.mc_case].append(row)
+        loaded: dict[str, Case | MigrantCareError] = {}
+        for case_id, rows in grouped.items():
+            try:
+                loaded[case_id] = self._load_rows(case_id, rows)
+            except MigrantCareError as exc:
+                loaded[case_id] = exc
+        return loaded
+
+    def save_many_in(
+        self, conn: sa.Connection, changes: Iterable[tuple[Case, int]]
+    ) -> list[tuple[CaseEvent, ...]]:
+        """Save many changed cases in the caller's transaction: one update, one insert.
+
+        Args:
+            conn: The connection (see :meth:`transaction`).
+            changes: Pairs of a changed case and the version it was based on (as for
+                :meth:`save_in`).
+
+        Returns:
+            The events appended, for each change in order.
+
+        Raises:
+            StaleCaseError: a case row had moved on (the transaction is then to be
+                rolled back; nothing of it is kept).
+            InvalidArgumentError: a case does not extend its stored history, or one
+                case is given twice.
+        """
+        updates: list[dict[str, Any]] = []
+        event_rows: list[dict[str, Any]] = []
+        appended: list[tuple[CaseEvent, ...]] = []
+        seen: set[str] = set()
+        for case, expected_version in changes:
+            new, values = self._save_values(case, expected_version)
+            if case.id in seen:
+                raise InvalidArgumentError(
+                    f"case {case.id!r} is given twice; save each case once per batch"
+                )
+            seen.add(case.id)
+            appended.append(new)
+            if any(e.kind == "erased" for e in new):
+                # persons rows change too: the single-case path knows how
+                self.save_in(conn, case, expected_version=expected_version)
+                continue
+            updates.append(values)
+            event_rows.extend(_event_row(case.id, e) for e in new)
+        if updates:
+            result = conn.execute(self._update_case, updates)
+            if result.rowcount not in (-1, len(updates)):
+                # find which one moved, and say why
+                for values in updates:
+                    row = conn.execute(self._select_case, {"b_id": values["b_id"]}).one_or_none()
+                    if row is None:
+                        raise CaseNotFoundError(f"no stored case {values['b_id']!r}; add it first")
+                    if row.version != values["version"]:
+                        raise stale(values["b_id"], values["b_version"], row.version)
+                raise StaleCaseError(  # pragma: no cover - one of them said why above
+                    f"{len(updates) - result.rowcount} of {len(updates)} cases moved on",
+                    expected=len(updates),
+                    actual=result.rowcount,
+                )
+        if event_rows:
+            conn.execute(self.tables.events.insert(), event_rows)
+        return appended
+
+    def workflow_for(self, case: Case) -> Workflow:
+        """The workflow (of those this store was given) that ``case`` runs on.
+
+        Raises:
+            IntegrityError: the store was not given that workflow and version.
+        """
+        return self._workflow_of(case)
+
+    def calendar_for(self, office: str) -> WorkingCalendar | None:
+        """The working calendar this store replays ``office``'s cases with (or ``None``).
+
+        Raises:
+            InvalidArgumentError: the store has calendars per office, but none for it.
+        """
+        return self._calendar_for(office)
+
     # ------------------------------------------------------------------ internals
 
     def _save_values(
@@ -778,6 +1014,16 @@ class SqlCaseStore:
             f"(event {expected_version - 1} differs, or nothing new); histories are "
             "append-only"
         )
+
+    def _workflow_of(self, case: Case) -> Workflow:
+        workflow = self._checked.get((case.workflow, case.workflow_version))
+        if workflow is None:
+            raise IntegrityError(
+                f"case {case.id!r}: runs on workflow {case.workflow!r} "
+                f"v{case.workflow_version}, which this store was not given; known: "
+                f"{sorted(self._checked)}"
+            )
+        return workflow
 
     def _calendar_for(self, office: str) -> WorkingCalendar | None:
         cal = self._calendar
@@ -828,7 +1074,9 @@ class SqlCaseStore:
     ) -> tuple[Case, Sequence[Any]]:
         """Read a case's rows and check that they agree with each other (no hashing)."""
         stmt = self._select_whole_locked if lock else self._select_whole
-        rows = conn.execute(stmt, {"b_id": case_id}).all()
+        return self._read_rows(case_id, conn.execute(stmt, {"b_id": case_id}).all())
+
+    def _read_rows(self, case_id: str, rows: Sequence[Any]) -> tuple[Case, Sequence[Any]]:
         if not rows:
             raise CaseNotFoundError(f"no stored case {case_id!r}")
         row = rows[0]

@@ -12,22 +12,21 @@ from __future__ import annotations
 
 import datetime as _dt
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection
 from typing import Any
 
 import attrs
 import sqlalchemy as sa
 
 from migrantcare._actors import SYSTEM, Actor
-from migrantcare._case import utc
+from migrantcare._case import Case, utc
 from migrantcare.exceptions import (
     InvalidArgumentError,
     MigrantCareError,
-    StaleCaseError,
     WrongTypeError,
 )
 from migrantcare.sql._outbox import Outbox, _aware
-from migrantcare.sql._store import SqlCaseStore, _event_row
+from migrantcare.sql._store import SqlCaseStore
 
 _UTC = _dt.timezone.utc
 _MAX_BATCH = 10_000
@@ -134,52 +133,35 @@ def sweep(
         .limit(limit)
         .with_for_update(skip_locked=True, key_share=True)
     )
-    workflows = {(w.name, w.version): w for w in cases_store._workflows}
     advanced = events = written = 0
     failed: list[str] = []
-    updates: list[dict[str, Any]] = []
-    event_rows: list[dict[str, Any]] = []
+    changes: list[tuple[Case, int]] = []
     notice_rows: list[dict[str, Any]] = []
     with cases_store.transaction() as conn:
         ids = conn.execute(claim).scalars().all()
-        # every claimed case in one read; the store's own checks run on each
-        prefetched = _Prefetched(conn, cases_store, ids) if ids else None
-        for case_id in ids:
+        # every claimed case in one read (the rows are locked by the claim); the store's
+        # own checks run on each
+        for case_id, loaded in cases_store.load_many_in(conn, ids).items():
             try:
-                case = cases_store.get_in(prefetched, case_id)  # type: ignore[arg-type]
-                workflow = workflows.get((case.workflow, case.workflow_version))
-                if workflow is None:
-                    raise InvalidArgumentError(
-                        f"case {case_id!r} runs on workflow {case.workflow!r} "
-                        f"v{case.workflow_version}, which this worker was not given"
-                    )
-                calendar = cases_store._calendar_for(case.office)
-                new = workflow.advance(case, at=when, by=by, calendar=calendar)
-                if new.version == case.version:
+                if isinstance(loaded, MigrantCareError):
+                    raise loaded
+                workflow = cases_store.workflow_for(loaded)
+                calendar = cases_store.calendar_for(loaded.office)
+                new = workflow.advance(loaded, at=when, by=by, calendar=calendar)
+                if new.version == loaded.version:
                     continue
-                appended, values = cases_store._save_values(new, case.version)
                 if outbox is not None:
-                    notice_rows.extend(outbox.rows_for(new, appended))
+                    notice_rows.extend(outbox.rows_for(new, new.events[loaded.version :]))
             except MigrantCareError:
                 # reported, and left due: one bad case must not stop the others
                 failed.append(case_id)
                 continue
-            updates.append(values)
-            event_rows.extend(_event_row(new.id, e) for e in appended)
+            changes.append((new, loaded.version))
+        # The rows are ours (locked above): the compare-and-set cannot miss, but the
+        # store checks it all the same.
+        for new_events in cases_store.save_many_in(conn, changes):
             advanced += 1
-            events += len(appended)
-        if updates:
-            # The rows are ours (locked above): the compare-and-set cannot miss, but it
-            # is checked all the same.
-            result = conn.execute(cases_store._update_case, updates)
-            if result.rowcount not in (-1, len(updates)):
-                raise StaleCaseError(  # pragma: no cover - the rows are locked
-                    f"sweep: {len(updates) - result.rowcount} of {len(updates)} claimed "
-                    "cases changed under their lock",
-                    expected=len(updates),
-                    actual=result.rowcount,
-                )
-            conn.execute(cases_store.tables.events.insert(), event_rows)
+            events += len(new_events)
         if outbox is not None:
             outbox.insert_in(conn, notice_rows)
             written = len(notice_rows)
@@ -192,40 +174,6 @@ def sweep(
         tuple(failed),
         time.perf_counter() - started,
     )
-
-
-class _Prefetched:
-    """Stands in for the connection in ``SqlCaseStore.get_in``: rows read in one go.
-
-    The store reads one case per statement; a sweep reads its whole batch in one
-    statement of the same shape (the same columns, for many ids) and hands each case's
-    rows to the store's own checks, which then run exactly as on a load.
-    """
-
-    def __init__(self, conn: sa.Connection, store: SqlCaseStore, ids: Sequence[str]) -> None:
-        whole = store._select_whole
-        c = store.tables.cases.c
-        e = store.tables.events.c
-        stmt = (
-            sa.select(*whole.selected_columns, c.id.label("mc_case"))
-            .select_from(*whole.get_final_froms())
-            .where(c.id.in_(list(ids)))
-            .order_by(c.id, e.seq)
-        )
-        self._rows: dict[str, list[Any]] = {}
-        for row in conn.execute(stmt):
-            self._rows.setdefault(row.mc_case, []).append(row)
-
-    def execute(self, _statement: Any, params: Mapping[str, Any]) -> _Rows:
-        return _Rows(self._rows.get(params["b_id"], []))
-
-
-@attrs.frozen
-class _Rows:
-    rows: list[Any]
-
-    def all(self) -> list[Any]:
-        return self.rows
 
 
 def earliest_due(store: SqlCaseStore | Outbox) -> _dt.datetime | None:
