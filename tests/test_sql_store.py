@@ -189,10 +189,27 @@ def test_an_untampered_case_loads_and_equals_its_replay(
 # ---------------------------------------------------------------- remembered prefix
 
 
-def test_a_remembered_case_loads_only_its_new_events_and_equals_a_full_load(
-    engine: sa.Engine, store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+@pytest.fixture
+def cached(engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar) -> SqlCaseStore:
+    """A store that opted in to remembering the cases it loaded."""
+    return SqlCaseStore(engine, wf, calendar=cal_wita, verified_cache=64)
+
+
+def test_by_default_an_old_event_edited_after_a_load_is_refused(
+    engine: sa.Engine, store: SqlCaseStore, stored: str
 ) -> None:
-    first = store.get(stored)
+    store.get(stored)
+    body = body_of(engine, 1)
+    body["note"] = "nothing happened"
+    set_body(engine, 1, body)
+    with pytest.raises(IntegrityError, match=r"case 'PGD-7', event 1"):
+        store.get(stored)
+
+
+def test_a_remembered_case_loads_only_its_new_events_and_equals_a_full_load(
+    engine: sa.Engine, cached: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    first = cached.get(stored)
     other = SqlCaseStore(engine, wf, calendar=cal_wita, verified_cache=0)
     case = wf.fire(first, "escalate", at=at(30), by=actor("officer-b"), calendar=cal_wita)
     other.save(case, expected_version=first.version)
@@ -210,8 +227,8 @@ def test_a_remembered_case_loads_only_its_new_events_and_equals_a_full_load(
 
     sa.event.listen(engine, "before_execute", record)
     try:
-        loaded = store.get(stored)
-        again = store.get(stored)  # nothing new: only the row and no event is read
+        loaded = cached.get(stored)
+        again = cached.get(stored)  # nothing new: only the row and no event is read
     finally:
         sa.event.remove(engine, "before_execute", record)
     assert tails == [4, 5]
@@ -219,29 +236,29 @@ def test_a_remembered_case_loads_only_its_new_events_and_equals_a_full_load(
 
 
 def test_an_event_appended_and_edited_after_a_load_is_refused(
-    engine: sa.Engine, store: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
+    engine: sa.Engine, cached: SqlCaseStore, stored: str, wf: Workflow, cal_wita: WorkingCalendar
 ) -> None:
-    first = store.get(stored)
+    first = cached.get(stored)
     case = wf.fire(first, "escalate", at=at(30), by=actor("officer-b"), calendar=cal_wita)
-    store.save(case, expected_version=first.version)
+    cached.save(case, expected_version=first.version)
     body = body_of(engine, 4)
     body["note"] = "nothing happened"
     set_body(engine, 4, body)
     with pytest.raises(IntegrityError, match=r"case 'PGD-7', event 4: content does not match"):
-        store.get(stored)
+        cached.get(stored)
 
 
 def test_a_header_or_head_edited_after_a_load_is_refused(
-    engine: sa.Engine, store: SqlCaseStore, stored: str
+    engine: sa.Engine, cached: SqlCaseStore, stored: str
 ) -> None:
-    store.get(stored)
+    cached.get(stored)
     execute(engine, "UPDATE cases SET state = 'resolved'")
     with pytest.raises(IntegrityError, match=r"case row's columns differ"):
-        store.get(stored)
+        cached.get(stored)
     execute(engine, "DELETE FROM case_events WHERE seq = 3")
     execute(engine, "UPDATE cases SET version = 3")
     with pytest.raises(IntegrityError, match=r"case 'PGD-7': newest hash differs"):
-        store.get(stored)
+        cached.get(stored)
 
 
 def test_verified_cache_must_be_a_count(engine: sa.Engine, wf: Workflow) -> None:

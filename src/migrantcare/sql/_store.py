@@ -179,13 +179,15 @@ class SqlCaseStore:
         calendar: The working calendar replays use for SLA clocks: one calendar, or a
             mapping from office id to calendar.
         tables: The tables, when built with a schema or prefix (:func:`case_tables`).
-        verified_cache: How many loaded cases the store remembers (0: none). A load of
-            a remembered case reads only the events appended since, checks that they
-            chain onto the remembered head and the stored head, and replays only them;
-            so loading a long, busy case costs what its new events cost. The
-            remembered prefix was checked when it was first loaded; an edit made in
-            SQL to those old rows afterwards is found by the next full load (another
-            process, :meth:`export_jsonl`, or a store with ``verified_cache=0``).
+        verified_cache: How many loaded cases the store may remember; 0 (the default)
+            remembers none, so every load reads the whole history, verifies the chain
+            against the stored head and replays it. A positive number is an opt-in for
+            hosts that load long, busy cases often: a load of a remembered case then
+            reads only the events appended since, checks that they chain onto the
+            remembered head and the stored head, and replays only them. The price: an
+            edit made in SQL to the *old* rows after this store loaded them is found only
+            by the next full load (another store, :meth:`export_jsonl`, or a store
+            with ``verified_cache=0``), not by this store.
 
     Writes never rewrite history: a save inserts only the events the stored case lacks
     and compare-and-sets the case row on its version and head hash, in one transaction.
@@ -198,7 +200,7 @@ class SqlCaseStore:
         *,
         calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None = None,
         tables: CaseTables | None = None,
-        verified_cache: int = 1024,
+        verified_cache: int = 0,
     ) -> None:
         if not isinstance(engine, sa.Engine):
             raise WrongTypeError(f"engine must be a sqlalchemy Engine, got {type(engine).__name__}")
