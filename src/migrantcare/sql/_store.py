@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from migrantcare._actors import Actor, check_actor
 from migrantcare._calendar import WorkingCalendar
-from migrantcare._case import Case, CaseEvent, Person
+from migrantcare._case import HISTORY_FIELDS, Case, CaseEvent, Person
 from migrantcare._erasure import PERSON_ROLES
 from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
 from migrantcare._store import CaseSummary, check_query, stale
@@ -43,19 +43,6 @@ _UTC = _dt.timezone.utc
 _BUSY_SECONDS: Final = 30
 #: The execution option telling the SQLite ``begin`` hook how to begin.
 _BEGIN_OPTION: Final = "migrantcare_sqlite_begin"
-#: Header fields that replaying the history must reproduce exactly.
-_HISTORY_FIELDS: Final = (
-    "id",
-    "workflow",
-    "workflow_version",
-    "state",
-    "office",
-    "category",
-    "channel",
-    "priority",
-    "opened_at",
-    "attributes_json",
-)
 #: Event kinds a load replays on top of a remembered prefix; any other kind (a
 #: migration, a transfer, an erasure) sends the load through the whole history.
 _TAIL_KINDS: Final = frozenset({"transition", "sla"})
@@ -738,7 +725,7 @@ class SqlCaseStore:
                 raise IntegrityError(  # pragma: no cover - verify names it first
                     f"case {case_id!r}, event {stored.seq}: does not match its hash"
                 )
-        for field in _HISTORY_FIELDS:
+        for field in HISTORY_FIELDS:
             if getattr(replayed, field) != getattr(case, field):
                 raise IntegrityError(
                     f"case {case_id!r}: stored {field!r} differs from what its history "
