@@ -47,6 +47,9 @@ from migrantcare.exceptions import (
 _DEFAULT_FIRST_YEAR = 1990
 _DEFAULT_LAST_YEAR = 2040
 _US_PER_MINUTE = 60_000_000
+#: The origin of the integer instants of ``_day_segments`` (µs since then, UTC).
+_EPOCH = _dt.datetime(1, 1, 1, tzinfo=_dt.timezone.utc)
+_TimeDelta = _dt.timedelta
 _Date = _dt.date
 _DateTime = _dt.datetime
 
@@ -201,14 +204,17 @@ class WorkingCalendar:
     _zone: Timezone = attrs.field(init=False, eq=False)
     _index: _Index | None = attrs.field(default=None, eq=False, kw_only=True)
     _version: str = attrs.field(init=False, eq=False, repr=False)
-    _midnights: dict[int, _dt.datetime | None] = attrs.field(init=False, eq=False, repr=False)
+    _segments: dict[int, tuple[tuple[int, int | None], ...]] = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         # Derived caches on a frozen class: set once here, never changed afterwards.
         object.__setattr__(self, "_zone", zone(self.tz))
-        # day index -> local midnight in UTC, filled by _instant_at (a pure function of the
-        # zone, so a cache: SLA deadlines and warnings read it several times per event)
-        object.__setattr__(self, "_midnights", {})
+        # day index -> that day's working intervals as (end position, instant base), filled
+        # by _instant_at (a pure function of the index and the zone, so a cache: SLA
+        # deadlines and warnings read it several times per event)
+        object.__setattr__(self, "_segments", {})
         if self.last_year < self.first_year:
             raise InvalidArgumentError(
                 f"last_year {self.last_year} is before first_year {self.first_year}"
@@ -566,25 +572,50 @@ class WorkingCalendar:
         part computes several of these on every event that starts a clock.
         """
         index = self._idx()
-        cum = index.cum_us
-        k = bisect_left(cum, target, 1)
+        k = bisect_left(index.cum_us, target, 1)
         if k > index.n_days:
             raise self._beyond(f"working position {target}")
-        j = k - 1
-        rem = target - cum[j]
+        j = k - 1  # the day on which the target is reached
+        segments = self._segments.get(j)
+        if segments is None:
+            segments = self._day_segments(j)
+        for end, base in segments:
+            if target <= end:
+                if base is not None:
+                    return _EPOCH + _TimeDelta(0, 0, base + target)  # positional: cheaper
+                break
+        return self._exact_instant(j, target)
+
+    def _day_segments(self, j: int) -> tuple[tuple[int, int | None], ...]:
+        """Day ``j``'s working intervals as (end position, base).
+
+        The instant at a position ``p <= end`` inside the interval is ``_EPOCH + (base +
+        p)`` µs. The base is None on a day on which the zone changes its offset: such a day
+        takes the exact conversion each time.
+        """
+        index = self._idx()
+        midnight = self._utc_midnight(index.first_ordinal + j)
+        origin = None if midnight is None else _micros(midnight - _EPOCH)
+        day_start = index.cum_us[j]
+        segments = tuple(
+            (
+                day_start + before + e - s,
+                None if origin is None else origin + s - before - day_start,
+            )
+            for s, e, before in index.day_intervals[j]
+        )
+        self._segments[j] = segments
+        return segments
+
+    def _exact_instant(self, j: int, target: int) -> _dt.datetime:
+        """:meth:`_instant_at` of a position reached on day ``j``, by the local wall time."""
+        index = self._idx()
+        rem = target - index.cum_us[j]
         tod = 0
         for s, e, before in index.day_intervals[j]:
             if rem <= before + e - s:
                 tod = s + rem - before
                 break
-        midnights = self._midnights
-        if j in midnights:
-            midnight = midnights[j]
-        else:
-            midnight = midnights[j] = self._utc_midnight(index.first_ordinal + j)
-        if midnight is not None:
-            # local wall time -> UTC: that day's midnight plus the time of day
-            return midnight + _dt.timedelta(microseconds=tod)
         return self._wall_to_utc(index.first_ordinal + j, tod)
 
     def _wall_to_utc(self, ordinal: int, tod: int) -> _dt.datetime:
@@ -625,6 +656,27 @@ class WorkingCalendar:
         if not intervals:
             return None
         return self._instant_at(index.cum_us[i + 1])
+
+    def _working_days_close(self, i: int, n: int) -> tuple[_dt.datetime, int]:
+        """Close of business of ``add_working_days(day i, n)``: UTC instant and position.
+
+        Internal: the SLA part's working-day deadlines, from a day number it has.
+        """
+        index = self._idx()
+        if n > 0:
+            k = index.cum_days[i + 1] + n - 1
+        elif n < 0:
+            k = index.cum_days[i] + n
+        else:
+            k = index.cum_days[i]
+        if not 0 <= k < len(index.workdays):
+            raise self._beyond(
+                f"{n} working days from {_Date.fromordinal(index.first_ordinal + i)}"
+            )
+        ordinal = index.workdays[k].toordinal()
+        closed = self._close_utc(ordinal)
+        assert closed is not None  # a working day has a close of business
+        return closed, index.cum_us[ordinal - index.first_ordinal + 1]
 
     def _working_position(self, instant: _dt.datetime) -> int:
         """Working µs from the calendar's first day to the aware ``instant`` (internal)."""
@@ -976,6 +1028,10 @@ class WorkingCalendar:
 
 
 _ZERO = _dt.timedelta(0)
+
+
+def _micros(delta: _dt.timedelta) -> int:
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _whole(value: object, what: str) -> int:

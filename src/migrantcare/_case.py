@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import zoneinfo
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -48,6 +49,9 @@ CASE_SCHEMA: Final = "migrantcare.case/2"
 GENESIS_HASH: Final = "0" * 64
 _GENESIS_DIGEST: Final = bytes(32)
 _UTC = _dt.timezone.utc
+_new = object.__new__
+_DateTime = _dt.datetime
+_ZoneInfo = zoneinfo.ZoneInfo
 _REDACTED = "<redacted>"
 #: The longest case id, office id or actor id accepted.
 _ID_LIMIT: Final = 200
@@ -277,8 +281,43 @@ def _not_utf8(text: str) -> bool:
     return False
 
 
-@attrs.frozen(repr=False)
-class CaseEvent:
+class _EventSlots:
+    # The storage of CaseEvent. Filling a bare instance of this plain slotted class
+    # and giving it its frozen class costs a quarter of attrs' frozen __init__ (one
+    # object.__setattr__ call per field): make_event runs once per event.
+    __slots__ = (
+        "__weakref__",
+        "at",
+        "by",
+        "data_json",
+        "dest",
+        "digest",
+        "kind",
+        "name",
+        "note",
+        "office",
+        "prev_digest",
+        "role",
+        "seq",
+        "source",
+    )
+    seq: int
+    kind: str
+    name: str
+    source: str | None
+    dest: str
+    at: _dt.datetime
+    by: str
+    role: str | None
+    office: str | None
+    note: str | None
+    data_json: str
+    prev_digest: bytes
+    digest: bytes
+
+
+@attrs.frozen(repr=False, weakref_slot=False)
+class CaseEvent(_EventSlots):
     """One entry of a case's audit trail.
 
     Attributes:
@@ -457,26 +496,157 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
         prev_digest,
         head,
     )
-    return CaseEvent(
-        seq, kind, name, source, dest, at, by, role, office, note, data_json, prev_digest, digest
-    )
+    event = _new(_EventSlots)
+    event.seq = seq
+    event.kind = kind
+    event.name = name
+    event.source = source
+    event.dest = dest
+    event.at = at
+    event.by = by
+    event.role = role
+    event.office = office
+    event.note = note
+    event.data_json = data_json
+    event.prev_digest = prev_digest
+    event.digest = digest
+    event.__class__ = CaseEvent
+    return event  # type: ignore[return-value]
 
 
 def utc(value: object, what: str) -> _dt.datetime:
     """Return the aware datetime ``value`` as a plain ``datetime`` in UTC (see ``as_utc``)."""
     if type(value) is _dt.datetime and value.tzinfo is _UTC:
         return value
-    if isinstance(value, _dt.datetime):
-        # the common case (an aware pendulum or stdlib instant): one utcoffset call
-        # instead of two; anything else goes the checked way and is refused there
+    if isinstance(value, _DateTime):
+        year = value.year
+        tz = value.tzinfo
+        if isinstance(tz, _ZoneInfo) and 1 < year < 9999:
+            # The common case: a pendulum or stdlib instant in an IANA zone. Asking the
+            # zone about a plain wall time is several times cheaper than asking a
+            # pendulum instant (zoneinfo reads a subclass's fields by method calls),
+            # and building the UTC value from the fields beats pendulum's arithmetic.
+            month, day = value.month, value.day
+            hour, minute, second, micro = value.hour, value.minute, value.second, value.microsecond
+            offset = tz.utcoffset(
+                _DateTime(year, month, day, hour, minute, second, micro, fold=value.fold)
+            )
+            if offset is not None:
+                return _DateTime(year, month, day, hour, minute, second, micro, _UTC) - offset
         offset = value.utcoffset()
         if offset is not None:
             return shift_to_utc(value, offset)
     return as_utc(require_aware(value, what))
 
 
-@attrs.frozen(repr=False)
-class Case:
+class _CaseSlots:
+    # The storage of Case (see _EventSlots): every event builds a new Case.
+    __slots__ = (
+        "__weakref__",
+        "attributes_json",
+        "calendar_version",
+        "calendar_zone",
+        "category",
+        "channel",
+        "clocks",
+        "complainant",
+        "events",
+        "id",
+        "office",
+        "opened_at",
+        "priority",
+        "state",
+        "worker",
+        "workflow",
+        "workflow_version",
+    )
+    id: str
+    workflow: str
+    workflow_version: int
+    state: str
+    office: str
+    category: str
+    channel: str
+    priority: str
+    opened_at: _dt.datetime
+    complainant: Person | None
+    worker: Person | None
+    attributes_json: str
+    events: tuple[CaseEvent, ...]
+    clocks: tuple[SlaClock, ...]
+    calendar_version: str | None
+    calendar_zone: str | None
+
+
+def new_case(  # noqa: PLR0917 - internal fast path, mirrors Case's fields
+    id: str,
+    workflow: str,
+    workflow_version: int,
+    state: str,
+    office: str,
+    category: str,
+    channel: str,
+    priority: str,
+    opened_at: _dt.datetime,
+    complainant: Person | None,
+    worker: Person | None,
+    attributes_json: str,
+    events: tuple[CaseEvent, ...],
+) -> Case:
+    """A new case without SLA state, built as ``Case(...)`` would (internal fast path)."""
+    new = _new(_CaseSlots)
+    new.id = id
+    new.workflow = workflow
+    new.workflow_version = workflow_version
+    new.state = state
+    new.office = office
+    new.category = category
+    new.channel = channel
+    new.priority = priority
+    new.opened_at = opened_at
+    new.complainant = complainant
+    new.worker = worker
+    new.attributes_json = attributes_json
+    new.events = events
+    new.clocks = ()
+    new.calendar_version = None
+    new.calendar_zone = None
+    new.__class__ = Case
+    return new  # type: ignore[return-value]
+
+
+def next_case(  # noqa: PLR0917 - internal fast path
+    case: Case,
+    state: str,
+    events: tuple[CaseEvent, ...],
+    clocks: tuple[SlaClock, ...],
+    calendar_version: str | None,
+    calendar_zone: str | None,
+) -> Case:
+    """``case`` with a new state, history and SLA state; the rest carried over."""
+    new = _new(_CaseSlots)
+    new.id = case.id
+    new.workflow = case.workflow
+    new.workflow_version = case.workflow_version
+    new.state = state
+    new.office = case.office
+    new.category = case.category
+    new.channel = case.channel
+    new.priority = case.priority
+    new.opened_at = case.opened_at
+    new.complainant = case.complainant
+    new.worker = case.worker
+    new.attributes_json = case.attributes_json
+    new.events = events
+    new.clocks = clocks
+    new.calendar_version = calendar_version
+    new.calendar_zone = calendar_zone
+    new.__class__ = Case
+    return new  # type: ignore[return-value]
+
+
+@attrs.frozen(repr=False, weakref_slot=False)
+class Case(_CaseSlots):
     """A migrant-protection case: a frozen record and its audit trail.
 
     Build one with ``Workflow.open`` and change it with ``Workflow.fire``; both return
@@ -546,21 +716,9 @@ class Case:
         """Return this case in ``state`` with ``event`` appended (internal fast path)."""
         if changes:
             return attrs.evolve(self, state=state, events=(*self.events, event), **changes)
-        # A direct constructor call is several times cheaper than attrs.evolve's
-        # field-by-field introspection, and this runs once per event.
-        return Case(
-            self.id,
-            self.workflow,
-            self.workflow_version,
+        return next_case(
+            self,
             state,
-            self.office,
-            self.category,
-            self.channel,
-            self.priority,
-            self.opened_at,
-            self.complainant,
-            self.worker,
-            self.attributes_json,
             (*self.events, event),
             self.clocks,
             self.calendar_version,
@@ -571,24 +729,7 @@ class Case:
         self, clocks: tuple[SlaClock, ...], calendar_version: str, calendar_zone: str
     ) -> Case:
         """Return this case with new SLA clocks on a calendar (internal fast path)."""
-        return Case(
-            self.id,
-            self.workflow,
-            self.workflow_version,
-            self.state,
-            self.office,
-            self.category,
-            self.channel,
-            self.priority,
-            self.opened_at,
-            self.complainant,
-            self.worker,
-            self.attributes_json,
-            self.events,
-            clocks,
-            calendar_version,
-            calendar_zone,
-        )
+        return next_case(self, self.state, self.events, clocks, calendar_version, calendar_zone)
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(repr(self))

@@ -16,7 +16,7 @@ import attrs
 
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, utc
-from migrantcare._sla_state import Pause, SlaClock
+from migrantcare._sla_state import Pause, SlaClock, new_clock
 from migrantcare._time import as_utc, to_zone_fields
 from migrantcare._validate import check_name, check_text, quote
 from migrantcare._vocab import check_code
@@ -289,6 +289,7 @@ class SlaPolicy:
     description: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "description"))
     _events: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     _states: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
+    _warn_deltas: tuple[_dt.timedelta | None, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not (self.start_states or self.start_events):
@@ -299,6 +300,16 @@ class SlaPolicy:
         object.__setattr__(self, "_events", self.start_events | self.stop_events)
         object.__setattr__(
             self, "_states", self.start_states | self.pause_states | self.stop_states
+        )
+        # elapsed targets: each warning's offset from the start of an unpaused clock
+        budget = _us(self.target.duration)
+        object.__setattr__(
+            self,
+            "_warn_deltas",
+            tuple(
+                _dt.timedelta(microseconds=share) if (share := int(budget * f)) > 0 else None
+                for f in self.warn_at
+            ),
         )
 
 
@@ -374,20 +385,41 @@ class SlaPlan:
 
 
 def apply_event(
-    clocks: tuple[SlaClock, ...], policies: Sequence[SlaPolicy], event: CaseEvent
+    clocks: tuple[SlaClock, ...],
+    policies: Sequence[SlaPolicy],
+    event: CaseEvent,
+    calendar: WorkingCalendar | None = None,
+    concerned: Sequence[SlaPolicy] | None = None,
 ) -> tuple[tuple[SlaClock, ...], frozenset[int]]:
     """Return ``clocks`` updated with what ``event`` starts, pauses, resumes or stops.
 
     Also returns the positions of the clocks whose cached deadline must be computed
     again: started, resumed, or stopped while paused. A clock that stops while running
     keeps its deadline, and a paused one has none, so neither costs any arithmetic.
+
+    Given a non-strict ``calendar``, a clock the event starts running comes with its
+    cache computed (what :func:`refresh` gives it), not among the positions returned.
+    ``concerned`` is ``relevant_policies(policies, event.name, event.dest)`` when the
+    caller keeps it (a workflow does, per selection, event and state).
     """
     name, dest = event.name, event.dest
-    waiting = {c.goal for c in clocks if c.paused_since is not None and c.stopped_at is None}
-    # most events concern no policy: skip those before any work
-    relevant = [p for p in policies if name in p._events or dest in p._states or p.name in waiting]
+    relevant: Sequence[SlaPolicy]
+    for c in clocks:
+        if c.paused_since is not None and c.stopped_at is None:
+            # a paused clock's policy is concerned by every event (it may resume)
+            waiting = {
+                c.goal for c in clocks if c.paused_since is not None and c.stopped_at is None
+            }
+            relevant = [
+                p for p in policies if name in p._events or dest in p._states or p.name in waiting
+            ]
+            break
+    else:
+        relevant = relevant_policies(policies, name, dest) if concerned is None else concerned
     if not relevant:
         return clocks, frozenset()
+    fast = calendar is not None and not calendar.strict
+    point: tuple[int, int] | None = None
     at = event.at
     entered = dest if (event.kind == "opened" or dest != event.source) else None
     out = list(clocks)
@@ -417,24 +449,41 @@ def apply_event(
                 stale.add(index)
         elif event.name in p.start_events or (entered is not None and entered in p.start_states):
             paused = event.dest in p.pause_states
-            out.append(
-                SlaClock(
-                    goal=p.name,
-                    variant=p.variant,
-                    cycle=1 if clock is None else clock.cycle + 1,
-                    started_at=at,
-                    paused_since=at if paused else None,
+            cycle = 1 if clock is None else clock.cycle + 1
+            if fast and not paused:
+                assert calendar is not None
+                if point is None and p.target.unit != "elapsed":
+                    # every clock this event starts counts from the same instant
+                    point = calendar._position(at, "instant")
+                out.append(_started(p, cycle, at, calendar, point))
+            else:
+                out.append(
+                    SlaClock(
+                        goal=p.name,
+                        variant=p.variant,
+                        cycle=cycle,
+                        started_at=at,
+                        paused_since=at if paused else None,
+                    )
                 )
-            )
+                if not paused:
+                    stale.add(len(out) - 1)
             latest[p.name] = len(out) - 1
-            if not paused:
-                stale.add(len(out) - 1)
     return tuple(out), frozenset(stale)
+
+
+def relevant_policies(policies: Sequence[SlaPolicy], name: str, dest: str) -> tuple[SlaPolicy, ...]:
+    """The policies an event ``name`` into state ``dest`` may start, pause or stop.
+
+    Besides these, a paused clock's policy is concerned by every event (see
+    :func:`apply_event`).
+    """
+    return tuple(p for p in policies if name in p._events or dest in p._states)
 
 
 def _stopped(clock: SlaClock, pauses: tuple[Pause, ...], at: _dt.datetime) -> SlaClock:
     # a direct constructor call: attrs.evolve costs several times more, on every stop
-    return SlaClock(
+    return new_clock(
         clock.goal,
         clock.variant,
         clock.cycle,
@@ -772,7 +821,7 @@ def _refresh_general(
         for k, f in enumerate(policy.warn_at)
     )
     provisional = _provisional(policy, calendar, clock.started_at, due)
-    return SlaClock(
+    return new_clock(
         clock.goal,
         clock.variant,
         clock.cycle,
@@ -800,48 +849,14 @@ def _fresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> Sla
     close of the due day (working days), and each warning is the instant at which its
     fraction of the budget has run.
     """
-    target = policy.target
-    start = clock.started_at
-    old = clock.warn_times
-    unit = target.unit
-    warns: tuple[_dt.datetime, ...]
-    if unit == "elapsed":
-        budget = _us(target.duration)
-        due = start + target.duration
-        warns = tuple(
-            start + _dt.timedelta(microseconds=share)
-            if (share := int(budget * f)) > 0
-            else (old[k] if k < len(old) else start)
-            for k, f in enumerate(policy.warn_at)
-        )
-        provisional = False
-    else:
-        pos = calendar._working_position(start)
-        if unit == "working_days":
-            day = _local_date(calendar, start)
-            ordinal = calendar.add_working_days(day, target.days).toordinal()
-            closed = calendar._close_utc(ordinal)
-            assert closed is not None  # add_working_days returns working days only
-            due = closed
-            budget = max(calendar._close_position(ordinal) - pos, 0)
-        else:
-            budget = _us(target.duration)
-            due = calendar._instant_at(pos + budget) if budget > 0 else start
-        instant_at = calendar._instant_at
-        warns = tuple(
-            instant_at(pos + share)
-            if (share := int(budget * f)) > 0
-            # as the general path: a threshold already crossed keeps its instant
-            else (old[k] if k < len(old) else start)
-            for k, f in enumerate(policy.warn_at)
-        )
-        years = calendar.provisional_years
-        provisional = bool(years) and any(y in years for y in range(start.year, due.year + 1))
-    return SlaClock(
+    due, warns, budget, provisional = _fresh_cache(
+        policy, clock.started_at, calendar, None, clock.warn_times
+    )
+    return new_clock(
         clock.goal,
         clock.variant,
         clock.cycle,
-        start,
+        clock.started_at,
         (),
         None,
         None,
@@ -854,6 +869,77 @@ def _fresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> Sla
         None,
         clock.used_us,
         clock.used_days,
+    )
+
+
+def _fresh_cache(
+    policy: SlaPolicy,
+    start: _dt.datetime,
+    calendar: WorkingCalendar,
+    point: tuple[int, int] | None,
+    old: tuple[_dt.datetime, ...],
+) -> tuple[_dt.datetime, tuple[_dt.datetime, ...], int, bool]:
+    """Deadline, warning instants, budget and provisional flag of a clock run since ``start``.
+
+    ``point`` is ``calendar._position(start)`` when the caller has it (every clock an
+    event starts shares it); ``old`` the clock's earlier warning instants.
+    """
+    target = policy.target
+    unit = target.unit
+    if unit == "elapsed":
+        warns = [
+            start + delta if delta is not None else (old[k] if k < len(old) else start)
+            for k, delta in enumerate(policy._warn_deltas)
+        ]
+        return start + target.duration, tuple(warns), _us(target.duration), False
+    day, pos = calendar._position(start, "instant") if point is None else point
+    instant_at = calendar._instant_at
+    if unit == "working_days":
+        due, close = calendar._working_days_close(day, target.days)
+        budget = close - pos if close > pos else 0
+    else:
+        budget = _us(target.duration)
+        due = instant_at(pos + budget) if budget > 0 else start
+    warns = []
+    for k, f in enumerate(policy.warn_at):
+        share = int(budget * f)
+        # as the general path: a threshold already crossed keeps its instant
+        warns.append(instant_at(pos + share) if share > 0 else (old[k] if k < len(old) else start))
+    years = calendar.provisional_years
+    provisional = bool(years) and not years.isdisjoint(range(start.year, due.year + 1))
+    return due, tuple(warns), budget, provisional
+
+
+def _started(
+    policy: SlaPolicy,
+    cycle: int,
+    at: _dt.datetime,
+    calendar: WorkingCalendar,
+    point: tuple[int, int] | None,
+) -> SlaClock:
+    """A clock of ``policy`` started (running) at ``at``, its cache computed.
+
+    What ``refresh(SlaClock(policy.name, policy.variant, cycle, at), policy, calendar)``
+    gives on a non-strict calendar, built once.
+    """
+    due, warns, budget, provisional = _fresh_cache(policy, at, calendar, point, ())
+    return new_clock(
+        policy.name,
+        policy.variant,
+        cycle,
+        at,
+        (),
+        None,
+        None,
+        (),
+        due,
+        warns,
+        budget,
+        calendar.version,
+        provisional,
+        None,
+        0,
+        0,
     )
 
 
