@@ -557,8 +557,9 @@ def test_get_loads_the_same_case_on_the_drivers_cursor_and_through_sqlalchemy(
     assert store._one_sql is not None  # psycopg: get() runs on the driver's cursor
     case = open_case(wf, cal_wita, "PGD-8")
     store.add(case)
-    for case in fires(wf, cal_wita, case, 5):  # noqa: B007 - the last one is kept
-        store.save(case, expected_version=case.version - 1)
+    for new in fires(wf, cal_wita, case, 5):
+        store.save(new, expected_version=new.version - 1)
+    case = new
     direct = store.get("PGD-8")
     with store.transaction() as conn:
         through = store.get_in(conn, "PGD-8")
@@ -574,8 +575,9 @@ def test_a_host_watching_statements_sees_the_load_and_it_still_checks(
     store = sql_store(pg_engine, wf, cal_wita)
     case = open_case(wf, cal_wita, "PGD-9")
     store.add(case)
-    for case in fires(wf, cal_wita, case, 3):  # noqa: B007 - the last one is kept
-        store.save(case, expected_version=case.version - 1)
+    for new in fires(wf, cal_wita, case, 3):
+        store.save(new, expected_version=new.version - 1)
+    case = new
     watched.clear()
     assert store.get("PGD-9") == case
     assert any("json_agg" in statement for statement in watched)
