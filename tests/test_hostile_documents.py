@@ -132,3 +132,51 @@ def test_verify_detects_edited_clocks() -> None:
 def test_verify_passes_a_genuine_record() -> None:
     Case.from_dict(copy.deepcopy(DOC)).verify(workflows=WF, calendar=CAL)
     CASE.verify(workflows=[WF], calendar=CAL)
+
+
+EVENT_DOCS = [e.to_dict() for e in CASE.events]
+EVENT_FIELDS = sorted(EVENT_DOCS[0])
+
+
+def _loaded(record: object) -> object:
+    """What CaseEvent.from_dict makes of ``record``: the event, or the error and its message."""
+    from migrantcare import CaseEvent  # noqa: PLC0415
+
+    try:
+        return CaseEvent.from_dict(record)  # type: ignore[arg-type]
+    except MigrantCareError as exc:
+        return (type(exc), str(exc))
+
+
+@given(
+    index=st.integers(0, len(EVENT_DOCS) - 1),
+    field=st.sampled_from(EVENT_FIELDS),
+    value=REPLACEMENTS
+    | st.text(max_size=3)
+    | st.sampled_from(["é", " ", "\t", "x" * 100_001, "0" * 63 + "g", "0" * 64]),
+    drop=st.booleans(),
+)
+def test_an_event_record_loads_the_same_on_the_plain_and_the_checked_path(
+    index: int, field: str, value: object, drop: bool
+) -> None:
+    # a dict takes the plain path when it can; any other mapping takes the checked one:
+    # both must accept the same records and build the same events
+    import types  # noqa: PLC0415
+
+    record = copy.deepcopy(EVENT_DOCS[index])
+    if drop:
+        del record[field]
+    else:
+        record[field] = value
+    plain = _loaded(record)
+    checked = _loaded(types.MappingProxyType(record))
+    assert plain == checked
+
+
+def test_genuine_event_records_take_the_plain_path_and_round_trip() -> None:
+    from migrantcare import CaseEvent  # noqa: PLC0415
+    from migrantcare._case import _plain_event  # noqa: PLC0415
+
+    for event, record in zip(CASE.events, EVENT_DOCS, strict=True):
+        assert _plain_event(CaseEvent, record) == event
+        assert CaseEvent.from_dict(record) == event

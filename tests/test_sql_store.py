@@ -100,6 +100,20 @@ def test_an_edited_event_is_refused_naming_case_and_event(
         store.get(stored)
 
 
+@pytest.mark.parametrize(("field", "value"), [("dest", "closed"), ("source", "received")])
+def test_a_field_edited_in_a_document_apart_from_its_hash_is_refused(
+    engine: sa.Engine, store: SqlCaseStore, stored: str, field: str, value: str
+) -> None:
+    # replay derives the source and destination from the workflow: the stored event's
+    # own fields must still be those its hash covers
+    body = body_of(engine, 2)
+    assert body[field] != value
+    body[field] = value
+    set_body(engine, 2, body)
+    with pytest.raises(IntegrityError, match=r"case 'PGD-7', event 2: content does not match"):
+        store.get(stored)
+
+
 def test_an_event_column_edited_apart_from_its_document_is_refused(
     engine: sa.Engine, store: SqlCaseStore, stored: str
 ) -> None:
@@ -517,3 +531,58 @@ def test_save_many_in_saves_all_or_nothing(
         store.save_many_in(conn, [(a3, a2.version), (a3, a2.version)])
     assert store.workflow_for(a2) is wf
     assert store.calendar_for("bp3mi-ntt") == cal_wita
+
+
+# ---------------------------------------------------------------- get() on the driver's cursor
+
+
+@pytest.fixture
+def watched(pg_engine: sa.Engine) -> Iterator[list[str]]:
+    """The statements SQLAlchemy runs on the PostgreSQL engine while the test runs."""
+    seen: list[str] = []
+
+    def watch(*args: object) -> None:
+        seen.append(str(args[2]))
+
+    sa.event.listen(pg_engine, "before_cursor_execute", watch)
+    yield seen
+    sa.event.remove(pg_engine, "before_cursor_execute", watch)
+
+
+def test_get_loads_the_same_case_on_the_drivers_cursor_and_through_sqlalchemy(
+    pg_engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    truncate(pg_engine)
+    store = sql_store(pg_engine, wf, cal_wita)
+    assert store._one_sql is not None  # psycopg: get() runs on the driver's cursor
+    case = open_case(wf, cal_wita, "PGD-8")
+    store.add(case)
+    for new in fires(wf, cal_wita, case, 5):
+        store.save(new, expected_version=new.version - 1)
+    case = new
+    direct = store.get("PGD-8")
+    with store.transaction() as conn:
+        through = store.get_in(conn, "PGD-8")
+    assert direct == through == case
+    with pytest.raises(CaseNotFoundError, match="PGD-404"):
+        store.get("PGD-404")
+
+
+def test_a_host_watching_statements_sees_the_load_and_it_still_checks(
+    pg_engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar, watched: list[str]
+) -> None:
+    truncate(pg_engine)
+    store = sql_store(pg_engine, wf, cal_wita)
+    case = open_case(wf, cal_wita, "PGD-9")
+    store.add(case)
+    for new in fires(wf, cal_wita, case, 3):
+        store.save(new, expected_version=new.version - 1)
+    case = new
+    watched.clear()
+    assert store.get("PGD-9") == case
+    assert any("json_agg" in statement for statement in watched)
+    body = body_of(pg_engine, 2)
+    body["note"] = "nothing happened"
+    set_body(pg_engine, 2, body)
+    with pytest.raises(IntegrityError, match=r"case 'PGD-9', event 2: content does not match"):
+        store.get("PGD-9")

@@ -423,6 +423,13 @@ class CaseEvent(_EventSlots):
         Raises:
             SchemaError: a field is missing, of the wrong type or impossible.
         """
+        if type(data) is dict:
+            # Loads parse every stored event: the common record (short ASCII texts, a
+            # dict of data) is accepted here at a glance; anything else goes the checked
+            # way below, which accepts a superset and names what is wrong.
+            event = _plain_event(cls, data)
+            if event is not None:
+                return event
         data = check_mapping(data, "an event record")
         try:
             raw = data["data"]
@@ -446,6 +453,69 @@ class CaseEvent(_EventSlots):
             )
         except KeyError as exc:
             raise SchemaError(f"event record lacks field {quote(exc.args[0])}") from None
+
+
+def _plain(value: object) -> bool:
+    # what check_text lets through at once: a non-blank ASCII str within the limit
+    return (
+        type(value) is str
+        and 0 < len(value) <= MAX_TEXT
+        and value.isascii()
+        and not value.isspace()
+    )
+
+
+def _plain_event(cls: type[CaseEvent], data: dict[str, Any]) -> CaseEvent | None:
+    """The event of a stored record whose fields need no second look, else ``None``.
+
+    Accepts only records :meth:`CaseEvent.from_dict`'s checked path accepts too, and
+    builds the same event.
+    """
+    try:
+        seq = data["seq"]
+        kind, name, source, dest = data["kind"], data["name"], data["source"], data["dest"]
+        by, role, office, note = data["by"], data["role"], data["by_office"], data["note"]
+        raw, prev_hash, hash_ = data["data"], data["prev_hash"], data["hash"]
+        at = data["at"]
+    except KeyError:
+        return None
+    if not (
+        type(seq) is int
+        and seq >= 0
+        and _plain(kind)
+        and _plain(name)
+        and _plain(dest)
+        and _plain(by)
+        and (source is None or _plain(source))
+        and (role is None or _plain(role))
+        and (office is None or _plain(office))
+        and (note is None or (type(note) is str and len(note) <= MAX_TEXT and note.isascii()))
+        and type(raw) is dict
+        and type(prev_hash) is str
+        and len(prev_hash) == 64
+        and type(hash_) is str
+        and len(hash_) == 64
+    ):
+        return None
+    try:
+        prev_digest, digest = bytes.fromhex(prev_hash), bytes.fromhex(hash_)
+    except ValueError:
+        return None
+    return cls(
+        seq,
+        kind,
+        name,
+        source,
+        dest,
+        parse_utc(at, "event time"),  # raises what the checked path raises
+        by,
+        role,
+        office,
+        note,
+        "{}" if not raw else _stored_json(raw, "event data"),
+        prev_digest,
+        digest,
+    )
 
 
 def _stored_text(value: object, what: str) -> str:
@@ -865,6 +935,14 @@ class Case(_CaseSlots):
             SchemaError: the schema id is missing or unknown, or a field is missing, of
                 the wrong type or impossible.
         """
+        return cls._from_dict(data, None)
+
+    @classmethod
+    def _from_dict(cls, data: Mapping[str, Any], events: tuple[CaseEvent, ...] | None) -> Case:
+        """:meth:`from_dict`; with ``events``, those (parsed already) instead of ``data``'s.
+
+        A store keeps the events apart from the header: it parses each once.
+        """
         if not isinstance(data, Mapping):
             raise SchemaError(f"a case record must be a mapping, got {type_name(data)}")
         schema = data.get("schema")
@@ -874,7 +952,7 @@ class Case(_CaseSlots):
             )
         try:
             complainant, worker = data["complainant"], data["worker"]
-            events = check_list(data["events"], "events")
+            stored_events = () if events is not None else check_list(data["events"], "events")
             clocks = check_list(data.get("clocks", ()), "clocks")
             calendar_version = data.get("calendar_version")
             if calendar_version is not None:
@@ -896,7 +974,9 @@ class Case(_CaseSlots):
                 complainant=None if complainant is None else Person.from_dict(complainant),
                 worker=None if worker is None else Person.from_dict(worker),
                 attributes_json=_stored_json(attributes, "attributes"),
-                events=tuple(CaseEvent.from_dict(e) for e in events),
+                events=events
+                if events is not None
+                else tuple(CaseEvent.from_dict(e) for e in stored_events),
                 clocks=tuple(clock_from_dict(c) for c in clocks),
                 calendar_version=calendar_version,
                 calendar_zone=None
