@@ -12,6 +12,7 @@ from typing import Final
 
 import attrs
 
+from migrantcare._case import actor_text
 from migrantcare._validate import check_id, quote
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 
@@ -62,13 +63,17 @@ class Actor:
     roles: frozenset[str] = attrs.field(converter=_roles)
     office: str | None = None
     _role: str | None = attrs.field(init=False, eq=False, repr=False)
+    # the hashed text of (id, role, office) on the events it performs: made once
+    _text: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         check_id(self.id, "actor id")
         if self.office is not None:
             check_id(self.office, "actor office")
         # recorded on every event this actor performs: chosen once here
-        object.__setattr__(self, "_role", min(self.roles) if self.roles else None)
+        role = min(self.roles) if self.roles else None
+        object.__setattr__(self, "_role", role)
+        object.__setattr__(self, "_text", actor_text(self.id, role, self.office))
 
     @property
     def role(self) -> str | None:
@@ -100,6 +105,7 @@ class Actor:
             ("roles", self.roles),
             ("office", self.office),
             ("_role", role),
+            ("_text", actor_text(self.id, role, self.office)),
         ):
             object.__setattr__(clone, name, value)
         return clone

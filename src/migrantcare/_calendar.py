@@ -50,6 +50,7 @@ _US_PER_MINUTE = 60_000_000
 #: The origin of the integer instants of ``_day_segments`` (µs since then, UTC).
 _EPOCH = _dt.datetime(1, 1, 1, tzinfo=_dt.timezone.utc)
 _TimeDelta = _dt.timedelta
+_UTC = _dt.timezone.utc
 _Date = _dt.date
 _DateTime = _dt.datetime
 
@@ -207,6 +208,7 @@ class WorkingCalendar:
     _segments: dict[int, tuple[tuple[int, int | None], ...]] = attrs.field(
         init=False, eq=False, repr=False
     )
+    _closes: dict[int, tuple[_dt.datetime, int]] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         # Derived caches on a frozen class: set once here, never changed afterwards.
@@ -215,6 +217,9 @@ class WorkingCalendar:
         # by _instant_at (a pure function of the index and the zone, so a cache: SLA
         # deadlines and warnings read it several times per event)
         object.__setattr__(self, "_segments", {})
+        # k -> the k-th working day's close of business (UTC instant, position): every
+        # working-day deadline is one
+        object.__setattr__(self, "_closes", {})
         if self.last_year < self.first_year:
             raise InvalidArgumentError(
                 f"last_year {self.last_year} is before first_year {self.first_year}"
@@ -487,12 +492,22 @@ class WorkingCalendar:
 
     def _position(self, value: object, what: str) -> tuple[int, int]:
         """Return (day number, working µs since the calendar's start) of an aware instant."""
-        if not isinstance(value, _DateTime) or value.utcoffset() is None:
-            require_aware(value, what)
-        assert isinstance(value, _DateTime)
-        ordinal, tod = to_zone_fields(value, self._zone)
-        i = self._offset(ordinal, what, value)
+        if type(value) is _DateTime and value.tzinfo is _UTC and 1 < value.year < 9999:
+            # the SLA part's instants (plain UTC, far from the ends of time): inline
+            local = value.astimezone(self._zone)
+            ordinal = local.toordinal()
+            tod = (
+                local.hour * 3600 + local.minute * 60 + local.second
+            ) * 1_000_000 + local.microsecond
+        else:
+            if not isinstance(value, _DateTime) or value.utcoffset() is None:
+                require_aware(value, what)
+            assert isinstance(value, _DateTime)
+            ordinal, tod = to_zone_fields(value, self._zone)
         index = self._idx()
+        i = ordinal - index.first_ordinal
+        if not 0 <= i < index.n_days:
+            i = self._offset(ordinal, what, value)  # raises, naming the instant
         pos = index.cum_us[i]
         for s, e, before in index.day_intervals[i]:
             if tod < e:
@@ -571,7 +586,8 @@ class WorkingCalendar:
         Like :meth:`add_working_time` without building ``pendulum`` objects: the SLA
         part computes several of these on every event that starts a clock.
         """
-        index = self._idx()
+        index = self._index
+        assert index is not None  # always built in __attrs_post_init__
         k = bisect_left(index.cum_us, target, 1)
         if k > index.n_days:
             raise self._beyond(f"working position {target}")
@@ -669,14 +685,19 @@ class WorkingCalendar:
             k = index.cum_days[i] + n
         else:
             k = index.cum_days[i]
+        closes = self._closes
+        found = closes.get(k)
+        if found is not None:
+            return found
         if not 0 <= k < len(index.workdays):
             raise self._beyond(
                 f"{n} working days from {_Date.fromordinal(index.first_ordinal + i)}"
             )
-        ordinal = index.workdays[k].toordinal()
-        closed = self._close_utc(ordinal)
-        assert closed is not None  # a working day has a close of business
-        return closed, index.cum_us[ordinal - index.first_ordinal + 1]
+        j = index.workdays[k].toordinal() - index.first_ordinal
+        position = index.cum_us[j + 1]
+        # a working day's close of business is where its last interval ends
+        found = closes[k] = (self._instant_at(position), position)
+        return found
 
     def _working_position(self, instant: _dt.datetime) -> int:
         """Working µs from the calendar's first day to the aware ``instant`` (internal)."""

@@ -217,6 +217,13 @@ def hash_head(kind: str, name: str, source: str | None, dest: str) -> str:
     return f"{len(kind)}:{kind}{len(name)}:{name}{src}{len(dest)}:{dest}"
 
 
+def actor_text(by: str, role: str | None, office: str | None) -> str:
+    """The hashed text of an event's actor id, role and office (see ``event_hash``)."""
+    rl = "-" if role is None else f"{len(role)}:{role}"
+    of = "-" if office is None else f"{len(office)}:{office}"
+    return f"{len(by)}:{by}{rl}{of}"
+
+
 def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     seq: int,
     kind: str,
@@ -241,9 +248,9 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     if head is None:
         head = hash_head(kind, name, source, dest)
     nt = "-" if note is None else f"{len(note)}:{note}"
-    rl = "-" if role is None else f"{len(role)}:{role}"
-    of = "-" if office is None else f"{len(office)}:{office}"
-    text = f"{seq}|{head}{len(at)}:{at}{len(by)}:{by}{rl}{of}{nt}{len(data_json)}:{data_json}"
+    text = (
+        f"{seq}|{head}{len(at)}:{at}{actor_text(by, role, office)}{nt}{len(data_json)}:{data_json}"
+    )
     try:
         encoded = text.encode()
     except UnicodeEncodeError:
@@ -542,30 +549,34 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     note: str | None,
     data_json: str,
     head: str | None = None,
+    who: str | None = None,
 ) -> CaseEvent:
     """Build the next event of a history, hash included. ``at`` must already be UTC.
 
-    ``head`` is ``hash_head(kind, name, source, dest)``, when the caller precomputed it.
+    ``head`` is ``hash_head(kind, name, source, dest)`` and ``who`` is
+    ``actor_text(by, role, office)``, when the caller has them precomputed.
     """
     if note is not None and (type(note) is not str or len(note) > MAX_TEXT):
         check_text(note, "note", empty=True)  # raises, naming what is wrong
     seq = 0 if prev is None else prev.seq + 1
     prev_digest = _GENESIS_DIGEST if prev is None else prev.digest
-    digest = event_hash(
-        seq,
-        kind,
-        name,
-        source,
-        dest,
-        at.isoformat(),
-        by,
-        role,
-        office,
-        note,
-        data_json,
-        prev_digest,
-        head,
-    )
+    # event_hash's text, built here (this runs once per event; a test holds the two
+    # equal): the same fields, length-prefixed, ``None`` as ``-``
+    if head is None:
+        head = hash_head(kind, name, source, dest)
+    if who is None:
+        who = actor_text(by, role, office)
+    instant = at.isoformat()
+    nt = "-" if note is None else f"{len(note)}:{note}"
+    text = f"{seq}|{head}{len(instant)}:{instant}{who}{nt}{len(data_json)}:{data_json}"
+    try:
+        digest = hashlib.sha256(prev_digest + text.encode()).digest()
+    except UnicodeEncodeError:
+        # event_hash names the field that is not valid Unicode
+        event_hash(
+            seq, kind, name, source, dest, instant, by, role, office, note, data_json, prev_digest
+        )
+        raise  # pragma: no cover - event_hash raised above
     event = _new(_EventSlots)
     event.seq = seq
     event.kind = kind

@@ -290,6 +290,7 @@ class SlaPolicy:
     _events: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     _states: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     _warn_deltas: tuple[_dt.timedelta | None, ...] = attrs.field(init=False, eq=False, repr=False)
+    _budget_us: int = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not (self.start_states or self.start_events):
@@ -303,6 +304,7 @@ class SlaPolicy:
         )
         # elapsed targets: each warning's offset from the start of an unpaused clock
         budget = _us(self.target.duration)
+        object.__setattr__(self, "_budget_us", budget)
         object.__setattr__(
             self,
             "_warn_deltas",
@@ -384,12 +386,46 @@ class SlaPlan:
 # --------------------------------------------------------------------------- clock facts
 
 
+#: What an event does to the clock of one policy it concerns:
+#: (policy, stops it, pauses it (its destination is a pause state), starts it).
+Concern = tuple["SlaPolicy", bool, bool, bool]
+
+
+def concerns(
+    policies: Sequence[SlaPolicy],
+    name: str,
+    dest: str,
+    entered: str | None,
+    waiting: frozenset[str] | set[str] = frozenset(),
+) -> tuple[Concern, ...]:
+    """What an event ``name`` into ``dest`` does to each policy's clock it concerns.
+
+    ``entered`` is ``dest`` when the event enters it (an opening, or a change of state),
+    else ``None``; ``waiting`` the goals whose clock is paused (every event concerns
+    them: it may resume them). Without waiting goals the answer depends on the
+    arguments only, so a workflow keeps it per selection, event and state.
+    """
+    out = []
+    for p in policies:
+        if name in p._events or dest in p._states or p.name in waiting:
+            stops = name in p.stop_events or (entered is not None and entered in p.stop_states)
+            starts = name in p.start_events or (entered is not None and entered in p.start_states)
+            out.append((p, stops, dest in p.pause_states, starts))
+    return tuple(out)
+
+
+def entered_state(event: CaseEvent) -> str | None:
+    """The state ``event`` enters: its destination on an opening or a change of state."""
+    dest = event.dest
+    return dest if (event.kind == "opened" or dest != event.source) else None
+
+
 def apply_event(
     clocks: tuple[SlaClock, ...],
     policies: Sequence[SlaPolicy],
     event: CaseEvent,
     calendar: WorkingCalendar | None = None,
-    concerned: Sequence[SlaPolicy] | None = None,
+    concerned: Sequence[Concern] | None = None,
 ) -> tuple[tuple[SlaClock, ...], frozenset[int]]:
     """Return ``clocks`` updated with what ``event`` starts, pauses, resumes or stops.
 
@@ -399,58 +435,52 @@ def apply_event(
 
     Given a non-strict ``calendar``, a clock the event starts running comes with its
     cache computed (what :func:`refresh` gives it), not among the positions returned.
-    ``concerned`` is ``relevant_policies(policies, event.name, event.dest)`` when the
-    caller keeps it (a workflow does, per selection, event and state).
+    ``concerned`` is ``concerns(policies, event.name, event.dest, entered_state(event))``
+    when the caller keeps it (a workflow does, per selection, event and state).
     """
-    name, dest = event.name, event.dest
-    relevant: Sequence[SlaPolicy]
     for c in clocks:
         if c.paused_since is not None and c.stopped_at is None:
-            # a paused clock's policy is concerned by every event (it may resume)
             waiting = {
                 c.goal for c in clocks if c.paused_since is not None and c.stopped_at is None
             }
-            relevant = [
-                p for p in policies if name in p._events or dest in p._states or p.name in waiting
-            ]
+            concerned = concerns(policies, event.name, event.dest, entered_state(event), waiting)
             break
     else:
-        relevant = relevant_policies(policies, name, dest) if concerned is None else concerned
-    if not relevant:
+        if concerned is None:
+            concerned = concerns(policies, event.name, event.dest, entered_state(event))
+    if not concerned:
         return clocks, frozenset()
     fast = calendar is not None and not calendar.strict
     point: tuple[int, int] | None = None
     at = event.at
-    entered = dest if (event.kind == "opened" or dest != event.source) else None
     out = list(clocks)
-    stale: set[int] = set()
-    latest = {c.goal: i for i, c in enumerate(out)}  # later cycles win
-    for p in relevant:
+    stale: list[int] = []
+    latest = {c.goal: i for i, c in enumerate(out)} if out else {}  # later cycles win
+    for p, stops, pauses, starts in concerned:
         index = latest.get(p.name)
         clock = None if index is None else out[index]
         if clock is not None and clock.stopped_at is None:
             assert index is not None
-            if event.name in p.stop_events or (entered is not None and entered in p.stop_states):
-                pauses = clock.pauses
+            if stops:
+                closed = clock.pauses
                 if clock.paused_since is not None:
-                    pauses = (*pauses, (clock.paused_since, at))
-                    stale.add(index)
-                out[index] = _stopped(clock, pauses, at)
-            elif clock.paused_since is None and event.dest in p.pause_states:
+                    closed = (*closed, (clock.paused_since, at))
+                    stale.append(index)
+                out[index] = _stopped(clock, closed, at)
+            elif clock.paused_since is None and pauses:
                 out[index] = attrs.evolve(
                     clock, paused_since=at, due_at=None, warn_times=(), budget_us=None
                 )
                 # a pause that cannot move the deadline (it began too late) keeps it
-                stale.add(index)
-            elif clock.paused_since is not None and event.dest not in p.pause_states:
+                stale.append(index)
+            elif clock.paused_since is not None and not pauses:
                 out[index] = attrs.evolve(
                     clock, pauses=(*clock.pauses, (clock.paused_since, at)), paused_since=None
                 )
-                stale.add(index)
-        elif event.name in p.start_events or (entered is not None and entered in p.start_states):
-            paused = event.dest in p.pause_states
+                stale.append(index)
+        elif starts:
             cycle = 1 if clock is None else clock.cycle + 1
-            if fast and not paused:
+            if fast and not pauses:
                 assert calendar is not None
                 if point is None and p.target.unit != "elapsed":
                     # every clock this event starts counts from the same instant
@@ -463,22 +493,13 @@ def apply_event(
                         variant=p.variant,
                         cycle=cycle,
                         started_at=at,
-                        paused_since=at if paused else None,
+                        paused_since=at if pauses else None,
                     )
                 )
-                if not paused:
-                    stale.add(len(out) - 1)
+                if not pauses:
+                    stale.append(len(out) - 1)
             latest[p.name] = len(out) - 1
     return tuple(out), frozenset(stale)
-
-
-def relevant_policies(policies: Sequence[SlaPolicy], name: str, dest: str) -> tuple[SlaPolicy, ...]:
-    """The policies an event ``name`` into state ``dest`` may start, pause or stop.
-
-    Besides these, a paused clock's policy is concerned by every event (see
-    :func:`apply_event`).
-    """
-    return tuple(p for p in policies if name in p._events or dest in p._states)
 
 
 def _stopped(clock: SlaClock, pauses: tuple[Pause, ...], at: _dt.datetime) -> SlaClock:
@@ -532,17 +553,29 @@ class _Measure:
     position of the instants it has seen (``now`` is shared by all clocks).
     """
 
-    __slots__ = ("calendar", "positions")
+    __slots__ = ("a", "a_pos", "b", "b_pos", "calendar", "positions")
 
     def __init__(self, calendar: WorkingCalendar | None) -> None:
         self.calendar = calendar
         self.positions: dict[_dt.datetime, int] = {}
+        # the two instants asked last: the clocks of a case share theirs (one ``now``;
+        # the clocks an event started share its instant), and an identity test spares
+        # hashing an aware datetime
+        self.a: _dt.datetime | None = None
+        self.b: _dt.datetime | None = None
+        self.a_pos = self.b_pos = 0
 
     def _pos(self, instant: _dt.datetime) -> int:
+        if instant is self.a:
+            return self.a_pos
+        if instant is self.b:
+            return self.b_pos
         pos = self.positions.get(instant)
         if pos is None:
             assert self.calendar is not None
             pos = self.positions[instant] = self.calendar._working_position(instant)
+        self.b, self.b_pos = self.a, self.a_pos
+        self.a, self.a_pos = instant, pos
         return pos
 
     def between(self, a: _dt.datetime, b: _dt.datetime) -> int:
@@ -887,27 +920,42 @@ def _fresh_cache(
     target = policy.target
     unit = target.unit
     if unit == "elapsed":
-        warns = [
-            start + delta if delta is not None else (old[k] if k < len(old) else start)
-            for k, delta in enumerate(policy._warn_deltas)
-        ]
-        return start + target.duration, tuple(warns), _us(target.duration), False
+        if old:
+            warns = tuple(
+                start + delta if delta is not None else (old[k] if k < len(old) else start)
+                for k, delta in enumerate(policy._warn_deltas)
+            )
+        else:
+            warns = tuple([start if d is None else start + d for d in policy._warn_deltas])
+        return start + target.duration, warns, policy._budget_us, False
     day, pos = calendar._position(start, "instant") if point is None else point
     instant_at = calendar._instant_at
     if unit == "working_days":
         due, close = calendar._working_days_close(day, target.days)
         budget = close - pos if close > pos else 0
     else:
-        budget = _us(target.duration)
+        budget = policy._budget_us
         due = instant_at(pos + budget) if budget > 0 else start
-    warns = []
-    for k, f in enumerate(policy.warn_at):
-        share = int(budget * f)
-        # as the general path: a threshold already crossed keeps its instant
-        warns.append(instant_at(pos + share) if share > 0 else (old[k] if k < len(old) else start))
+    if old:
+        warns = tuple(
+            # as the general path: a threshold already crossed keeps its instant
+            instant_at(pos + share)
+            if (share := int(budget * f)) > 0
+            else old[k]
+            if k < len(old)
+            else start
+            for k, f in enumerate(policy.warn_at)
+        )
+    else:
+        warns = tuple(
+            [
+                instant_at(pos + share) if (share := int(budget * f)) > 0 else start
+                for f in policy.warn_at
+            ]
+        )
     years = calendar.provisional_years
     provisional = bool(years) and not years.isdisjoint(range(start.year, due.year + 1))
-    return due, tuple(warns), budget, provisional
+    return due, warns, budget, provisional
 
 
 def _started(
@@ -1002,8 +1050,46 @@ def check_calendar(calendar: object) -> WorkingCalendar:
 ClockState = Literal["running", "paused", "met", "breached"]
 
 
-@attrs.frozen
-class SlaStatus:
+class _StatusSlots:
+    # The storage of SlaStatus: filled directly by _new_status (a quarter of the cost of
+    # attrs' frozen __init__), as status() builds one per clock on every call.
+    __slots__ = (
+        "__weakref__",
+        "confirmed",
+        "cycle",
+        "due_at",
+        "elapsed",
+        "goal",
+        "next_alert_at",
+        "percent_used",
+        "provisional",
+        "recorded",
+        "remaining",
+        "source",
+        "started_at",
+        "state",
+        "target",
+        "variant",
+    )
+    goal: str
+    variant: str
+    cycle: int
+    state: ClockState
+    started_at: _dt.datetime
+    due_at: _dt.datetime
+    elapsed: _dt.timedelta
+    remaining: _dt.timedelta
+    percent_used: float
+    provisional: bool
+    recorded: tuple[str, ...]
+    next_alert_at: _dt.datetime | None
+    target: str
+    source: str
+    confirmed: bool
+
+
+@attrs.frozen(weakref_slot=False)
+class SlaStatus(_StatusSlots):
     """Where one SLA clock of a case stands at ``now``.
 
     Attributes:
@@ -1043,6 +1129,43 @@ class SlaStatus:
     target: str
     source: str
     confirmed: bool
+
+
+def _new_status(  # noqa: PLR0917 - internal fast path, mirrors SlaStatus
+    goal: str,
+    variant: str,
+    cycle: int,
+    state: ClockState,
+    started_at: _dt.datetime,
+    due_at: _dt.datetime,
+    elapsed: _dt.timedelta,
+    remaining: _dt.timedelta,
+    percent_used: float,
+    provisional: bool,
+    recorded: tuple[str, ...],
+    next_alert_at: _dt.datetime | None,
+    target: str,
+    source: str,
+    confirmed: bool,
+) -> SlaStatus:
+    status = object.__new__(_StatusSlots)
+    status.goal = goal
+    status.variant = variant
+    status.cycle = cycle
+    status.state = state
+    status.started_at = started_at
+    status.due_at = due_at
+    status.elapsed = elapsed
+    status.remaining = remaining
+    status.percent_used = percent_used
+    status.provisional = provisional
+    status.recorded = recorded
+    status.next_alert_at = next_alert_at
+    status.target = target
+    status.source = source
+    status.confirmed = confirmed
+    status.__class__ = SlaStatus
+    return status  # type: ignore[return-value]
 
 
 def clock_status(
@@ -1097,15 +1220,15 @@ def _status_of_cached(  # noqa: PLR0917 - internal, hot path
     else:
         state = "running"
     target = policy.target
-    return SlaStatus(
+    return _new_status(
         clock.goal,
         clock.variant,
         clock.cycle,
         state,
         start.astimezone(zone),
         due.astimezone(zone),
-        _dt.timedelta(microseconds=used),
-        _dt.timedelta(microseconds=budget - used),
+        _dt.timedelta(0, 0, used),
+        _dt.timedelta(0, 0, budget - used),
         100.0 * used / budget if budget else 100.0,
         clock.provisional,
         clock.recorded,
@@ -1223,7 +1346,8 @@ def _next_alert(clock: SlaClock) -> _dt.datetime | None:
     if clock.stopped_at is None:
         # thresholds are sorted and recorded in order: the next one is the first not yet
         # recorded
-        done = sum(1 for m in clock.recorded if m[0] == "w")
+        recorded = clock.recorded
+        done = sum(1 for m in recorded if m[0] == "w") if recorded else 0
         return clock.warn_times[done] if done < len(clock.warn_times) else due + _BREACH_DELAY
     if clock.stopped_at > due:
         return due + _BREACH_DELAY

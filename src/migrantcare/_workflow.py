@@ -72,12 +72,14 @@ from migrantcare._permissions import (
     roles_text,
 )
 from migrantcare._sla import (
+    Concern,
     SlaPlan,
     SlaPolicy,
     SlaStatus,
     apply_event,
     check_calendar,
     clock_status,
+    concerns,
     current_clocks,
     due_cases,
     new_measure,
@@ -86,7 +88,6 @@ from migrantcare._sla import (
     rebase,
     record_mark,
     refresh,
-    relevant_policies,
 )
 from migrantcare._sla_state import SlaClock
 from migrantcare._validate import (
@@ -739,8 +740,12 @@ class Workflow:
         self._offices: Offices | None = None
         self._plan = _effective_plan(spec)
         self._selected: dict[tuple[str, str, str], tuple[SlaPolicy, ...]] = {}
-        # per selection (by its key), event and destination: the policies concerned
-        self._concerned: dict[tuple[str, str, str, str, str], tuple[SlaPolicy, ...]] = {}
+        # per selection (its category, priority, channel), event, destination and state
+        # entered: the selected policies and what the event does to their clocks
+        self._concerned: dict[
+            tuple[str, str, str, str, str, str | None],
+            tuple[tuple[SlaPolicy, ...], tuple[Concern, ...]],
+        ] = {}
         self._machine = Machine(
             model=None,
             states=[s.id for s in spec.states],
@@ -1434,6 +1439,7 @@ class Workflow:
             note,
             data_json,
             step.head,
+            by._text,
         )
         tracked = None if self._plan is None else self._clocks_after(case, event, calendar)
         if tracked is None:
@@ -1669,17 +1675,21 @@ class Workflow:
         plan = self._plan
         if plan is None or calendar is None:
             return None
-        key = (case.category, case.priority, case.channel, event.name, event.dest)
-        concerned = self._concerned.get(key)
-        if concerned is None:
-            concerned = self._concerned[key] = relevant_policies(
-                self._policies(case), event.name, event.dest
+        name, dest = event.name, event.dest
+        entered = dest if (event.kind == "opened" or dest != event.source) else None
+        key = (case.category, case.priority, case.channel, name, dest, entered)
+        known = self._concerned.get(key)
+        if known is None:
+            policies = self._policies(case)
+            known = self._concerned[key] = (
+                policies,
+                concerns(policies, name, dest, entered),
             )
         before = case.clocks
-        if not concerned and not before:
+        if not known[1] and not before:
             after, stale = before, frozenset[int]()
         else:
-            after, stale = apply_event(before, self._policies(case), event, calendar, concerned)
+            after, stale = apply_event(before, known[0], event, calendar, known[1])
         version = calendar.version
         if stale:
             shared = new_measure(calendar)
