@@ -602,6 +602,33 @@ class WorkingCalendar:
                 break
         return self._exact_instant(j, target)
 
+    def _instants_at(self, targets: list[int]) -> list[_dt.datetime]:
+        """:meth:`_instant_at` of each of ``targets`` (one call for a clock's instants)."""
+        index = self._index
+        assert index is not None  # always built in __attrs_post_init__
+        cum = index.cum_us
+        n_days = index.n_days
+        cached = self._segments
+        out = []
+        for target in targets:
+            k = bisect_left(cum, target, 1)
+            if k > n_days:
+                raise self._beyond(f"working position {target}")
+            j = k - 1
+            segments = cached.get(j)
+            if segments is None:
+                segments = self._day_segments(j)
+            for end, base in segments:
+                if target <= end:
+                    if base is not None:
+                        out.append(_EPOCH + _TimeDelta(0, 0, base + target))
+                        break
+                    out.append(self._exact_instant(j, target))
+                    break
+            else:
+                out.append(self._exact_instant(j, target))
+        return out
+
     def _day_segments(self, j: int) -> tuple[tuple[int, int | None], ...]:
         """Day ``j``'s working intervals as (end position, base).
 

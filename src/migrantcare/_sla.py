@@ -291,6 +291,7 @@ class SlaPolicy:
     _states: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     _warn_deltas: tuple[_dt.timedelta | None, ...] = attrs.field(init=False, eq=False, repr=False)
     _budget_us: int = attrs.field(init=False, eq=False, repr=False)
+    _warn_shares: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not (self.start_states or self.start_events):
@@ -305,6 +306,8 @@ class SlaPolicy:
         # elapsed targets: each warning's offset from the start of an unpaused clock
         budget = _us(self.target.duration)
         object.__setattr__(self, "_budget_us", budget)
+        # working-time targets: each warning's share of the budget
+        object.__setattr__(self, "_warn_shares", tuple(int(budget * f) for f in self.warn_at))
         object.__setattr__(
             self,
             "_warn_deltas",
@@ -929,30 +932,29 @@ def _fresh_cache(
             warns = tuple([start if d is None else start + d for d in policy._warn_deltas])
         return start + target.duration, warns, policy._budget_us, False
     day, pos = calendar._position(start, "instant") if point is None else point
-    instant_at = calendar._instant_at
     if unit == "working_days":
         due, close = calendar._working_days_close(day, target.days)
         budget = close - pos if close > pos else 0
+        shares = [int(budget * f) for f in policy.warn_at]
     else:
         budget = policy._budget_us
-        due = instant_at(pos + budget) if budget > 0 else start
-    if old:
+        shares = list(policy._warn_shares)
+    if budget <= 0 or old or 0 in shares:
+        # a threshold already crossed (or nothing to count) keeps its instant, as the
+        # general path does
+        instant_at = calendar._instant_at
+        if unit != "working_days":
+            due = instant_at(pos + budget) if budget > 0 else start
         warns = tuple(
-            # as the general path: a threshold already crossed keeps its instant
-            instant_at(pos + share)
-            if (share := int(budget * f)) > 0
-            else old[k]
-            if k < len(old)
-            else start
-            for k, f in enumerate(policy.warn_at)
+            instant_at(pos + share) if share > 0 else (old[k] if k < len(old) else start)
+            for k, share in enumerate(shares)
         )
+    elif unit == "working_days":
+        warns = tuple(calendar._instants_at([pos + share for share in shares]))
     else:
-        warns = tuple(
-            [
-                instant_at(pos + share) if (share := int(budget * f)) > 0 else start
-                for f in policy.warn_at
-            ]
-        )
+        # the warnings and the deadline in one calendar call
+        *instants, due = calendar._instants_at([*(pos + share for share in shares), pos + budget])
+        warns = tuple(instants)
     years = calendar.provisional_years
     provisional = bool(years) and not years.isdisjoint(range(start.year, due.year + 1))
     return due, warns, budget, provisional
