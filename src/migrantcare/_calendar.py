@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from bisect import bisect_left
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -602,32 +602,32 @@ class WorkingCalendar:
                 break
         return self._exact_instant(j, target)
 
-    def _instants_at(self, targets: list[int]) -> list[_dt.datetime]:
-        """:meth:`_instant_at` of each of ``targets`` (one call for a clock's instants)."""
+    def _instants_after(self, origin: int, offsets: Sequence[int]) -> tuple[_dt.datetime, ...]:
+        """:meth:`_instant_at` of ``origin + offset`` for each offset (one call per clock)."""
         index = self._index
         assert index is not None  # always built in __attrs_post_init__
         cum = index.cum_us
         n_days = index.n_days
         cached = self._segments
         out = []
-        for target in targets:
+        for offset in offsets:
+            target = origin + offset
             k = bisect_left(cum, target, 1)
             if k > n_days:
                 raise self._beyond(f"working position {target}")
-            j = k - 1
-            segments = cached.get(j)
+            segments = cached.get(k - 1)
             if segments is None:
-                segments = self._day_segments(j)
+                segments = self._day_segments(k - 1)
             for end, base in segments:
                 if target <= end:
                     if base is not None:
                         out.append(_EPOCH + _TimeDelta(0, 0, base + target))
-                        break
-                    out.append(self._exact_instant(j, target))
+                    else:
+                        out.append(self._exact_instant(k - 1, target))
                     break
             else:
-                out.append(self._exact_instant(j, target))
-        return out
+                out.append(self._exact_instant(k - 1, target))
+        return tuple(out)
 
     def _day_segments(self, j: int) -> tuple[tuple[int, int | None], ...]:
         """Day ``j``'s working intervals as (end position, base).

@@ -292,6 +292,7 @@ class SlaPolicy:
     _warn_deltas: tuple[_dt.timedelta | None, ...] = attrs.field(init=False, eq=False, repr=False)
     _budget_us: int = attrs.field(init=False, eq=False, repr=False)
     _warn_shares: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
+    _warn_shares_and_budget: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         if not (self.start_states or self.start_events):
@@ -307,7 +308,9 @@ class SlaPolicy:
         budget = _us(self.target.duration)
         object.__setattr__(self, "_budget_us", budget)
         # working-time targets: each warning's share of the budget
-        object.__setattr__(self, "_warn_shares", tuple(int(budget * f) for f in self.warn_at))
+        shares = tuple(int(budget * f) for f in self.warn_at)
+        object.__setattr__(self, "_warn_shares", shares)
+        object.__setattr__(self, "_warn_shares_and_budget", (*shares, budget))
         object.__setattr__(
             self,
             "_warn_deltas",
@@ -452,7 +455,7 @@ def apply_event(
         if concerned is None:
             concerned = concerns(policies, event.name, event.dest, entered_state(event))
     if not concerned:
-        return clocks, frozenset()
+        return clocks, _NOTHING_STALE
     fast = calendar is not None and not calendar.strict
     point: tuple[int, int] | None = None
     at = event.at
@@ -502,7 +505,11 @@ def apply_event(
                 if not pauses:
                     stale.append(len(out) - 1)
             latest[p.name] = len(out) - 1
-    return tuple(out), frozenset(stale)
+    return tuple(out), frozenset(stale) if stale else _NOTHING_STALE
+
+
+#: No clock needs its deadline computed again.
+_NOTHING_STALE: Final = frozenset[int]()
 
 
 def _stopped(clock: SlaClock, pauses: tuple[Pause, ...], at: _dt.datetime) -> SlaClock:
@@ -935,10 +942,10 @@ def _fresh_cache(
     if unit == "working_days":
         due, close = calendar._working_days_close(day, target.days)
         budget = close - pos if close > pos else 0
-        shares = [int(budget * f) for f in policy.warn_at]
+        shares: Sequence[int] = [int(budget * f) for f in policy.warn_at]
     else:
         budget = policy._budget_us
-        shares = list(policy._warn_shares)
+        shares = policy._warn_shares
     if budget <= 0 or old or 0 in shares:
         # a threshold already crossed (or nothing to count) keeps its instant, as the
         # general path does
@@ -950,13 +957,16 @@ def _fresh_cache(
             for k, share in enumerate(shares)
         )
     elif unit == "working_days":
-        warns = tuple(calendar._instants_at([pos + share for share in shares]))
+        warns = calendar._instants_after(pos, shares)
     else:
         # the warnings and the deadline in one calendar call
-        *instants, due = calendar._instants_at([*(pos + share for share in shares), pos + budget])
-        warns = tuple(instants)
+        instants = calendar._instants_after(pos, policy._warn_shares_and_budget)
+        warns, due = instants[:-1], instants[-1]
     years = calendar.provisional_years
-    provisional = bool(years) and not years.isdisjoint(range(start.year, due.year + 1))
+    first, last = start.year, due.year
+    provisional = bool(years) and (
+        first in years or (last != first and not years.isdisjoint(range(first, last + 1)))
+    )
     return due, warns, budget, provisional
 
 

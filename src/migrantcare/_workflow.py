@@ -1687,9 +1687,8 @@ class Workflow:
             )
         before = case.clocks
         if not known[1] and not before:
-            after, stale = before, frozenset[int]()
-        else:
-            after, stale = apply_event(before, known[0], event, calendar, known[1])
+            return None
+        after, stale = apply_event(before, known[0], event, calendar, known[1])
         version = calendar.version
         if stale:
             shared = new_measure(calendar)
