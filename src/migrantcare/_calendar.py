@@ -450,12 +450,7 @@ class WorkingCalendar:
             n = _whole(n, "n")
         i = self._day(day, "day")
         index = self._idx()
-        if n > 0:
-            k = index.cum_days[i + 1] + n - 1
-        elif n < 0:
-            k = index.cum_days[i] + n
-        else:
-            k = index.cum_days[i]
+        k = self._workday_index(i, n)
         if not 0 <= k < len(index.workdays):
             raise self._beyond(
                 f"{n} working days from {_Date.fromordinal(index.first_ordinal + i)}"
@@ -464,6 +459,18 @@ class WorkingCalendar:
         if self.strict:
             self._check_years(self._year(i), result.year)
         return result
+
+    def _workday_index(self, i: int, n: int) -> int:
+        """The index in ``workdays`` of the ``n``-th working day from day number ``i``.
+
+        As :meth:`add_working_days` counts; may be out of range (the caller refuses it).
+        """
+        cum_days = self._idx().cum_days
+        if n > 0:
+            return cum_days[i + 1] + n - 1
+        if n < 0:
+            return cum_days[i] + n
+        return cum_days[i]
 
     def working_days_between(self, start: _dt.date, end: _dt.date) -> int:
         """Count the working days in ``[start, end)``.
@@ -706,12 +713,7 @@ class WorkingCalendar:
         Internal: the SLA part's working-day deadlines, from a day number it has.
         """
         index = self._idx()
-        if n > 0:
-            k = index.cum_days[i + 1] + n - 1
-        elif n < 0:
-            k = index.cum_days[i] + n
-        else:
-            k = index.cum_days[i]
+        k = self._workday_index(i, n)
         closes = self._closes
         found = closes.get(k)
         if found is not None:

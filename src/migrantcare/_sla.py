@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -864,6 +864,33 @@ def _refresh_general(
         for k, f in enumerate(policy.warn_at)
     )
     provisional = _provisional(policy, calendar, clock.started_at, due)
+    return _cached(clock, due, warns, budget, calendar, provisional)
+
+
+def _fresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> SlaClock:
+    """:func:`refresh` of a running clock that was never paused nor transferred.
+
+    Equal to the general path (a property test holds them together): with no pause the
+    budget is the target itself (working time, elapsed) or the working time up to the
+    close of the due day (working days), and each warning is the instant at which its
+    fraction of the budget has run.
+    """
+    due, warns, budget, provisional = _fresh_cache(
+        policy, clock.started_at, calendar, None, clock.warn_times
+    )
+    # never paused, stopped nor transferred: those fields are their defaults
+    return _cached(clock, due, warns, budget, calendar, provisional)
+
+
+def _cached(  # noqa: PLR0917 - internal, the cache's parts
+    clock: SlaClock,
+    due: _dt.datetime,
+    warns: tuple[_dt.datetime, ...],
+    budget: int,
+    calendar: WorkingCalendar,
+    provisional: bool,
+) -> SlaClock:
+    """``clock`` with its cache (deadline, warnings, budget) computed on ``calendar``."""
     return new_clock(
         clock.goal,
         clock.variant,
@@ -879,37 +906,6 @@ def _refresh_general(
         calendar.version,
         provisional,
         clock.rebased_at,
-        clock.used_us,
-        clock.used_days,
-    )
-
-
-def _fresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> SlaClock:
-    """:func:`refresh` of a running clock that was never paused nor transferred.
-
-    Equal to the general path (a property test holds them together): with no pause the
-    budget is the target itself (working time, elapsed) or the working time up to the
-    close of the due day (working days), and each warning is the instant at which its
-    fraction of the budget has run.
-    """
-    due, warns, budget, provisional = _fresh_cache(
-        policy, clock.started_at, calendar, None, clock.warn_times
-    )
-    return new_clock(
-        clock.goal,
-        clock.variant,
-        clock.cycle,
-        clock.started_at,
-        (),
-        None,
-        None,
-        clock.recorded,
-        due,
-        warns,
-        budget,
-        calendar.version,
-        provisional,
-        None,
         clock.used_us,
         clock.used_days,
     )
@@ -1083,21 +1079,6 @@ class _StatusSlots:
         "target",
         "variant",
     )
-    goal: str
-    variant: str
-    cycle: int
-    state: ClockState
-    started_at: _dt.datetime
-    due_at: _dt.datetime
-    elapsed: _dt.timedelta
-    remaining: _dt.timedelta
-    percent_used: float
-    provisional: bool
-    recorded: tuple[str, ...]
-    next_alert_at: _dt.datetime | None
-    target: str
-    source: str
-    confirmed: bool
 
 
 @attrs.frozen(weakref_slot=False)
@@ -1160,7 +1141,7 @@ def _new_status(  # noqa: PLR0917 - internal fast path, mirrors SlaStatus
     source: str,
     confirmed: bool,
 ) -> SlaStatus:
-    status = object.__new__(_StatusSlots)
+    status: Any = object.__new__(_StatusSlots)
     status.goal = goal
     status.variant = variant
     status.cycle = cycle
@@ -1177,7 +1158,7 @@ def _new_status(  # noqa: PLR0917 - internal fast path, mirrors SlaStatus
     status.source = source
     status.confirmed = confirmed
     status.__class__ = SlaStatus
-    return status  # type: ignore[return-value]
+    return status  # type: ignore[no-any-return]
 
 
 def clock_status(
