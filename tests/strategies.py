@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import zoneinfo
 
 import pendulum
 from hypothesis import strategies as st
@@ -536,3 +537,96 @@ sla_targets = st.one_of(
 warn_fractions = st.lists(
     st.floats(min_value=0.01, max_value=0.99, allow_nan=False), max_size=4, unique=True
 )
+
+
+# --------------------------------------------------------------------------- fast paths
+# Inputs that the library's hand-written fast paths (opening data, event hashes, UTC
+# conversion) must treat exactly as the general code does.
+
+#: Characters JSON and the hash chain handle specially: quotes, backslashes, control
+#: characters, line separators, non-BMP emoji, combining marks.
+_TRICKY_CHARS = st.sampled_from(
+    ['"', "\\", "/", "\x00", "\x08", "\x1f", "\x7f", "\n", "\u2028", "\u2029", "é", "😀", "\u0301"]
+)
+#: Any valid text (no lone surrogates: ids and codes are checked for those first).
+valid_texts = st.text(alphabet=st.one_of(st.characters(codec="utf-8"), _TRICKY_CHARS), max_size=30)
+#: Non-blank valid text of an id's length.
+id_texts = st.text(
+    alphabet=st.one_of(st.characters(codec="utf-8"), _TRICKY_CHARS), min_size=1, max_size=30
+).filter(str.strip)
+#: Texts of hashed fields with one lone surrogate spliced in somewhere.
+surrogate_texts = st.tuples(valid_texts, LONE_SURROGATES, valid_texts).map("".join)
+
+#: IANA zones with DST gaps and folds, and ones without.
+DST_ZONES = (
+    "Europe/Berlin",
+    "America/Sao_Paulo",
+    "Asia/Jakarta",
+    "Asia/Hong_Kong",
+    "Asia/Makassar",
+    "Asia/Jayapura",
+    "America/Santiago",
+    "Australia/Lord_Howe",  # a 30-minute DST shift
+    "UTC",
+)
+#: Local wall times at which one of DST_ZONES skips or repeats an hour (or did).
+_TRANSITIONS = (
+    dt.datetime(2026, 3, 29, 2),  # Berlin: 02:00 -> 03:00
+    dt.datetime(2026, 10, 25, 2),  # Berlin: 03:00 -> 02:00
+    dt.datetime(2018, 11, 4, 0),  # Sao Paulo: 00:00 -> 01:00
+    dt.datetime(2019, 2, 16, 23),  # Sao Paulo: 24:00 -> 23:00
+    dt.datetime(1964, 1, 1, 0),  # Jakarta: +07:30 -> +07:00
+    dt.datetime(1979, 5, 13, 3, 30),  # Hong Kong summer time
+    dt.datetime(1979, 10, 21, 3, 30),
+    dt.datetime(2026, 4, 5, 2),  # Lord Howe: 02:00 -> 01:30
+)
+
+
+@st.composite
+def wall_times(draw: st.DrawFn) -> dt.datetime:
+    """Naive wall times: years 1..9999 (edges often), and around DST changes."""
+    return draw(
+        st.one_of(
+            st.datetimes(min_value=dt.datetime(1, 1, 1), max_value=dt.datetime(1, 1, 2)),
+            st.datetimes(min_value=dt.datetime(9999, 12, 30), max_value=dt.datetime.max),
+            st.datetimes(min_value=dt.datetime(2, 1, 1), max_value=dt.datetime(9998, 12, 31)),
+            st.tuples(
+                st.sampled_from(_TRANSITIONS),
+                st.integers(min_value=-3 * 3600 * 10**6, max_value=3 * 3600 * 10**6),
+            ).map(lambda t: t[0] + dt.timedelta(microseconds=t[1])),
+        )
+    )
+
+
+#: Every kind of tzinfo an aware instant may carry: stdlib and pendulum IANA zones,
+#: stdlib and pendulum fixed offsets (up to almost a day either way).
+tzinfos = st.one_of(
+    st.sampled_from(DST_ZONES).map(zoneinfo.ZoneInfo),
+    st.sampled_from(DST_ZONES).map(pendulum.timezone),
+    st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(
+        lambda m: dt.timezone(dt.timedelta(minutes=m))
+    ),
+    st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1).map(
+        lambda m: pendulum.fixed_timezone(m * 60)
+    ),
+)
+
+
+@st.composite
+def any_aware_datetimes(draw: st.DrawFn) -> dt.datetime:
+    """Aware stdlib or pendulum datetimes of any year, any tzinfo, fold 0 or 1."""
+    wall = draw(wall_times())
+    tz = draw(tzinfos)
+    fold = draw(st.integers(0, 1))
+    cls = draw(st.sampled_from([dt.datetime, pendulum.DateTime]))
+    return cls(
+        wall.year,
+        wall.month,
+        wall.day,
+        wall.hour,
+        wall.minute,
+        wall.second,
+        wall.microsecond,
+        tzinfo=tz,
+        fold=fold,
+    )
