@@ -263,6 +263,8 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
                 ("source", source),
                 ("dest", dest),
                 ("by", by),
+                ("role", role),
+                ("office", office),
                 ("note", note),
                 ("data", data_json),
             )
