@@ -208,7 +208,9 @@ class WorkingCalendar:
     _segments: dict[int, tuple[tuple[int, int | None], ...]] = attrs.field(
         init=False, eq=False, repr=False
     )
-    _closes: dict[int, tuple[_dt.datetime, int]] = attrs.field(init=False, eq=False, repr=False)
+    _closes: dict[tuple[int, int], tuple[_dt.datetime, int]] = attrs.field(
+        init=False, eq=False, repr=False
+    )
 
     def __attrs_post_init__(self) -> None:
         # Derived caches on a frozen class: set once here, never changed afterwards.
@@ -217,8 +219,8 @@ class WorkingCalendar:
         # by _instant_at (a pure function of the index and the zone, so a cache: SLA
         # deadlines and warnings read it several times per event)
         object.__setattr__(self, "_segments", {})
-        # k -> the k-th working day's close of business (UTC instant, position): every
-        # working-day deadline is one
+        # (day number, n) -> close of business of the n-th working day from that day (UTC
+        # instant, position): every working-day deadline is one
         object.__setattr__(self, "_closes", {})
         if self.last_year < self.first_year:
             raise InvalidArgumentError(
@@ -712,12 +714,12 @@ class WorkingCalendar:
 
         Internal: the SLA part's working-day deadlines, from a day number it has.
         """
-        index = self._idx()
-        k = self._workday_index(i, n)
         closes = self._closes
-        found = closes.get(k)
+        found = closes.get((i, n))
         if found is not None:
             return found
+        index = self._idx()
+        k = self._workday_index(i, n)
         if not 0 <= k < len(index.workdays):
             raise self._beyond(
                 f"{n} working days from {_Date.fromordinal(index.first_ordinal + i)}"
@@ -725,7 +727,7 @@ class WorkingCalendar:
         j = index.workdays[k].toordinal() - index.first_ordinal
         position = index.cum_us[j + 1]
         # a working day's close of business is where its last interval ends
-        found = closes[k] = (self._instant_at(position), position)
+        found = closes[i, n] = (self._instant_at(position), position)
         return found
 
     def _working_position(self, instant: _dt.datetime) -> int:

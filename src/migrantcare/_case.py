@@ -50,6 +50,7 @@ GENESIS_HASH: Final = "0" * 64
 _GENESIS_DIGEST: Final = bytes(32)
 _UTC = _dt.timezone.utc
 _new = object.__new__
+_sha256 = hashlib.sha256
 _DateTime = _dt.datetime
 _ZoneInfo = zoneinfo.ZoneInfo
 _REDACTED = "<redacted>"
@@ -559,7 +560,7 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     nt = "-" if note is None else f"{len(note)}:{note}"
     text = f"{seq}|{head}{len(instant)}:{instant}{who}{nt}{len(data_json)}:{data_json}"
     try:
-        digest = hashlib.sha256(prev_digest + text.encode()).digest()
+        digest = _sha256(prev_digest + text.encode()).digest()
     except UnicodeEncodeError:
         # event_hash names the field that is not valid Unicode
         event_hash(

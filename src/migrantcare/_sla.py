@@ -442,7 +442,8 @@ def apply_event(
     Given a non-strict ``calendar``, a clock the event starts running comes with its
     cache computed (what :func:`refresh` gives it), not among the positions returned.
     ``concerned`` is ``concerns(policies, event.name, event.dest, entered_state(event))``
-    when the caller keeps it (a workflow does, per selection, event and state).
+    when the caller keeps it (a workflow does, per selection, event and state); a paused
+    clock's policy is concerned by every event, whatever ``concerned`` says.
     """
     for c in clocks:
         if c.paused_since is not None and c.stopped_at is None:
@@ -491,7 +492,29 @@ def apply_event(
                 if point is None and p.target.unit != "elapsed":
                     # every clock this event starts counts from the same instant
                     point = calendar._position(at, "instant")
-                out.append(_started(p, cycle, at, calendar, point))
+                # what refresh(SlaClock(p.name, p.variant, cycle, at), p, calendar) gives
+                # on a non-strict calendar, built once
+                due, warns, budget, provisional = _fresh_cache(p, at, calendar, point, ())
+                out.append(
+                    new_clock(
+                        p.name,
+                        p.variant,
+                        cycle,
+                        at,
+                        (),
+                        None,
+                        None,
+                        (),
+                        due,
+                        warns,
+                        budget,
+                        calendar.version,
+                        provisional,
+                        None,
+                        0,
+                        0,
+                    )
+                )
             else:
                 out.append(
                     SlaClock(
@@ -936,7 +959,8 @@ def _fresh_cache(
         return start + target.duration, warns, policy._budget_us, False
     day, pos = calendar._position(start, "instant") if point is None else point
     if unit == "working_days":
-        due, close = calendar._working_days_close(day, target.days)
+        closed = calendar._closes.get((day, target.days))  # usually known: no call
+        due, close = calendar._working_days_close(day, target.days) if closed is None else closed
         budget = close - pos if close > pos else 0
         shares: Sequence[int] = [int(budget * f) for f in policy.warn_at]
     else:
@@ -958,45 +982,14 @@ def _fresh_cache(
         # the warnings and the deadline in one calendar call
         instants = calendar._instants_after(pos, policy._warn_shares_and_budget)
         warns, due = instants[:-1], instants[-1]
-    years = calendar.provisional_years
+    index = calendar._index
+    assert index is not None  # always built
+    years = index.provisional_years
     first, last = start.year, due.year
     provisional = bool(years) and (
         first in years or (last != first and not years.isdisjoint(range(first, last + 1)))
     )
     return due, warns, budget, provisional
-
-
-def _started(
-    policy: SlaPolicy,
-    cycle: int,
-    at: _dt.datetime,
-    calendar: WorkingCalendar,
-    point: tuple[int, int] | None,
-) -> SlaClock:
-    """A clock of ``policy`` started (running) at ``at``, its cache computed.
-
-    What ``refresh(SlaClock(policy.name, policy.variant, cycle, at), policy, calendar)``
-    gives on a non-strict calendar, built once.
-    """
-    due, warns, budget, provisional = _fresh_cache(policy, at, calendar, point, ())
-    return new_clock(
-        policy.name,
-        policy.variant,
-        cycle,
-        at,
-        (),
-        None,
-        None,
-        (),
-        due,
-        warns,
-        budget,
-        calendar.version,
-        provisional,
-        None,
-        0,
-        0,
-    )
 
 
 def rebase(

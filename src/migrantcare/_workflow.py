@@ -724,6 +724,7 @@ class Workflow:
         "_concerned",
         "_machine",
         "_offices",
+        "_open_head",
         "_plan",
         "_selected",
         "_states",
@@ -738,6 +739,8 @@ class Workflow:
         self._table = _validate(spec)
         self._states = {s.id: s for s in spec.states}
         self._offices: Offices | None = None
+        # the hashed text of every opening event's kind, name, source and destination
+        self._open_head = hash_head("opened", "open", None, spec.initial)
         self._plan = _effective_plan(spec)
         self._selected: dict[tuple[str, str, str], tuple[SlaPolicy, ...]] = {}
         # per selection (its category, priority, channel), event, destination and state
@@ -1228,6 +1231,8 @@ class Workflow:
             actor.office,
             note,
             self._opening_data(case_id, office, category, channel, priority, attributes_json),
+            self._open_head,
+            actor._text,
         )
         case = new_case(
             case_id,
@@ -1361,7 +1366,8 @@ class Workflow:
         # who may act is settled before guards, callbacks and any recompute run
         if step.rule is not None:
             actor = self._acting(step.rule, actor, case.office, case.id)
-        _chronological(case, when)
+        if when < case.events[-1].at:
+            _chronological(case, when)  # raises
         if calendar is None and self._offices is None and self._plan is None:
             cal = None  # what _calendar returns for a plain workflow
         else:
@@ -1686,10 +1692,19 @@ class Workflow:
                 concerns(policies, name, dest, entered),
             )
         before = case.clocks
-        if not known[1] and not before:
-            return None
-        after, stale = apply_event(before, known[0], event, calendar, known[1])
         version = calendar.version
+        for c in before:
+            if c.paused_since is not None and c.stopped_at is None:
+                # a paused clock's policy is concerned by every event (it may resume)
+                after, stale = apply_event(before, known[0], event, calendar)
+                break
+        else:
+            if not known[1]:
+                # the event does nothing to any clock
+                if case.calendar_version == version:
+                    return None
+                return before, version, calendar.tz
+            after, stale = apply_event(before, known[0], event, calendar, known[1])
         if stale:
             shared = new_measure(calendar)
             after = tuple(
