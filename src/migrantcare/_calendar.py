@@ -19,7 +19,7 @@ import datetime as _dt
 import hashlib
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import pendulum
@@ -50,6 +50,8 @@ _US_PER_MINUTE = 60_000_000
 #: The origin of the integer instants of ``_day_segments`` (µs since then, UTC).
 _EPOCH = _dt.datetime(1, 1, 1, tzinfo=_dt.timezone.utc)
 _TimeDelta = _dt.timedelta
+#: Not computed yet (a cache's empty value).
+_UNKNOWN: Final = object()
 _UTC = _dt.timezone.utc
 _Date = _dt.date
 _DateTime = _dt.datetime
@@ -205,6 +207,7 @@ class WorkingCalendar:
     _zone: Timezone = attrs.field(init=False, eq=False)
     _index: _Index | None = attrs.field(default=None, eq=False, kw_only=True)
     _version: str = attrs.field(init=False, eq=False, repr=False)
+    _fixed: _dt.timedelta | object | None = attrs.field(init=False, eq=False, repr=False)
     _segments: dict[int, tuple[tuple[int, int | None], ...]] = attrs.field(
         init=False, eq=False, repr=False
     )
@@ -219,6 +222,9 @@ class WorkingCalendar:
         # by _instant_at (a pure function of the index and the zone, so a cache: SLA
         # deadlines and warnings read it several times per event)
         object.__setattr__(self, "_segments", {})
+        # the zone's one UTC offset over the calendar's years, None if it changes; found
+        # on first use
+        object.__setattr__(self, "_fixed", _UNKNOWN)
         # (day number, n) -> close of business of the n-th working day from that day (UTC
         # instant, position): every working-day deadline is one
         object.__setattr__(self, "_closes", {})
@@ -503,7 +509,12 @@ class WorkingCalendar:
         """Return (day number, working µs since the calendar's start) of an aware instant."""
         if type(value) is _DateTime and value.tzinfo is _UTC and 1 < value.year < 9999:
             # the SLA part's instants (plain UTC, far from the ends of time): inline
-            local = value.astimezone(self._zone)
+            fixed = self._fixed
+            if fixed is _UNKNOWN:
+                fixed = self._find_fixed_offset()
+            # a zone with one offset over the calendar's years (all of Indonesia's) needs
+            # no zone lookup: the wall time is the UTC time plus the offset
+            local = value.astimezone(self._zone) if fixed is None else value + fixed  # type: ignore[operator]
             ordinal = local.toordinal()
             tod = (
                 local.hour * 3600 + local.minute * 60 + local.second
@@ -708,6 +719,20 @@ class WorkingCalendar:
         if not intervals:
             return None
         return self._instant_at(index.cum_us[i + 1])
+
+    def _find_fixed_offset(self) -> _dt.timedelta | None:
+        """The zone's UTC offset if it is the same over all the calendar's days, else None.
+
+        A zone does not change its offset and back within one day, so equal offsets at
+        every local midnight (and the one after the last day) mean one offset.
+        """
+        index = self._idx()
+        zone = self._zone
+        first = _DateTime.fromordinal(index.first_ordinal)
+        offsets = {zone.utcoffset(first + _dt.timedelta(days=i)) for i in range(index.n_days + 1)}
+        fixed = offsets.pop() if len(offsets) == 1 else None
+        object.__setattr__(self, "_fixed", fixed)  # a cache: a function of the zone
+        return fixed
 
     def _working_days_close(self, i: int, n: int) -> tuple[_dt.datetime, int]:
         """Close of business of ``add_working_days(day i, n)``: UTC instant and position.

@@ -975,7 +975,7 @@ class Workflow:
         role = access.role_for(rule, actor, office)
         if role is None:
             raise denied(rule, actor, office, case_id)
-        return actor if role == actor.role else actor.acting_as(role)
+        return actor if role == actor._role else actor.acting_as(role)
 
     def _action_rule(self, action: str) -> _Compiled | None:
         return None if self._access is None else self._access.for_action(action)
