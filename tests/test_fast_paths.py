@@ -1112,3 +1112,26 @@ def test_a_measure_with_its_instant_cache_equals_a_fresh_one(
             added = shared.add(a, us)
             assert added == _Measure(cal).add(a, us)
             pool.append(added)  # its position is cached by add(): later between()s use it
+
+
+@pytest.mark.parametrize(
+    ("zone", "offset"),
+    [
+        ("Asia/Jakarta", dt.timedelta(hours=7)),
+        ("Asia/Makassar", dt.timedelta(hours=8)),
+        ("Asia/Jayapura", dt.timedelta(hours=9)),
+        ("Europe/Berlin", None),
+        ("America/Sao_Paulo", None),
+    ],
+)
+def test_a_zone_with_one_offset_over_the_years_is_read_without_lookups(
+    zone: str, offset: dt.timedelta | None
+) -> None:
+    # _position adds the offset instead of asking the zone only where that is exact:
+    # Indonesia's zones have kept one offset since 1964; Berlin and Sao Paulo change
+    cal = CAL.in_zone(zone)
+    assert cal._find_fixed_offset() == offset
+    instant = dt.datetime(2026, 3, 30, 1, 30, tzinfo=dt.timezone.utc)
+    assert cal._position(instant, "instant") == cal._position(
+        instant.astimezone(zoneinfo.ZoneInfo(zone)), "instant"
+    )
