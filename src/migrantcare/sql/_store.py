@@ -258,26 +258,24 @@ class SqlCaseStore:
         def person(role: str) -> Any:
             return sa.select(p.data).where(p.case_id == c.id, p.role == role).scalar_subquery()
 
+        # What every read of a case takes from its row, and from each event row.
+        case_row = (
+            c.version.label("c_version"),
+            c.head_hash.label("c_head"),
+            c.state.label("c_state"),
+            c.office.label("c_office"),
+            c.next_due_at.label("c_due"),
+        )
+        event_row = (e.seq, e.at, e.kind, e.name, e.actor, e.prev_hash, e.hash, e.body)
         # One statement reads a whole case: one round trip, and one snapshot without an
         # explicit transaction. Events below the row's version are those it saw.
         self._select_whole = (
             sa.select(
-                c.version.label("c_version"),
-                c.head_hash.label("c_head"),
-                c.state.label("c_state"),
-                c.office.label("c_office"),
-                c.next_due_at.label("c_due"),
+                *case_row,
                 first_row_only(c.header, c.header.type).label("c_header"),
                 first_row_only(person("complainant"), p.data.type).label("c_complainant"),
                 first_row_only(person("worker"), p.data.type).label("c_worker"),
-                e.seq,
-                e.at,
-                e.kind,
-                e.name,
-                e.actor,
-                e.prev_hash,
-                e.hash,
-                e.body,
+                *event_row,
             )
             .select_from(t.cases.outerjoin(t.events, sa.and_(e.case_id == c.id, e.seq < c.version)))
             .where(c.id == sa.bindparam("b_id"))
@@ -290,20 +288,14 @@ class SqlCaseStore:
         self._select_one: Any = None
         self._select_one_locked: Any = None
         if self._engine.dialect.name == "postgresql":
-            item = sa.func.json_build_array(
-                e.seq, e.at, e.kind, e.name, e.actor, e.prev_hash, e.hash, e.body
-            )
+            item = sa.func.json_build_array(*event_row)
             events_json = (
                 sa.select(sa.cast(sa.func.json_agg(aggregate_order_by(item, e.seq)), sa.Text))
                 .where(e.case_id == c.id, e.seq < c.version)
                 .scalar_subquery()
             )
             self._select_one = sa.select(
-                c.version.label("c_version"),
-                c.head_hash.label("c_head"),
-                c.state.label("c_state"),
-                c.office.label("c_office"),
-                c.next_due_at.label("c_due"),
+                *case_row,
                 c.header.label("c_header"),
                 person("complainant").label("c_complainant"),
                 person("worker").label("c_worker"),
@@ -340,22 +332,11 @@ class SqlCaseStore:
         # (usually one or two rows): one round trip, one snapshot.
         self._select_tail = (
             sa.select(
-                c.version.label("c_version"),
-                c.head_hash.label("c_head"),
-                c.state.label("c_state"),
-                c.office.label("c_office"),
-                c.next_due_at.label("c_due"),
+                *case_row,
                 c.header.label("c_header"),
                 person("complainant").label("c_complainant"),
                 person("worker").label("c_worker"),
-                e.seq,
-                e.at,
-                e.kind,
-                e.name,
-                e.actor,
-                e.prev_hash,
-                e.hash,
-                e.body,
+                *event_row,
             )
             .select_from(
                 t.cases.outerjoin(
