@@ -225,6 +225,18 @@ def actor_text(by: str, role: str | None, office: str | None) -> str:
     return f"{len(by)}:{by}{rl}{of}"
 
 
+def _hashed_text(  # noqa: PLR0917 - the hashed fields, in order
+    seq: int, head: str, at: str, who: str, note: str | None, data_json: str
+) -> str:
+    """The text an event's digest covers after the previous digest.
+
+    Every field is length-prefixed, ``None`` as ``-``. ``head`` is :func:`hash_head`'s
+    text, ``who`` :func:`actor_text`'s and ``at`` the instant in ISO 8601.
+    """
+    nt = "-" if note is None else f"{len(note)}:{note}"
+    return f"{seq}|{head}{len(at)}:{at}{who}{nt}{len(data_json)}:{data_json}"
+
+
 def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     seq: int,
     kind: str,
@@ -248,10 +260,7 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     """
     if head is None:
         head = hash_head(kind, name, source, dest)
-    nt = "-" if note is None else f"{len(note)}:{note}"
-    text = (
-        f"{seq}|{head}{len(at)}:{at}{actor_text(by, role, office)}{nt}{len(data_json)}:{data_json}"
-    )
+    text = _hashed_text(seq, head, at, actor_text(by, role, office), note, data_json)
     try:
         encoded = text.encode()
     except UnicodeEncodeError:
@@ -550,16 +559,14 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
         check_text(note, "note", empty=True)  # raises, naming what is wrong
     seq = 0 if prev is None else prev.seq + 1
     prev_digest = _GENESIS_DIGEST if prev is None else prev.digest
-    # event_hash's text, built here (this runs once per event; a test holds the two
-    # equal): the same fields, length-prefixed, ``None`` as ``-``
     if head is None:
         head = hash_head(kind, name, source, dest)
     if who is None:
         who = actor_text(by, role, office)
     instant = at.isoformat()
-    nt = "-" if note is None else f"{len(note)}:{note}"
-    text = f"{seq}|{head}{len(instant)}:{instant}{who}{nt}{len(data_json)}:{data_json}"
     try:
+        # event_hash's digest (a test holds the two equal), with the parts at hand
+        text = _hashed_text(seq, head, instant, who, note, data_json)
         digest = _sha256(prev_digest + text.encode()).digest()
     except UnicodeEncodeError:
         # event_hash names the field that is not valid Unicode
@@ -647,8 +654,11 @@ def new_case(  # noqa: PLR0917 - internal fast path, mirrors Case's fields
     worker: Person | None,
     attributes_json: str,
     events: tuple[CaseEvent, ...],
+    clocks: tuple[SlaClock, ...] = (),
+    calendar_version: str | None = None,
+    calendar_zone: str | None = None,
 ) -> Case:
-    """A new case without SLA state, built as ``Case(...)`` would (internal fast path)."""
+    """``Case(...)`` with every field given, built without attrs' per-field setattr."""
     new: Any = _new(_CaseSlots)
     new.id = id
     new.workflow = workflow
@@ -663,9 +673,9 @@ def new_case(  # noqa: PLR0917 - internal fast path, mirrors Case's fields
     new.worker = worker
     new.attributes_json = attributes_json
     new.events = events
-    new.clocks = ()
-    new.calendar_version = None
-    new.calendar_zone = None
+    new.clocks = clocks
+    new.calendar_version = calendar_version
+    new.calendar_zone = calendar_zone
     new.__class__ = Case
     return new  # type: ignore[no-any-return]
 
@@ -679,25 +689,24 @@ def next_case(  # noqa: PLR0917 - internal fast path
     calendar_zone: str | None,
 ) -> Case:
     """``case`` with a new state, history and SLA state; the rest carried over."""
-    new: Any = _new(_CaseSlots)
-    new.id = case.id
-    new.workflow = case.workflow
-    new.workflow_version = case.workflow_version
-    new.state = state
-    new.office = case.office
-    new.category = case.category
-    new.channel = case.channel
-    new.priority = case.priority
-    new.opened_at = case.opened_at
-    new.complainant = case.complainant
-    new.worker = case.worker
-    new.attributes_json = case.attributes_json
-    new.events = events
-    new.clocks = clocks
-    new.calendar_version = calendar_version
-    new.calendar_zone = calendar_zone
-    new.__class__ = Case
-    return new  # type: ignore[no-any-return]
+    return new_case(
+        case.id,
+        case.workflow,
+        case.workflow_version,
+        state,
+        case.office,
+        case.category,
+        case.channel,
+        case.priority,
+        case.opened_at,
+        case.complainant,
+        case.worker,
+        case.attributes_json,
+        events,
+        clocks,
+        calendar_version,
+        calendar_zone,
+    )
 
 
 @attrs.frozen(repr=False, weakref_slot=False)
