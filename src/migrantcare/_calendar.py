@@ -35,7 +35,14 @@ from migrantcare._holidays import (
 )
 from migrantcare._regions import PROVINCE_TIMEZONES, province_name
 from migrantcare._schedule import WorkSchedule
-from migrantcare._time import from_zone_fields, require_aware, to_zone, to_zone_fields, zone
+from migrantcare._time import (
+    from_zone_fields,
+    micros,
+    require_aware,
+    to_zone,
+    to_zone_fields,
+    zone,
+)
 from migrantcare._validate import quote
 from migrantcare.exceptions import (
     CalendarCoverageError,
@@ -50,6 +57,8 @@ _US_PER_MINUTE = 60_000_000
 #: The origin of the integer instants of ``_day_segments`` (µs since then, UTC).
 _EPOCH = _dt.datetime(1, 1, 1, tzinfo=_dt.timezone.utc)
 _TimeDelta = _dt.timedelta
+#: The one offset of ``_instant_at``'s call of ``_instants_after``.
+_AT_ORIGIN: Final = (0,)
 #: Not computed yet (a cache's empty value).
 _UNKNOWN: Final = object()
 _UTC = _dt.timezone.utc
@@ -458,12 +467,7 @@ class WorkingCalendar:
             n = _whole(n, "n")
         i = self._day(day, "day")
         index = self._idx()
-        k = self._workday_index(i, n)
-        if not 0 <= k < len(index.workdays):
-            raise self._beyond(
-                f"{n} working days from {_Date.fromordinal(index.first_ordinal + i)}"
-            )
-        result = index.workdays[k]
+        result = index.workdays[self._workday_index(i, n)]
         if self.strict:
             self._check_years(self._year(i), result.year)
         return result
@@ -471,14 +475,24 @@ class WorkingCalendar:
     def _workday_index(self, i: int, n: int) -> int:
         """The index in ``workdays`` of the ``n``-th working day from day number ``i``.
 
-        As :meth:`add_working_days` counts; may be out of range (the caller refuses it).
+        As :meth:`add_working_days` counts.
+
+        Raises:
+            DateOutOfRangeError: that working day is outside the calendar's years.
         """
-        cum_days = self._idx().cum_days
+        index = self._idx()
+        cum_days = index.cum_days
         if n > 0:
-            return cum_days[i + 1] + n - 1
-        if n < 0:
-            return cum_days[i] + n
-        return cum_days[i]
+            k = cum_days[i + 1] + n - 1
+        elif n < 0:
+            k = cum_days[i] + n
+        else:
+            k = cum_days[i]
+        if not 0 <= k < len(index.workdays):
+            raise self._beyond(
+                f"{n} working days from {_Date.fromordinal(index.first_ordinal + i)}"
+            )
+        return k
 
     def working_days_between(self, start: _dt.date, end: _dt.date) -> int:
         """Count the working days in ``[start, end)``.
@@ -606,21 +620,7 @@ class WorkingCalendar:
         Like :meth:`add_working_time` without building ``pendulum`` objects: the SLA
         part computes several of these on every event that starts a clock.
         """
-        index = self._index
-        assert index is not None  # always built in __attrs_post_init__
-        k = bisect_left(index.cum_us, target, 1)
-        if k > index.n_days:
-            raise self._beyond(f"working position {target}")
-        j = k - 1  # the day on which the target is reached
-        segments = self._segments.get(j)
-        if segments is None:
-            segments = self._day_segments(j)
-        for end, base in segments:
-            if target <= end:
-                if base is not None:
-                    return _EPOCH + _TimeDelta(0, 0, base + target)  # positional: cheaper
-                break
-        return self._exact_instant(j, target)
+        return self._instants_after(target, _AT_ORIGIN)[0]
 
     def _instants_after(self, origin: int, offsets: Sequence[int]) -> tuple[_dt.datetime, ...]:
         """:meth:`_instant_at` of ``origin + offset`` for each offset (one call per clock)."""
@@ -658,7 +658,7 @@ class WorkingCalendar:
         """
         index = self._idx()
         midnight = self._utc_midnight(index.first_ordinal + j)
-        origin = None if midnight is None else _micros(midnight - _EPOCH)
+        origin = None if midnight is None else micros(midnight - _EPOCH)
         day_start = index.cum_us[j]
         segments = tuple(
             (
@@ -744,12 +744,7 @@ class WorkingCalendar:
         if found is not None:
             return found
         index = self._idx()
-        k = self._workday_index(i, n)
-        if not 0 <= k < len(index.workdays):
-            raise self._beyond(
-                f"{n} working days from {_Date.fromordinal(index.first_ordinal + i)}"
-            )
-        j = index.workdays[k].toordinal() - index.first_ordinal
+        j = index.workdays[self._workday_index(i, n)].toordinal() - index.first_ordinal
         position = index.cum_us[j + 1]
         # a working day's close of business is where its last interval ends
         found = closes[i, n] = (self._instant_at(position), position)
@@ -1105,10 +1100,6 @@ class WorkingCalendar:
 
 
 _ZERO = _dt.timedelta(0)
-
-
-def _micros(delta: _dt.timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 def _whole(value: object, what: str) -> int:

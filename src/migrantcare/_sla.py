@@ -17,7 +17,7 @@ import attrs
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, utc
 from migrantcare._sla_state import Pause, SlaClock, new_clock
-from migrantcare._time import as_utc, to_zone_fields
+from migrantcare._time import as_utc, micros, to_zone_fields
 from migrantcare._validate import check_name, check_text, quote
 from migrantcare._vocab import check_code
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
@@ -33,10 +33,6 @@ MAX_TARGET_DAYS: Final = 26_000
 #: How a target is counted.
 SlaUnit = Literal["working_days", "working_time", "elapsed"]
 _ZERO = _dt.timedelta(0)
-
-
-def _us(delta: _dt.timedelta) -> int:
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
 @attrs.frozen
@@ -304,20 +300,17 @@ class SlaPolicy:
         object.__setattr__(
             self, "_states", self.start_states | self.pause_states | self.stop_states
         )
-        # elapsed targets: each warning's offset from the start of an unpaused clock
-        budget = _us(self.target.duration)
+        budget = micros(self.target.duration)
         object.__setattr__(self, "_budget_us", budget)
         # working-time targets: each warning's share of the budget
         shares = tuple(int(budget * f) for f in self.warn_at)
         object.__setattr__(self, "_warn_shares", shares)
         object.__setattr__(self, "_warn_shares_and_budget", (*shares, budget))
+        # elapsed targets: each warning's offset from the start of an unpaused clock
         object.__setattr__(
             self,
             "_warn_deltas",
-            tuple(
-                _dt.timedelta(microseconds=share) if (share := int(budget * f)) > 0 else None
-                for f in self.warn_at
-            ),
+            tuple(_dt.timedelta(microseconds=share) if share > 0 else None for share in shares),
         )
 
 
@@ -391,6 +384,9 @@ class SlaPlan:
 
 # --------------------------------------------------------------------------- clock facts
 
+
+#: No clock needs its deadline computed again.
+_NOTHING_STALE: Final = frozenset[int]()
 
 #: What an event does to the clock of one policy it concerns:
 #: (policy, stops it, pauses it (its destination is a pause state), starts it).
@@ -531,10 +527,6 @@ def apply_event(
     return tuple(out), frozenset(stale) if stale else _NOTHING_STALE
 
 
-#: No clock needs its deadline computed again.
-_NOTHING_STALE: Final = frozenset[int]()
-
-
 def _stopped(clock: SlaClock, pauses: tuple[Pause, ...], at: _dt.datetime) -> SlaClock:
     # a direct constructor call: attrs.evolve costs several times more, on every stop
     return new_clock(
@@ -613,7 +605,7 @@ class _Measure:
 
     def between(self, a: _dt.datetime, b: _dt.datetime) -> int:
         if self.calendar is None:
-            return _us(b - a)
+            return micros(b - a)
         return self._pos(b) - self._pos(a)
 
     def add(self, a: _dt.datetime, us: int) -> _dt.datetime:
@@ -770,7 +762,7 @@ def settle(
         return due, tuple(kept)
     if measure is None:
         measure = measure_for(policy, calendar)
-    amount = max(_us(target.duration) - clock.used_us, 0)
+    amount = max(micros(target.duration) - clock.used_us, 0)
     t = origin
     for p0, p1 in pauses:
         if p1 <= t:
@@ -824,8 +816,12 @@ def _provisional(
     policy: SlaPolicy, calendar: WorkingCalendar, start: _dt.datetime, due: _dt.datetime
 ) -> bool:
     """Whether a deadline from ``start`` to ``due`` rests on estimated holiday data."""
-    return policy.target.unit != "elapsed" and any(
-        y in calendar.provisional_years for y in range(start.year, due.year + 1)
+    if policy.target.unit == "elapsed":
+        return False
+    years = calendar.provisional_years
+    first, last = start.year, due.year
+    return bool(years) and (
+        first in years or (last != first and not years.isdisjoint(range(first, last + 1)))
     )
 
 
@@ -959,8 +955,7 @@ def _fresh_cache(
         return start + target.duration, warns, policy._budget_us, False
     day, pos = calendar._position(start, "instant") if point is None else point
     if unit == "working_days":
-        closed = calendar._closes.get((day, target.days))  # usually known: no call
-        due, close = calendar._working_days_close(day, target.days) if closed is None else closed
+        due, close = calendar._working_days_close(day, target.days)
         budget = close - pos if close > pos else 0
         shares: Sequence[int] = [int(budget * f) for f in policy.warn_at]
     else:
@@ -982,14 +977,7 @@ def _fresh_cache(
         # the warnings and the deadline in one calendar call
         instants = calendar._instants_after(pos, policy._warn_shares_and_budget)
         warns, due = instants[:-1], instants[-1]
-    index = calendar._index
-    assert index is not None  # always built
-    years = index.provisional_years
-    first, last = start.year, due.year
-    provisional = bool(years) and (
-        first in years or (last != first and not years.isdisjoint(range(first, last + 1)))
-    )
-    return due, warns, budget, provisional
+    return due, warns, budget, _provisional(policy, calendar, start, due)
 
 
 def rebase(

@@ -25,6 +25,11 @@ _MICROS_PER_DAY = 86_400_000_000
 UTC = _dt.timezone.utc
 
 
+def micros(delta: _dt.timedelta) -> int:
+    """``delta`` in whole microseconds (exact, unlike ``total_seconds() * 1e6``)."""
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
 def zone(name: str) -> Timezone:
     """Return the pendulum zone called ``name``, or raise a clear error.
 
