@@ -82,6 +82,7 @@ from migrantcare._sla import (
     concerns,
     current_clocks,
     due_cases,
+    entered_state,
     new_measure,
     next_due_at,
     pending_marks,
@@ -1681,8 +1682,7 @@ class Workflow:
         plan = self._plan
         if plan is None or calendar is None:
             return None
-        name, dest = event.name, event.dest
-        entered = dest if (event.kind == "opened" or dest != event.source) else None
+        name, dest, entered = event.name, event.dest, entered_state(event)
         key = (case.category, case.priority, case.channel, name, dest, entered)
         known = self._concerned.get(key)
         if known is None:
@@ -1693,18 +1693,13 @@ class Workflow:
             )
         before = case.clocks
         version = calendar.version
-        for c in before:
-            if c.paused_since is not None and c.stopped_at is None:
-                # a paused clock's policy is concerned by every event (it may resume)
-                after, stale = apply_event(before, known[0], event, calendar)
-                break
-        else:
-            if not known[1]:
-                # the event does nothing to any clock
-                if case.calendar_version == version:
-                    return None
-                return before, version, calendar.tz
-            after, stale = apply_event(before, known[0], event, calendar, known[1])
+        if not known[1] and not any(c.paused for c in before):
+            # the event does nothing to any clock (a paused one's policy is concerned by
+            # every event: it may resume; apply_event sees to that)
+            if case.calendar_version == version:
+                return None
+            return before, version, calendar.tz
+        after, stale = apply_event(before, known[0], event, calendar, known[1])
         if stale:
             shared = new_measure(calendar)
             after = tuple(
