@@ -1135,10 +1135,7 @@ class SqlCaseStore:
                 f"case {case_id!r}, event {seq}: stored document unreadable ({exc})"
             ) from None
         try:
-            if type(at) is str:
-                at = _dt.datetime.fromisoformat(at)
-            if at.tzinfo is None:
-                at = at.replace(tzinfo=_UTC)
+            at = _utc(_dt.datetime.fromisoformat(at) if type(at) is str else at)
         except (ValueError, TypeError, AttributeError):
             at = None  # unreadable: differs from any event's instant
         if (
