@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from migrantcare import WorkingCalendar
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 # Timing belongs in benchmarks/, not in tests: no per-example deadline, so a slow or
 # busy CI machine cannot turn a correct property into a flaky failure.
@@ -72,3 +76,16 @@ def pg_url() -> Iterator[str]:
         pytest.skip(reason)
     with TemporaryPostgres(bin_dir, durable=False) as server:
         yield server.url
+
+
+@pytest.fixture(scope="module")
+def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
+    """An engine on the session's PostgreSQL with the store's tables, per test module."""
+    import sqlalchemy as sa  # noqa: PLC0415 - only the PostgreSQL tests need it
+
+    from migrantcare.sql import create_all  # noqa: PLC0415
+
+    engine = sa.create_engine(pg_url)
+    create_all(engine)
+    yield engine
+    engine.dispose()

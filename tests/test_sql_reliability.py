@@ -8,14 +8,13 @@ import os
 import pathlib
 import signal
 import threading
-from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from migrantcare import Workflow, complaint_workflow
 from migrantcare.exceptions import CaseNotFoundError, StaleCaseError
-from migrantcare.sql import SqlCaseStore, create_all
+from migrantcare.sql import SqlCaseStore
 from tests import sql_workers
 from tests.actors import actor
 from tests.store_support import T0, rows, sqlite_engine, truncate
@@ -26,14 +25,6 @@ CASES = 50
 @pytest.fixture(scope="module")
 def wf() -> Workflow:
     return complaint_workflow(sla=False)
-
-
-@pytest.fixture(scope="module")
-def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(pg_url)
-    create_all(engine)
-    yield engine
-    engine.dispose()
 
 
 def seed(store: SqlCaseStore, wf: Workflow, n: int) -> list[str]:

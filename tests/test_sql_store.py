@@ -40,14 +40,6 @@ def wf() -> Workflow:
     return complaint_workflow()
 
 
-@pytest.fixture(scope="module")
-def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(pg_url)
-    create_all(engine)
-    yield engine
-    engine.dispose()
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[sa.Engine]:
     if request.param == "sqlite":

@@ -7,7 +7,6 @@ import pathlib
 from collections.abc import Iterator
 
 import pytest
-import sqlalchemy as sa
 
 from migrantcare import (
     CaseStore,
@@ -26,7 +25,6 @@ from migrantcare.exceptions import (
     StaleCaseError,
     WrongTypeError,
 )
-from migrantcare.sql import create_all
 from tests.actors import actor
 from tests.store_support import T0, at, open_case, sql_store, sqlite_engine, truncate
 
@@ -34,14 +32,6 @@ from tests.store_support import T0, at, open_case, sql_store, sqlite_engine, tru
 @pytest.fixture(scope="module")
 def wf() -> Workflow:
     return complaint_workflow()
-
-
-@pytest.fixture(scope="module")
-def pg_engine(pg_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(pg_url)
-    create_all(engine)
-    yield engine
-    engine.dispose()
 
 
 @pytest.fixture(params=["memory", "sqlite", "postgresql"])
