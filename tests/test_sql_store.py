@@ -552,9 +552,21 @@ def test_get_loads_the_same_case_on_the_drivers_cursor_and_through_sqlalchemy(
     for new in fires(wf, cal_wita, case, 5):
         store.save(new, expected_version=new.version - 1)
     case = new
-    direct = store.get("PGD-8")
-    with store.transaction() as conn:
-        through = store.get_in(conn, "PGD-8")
+    executed: list[object] = []
+
+    def record(conn: object, clauseelement: object, *args: object) -> None:
+        executed.append(clauseelement)
+
+    # a listener that does not watch the cursor: get() still runs on the driver's
+    sa.event.listen(pg_engine, "before_execute", record)
+    try:
+        direct = store.get("PGD-8")
+        assert executed == []
+        with store.transaction() as conn:
+            through = store.get_in(conn, "PGD-8")
+        assert len(executed) == 1
+    finally:
+        sa.event.remove(pg_engine, "before_execute", record)
     assert direct == through == case
     with pytest.raises(CaseNotFoundError, match="PGD-404"):
         store.get("PGD-404")
@@ -578,3 +590,46 @@ def test_a_host_watching_statements_sees_the_load_and_it_still_checks(
     set_body(pg_engine, 2, body)
     with pytest.raises(IntegrityError, match=r"case 'PGD-9', event 2: content does not match"):
         store.get("PGD-9")
+
+
+def test_a_host_watching_connections_sees_the_load(
+    pg_engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    truncate(pg_engine)
+    store = sql_store(pg_engine, wf, cal_wita)
+    case = open_case(wf, cal_wita, "PGD-9")
+    store.add(case)
+    connected: list[object] = []
+
+    def watch(conn: object) -> None:
+        connected.append(conn)
+
+    sa.event.listen(pg_engine, "engine_connect", watch)
+    try:
+        assert store.get("PGD-9") == case
+    finally:
+        sa.event.remove(pg_engine, "engine_connect", watch)
+    assert len(connected) == 1
+
+
+def test_a_load_whose_connection_died_raises_the_drivers_error_and_the_next_gets_another(
+    pg_url: str, pg_engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    import psycopg  # noqa: PLC0415 - the driver of these tests
+
+    truncate(pg_engine)
+    engine = sa.create_engine(pg_url)
+    try:
+        store = sql_store(engine, wf, cal_wita)
+        case = open_case(wf, cal_wita, "PGD-9")
+        store.add(case)
+        assert store.get("PGD-9") == case
+        # end the backend of the connection the store's pool holds
+        (pid,) = rows(engine, "SELECT pg_backend_pid()")[0]
+        execute(pg_engine, "SELECT pg_terminate_backend(:p)", p=pid)
+        with pytest.raises(psycopg.OperationalError):
+            store.get("PGD-9")
+        assert store.get("PGD-9") == case  # the dead connection was not pooled again
+    finally:
+        engine.dispose()
+
