@@ -633,3 +633,55 @@ def test_a_load_whose_connection_died_raises_the_drivers_error_and_the_next_gets
     finally:
         engine.dispose()
 
+
+# ---------------------------------------------------------------- schema 2: event documents as json
+
+
+def test_event_documents_are_json_on_postgresql_and_other_documents_jsonb(
+    pg_engine: sa.Engine,
+) -> None:
+    found = rows(
+        pg_engine,
+        "SELECT table_name || '.' || column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND (table_name, column_name) IN "
+        "(('case_events', 'body'), ('cases', 'header'), ('case_persons', 'data'))",
+    )
+    assert dict(found) == {  # type: ignore[arg-type]
+        "case_events.body": "json",
+        "cases.header": "jsonb",
+        "case_persons.data": "jsonb",
+    }
+    assert SCHEMA_VERSION == 2
+
+
+def test_schema_1_tables_load_and_save_before_and_after_the_migration(
+    pg_engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    # schema 1 kept event documents as jsonb: the store reads and writes such tables
+    # alike, and the migration (docs: "Store cases in PostgreSQL") changes no case
+    tables = create_all(pg_engine, case_tables(prefix="v1_"))
+    try:
+        execute(pg_engine, "ALTER TABLE v1_case_events ALTER COLUMN body TYPE jsonb")
+        store = SqlCaseStore(pg_engine, wf, calendar=cal_wita, tables=tables)
+        case = open_case(wf, cal_wita, "PGD-1")
+        store.add(case)
+        for new in fires(wf, cal_wita, case, 3):
+            store.save(new, expected_version=new.version - 1)
+        assert store.get("PGD-1") == new
+        execute(
+            pg_engine, "ALTER TABLE v1_case_events ALTER COLUMN body TYPE json USING body::json"
+        )
+        execute(pg_engine, "UPDATE v1_migrantcare_schema SET version = 2")
+        assert store.get("PGD-1") == new
+        latest = wf.fire(new, "escalate", at=at(30), by=actor("officer-b"), calendar=cal_wita)
+        store.save(latest, expected_version=new.version)
+        assert store.get("PGD-1") == latest
+        execute(
+            pg_engine,
+            "UPDATE v1_case_events SET body = CAST(:b AS JSON) WHERE seq = 2",
+            b=json.dumps({**new.events[2].to_dict(), "note": "nothing happened"}),
+        )
+        with pytest.raises(IntegrityError, match=r"case 'PGD-1', event 2: content does not match"):
+            store.get("PGD-1")
+    finally:
+        tables.metadata.drop_all(pg_engine)

@@ -14,12 +14,21 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 #: The version of the tables below; recorded by :func:`create_all`.
-SCHEMA_VERSION: Final = 1
+#:
+#: 2: ``case_events.body`` is ``json`` on PostgreSQL (was ``jsonb``).
+SCHEMA_VERSION: Final = 2
 
 
 def _json() -> sa.types.TypeEngine[Any]:
     # JSONB on PostgreSQL: hosts can query and index inside documents; JSON text elsewhere.
     return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+
+def _event_json() -> sa.types.TypeEngine[Any]:
+    # JSON on PostgreSQL: the server keeps the text as written. Every load reads every
+    # event document, which JSONB would render back to text each time; the trail is
+    # queried by its columns, which copy the fields hosts filter on.
+    return sa.JSON().with_variant(postgresql.JSON(), "postgresql")
 
 
 def _instant() -> sa.DateTime:
@@ -108,7 +117,7 @@ def case_tables(*, schema: str | None = None, prefix: str = "") -> CaseTables:
         sa.Column("actor", sa.String(200), nullable=False),
         sa.Column("prev_hash", sa.String(64), nullable=False),
         sa.Column("hash", sa.String(64), nullable=False),
-        sa.Column("body", _json(), nullable=False),
+        sa.Column("body", _event_json(), nullable=False),
         sa.CheckConstraint("seq >= 0", name=f"{p}case_events_seq_nonnegative"),
     )
     persons = sa.Table(
