@@ -23,10 +23,20 @@ from sqlalchemy.dialects.postgresql import aggregate_order_by
 
 from migrantcare._actors import Actor, check_actor
 from migrantcare._calendar import WorkingCalendar
-from migrantcare._case import HISTORY_FIELDS, Case, CaseEvent, Person
+from migrantcare._case import (
+    HISTORY_FIELDS,
+    Case,
+    CaseEvent,
+    Person,
+    _EventSlots,
+    _plain,
+    _stored_json,
+)
 from migrantcare._erasure import PERSON_ROLES
 from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
 from migrantcare._store import CaseSummary, check_query, stale
+from migrantcare._time import parse_utc
+from migrantcare._validate import MAX_TEXT
 from migrantcare._workflow import Workflow, replay_events, replay_unchecked
 from migrantcare.exceptions import (
     CaseNotFoundError,
@@ -67,6 +77,84 @@ class _OneRow(NamedTuple):
 
 #: The event columns (seq ... body) in the rows of the whole-case statements.
 _EVENT_COLUMNS: Final = slice(8, 16)
+
+_new = object.__new__
+_fromisoformat = _dt.datetime.fromisoformat
+
+
+def _quick_event(item: Sequence[Any], plain: set[str]) -> CaseEvent | None:
+    """The event of one stored row when nothing in it needs a second look, else ``None``.
+
+    ``item`` holds the row's columns in the order selected (seq, at, kind, name, actor,
+    prev_hash, hash, body). Accepts only rows whose document ``CaseEvent.from_dict``
+    reads on its plain path and whose columns equal the event it reads, which is all
+    :meth:`SqlCaseStore._event` checks, and builds the same event; the caller sends
+    any other row there, to be refused with the reason. ``plain`` holds the texts of
+    this load found plain already: a history repeats its states, actors and triggers.
+    """
+    seq, at, kind, name, actor, prev_hash, hash_, doc = item
+    if type(doc) is not dict:
+        return None
+    try:
+        if doc["kind"] != kind or doc["name"] != name or doc["by"] != actor:
+            return None
+        d_seq, d_at, raw, note = doc["seq"], doc["at"], doc["data"], doc["note"]
+        source, dest, role, office = doc["source"], doc["dest"], doc["role"], doc["by_office"]
+        d_prev, d_hash = doc["prev_hash"], doc["hash"]
+    except KeyError:
+        return None
+    if not (
+        type(d_seq) is int
+        and d_seq == seq
+        and d_seq >= 0
+        and type(raw) is dict
+        and type(d_prev) is str
+        and len(d_prev) == 64
+        and type(d_hash) is str
+        and len(d_hash) == 64
+        and (note is None or (type(note) is str and len(note) <= MAX_TEXT and note.isascii()))
+    ):
+        return None
+    # kind, name and actor are the document's (equal above); each text is checked once
+    if kind is None or name is None or actor is None or dest is None:
+        return None
+    for text in (kind, name, actor, dest, source, role, office):
+        if text is None or (type(text) is str and text in plain):
+            continue
+        if not _plain(text):
+            return None
+        plain.add(text)
+    try:
+        prev_digest, digest = bytes.fromhex(d_prev), bytes.fromhex(d_hash)
+        # parse_utc's reading, the common case inline: an instant written in UTC
+        when = _fromisoformat(d_at) if type(d_at) is str and len(d_at) <= 64 else None
+        if when is None or when.tzinfo is not _UTC:
+            when = parse_utc(d_at, "event time")
+        data_json = "{}" if not raw else _stored_json(raw, "event data")
+        # the column's instant: the document's own text (PostgreSQL in UTC), or read
+        if at != d_at and _utc(_dt.datetime.fromisoformat(at) if type(at) is str else at) != when:
+            return None
+    except (MigrantCareError, ValueError, TypeError, AttributeError, OverflowError):
+        return None
+    if digest.hex() != hash_ or prev_digest.hex() != prev_hash:
+        return None
+    # filled in place like make_event's (a quarter of attrs' frozen __init__)
+    event: Any = _new(_EventSlots)
+    event.seq = d_seq
+    event.kind = kind
+    event.name = name
+    event.source = source
+    event.dest = dest
+    event.at = when
+    event.by = actor
+    event.role = role
+    event.office = office
+    event.note = note
+    event.data_json = data_json
+    event.prev_digest = prev_digest
+    event.digest = digest
+    event.__class__ = CaseEvent
+    return event  # type: ignore[no-any-return]
 
 
 @attrs.frozen
@@ -1154,8 +1242,10 @@ class SqlCaseStore:
             ) from None
         try:
             at = _utc(_dt.datetime.fromisoformat(at) if type(at) is str else at)
-        except (ValueError, TypeError, AttributeError):
-            at = None  # unreadable: differs from any event's instant
+        except (ValueError, TypeError, AttributeError, OverflowError):
+            # unreadable, or outside what a datetime holds in UTC: differs from any
+            # event's instant
+            at = None
         if (
             event.seq != seq
             or event.kind != kind
@@ -1185,16 +1275,27 @@ class SqlCaseStore:
         # the server built each item from one row's columns: [seq, at, ..., body],
         # in seq order
         items = [] if row.c_events is None else json.loads(row.c_events)
-        event = self._event
-        return self._assemble(case_id, row, [event(case_id, *item) for item in items])
+        return self._assemble(case_id, row, self._events(case_id, items))
 
     def _read_rows(self, case_id: str, rows: Sequence[Any]) -> Case:
         """Build a case from the rows of ``_select_whole`` and check that they agree."""
         if not rows:
             raise CaseNotFoundError(f"no stored case {case_id!r}")
-        event = self._event
-        events = [event(case_id, *r[_EVENT_COLUMNS]) for r in rows if r.seq is not None]
-        return self._assemble(case_id, rows[0], events)
+        items = [r[_EVENT_COLUMNS] for r in rows if r.seq is not None]
+        return self._assemble(case_id, rows[0], self._events(case_id, items))
+
+    def _events(self, case_id: str, items: Iterable[Sequence[Any]]) -> list[CaseEvent]:
+        """The events of stored rows (their columns in the order selected), each checked.
+
+        Each is what :meth:`_event` makes of its row: at once when :func:`_quick_event`
+        can tell, otherwise by :meth:`_event`, which refuses the row naming what is wrong.
+        """
+        plain: set[str] = set()
+        events = []
+        for item in items:
+            event = _quick_event(item, plain)
+            events.append(self._event(case_id, *item) if event is None else event)
+        return events
 
     def _assemble(self, case_id: str, row: Any, events: list[CaseEvent]) -> Case:
         for position, event in enumerate(events):
