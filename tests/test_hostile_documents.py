@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import json
 
 import pendulum
@@ -12,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from migrantcare import Case, Person, WorkingCalendar, complaint_workflow
+from migrantcare._sla_state import SlaClock, _plain_clock, clock_from_dict
 from migrantcare.exceptions import IntegrityError, MigrantCareError, SchemaError
 from tests.actors import actor
 from tests.strategies import REPLACEMENTS
@@ -180,3 +182,83 @@ def test_genuine_event_records_take_the_plain_path_and_round_trip() -> None:
     for event, record in zip(CASE.events, EVENT_DOCS, strict=True):
         assert _plain_event(CaseEvent, record) == event
         assert CaseEvent.from_dict(record) == event
+
+
+_T1 = dt.datetime(2026, 3, 3, 1, tzinfo=dt.timezone.utc)
+CLOCKS = [
+    *CASE.clocks,
+    SlaClock(
+        goal="verification",
+        variant="urgent",
+        cycle=2,
+        started_at=_T1,
+        pauses=((_T1 + dt.timedelta(hours=1), _T1 + dt.timedelta(hours=2, microseconds=5)),),
+        recorded=("warning:50", "breach"),
+        due_at=_T1 + dt.timedelta(days=3),
+        warn_times=(_T1 + dt.timedelta(days=1),),
+        budget_us=10**9,
+        calendar_version="cal-1",
+        provisional=True,
+        rebased_at=_T1 + dt.timedelta(hours=3),
+        used_us=5,
+        used_days=1,
+    ),
+]
+CLOCK_DOCS = [c.to_dict() for c in CLOCKS]
+CLOCK_FIELDS = sorted(CLOCK_DOCS[0])
+
+
+def _clock(record: object) -> object:
+    """What clock_from_dict makes of ``record``: the clock, or the error and its message."""
+    try:
+        return clock_from_dict(record)  # type: ignore[arg-type]
+    except MigrantCareError as exc:
+        return (type(exc), str(exc))
+
+
+@given(
+    index=st.integers(0, len(CLOCK_DOCS) - 1),
+    field=st.sampled_from(CLOCK_FIELDS),
+    value=REPLACEMENTS
+    | st.text(max_size=3)
+    | st.sampled_from(
+        [
+            "é",
+            " ",
+            None,
+            [],
+            ["2026-03-02T09:00:00+08:00"],
+            [["2026-03-02T01:00:00+00:00", None]],
+            [["2026-03-02T01:00:00+00:00", "2026-03-02T09:00:00+08:00"]],
+            [["2026-03-02T01:00:00+00:00"]],
+            ["warning:50", ""],
+            "2026-03-02T09:00:00+08:00",
+            "2026-03-02T01:00:00",
+            "2026-03-02T01:00:00Z",
+            True,
+            0,
+            -1,
+            1.0,
+        ]
+    ),
+    drop=st.booleans(),
+)
+def test_a_clock_record_loads_the_same_on_the_plain_and_the_checked_path(
+    index: int, field: str, value: object, drop: bool, hostile_tally: list[int]
+) -> None:
+    # a dict takes the plain path when it can; any other mapping takes the checked one
+    import types  # noqa: PLC0415
+
+    hostile_tally[0] += 1
+    record = copy.deepcopy(CLOCK_DOCS[index])
+    if drop:
+        del record[field]
+    else:
+        record[field] = value
+    assert _clock(record) == _clock(types.MappingProxyType(record))
+
+
+def test_genuine_clock_records_take_the_plain_path_and_round_trip() -> None:
+    for clock, record in zip(CLOCKS, CLOCK_DOCS, strict=True):
+        assert _plain_clock(record) == clock
+        assert clock_from_dict(record) == clock

@@ -74,6 +74,20 @@ def _has_surrogate(text: str) -> bool:
     return False
 
 
+def plain_text(value: object) -> bool:
+    """Whether :func:`check_text` (not empty, default limit) returns ``value`` at once.
+
+    A short ASCII ``str`` that is not blank; loads check the stored texts they read
+    with it and send any other value down the checked path.
+    """
+    return (
+        type(value) is str
+        and 0 < len(value) <= MAX_TEXT
+        and value.isascii()
+        and not value.isspace()
+    )
+
+
 def check_text(
     value: object,
     what: str,

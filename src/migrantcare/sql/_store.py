@@ -29,14 +29,13 @@ from migrantcare._case import (
     CaseEvent,
     Person,
     _EventSlots,
-    _plain,
     _stored_json,
 )
 from migrantcare._erasure import PERSON_ROLES
 from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
 from migrantcare._store import CaseSummary, check_query, stale
-from migrantcare._time import parse_utc
-from migrantcare._validate import MAX_TEXT
+from migrantcare._time import parse_utc, read_utc
+from migrantcare._validate import MAX_TEXT, plain_text
 from migrantcare._workflow import Workflow, replay_events, replay_unchecked
 from migrantcare.exceptions import (
     CaseNotFoundError,
@@ -79,7 +78,6 @@ class _OneRow(NamedTuple):
 _EVENT_COLUMNS: Final = slice(8, 16)
 
 _new = object.__new__
-_fromisoformat = _dt.datetime.fromisoformat
 
 
 def _quick_event(item: Sequence[Any], plain: set[str]) -> CaseEvent | None:
@@ -121,15 +119,14 @@ def _quick_event(item: Sequence[Any], plain: set[str]) -> CaseEvent | None:
     for text in (kind, name, actor, dest, source, role, office):
         if text is None or (type(text) is str and text in plain):
             continue
-        if not _plain(text):
+        if not plain_text(text):
             return None
         plain.add(text)
     try:
         prev_digest, digest = bytes.fromhex(d_prev), bytes.fromhex(d_hash)
-        # parse_utc's reading, the common case inline: an instant written in UTC
-        when = _fromisoformat(d_at) if type(d_at) is str and len(d_at) <= 64 else None
-        if when is None or when.tzinfo is not _UTC:
-            when = parse_utc(d_at, "event time")
+        when = read_utc(d_at)
+        if when is None:
+            when = parse_utc(d_at, "event time")  # the general reading, or why not
         data_json = "{}" if not raw else _stored_json(raw, "event data")
         # the column's instant: the document's own text (PostgreSQL in UTC), or read
         if at != d_at and _utc(_dt.datetime.fromisoformat(at) if type(at) is str else at) != when:
