@@ -685,3 +685,21 @@ def test_schema_1_tables_load_and_save_before_and_after_the_migration(
             store.get("PGD-1")
     finally:
         tables.metadata.drop_all(pg_engine)
+
+
+def test_the_events_of_the_one_row_load_in_seq_order_whatever_order_they_come_in(
+    pg_engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    # the server aggregates the event rows in the order its plan reads them
+    from migrantcare.sql._store import _OneRow  # noqa: PLC0415
+
+    truncate(pg_engine)
+    store = sql_store(pg_engine, wf, cal_wita)
+    case = open_case(wf, cal_wita, "PGD-8")
+    store.add(case)
+    for new in fires(wf, cal_wita, case, 4):
+        store.save(new, expected_version=new.version - 1)
+    with pg_engine.connect() as conn:
+        row = conn.execute(store._select_one, {"b_id": "PGD-8"}).one()
+    shuffled = _OneRow(*row[:-1], json.dumps(json.loads(row.c_events)[::-1]))
+    assert store._read_one("PGD-8", shuffled) == store._read_one("PGD-8", row) == new
