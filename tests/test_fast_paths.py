@@ -1135,3 +1135,32 @@ def test_a_zone_with_one_offset_over_the_years_is_read_without_lookups(
     assert cal._position(instant, "instant") == cal._position(
         instant.astimezone(zoneinfo.ZoneInfo(zone)), "instant"
     )
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        dt.datetime(999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),  # isoformat's own way
+        dt.datetime(1000, 1, 1, tzinfo=UTC),  # the written way from here on
+        dt.datetime(2026, 3, 19, 1, 15, tzinfo=UTC),
+        dt.datetime(2026, 3, 19, 1, 15, 0, 1, tzinfo=UTC),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC),
+        # an instant with a UTC offset of zero that is not datetime.timezone.utc
+        dt.datetime(2026, 3, 19, 1, 15, tzinfo=dt.timezone(dt.timedelta(0), "Z")),
+    ],
+)
+def test_make_event_writes_the_instant_as_isoformat_does(at: dt.datetime) -> None:
+    f = {
+        "prev": None,
+        "kind": "opened",
+        "name": "open",
+        "source": None,
+        "dest": "registered",
+        "at": at,
+        "by": "cc-01",
+        "role": None,
+        "office": None,
+        "note": None,
+        "data_json": "{}",
+    }
+    assert _made(f, head=False, who=False).digest == _reference_hash(f)

@@ -630,14 +630,17 @@ class WorkingCalendar:
         n_days = index.n_days
         cached = self._segments
         out = []
+        # the day found last: a clock's offsets ascend, and often fall on one day
+        k, low, high = 0, 0, -1
+        segments: tuple[tuple[int, int | None], ...] = ()
         for offset in offsets:
             target = origin + offset
-            k = bisect_left(cum, target, 1)
-            if k > n_days:
-                raise self._beyond(f"working position {target}")
-            segments = cached.get(k - 1)
-            if segments is None:
-                segments = self._day_segments(k - 1)
+            if not low < target <= high:
+                k = bisect_left(cum, target, 1)
+                if k > n_days:
+                    raise self._beyond(f"working position {target}")
+                low, high = cum[k - 1], cum[k]
+                segments = cached.get(k - 1) or self._day_segments(k - 1)
             for end, base in segments:
                 if target <= end:
                     if base is not None:

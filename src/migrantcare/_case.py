@@ -53,6 +53,13 @@ _new = object.__new__
 _sha256 = hashlib.sha256
 _DateTime = _dt.datetime
 _ZoneInfo = zoneinfo.ZoneInfo
+# datetime's own C methods, called on an instance of any subclass (pendulum's): they
+# answer without the subclass's Python overrides and without per-field attribute lookups
+_date_of = _DateTime.date
+_timetz_of = _DateTime.timetz
+_combine = _DateTime.combine
+#: "00" to "99", for an event instant's ISO text (see make_event)
+_TWO_DIGITS: Final = tuple(f"{n:02d}" for n in range(100))
 _REDACTED = "<redacted>"
 #: The longest case id, office id or actor id accepted.
 _ID_LIMIT: Final = 200
@@ -563,10 +570,22 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
         head = hash_head(kind, name, source, dest)
     if who is None:
         who = actor_text(by, role, office)
-    instant = at.isoformat()
+    if at.tzinfo is _UTC and at.year > 999:
+        # at.isoformat(), written here: datetime formats through printf, at twice the cost
+        digits = _TWO_DIGITS
+        instant = (
+            f"{at.year}-{digits[at.month]}-{digits[at.day]}T{digits[at.hour]}:"
+            f"{digits[at.minute]}:{digits[at.second]}"
+        )
+        micro = at.microsecond
+        instant = f"{instant}.{micro:06d}+00:00" if micro else f"{instant}+00:00"
+    else:
+        instant = at.isoformat()
     try:
-        # event_hash's digest (a test holds the two equal), with the parts at hand
-        text = _hashed_text(seq, head, instant, who, note, data_json)
+        # event_hash's digest (a test holds the two equal), with the parts at hand;
+        # _hashed_text's text, written inline (once per event)
+        nt = "-" if note is None else f"{len(note)}:{note}"
+        text = f"{seq}|{head}{len(instant)}:{instant}{who}{nt}{len(data_json)}:{data_json}"
         digest = _sha256(prev_digest + text.encode()).digest()
     except UnicodeEncodeError:
         # event_hash names the field that is not valid Unicode
@@ -597,20 +616,14 @@ def utc(value: object, what: str) -> _dt.datetime:
     if type(value) is _dt.datetime and value.tzinfo is _UTC:
         return value
     if isinstance(value, _DateTime):
-        year = value.year
         tz = value.tzinfo
-        if isinstance(tz, _ZoneInfo) and 1 < year < 9999:
-            # The common case: a pendulum or stdlib instant in an IANA zone. Asking the
-            # zone about a plain wall time is several times cheaper than asking a
-            # pendulum instant (zoneinfo reads a subclass's fields by method calls),
-            # and building the UTC value from the fields beats pendulum's arithmetic.
-            month, day = value.month, value.day
-            hour, minute, second, micro = value.hour, value.minute, value.second, value.microsecond
-            offset = tz.utcoffset(
-                _DateTime(year, month, day, hour, minute, second, micro, fold=value.fold)
-            )
-            if offset is not None:
-                return _DateTime(year, month, day, hour, minute, second, micro, _UTC) - offset
+        if isinstance(tz, _ZoneInfo):
+            # The common case: a pendulum or stdlib instant in an IANA zone. The same
+            # wall time, fold and zone as a plain datetime converts in C: zoneinfo reads
+            # a subclass's fields by method calls, and pendulum converts in Python.
+            day = _date_of(value)
+            if 1 < day.year < 9999:
+                return _combine(day, _timetz_of(value)).astimezone(_UTC)
         offset = value.utcoffset()
         if offset is not None:
             return shift_to_utc(value, offset)
@@ -689,24 +702,26 @@ def next_case(  # noqa: PLR0917 - internal fast path
     calendar_zone: str | None,
 ) -> Case:
     """``case`` with a new state, history and SLA state; the rest carried over."""
-    return new_case(
-        case.id,
-        case.workflow,
-        case.workflow_version,
-        state,
-        case.office,
-        case.category,
-        case.channel,
-        case.priority,
-        case.opened_at,
-        case.complainant,
-        case.worker,
-        case.attributes_json,
-        events,
-        clocks,
-        calendar_version,
-        calendar_zone,
-    )
+    # new_case's body, inline: this runs once per event
+    new: Any = _new(_CaseSlots)
+    new.id = case.id
+    new.workflow = case.workflow
+    new.workflow_version = case.workflow_version
+    new.state = state
+    new.office = case.office
+    new.category = case.category
+    new.channel = case.channel
+    new.priority = case.priority
+    new.opened_at = case.opened_at
+    new.complainant = case.complainant
+    new.worker = case.worker
+    new.attributes_json = case.attributes_json
+    new.events = events
+    new.clocks = clocks
+    new.calendar_version = calendar_version
+    new.calendar_zone = calendar_zone
+    new.__class__ = Case
+    return new  # type: ignore[no-any-return]
 
 
 @attrs.frozen(repr=False, weakref_slot=False)

@@ -286,6 +286,7 @@ class SlaPolicy:
     _events: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     _states: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     _warn_deltas: tuple[_dt.timedelta | None, ...] = attrs.field(init=False, eq=False, repr=False)
+    _warn_offsets: tuple[_dt.timedelta, ...] = attrs.field(init=False, eq=False, repr=False)
     _budget_us: int = attrs.field(init=False, eq=False, repr=False)
     _warn_shares: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
     _warn_shares_and_budget: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
@@ -311,6 +312,10 @@ class SlaPolicy:
             self,
             "_warn_deltas",
             tuple(_dt.timedelta(microseconds=share) if share > 0 else None for share in shares),
+        )
+        # the same, a share of zero as a zero offset (a fresh clock warns at its start)
+        object.__setattr__(
+            self, "_warn_offsets", tuple(_dt.timedelta(microseconds=share) for share in shares)
         )
 
 
@@ -428,6 +433,8 @@ def apply_event(
     event: CaseEvent,
     calendar: WorkingCalendar | None = None,
     concerned: Sequence[Concern] | None = None,
+    *,
+    none_paused: bool = False,
 ) -> tuple[tuple[SlaClock, ...], frozenset[int]]:
     """Return ``clocks`` updated with what ``event`` starts, pauses, resumes or stops.
 
@@ -440,8 +447,9 @@ def apply_event(
     ``concerned`` is ``concerns(policies, event.name, event.dest, entered_state(event))``
     when the caller keeps it (a workflow does, per selection, event and state); a paused
     clock's policy is concerned by every event, whatever ``concerned`` says.
+    ``none_paused`` says that the caller has seen that no clock is paused.
     """
-    for c in clocks:
+    for c in () if none_paused else clocks:
         if c.paused_since is not None and c.stopped_at is None:
             waiting = {
                 c.goal for c in clocks if c.paused_since is not None and c.stopped_at is None
@@ -951,7 +959,13 @@ def _fresh_cache(
                 for k, delta in enumerate(policy._warn_deltas)
             )
         else:
-            warns = tuple([start if d is None else start + d for d in policy._warn_deltas])
+            offsets = policy._warn_offsets
+            # two warnings (the default) without a comprehension's call
+            warns = (
+                (start + offsets[0], start + offsets[1])
+                if len(offsets) == 2
+                else tuple([start + d for d in offsets])
+            )
         return start + target.duration, warns, policy._budget_us, False
     day, pos = calendar._position(start, "instant") if point is None else point
     if unit == "working_days":
@@ -977,7 +991,17 @@ def _fresh_cache(
         # the warnings and the deadline in one calendar call
         instants = calendar._instants_after(pos, policy._warn_shares_and_budget)
         warns, due = instants[:-1], instants[-1]
-    return due, warns, budget, _provisional(policy, calendar, start, due)
+    # _provisional, inline: a working-time unit here
+    years = calendar.provisional_years
+    if not years:
+        return due, warns, budget, False
+    first, last = start.year, due.year
+    return (
+        due,
+        warns,
+        budget,
+        first in years or (last != first and not years.isdisjoint(range(first, last + 1))),
+    )
 
 
 def rebase(

@@ -696,7 +696,7 @@ def _check_notices(spec: WorkflowSpec, where: str) -> list[str]:
     return problems
 
 
-@attrs.frozen
+@attrs.frozen(eq=False)  # compared and hashed by identity: one object per row, a cache key
 class _Step:
     """One row of the dispatch table: what firing a trigger from a state does."""
 
@@ -745,10 +745,10 @@ class Workflow:
         self._plan = _effective_plan(spec)
         self._selected: dict[tuple[str, str, str], tuple[SlaPolicy, ...]] = {}
         # per selection (its category, priority, channel), event, destination and state
-        # entered: the selected policies and what the event does to their clocks
+        # entered (or the step, which stands for the last three): the selected policies
+        # and what the event does to their clocks
         self._concerned: dict[
-            tuple[str, str, str, str, str, str | None],
-            tuple[tuple[SlaPolicy, ...], tuple[Concern, ...]],
+            tuple[Any, ...], tuple[tuple[SlaPolicy, ...], tuple[Concern, ...]]
         ] = {}
         self._machine = Machine(
             model=None,
@@ -1250,7 +1250,15 @@ class Workflow:
             attributes_json,
             (event,),
         )
-        return self._track(case, event, cal)
+        tracked = self._clocks_after(case, event, cal)
+        if tracked is not None:
+            # the case was built just above and has not left this method: it takes its
+            # clocks in place rather than by a second copy
+            clocks, version, zone = tracked
+            object.__setattr__(case, "clocks", clocks)
+            object.__setattr__(case, "calendar_version", version)
+            object.__setattr__(case, "calendar_zone", zone)
+        return case
 
     def _opening_data(  # noqa: PLR0917 - internal, called once per open
         self,
@@ -1365,15 +1373,29 @@ class Workflow:
         if step is None:
             raise self._not_allowed(case, trigger)
         # who may act is settled before guards, callbacks and any recompute run
-        if step.rule is not None:
-            actor = self._acting(step.rule, actor, case.office, case.id)
+        rule, access = step.rule, self._access
+        if rule is not None and access is not None:
+            # _acting, inline (once per event)
+            role = access.role_for(rule, actor, case.office)
+            if role is None:
+                raise denied(rule, actor, case.office, case.id)
+            if role != actor._role:
+                actor = actor.acting_as(role)
         if when < case.events[-1].at:
             _chronological(case, when)  # raises
-        if calendar is None and self._offices is None and self._plan is None:
-            cal = None  # what _calendar returns for a plain workflow
+        offices = self._offices
+        if calendar is None:
+            if offices is not None:
+                # _calendar's answer for a bound workflow, without the call
+                entry = offices._by_id.get(case.office)
+                cal = entry.calendar if entry is not None else self._calendar(case.office, None)
+            elif self._plan is None:
+                cal = None
+            else:
+                cal = self._calendar(case.office, None)  # refuses: the calendar is missing
         else:
             cal = self._calendar(case.office, calendar)
-        if cal is not None and case.calendar_version != cal.version:
+        if cal is not None and case.calendar_version != cal._version:
             case = self._sync(case, cal, when, actor)
         return self._fire(case, trigger, when, actor, note, data, cal, step)
 
@@ -1448,7 +1470,7 @@ class Workflow:
             step.head,
             by._text,
         )
-        tracked = None if self._plan is None else self._clocks_after(case, event, calendar)
+        tracked = None if self._plan is None else self._clocks_after(case, event, calendar, step)
         if tracked is None:
             return case.evolved(step.dest, event)
         # one new case for the event and the clocks it moved
@@ -1676,30 +1698,55 @@ class Workflow:
         return case.tracked(*tracked)
 
     def _clocks_after(
-        self, case: Case, event: CaseEvent, calendar: WorkingCalendar | None
+        self,
+        case: Case,
+        event: CaseEvent,
+        calendar: WorkingCalendar | None,
+        step: _Step | None = None,
     ) -> tuple[tuple[SlaClock, ...], str, str] | None:
-        """The case's SLA clocks after ``event``, and their calendar; None: unchanged."""
+        """The case's SLA clocks after ``event``, and their calendar; None: unchanged.
+
+        ``step`` is the step ``event`` took, when it is a transition: a step has one
+        name, source and destination, so it stands for them in the cache key.
+        """
         plan = self._plan
         if plan is None or calendar is None:
             return None
-        name, dest, entered = event.name, event.dest, entered_state(event)
-        key = (case.category, case.priority, case.channel, name, dest, entered)
+        key: tuple[Any, ...]
+        if step is None:
+            key = (
+                case.category,
+                case.priority,
+                case.channel,
+                event.name,
+                event.dest,
+                entered_state(event),
+            )
+        else:
+            key = (step, case.category, case.priority, case.channel)
         known = self._concerned.get(key)
         if known is None:
             policies = self._policies(case)
             known = self._concerned[key] = (
                 policies,
-                concerns(policies, name, dest, entered),
+                concerns(policies, event.name, event.dest, entered_state(event)),
             )
         before = case.clocks
-        version = calendar.version
-        if not known[1] and not any(c.paused for c in before):
-            # the event does nothing to any clock (a paused one's policy is concerned by
-            # every event: it may resume; apply_event sees to that)
-            if case.calendar_version == version:
-                return None
-            return before, version, calendar.tz
-        after, stale = apply_event(before, known[0], event, calendar, known[1])
+        version = calendar._version
+        for c in before:
+            if c.paused_since is not None and c.stopped_at is None:
+                # a paused clock's policy is concerned by every event (it may resume):
+                # apply_event works out what concerns it
+                after, stale = apply_event(before, known[0], event, calendar, known[1])
+                break
+        else:
+            if not known[1]:  # the event does nothing to any clock
+                if case.calendar_version == version:
+                    return None
+                return before, version, calendar.tz
+            after, stale = apply_event(
+                before, known[0], event, calendar, known[1], none_paused=True
+            )
         if stale:
             shared = new_measure(calendar)
             after = tuple(
