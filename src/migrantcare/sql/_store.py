@@ -28,8 +28,8 @@ from migrantcare._case import (
     Case,
     CaseEvent,
     Person,
-    _EventSlots,
     _stored_json,
+    new_event,
 )
 from migrantcare._erasure import PERSON_ROLES
 from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
@@ -77,7 +77,6 @@ class _OneRow(NamedTuple):
 #: The event columns (seq ... body) in the rows of the whole-case statements.
 _EVENT_COLUMNS: Final = slice(8, 16)
 
-_new = object.__new__
 #: The seq column of an item of ``_select_one``'s events.
 _by_seq = operator.itemgetter(0)
 
@@ -137,23 +136,21 @@ def _quick_event(item: Sequence[Any], plain: set[str]) -> CaseEvent | None:
         return None
     if digest.hex() != hash_ or prev_digest.hex() != prev_hash:
         return None
-    # filled in place like make_event's (a quarter of attrs' frozen __init__)
-    event: Any = _new(_EventSlots)
-    event.seq = d_seq
-    event.kind = kind
-    event.name = name
-    event.source = source
-    event.dest = dest
-    event.at = when
-    event.by = actor
-    event.role = role
-    event.office = office
-    event.note = note
-    event.data_json = data_json
-    event.prev_digest = prev_digest
-    event.digest = digest
-    event.__class__ = CaseEvent
-    return event  # type: ignore[no-any-return]
+    return new_event(
+        d_seq,
+        kind,
+        name,
+        source,
+        dest,
+        when,
+        actor,
+        role,
+        office,
+        note,
+        data_json,
+        prev_digest,
+        digest,
+    )
 
 
 @attrs.frozen
