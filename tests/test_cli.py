@@ -125,3 +125,21 @@ def test_errors_leave_no_partial_output(capsys: pytest.CaptureFixture[str]) -> N
     assert exc.value.code == 2
     status, text = run("deadline", "2027-12-01", "--working-days", "20")
     assert "note   provisional" in text
+
+
+def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:
+    # `migrantcare demo | head`: the reader goes away before the output is written
+    import subprocess  # noqa: PLC0415 - only this test starts a process
+
+    child = subprocess.Popen(
+        [sys.executable, "-m", "migrantcare", "demo"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    assert child.stderr is not None
+    child.stdout.close()
+    err = child.stderr.read()
+    child.stderr.close()
+    assert child.wait(timeout=120) == 141
+    assert err == b""

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import math
+import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
@@ -377,6 +378,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: The exit status when standard output's reader goes away (128 + SIGPIPE, as a shell says).
+_BROKEN_PIPE = 141
+
+
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     """Run the command line with ``argv`` and return the exit status.
 
@@ -389,9 +394,20 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args.func(args, stream)
+        stream.flush()  # a closed pipe shows here, not at the interpreter's exit
     except (MigrantCareError, argparse.ArgumentTypeError) as exc:
         sys.stderr.write(f"migrantcare {args.command}: error: {_one_line(exc)}\n")
         return 2
+    except BrokenPipeError:
+        # The reader stopped reading (`migrantcare demo | head`): nothing of ours went
+        # wrong. Standard output is pointed at the null device so that the interpreter's
+        # last flush at exit does not fail on the closed pipe too (the recipe of Python's
+        # signal module docs); the status is a shell's for a process ended by SIGPIPE.
+        if out is None:
+            null = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(null, sys.stdout.fileno())
+            os.close(null)
+        return _BROKEN_PIPE
     except Exception as exc:  # the last line of defence: never a traceback
         sys.stderr.write(
             f"migrantcare {args.command}: error: unexpected {type(exc).__name__}: "
