@@ -703,3 +703,49 @@ def test_the_events_of_the_one_row_load_in_seq_order_whatever_order_they_come_in
         row = conn.execute(store._select_one, {"b_id": "PGD-8"}).one()
     shuffled = _OneRow(*row[:-1], json.dumps(json.loads(row.c_events)[::-1]))
     assert store._read_one("PGD-8", shuffled) == store._read_one("PGD-8", row) == new
+
+
+def _stored_rows(engine: sa.Engine) -> tuple[object, ...]:
+    with engine.connect() as conn:
+        cases = conn.execute(sa.text("SELECT * FROM cases ORDER BY id")).all()
+        events = conn.execute(sa.text("SELECT * FROM case_events ORDER BY case_id, seq")).all()
+    return tuple(cases), tuple(events)
+
+
+def test_save_writes_the_same_rows_on_the_drivers_cursor_as_through_sqlalchemy(
+    pg_engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    case = open_case(wf, cal_wita, "PGD-8")
+    history = list(fires(wf, cal_wita, case, 5))
+    executed: list[object] = []
+
+    def record(conn: object, clauseelement: object, *args: object) -> None:
+        executed.append(clauseelement)
+
+    written = []
+    for through_sqlalchemy in (False, True):
+        truncate(pg_engine)
+        store = sql_store(pg_engine, wf, cal_wita)
+        store.add(case)
+        # before_execute does not watch the cursor: save() runs on the driver's; a
+        # cursor listener sends it through SQLAlchemy
+        sa.event.listen(pg_engine, "before_execute", record)
+        if through_sqlalchemy:
+            sa.event.listen(pg_engine, "before_cursor_execute", record)
+        try:
+            executed.clear()
+            for new in history:
+                store.save(new, expected_version=new.version - 1)
+            saved_by_driver = not executed
+            # a stale save is refused and writes nothing, either way
+            with pytest.raises(StaleCaseError):
+                store.save(history[-1], expected_version=history[0].version)
+        finally:
+            sa.event.remove(pg_engine, "before_execute", record)
+            if through_sqlalchemy:
+                sa.event.remove(pg_engine, "before_cursor_execute", record)
+        assert saved_by_driver is not through_sqlalchemy
+        assert store.get("PGD-8") == history[-1]
+        written.append(_stored_rows(pg_engine))
+    assert written[0] == written[1]
+    assert len(written[0][1]) == history[-1].version
