@@ -1060,16 +1060,17 @@ def test_a_bound_walk_replays_to_the_same_case_after_every_event(data: st.DataOb
 
 
 @given(sla_targets, warn_fractions)
-def test_policy_budget_and_warn_deltas_match_the_target(
+def test_policy_budget_and_warn_offsets_match_the_target(
     target: SlaTarget, warn_at: list[float]
 ) -> None:
     policy = SlaPolicy("goal", target, start_states="a", stop_states="b", warn_at=warn_at)
     budget = target.duration // dt.timedelta(microseconds=1)
     assert policy._budget_us == budget
-    assert len(policy._warn_deltas) == len(policy.warn_at)
-    for delta, fraction in zip(policy._warn_deltas, policy.warn_at, strict=True):
+    assert len(policy._warn_offsets) == len(policy.warn_at)
+    for delta, fraction in zip(policy._warn_offsets, policy.warn_at, strict=True):
         share = int(budget * fraction)
-        assert delta == (dt.timedelta(microseconds=share) if share > 0 else None)
+        assert delta == dt.timedelta(microseconds=share)
+        assert bool(delta) is (share > 0)  # a zero share keeps an earlier instant
     start = dt.datetime(2026, 3, 2, 1, tzinfo=UTC)
     if target.unit == "elapsed":
         # the elapsed shortcut equals the general walk

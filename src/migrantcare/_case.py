@@ -582,10 +582,8 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     else:
         instant = at.isoformat()
     try:
-        # event_hash's digest (a test holds the two equal), with the parts at hand;
-        # _hashed_text's text, written inline (once per event)
-        nt = "-" if note is None else f"{len(note)}:{note}"
-        text = f"{seq}|{head}{len(instant)}:{instant}{who}{nt}{len(data_json)}:{data_json}"
+        # event_hash's digest (a test holds the two equal), with the parts at hand
+        text = _hashed_text(seq, head, instant, who, note, data_json)
         digest = _sha256(prev_digest + text.encode()).digest()
     except UnicodeEncodeError:
         # event_hash names the field that is not valid Unicode

@@ -285,7 +285,6 @@ class SlaPolicy:
     description: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "description"))
     _events: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     _states: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
-    _warn_deltas: tuple[_dt.timedelta | None, ...] = attrs.field(init=False, eq=False, repr=False)
     _warn_offsets: tuple[_dt.timedelta, ...] = attrs.field(init=False, eq=False, repr=False)
     _budget_us: int = attrs.field(init=False, eq=False, repr=False)
     _warn_shares: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
@@ -307,13 +306,9 @@ class SlaPolicy:
         shares = tuple(int(budget * f) for f in self.warn_at)
         object.__setattr__(self, "_warn_shares", shares)
         object.__setattr__(self, "_warn_shares_and_budget", (*shares, budget))
-        # elapsed targets: each warning's offset from the start of an unpaused clock
-        object.__setattr__(
-            self,
-            "_warn_deltas",
-            tuple(_dt.timedelta(microseconds=share) if share > 0 else None for share in shares),
-        )
-        # the same, a share of zero as a zero offset (a fresh clock warns at its start)
+        # elapsed targets: each warning's offset from the start of an unpaused clock; a
+        # share of zero is a zero offset (falsy: a fresh clock warns at its start, a
+        # recomputed one keeps its earlier instant)
         object.__setattr__(
             self, "_warn_offsets", tuple(_dt.timedelta(microseconds=share) for share in shares)
         )
@@ -955,8 +950,8 @@ def _fresh_cache(
     if unit == "elapsed":
         if old:
             warns = tuple(
-                start + delta if delta is not None else (old[k] if k < len(old) else start)
-                for k, delta in enumerate(policy._warn_deltas)
+                start + delta if delta else (old[k] if k < len(old) else start)
+                for k, delta in enumerate(policy._warn_offsets)
             )
         else:
             offsets = policy._warn_offsets
@@ -991,17 +986,7 @@ def _fresh_cache(
         # the warnings and the deadline in one calendar call
         instants = calendar._instants_after(pos, policy._warn_shares_and_budget)
         warns, due = instants[:-1], instants[-1]
-    # _provisional, inline: a working-time unit here
-    years = calendar.provisional_years
-    if not years:
-        return due, warns, budget, False
-    first, last = start.year, due.year
-    return (
-        due,
-        warns,
-        budget,
-        first in years or (last != first and not years.isdisjoint(range(first, last + 1))),
-    )
+    return due, warns, budget, _provisional(policy, calendar, start, due)
 
 
 def rebase(

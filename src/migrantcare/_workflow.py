@@ -1373,29 +1373,15 @@ class Workflow:
         if step is None:
             raise self._not_allowed(case, trigger)
         # who may act is settled before guards, callbacks and any recompute run
-        rule, access = step.rule, self._access
-        if rule is not None and access is not None:
-            # _acting, inline (once per event)
-            role = access.role_for(rule, actor, case.office)
-            if role is None:
-                raise denied(rule, actor, case.office, case.id)
-            if role != actor._role:
-                actor = actor.acting_as(role)
+        if step.rule is not None:
+            actor = self._acting(step.rule, actor, case.office, case.id)
         if when < case.events[-1].at:
             _chronological(case, when)  # raises
-        offices = self._offices
-        if calendar is None:
-            if offices is not None:
-                # _calendar's answer for a bound workflow, without the call
-                entry = offices._by_id.get(case.office)
-                cal = entry.calendar if entry is not None else self._calendar(case.office, None)
-            elif self._plan is None:
-                cal = None
-            else:
-                cal = self._calendar(case.office, None)  # refuses: the calendar is missing
+        if calendar is None and self._offices is None and self._plan is None:
+            cal = None  # what _calendar returns for a plain workflow
         else:
             cal = self._calendar(case.office, calendar)
-        if cal is not None and case.calendar_version != cal._version:
+        if cal is not None and case.calendar_version != cal.version:
             case = self._sync(case, cal, when, actor)
         return self._fire(case, trigger, when, actor, note, data, cal, step)
 
@@ -1732,7 +1718,7 @@ class Workflow:
                 concerns(policies, event.name, event.dest, entered_state(event)),
             )
         before = case.clocks
-        version = calendar._version
+        version = calendar.version
         for c in before:
             if c.paused_since is not None and c.stopped_at is None:
                 # a paused clock's policy is concerned by every event (it may resume):
