@@ -745,10 +745,12 @@ class Workflow:
         self._plan = _effective_plan(spec)
         self._selected: dict[tuple[str, str, str], tuple[SlaPolicy, ...]] = {}
         # per selection (its category, priority, channel), event, destination and state
-        # entered (or the step, which stands for the last three): the selected policies
-        # and what the event does to their clocks
+        # entered (or the step, which stands for the last three): the selected policies,
+        # what the event does to their clocks, and the part of that which does anything
+        # while no clock is paused
         self._concerned: dict[
-            tuple[Any, ...], tuple[tuple[SlaPolicy, ...], tuple[Concern, ...]]
+            tuple[Any, ...],
+            tuple[tuple[SlaPolicy, ...], tuple[Concern, ...], tuple[Concern, ...]],
         ] = {}
         self._machine = Machine(
             model=None,
@@ -1713,9 +1715,14 @@ class Workflow:
         known = self._concerned.get(key)
         if known is None:
             policies = self._policies(case)
+            concerned = concerns(policies, event.name, event.dest, entered_state(event))
+            # A concern that neither stops, pauses nor starts a clock only resumes a
+            # paused one (a self-loop into a state a policy names does that): with no
+            # clock paused it does nothing, and the event skips apply_event.
             known = self._concerned[key] = (
                 policies,
-                concerns(policies, event.name, event.dest, entered_state(event)),
+                concerned,
+                tuple(c for c in concerned if c[1] or c[2] or c[3]),
             )
         before = case.clocks
         version = calendar.version
@@ -1726,12 +1733,12 @@ class Workflow:
                 after, stale = apply_event(before, known[0], event, calendar, known[1])
                 break
         else:
-            if not known[1]:  # the event does nothing to any clock
+            if not known[2]:  # the event does nothing to any clock
                 if case.calendar_version == version:
                     return None
                 return before, version, calendar.tz
             after, stale = apply_event(
-                before, known[0], event, calendar, known[1], none_paused=True
+                before, known[0], event, calendar, known[2], none_paused=True
             )
         if stale:
             shared = new_measure(calendar)
