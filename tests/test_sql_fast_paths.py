@@ -1,25 +1,32 @@
-"""The SQL store's quick read of event rows builds and refuses exactly what its checked read does.
+"""The SQL store's quick reads build and refuse exactly what its checked reads do.
 
 A load reads each stored event row (its columns and its document) with ``_quick_event``
 when it can, and with ``SqlCaseStore._event`` otherwise. Rows as PostgreSQL's JSON
 aggregate gives them and as SQLite's rows give them are mutated at random, column by
 column and field by field: the quick read must give the same event as the checked one
 or leave the row to it, and a whole history the same events or the same error.
+
+A load of PostgreSQL's one-row result first tries ``_quick_load``, which replays the
+history straight from the rows. Rows, header, persons and case columns are mutated
+the same way: it must give the case the full load gives, or leave it to the full load.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 import sqlalchemy as sa
-from hypothesis import example, given
+from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from migrantcare import CaseEvent, Person, WorkingCalendar, complaint_workflow
+from migrantcare._case import is_instant_text
+from migrantcare._sla import next_due_at
 from migrantcare.exceptions import MigrantCareError
 from migrantcare.sql import SqlCaseStore
-from migrantcare.sql._store import _quick_event
+from migrantcare.sql._store import _header, _OneRow, _quick_event
 from tests.actors import actor
 from tests.strategies import REPLACEMENTS
 
@@ -45,8 +52,16 @@ _case = WF.fire(
     note="called the agency",
     calendar=CAL,
 )
-CASE = WF.fire(
+_case = WF.fire(
     _case, "request_documents", at=T0 + dt.timedelta(hours=2), by=actor("o-1"), calendar=CAL
+)
+CASE = WF.fire(
+    _case,
+    "documents_received",
+    at=T0 + dt.timedelta(days=1, seconds=7, microseconds=1),
+    by=actor("o-2"),
+    data={"documents": ["passport", "contract"]},
+    calendar=CAL,
 )
 #: The store whose checked read the quick one is held against (it reads no database).
 STORE = SqlCaseStore(sa.create_engine("sqlite://"), WF, calendar=CAL)
@@ -190,3 +205,163 @@ def test_an_instant_written_in_another_zone_takes_the_quick_path() -> None:
     for event, item in zip(CASE.events, pg_items(), strict=True):
         item[1] = event.at.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat()
         assert _quick_event(item, set()) == event
+
+
+def one_row(items: list[list[Any]]) -> _OneRow:
+    """PostgreSQL's one-row result for CASE, its events as ``items`` (parsed)."""
+    return _OneRow(
+        CASE.version,
+        CASE.head_hash,
+        CASE.state,
+        CASE.office,
+        next_due_at(CASE),
+        json.loads(json.dumps(_header(CASE))),  # as the driver reads JSONB
+        None if CASE.complainant is None else CASE.complainant.to_dict(),
+        None,
+        json.dumps(items),
+    )
+
+
+def full_load(row: _OneRow) -> object:
+    """The case the full load (no quick path) makes of the row, or the error."""
+    try:
+        items = STORE._items("PGD-7", row)
+        events = STORE._events("PGD-7", items)
+        return STORE._replayed_and_checked(STORE._assemble("PGD-7", row, events))
+    except (MigrantCareError, OverflowError) as exc:
+        return (type(exc), str(exc))
+
+
+def load(row: _OneRow) -> object:
+    """The case a load of the row makes (quick where it can), or the error."""
+    try:
+        return STORE._load_one("PGD-7", row)
+    except (MigrantCareError, OverflowError) as exc:
+        return (type(exc), str(exc))
+
+
+HEADER_FIELDS = sorted(_header(CASE))
+CLOCK_FIELDS = sorted(CASE.clocks[0].to_dict())
+#: What each column of the case row may hold, as the driver gives it.
+_TEXTS = st.text(max_size=3) | st.sampled_from(
+    ["closed", "registered", "bp3mi-jatim", CASE.events[-2].hash, CASE.head_hash.upper()]
+)
+#: A column and its field in the document, edited alike.
+PAIRS = [(0, "seq"), (1, "at"), (2, "kind"), (3, "name"), (4, "by"), (5, "prev_hash"), (6, "hash")]
+ROW_EDITS = st.one_of(
+    st.tuples(st.just("c_version"), st.integers(-1, 6)),
+    st.tuples(st.sampled_from(["c_head", "c_state", "c_office"]), _TEXTS),
+    st.tuples(
+        st.just("c_due"),
+        st.none()
+        | st.datetimes(timezones=st.just(dt.timezone.utc))
+        | st.sampled_from([CASE.clocks[0].started_at, next_due_at(CASE)]),
+    ),
+    st.tuples(
+        st.sampled_from(["c_complainant", "c_worker"]),
+        st.none()
+        | st.sampled_from([{"name": "Siti"}, {"name": "Ani", "kind": "family"}, {}, [], "Siti"]),
+    ),
+)
+
+
+@given(
+    index=st.integers(0, len(CASE.events) - 1),
+    edit=st.tuples(st.sampled_from(COLUMNS), COLUMN_VALUES)
+    | st.tuples(st.sampled_from(FIELDS), HOSTILE)
+    | st.tuples(st.sampled_from(HEADER_FIELDS), HOSTILE).map(lambda e: ("header", *e))
+    | st.tuples(st.sampled_from(CLOCK_FIELDS), HOSTILE).map(lambda e: ("clock", *e))
+    | ROW_EDITS.map(lambda e: ("row", *e))
+    | st.tuples(st.sampled_from(PAIRS), HOSTILE).map(lambda e: ("pair", *e)),
+    drop=st.booleans(),
+)
+@example(index=2, edit=("pair", (5, "prev_hash"), CASE.events[0].hash), drop=False)
+@example(index=3, edit=("pair", (6, "hash"), CASE.events[1].hash), drop=False)
+@example(index=3, edit=("pair", (6, "hash"), "0" * 63 + "g"), drop=False)
+@example(index=1, edit=("pair", (0, "seq"), 2), drop=False)
+@example(index=3, edit=("source", "registered"), drop=False)
+@example(index=2, edit=("dest", "registered"), drop=False)
+@example(index=2, edit=("at", "2026-03-02T03:00:00Z"), drop=False)
+@example(index=1, edit=("at", "2026-03-02T02:00:00.000250+00:00"), drop=False)
+@example(index=0, edit=("header", "state", "closed"), drop=False)
+@example(index=0, edit=("clock", "due_at", None), drop=False)
+@example(index=0, edit=("row", "c_version", 3), drop=False)
+def test_a_mutated_one_row_result_loads_the_same_quickly_and_in_full(
+    index: int, edit: tuple[Any, ...], drop: bool, hostile_tally: list[int]
+) -> None:
+    hostile_tally[0] += 1
+    items = pg_items()
+    row = one_row(items)
+    if edit[0] == "row":
+        row = row._replace(**{edit[1]: edit[2]})
+    elif edit[0] == "pair":
+        (column, field), value = edit[1], edit[2]
+        assume(column != 0 or type(value) is int)
+        items[index][column] = items[index][7][field] = value
+        try:
+            row = row._replace(c_events=json.dumps(items, allow_nan=False))
+        except (ValueError, TypeError, RecursionError):
+            assume(False)
+    elif edit[0] in ("header", "clock"):
+        header = row.c_header
+        target = header if edit[0] == "header" else header["clocks"][index % len(CASE.clocks)]
+        if drop:
+            del target[edit[1]]
+        else:
+            target[edit[1]] = edit[2]
+    else:
+        target, value = edit
+        # the seq column is an integer on the server
+        assume(target != 0 or type(value) is int)
+        if isinstance(target, int):
+            items[index][target] = value
+        elif drop:
+            del items[index][7][target]
+        else:
+            items[index][7][target] = value
+        try:
+            row = row._replace(c_events=json.dumps(items, allow_nan=False))
+        except (ValueError, TypeError, RecursionError):  # not JSON the server sends
+            assume(False)
+    expected = full_load(row)
+    parsed = json.loads(row.c_events)
+    quick = STORE._quick_load("PGD-7", row, parsed)  # changes nothing
+    if quick is not None:
+        assert quick[0] == quick[1] == expected
+    assert load(row) == expected
+
+
+def test_a_genuine_one_row_result_takes_the_quick_path_and_gives_the_stored_case() -> None:
+    row = one_row(pg_items())
+    quick = STORE._quick_load("PGD-7", row, STORE._items("PGD-7", row))
+    assert quick is not None
+    assert quick[0] == quick[1] == CASE == full_load(row)
+    assert quick[0].events == CASE.events
+
+
+@given(
+    at=st.datetimes(
+        min_value=dt.datetime(1, 1, 2),
+        max_value=dt.datetime(9999, 12, 30),
+        timezones=st.just(dt.timezone.utc),
+    ),
+    form=st.sampled_from(["iso", "space", "z", "millis", "zero-micros", "minus", "basic", "week"]),
+)
+def test_an_instant_text_is_reused_only_when_it_is_what_make_event_writes(
+    at: dt.datetime, form: str
+) -> None:
+    canonical = at.isoformat()
+    text = {
+        "iso": canonical,
+        "space": canonical.replace("T", " "),
+        "z": canonical.replace("+00:00", "Z"),
+        "millis": at.isoformat(timespec="milliseconds"),
+        "zero-micros": at.replace(microsecond=0).isoformat(timespec="microseconds"),
+        "minus": canonical.replace("+00:00", "-00:00"),
+        "basic": f"{at.year:04d}{at.month:02d}{at.day:02d}T{at:%H%M%S}+00:00",
+        "week": f"{at.isocalendar()[0]:04d}-W{at.isocalendar()[1]:02d}-{at.isocalendar()[2]}"
+        + canonical[10:],
+    }[form]
+    parsed = dt.datetime.fromisoformat(text)
+    assert is_instant_text(text, parsed) == (text == parsed.isoformat())
+    assert is_instant_text(canonical, at)

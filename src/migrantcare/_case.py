@@ -556,11 +556,13 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     data_json: str,
     head: str | None = None,
     who: str | None = None,
+    instant: str | None = None,
 ) -> CaseEvent:
     """Build the next event of a history, hash included. ``at`` must already be UTC.
 
-    ``head`` is ``hash_head(kind, name, source, dest)`` and ``who`` is
-    ``actor_text(by, role, office)``, when the caller has them precomputed.
+    ``head`` is ``hash_head(kind, name, source, dest)``, ``who`` is
+    ``actor_text(by, role, office)`` and ``instant`` the ISO text of ``at`` written
+    here (see :func:`is_instant_text`), when the caller has them at hand.
     """
     if note is not None and (type(note) is not str or len(note) > MAX_TEXT):
         check_text(note, "note", empty=True)  # raises, naming what is wrong
@@ -570,17 +572,18 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
         head = hash_head(kind, name, source, dest)
     if who is None:
         who = actor_text(by, role, office)
-    if at.tzinfo is _UTC and at.year > 999:
-        # at.isoformat(), written here: datetime formats through printf, at twice the cost
-        digits = _TWO_DIGITS
-        instant = (
-            f"{at.year}-{digits[at.month]}-{digits[at.day]}T{digits[at.hour]}:"
-            f"{digits[at.minute]}:{digits[at.second]}"
-        )
-        micro = at.microsecond
-        instant = f"{instant}.{micro:06d}+00:00" if micro else f"{instant}+00:00"
-    else:
-        instant = at.isoformat()
+    if instant is None:
+        if at.tzinfo is _UTC and at.year > 999:
+            # at.isoformat(), written here: datetime formats through printf, at twice the cost
+            digits = _TWO_DIGITS
+            instant = (
+                f"{at.year}-{digits[at.month]}-{digits[at.day]}T{digits[at.hour]}:"
+                f"{digits[at.minute]}:{digits[at.second]}"
+            )
+            micro = at.microsecond
+            instant = f"{instant}.{micro:06d}+00:00" if micro else f"{instant}+00:00"
+        else:
+            instant = at.isoformat()
     try:
         # event_hash's digest (a test holds the two equal), with the parts at hand
         text = _hashed_text(seq, head, instant, who, note, data_json)
@@ -593,6 +596,33 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
         raise  # pragma: no cover - event_hash raised above
     return new_event(
         seq, kind, name, source, dest, at, by, role, office, note, data_json, prev_digest, digest
+    )
+
+
+def is_instant_text(text: str, at: _dt.datetime) -> bool:
+    """Whether ``text`` is the ISO text :func:`make_event` writes for ``at``.
+
+    ``at`` must be what ``datetime.fromisoformat(text)`` gave, in UTC: the parse then
+    vouches for the digits, and this for the layout the writer uses (a ``T``, seconds,
+    six digits of a fraction only when it is not zero, and ``+00:00``). A replay hashes
+    a stored event's own text when this holds, instead of writing it again.
+    """
+    size = len(text)
+    if size == 25:
+        if at.microsecond:
+            return False
+        tail = 19
+    elif size == 32 and at.microsecond and text[19] == ".":
+        tail = 26
+    else:
+        return False
+    return (
+        text[10] == "T"
+        and text[4] == "-"
+        and text[7] == "-"
+        and text[13] == ":"
+        and text[16] == ":"
+        and text[tail:] == "+00:00"
     )
 
 
@@ -971,10 +1001,16 @@ class Case(_CaseSlots):
         return cls._from_dict(data, None)
 
     @classmethod
-    def _from_dict(cls, data: Mapping[str, Any], events: tuple[CaseEvent, ...] | None) -> Case:
+    def _from_dict(
+        cls,
+        data: Mapping[str, Any],
+        events: tuple[CaseEvent, ...] | None,
+        persons: tuple[Person | None, Person | None] | None = None,
+    ) -> Case:
         """:meth:`from_dict`; with ``events``, those (parsed already) instead of ``data``'s.
 
-        A store keeps the events apart from the header: it parses each once.
+        A store keeps the events apart from the header: it parses each once. So with
+        ``persons``: the complainant and worker read already from ``data``'s records.
         """
         if not isinstance(data, Mapping):
             raise SchemaError(f"a case record must be a mapping, got {type_name(data)}")
@@ -992,6 +1028,11 @@ class Case(_CaseSlots):
                 _stored_text(calendar_version, "calendar_version")
             attributes = data["attributes"]
             check_mapping(attributes, "attributes")
+            if persons is None:
+                persons = (
+                    None if complainant is None else Person.from_dict(complainant),
+                    None if worker is None else Person.from_dict(worker),
+                )
             return cls(
                 id=_stored_text(data["id"], "case id"),
                 workflow=_stored_text(data["workflow"], "workflow"),
@@ -1004,8 +1045,8 @@ class Case(_CaseSlots):
                 channel=_stored_text(data["channel"], "channel"),
                 priority=_stored_text(data["priority"], "priority"),
                 opened_at=parse_utc(data["opened_at"], "opened_at"),
-                complainant=None if complainant is None else Person.from_dict(complainant),
-                worker=None if worker is None else Person.from_dict(worker),
+                complainant=persons[0],
+                worker=persons[1],
                 attributes_json=_stored_json(attributes, "attributes"),
                 events=events
                 if events is not None

@@ -1397,7 +1397,10 @@ class Workflow:
         data: Mapping[str, Any] | None,
         calendar: WorkingCalendar | None = None,
         step: _Step | None = None,
+        instant: str | None = None,
     ) -> Case:
+        # ``instant``: the ISO text of ``when`` as make_event writes it, when a replay
+        # has it from the stored event (see is_instant_text)
         source = case.state
         if step is None:  # fire() passes the step it already looked up
             step = self._steps.get((source, trigger))
@@ -1457,6 +1460,7 @@ class Workflow:
             data_json,
             step.head,
             by._text,
+            instant,
         )
         tracked = None if self._plan is None else self._clocks_after(case, event, calendar, step)
         if tracked is None:
@@ -1985,7 +1989,12 @@ def _chronological(case: Case, when: _dt.datetime) -> None:
 
 def _event_actor(event: CaseEvent) -> Actor:
     """The actor of a recorded event, as far as the event tells (id, role, office)."""
-    return Actor(event.by, roles=() if event.role is None else (event.role,), office=event.office)
+    return recorded_actor(event.by, event.role, event.office)
+
+
+def recorded_actor(by: str, role: str | None, office: str | None) -> Actor:
+    """The actor an event records as ``by``, ``role`` and ``office``, to replay it."""
+    return Actor(by, roles=() if role is None else (role,), office=office)
 
 
 def replay(
@@ -2031,36 +2040,11 @@ def replay_unchecked(
     ``general=True`` sends every event through :func:`_replay_event` (the reference
     the fast path of :func:`replay_events` is tested against).
     """
-    if not case.events or case.events[0].kind != "opened":
+    if not case.events:
         raise IntegrityError(f"case {case.id!r}: history does not start with 'opened'")
-    first = case.events[0]
-    info = first.data
-    key = (info.get("workflow"), info.get("workflow_version"))
-    workflow = by_key.get(key) if all(type(k) in (str, int) for k in key) else None  # type: ignore[arg-type]
-    if workflow is None:
-        raise IntegrityError(f"case {case.id!r}: no workflow {key} given to replay it")
-    try:
-        rebuilt = workflow.open(
-            info["case_id"],
-            at=first.at,
-            by=_event_actor(first),
-            office=info["office"],
-            category=info["category"],
-            channel=info["channel"],
-            priority=info["priority"],
-            complainant=case.complainant,
-            worker=case.worker,
-            attributes=canonical_loads(info["attributes"]),
-            note=first.note,
-            calendar=calendar,
-        )
-    except (KeyError, TypeError) as exc:
-        raise IntegrityError(
-            f"case {case.id!r}: the opening event lacks or garbles {exc}; it was not written "
-            "by migrantcare"
-        ) from None
-    except MigrantCareError as exc:
-        raise IntegrityError(f"case {case.id!r}: the opening event does not replay: {exc}") from exc
+    rebuilt, workflow = replay_opening(
+        case.id, case.events[0], case.complainant, case.worker, by_key, calendar
+    )
     rebuilt, workflow = replay_events(
         case.id, rebuilt, case.events[1:], workflow, by_key, calendar, general=general
     )
@@ -2077,6 +2061,51 @@ def replay_unchecked(
             calendar_zone=case.calendar_zone,
         )
     return rebuilt
+
+
+def replay_opening(  # noqa: PLR0917 - internal, the parts of a case an opening needs
+    case_id: str,
+    first: CaseEvent,
+    complainant: Person | None,
+    worker: Person | None,
+    by_key: Mapping[tuple[str, int], Workflow],
+    calendar: WorkingCalendar | None,
+) -> tuple[Case, Workflow]:
+    """Replay the opening event ``first`` of case ``case_id``: the case it opens, and its workflow.
+
+    Raises:
+        IntegrityError: ``first`` is not an opening, or does not replay.
+    """
+    if first.kind != "opened":
+        raise IntegrityError(f"case {case_id!r}: history does not start with 'opened'")
+    info = first.data
+    key = (info.get("workflow"), info.get("workflow_version"))
+    workflow = by_key.get(key) if all(type(k) in (str, int) for k in key) else None  # type: ignore[arg-type]
+    if workflow is None:
+        raise IntegrityError(f"case {case_id!r}: no workflow {key} given to replay it")
+    try:
+        rebuilt = workflow.open(
+            info["case_id"],
+            at=first.at,
+            by=_event_actor(first),
+            office=info["office"],
+            category=info["category"],
+            channel=info["channel"],
+            priority=info["priority"],
+            complainant=complainant,
+            worker=worker,
+            attributes=canonical_loads(info["attributes"]),
+            note=first.note,
+            calendar=calendar,
+        )
+    except (KeyError, TypeError) as exc:
+        raise IntegrityError(
+            f"case {case_id!r}: the opening event lacks or garbles {exc}; it was not written "
+            "by migrantcare"
+        ) from None
+    except MigrantCareError as exc:
+        raise IntegrityError(f"case {case_id!r}: the opening event does not replay: {exc}") from exc
+    return rebuilt, workflow
 
 
 def replay_events(  # noqa: PLR0917 - internal, mirrors _replay_event
