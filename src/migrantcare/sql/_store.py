@@ -76,10 +76,21 @@ class _OneRow(NamedTuple):
     c_state: str
     c_office: str
     c_due: _dt.datetime | None
+    c_doc: str | None  # JSON: [header, {role: person}, [event item, ...]]
+
+
+class _Stored(NamedTuple):
+    """The one-row statement's row, its document read: what a load checks and replays."""
+
+    c_version: int
+    c_head: str
+    c_state: str
+    c_office: str
+    c_due: _dt.datetime | None
     c_header: Any
     c_complainant: Any
     c_worker: Any
-    c_events: str | None
+    items: list[Any]  # the event items, in seq order
 
 
 #: The event columns (seq ... body) in the rows of the whole-case statements.
@@ -446,16 +457,22 @@ class SqlCaseStore:
         if self._engine.dialect.name == "postgresql":
             item = sa.func.json_build_array(*event_row)
             events_json = (
-                sa.select(sa.cast(sa.func.json_agg(item), sa.Text))
+                sa.select(sa.func.json_agg(item))
                 .where(e.case_id == c.id, e.seq < c.version)
                 .scalar_subquery()
             )
+            persons_json = (
+                sa.select(sa.func.json_object_agg(p.role, p.data))
+                .where(p.case_id == c.id)
+                .scalar_subquery()
+            )
+            # the header, the persons and the events as one JSON text: one parse, and
+            # one scan of the persons
             self._select_one = sa.select(
                 *case_row,
-                c.header.label("c_header"),
-                person("complainant").label("c_complainant"),
-                person("worker").label("c_worker"),
-                events_json.label("c_events"),
+                sa.cast(
+                    sa.func.json_build_array(c.header, persons_json, events_json), sa.Text
+                ).label("c_doc"),
             ).where(c.id == sa.bindparam("b_id"))
             self._select_one_locked = self._select_one.with_for_update(of=t.cases)
         # get() runs that statement on the driver's own cursor of a pooled connection
@@ -958,17 +975,17 @@ class SqlCaseStore:
 
     def _load_one(self, case_id: str, row: Any) -> Case:
         """The full load of a case from the one row of ``_select_one``: check, replay, remember."""
-        items = self._items(case_id, row)
-        quick = self._quick_load(case_id, row, items)
+        stored = self._stored(case_id, row)
+        quick = self._quick_load(case_id, stored)
         if quick is None:
             return self._replayed_and_checked(
-                self._assemble(case_id, row, self._events(case_id, items))
+                self._assemble(case_id, stored, self._events(case_id, stored.items))
             )
         case, replayed = quick
         self._remember(_Verified(case, replayed))
         return case
 
-    def _quick_load(self, case_id: str, row: Any, items: list[Any]) -> tuple[Case, Case] | None:
+    def _quick_load(self, case_id: str, row: _Stored) -> tuple[Case, Case] | None:
         """A load with nothing out of the ordinary: (the case as stored, as replayed).
 
         The history is replayed straight from the stored rows. A transition's row is
@@ -984,6 +1001,7 @@ class SqlCaseStore:
         the full load then decides, and names what is wrong. It would accept all this
         function accepts, and build the same case (a property test holds the two equal).
         """
+        items = row.items
         if not items or len(items) != row.c_version:
             return None
         plain: set[str] = set()
@@ -1476,17 +1494,31 @@ class SqlCaseStore:
 
     def _read_one(self, case_id: str, row: Any) -> Case:
         """:meth:`_read_rows` for the single row of ``_select_one`` (events as JSON)."""
-        return self._assemble(case_id, row, self._events(case_id, self._items(case_id, row)))
+        stored = self._stored(case_id, row)
+        return self._assemble(case_id, stored, self._events(case_id, stored.items))
 
     @staticmethod
-    def _items(case_id: str, row: Any) -> list[Any]:
-        """The event items of ``_select_one``'s row, in seq order."""
+    def _stored(case_id: str, row: Any) -> _Stored:
+        """``_select_one``'s row with its document read, the event items in seq order."""
         if row is None:
             raise CaseNotFoundError(f"no stored case {case_id!r}")
+        # the server built the document: [header, {role: data} or null, [item, ...] or null]
+        header, persons, items = json.loads(row.c_doc)
+        persons = persons or {}
+        items = items or []
         # the server built each item from one row's columns: [seq, at, ..., body]
-        items: list[Any] = [] if row.c_events is None else json.loads(row.c_events)
         items.sort(key=_by_seq)  # the seq column: whole numbers, one per row
-        return items
+        return _Stored(
+            row.c_version,
+            row.c_head,
+            row.c_state,
+            row.c_office,
+            row.c_due,
+            header,
+            persons.get("complainant"),
+            persons.get("worker"),
+            items,
+        )
 
     def _read_rows(self, case_id: str, rows: Sequence[Any]) -> Case:
         """Build a case from the rows of ``_select_whole`` and check that they agree."""
