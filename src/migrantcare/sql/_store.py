@@ -162,12 +162,18 @@ def _quick_fields(item: Sequence[Any], plain: set[str]) -> _Fields | None:
     # kind, name and actor are the document's (equal above); each text is checked once
     if kind is None or name is None or actor is None or dest is None:
         return None
-    for text in (kind, name, actor, dest, source, role, office):
-        if text is None or (type(text) is str and text in plain):
-            continue
-        if not plain_text(text):
-            return None
-        plain.add(text)
+    texts = (kind, name, actor, dest, source, role, office)
+    try:
+        known = plain.issuperset(texts)  # after a few events, every text is
+    except TypeError:  # a list or a dict: not a text
+        known = False
+    if not known:
+        for text in texts:
+            if text is None or (type(text) is str and text in plain):
+                continue
+            if not plain_text(text):
+                return None
+            plain.add(text)
     try:
         when = read_utc(d_at)
         if when is None:
