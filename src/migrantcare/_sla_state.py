@@ -221,27 +221,31 @@ def _plain_clock(data: dict[str, Any]) -> SlaClock | None:
         and used_us >= 0
         and type(used_days) is int
         and used_days >= 0
-        and all(plain_text(mark) for mark in recorded)
-        and all(type(pair) is list and len(pair) == 2 for pair in pauses)
+        # loads read every clock of every case: generators only for what is there
+        and (not recorded or all(plain_text(mark) for mark in recorded))
+        and (not pauses or all(type(pair) is list and len(pair) == 2 for pair in pauses))
     ):
         return None
     started_at = read_utc(started)
-    warn_times = _read_all(warns)
-    pause_times = _read_all([t for pair in pauses for t in pair])
-    optional = (paused, stopped, due, rebased)
-    written = _read_all([t for t in optional if t is not None])
-    if started_at is None or warn_times is None or pause_times is None or written is None:
+    warn_times = _read_all(warns) if warns else ()
+    pause_times = _read_all([t for pair in pauses for t in pair]) if pauses else ()
+    if started_at is None or warn_times is None or pause_times is None:
         return None
-    read = iter(written)
-    paused_at, stopped_at, due_at, rebased_at = (
-        None if t is None else next(read) for t in optional
-    )
+    paused_at = stopped_at = due_at = rebased_at = None
+    if paused is not None and (paused_at := read_utc(paused)) is None:
+        return None
+    if stopped is not None and (stopped_at := read_utc(stopped)) is None:
+        return None
+    if due is not None and (due_at := read_utc(due)) is None:
+        return None
+    if rebased is not None and (rebased_at := read_utc(rebased)) is None:
+        return None
     return new_clock(
         goal,
         variant,
         cycle,
         started_at,
-        tuple(zip(pause_times[::2], pause_times[1::2], strict=True)),
+        tuple(zip(pause_times[::2], pause_times[1::2], strict=True)) if pause_times else (),
         paused_at,
         stopped_at,
         tuple(recorded),

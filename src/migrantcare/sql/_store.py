@@ -64,6 +64,8 @@ _BEGIN_OPTION: Final = "migrantcare_sqlite_begin"
 #: Event kinds a load replays on top of a remembered prefix; any other kind (a
 #: migration, a transfer, an erasure) sends the load through the whole history.
 _TAIL_KINDS: Final = frozenset({"transition", "sla"})
+#: How many recorded actors a store keeps built (see SqlCaseStore._actors).
+_ACTORS_KEPT: Final = 4096
 #: Drivers whose cursors give get()'s statement values as SQLAlchemy does (pyformat).
 _KNOWN_DRIVERS: Final = frozenset({"psycopg", "psycopg2"})
 
@@ -404,6 +406,10 @@ class SqlCaseStore:
         # shared by the threads using this store (hence the lock).
         self._known: dict[str, _Verified] = {}
         self._verified_lock = threading.Lock()
+        # The actors the loads met, by the (id, role, office) their events record: a
+        # service's officers act on many cases, and an Actor checks its texts when built.
+        # Values, so sharing them between threads is safe; bounded by clearing.
+        self._actors: dict[tuple[str, str | None, str | None], Actor] = {}
         # Replay reproduces what was recorded; it does not judge it under today's
         # permissions (as migrantcare.replay does).
         self._by_key = {(w.name, w.version): w._unchecked() for w in self._workflows}
@@ -1021,15 +1027,29 @@ class SqlCaseStore:
             )
             complainant, worker = persons
             calendar = self._calendar_for(row.c_office)
+            actors = self._actors
+            if len(actors) > _ACTORS_KEPT:
+                actors.clear()
+            key = (first.by, first.role, first.office)
+            opener = actors.get(key)
+            if opener is None:
+                opener = actors[key] = recorded_actor(*key)
+            # the opening's data as the row holds it: what first.data reads back
             rebuilt, workflow = replay_opening(
-                case_id, first, complainant, worker, self._by_key, calendar
+                case_id,
+                first,
+                complainant,
+                worker,
+                self._by_key,
+                calendar,
+                by=opener,
+                info=items[0][7]["data"],
             )
             if rebuilt.events[0] != first:
                 return None
             # transitions do not move a case: the office, so the calendar, stays
             cal = workflow._calendar(rebuilt.office, calendar)
             steps = workflow._steps
-            actors: dict[tuple[str, str | None, str | None], Actor] = {}
             previous = items[0][6]  # the opening's hash, checked by _quick_event
             for position in range(1, len(items)):
                 item = items[position]
