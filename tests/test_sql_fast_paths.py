@@ -55,13 +55,18 @@ _case = WF.fire(
 _case = WF.fire(
     _case, "request_documents", at=T0 + dt.timedelta(hours=2), by=actor("o-1"), calendar=CAL
 )
-CASE = WF.fire(
+_case = WF.fire(
     _case,
     "documents_received",
     at=T0 + dt.timedelta(days=1, seconds=7, microseconds=1),
     by=actor("o-2"),
     data={"documents": ["passport", "contract"]},
     calendar=CAL,
+)
+# two events that move no clock and stay in the state (a replay makes them in a row)
+_case = WF.fire(_case, "escalate", at=T0 + dt.timedelta(days=2), by=actor("o-1"), calendar=CAL)
+CASE = WF.fire(
+    _case, "escalate", at=T0 + dt.timedelta(days=2, hours=1), by=actor("o-2"), calendar=CAL
 )
 #: The store whose checked read the quick one is held against (it reads no database).
 STORE = SqlCaseStore(sa.create_engine("sqlite://"), WF, calendar=CAL)

@@ -1689,6 +1689,27 @@ class Workflow:
             return case
         return case.tracked(*tracked)
 
+    def _quiet(self, case: Case, step: _Step, calendar: WorkingCalendar | None) -> bool:
+        """Whether firing ``step`` on ``case`` only records its event and moves the state.
+
+        True when the step has no guard or callback and the event moves no clock: what
+        :meth:`_fire` then does is make the event (:func:`make_event`) and evolve the
+        case, its clocks and calendar unchanged. A replay of many such events makes them
+        in a row and builds the case once. ``calendar`` is the one ``_fire`` would get.
+        """
+        if step.guards or step.callbacks:
+            return False
+        if self._plan is None or calendar is None:
+            return True  # no clocks to move
+        if case.calendar_version != calendar.version:
+            return False
+        for c in case.clocks:
+            if c.paused_since is not None and c.stopped_at is None:
+                return False
+        # what _clocks_after looks up; not known yet, _fire works it out
+        known = self._concerned.get((step, case.category, case.priority, case.channel))
+        return known is not None and not known[2]
+
     def _clocks_after(
         self,
         case: Case,
