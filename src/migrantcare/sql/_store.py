@@ -1026,7 +1026,6 @@ class SqlCaseStore:
                 None if row.c_complainant is None else Person.from_dict(row.c_complainant),
                 None if row.c_worker is None else Person.from_dict(row.c_worker),
             )
-            complainant, worker = persons
             calendar = self._calendar_for(row.c_office)
             actors = self._actors
             if len(actors) > _ACTORS_KEPT:
@@ -1039,8 +1038,7 @@ class SqlCaseStore:
             rebuilt, workflow = replay_opening(
                 case_id,
                 first,
-                complainant,
-                worker,
+                *persons,
                 self._by_key,
                 calendar,
                 by=opener,
@@ -1050,77 +1048,95 @@ class SqlCaseStore:
                 return None
             # transitions do not move a case: the office, so the calendar, stays
             cal = workflow._calendar(rebuilt.office, calendar)
-            steps = workflow._steps
-            previous = items[0][6]  # the opening's hash, checked by _quick_event
-            # Events that only move the state (Workflow._quiet) are made in a row, and
-            # the case built once for them: what firing them one by one gives.
-            state, last, run = rebuilt.state, rebuilt.events[0], []
-            for position in range(1, len(items)):
-                item = items[position]
-                fields = _quick_fields(item, plain) if item[2] == "transition" else None
-                if fields is None:
-                    return None
-                seq, _, name, source, dest, when, text, by, role, office, note, data, prev, new = (
-                    fields
-                )
-                step = steps.get((state, name))
-                if (
-                    step is None
-                    or seq != position
-                    or prev != previous
-                    or source != state
-                    or dest != step.dest
-                ):
-                    return None
-                actor = actors.get((by, role, office))
-                if actor is None:
-                    actor = actors[by, role, office] = recorded_actor(by, role, office)
-                instant = text if is_instant_text(text, when) else None
-                if workflow._quiet(rebuilt, step, cal):
-                    # what _fire makes of it: the data is canonical JSON already
-                    last = make_event(
-                        last,
-                        "transition",
-                        name,
-                        state,
-                        step.dest,
-                        when,
-                        actor.id,
-                        actor.role,
-                        actor.office,
-                        note,
-                        data,
-                        step.head,
-                        actor._text,
-                        instant,
-                    )
-                    run.append(last)
-                else:
-                    if run:
-                        rebuilt = rebuilt.evolved_by(state, run)
-                        run = []
-                    # what replay_events fires for the stored event
-                    rebuilt = workflow._fire(
-                        rebuilt,
-                        name,
-                        when,
-                        actor,
-                        note,
-                        None if data == "{}" else canonical_loads(data),
-                        cal,
-                        step,
-                        instant,
-                    )
-                    last = rebuilt.events[-1]
-                if last.digest.hex() != new:
-                    return None
-                state, previous = step.dest, new
-            if run:
-                rebuilt = rebuilt.evolved_by(state, run)
-            case = self._case_from(case_id, row, rebuilt.events, persons)
+            replayed = self._quick_transitions(rebuilt, workflow, cal, items, plain)
+            if replayed is None:
+                return None
+            case = self._case_from(case_id, row, replayed.events, persons)
         except (MigrantCareError, KeyError, TypeError, AttributeError, ValueError):
             return None
-        return (case, rebuilt) if case == rebuilt else None
+        return (case, replayed) if case == replayed else None
+
+    def _quick_transitions(
+        self,
+        rebuilt: Case,
+        workflow: Workflow,
+        cal: WorkingCalendar | None,
+        items: list[Any],
+        plain: set[str],
+    ) -> Case | None:
+        """``rebuilt`` (the opened case) with the transitions of ``items[1:]`` replayed.
+
+        ``None`` when a row is not one :meth:`_quick_load` accepts. Events that only
+        move the state (``Workflow._quiet``) are made in a row and the case built once
+        for them: what firing them one by one gives.
+        """
+        steps, actors = workflow._steps, self._actors
+        previous = items[0][6]  # the opening's hash, checked by _quick_event
+        state, last, run = rebuilt.state, rebuilt.events[0], []
+        quiet: dict[Any, bool] = {}  # per step, for the case as ``rebuilt`` holds it
+        for position in range(1, len(items)):
+            item = items[position]
+            fields = _quick_fields(item, plain) if item[2] == "transition" else None
+            if fields is None:
+                return None
+            seq, _, name, source, dest, when, text, by, role, office, note, data, prev, new = fields
+            step = steps.get((state, name))
+            if (
+                step is None
+                or seq != position
+                or prev != previous
+                or source != state
+                or dest != step.dest
+            ):
+                return None
+            actor = actors.get((by, role, office))
+            if actor is None:
+                actor = actors[by, role, office] = recorded_actor(by, role, office)
+            instant = text if is_instant_text(text, when) else None
+            is_quiet = quiet.get(step)
+            if is_quiet is None:
+                is_quiet = quiet[step] = workflow._quiet(rebuilt, step, cal)
+            if is_quiet:
+                # what _fire makes of it: the data is canonical JSON already
+                last = make_event(
+                    last,
+                    "transition",
+                    name,
+                    state,
+                    step.dest,
+                    when,
+                    actor.id,
+                    actor.role,
+                    actor.office,
+                    note,
+                    data,
+                    step.head,
+                    actor._text,
+                    instant,
+                )
+                run.append(last)
+            else:
+                if run:
+                    rebuilt = rebuilt.evolved_by(state, run)
+                    run = []
+                quiet.clear()  # the event may move a clock
+                # what replay_events fires for the stored event
+                rebuilt = workflow._fire(
+                    rebuilt,
+                    name,
+                    when,
+                    actor,
+                    note,
+                    None if data == "{}" else canonical_loads(data),
+                    cal,
+                    step,
+                    instant,
+                )
+                last = rebuilt.events[-1]
+            if last.digest.hex() != new:
+                return None
+            state, previous = step.dest, new
+        return rebuilt.evolved_by(state, run) if run else rebuilt
 
     def _load_rows(self, case_id: str, rows: Sequence[Any]) -> Case:
         """The full load of a case from all its rows: check, replay, remember."""
