@@ -984,11 +984,15 @@ class SqlCaseStore:
         if self._select_one is not None:
             stmt = self._select_one_locked if lock else self._select_one
             return self._load_one(case_id, conn.execute(stmt, {"b_id": case_id}).first())
-        return self._replayed_and_checked(self._read(conn, case_id, lock=lock))
+        stmt = self._select_whole_locked if lock else self._select_whole
+        return self._load_rows(case_id, conn.execute(stmt, {"b_id": case_id}).all())
 
     def _load_one(self, case_id: str, row: Any) -> Case:
         """The full load of a case from the one row of ``_select_one``: check, replay, remember."""
-        stored = self._stored(case_id, row)
+        return self._load_stored(case_id, self._stored(case_id, row))
+
+    def _load_stored(self, case_id: str, stored: _Stored) -> Case:
+        """The full load of a case read: in one pass if it can, check, replay, remember."""
         quick = self._quick_load(case_id, stored)
         if quick is None:
             return self._replayed_and_checked(
@@ -1139,8 +1143,24 @@ class SqlCaseStore:
         return rebuilt.evolved_by(state, run) if run else rebuilt
 
     def _load_rows(self, case_id: str, rows: Sequence[Any]) -> Case:
-        """The full load of a case from all its rows: check, replay, remember."""
-        return self._replayed_and_checked(self._read_rows(case_id, rows))
+        """The full load of a case from ``_select_whole``'s rows: check, replay, remember."""
+        if not rows:
+            raise CaseNotFoundError(f"no stored case {case_id!r}")
+        head = rows[0]
+        return self._load_stored(
+            case_id,
+            _Stored(
+                head.c_version,
+                head.c_head,
+                head.c_state,
+                head.c_office,
+                head.c_due,
+                head.c_header,
+                head.c_complainant,
+                head.c_worker,
+                [r[_EVENT_COLUMNS] for r in rows if r.seq is not None],
+            ),
+        )
 
     def _replayed_and_checked(self, case: Case) -> Case:
         """Replay a case just read and check it against its history; remember it."""
