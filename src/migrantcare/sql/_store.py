@@ -999,7 +999,7 @@ class SqlCaseStore:
                 self._assemble(case_id, stored, self._events(case_id, stored.items))
             )
         case, replayed = quick
-        self._remember(_Verified(case, replayed))
+        self._remember(case, replayed)
         return case
 
     def _quick_load(self, case_id: str, row: _Stored) -> tuple[Case, Case] | None:
@@ -1176,12 +1176,13 @@ class SqlCaseStore:
                 raise
             raise IntegrityError(f"case {case_id!r}: history does not replay: {exc}") from exc
         self._check_replayed(case, replayed, calendar, 0)
-        self._remember(_Verified(case, replayed))
+        self._remember(case, replayed)
         return case
 
-    def _remember(self, verified: _Verified) -> None:
+    def _remember(self, case: Case, replayed: Case) -> None:
         if not self._cache_size:
             return
+        verified = _Verified(case, replayed)
         with self._verified_lock:
             self._known.pop(verified.case.id, None)
             while len(self._known) >= self._cache_size:
@@ -1281,7 +1282,7 @@ class SqlCaseStore:
         except (MigrantCareError, KeyError, TypeError, AttributeError, ValueError):
             self._forget(case_id)
             return None
-        self._remember(_Verified(case, rebuilt))
+        self._remember(case, rebuilt)
         return case
 
     def add_in(self, conn: sa.Connection, case: Case) -> None:
