@@ -65,6 +65,8 @@ _BEGIN_OPTION: Final = "migrantcare_sqlite_begin"
 #: Event kinds a load replays on top of a remembered prefix; any other kind (a
 #: migration, a transfer, an erasure) sends the load through the whole history.
 _TAIL_KINDS: Final = frozenset({"transition", "sla"})
+#: Where a pooled connection keeps the cursor get() and save() run their statement on.
+_CURSOR_KEY: Final = "migrantcare.sql.cursor"
 #: How many recorded actors a store keeps built (see SqlCaseStore._actors).
 _ACTORS_KEPT: Final = 4096
 #: Drivers whose cursors give get()'s statement values as SQLAlchemy does (pyformat).
@@ -715,12 +717,13 @@ class SqlCaseStore:
             begun = not driver.autocommit
             if begun:
                 driver.autocommit = True
-            cursor = driver.cursor()
-            try:
-                cursor.execute(sql, params)
-                result = cursor.fetchall() if all_rows else cursor.fetchone()
-            finally:
-                cursor.close()
+            # one cursor per connection, kept with it in the pool (an invalidated
+            # connection takes it along)
+            cursor = pooled.info.get(_CURSOR_KEY)
+            if cursor is None:
+                cursor = pooled.info[_CURSOR_KEY] = driver.cursor()
+            cursor.execute(sql, params)
+            result = cursor.fetchall() if all_rows else cursor.fetchone()
             if begun:
                 driver.autocommit = False
         except BaseException:
