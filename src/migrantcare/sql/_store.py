@@ -984,11 +984,7 @@ class SqlCaseStore:
                 tail = self._load_tail(conn, case_id, known, lock=lock)
                 if tail is not None:
                     return tail
-        if self._select_one is not None:
-            stmt = self._select_one_locked if lock else self._select_one
-            return self._load_one(case_id, conn.execute(stmt, {"b_id": case_id}).first())
-        stmt = self._select_whole_locked if lock else self._select_whole
-        return self._load_rows(case_id, conn.execute(stmt, {"b_id": case_id}).all())
+        return self._load_stored(case_id, self._fetch(conn, case_id, lock=lock))
 
     def _load_one(self, case_id: str, row: Any) -> Case:
         """The full load of a case from the one row of ``_select_one``: check, replay, remember."""
@@ -1147,23 +1143,7 @@ class SqlCaseStore:
 
     def _load_rows(self, case_id: str, rows: Sequence[Any]) -> Case:
         """The full load of a case from ``_select_whole``'s rows: check, replay, remember."""
-        if not rows:
-            raise CaseNotFoundError(f"no stored case {case_id!r}")
-        head = rows[0]
-        return self._load_stored(
-            case_id,
-            _Stored(
-                head.c_version,
-                head.c_head,
-                head.c_state,
-                head.c_office,
-                head.c_due,
-                head.c_header,
-                head.c_complainant,
-                head.c_worker,
-                [r[_EVENT_COLUMNS] for r in rows if r.seq is not None],
-            ),
-        )
+        return self._load_stored(case_id, self._stored_rows(case_id, rows))
 
     def _replayed_and_checked(self, case: Case) -> Case:
         """Replay a case just read and check it against its history; remember it."""
@@ -1582,11 +1562,16 @@ class SqlCaseStore:
 
     def _read(self, conn: sa.Connection, case_id: str, *, lock: bool = False) -> Case:
         """Read a case and check that its rows agree with each other (no hashing)."""
+        stored = self._fetch(conn, case_id, lock=lock)
+        return self._assemble(case_id, stored, self._events(case_id, stored.items))
+
+    def _fetch(self, conn: sa.Connection, case_id: str, *, lock: bool) -> _Stored:
+        """The stored case ``case_id``, read on ``conn`` (its row locked: ``lock``)."""
         if self._select_one is not None:
             stmt = self._select_one_locked if lock else self._select_one
-            return self._read_one(case_id, conn.execute(stmt, {"b_id": case_id}).first())
+            return self._stored(case_id, conn.execute(stmt, {"b_id": case_id}).first())
         stmt = self._select_whole_locked if lock else self._select_whole
-        return self._read_rows(case_id, conn.execute(stmt, {"b_id": case_id}).all())
+        return self._stored_rows(case_id, conn.execute(stmt, {"b_id": case_id}).all())
 
     def _read_one(self, case_id: str, row: Any) -> Case:
         """:meth:`_read_rows` for the single row of ``_select_one`` (events as JSON)."""
@@ -1618,10 +1603,26 @@ class SqlCaseStore:
 
     def _read_rows(self, case_id: str, rows: Sequence[Any]) -> Case:
         """Build a case from the rows of ``_select_whole`` and check that they agree."""
+        stored = self._stored_rows(case_id, rows)
+        return self._assemble(case_id, stored, self._events(case_id, stored.items))
+
+    @staticmethod
+    def _stored_rows(case_id: str, rows: Sequence[Any]) -> _Stored:
+        """``_select_whole``'s rows of a case (in seq order) as one record."""
         if not rows:
             raise CaseNotFoundError(f"no stored case {case_id!r}")
-        items = [r[_EVENT_COLUMNS] for r in rows if r.seq is not None]
-        return self._assemble(case_id, rows[0], self._events(case_id, items))
+        head = rows[0]  # the header and persons ride on the opening event's row
+        return _Stored(
+            head.c_version,
+            head.c_head,
+            head.c_state,
+            head.c_office,
+            head.c_due,
+            head.c_header,
+            head.c_complainant,
+            head.c_worker,
+            [r[_EVENT_COLUMNS] for r in rows if r.seq is not None],
+        )
 
     def _events(self, case_id: str, items: Iterable[Sequence[Any]]) -> list[CaseEvent]:
         """The events of stored rows (their columns in the order selected), each checked.
