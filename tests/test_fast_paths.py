@@ -924,6 +924,13 @@ def _check_clocks(before: tuple[SlaClock, ...], after: Case, cal: WorkingCalenda
     assert apply_event(before, policies, event, cal, computed) == fast
     assert apply_event(before, policies, event, cal) == fast
     assert apply_event(before, policies, event, None, precomputed) == general
+    if not waiting:
+        # with no clock paused, a concern that neither stops, pauses nor starts does
+        # nothing: the workflow keeps only the others (and skips apply_event without)
+        acting = tuple(c for c in precomputed if c[1] or c[2] or c[3])
+        assert _refreshed(apply_event(before, policies, event, cal, acting), cal) == (
+            _refreshed(fast, cal)
+        )
     assert after.clocks == _refreshed(fast, cal)
 
 
