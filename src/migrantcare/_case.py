@@ -31,7 +31,6 @@ from migrantcare._validate import (
     check_mapping,
     check_optional_text,
     check_text,
-    plain_text,
     quote,
     type_name,
 )
@@ -533,8 +532,6 @@ def _plain_event(cls: type[CaseEvent], data: dict[str, Any]) -> CaseEvent | None
 
 
 def _stored_text(value: object, what: str) -> str:
-    if plain_text(value):  # what check_text returns at once
-        return value  # type: ignore[return-value]
     return check_text(value, what, error=SchemaError)
 
 
