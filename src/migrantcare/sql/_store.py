@@ -994,9 +994,7 @@ class SqlCaseStore:
         """The full load of a case read: in one pass if it can, check, replay, remember."""
         quick = self._quick_load(case_id, stored)
         if quick is None:
-            return self._replayed_and_checked(
-                self._assemble(case_id, stored, self._events(case_id, stored.items))
-            )
+            return self._replayed_and_checked(self._read_stored(case_id, stored))
         case, replayed = quick
         self._remember(case, replayed)
         return case
@@ -1030,13 +1028,8 @@ class SqlCaseStore:
                 None if row.c_worker is None else Person.from_dict(row.c_worker),
             )
             calendar = self._calendar_for(row.c_office)
-            actors = self._actors
-            if len(actors) > _ACTORS_KEPT:
-                actors.clear()
             key = (first.by, first.role, first.office)
-            opener = actors.get(key)
-            if opener is None:
-                opener = actors[key] = recorded_actor(*key)
+            opener = self._actors.get(key) or self._new_actor(key)
             # the opening's data as the row holds it: what first.data reads back
             rebuilt, workflow = replay_opening(
                 case_id,
@@ -1058,6 +1051,14 @@ class SqlCaseStore:
         except (MigrantCareError, KeyError, TypeError, AttributeError, ValueError):
             return None
         return (case, replayed) if case == replayed else None
+
+    def _new_actor(self, key: tuple[str, str | None, str | None]) -> Actor:
+        """The actor an event records as ``key`` (id, role, office), built and kept."""
+        actors = self._actors
+        if len(actors) >= _ACTORS_KEPT:
+            actors.clear()
+        actor = actors[key] = recorded_actor(*key)
+        return actor
 
     def _quick_transitions(
         self,
@@ -1092,9 +1093,7 @@ class SqlCaseStore:
                 or dest != step.dest
             ):
                 return None
-            actor = actors.get((by, role, office))
-            if actor is None:
-                actor = actors[by, role, office] = recorded_actor(by, role, office)
+            actor = actors.get((by, role, office)) or self._new_actor((by, role, office))
             instant = text if is_instant_text(text, when) else None
             is_quiet = quiet.get(step)
             if is_quiet is None:
@@ -1562,8 +1561,7 @@ class SqlCaseStore:
 
     def _read(self, conn: sa.Connection, case_id: str, *, lock: bool = False) -> Case:
         """Read a case and check that its rows agree with each other (no hashing)."""
-        stored = self._fetch(conn, case_id, lock=lock)
-        return self._assemble(case_id, stored, self._events(case_id, stored.items))
+        return self._read_stored(case_id, self._fetch(conn, case_id, lock=lock))
 
     def _fetch(self, conn: sa.Connection, case_id: str, *, lock: bool) -> _Stored:
         """The stored case ``case_id``, read on ``conn`` (its row locked: ``lock``)."""
@@ -1575,8 +1573,7 @@ class SqlCaseStore:
 
     def _read_one(self, case_id: str, row: Any) -> Case:
         """:meth:`_read_rows` for the single row of ``_select_one`` (events as JSON)."""
-        stored = self._stored(case_id, row)
-        return self._assemble(case_id, stored, self._events(case_id, stored.items))
+        return self._read_stored(case_id, self._stored(case_id, row))
 
     @staticmethod
     def _stored(case_id: str, row: Any) -> _Stored:
@@ -1603,7 +1600,10 @@ class SqlCaseStore:
 
     def _read_rows(self, case_id: str, rows: Sequence[Any]) -> Case:
         """Build a case from the rows of ``_select_whole`` and check that they agree."""
-        stored = self._stored_rows(case_id, rows)
+        return self._read_stored(case_id, self._stored_rows(case_id, rows))
+
+    def _read_stored(self, case_id: str, stored: _Stored) -> Case:
+        """The case ``stored`` holds, each row checked and the rows against each other."""
         return self._assemble(case_id, stored, self._events(case_id, stored.items))
 
     @staticmethod
