@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from migrantcare import Actor, Workflow, WorkingCalendar, complaint_workflow, replay
+from migrantcare import Actor, Case, Workflow, WorkingCalendar, complaint_workflow, replay
 from migrantcare.exceptions import (
     CaseNotFoundError,
     IntegrityError,
@@ -57,14 +57,22 @@ def store(engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar) -> SqlCase
     return sql_store(engine, wf, cal_wita)
 
 
+def saved(
+    store: SqlCaseStore, wf: Workflow, cal_wita: WorkingCalendar, case_id: str, count: int
+) -> Case:
+    """Open ``case_id``, store it, fire ``count`` events saving each; the newest case."""
+    case = open_case(wf, cal_wita, case_id)
+    store.add(case)
+    for new in fires(wf, cal_wita, case, count):
+        store.save(new, expected_version=new.version - 1)
+        case = new
+    return case
+
+
 @pytest.fixture
 def stored(store: SqlCaseStore, wf: Workflow, cal_wita: WorkingCalendar) -> str:
     """A case with 4 events, stored."""
-    case = open_case(wf, cal_wita, "PGD-7")
-    store.add(case)
-    for new in fires(wf, cal_wita, case, 3):
-        store.save(new, expected_version=new.version - 1)
-    return case.id
+    return saved(store, wf, cal_wita, "PGD-7", 3).id
 
 
 def body_of(engine: sa.Engine, seq: int) -> dict[str, object]:
@@ -547,11 +555,7 @@ def test_get_loads_the_same_case_on_the_drivers_cursor_and_through_sqlalchemy(
     truncate(pg_engine)
     store = sql_store(pg_engine, wf, cal_wita)
     assert store._one_sql is not None  # psycopg: get() runs on the driver's cursor
-    case = open_case(wf, cal_wita, "PGD-8")
-    store.add(case)
-    for new in fires(wf, cal_wita, case, 5):
-        store.save(new, expected_version=new.version - 1)
-    case = new
+    case = saved(store, wf, cal_wita, "PGD-8", 5)
     executed: list[object] = []
 
     def record(conn: object, clauseelement: object, *args: object) -> None:
@@ -577,11 +581,7 @@ def test_a_host_watching_statements_sees_the_load_and_it_still_checks(
 ) -> None:
     truncate(pg_engine)
     store = sql_store(pg_engine, wf, cal_wita)
-    case = open_case(wf, cal_wita, "PGD-9")
-    store.add(case)
-    for new in fires(wf, cal_wita, case, 3):
-        store.save(new, expected_version=new.version - 1)
-    case = new
+    case = saved(store, wf, cal_wita, "PGD-9", 3)
     watched.clear()
     assert store.get("PGD-9") == case
     assert any("json_agg" in statement for statement in watched)
@@ -663,10 +663,7 @@ def test_schema_1_tables_load_and_save_before_and_after_the_migration(
     try:
         execute(pg_engine, "ALTER TABLE v1_case_events ALTER COLUMN body TYPE jsonb")
         store = SqlCaseStore(pg_engine, wf, calendar=cal_wita, tables=tables)
-        case = open_case(wf, cal_wita, "PGD-1")
-        store.add(case)
-        for new in fires(wf, cal_wita, case, 3):
-            store.save(new, expected_version=new.version - 1)
+        new = saved(store, wf, cal_wita, "PGD-1", 3)
         assert store.get("PGD-1") == new
         execute(
             pg_engine, "ALTER TABLE v1_case_events ALTER COLUMN body TYPE json USING body::json"
@@ -695,10 +692,7 @@ def test_the_events_of_the_one_row_load_in_seq_order_whatever_order_they_come_in
 
     truncate(pg_engine)
     store = sql_store(pg_engine, wf, cal_wita)
-    case = open_case(wf, cal_wita, "PGD-8")
-    store.add(case)
-    for new in fires(wf, cal_wita, case, 4):
-        store.save(new, expected_version=new.version - 1)
+    new = saved(store, wf, cal_wita, "PGD-8", 4)
     with pg_engine.connect() as conn:
         row = conn.execute(store._select_one, {"b_id": "PGD-8"}).one()
     header, persons, items = json.loads(row.c_doc)
