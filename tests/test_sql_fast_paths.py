@@ -115,29 +115,25 @@ def loaded(items: list[list[Any]]) -> object:
         return (type(exc), str(exc))
 
 
+#: Texts a document's field or a column may be edited to: not plain, hashes in the
+#: wrong case or of another event, instants in another zone or none, and names that
+#: the history holds elsewhere.
+_TEXTS = [
+    "é",
+    " ",
+    "x" * 100_001,
+    "0" * 64,
+    CASE.events[1].hash.upper(),
+    CASE.events[0].hash,
+    "2026-03-02T09:00:00+08:00",
+    "2026-03-02T01:00:00",
+    "transition",
+    "registered",
+    "o-1",
+]
 #: What a document's field may be edited to.
 HOSTILE = (
-    REPLACEMENTS
-    | st.text(max_size=3)
-    | st.sampled_from(
-        [
-            "é",
-            " ",
-            "\t",
-            "x" * 100_001,
-            "0" * 63 + "g",
-            "0" * 64,
-            CASE.events[1].hash.upper(),
-            CASE.events[0].hash,
-            "2026-03-02T09:00:00+08:00",
-            "2026-03-02T01:00:00",
-            "transition",
-            "registered",
-            "o-1",
-            1.0,
-            True,
-        ]
-    )
+    REPLACEMENTS | st.text(max_size=3) | st.sampled_from([*_TEXTS, "\t", "0" * 63 + "g", 1.0, True])
 )
 #: What a column may hold: a value of its type (an instant as the driver or the
 #: server's JSON gives it).
@@ -146,20 +142,10 @@ COLUMN_VALUES = (
     | st.text(max_size=3)
     | st.sampled_from(
         [
-            "é",
-            " ",
-            "x" * 100_001,
-            "0" * 64,
-            CASE.events[1].hash.upper(),
-            CASE.events[0].hash,
-            "2026-03-02T09:00:00+08:00",
-            "2026-03-02T01:00:00",
+            *_TEXTS,
             "0001-01-01T00:30:00+01:00",
             dt.datetime(2026, 3, 2, 1, 0),
             dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))),
-            "transition",
-            "registered",
-            "o-1",
         ]
     )
 )
