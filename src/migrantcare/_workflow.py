@@ -1701,11 +1701,8 @@ class Workflow:
             return False
         if self._plan is None or calendar is None:
             return True  # no clocks to move
-        if case.calendar_version != calendar.version:
+        if case.calendar_version != calendar.version or any(c.paused for c in case.clocks):
             return False
-        for c in case.clocks:
-            if c.paused_since is not None and c.stopped_at is None:
-                return False
         # what _clocks_after looks up; not known yet, _fire works it out
         known = self._concerned.get((step, case.category, case.priority, case.channel))
         return known is not None and not known[2]
