@@ -697,7 +697,7 @@ def test_the_events_of_the_one_row_load_in_seq_order_whatever_order_they_come_in
         row = conn.execute(store._select_one, {"b_id": "PGD-8"}).one()
     header, persons, items = json.loads(row.c_doc)
     shuffled = _OneRow(*row[:-1], json.dumps([header, persons, items[::-1]]))
-    assert store._read_one("PGD-8", shuffled) == store._read_one("PGD-8", row) == new
+    assert store._load_one("PGD-8", shuffled) == store._load_one("PGD-8", row) == new
 
 
 def _stored_rows(engine: sa.Engine) -> tuple[object, ...]:

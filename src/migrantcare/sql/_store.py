@@ -1571,10 +1571,6 @@ class SqlCaseStore:
         stmt = self._select_whole_locked if lock else self._select_whole
         return self._stored_rows(case_id, conn.execute(stmt, {"b_id": case_id}).all())
 
-    def _read_one(self, case_id: str, row: Any) -> Case:
-        """:meth:`_read_rows` for the single row of ``_select_one`` (events as JSON)."""
-        return self._read_stored(case_id, self._stored(case_id, row))
-
     @staticmethod
     def _stored(case_id: str, row: Any) -> _Stored:
         """``_select_one``'s row with its document read, the event items in seq order."""
