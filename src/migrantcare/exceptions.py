@@ -7,9 +7,27 @@ keeps working.
 
 Messages name the offending value and what would have been accepted. They never
 contain a worker's personal data (names, passport numbers, NIK, phone numbers).
+
+Each class carries its HTTP meaning as the class attribute ``http_status``, so a web
+service maps every migrantcare error in one place (``status_code=exc.http_status``):
+
+* 403: the actor may not do this (:class:`PermissionDeniedError`);
+* 404: the case or office named does not exist;
+* 409: the request conflicts with the case as stored (a stale version, an event the
+  case's state does not allow, a case on another workflow version);
+* 422: the request itself is invalid (a wrong type, an impossible value, an unknown
+  term, a naive datetime);
+* 500: the deployment or the stored data is at fault (a broken definition or catalog,
+  a history that fails verification, a callback that raised).
+
+The status agrees with the builtin the class also derives from: ``TypeError`` is 422,
+``PermissionError`` 403, ``RuntimeError`` 500, ``LookupError`` 404 or 422 (or 500 for
+what the deployment should have shipped), ``ValueError`` 409, 422 or 500.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 __all__ = [
     "CalendarCoverageError",
@@ -50,7 +68,13 @@ class MigrantCareError(Exception):
 
     A message longer than :data:`MESSAGE_LIMIT` characters is cut: no input, however
     large, turns into a huge message or log line.
+
+    Attributes:
+        http_status: The HTTP status a web service answers with when this error leaves
+            a request (class attribute; 500 for an error without a more precise one).
     """
+
+    http_status: ClassVar[int] = 500
 
     def __init__(self, *args: object) -> None:
         if args and isinstance(args[0], str) and len(args[0]) > MESSAGE_LIMIT:
@@ -65,29 +89,43 @@ class NaiveDatetimeError(MigrantCareError, ValueError):
     and the same ``10:00`` in a Jakarta office are an hour apart.
     """
 
+    http_status: ClassVar[int] = 422
+
 
 class WrongTypeError(MigrantCareError, TypeError):
     """An argument has the wrong type (e.g. a float where a whole number of days is needed)."""
+
+    http_status: ClassVar[int] = 422
 
 
 class InvalidArgumentError(MigrantCareError, ValueError):
     """An argument has the right type but an impossible value (e.g. an end before its start)."""
 
+    http_status: ClassVar[int] = 422
+
 
 class InvalidScheduleError(MigrantCareError, ValueError):
     """A working schedule is malformed: inverted, overlapping or out-of-day intervals."""
+
+    http_status: ClassVar[int] = 422
 
 
 class UnknownProvinceError(MigrantCareError, LookupError):
     """A province name is not one of Indonesia's 38 provinces."""
 
+    http_status: ClassVar[int] = 422
+
 
 class UnknownTimezoneError(MigrantCareError, LookupError):
     """A time-zone name is not a known IANA zone."""
 
+    http_status: ClassVar[int] = 422
+
 
 class DateOutOfRangeError(MigrantCareError, ValueError):
     """A date, or the result of an arithmetic step, falls outside the years a calendar covers."""
+
+    http_status: ClassVar[int] = 422
 
 
 class CalendarCoverageError(MigrantCareError, ValueError):
@@ -97,6 +135,8 @@ class CalendarCoverageError(MigrantCareError, ValueError):
     the estimated data and reports it as provisional instead.
     """
 
+    http_status: ClassVar[int] = 422
+
 
 class WorkflowDefinitionError(MigrantCareError, ValueError):
     """A workflow definition is inconsistent.
@@ -104,6 +144,8 @@ class WorkflowDefinitionError(MigrantCareError, ValueError):
     For example unknown or unreachable states, dead ends, one trigger defined twice from
     one state, or an extension that names something absent.
     """
+
+    http_status: ClassVar[int] = 500
 
 
 class DefinitionFileError(WorkflowDefinitionError):
@@ -114,6 +156,8 @@ class DefinitionFileError(WorkflowDefinitionError):
         path: The key path of the offending value, e.g. ``"transitions[3].dest"``.
     """
 
+    http_status: ClassVar[int] = 500
+
     def __init__(self, message: str, *, file: str, path: str):
         super().__init__(message)
         self.file = file
@@ -122,6 +166,8 @@ class DefinitionFileError(WorkflowDefinitionError):
 
 class UnknownTermError(MigrantCareError, LookupError):
     """A category, channel, complainant type or priority is not in the workflow's vocabulary."""
+
+    http_status: ClassVar[int] = 422
 
 
 class InvalidTransitionError(MigrantCareError, ValueError):
@@ -132,6 +178,8 @@ class InvalidTransitionError(MigrantCareError, ValueError):
         state: The state the case was in.
         allowed: The events allowed from that state.
     """
+
+    http_status: ClassVar[int] = 409
 
     def __init__(self, message: str, *, trigger: str, state: str, allowed: tuple[str, ...]):
         super().__init__(message)
@@ -146,6 +194,8 @@ class GuardRejectedError(InvalidTransitionError):
     Attributes:
         guard: The name of the guard that refused.
     """
+
+    http_status: ClassVar[int] = 409
 
     def __init__(
         self, message: str, *, trigger: str, state: str, allowed: tuple[str, ...], guard: str
@@ -165,6 +215,8 @@ class CallbackError(MigrantCareError, RuntimeError):
         state: The state the case was in (``None`` when not known).
     """
 
+    http_status: ClassVar[int] = 500
+
     def __init__(self, message: str, *, trigger: str | None = None, state: str | None = None):
         super().__init__(message)
         self.trigger = trigger
@@ -179,6 +231,8 @@ class StaleCaseError(MigrantCareError, ValueError):
         actual: The version that is current.
     """
 
+    http_status: ClassVar[int] = 409
+
     def __init__(self, message: str, *, expected: int, actual: int):
         super().__init__(message)
         self.expected = expected
@@ -188,17 +242,25 @@ class StaleCaseError(MigrantCareError, ValueError):
 class WorkflowMismatchError(MigrantCareError, ValueError):
     """A case was given to a workflow (name or version) that is not the one it runs on."""
 
+    http_status: ClassVar[int] = 409
+
 
 class SchemaError(MigrantCareError, ValueError):
     """A serialised case does not match the expected schema or schema version."""
+
+    http_status: ClassVar[int] = 422
 
 
 class IntegrityError(MigrantCareError, ValueError):
     """A case's event history fails verification: an event was edited, removed or reordered."""
 
+    http_status: ClassVar[int] = 500
+
 
 class CaseNotFoundError(MigrantCareError, LookupError):
     """A store has no case with the given id."""
+
+    http_status: ClassVar[int] = 404
 
 
 class CatalogError(MigrantCareError, ValueError):
@@ -210,9 +272,13 @@ class CatalogError(MigrantCareError, ValueError):
     format spec can allocate gigabytes.
     """
 
+    http_status: ClassVar[int] = 500
+
 
 class MissingMessageError(MigrantCareError, LookupError):
     """A message key, or a whole locale, is not in the catalogs (never a silent fallback)."""
+
+    http_status: ClassVar[int] = 500
 
 
 class PermissionDeniedError(MigrantCareError, PermissionError):
@@ -228,6 +294,8 @@ class PermissionDeniedError(MigrantCareError, PermissionError):
         allowed: The roles the definition allows for that action.
         office: The office holding the case.
     """
+
+    http_status: ClassVar[int] = 403
 
     def __init__(
         self, message: str, *, actor: str, action: str, allowed: tuple[str, ...], office: str
@@ -247,10 +315,16 @@ class CalendarMismatchError(MigrantCareError, ValueError):
     is given to any operation but a transfer. The message names both calendars.
     """
 
+    http_status: ClassVar[int] = 422
+
 
 class UnknownOfficeError(MigrantCareError, LookupError):
     """An office id is not in the :class:`~migrantcare.Offices` registry."""
 
+    http_status: ClassVar[int] = 404
+
 
 class OfficeConfigError(MigrantCareError, ValueError):
     """An office directory (TOML or JSON) is malformed; the message names file, key and value."""
+
+    http_status: ClassVar[int] = 500
