@@ -71,3 +71,23 @@ def test_any_deadline_arguments_never_show_a_traceback(
     if status == 2:
         assert err.count("\n") == 1, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["catalog", "check", ""],
+        ["catalog", "check", "   "],
+        ["workflow", "check", "complaint", "--catalog", ""],
+    ],
+    ids=repr,
+)
+def test_an_empty_catalog_path_is_refused_not_skipped(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    # An unset variable in CI (`migrantcare catalog check "$DIR"`) must not pass having
+    # checked only migrantcare's own catalogs.
+    status, err = _run(argv, capsys)
+    assert status == 2
+    assert err.count("\n") == 1, err
+    assert "empty" in err

@@ -189,9 +189,24 @@ def _workflow(name_or_file: str) -> Workflow:
     return load_workflow(name_or_file).build()
 
 
-def _messages(directory: str | None) -> Messages:
-    dirs = [directory] if directory else []
-    return Messages.from_directories(default_directory(), *dirs)
+def _catalog_dirs(directory: str | None, option: str) -> list[str]:
+    """The caller's catalog folder as a list, refusing an empty path.
+
+    An empty path is what an unset variable gives (`catalog check "$DIR"`); checking
+    only migrantcare's own catalogs then would pass a CI job that checked nothing.
+    """
+    if directory is None:
+        return []
+    if not directory.strip():
+        raise argparse.ArgumentTypeError(
+            f"{option} is empty ({directory!r}); give your catalog folder, or leave the "
+            "argument out to check only migrantcare's catalogs"
+        )
+    return [directory]
+
+
+def _messages(directory: str | None, option: str = "--catalog") -> Messages:
+    return Messages.from_directories(default_directory(), *_catalog_dirs(directory, option))
 
 
 def _cmd_workflow_check(args: argparse.Namespace, out: TextIO) -> int:
@@ -244,12 +259,12 @@ def _cmd_workflow(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_catalog(args: argparse.Namespace, out: TextIO) -> int:
     if args.action != "check":
         raise argparse.ArgumentTypeError(f"unknown catalog action {args.action!r}; use 'check'")
-    dirs = [args.dir] if args.dir else []
+    dirs = _catalog_dirs(args.dir, "the catalog folder")
     workflows = [_workflow(w) for w in args.workflow or ()]
     problems = check_catalogs(*dirs)
     where = f"{args.dir} over migrantcare's catalogs" if args.dir else "migrantcare's catalogs"
     if not problems and workflows:
-        messages = _messages(args.dir)
+        messages = _messages(args.dir, "the catalog folder")
         for wf in workflows:
             problems.extend(wf.check_messages(messages))
     if problems:
