@@ -33,9 +33,10 @@ import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from websockets.sync.client import ClientConnection, connect
+if TYPE_CHECKING:
+    from websockets.sync.client import ClientConnection
 
 CHROMIUM = "chromium"
 FLAGS = (
@@ -303,6 +304,9 @@ def browser(chromium: str, profile: pathlib.Path) -> Iterator[tuple[Page, list[s
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as r:
                 targets = json.load(r)
             url = next(t["webSocketDebuggerUrl"] for t in targets if t["type"] == "page")
+            # websockets comes with the `docs` extra, which only the system tests install
+            from websockets.sync.client import connect  # noqa: PLC0415
+
             with connect(url, max_size=None, open_timeout=10) as ws:
                 page = Page(ws)
                 for domain in ("Page", "Runtime", "Log", "Network", "DOM"):

@@ -28,6 +28,9 @@ import pytest
 from migrantcare._cli import build_parser, main
 from tests.browser import browser, find_chromium, serve_site
 
+# The docs build and a real browser take about half a minute: a system test.
+pytestmark = pytest.mark.system
+
 ROOT = pathlib.Path(__file__).parent.parent
 
 

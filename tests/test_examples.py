@@ -21,7 +21,13 @@ def test_there_are_examples() -> None:
     assert EXAMPLES
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def _example(path: pathlib.Path) -> object:
+    # the reference service needs the `service` extra (FastAPI): a system test
+    marks = [pytest.mark.system] if path.name == "service.py" else []
+    return pytest.param(path, id=path.name, marks=marks)
+
+
+@pytest.mark.parametrize("path", [_example(p) for p in EXAMPLES])
 def test_example_runs(
     path: pathlib.Path,
     capsys: pytest.CaptureFixture[str],

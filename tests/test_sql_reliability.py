@@ -54,6 +54,7 @@ def check_every_fire_landed_once(
     assert sorted(seen) == [(w, i) for w in range(workers) for i in range(fires)]
 
 
+@pytest.mark.system
 def test_four_processes_fire_on_shared_cases_and_every_event_lands_once(
     pg_engine: sa.Engine, pg_url: str, wf: Workflow
 ) -> None:
@@ -81,6 +82,7 @@ def test_four_processes_fire_on_shared_cases_and_every_event_lands_once(
     assert rows(pg_engine, "SELECT count(*) FROM case_events") == [(CASES + workers * fires,)]
 
 
+@pytest.mark.system
 def test_a_writer_killed_mid_transaction_leaves_nothing_behind(
     pg_engine: sa.Engine, pg_url: str, wf: Workflow
 ) -> None:

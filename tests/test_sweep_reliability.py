@@ -164,6 +164,7 @@ def check_marks_exactly_once(engine: sa.Engine, cases: int, late: int) -> None:
     ]
 
 
+@pytest.mark.system
 def test_four_workers_sweep_twenty_thousand_cases_and_every_mark_lands_once(
     box: Outbox, url: str, wf: Workflow
 ) -> None:
@@ -202,6 +203,7 @@ def test_four_workers_sweep_twenty_thousand_cases_and_every_mark_lands_once(
     assert heads == [(CASES,)]
 
 
+@pytest.mark.system
 def test_a_worker_killed_holding_a_batch_loses_and_doubles_nothing(
     box: Outbox, url: str, wf: Workflow
 ) -> None:
@@ -230,6 +232,7 @@ def fill_outbox(box: Outbox, wf: Workflow, n: int) -> int:
     return result.notices
 
 
+@pytest.mark.system
 def test_three_senders_deliver_every_notice_exactly_once(
     box: Outbox, url: str, wf: Workflow
 ) -> None:
@@ -247,6 +250,7 @@ def test_three_senders_deliver_every_notice_exactly_once(
     assert (counts.pending, counts.sent, counts.failed) == (0, total, 0)
 
 
+@pytest.mark.system
 def test_a_sender_dying_mid_batch_loses_nothing(box: Outbox, url: str, wf: Workflow) -> None:
     total = fill_outbox(box, wf, 200)
     ready = multiprocessing.get_context("spawn").Event()
