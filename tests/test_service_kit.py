@@ -7,11 +7,30 @@ expected versions on transfer and erasure, and the ``read_case`` permission.
 from __future__ import annotations
 
 import inspect
+import pathlib
+import threading
+from collections.abc import Iterator
 
 import pytest
 
 import migrantcare.exceptions as errors
-from migrantcare.exceptions import MigrantCareError
+from migrantcare import (
+    Case,
+    CaseStore,
+    InMemoryCaseStore,
+    Workflow,
+    WorkingCalendar,
+    complaint_workflow,
+)
+from migrantcare.exceptions import (
+    CaseNotFoundError,
+    InvalidArgumentError,
+    MigrantCareError,
+    StaleCaseError,
+    WrongTypeError,
+)
+from tests.actors import actor
+from tests.store_support import at, open_case, sql_store, sqlite_engine, truncate
 
 # The builtins an error class may derive from, and the statuses each may map to: a
 # TypeError is always the request's fault, a PermissionError always a refusal; a
@@ -83,3 +102,131 @@ def test_an_instance_answers_with_its_class_status() -> None:
     assert (stale.http_status, denied.http_status) == (409, 403)
     assert errors.CaseNotFoundError("x").http_status == 404
     assert errors.IntegrityError("x").http_status == 500
+
+
+# ------------------------------------------------------------------ store.update
+
+
+@pytest.fixture(scope="module")
+def wf() -> Workflow:
+    return complaint_workflow()
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(
+    request: pytest.FixtureRequest,
+    tmp_path: pathlib.Path,
+    wf: Workflow,
+    cal_wita: WorkingCalendar,
+) -> Iterator[CaseStore]:
+    if request.param == "memory":
+        yield InMemoryCaseStore()
+    elif request.param == "sqlite":
+        engine = sqlite_engine(str(tmp_path / "cases.db"))
+        yield sql_store(engine, wf, cal_wita)
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        truncate(engine)
+        yield sql_store(engine, wf, cal_wita)
+
+
+def escalation(wf: Workflow, cal: WorkingCalendar, minute: int, note: str) -> object:
+    """A change that records one escalation (an internal event, repeatable) with ``note``."""
+    officer = actor("officer-a")
+
+    def change(case: Case) -> Case:
+        return wf.fire(case, "escalate", at=at(minute), by=officer, note=note, calendar=cal)
+
+    return change
+
+
+def test_update_applies_and_saves(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    store.add(open_case(wf, cal_wita, "PGD-1"))
+    saved = store.update("PGD-1", escalation(wf, cal_wita, 5, "n1"))  # type: ignore[arg-type]
+    assert (saved.version, saved.events[-1].name) == (2, "escalate")
+    assert store.get("PGD-1") == saved
+    # a change that changes nothing saves nothing
+    same = store.update("PGD-1", lambda case: case)
+    assert same.version == 2
+
+
+def test_concurrent_updates_lose_nothing(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    store.add(open_case(wf, cal_wita, "PGD-1"))
+    threads, each = 4, 5
+    failures: list[BaseException] = []
+    barrier = threading.Barrier(threads)
+
+    def client(n: int) -> None:
+        barrier.wait()
+        try:
+            for i in range(each):
+                store.update(
+                    "PGD-1",
+                    escalation(wf, cal_wita, 5, f"c{n}-{i}"),  # type: ignore[arg-type]
+                    retries=100,
+                )
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    workers = [threading.Thread(target=client, args=(n,)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert failures == []
+    notes = sorted(e.note or "" for e in store.get("PGD-1").events[1:])
+    assert notes == sorted(f"c{n}-{i}" for n in range(threads) for i in range(each))
+
+
+def test_update_retries_only_a_stale_save(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    store.add(open_case(wf, cal_wita, "PGD-1"))
+    calls: list[int] = []
+    rival = escalation(wf, cal_wita, 9, "rival")
+
+    def racing(case: Case) -> Case:
+        calls.append(case.version)
+        if len(calls) <= 2:  # another writer saves between our load and our save
+            store.save(rival(store.get("PGD-1")), expected_version=case.version)  # type: ignore[operator]
+        return wf.fire(case, "escalate", at=at(9), by=actor("officer-a"), calendar=cal_wita)
+
+    saved = store.update("PGD-1", racing, retries=2)
+    assert calls == [1, 2, 3]
+    assert [e.note for e in saved.events] == [None, "rival", "rival", None]
+    # out of retries: the StaleCaseError leaves, nothing of ours is saved
+    calls.clear()
+    with pytest.raises(StaleCaseError):
+        store.update("PGD-1", racing, retries=1)
+    assert calls == [4, 5]
+    assert store.get("PGD-1").version == 6
+
+    def refused(case: Case) -> Case:
+        calls.append(case.version)
+        return wf.fire(case, "escalate", at=at(9), by=actor("o"), expected_version=1)
+
+    calls.clear()
+    with pytest.raises(StaleCaseError):  # the change's own StaleCaseError is not retried
+        store.update("PGD-1", refused)
+    assert calls == [6]
+
+
+def test_update_refuses_what_is_not_the_case(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    store.add(open_case(wf, cal_wita, "PGD-1"))
+    store.add(open_case(wf, cal_wita, "PGD-2"))
+    with pytest.raises(CaseNotFoundError):
+        store.update("PGD-404", lambda case: case)
+    with pytest.raises(WrongTypeError, match="change must return a Case, got NoneType"):
+        store.update("PGD-1", lambda case: None)  # type: ignore[arg-type,return-value]
+    with pytest.raises(InvalidArgumentError, match="returned case 'PGD-2'"):
+        store.update("PGD-1", lambda case: store.get("PGD-2"))
+    with pytest.raises(InvalidArgumentError, match="retries"):
+        store.update("PGD-1", lambda case: case, retries=-1)
+    assert store.get("PGD-1").version == 1

@@ -79,7 +79,7 @@ from migrantcare._standard import (
     repatriation_spec,
     repatriation_workflow,
 )
-from migrantcare._store import CaseStore, CaseSummary, InMemoryCaseStore
+from migrantcare._store import CaseStore, CaseSummary, InMemoryCaseStore, update_case
 from migrantcare._version import __version__
 from migrantcare._vocab import (
     CATEGORIES,
@@ -208,6 +208,7 @@ __all__ = [
     "repatriation_workflow",
     "replay",
     "sms_info",
+    "update_case",
     "workflow_from_dict",
     "workflow_schema",
     "workflow_to_dict",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Protocol, runtime_checkable
 
 import attrs
@@ -123,6 +123,97 @@ class CaseStore(Protocol):
                 ``due_before``, which orders by due time).
             limit: The largest number of summaries returned.
         """
+
+    def update(self, case_id: str, change: Callable[[Case], Case], *, retries: int = 3) -> Case:
+        """Load the case, apply ``change`` and save it; again when another save came first.
+
+        The loop is :func:`update_case`.
+
+        Raises:
+            CaseNotFoundError: no case has that id.
+            StaleCaseError: other writers saved first on every attempt.
+        """
+
+
+#: The number of retries :func:`update_case` makes by default after a concurrent save.
+DEFAULT_RETRIES = 3
+
+
+def update_case(
+    store: CaseStore,
+    case_id: str,
+    change: Callable[[Case], Case],
+    *,
+    retries: int = DEFAULT_RETRIES,
+) -> Case:
+    """Load a case, apply ``change`` to it and save the result, retrying when stale.
+
+    The load-apply-save loop every service writes, once, for any store: the case is
+    loaded, ``change`` returns the new value, and it is saved on the version it was
+    loaded at. When another writer saved first (:class:`StaleCaseError` from the save),
+    the loop loads the new version and applies ``change`` to it again, up to
+    ``retries`` more times. Any other error, and a :class:`StaleCaseError` raised by
+    ``change`` itself (e.g. a client's ``expected_version`` given to
+    :meth:`~migrantcare.Workflow.fire`), leaves at once: nothing was saved.
+
+    ``change`` may run several times, so it must not have effects of its own beyond
+    returning the new case (send notices from the saved result, not from ``change``).
+
+    Args:
+        store: The store (``store.update(...)`` calls this).
+        case_id: The case.
+        change: Takes the case as stored, returns the changed case (the same object
+            when there is nothing to change: then nothing is saved).
+        retries: How many times to reload and apply again after a concurrent save.
+
+    Returns:
+        The case as saved (or as loaded, when ``change`` changed nothing).
+
+    Raises:
+        CaseNotFoundError: no case has that id.
+        StaleCaseError: other writers saved first on every attempt.
+        WrongTypeError: ``change`` returned something other than a Case.
+        InvalidArgumentError: ``change`` returned another case (another id).
+
+    Examples:
+        >>> import datetime as dt
+        >>> from migrantcare import Actor, WorkingCalendar, complaint_workflow
+        >>> wf, cal = complaint_workflow(), WorkingCalendar.indonesia()
+        >>> t = dt.datetime(2026, 3, 2, 2, tzinfo=dt.timezone.utc)
+        >>> store = InMemoryCaseStore()
+        >>> store.add(wf.open("C-1", at=t, by=Actor("cc-1", roles={"call_centre"}),
+        ...                   office="bp3mi-ntt", category="unpaid_wages",
+        ...                   channel="call_center", calendar=cal))
+        >>> officer = Actor("o-1", roles={"officer"}, office="bp3mi-ntt")
+        >>> started = store.update(
+        ...     "C-1",
+        ...     lambda case: wf.fire(case, "start_verification", at=t, by=officer, calendar=cal),
+        ... )
+        >>> started.state, store.get("C-1").version
+        ('verification', 2)
+    """
+    check_int(retries, "retries", minimum=0)
+    attempt = 0
+    while True:
+        case = store.get(case_id)
+        new = change(case)
+        if new is case:
+            return case
+        if not isinstance(new, Case):
+            raise WrongTypeError(f"change must return a Case, got {type(new).__name__}")
+        if new.id != case.id:
+            raise InvalidArgumentError(
+                f"change was given case {case.id!r} and returned case {new.id!r}; "
+                "it must return the same case, changed"
+            )
+        try:
+            store.save(new, expected_version=case.version)
+        except StaleCaseError:
+            if attempt >= retries:
+                raise
+            attempt += 1
+        else:
+            return new
 
 
 def check_query(due_before: _dt.datetime | None, limit: int) -> tuple[_dt.datetime | None, int]:
@@ -247,6 +338,19 @@ class InMemoryCaseStore:
         else:
             found.sort(key=lambda s: s.id)
         return found[:limit]
+
+    def update(
+        self, case_id: str, change: Callable[[Case], Case], *, retries: int = DEFAULT_RETRIES
+    ) -> Case:
+        """Load the case, apply ``change`` and save it; again when another save came first.
+
+        The loop is :func:`update_case`.
+
+        Raises:
+            CaseNotFoundError: no case has that id.
+            StaleCaseError: other writers saved first on every attempt.
+        """
+        return update_case(self, case_id, change, retries=retries)
 
 
 def stale(case_id: str, expected: int, actual: int) -> StaleCaseError:

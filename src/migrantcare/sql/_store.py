@@ -14,7 +14,7 @@ import json
 import operator
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, NamedTuple, TextIO
 
@@ -35,7 +35,7 @@ from migrantcare._case import (
 )
 from migrantcare._erasure import PERSON_ROLES
 from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
-from migrantcare._store import CaseSummary, check_query, stale
+from migrantcare._store import DEFAULT_RETRIES, CaseSummary, check_query, stale, update_case
 from migrantcare._time import parse_utc, read_utc
 from migrantcare._validate import MAX_TEXT, plain_text
 from migrantcare._workflow import (
@@ -747,6 +747,19 @@ class SqlCaseStore:
             upd.join(rows, sa.true())
         )
         return e.insert().from_select(["case_id", *columns], source).returning(e.c.seq)
+
+    def update(
+        self, case_id: str, change: Callable[[Case], Case], *, retries: int = DEFAULT_RETRIES
+    ) -> Case:
+        """Load the case, apply ``change``, save; again on a concurrent save.
+
+        See :func:`migrantcare.update_case`: the same loop for every store.
+
+        Raises:
+            CaseNotFoundError: no case has that id.
+            StaleCaseError: other writers saved first on every attempt.
+        """
+        return update_case(self, case_id, change, retries=retries)
 
     def query(
         self,
