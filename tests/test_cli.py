@@ -68,6 +68,23 @@ def test_deadline_in_working_days_and_hours() -> None:
     assert "due    Thu 26 Mar 2026 08:00 WITA" in text
 
 
+@pytest.mark.parametrize(
+    ("unit", "amount", "words"),
+    [
+        ("--working-days", "1", "(1 working day)"),
+        ("--working-days", "2", "(2 working days)"),
+        ("--working-hours", "1", "(1 working hour)"),
+        ("--working-hours", "1.0", "(1 working hour)"),
+        ("--working-hours", "2", "(2 working hours)"),
+        ("--working-hours", "1.5", "(1.5 working hours)"),
+    ],
+)
+def test_deadline_names_its_amount_in_the_right_number(unit: str, amount: str, words: str) -> None:
+    status, text = run("deadline", "2026-03-02", unit, amount)
+    assert status == 0
+    assert text.splitlines()[1].endswith(words), text
+
+
 def test_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     status, _ = run("deadline", "2026-03-17", "--working-days", "1", "--province", "Balii")
     assert status == 2

@@ -585,3 +585,22 @@ def test_status_from_the_cache_equals_the_general_computation(
             assert _sla.clock_status(clock, policy, calendar, instant) == (
                 _sla._clock_status_general(clock, policy, calendar, instant)
             )
+
+
+@pytest.mark.parametrize(
+    ("target", "words"),
+    [
+        (SlaTarget.working_days(1), "1 working day"),
+        (SlaTarget.working_days(3), "3 working days"),
+        (SlaTarget.working_hours(1), "1 working hour"),
+        (SlaTarget.working_hours(1.5), "1.5 working hours"),
+        (SlaTarget.working_minutes(90), "1.5 working hours"),
+        (SlaTarget.calendar_days(1), "1 day"),
+        (SlaTarget.calendar_days(30), "30 days"),
+        (SlaTarget.elapsed(dt.timedelta(hours=1)), "1 hour"),
+        (SlaTarget.elapsed(dt.timedelta(hours=2)), "2 hours"),
+    ],
+    ids=str,
+)
+def test_a_target_in_words_takes_the_singular_for_one(target: SlaTarget, words: str) -> None:
+    assert target.describe() == words

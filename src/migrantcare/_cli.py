@@ -153,12 +153,20 @@ def _cmd_deadline(args: argparse.Namespace, out: TextIO) -> int:
     start = _parse_start(args.start, cal.tz)
     local = start.in_timezone(cal.tz)
     # compute everything first: an error must not leave half an answer on the screen
+    # the amount in words comes from the catalog's plural forms ("1 working day")
+    messages = Messages.default()
     if args.working_days is not None:
         due = cal.close_of_business(cal.add_working_days(local.date(), args.working_days))
-        unit = f"{args.working_days} working days"
+        unit = messages.render("unit.working_days", "en", count=args.working_days)
     else:
         due = cal.add_working_time(start, _dt.timedelta(hours=args.working_hours))
-        unit = f"{args.working_hours:g} working hours"
+        hours = args.working_hours
+        # a plural form takes a whole count; a fraction of an hour is plural in English
+        unit = (
+            messages.render("unit.working_hours", "en", count=int(hours))
+            if hours == int(hours)
+            else f"{hours:g} working hours"
+        )
     provisional = cal.is_provisional(due.date())
     out.write(f"start  {_fmt_instant(local, cal.tz)}\n")
     out.write(f"due    {_fmt_instant(due, cal.tz)}  ({unit})\n")

@@ -122,13 +122,20 @@ class SlaTarget:
 
     def _describe(self) -> str:
         if self.unit == "working_days":
-            return f"{self.days} working day{'s' if self.days != 1 else ''}"
+            return _counted(self.days, "working day")
         hours = self.duration / _dt.timedelta(hours=1)
         if self.unit == "working_time":
-            return f"{hours:g} working hours"
+            return _counted(hours, "working hour")
         if hours % 24 == 0:
-            return f"{hours / 24:g} days"
-        return f"{hours:g} hours"
+            return _counted(hours / 24, "day")
+        return _counted(hours, "hour")
+
+
+def _counted(amount: float, noun: str) -> str:
+    """``amount`` and ``noun`` in English: singular for exactly one, "1.5 hours" otherwise."""
+    # whole amounts in full: ``:g`` would write 1,000,000 working days as "1e+06"
+    shown = str(int(amount)) if amount == int(amount) else f"{amount:g}"
+    return f"{shown} {noun}" if amount == 1 else f"{shown} {noun}s"
 
 
 def _duration(amount: object, seconds: int, unit: str) -> _dt.timedelta:
