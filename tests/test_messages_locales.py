@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from migrantcare import CATEGORIES, Messages, WorkingCalendar, complaint_workflow
 from migrantcare._datefmt import compile_pattern
 from migrantcare._locales import label_language, preferred_tags
-from migrantcare.exceptions import MissingMessageError
+from migrantcare.exceptions import InvalidArgumentError, MissingMessageError
 
 from .strategies import aware_datetimes
 
@@ -52,6 +52,23 @@ def test_nothing_fits_is_loud(tag: str) -> None:
     with pytest.raises(MissingMessageError):
         M.negotiate(tag)
     assert M.negotiate(tag, default="id") == "id"
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "id-ID," + ",".join(f"x{i:05d}" for i in range(200)),  # 1,205 characters
+        "id-ID,id;q=0.9," + " " * 2000,
+        "id-ID,\u00e9n;q=0.5",  # not ASCII
+    ],
+    ids=["many-ranges", "padded", "non-ascii"],
+)
+def test_a_hostile_header_gives_the_default_when_there_is_one(header: str) -> None:
+    # An Accept-Language header is whatever a client sent: with a default the host has
+    # said what to answer when the header is of no use, so it answers that.
+    assert M.negotiate(header, default="en") == "en"
+    with pytest.raises(InvalidArgumentError, match="default="):
+        M.negotiate(header)
 
 
 def test_scripts_are_never_crossed(tmp_path: pathlib.Path) -> None:

@@ -717,10 +717,14 @@ class Messages:
             default: The locale to return when nothing fits (it must be available);
                 without it, nothing fitting is an error.
 
+        A header longer than 1,024 characters or not ASCII is not read (it is what a
+        hostile or broken client sends): with ``default`` the answer is ``default``,
+        without it the header is refused.
+
         Raises:
             WrongTypeError: ``accept_language`` is not a str.
-            InvalidArgumentError: it is longer than 1,024 characters or not ASCII, or
-                ``default`` is not an available locale.
+            InvalidArgumentError: it is longer than 1,024 characters or not ASCII and no
+                ``default`` was given, or ``default`` is not an available locale.
             MissingMessageError: nothing fits and no ``default`` was given.
 
         Examples:
@@ -729,13 +733,25 @@ class Messages:
             ('id', 'en')
             >>> m.negotiate("fr-FR, de;q=0.5", default="id")
             'id'
+            >>> m.negotiate("en," * 600, default="id")
+            'id'
         """
         if default is not None and default not in self._entries:
             raise InvalidArgumentError(
                 f"default locale {quote(str(default))} is not available; available: "
                 f"{', '.join(self.locales)}"
             )
-        found = negotiate(check_tag(accept_language), self.locales)
+        try:
+            header = check_tag(accept_language)
+        except WrongTypeError:
+            raise
+        except InvalidArgumentError as exc:
+            if default is not None:
+                return default
+            raise InvalidArgumentError(
+                f"{exc}; pass default= to answer a header that cannot be read"
+            ) from None
+        found = negotiate(header, self.locales)
         if found is not None:
             return found
         if default is not None:
