@@ -65,3 +65,17 @@ def test_no_module_level_mutable_state() -> None:
             if name.startswith("__"):
                 continue
             assert not isinstance(value, list | dict | set | bytearray), f"{info.name}.{name}"
+
+
+def test_the_docs_use_only_the_public_api() -> None:
+    # a reader copies the examples: one that imports a private module (``_performance``)
+    # teaches an import that may break in any release
+    root = pathlib.Path(__file__).parent.parent
+    pages = [*root.joinpath("docs").rglob("*.md"), root / "README.md"]
+    private = [
+        f"{page.relative_to(root)}:{number}"
+        for page in pages
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1)
+        if "migrantcare._" in line and ("import" in line or ">>>" in line)
+    ]
+    assert private == []
