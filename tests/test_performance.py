@@ -21,6 +21,7 @@ from migrantcare import (
     complaint_workflow,
     outreach_workflow,
 )
+from migrantcare._actors import acted_by_system
 from migrantcare._performance import (
     BacklogBucket,
     GoalCount,
@@ -29,6 +30,7 @@ from migrantcare._performance import (
     spread,
     wilson_lower,
 )
+from migrantcare._reports import office_report
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 
 JKT = WorkingCalendar.indonesia(first_year=2025, last_year=2027)
@@ -302,3 +304,53 @@ def test_goal_sources_say_regulation_or_default() -> None:
     assert f.goals[0] == "first_response"
     assert f.total.opened == 0
     assert f.ranking == ()
+
+
+def test_both_reports_take_the_same_first_response_rule() -> None:
+    # A system-role actor whose id does not start with "system:" (an escalation bot):
+    # its escalation is no response, in either report; the officer's action is.
+    bot = Actor("escalation-bot", roles={"system"})
+    case = opened("FR", wib(2, 8))
+    case = WF.fire(case, "escalate", at=wib(2, 9), by=bot)
+    case = fire(case, "start_verification", wib(2, 11))
+    perf = figures([case]).office("bp3mi-jkt")
+    (old,) = office_report(
+        [case],
+        at=AT,
+        workflows=[WF],
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 11, 30),
+    )
+    assert perf.first_response.count == old.responded == 1
+    assert perf.first_response.median_hours == 3.0
+    assert old.median_first_response == 3 * H
+
+
+def test_the_recorded_role_decides_not_the_actor_id() -> None:
+    # An officer account whose id happens to start with "system:" acts as a person.
+    person = Actor("system:ops-7", roles={"officer"}, office="bp3mi-jkt")
+    case = opened("RR", wib(2, 8))
+    case = WF.fire(case, "start_verification", at=wib(2, 10), by=person)
+    (old,) = office_report(
+        [case],
+        at=AT,
+        workflows=[WF],
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 11, 30),
+    )
+    perf = figures([case]).office("bp3mi-jkt")
+    assert old.median_first_response == perf.first_response.median == 2 * H
+
+
+@pytest.mark.parametrize(
+    ("by", "role", "system"),
+    [
+        ("system:sla", "system", True),
+        ("escalation-bot", "system", True),
+        ("system:ops-7", "officer", False),
+        ("system:sla", None, True),  # unrecorded role: the id's prefix decides
+        ("u-1", None, False),
+    ],
+)
+def test_acted_by_system(by: str, role: str | None, system: bool) -> None:
+    assert acted_by_system(by, role) is system

@@ -115,6 +115,20 @@ SYSTEM: Final = Actor("system:sla", roles={"system"})
 """The actor of scheduled SLA sweeps (``advance``, ``recompute``): role ``system``, all offices."""
 
 
+def acted_by_system(by: str, role: str | None) -> bool:
+    """Whether an event was the system's doing rather than a person's.
+
+    The role that authorised the event says so (``system``); an event of an unbound
+    workflow records no role, and then the actor id's ``system:`` prefix does (as
+    :data:`SYSTEM`'s). The reports' first-response rule rests on this one test.
+
+    Args:
+        by: The event's actor id.
+        role: The role recorded with the event, or ``None``.
+    """
+    return role == "system" if role is not None else by.startswith("system:")
+
+
 def check_actor(by: object) -> Actor:
     """Return ``by`` if it is an :class:`Actor`.
 

@@ -22,6 +22,7 @@ from typing import Any
 
 import attrs
 
+from migrantcare._actors import acted_by_system
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case
 from migrantcare._sla import SlaPlan, deadline
@@ -747,7 +748,7 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
                 break
             kind = event.kind
             if kind == "transition":
-                if first_response is None and not event.by.startswith("system:"):
+                if first_response is None and not acted_by_system(event.by, event.role):
                     first_response = event.at
                 if resolved is None and event.dest in ends:
                     resolved = event.at

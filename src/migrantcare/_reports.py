@@ -9,6 +9,7 @@ from typing import Any
 
 import attrs
 
+from migrantcare._actors import acted_by_system
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, utc
 from migrantcare._sla import current_clocks
@@ -218,7 +219,7 @@ def office_report(
                 index = {"met": 0, "breached": 1}.get(status.state, 2)
                 counts[index] += 1
         for event in case.events[1:]:
-            if event.kind == "transition" and event.role != "system":
+            if event.kind == "transition" and not acted_by_system(event.by, event.role):
                 opener["responses"].append(cal.working_time_between(case.opened_at, event.at))
                 break
     rows = []
