@@ -18,9 +18,12 @@ from migrantcare import (
     Case,
     CaseStore,
     InMemoryCaseStore,
+    Offices,
+    Person,
     Workflow,
     WorkingCalendar,
     complaint_workflow,
+    erase_personal_data,
 )
 from migrantcare.exceptions import (
     CaseNotFoundError,
@@ -29,6 +32,7 @@ from migrantcare.exceptions import (
     StaleCaseError,
     WrongTypeError,
 )
+from migrantcare.sql import Outbox, SqlCaseStore, create_outbox
 from tests.actors import actor
 from tests.store_support import at, open_case, sql_store, sqlite_engine, truncate
 
@@ -230,3 +234,78 @@ def test_update_refuses_what_is_not_the_case(
     with pytest.raises(InvalidArgumentError, match="retries"):
         store.update("PGD-1", lambda case: case, retries=-1)
     assert store.get("PGD-1").version == 1
+
+
+# ------------------------------------------------------------------ expected versions
+
+
+EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def bound() -> Workflow:
+    return complaint_workflow().bind(Offices.from_file(EXAMPLES / "offices.toml"))
+
+
+def opened_in_ntb(wf: Workflow, case_id: str = "PGD-1") -> Case:
+    return wf.open(
+        case_id,
+        at=at(0),
+        by=actor("cc-1", "call_centre", office="call-centre"),
+        office="bp3mi-ntb",
+        category="unpaid_wages",
+        channel="call_center",
+        complainant=Person("Siti Aminah"),
+    )
+
+
+HEAD = actor("head-ntb", "head_of_office", office="bp3mi-ntb")
+
+
+def test_transfer_checks_the_expected_version(bound: Workflow) -> None:
+    case = bound.fire(opened_in_ntb(bound), "escalate", at=at(1), by=HEAD)
+    with pytest.raises(StaleCaseError, match="at version 2, not 1") as info:
+        bound.transfer(case, to="bp3mi-ntt", at=at(2), by=HEAD, expected_version=1)
+    assert (info.value.expected, info.value.actual, info.value.http_status) == (1, 2, 409)
+    moved = bound.transfer(case, to="bp3mi-ntt", at=at(2), by=HEAD, expected_version=2)
+    assert (moved.office, moved.version) == ("bp3mi-ntt", 3)
+    with pytest.raises(InvalidArgumentError, match="expected_version"):
+        bound.transfer(case, to="bp3mi-ntt", at=at(2), by=HEAD, expected_version=0)
+
+
+def test_erasure_checks_the_expected_version(bound: Workflow) -> None:
+    case = bound.fire(opened_in_ntb(bound), "escalate", at=at(1), by=HEAD)
+    for erase in (bound.erase_personal_data, erase_personal_data):
+        with pytest.raises(StaleCaseError, match="at version 2, not 1"):
+            erase(case, at=at(2), by=HEAD, expected_version=1)
+        erased = erase(case, at=at(2), by=HEAD, expected_version=2)
+        assert erased.complainant is not None
+        assert erased.complainant.name == "<erased>"
+        assert erased.version == 3
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_store_and_outbox_erasure_check_the_expected_version(
+    backend: str, request: pytest.FixtureRequest, tmp_path: pathlib.Path, bound: Workflow
+) -> None:
+    if backend == "sqlite":
+        engine = sqlite_engine(str(tmp_path / "cases.db"))
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        truncate(engine)
+    store = SqlCaseStore(engine, bound)
+    create_outbox(engine, store.tables)
+    outbox = Outbox(store)
+    store.add(opened_in_ntb(bound, "PGD-1"))
+    store.add(opened_in_ntb(bound, "PGD-2"))
+    for case_id, erase in (("PGD-1", store.erase_person), ("PGD-2", outbox.erase_person)):
+        store.update(case_id, lambda c: bound.fire(c, "escalate", at=at(1), by=HEAD))
+        with pytest.raises(StaleCaseError, match="at version 2, not 1"):
+            erase(case_id, at=at(2), by=HEAD, expected_version=1)
+        kept = store.get(case_id)
+        assert kept.version == 2
+        assert kept.complainant is not None
+        assert kept.complainant.name == "Siti Aminah"
+        erased = erase(case_id, at=at(2), by=HEAD, expected_version=2)
+        assert store.get(case_id) == erased
+        assert erased.version == 3

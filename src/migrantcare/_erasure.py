@@ -15,7 +15,8 @@ import attrs
 
 from migrantcare._actors import Actor, check_actor
 from migrantcare._case import Case, Person, canonical_json, make_event, utc
-from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
+from migrantcare._validate import check_int
+from migrantcare.exceptions import InvalidArgumentError, StaleCaseError, WrongTypeError
 
 #: The name a tombstone carries in place of the erased person's.
 ERASED_NAME: Final = "<erased>"
@@ -39,8 +40,33 @@ def is_tombstone(person: Person | None) -> bool:
     )
 
 
+def check_expected_version(case: Case, expected_version: int | None) -> None:
+    """Refuse to act on ``case`` when it is not at ``expected_version`` (``None``: any).
+
+    Raises:
+        WrongTypeError: ``expected_version`` is not an int.
+        InvalidArgumentError: it is below 1.
+        StaleCaseError: the case is at another version (it changed since it was read).
+    """
+    if expected_version is None:
+        return
+    check_int(expected_version, "expected_version", minimum=1)
+    if expected_version != case.version:
+        raise StaleCaseError(
+            f"case {case.id!r} is at version {case.version}, not {expected_version}: "
+            "it changed since it was read; reload it and try again",
+            expected=expected_version,
+            actual=case.version,
+        )
+
+
 def erase_personal_data(
-    case: Case, *, at: _dt.datetime, by: Actor, note: str | None = None
+    case: Case,
+    *,
+    at: _dt.datetime,
+    by: Actor,
+    note: str | None = None,
+    expected_version: int | None = None,
 ) -> Case:
     """Return ``case`` with its persons replaced by tombstones, the erasure recorded.
 
@@ -55,10 +81,13 @@ def erase_personal_data(
         by: Who did it (an :class:`~migrantcare.Actor`, e.g. the data-protection officer).
         note: A note for the file; it is hashed and kept forever, so it must not
             contain personal data either.
+        expected_version: The version the caller read (``None``: do not check); a
+            case at another version raises :class:`StaleCaseError` and is not erased.
 
     Raises:
         WrongTypeError: ``case`` is not a Case.
         InvalidArgumentError: ``at`` is before the case's newest event.
+        StaleCaseError: the case is not at ``expected_version``.
 
     Examples:
         >>> import datetime as dt
@@ -79,6 +108,7 @@ def erase_personal_data(
     """
     if not isinstance(case, Case):
         raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+    check_expected_version(case, expected_version)
     when, actor = utc(at, "at"), check_actor(by)
     last = case.events[-1]
     if when < last.at:

@@ -42,7 +42,7 @@ from migrantcare._case import (
     next_case,
     utc,
 )
-from migrantcare._erasure import erase_personal_data
+from migrantcare._erasure import check_expected_version, erase_personal_data
 from migrantcare._holidays import in_language
 from migrantcare._messages import CatalogProblem, Messages
 from migrantcare._notice_spec import (
@@ -951,7 +951,13 @@ class Workflow:
         return actor if role is None else actor.acting_as(role)
 
     def erase_personal_data(
-        self, case: Case, *, at: _dt.datetime, by: Actor, note: str | None = None
+        self,
+        case: Case,
+        *,
+        at: _dt.datetime,
+        by: Actor,
+        note: str | None = None,
+        expected_version: int | None = None,
     ) -> Case:
         """Erase the case's personal data (UU 27/2022) if ``by`` may (the ``erase`` rule).
 
@@ -959,13 +965,23 @@ class Workflow:
         role that authorised it; see :func:`migrantcare.erase_personal_data` (which does
         the same without a definition to check against).
 
+        Args:
+            case: The case.
+            at: When (aware; not before the case's newest event).
+            by: Who erases.
+            note: A note for the file (no personal data: it is kept forever).
+            expected_version: The version the caller read (``None``: do not check).
+
         Raises:
             PermissionDeniedError: ``by`` may not erase this case's personal data.
             InvalidArgumentError: ``at`` is before the case's newest event.
+            StaleCaseError: the case is not at ``expected_version``.
         """
         self._check_case(case)
         actor = self._acting(self._action_rule(ERASE), check_actor(by), case.office, case.id)
-        return erase_personal_data(case, at=at, by=actor, note=note)
+        return erase_personal_data(
+            case, at=at, by=actor, note=note, expected_version=expected_version
+        )
 
     def _acting(self, rule: _Compiled | None, actor: Actor, office: str, case_id: str) -> Actor:
         """``actor`` acting in the role ``rule`` grants it on ``office``'s case, or refuse.
@@ -1477,6 +1493,7 @@ class Workflow:
         by: Actor,
         note: str | None = None,
         calendar: WorkingCalendar | None = None,
+        expected_version: int | None = None,
     ) -> Case:
         """Hand the case to office ``to``; its running clocks continue on ``to``'s calendar.
 
@@ -1494,14 +1511,18 @@ class Workflow:
             note: Why.
             calendar: The receiving office's calendar, if given (must be the registry's
                 when bound).
+            expected_version: The version the caller read (``None``: do not check); a
+                different current version raises :class:`StaleCaseError`.
 
         Raises:
             InvalidArgumentError: ``to`` is the case's office, or the workflow tracks SLA
                 clocks and is not bound to offices (both calendars are needed).
             InvalidTransitionError: the case is in a terminal state.
             UnknownOfficeError: ``to`` is not in the bound registry.
+            StaleCaseError: the case is not at ``expected_version``.
         """
         self._check_case(case)
+        check_expected_version(case, expected_version)
         when, actor = utc(at, "at"), check_actor(by)
         actor = self._acting(self._action_rule(TRANSFER), actor, case.office, case.id)
         _chronological(case, when)

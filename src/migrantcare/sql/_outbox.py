@@ -614,16 +614,25 @@ class Outbox:
     # ------------------------------------------------------------------ erasure
 
     def erase_person(
-        self, case_id: str, *, at: _dt.datetime, by: Actor, note: str | None = None
+        self,
+        case_id: str,
+        *,
+        at: _dt.datetime,
+        by: Actor,
+        note: str | None = None,
+        expected_version: int | None = None,
     ) -> Case:
         """Erase a case's personal data and the texts of its notices, in one transaction.
 
         Notices not yet sent are given up (``"failed"``, reason ``"erased"``): they
-        would carry the erased names. See :meth:`SqlCaseStore.erase_person`.
+        would carry the erased names. See :meth:`SqlCaseStore.erase_person` (and its
+        ``expected_version``).
         """
         t = self.table
         with self.store.transaction() as conn:
-            erased = self.store.erase_in(conn, case_id, at=at, by=by, note=note)
+            erased = self.store.erase_in(
+                conn, case_id, at=at, by=by, note=note, expected_version=expected_version
+            )
             conn.execute(
                 t.update()
                 .where(t.c.case_id == case_id, t.c.status == "pending")

@@ -943,7 +943,13 @@ class SqlCaseStore:
             return _utc(conn.execute(sa.select(sa.func.max(c.updated_at))).scalar_one_or_none())
 
     def erase_person(
-        self, case_id: str, *, at: _dt.datetime, by: Actor, note: str | None = None
+        self,
+        case_id: str,
+        *,
+        at: _dt.datetime,
+        by: Actor,
+        note: str | None = None,
+        expected_version: int | None = None,
     ) -> Case:
         """Erase a case's personal data (UU 27/2022) and record it, in one transaction.
 
@@ -953,15 +959,21 @@ class SqlCaseStore:
         and the role that authorised it is appended; the case still verifies and
         replays.
 
+        ``expected_version`` (``None``: do not check) is the version the caller read:
+        a case at another version is not erased (:class:`StaleCaseError`).
+
         Returns:
             The case after the erasure.
 
         Raises:
             CaseNotFoundError: no case has that id.
             PermissionDeniedError: ``by`` may not erase it; nothing is changed.
+            StaleCaseError: the case is not at ``expected_version``.
         """
         with self.transaction() as conn:
-            return self.erase_in(conn, case_id, at=at, by=by, note=note)
+            return self.erase_in(
+                conn, case_id, at=at, by=by, note=note, expected_version=expected_version
+            )
 
     def erase_in(
         self,
@@ -971,10 +983,13 @@ class SqlCaseStore:
         at: _dt.datetime,
         by: Actor,
         note: str | None = None,
+        expected_version: int | None = None,
     ) -> Case:
         """Like :meth:`erase_person`, in the caller's transaction (roll it back on error)."""
         case = self.get_in(conn, case_id, lock=True)
-        erased = self._workflow_of(case).erase_personal_data(case, at=at, by=by, note=note)
+        erased = self._workflow_of(case).erase_personal_data(
+            case, at=at, by=by, note=note, expected_version=expected_version
+        )
         if erased.version != case.version:
             self.save_in(conn, erased, expected_version=case.version)
         return erased
