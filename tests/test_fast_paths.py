@@ -1172,3 +1172,38 @@ def test_make_event_writes_the_instant_as_isoformat_does(at: dt.datetime) -> Non
         "data_json": "{}",
     }
     assert _made(f, head=False, who=False).digest == _reference_hash(f)
+
+
+def _whole_days_reference(cal: WorkingCalendar, pause: tuple[dt.datetime, dt.datetime]) -> object:
+    """The whole working days of a pause by the public methods (the code _whole_days had)."""
+    p0, p1 = pause
+    one_day = dt.timedelta(days=1)
+    first = cal.local(p0).date()
+    if cal.working_time_between(cal.start_of_day(first), p0):
+        first += one_day
+    last = cal.local(p1).date()
+    if last < dt.date(cal.last_year, 12, 31) and cal.working_time_between(
+        p1, cal.start_of_day(last + one_day)
+    ):
+        last -= one_day
+    return first, last
+
+
+@given(calendar_positions(), st.integers(0, 40 * 86_400_000_000), st.booleans())
+@example((CALENDARS["WIB"], 1), 0, False)
+@example((CALENDARS["WIT"], CALENDARS["WIT"]._idx().cum_us[-2]), 10**12, False)
+@settings(max_examples=300)
+def test_whole_days_of_a_pause_from_positions_equal_the_public_methods(
+    case: tuple[WorkingCalendar, int], length: int, at_edge: bool
+) -> None:
+    cal, pos = case
+    index = cal._idx()
+    end = min(pos + length, index.cum_us[-1])
+    p0 = cal._instant_at(pos)
+    # a pause ends at a working position, or anywhere (evenings, weekends) after it
+    p1 = cal._instant_at(end) if at_edge else p0 + dt.timedelta(microseconds=length)
+    if cal.local(p1).year > cal.last_year:
+        p1 = cal._instant_at(index.cum_us[-2])
+    if p1 < p0:
+        p1 = p0
+    assert _sla._whole_days(cal, (p0, p1)) == _whole_days_reference(cal, (p0, p1))

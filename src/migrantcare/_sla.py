@@ -674,6 +674,22 @@ def _whole_days(calendar: WorkingCalendar, pause: Pause) -> tuple[_dt.date, _dt.
     ``first > last`` when no working day is wholly paused.
     """
     p0, p1 = pause
+    if not calendar.strict:
+        # From working positions: the working time of p0's day before p0 is p0's
+        # position past its day's start; the working time after p1 on its day is the
+        # next day's start past p1's position. This runs for every pause of every
+        # working-days clock at every event, and the public methods below build
+        # pendulum instants for the same answer.
+        index = calendar._idx()
+        cum = index.cum_us
+        i, pos = calendar._position(p0, "pause start")
+        j, end = calendar._position(p1, "pause end")
+        if pos > cum[i]:
+            i += 1  # some of that day's working time came before the pause
+        if j < index.n_days - 1 and cum[j + 1] > end:
+            j -= 1  # some of that day's working time comes after the pause
+        first_ordinal = index.first_ordinal
+        return _dt.date.fromordinal(first_ordinal + i), _dt.date.fromordinal(first_ordinal + j)
     one_day = _dt.timedelta(days=1)
     first = calendar.local(p0).date()
     if calendar.working_time_between(calendar.start_of_day(first), p0):
