@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import NoReturn, TextIO
+from typing import Any, NoReturn, TextIO
 
 import pendulum
 
@@ -284,6 +284,17 @@ def _cmd_catalog(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_db(args: argparse.Namespace, out: TextIO) -> int:
+    try:
+        from migrantcare.sql._migrations import cmd_db  # noqa: PLC0415 - the sql extra
+    except ImportError:
+        raise InvalidArgumentError(
+            'db needs the sql extra (SQLAlchemy and Alembic): pip install "migrantcare[sql]" '
+            "and a driver"
+        ) from None
+    return cmd_db(args, out)
+
+
 def _cmd_worker(args: argparse.Namespace, out: TextIO) -> int:
     try:
         from migrantcare.sql._worker import cmd_worker  # noqa: PLC0415 - the sql extra
@@ -397,8 +408,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="the longest sleep between sweeps (default 60)",
     )
     work.set_defaults(func=_cmd_worker)
+    _add_db_parser(sub)
     add_report_parser(sub)
     return parser
+
+
+def _add_db_parser(sub: argparse._SubParsersAction[Any]) -> None:
+    db = sub.add_parser(
+        "db",
+        help="upgrade the SQL store's tables, or show their schema version",
+        description="'db upgrade' brings the store's tables to the newest schema version "
+        "with the package's Alembic migrations (creating them on an empty database); "
+        "'db current' prints the schema version and exits 0 when it is the newest, 1 "
+        "otherwise.",
+    )
+    db.add_argument("action", choices=("upgrade", "current"), help="what to do")
+    db.add_argument("--db", required=True, metavar="URL", help="SQLAlchemy database URL")
+    db.add_argument("--to", default="head", metavar="REV", help="upgrade: the revision to reach")
+    db.add_argument("--prefix", default="", help="the tables' name prefix (case_tables)")
+    db.add_argument("--schema", default=None, help="the tables' database schema")
+    db.set_defaults(func=_cmd_db)
 
 
 #: The exit status when standard output's reader goes away (128 + SIGPIPE, as a shell says).
