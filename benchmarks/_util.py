@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import statistics
+import sys
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -87,3 +89,35 @@ def office_hours_rules(closed: Iterable[dt.date]) -> Any:
             btd.HolidayRule(list(closed)),
         ]
     )
+
+
+def quick() -> bool:
+    """Whether to run the short version (``--quick`` or ``MIGRANTCARE_BENCH_QUICK=1``).
+
+    The short version measures fewer cases and repeats so that every benchmark together
+    runs in a few minutes; the figures are noisier, the anchors are still measured in the
+    same run on the same histories.
+    """
+    return "--quick" in sys.argv or os.environ.get("MIGRANTCARE_BENCH_QUICK") == "1"
+
+
+def load_average() -> str:
+    """The machine's load average (1, 5, 15 minutes) and its core count, for the output."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} on {os.cpu_count()} cores"
+
+
+def timed(fn: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one call of ``fn``."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    fn()
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def workload_cases(n_full: int, n_quick: int, seed: int = 2026) -> Any:
+    """The realistic workload (``benchmarks/workload.py``) at the run's size, its mix printed."""
+    from workload import describe, realistic_cases  # noqa: PLC0415 - beside this file
+
+    work = realistic_cases(n_quick if quick() else n_full, seed)
+    print(describe(work))
+    return work

@@ -145,6 +145,9 @@ class Workload:
         due: Per complaint that ever had a mark due: the case as it stood just before
             its last ``advance`` that recorded something, and that instant (what a sweep
             meets: a case with its history so far, due now).
+        versions: Per case id, the case after each host action (the opening, each
+            fire, transfer and ``advance`` that recorded something): what a host saves,
+            one save per action.
         failures: ``(case id, error)`` of the cases the library refused to generate.
     """
 
@@ -155,6 +158,7 @@ class Workload:
     outreach: Workflow
     at: dt.datetime
     due: tuple[tuple[Case, dt.datetime], ...]
+    versions: dict[str, tuple[Case, ...]] = field(default_factory=dict)
     failures: tuple[tuple[str, str], ...] = field(default=())
 
     @property
@@ -202,6 +206,7 @@ class _Sim:
         self.slowness = {row[0]: row[2] for row in _OFFICE_TABLE}
         self.cc = Actor("cc-01", roles={"call_centre"}, office="call-centre")
         self.due: list[tuple[Case, dt.datetime]] = []
+        self.trail: list[Case] = []
         self._last_due: tuple[Case, dt.datetime] | None = None
 
     # ---------------------------------------------------------------- people and time
@@ -232,6 +237,7 @@ class _Sim:
             new = wf.advance(case, at=due)
             if new.version != case.version:
                 self._last_due = (case, due)
+                self.trail.append(new)
             case = new
         return case
 
@@ -250,7 +256,9 @@ class _Sim:
             by = officer if wf.may(case, trigger, by=officer) else self.head(case.office)
         if "note" not in kw and self.rng.random() < 0.33:
             kw["note"] = self.rng.choice(_NOTES)
-        return wf.fire(case, trigger, at=at, by=by, **kw)
+        case = wf.fire(case, trigger, at=at, by=by, **kw)
+        self.trail.append(case)
+        return case
 
     # ---------------------------------------------------------------- complaints
 
@@ -274,6 +282,7 @@ class _Sim:
             complainant=Person(f"Complainant {number}", kind="pmi", phone="+628110000000"),
             attributes={"destination": rng.choice(("HK", "TW", "MY", "SG", "SA"))},
         )
+        self.trail.append(case)
         try:
             return self._complaint_life(wf, case, home, hard, via_cc)
         except _Horizon as stop:
@@ -303,6 +312,7 @@ class _Sim:
             at = self._at(case, self.later(case, 2.0))
             case = self.catch_up(wf, case, at)
             case = wf.transfer(case, to=home, at=at, by=self.cc, note="home province")
+            self.trail.append(case)
         case = step("start_verification", 1.5 if hard else 3.0)
         if rng.random() < 0.03:
             return step("close", 3.0, data={"reason": "withdrawn"})
@@ -324,6 +334,7 @@ class _Sim:
             at = self._at(case, self.later(case, 6.0 * slow))
             case = self.catch_up(wf, case, at)
             case = wf.transfer(case, to=to, at=at, by=self.head(case.office), note="family")
+            self.trail.append(case)
         if hard and rng.random() < 0.6:
             case = step("escalate", 1.0, note="crisis centre informed")
         rounds = 0
@@ -382,6 +393,7 @@ class _Sim:
             complainant=Person(f"Family {number}", kind="family"),
             worker=Person(f"Worker {number}"),
         )
+        self.trail.append(case)
         try:
             case = self.act(wf, case, "start_verification", self._at(case, self.later(case, 4)))
             if rng.random() < 0.05:
@@ -420,6 +432,7 @@ class _Sim:
             channel="in_person",
             attributes=attributes,
         )
+        self.trail.append(case)
         try:
             for trigger in ("coordinate", "hold", "report", "evaluate"):
                 at = self._at(case, self.days_later(case, 6))
@@ -458,6 +471,7 @@ def realistic_cases(n: int = 2_000, seed: int = 2026) -> Workload:
     sim = _Sim(rng, registry)
     made: list[tuple[dt.datetime, Case]] = []
     failures: list[tuple[str, str]] = []
+    versions: dict[str, tuple[Case, ...]] = {}
     kinds: list[tuple[str, Callable[[int, dt.datetime], Case]]] = [
         ("complaint", sim.complaint_case),
         ("repatriation", sim.repatriation_case),
@@ -471,7 +485,10 @@ def realistic_cases(n: int = 2_000, seed: int = 2026) -> Workload:
         else:
             opened = opened.astimezone(_zone(rng.choice(_ABROAD)))
         try:
-            made.append((opened, make(number, opened)))
+            sim.trail = []
+            case = make(number, opened)
+            made.append((opened, case))
+            versions[case.id] = tuple(sim.trail)
         except MigrantCareError as exc:  # counted and reported, never hidden
             failures.append((f"{kind}-{number}", f"{type(exc).__name__}: {exc}"))
     made.sort(key=lambda item: (item[0], item[1].id))
@@ -483,6 +500,7 @@ def realistic_cases(n: int = 2_000, seed: int = 2026) -> Workload:
         outreach=sim.outreach,
         at=HORIZON,
         due=tuple(sim.due),
+        versions=versions,
         failures=tuple(failures),
     )
 
