@@ -19,6 +19,7 @@ from migrantcare import (
     erase_personal_data,
     json_schema,
 )
+from migrantcare._schemas import SCHEMA_NAMES
 from migrantcare.exceptions import InvalidArgumentError
 from migrantcare.sql import SqlCaseStore, create_all
 from tests import strategies
@@ -40,7 +41,7 @@ def lived(cal: WorkingCalendar) -> Case:
 
 
 def test_the_schemas_are_valid_draft_2020_12() -> None:
-    for name in ("case", "event"):
+    for name in SCHEMA_NAMES:
         schema = json_schema(name)
         jsonschema.Draft202012Validator.check_schema(schema)
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -99,12 +100,15 @@ def test_spoiled_documents_do_not_validate(spoil: object, cal_wita: WorkingCalen
 
 
 def test_unknown_schema_name() -> None:
-    with pytest.raises(InvalidArgumentError, match="no JSON Schema 'person'; shipped: case, event"):
+    with pytest.raises(
+        InvalidArgumentError,
+        match="no JSON Schema 'person'; shipped: case, event, sla_status, case_summary, notice",
+    ):
         json_schema("person")
 
 
 def test_the_docs_show_the_shipped_schemas() -> None:
     page = (DOCS / "reference" / "json-schema.md").read_text(encoding="utf-8")
-    assert '--8<-- "src/migrantcare/schemas/case.schema.json"' in page
-    assert '--8<-- "src/migrantcare/schemas/event.schema.json"' in page
+    for name in SCHEMA_NAMES:
+        assert f'--8<-- "src/migrantcare/schemas/{name}.schema.json"' in page
     assert dt.timezone.utc  # the documents' instants are UTC

@@ -23,6 +23,7 @@ import attrs
 
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, CaseEvent
+from migrantcare._jsonable import notice_value
 from migrantcare._messages import Messages
 from migrantcare._notice_spec import NoticeContext, NoticeSpec, source_parts
 from migrantcare._vocab import Term
@@ -68,6 +69,31 @@ class Notice:
     ) -> str:
         """Render this notice with ``messages`` in ``locale`` and the recipient's ``tz``."""
         return messages.render(self.key, locale, tz=tz, channel=channel, **self.values)
+
+    def to_dict(self, *, tz: str | None = None) -> dict[str, Any]:
+        """Return this notice as plain JSON data (schema ``json_schema("notice")``).
+
+        The values keep their meaning, not a rendering: instants are ISO 8601 texts with
+        their offset (in ``tz`` when given, e.g. the office's zone), dates
+        ``YYYY-MM-DD``, terms and states ``{"code", "label_id", "label_en"}``, holidays
+        ``{"date", "name_id", "name_en"}``, message references ``{"message"}`` (plurals
+        with ``"count"``), money ``{"amount", "currency"}``. A notice carries what its
+        recipient is told, a name included: hand it only to whoever sends it.
+
+        Args:
+            tz: An IANA zone to show the instants in.
+
+        Raises:
+            WrongTypeError: a value has no JSON form (a host's own type).
+        """
+        return {
+            "key": self.key,
+            "recipient": self.recipient,
+            "case_id": self.case_id,
+            "event_seq": self.event_seq,
+            "channels": list(self.channels),
+            "values": {name: notice_value(v, tz) for name, v in self.values.items()},
+        }
 
 
 def _point(event: CaseEvent) -> str:

@@ -1,6 +1,8 @@
 """The JSON Schemas (draft 2020-12) of what migrantcare writes, shipped in the package.
 
-Systems in other languages validate and read case documents and events with them.
+Systems in other languages validate and read case documents and events with them; web
+services publish the ones of what they return (deadline statuses, case summaries,
+notices).
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ from typing import Any, Final
 from migrantcare.exceptions import InvalidArgumentError
 
 #: The names of the shipped schemas.
-SCHEMA_NAMES: Final = ("case", "event")
+SCHEMA_NAMES: Final = ("case", "event", "sla_status", "case_summary", "notice")
 
 
 def json_schema(name: str) -> dict[str, Any]:
     """Return a shipped JSON Schema as a new dict.
 
     Args:
-        name: ``"case"`` (a :meth:`Case.to_dict` document) or ``"event"`` (a
-            :meth:`CaseEvent.to_dict` document).
+        name: ``"case"`` (a :meth:`Case.to_dict` document), ``"event"`` (a
+            :meth:`CaseEvent.to_dict` document), ``"sla_status"``
+            (:meth:`SlaStatus.to_dict`), ``"case_summary"`` (:meth:`CaseSummary.to_dict`)
+            or ``"notice"`` (:meth:`Notice.to_dict`).
 
     Raises:
         InvalidArgumentError: the name is not one of :data:`SCHEMA_NAMES`.

@@ -16,6 +16,7 @@ import attrs
 
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._case import Case, utc
+from migrantcare._jsonable import instant, maybe_instant, number, read_instant, seconds
 from migrantcare._sla_state import Pause, SlaClock, new_clock
 from migrantcare._time import as_utc, micros, to_zone_fields
 from migrantcare._validate import check_name, check_text, quote
@@ -1135,6 +1136,99 @@ class SlaStatus(_StatusSlots):
     target: str
     source: str
     confirmed: bool
+
+    def to_dict(self, *, tz: str | None = None) -> dict[str, Any]:
+        """Return this status as plain JSON data (schema ``json_schema("sla_status")``).
+
+        Instants are ISO 8601 texts with their offset, in the office's zone they were
+        computed in (or in ``tz`` when given); ``elapsed`` and ``remaining`` are seconds
+        (``remaining_seconds`` is negative when overdue).
+
+        Args:
+            tz: An IANA zone to show the instants in instead (e.g. the reader's).
+
+        Examples:
+            >>> import datetime as dt
+            >>> from migrantcare import Actor, WorkingCalendar, complaint_workflow
+            >>> wf, cal = complaint_workflow(), WorkingCalendar.indonesia()
+            >>> t = dt.datetime(2026, 3, 2, 2, tzinfo=dt.timezone.utc)
+            >>> case = wf.open("C-1", at=t, by=Actor("cc-1", roles={"call_centre"}),
+            ...                office="bp3mi-ntt", category="unpaid_wages",
+            ...                channel="call_center", calendar=cal)
+            >>> first = wf.status(case, at=t, calendar=cal)[0].to_dict()
+            >>> first["goal"], first["state"], first["due_at"], first["remaining_seconds"]
+            ('first_response', 'running', '2026-03-03T09:30:00+07:00', 28800.0)
+        """
+        return {
+            "goal": self.goal,
+            "variant": self.variant,
+            "cycle": self.cycle,
+            "state": self.state,
+            "started_at": instant(self.started_at, tz),
+            "due_at": instant(self.due_at, tz),
+            "elapsed_seconds": seconds(self.elapsed),
+            "remaining_seconds": seconds(self.remaining),
+            "percent_used": number(self.percent_used, "percent_used"),
+            "provisional": self.provisional,
+            "recorded": list(self.recorded),
+            "next_alert_at": maybe_instant(self.next_alert_at, tz),
+            "target": self.target,
+            "source": self.source,
+            "confirmed": self.confirmed,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SlaStatus:
+        """Read back what :meth:`to_dict` wrote (equal to the status it came from).
+
+        Raises:
+            InvalidArgumentError: a field is missing, or an instant is not ISO 8601
+                with an offset.
+            WrongTypeError: a field has the wrong type.
+        """
+        if not isinstance(data, Mapping):
+            raise WrongTypeError(f"expected a mapping, got {type(data).__name__}")
+        missing = [k for k in _STATUS_FIELDS if k not in data]
+        if missing:
+            raise InvalidArgumentError(f"an SLA status needs {', '.join(missing)}")
+        alert = data["next_alert_at"]
+        return cls(
+            goal=data["goal"],
+            variant=data["variant"],
+            cycle=data["cycle"],
+            state=data["state"],
+            started_at=read_instant(data["started_at"], "started_at"),
+            due_at=read_instant(data["due_at"], "due_at"),
+            elapsed=_dt.timedelta(seconds=data["elapsed_seconds"]),
+            remaining=_dt.timedelta(seconds=data["remaining_seconds"]),
+            percent_used=data["percent_used"],
+            provisional=data["provisional"],
+            recorded=tuple(data["recorded"]),
+            next_alert_at=None if alert is None else read_instant(alert, "next_alert_at"),
+            target=data["target"],
+            source=data["source"],
+            confirmed=data["confirmed"],
+        )
+
+
+#: The keys of :meth:`SlaStatus.to_dict`.
+_STATUS_FIELDS: Final = (
+    "goal",
+    "variant",
+    "cycle",
+    "state",
+    "started_at",
+    "due_at",
+    "elapsed_seconds",
+    "remaining_seconds",
+    "percent_used",
+    "provisional",
+    "recorded",
+    "next_alert_at",
+    "target",
+    "source",
+    "confirmed",
+)
 
 
 def _new_status(  # noqa: PLR0917 - internal fast path, mirrors SlaStatus

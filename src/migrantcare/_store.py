@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Callable, Iterator
-from typing import Protocol, runtime_checkable
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
 from migrantcare._case import Case
+from migrantcare._jsonable import maybe_instant, read_instant
 from migrantcare._sla import next_due_at
 from migrantcare._time import as_utc, require_aware
 from migrantcare._validate import check_int, quote
@@ -67,6 +68,55 @@ class CaseSummary:
             next_due_at(case),
             case.head_hash,
         )
+
+    def to_dict(self, *, tz: str | None = None) -> dict[str, Any]:
+        """Return this summary as plain JSON data (schema ``json_schema("case_summary")``).
+
+        Args:
+            tz: An IANA zone to show ``next_due_at`` in (e.g. the office's); UTC when
+                not given. Either way the text carries its offset.
+
+        Examples:
+            >>> import datetime as dt
+            >>> due = dt.datetime(2026, 3, 5, 9, tzinfo=dt.timezone.utc)
+            >>> summary = CaseSummary("C-1", "complaint", 1, 2, "verification",
+            ...                       "bp3mi-ntb", None, due, "ab" * 32)
+            >>> summary.to_dict(tz="Asia/Makassar")["next_due_at"]
+            '2026-03-05T17:00:00+08:00'
+            >>> CaseSummary.from_dict(summary.to_dict()) == summary
+            True
+        """
+        return {
+            "id": self.id,
+            "workflow": self.workflow,
+            "workflow_version": self.workflow_version,
+            "version": self.version,
+            "state": self.state,
+            "office": self.office,
+            "calendar_version": self.calendar_version,
+            "next_due_at": maybe_instant(self.next_due_at, tz),
+            "head_hash": self.head_hash,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> CaseSummary:
+        """Read back what :meth:`to_dict` wrote (``next_due_at`` back in UTC).
+
+        Raises:
+            InvalidArgumentError: a field is missing, or ``next_due_at`` is not ISO 8601
+                with an offset.
+            WrongTypeError: ``data`` is not a mapping.
+        """
+        if not isinstance(data, Mapping):
+            raise WrongTypeError(f"expected a mapping, got {type(data).__name__}")
+        fields = [f.name for f in attrs.fields(cls)]
+        missing = [k for k in fields if k not in data]
+        if missing:
+            raise InvalidArgumentError(f"a case summary needs {', '.join(missing)}")
+        due = data["next_due_at"]
+        values = {k: data[k] for k in fields}
+        values["next_due_at"] = None if due is None else as_utc(read_instant(due, "next_due_at"))
+        return cls(**values)
 
 
 @runtime_checkable
