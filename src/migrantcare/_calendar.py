@@ -256,6 +256,25 @@ class WorkingCalendar:
                 ),
             )
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A copy (pickle, deepcopy) starts its caches afresh: their "not looked up yet"
+        # marker is this module's own object, which a copied one would not be. The index
+        # travels as it is (building it again costs twice as much as reading it).
+        return (
+            _calendar_from,
+            (
+                self.tz,
+                self.first_year,
+                self.last_year,
+                self.holiday_list,
+                self.schedule,
+                self.schedule_ranges,
+                self.collective_leave_years,
+                self.strict,
+                self._index,
+            ),
+        )
+
     # ------------------------------------------------------------------ construction
 
     @classmethod
@@ -1103,6 +1122,31 @@ class WorkingCalendar:
 
 
 _ZERO = _dt.timedelta(0)
+
+
+def _calendar_from(  # noqa: PLR0917 - the fields of WorkingCalendar.__reduce__, in order
+    tz: str,
+    first_year: int,
+    last_year: int,
+    holiday_list: tuple[Holiday, ...],
+    schedule: WorkSchedule,
+    schedule_ranges: tuple[ScheduleRange, ...],
+    collective_leave_years: range,
+    strict: bool,
+    index: _Index | None,
+) -> WorkingCalendar:
+    """A calendar rebuilt from its fields and index: how a pickled one comes back."""
+    return WorkingCalendar(
+        tz,
+        first_year,
+        last_year,
+        holiday_list,
+        schedule,
+        schedule_ranges,
+        collective_leave_years,
+        strict,
+        index=index,
+    )
 
 
 def _whole(value: object, what: str) -> int:

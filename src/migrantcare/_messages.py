@@ -613,6 +613,11 @@ class Messages:
         self._zones: dict[str, _dt.tzinfo] = {}
         self._resolved: dict[str, str] = {}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its catalogs: the compiled date patterns are closures, which do not
+        # pickle (hosts hand catalogs to worker processes), and the memos start afresh
+        return (Messages, (self._entries, self._plurals))
+
     # ------------------------------------------------------------------ building
 
     @classmethod

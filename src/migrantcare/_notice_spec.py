@@ -458,6 +458,14 @@ class NoticeSpec:
         person = PERSON_RECIPIENTS.get(self.recipient)
         object.__setattr__(self, "_person", None if person is None else person[0])
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its declaration: the compiled resolvers are closures, which do
+        # not pickle (hosts hand workflows to worker processes)
+        return (
+            NoticeSpec,
+            (self.on, self.key, self.recipient, self.values, self.channels, self.when, self.unless),
+        )
+
     @property
     def provides(self) -> frozenset[str]:
         """The placeholder names this notice passes (its values and the base values)."""

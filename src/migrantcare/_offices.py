@@ -207,6 +207,11 @@ class Offices:
             digest.update(f"{office_id}={by_id[office_id].calendar.version};".encode())
         self.__attrs_init__(items, MappingProxyType(by_id), "offices-" + digest.hexdigest()[:16])
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # rebuilt from its offices: the read-only index does not pickle, and hosts hand
+        # registries (and workflows bound to them) to worker processes
+        return (Offices, (self._offices,))
+
     # ------------------------------------------------------------------ look-up
 
     @property

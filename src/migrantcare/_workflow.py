@@ -222,19 +222,36 @@ class Guard:
             requirement = f"data[{key!r}] must be given"
         else:
             requirement = f"data[{key!r}] must be one of: {', '.join(options)}"
-
-        def check(attempt: Attempt) -> bool:
-            value = attempt.data.get(key)
-            return value is not None and (options is None or value in options)
-
-        return cls(f"{key}_given", check, requirement)
+        return cls(f"{key}_given", _DataGiven(key, options), requirement)
 
     @classmethod
     def require_note(cls) -> Guard:
         """A guard that requires a non-empty note (e.g. the reason for reopening)."""
-        return cls(
-            "note_given", lambda a: bool(a.note and a.note.strip()), "a non-empty note is required"
-        )
+        return cls("note_given", _note_given, "a non-empty note is required")
+
+
+# The built-in checks are module-level values, not closures, so that a workflow pickles
+# (hosts hand workflows to worker processes).
+@attrs.frozen
+class _DataGiven:
+    key: str
+    options: tuple[str, ...] | None
+
+    def __call__(self, attempt: Attempt) -> bool:
+        value = attempt.data.get(self.key)
+        return value is not None and (self.options is None or value in self.options)
+
+
+def _note_given(attempt: Attempt) -> bool:
+    return bool(attempt.note and attempt.note.strip())
+
+
+def _workflow_from(spec: WorkflowSpec, offices: Offices | None, checked: bool) -> Workflow:
+    """A workflow rebuilt from what it was made of: how a pickled one comes back."""
+    workflow = Workflow(spec)
+    if offices is not None:
+        workflow = workflow.bind(offices)
+    return workflow if checked else workflow._unchecked()
 
 
 #: A callback runs when its transition fires, after the guards pass. It may return a
@@ -1096,6 +1113,12 @@ class Workflow:
             object.__setattr__(clone, slot, getattr(self, slot))
         clone._access = None
         return clone
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from its spec and registry: the compiled machine and the memos are
+        # derived from them (and the machine does not pickle). A spec with guards or
+        # callbacks of the host's own pickles when they are module-level functions.
+        return (_workflow_from, (self.spec, self._offices, self._access is not None))
 
     @property
     def offices(self) -> Offices | None:
