@@ -53,6 +53,7 @@ library) is counted in ``Workload.failures``, never silently dropped.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import random
 import statistics
 import sys
@@ -590,3 +591,42 @@ if __name__ == "__main__":
     size = int(sys.argv[1]) if len(sys.argv) > 1 else 2_000
     seed = int(sys.argv[2]) if len(sys.argv) > 2 else 2026
     print(describe(realistic_cases(size, seed)))
+
+
+def actions(work: Workload, case: Case) -> list[tuple[str, dict[str, Any]]]:
+    """The host actions that made ``case`` after its opening, to run them again.
+
+    Each is ``(method, keywords)`` for ``fire``, ``transfer`` or ``advance`` of the case's
+    workflow (an ``advance`` records every mark due at its instant and the escalations a
+    breach fires, so the events it made are one action).
+    """
+    versions = work.versions[case.id]
+    out: list[tuple[str, dict[str, Any]]] = []
+    for before, after in itertools.pairwise(versions):
+        first = after.events[before.version]
+        by = Actor(first.by, roles=() if first.role is None else (first.role,), office=first.office)
+        if first.kind == "sla":
+            out.append(("advance", {"at": first.at}))
+        elif first.kind == "transferred":
+            out.append(("transfer", {"to": first.data["to_office"], "at": first.at, "by": by,
+                                     "note": first.note}))  # fmt: skip
+        else:
+            # a fire may be preceded by a "recomputed" event; the transition is the last
+            e = after.events[-1]
+            by = Actor(e.by, roles=() if e.role is None else (e.role,), office=e.office)
+            out.append(("fire", {"trigger": e.name, "at": e.at, "by": by, "note": e.note,
+                                 "data": e.data or None}))  # fmt: skip
+    return out
+
+
+def run_actions(wf: Workflow, case: Case, script: list[tuple[str, dict[str, Any]]]) -> Case:
+    """Run ``script`` (from :func:`actions`) on the opened ``case`` through ``wf``."""
+    for method, kw in script:
+        if method == "fire":
+            case = wf.fire(case, kw["trigger"], at=kw["at"], by=kw["by"], note=kw["note"],
+                           data=kw["data"])  # fmt: skip
+        elif method == "advance":
+            case = wf.advance(case, at=kw["at"])
+        else:
+            case = wf.transfer(case, to=kw["to"], at=kw["at"], by=kw["by"], note=kw["note"])
+    return case
