@@ -28,7 +28,7 @@ def seeded(path: pathlib.Path, n: int = 3) -> str:
     offices = Offices.from_file(OFFICES)
     wf = complaint_workflow().bind(offices)
     engine = sa.create_engine(url)
-    store = SqlCaseStore(engine, wf, calendar={o.id: offices.calendar(o.id) for o in offices})
+    store = SqlCaseStore(engine, wf)
     create_all(engine, store.tables)
     create_outbox(engine, store.tables)
     box = Outbox(store)

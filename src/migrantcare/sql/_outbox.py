@@ -53,6 +53,18 @@ def _aware(value: _dt.datetime | None) -> _dt.datetime | None:
     return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
 
 
+def office_at(case: Case, seq: int) -> str:
+    """The office that held ``case`` right after its event ``seq``.
+
+    The case's office, unless a later transfer moved it: then the office that transfer
+    moved it from.
+    """
+    for event in case.events[seq + 1 :]:
+        if event.kind == "transferred":
+            return str(event.data["from_office"])
+    return case.office
+
+
 def outbox_table(tables: CaseTables) -> sa.Table:
     """Add the outbox table to the store's ``MetaData`` (once) and return it.
 
@@ -455,13 +467,20 @@ class Outbox:
     def rows_for(self, case: Case, events: Iterable[CaseEvent]) -> list[dict[str, Any]]:
         """The outbox rows of ``events`` (new events of ``case``), rendered for their routes."""
         workflow = self.workflow_for(case)
-        # the calendar of the office, when the store has one: re-rendering notices of
-        # an earlier event among several new ones may need its deadlines
-        calendar = self.store.calendar_for(case.office)
-        zone = calendar.tz if calendar is not None else _ZONE_FALLBACK
+        bound = workflow.offices is not None
+        # Unbound workflows: the store's calendar of the office (re-rendering notices of
+        # an earlier event among several new ones may need its deadlines). Bound ones
+        # take each event's calendar from the offices: the one truth.
+        calendar = None if bound else self.store.calendar_for(case.office)
         kwargs: dict[str, Any] = {} if self._contact is None else {"contact": self._contact}
         out: list[dict[str, Any]] = []
         for event in events:
+            # the zone of the office that held the case at the event
+            office = office_at(case, event.seq)
+            if bound:
+                zone = workflow.calendar_of(office).tz
+            else:
+                zone = calendar.tz if calendar is not None else _ZONE_FALLBACK
             for notice in notices(workflow, case, event, calendar=calendar, **kwargs):
                 for route in self.router(case, notice):
                     if not isinstance(route, Route):
@@ -484,7 +503,7 @@ class Outbox:
                             "channel": route.channel,
                             "locale": route.locale,
                             "tz": tz,
-                            "office": case.office,
+                            "office": office,
                             "body": text,
                             "status": "pending",
                             "attempts": 0,

@@ -14,6 +14,7 @@ import json
 import operator
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final, NamedTuple, TextIO
@@ -47,6 +48,7 @@ from migrantcare._workflow import (
     replay_unchecked,
 )
 from migrantcare.exceptions import (
+    CalendarMismatchError,
     CaseNotFoundError,
     IntegrityError,
     InvalidArgumentError,
@@ -316,6 +318,59 @@ def prepare_engine(engine: sa.Engine) -> sa.Engine:
     return engine
 
 
+def _own_calendar(
+    calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None,
+    bound: Sequence[Workflow],
+    count: int,
+) -> WorkingCalendar | Mapping[str, WorkingCalendar] | None:
+    """The ``calendar=`` a store keeps: none when every workflow is bound to offices.
+
+    Given beside bound workflows it is deprecated (the offices are the one truth), and
+    refused when it disagrees with them.
+    """
+    if calendar is None or len(bound) != count:
+        return calendar
+    warnings.warn(
+        "SqlCaseStore(calendar=...) is deprecated for workflows bound to offices: "
+        "the store takes every calendar from the bound offices; omit calendar=",
+        DeprecationWarning,
+        stacklevel=3,
+    )
+    _agrees_with_offices(calendar, bound)
+    return None
+
+
+def _agrees_with_offices(
+    calendar: WorkingCalendar | Mapping[str, WorkingCalendar], bound: Sequence[Workflow]
+) -> None:
+    """Refuse a ``calendar=`` that differs from the bound offices' calendars.
+
+    Raises:
+        CalendarMismatchError: naming the first office whose calendar differs.
+    """
+    for workflow in bound:
+        offices = workflow.offices
+        assert offices is not None  # bound
+        given: Mapping[str, WorkingCalendar] = (
+            {office.id: calendar for office in offices}
+            if isinstance(calendar, WorkingCalendar)
+            else calendar
+        )
+        for office_id, cal in given.items():
+            if not isinstance(cal, WorkingCalendar):
+                raise WrongTypeError(
+                    f"calendar for office {office_id!r} must be a WorkingCalendar, "
+                    f"got {type(cal).__name__}"
+                )
+            own = workflow.calendar_of(office_id)
+            if cal.version != own.version:
+                raise CalendarMismatchError(
+                    f"calendar {cal.version} ({cal.tz}) was given for office "
+                    f"{office_id!r}, whose calendar in the bound offices is {own.version} "
+                    f"({own.tz}); omit calendar= (the bound offices are the one truth)"
+                )
+
+
 def _utc(value: _dt.datetime | None) -> _dt.datetime | None:
     # SQLite hands instants back without a zone; the store writes them in UTC.
     if value is None:
@@ -395,7 +450,11 @@ class SqlCaseStore:
         self._workflows = (workflows,) if isinstance(workflows, Workflow) else tuple(workflows)
         if not self._workflows or not all(isinstance(w, Workflow) for w in self._workflows):
             raise WrongTypeError("workflows must be a Workflow or a non-empty iterable of them")
-        self._calendar = calendar
+        # One calendar truth: workflows bound to offices take every calendar from them
+        # (the office that holds the case at each event). A calendar given besides
+        # would be a second truth; it is deprecated, and refused when it disagrees.
+        self._bound = tuple(w for w in self._workflows if w.offices is not None)
+        self._calendar = _own_calendar(calendar, self._bound, len(self._workflows))
         if (
             isinstance(verified_cache, bool)
             or not isinstance(verified_cache, int)
@@ -460,7 +519,14 @@ class SqlCaseStore:
             .where(c.id == sa.bindparam("b_id"))
             .order_by(e.seq)
         )
-        self._select_whole_locked = self._select_whole.with_for_update(of=t.cases)
+        # A locked read first locks the case rows with a statement of their own, then
+        # reads (see _lock_rows).
+        self._lock_cases = (
+            sa.select(c.id)
+            .where(c.id.in_(sa.bindparam("b_ids", expanding=True)))
+            .order_by(c.id)
+            .with_for_update(of=t.cases)
+        )
         # PostgreSQL: the same, as one row, the events aggregated by the server into one
         # JSON array (one item per event row: its columns, then its document). One row
         # and one parse instead of a row and a JSON parse per event. The reader puts the
@@ -468,7 +534,6 @@ class SqlCaseStore:
         # index scan reads in that order already (PostgreSQL 15 does; a fortieth of a
         # load), and another plan may read them in any order.
         self._select_one: Any = None
-        self._select_one_locked: Any = None
         if self._engine.dialect.name == "postgresql":
             item = sa.func.json_build_array(*event_row)
             events_json = (
@@ -489,7 +554,6 @@ class SqlCaseStore:
                     sa.func.json_build_array(c.header, persons_json, events_json), sa.Text
                 ).label("c_doc"),
             ).where(c.id == sa.bindparam("b_id"))
-            self._select_one_locked = self._select_one.with_for_update(of=t.cases)
         # get() runs that statement on the driver's own cursor of a pooled connection
         # when the driver is one whose values (JSONB as dicts, timestamptz as aware
         # datetimes) and parameter style are known and no connect or cursor-execute
@@ -540,7 +604,6 @@ class SqlCaseStore:
             .where(c.id == sa.bindparam("b_id"))
             .order_by(e.seq)
         )
-        self._select_tail_locked = self._select_tail.with_for_update(of=t.cases)
         # Compare-and-set: the row moves only from the version (and head) the change
         # was based on; under concurrency exactly one writer matches.
         self._update_case = (
@@ -1005,14 +1068,29 @@ class SqlCaseStore:
             lock: Lock the case row until the transaction ends (``FOR UPDATE`` on
                 PostgreSQL; on SQLite the write transaction already excludes others).
         """
+        if lock:
+            self._lock_rows(conn, [case_id])
         if self._cache_size:
             with self._verified_lock:
                 known = self._known.get(case_id)
             if known is not None:
-                tail = self._load_tail(conn, case_id, known, lock=lock)
+                tail = self._load_tail(conn, case_id, known)
                 if tail is not None:
                     return tail
-        return self._load_stored(case_id, self._fetch(conn, case_id, lock=lock))
+        return self._load_stored(case_id, self._fetch(conn, case_id))
+
+    def _lock_rows(self, conn: sa.Connection, case_ids: Sequence[str]) -> None:
+        """Lock the rows of ``case_ids`` (in id order: two lockers never deadlock).
+
+        A statement of its own, before anything of the cases is read: under READ
+        COMMITTED each later statement then sees what was committed before the lock was
+        granted, the case row and its events alike. (``FOR UPDATE`` on the reading
+        statement itself would wait for a concurrent save, then return the saved row
+        beside the events of the snapshot taken before it: a history one event short.)
+        On SQLite the write transaction already excludes every other writer.
+        """
+        if case_ids and self._engine.dialect.name != "sqlite":
+            conn.execute(self._lock_cases, {"b_ids": sorted(case_ids)})
 
     def _load_one(self, case_id: str, row: Any) -> Case:
         """The full load of a case from the one row of ``_select_one``: check, replay, remember."""
@@ -1245,9 +1323,7 @@ class SqlCaseStore:
                 "gives (header edited)"
             )
 
-    def _load_tail(
-        self, conn: sa.Connection, case_id: str, known: _Verified, *, lock: bool
-    ) -> Case | None:
+    def _load_tail(self, conn: sa.Connection, case_id: str, known: _Verified) -> Case | None:
         """Load a remembered case by replaying only the events appended since.
 
         Returns None when anything is out of the ordinary (fewer events than
@@ -1255,9 +1331,8 @@ class SqlCaseStore:
         anything that does not check): the full load then decides, and names what is
         wrong.
         """
-        stmt = self._select_tail_locked if lock else self._select_tail
         start = known.case.version
-        rows = conn.execute(stmt, {"b_id": case_id, "b_from": start}).all()
+        rows = conn.execute(self._select_tail, {"b_id": case_id, "b_from": start}).all()
         if not rows or rows[0].c_version < start:
             self._forget(case_id)
             return None
@@ -1386,7 +1461,7 @@ class SqlCaseStore:
                 .order_by(c.id, e.seq)
             )
             if lock:
-                stmt = stmt.with_for_update(of=self.tables.cases)
+                self._lock_rows(conn, ids)
             for row in conn.execute(stmt):
                 grouped[row.mc_case].append(row)
         loaded: dict[str, Case | MigrantCareError] = {}
@@ -1462,11 +1537,18 @@ class SqlCaseStore:
         return self._workflow_of(case)
 
     def calendar_for(self, office: str) -> WorkingCalendar | None:
-        """The working calendar this store replays ``office``'s cases with (or ``None``).
+        """The working calendar of ``office``'s cases (or ``None``: no calendar).
+
+        For workflows bound to offices, the bound registry's calendar of ``office``:
+        the one truth the store, the sweep and the outbox use. Otherwise the
+        ``calendar=`` the store was given (one, or the one for ``office``).
 
         Raises:
+            UnknownOfficeError: the workflows are bound, and no office has that id.
             InvalidArgumentError: the store has calendars per office, but none for it.
         """
+        if self._bound:
+            return self._bound[0].calendar_of(office)
         return self._calendar_for(office)
 
     # ------------------------------------------------------------------ internals
@@ -1520,6 +1602,8 @@ class SqlCaseStore:
         return workflow
 
     def _calendar_for(self, office: str) -> WorkingCalendar | None:
+        # What replays and advances are given: None for bound workflows, which resolve
+        # the calendar of the office holding the case at each event themselves.
         cal = self._calendar
         if cal is None or isinstance(cal, WorkingCalendar):
             return cal
@@ -1587,17 +1671,15 @@ class SqlCaseStore:
             )
         return event
 
-    def _read(self, conn: sa.Connection, case_id: str, *, lock: bool = False) -> Case:
+    def _read(self, conn: sa.Connection, case_id: str) -> Case:
         """Read a case and check that its rows agree with each other (no hashing)."""
-        return self._read_stored(case_id, self._fetch(conn, case_id, lock=lock))
+        return self._read_stored(case_id, self._fetch(conn, case_id))
 
-    def _fetch(self, conn: sa.Connection, case_id: str, *, lock: bool) -> _Stored:
-        """The stored case ``case_id``, read on ``conn`` (its row locked: ``lock``)."""
+    def _fetch(self, conn: sa.Connection, case_id: str) -> _Stored:
+        """The stored case ``case_id``, read on ``conn`` in one statement."""
         if self._select_one is not None:
-            stmt = self._select_one_locked if lock else self._select_one
-            return self._stored(case_id, conn.execute(stmt, {"b_id": case_id}).first())
-        stmt = self._select_whole_locked if lock else self._select_whole
-        return self._stored_rows(case_id, conn.execute(stmt, {"b_id": case_id}).all())
+            return self._stored(case_id, conn.execute(self._select_one, {"b_id": case_id}).first())
+        return self._stored_rows(case_id, conn.execute(self._select_whole, {"b_id": case_id}).all())
 
     @staticmethod
     def _stored(case_id: str, row: Any) -> _Stored:

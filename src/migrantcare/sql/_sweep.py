@@ -146,7 +146,12 @@ def sweep(
                 if isinstance(loaded, MigrantCareError):
                     raise loaded
                 workflow = cases_store.workflow_for(loaded)
-                calendar = cases_store.calendar_for(loaded.office)
+                # a bound workflow takes the calendar of the office holding the case
+                calendar = (
+                    None
+                    if workflow.offices is not None
+                    else cases_store.calendar_for(loaded.office)
+                )
                 new = workflow.advance(loaded, at=when, by=by, calendar=calendar)
                 if new.version == loaded.version:
                     continue

@@ -105,10 +105,10 @@ def open_outbox(url: str, offices_path: str) -> Outbox:
     workflows = [
         w().bind(offices) for w in (complaint_workflow, repatriation_workflow, outreach_workflow)
     ]
-    calendars = {office.id: offices.calendar(office.id) for office in offices}
     try:
         engine = sa.create_engine(url, pool_pre_ping=True)
-        store = SqlCaseStore(engine, workflows, calendar=calendars)
+        # no calendar=: the bound offices are the one source of every case's calendar
+        store = SqlCaseStore(engine, workflows)
         box = Outbox(store)
         with engine.connect() as conn:
             # the tables exist and answer

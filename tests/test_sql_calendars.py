@@ -1,0 +1,215 @@
+"""One calendar truth: the SQL store, the sweep, the worker and the outbox take every
+calendar from the offices the workflow is bound to (issue #23).
+
+Cases move between offices whose calendars differ (WIB call centre, a WIB office with
+its own closure, WITA BP3MI NTB, WIT BP3MI Papua); each must load, sweep, render and
+report in the zone of the office that holds it, on SQLite and on a real PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import logging
+import pathlib
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from migrantcare import Actor, Case, Offices, Person, complaint_workflow
+from migrantcare.exceptions import CalendarMismatchError
+from migrantcare.sql import Outbox, SqlCaseStore, create_all, create_outbox, sweep
+
+OFFICES = Offices.from_mapping(
+    {
+        "office": [
+            {
+                "id": "call-centre",
+                "name_id": "Pusat Panggilan",
+                "name_en": "Call centre",
+                "province": "DKI Jakarta",
+                "head_title_id": "Kepala",
+                "head_title_en": "Head",
+            },
+            {
+                "id": "bp3mi-jabar",
+                "name_id": "BP3MI Jawa Barat",
+                "name_en": "BP3MI West Java",
+                "province": "Jawa Barat",
+                "head_title_id": "Kepala",
+                "head_title_en": "Head",
+                # the same zone as the call centre, another calendar
+                "closures": [{"dates": [dt.date(2026, 4, 8)], "name": "Banjir"}],
+            },
+            {
+                "id": "bp3mi-ntb",
+                "name_id": "BP3MI NTB",
+                "name_en": "BP3MI West Nusa Tenggara",
+                "province": "Nusa Tenggara Barat",
+                "head_title_id": "Kepala",
+                "head_title_en": "Head",
+            },
+            {
+                "id": "bp3mi-papua",
+                "name_id": "BP3MI Papua",
+                "name_en": "BP3MI Papua",
+                "province": "Papua",
+                "head_title_id": "Kepala",
+                "head_title_en": "Head",
+            },
+        ]
+    }
+)
+WF = complaint_workflow().bind(OFFICES)
+AGENT = Actor("cc-01", roles={"call_centre"}, office="call-centre")
+T0 = dt.datetime(2026, 4, 6, 2, 0, tzinfo=dt.timezone.utc)  # Monday 09:00 WIB
+LATER = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.timezone.utc)  # every clock long due
+_DBS = itertools.count()
+
+
+def head(office: str) -> Actor:
+    return Actor(f"head-{office}", roles={"head_of_office"}, office=office)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[sa.Engine]:
+    """An empty database of its own (on PostgreSQL: a new database on the test server)."""
+    if request.param == "sqlite":
+        engine = sa.create_engine(f"sqlite:///{tmp_path / 'cases.db'}")
+    else:
+        url = sa.make_url(request.getfixturevalue("pg_url"))
+        name = f"mc_cal_{next(_DBS)}"
+        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+        admin.dispose()
+        engine = sa.create_engine(url.set(database=name))
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def box(engine: sa.Engine) -> Outbox:
+    # built as the docs say: the bound workflow, no calendar argument
+    store = SqlCaseStore(engine, WF)
+    create_all(engine, store.tables)
+    create_outbox(engine, store.tables)
+    return Outbox(store)
+
+
+def opened(case_id: str, office: str = "call-centre", at: dt.datetime = T0) -> Case:
+    by = AGENT if office == "call-centre" else Actor("cc-x", roles={"call_centre"}, office=office)
+    return WF.open(
+        case_id,
+        at=at,
+        by=by,
+        office=office,
+        category="unpaid_wages",
+        channel="call_center",
+        complainant=Person("Siti Aminah", phone="+6281100000"),
+    )
+
+
+def moved(case: Case, *offices: str, hours: int = 2) -> Case:
+    """``case`` handed on through ``offices``, one every ``hours`` hours."""
+    at = case.events[-1].at
+    for to in offices:
+        at += dt.timedelta(hours=hours)
+        case = WF.transfer(
+            case, to=to, at=at, by=head(case.office) if case.office != "call-centre" else AGENT
+        )
+    return case
+
+
+ROUTES = [
+    ("bp3mi-ntb",),  # WIB -> WITA
+    ("bp3mi-papua",),  # WIB -> WIT
+    ("bp3mi-ntb", "bp3mi-papua"),  # WIB -> WITA -> WIT
+    ("bp3mi-jabar",),  # within WIB, another calendar
+]
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=["wita", "wit", "wita-wit", "wib-closure"])
+def test_a_transferred_case_loads_from_a_store_built_without_calendars(
+    box: Outbox, route: tuple[str, ...]
+) -> None:
+    case = moved(opened("PGD-1"), *route)
+    box.add(case)
+    assert box.get("PGD-1") == case
+    # and after more events were saved in the new office
+    later = WF.advance(case, at=LATER)
+    box.save(later, expected_version=case.version)
+    assert box.get("PGD-1") == later
+    assert later.calendar_zone == OFFICES.calendar(route[-1]).tz
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=["wita", "wit", "wita-wit", "wib-closure"])
+def test_the_sweep_advances_a_transferred_case(
+    box: Outbox, route: tuple[str, ...], caplog: pytest.LogCaptureFixture
+) -> None:
+    case = moved(opened("PGD-1"), *route)
+    box.add(case)
+    with caplog.at_level(logging.WARNING, logger="migrantcare"):
+        result = sweep(box, at=LATER)
+    assert (result.claimed, result.advanced, result.failed) == (1, 1, ())
+    assert not caplog.records
+    swept = box.get("PGD-1")
+    assert swept == WF.advance(case, at=LATER)
+    assert swept.version > case.version
+    # the deadlines are the holding office's: shown in its zone
+    zone = OFFICES.calendar(route[-1]).tz
+    assert {str(s.due_at.tzinfo) for s in WF.status(swept, at=LATER)} == {zone}
+
+
+def test_the_outbox_renders_a_papua_acknowledgement_in_wit(box: Outbox) -> None:
+    box.add(opened("PGD-P", office="bp3mi-papua"))
+    with box.store.engine.connect() as conn:
+        zones = conn.exec_driver_sql("SELECT DISTINCT tz FROM notice_outbox").scalars().all()
+    assert zones == ["Asia/Jayapura"]
+
+
+def test_notices_of_a_transfer_and_the_sweep_are_in_the_receiving_offices_zone(
+    box: Outbox,
+) -> None:
+    case = opened("PGD-1")
+    box.add(case)
+    new = moved(case, "bp3mi-papua")
+    box.save(new, expected_version=case.version)
+    sweep(box, at=LATER)
+    with box.store.engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT event_seq, tz, office FROM notice_outbox ORDER BY event_seq"
+        ).all()
+    assert {(tz, office) for seq, tz, office in rows if seq == 0} == {
+        ("Asia/Jakarta", "call-centre")
+    }
+    later = {(tz, office) for seq, tz, office in rows if seq >= 1}
+    assert later == {("Asia/Jayapura", "bp3mi-papua")}
+
+
+def test_the_store_derives_calendar_for_from_the_offices(engine: sa.Engine) -> None:
+    store = SqlCaseStore(engine, WF)
+    for office in OFFICES:
+        assert store.calendar_for(office.id) is OFFICES.calendar(office.id)
+
+
+def test_the_calendar_argument_is_deprecated_and_must_agree_with_the_offices(
+    engine: sa.Engine,
+) -> None:
+    agreeing = {o.id: OFFICES.calendar(o.id) for o in OFFICES}
+    with pytest.warns(DeprecationWarning, match="calendar="):
+        store = SqlCaseStore(engine, WF, calendar=agreeing)
+    create_all(engine, store.tables)
+    case = moved(opened("PGD-1"), "bp3mi-ntb", "bp3mi-papua")
+    store.add(case)
+    assert store.get("PGD-1") == case
+    wrong = {**agreeing, "bp3mi-ntb": OFFICES.calendar("bp3mi-papua")}
+    with (
+        pytest.warns(DeprecationWarning, match="calendar="),
+        pytest.raises(CalendarMismatchError, match="bp3mi-ntb"),
+    ):
+        SqlCaseStore(engine, WF, calendar=wrong)
+    with pytest.warns(DeprecationWarning, match="calendar="), pytest.raises(CalendarMismatchError):
+        SqlCaseStore(engine, WF, calendar=OFFICES.calendar("bp3mi-papua"))
