@@ -17,11 +17,15 @@ import migrantcare.exceptions as errors
 from migrantcare import (
     Case,
     CaseStore,
+    CaseSummary,
     InMemoryCaseStore,
     Offices,
+    Permissions,
     Person,
+    Rule,
     Workflow,
     WorkingCalendar,
+    complaint_spec,
     complaint_workflow,
     erase_personal_data,
 )
@@ -309,3 +313,74 @@ def test_store_and_outbox_erasure_check_the_expected_version(
         erased = erase(case_id, at=at(2), by=HEAD, expected_version=2)
         assert store.get(case_id) == erased
         assert erased.version == 3
+
+
+# ------------------------------------------------------------------ read_case
+
+
+def test_reads_are_scoped_by_office(bound: Workflow) -> None:
+    in_ntb = opened_in_ntb(bound, "PGD-1")
+    in_post = bound.open(
+        "PGD-2",
+        at=at(0),
+        by=actor("cc-1", "call_centre", office="call-centre"),
+        office="p4mi-lombok-timur",
+        category="unpaid_wages",
+        channel="call_center",
+    )
+    ntb = actor("o-ntb", "officer", office="bp3mi-ntb")
+    post = actor("o-post", "officer", office="p4mi-lombok-timur")
+    ntt = actor("o-ntt", "officer", office="bp3mi-ntt")
+    anywhere = [
+        actor("cc-2", "call_centre", office="call-centre"),
+        actor("hq-1", "ministry_hq", office=None),
+        actor("crisis-1", "crisis_centre", office=None),
+    ]
+    for case in (in_ntb, in_post):
+        bound.check_read(case, by=ntb)  # its own office, and the post under it
+        for reader in anywhere:
+            bound.check_read(case, by=reader)
+        with pytest.raises(errors.PermissionDeniedError) as info:
+            bound.check_read(case, by=ntt)
+        refused = info.value
+        assert (refused.action, refused.office, refused.http_status) == (
+            "read_case",
+            case.office,
+            403,
+        )
+        assert f"may not read case {case.id!r} of office {case.office!r}" in str(refused)
+    bound.check_read(in_post, by=post)
+    assert not bound.can_read(in_ntb, by=post)  # a post does not see its parent's cases
+    assert bound.may(in_ntb, "read_case", by=ntb)
+    assert not bound.may(in_ntb, "read_case", by=ntt)
+    # a query's summaries are checked the same way
+    summary = CaseSummary.of(in_ntb)
+    assert bound.can_read(summary, by=ntb)
+    assert not bound.can_read(summary, by=ntt)
+    with pytest.raises(WrongTypeError):
+        bound.check_read(object(), by=ntb)  # type: ignore[arg-type]
+
+
+def test_a_definition_without_a_read_rule_lets_its_roles_read_in_scope(
+    cal_wita: WorkingCalendar,
+) -> None:
+    spec = complaint_spec()
+    rules = spec.permissions.rules if spec.permissions is not None else ()
+    assert "read_case" in dict(rules)
+    without = Permissions(
+        tuple((a, r) for a, r in rules if a != "read_case"), default=Rule(("officer",))
+    )
+    wf = spec.with_permissions(without).build()
+    case = open_case(wf, cal_wita, "PGD-1", office="bp3mi-ntb")
+    assert wf.can_read(case, by=actor("o", "officer", office="bp3mi-ntb"))
+    assert wf.can_read(case, by=actor("cc", "call_centre", office="bp3mi-ntb"))
+    assert not wf.can_read(case, by=actor("o", "officer", office="bp3mi-ntt"))
+    assert not wf.can_read(case, by=actor("a", "auditor", office="bp3mi-ntb"))
+    rule = without.rule("read_case")
+    assert set(rule.roles) == set(without.roles())
+    assert "every role the definition names" in rule.source
+
+
+def test_the_permission_matrix_lists_reading() -> None:
+    assert "`read_case` Read the case" in complaint_workflow().permission_matrix("en")
+    assert "`read_case` Lihat kasus" in complaint_workflow().permission_matrix("id")

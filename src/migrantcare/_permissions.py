@@ -5,6 +5,10 @@ trigger, and the case-wide actions ``open``, ``transfer``, ``migrate``, ``erase`
 ``read_personal_data`` — a :class:`Rule` names the roles allowed, in order of
 preference, and where each rule comes from (a regulation, or our own default).
 
+Reading a case at all is the case-wide action ``read_case``: a host checks it before it
+shows a case (``workflow.check_read(case, by=actor)``). A definition without its own
+``read_case`` rule lets every role it names read the cases in that role's scope.
+
 Office scope: an actor acts on cases held by its own office or by a post under it (a
 P4MI under its BP3MI). Roles in :attr:`Permissions.cross_office` (by default
 ``ministry_hq``, ``crisis_centre`` and ``system``) act on every office's cases; a rule
@@ -41,7 +45,10 @@ TRANSFER: Final = "transfer"
 MIGRATE: Final = "migrate"
 ERASE: Final = "erase"
 READ_PERSONAL_DATA: Final = "read_personal_data"
-CASE_ACTIONS: Final = (OPEN, TRANSFER, MIGRATE, ERASE, READ_PERSONAL_DATA)
+READ_CASE: Final = "read_case"
+CASE_ACTIONS: Final = (OPEN, TRANSFER, MIGRATE, ERASE, READ_PERSONAL_DATA, READ_CASE)
+#: Case-wide actions a definition may leave without a rule (see Permissions.rule).
+OPTIONAL_ACTIONS: Final = frozenset({READ_CASE})
 
 #: Roles that act on every office's cases unless a definition says otherwise.
 CROSS_OFFICE_ROLES: Final = frozenset({"ministry_hq", "crisis_centre", "system"})
@@ -65,6 +72,21 @@ class ActorLike(Protocol):
     @property
     def office(self) -> str | None:
         """The office it belongs to (``None``: none, e.g. the system actor)."""
+
+
+class CaseLike(Protocol):
+    """What a read check needs of a case: its id and the office holding it.
+
+    A :class:`~migrantcare.Case` and a :class:`~migrantcare.CaseSummary` both are.
+    """
+
+    @property
+    def id(self) -> str:
+        """The case id."""
+
+    @property
+    def office(self) -> str:
+        """The office holding the case."""
 
 
 def _roles(value: Iterable[str]) -> tuple[str, ...]:
@@ -169,6 +191,12 @@ class Permissions:
                 return rule
         if self.default is not None and action not in CASE_ACTIONS:
             return self.default
+        if action == READ_CASE:
+            # reading is as wide as acting: whoever acts on a case in some role may see it
+            return Rule(
+                self.roles(),
+                source=f"{OUR_DEFAULT}: every role the definition names, in its office scope",
+            )
         raise InvalidArgumentError(
             f"no permission rule for action {action!r} and no default rule; rules exist for: "
             f"{', '.join(self.actions) or 'nothing'}"
@@ -242,15 +270,16 @@ class Permissions:
             for action in self.actions
             if action not in known and action not in CASE_ACTIONS
         ]
+        required = [a for a in CASE_ACTIONS if a not in OPTIONAL_ACTIONS]
         if self.default is None:
-            missing = [a for a in (*sorted(known), *CASE_ACTIONS) if a not in self.actions]
+            missing = [a for a in (*sorted(known), *required) if a not in self.actions]
             if missing:
                 problems.append(
                     f"{where}: no permission rule for {', '.join(missing)} and no default rule; "
                     "add them with spec.with_roles(action, *roles)"
                 )
         else:
-            missing = [a for a in CASE_ACTIONS if a not in self.actions]
+            missing = [a for a in required if a not in self.actions]
             if missing:
                 problems.append(
                     f"{where}: no permission rule for {', '.join(missing)} (the default rule "
@@ -333,7 +362,9 @@ class AccessControl:
         self._actions = {
             action: compiled(action)
             for action in CASE_ACTIONS
-            if action in permissions.actions or permissions.default is None
+            if action in permissions.actions
+            or permissions.default is None
+            or action in OPTIONAL_ACTIONS
         }
         self._ancestors = ancestors_of(parents or {})
 
@@ -432,6 +463,8 @@ def denied(
 def _verb(action: str) -> str:
     if action == READ_PERSONAL_DATA:
         return "read the personal data of"
+    if action == READ_CASE:
+        return "read"
     if action in CASE_ACTIONS:
         return f"{action}"
     return f"fire {action!r} on"
@@ -482,6 +515,7 @@ _ACTION_LABELS: Final = (
     (MIGRATE, "Pindahkan ke definisi baru", "Migrate to a new definition"),
     (ERASE, "Hapus data pribadi", "Erase personal data"),
     (READ_PERSONAL_DATA, "Baca data pribadi", "Read personal data"),
+    (READ_CASE, "Lihat kasus", "Read the case"),
 )
 
 
@@ -560,7 +594,16 @@ _ESCALATE_SOURCE = (
 
 
 def _case_rules(*, reads: tuple[str, ...], read_anywhere: tuple[str, ...]) -> dict[str, Rule]:
+    # Seeing a case (its state, deadlines, audit trail; personal data is apart): those who
+    # act on it, the ministry and the system anywhere, and whoever reads its personal data.
+    viewers = dict.fromkeys((*_OFFICE, *reads, "ministry_hq", "crisis_centre", "system"))
     return {
+        READ_CASE: Rule(
+            tuple(viewers),
+            any_office=read_anywhere,
+            source=f"{OUR_DEFAULT}: the holding office (and the offices above it), those "
+            "who take cases in, the crisis centre and the ministry",
+        ),
         TRANSFER: Rule(
             ("head_of_office", "call_centre", "ministry_hq"),
             source=f"{OUR_DEFAULT}: the head of the holding office, the call centre for "

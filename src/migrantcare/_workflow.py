@@ -59,9 +59,11 @@ from migrantcare._permissions import (
     MIGRATE,
     OPEN,
     OUR_DEFAULT,
+    READ_CASE,
     READ_PERSONAL_DATA,
     TRANSFER,
     AccessControl,
+    CaseLike,
     Permissions,
     PersonalData,
     Rule,
@@ -920,6 +922,64 @@ class Workflow:
         if raise_denied:
             raise denied(rule, actor, case.office, case.id)
         return _DENIED
+
+    def can_read(self, case: Case | CaseLike, *, by: Actor) -> bool:
+        """Return whether ``by`` may see ``case`` (the ``read_case`` rule, in its scope).
+
+        Args:
+            case: A case, or anything with its ``id`` and ``office`` (a
+                :class:`~migrantcare.CaseSummary` of a query).
+            by: The actor.
+        """
+        return self._reader(case, check_actor(by), raise_denied=False)
+
+    def check_read(self, case: Case | CaseLike, *, by: Actor) -> None:
+        """Refuse ``by`` a case it may not see; call it before showing a case.
+
+        The ``read_case`` rule decides, in the actor's office scope (its office and the
+        posts under it; cross-office roles everywhere). It guards what a host shows:
+        the state, deadlines, notices and audit trail; personal data is guarded apart
+        (:meth:`personal_data`). A definition without a ``read_case`` rule lets every
+        role it names read the cases in its scope.
+
+        Args:
+            case: A case, or anything with its ``id`` and ``office`` (a
+                :class:`~migrantcare.CaseSummary`).
+            by: The actor.
+
+        Raises:
+            PermissionDeniedError: ``by`` may not see it (``http_status`` 403); the
+                error names the actor, the office and who may, never personal data.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from migrantcare import Actor, WorkingCalendar, complaint_workflow
+            >>> wf, cal = complaint_workflow(), WorkingCalendar.indonesia()
+            >>> t = dt.datetime(2026, 3, 2, 2, tzinfo=dt.timezone.utc)
+            >>> case = wf.open("C-1", at=t, by=Actor("cc-1", roles={"call_centre"}),
+            ...                office="bp3mi-ntt", category="unpaid_wages",
+            ...                channel="call_center", calendar=cal)
+            >>> wf.check_read(case, by=Actor("o-1", roles={"officer"}, office="bp3mi-ntt"))
+            >>> wf.can_read(case, by=Actor("o-2", roles={"officer"}, office="bp3mi-ntb"))
+            False
+        """
+        self._reader(case, check_actor(by), raise_denied=True)
+
+    def _reader(self, case: Case | CaseLike, actor: Actor, *, raise_denied: bool) -> bool:
+        access = self._access
+        if access is None:
+            return True
+        office, case_id = getattr(case, "office", None), getattr(case, "id", None)
+        if not isinstance(office, str) or not isinstance(case_id, str):
+            raise WrongTypeError(
+                f"expected a Case or a summary with a str id and office, got {type(case).__name__}"
+            )
+        rule = access.for_action(READ_CASE)
+        if access.role_for(rule, actor, office) is not None:
+            return True
+        if raise_denied:
+            raise denied(rule, actor, office, case_id)
+        return False
 
     def personal_data(self, case: Case, *, by: Actor) -> PersonalData:
         """Return the case's personal data, if ``by`` may read it.
