@@ -12,6 +12,7 @@ from migrantcare.exceptions import (
     DateOutOfRangeError,
     InvalidArgumentError,
     MigrantCareError,
+    MissingMessageError,
     NaiveDatetimeError,
     UnknownProvinceError,
     UnknownTimezoneError,
@@ -138,6 +139,33 @@ class TestCoverage:
         assert cal.is_provisional(D(2027, 6, 1))  # estimated Idul Fitri / Idul Adha
         assert cal.is_provisional(D(2028, 6, 1))  # no cuti bersama decreed
         assert cal.is_provisional(D(2000, 6, 1))  # no cuti bersama in the data
+
+    def test_provisional_reason_names_what_is_unsettled_and_the_decree(
+        self, cal: WorkingCalendar
+    ) -> None:
+        assert cal.provisional_reason(D(2026, 3, 1), D(2026, 12, 31)) == ""
+        reason = cal.provisional_reason(D(2028, 3, 1))
+        assert reason.startswith("2028: no cuti bersama decreed yet, 8 holiday dates estimated")
+        assert "SKB on national holidays and cuti bersama 2028" in reason
+        indonesian = cal.provisional_reason(D(2028, 3, 1), lang="id-ID")
+        assert indonesian.startswith("2028: cuti bersama belum ditetapkan, 8 tanggal libur")
+        assert "SKB hari libur nasional dan cuti bersama 2028" in indonesian
+        # 2027's cuti bersama is decreed; three religious dates are still estimated
+        assert cal.provisional_reason(D(2027, 6, 1)).startswith("2027: 3 holiday dates estimated")
+        # a span names each unsettled year it touches, and only those
+        span = cal.provisional_reason(D(2026, 12, 1), D(2028, 1, 10))
+        assert span.startswith("2027: ")
+        assert "; 2028: " in span
+        assert "2026:" not in span
+        # aware instants are read in the office's zone: 31 Dec 2027 20:00 UTC is 2028 in WIB
+        assert cal.provisional_reason(at(2027, 12, 31, 20, tz="UTC")).startswith("2028: ")
+        with pytest.raises(MissingMessageError):
+            cal.provisional_reason(D(2028, 1, 1), lang="fr")
+        with pytest.raises(MissingMessageError):
+            cal.provisional_reason(D(2026, 1, 1), lang="fr")  # nothing to say, still refused
+        assert cal.provisional_reason(D(2000, 6, 1)).startswith("2000: no cuti bersama in the data")
+        with pytest.raises(DateOutOfRangeError):
+            cal.provisional_reason(D(2050, 1, 1))
 
     def test_strict_refuses_provisional_years(self, cal: WorkingCalendar) -> None:
         strict = cal.with_strict()

@@ -318,6 +318,41 @@ def test_provisional_deadlines() -> None:
     assert not early["verification"].provisional  # type: ignore[attr-defined]
 
 
+def test_a_provisional_deadline_says_why_and_what_settles_it() -> None:
+    # opened in December 2027: the resolution deadline runs into 2028, which has no
+    # cuti bersama decreed yet and eight estimated religious holidays
+    case = open_case(at(2027, 12, 14, 9), JKT)
+    case = fire(case, "start_verification", at(2027, 12, 14, 10), JKT)
+    case = fire(case, "verify", at(2027, 12, 14, 11), JKT)
+    s = status(case, at(2027, 12, 14, 12), JKT)
+    resolution = s["resolution"]
+    assert resolution.provisional  # type: ignore[attr-defined]
+    reason = resolution.provisional_reason  # type: ignore[attr-defined]
+    assert "2028: no cuti bersama decreed yet" in reason
+    assert "SKB on national holidays and cuti bersama 2028" in reason
+    assert reason == JKT.provisional_reason(
+        resolution.started_at,  # type: ignore[attr-defined]
+        resolution.due_at,  # type: ignore[attr-defined]
+    )
+    # an elapsed-time goal is never provisional, and says nothing
+    assert not s["documents"].provisional  # type: ignore[attr-defined]
+    assert s["documents"].provisional_reason == ""  # type: ignore[attr-defined]
+    # a deadline wholly inside a decreed year says nothing either
+    early = status(open_case(at(2026, 11, 2, 9), JKT), at(2026, 11, 2, 9), JKT)
+    assert early["verification"].provisional_reason == ""  # type: ignore[attr-defined]
+    # the general path (a paused clock) says the same as the cached one
+    paused = WF.fire(
+        case,
+        "request_clarification",
+        at=at(2027, 12, 15, 9),
+        by=actor("officer-1", office=case.office),
+        calendar=JKT,
+    )
+    again = status(paused, at(2027, 12, 16, 9), JKT)["resolution"]
+    assert again.state == "paused"  # type: ignore[attr-defined]
+    assert again.provisional_reason == reason  # type: ignore[attr-defined]
+
+
 def test_recompute_after_a_late_decree() -> None:
     # before SKB 933/2025, 18 Aug 2025 was a working day
     old = JKT.without_holidays([dt.date(2025, 8, 18)])

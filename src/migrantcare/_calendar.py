@@ -32,7 +32,9 @@ from migrantcare._holidays import (
     HolidayKind,
     holiday_sort_key,
     load_indonesia,
+    unsettled_year,
 )
+from migrantcare._locales import label_language
 from migrantcare._regions import PROVINCE_TIMEZONES, province_name
 from migrantcare._schedule import WorkSchedule
 from migrantcare._time import (
@@ -95,6 +97,9 @@ class _Index:
     by_year: dict[int, tuple[Holiday, ...]]
     by_ordinal: dict[int, tuple[Holiday, ...]]
     provisional_years: frozenset[int]
+    #: (first year, last year, label language) -> provisional_reason's text: a memo, as
+    #: SLA statuses ask it for every provisional deadline they show
+    reasons: dict[tuple[int, int, str], str] = attrs.field(factory=dict)
 
 
 def _build_index(  # noqa: PLR0917 - private, called once with every input spelled out
@@ -887,6 +892,69 @@ class WorkingCalendar:
         """
         i = self._day(day, "day")
         return _Date.fromordinal(self._idx().first_ordinal + i).year in self.provisional_years
+
+    def provisional_reason(
+        self, start: _dt.date, end: _dt.date | None = None, *, lang: str = "en"
+    ) -> str:
+        """Say why an answer over ``start``..``end`` may still move, or ``""`` if it cannot.
+
+        Every answer of this calendar (``working_days_between``, ``add_working_days``,
+        deadlines…) over a provisional year is computed on the data we have: estimated
+        religious holidays and, for a year whose cuti bersama is not decreed yet, none.
+        This names each such year the span touches, what is unsettled in it, and the
+        decree that will settle it; recompute (``Workflow.recompute``) once it appears.
+
+        Args:
+            start: The first day (a date, or an aware datetime read in the office's zone).
+            end: The last day, included; ``start`` when omitted.
+            lang: ``"id"`` or ``"en"`` (``"id-ID"``, Accept-Language headers work too).
+
+        Raises:
+            DateOutOfRangeError: a day is outside the calendar's years.
+            MissingMessageError: ``lang`` is neither Indonesian nor English.
+
+        Examples:
+            >>> import datetime as dt
+            >>> cal = WorkingCalendar.indonesia()
+            >>> cal.working_days_between(dt.date(2028, 1, 3), dt.date(2028, 12, 30))
+            247
+            >>> cal.provisional_reason(dt.date(2028, 1, 3), dt.date(2028, 12, 30))[:63]
+            '2028: no cuti bersama decreed yet, 8 holiday dates estimated (s'
+            >>> cal.provisional_reason(dt.date(2026, 1, 5))
+            ''
+        """
+        language = label_language(lang)  # refused even when nothing is provisional
+        first = self._year(self._day(self._local_day(start), "start"))
+        last = first if end is None else self._year(self._day(self._local_day(end), "end"))
+        return self._reason(min(first, last), max(first, last), language)
+
+    def _local_day(self, value: _dt.date) -> _dt.date:
+        if isinstance(value, _dt.datetime):
+            return self.local(value).date()
+        return value
+
+    def _reason(self, first: int, last: int, lang: str) -> str:
+        """:meth:`provisional_reason` of the years ``first..last`` (memoised)."""
+        index = self._idx()
+        key = (first, last, lang)
+        found = index.reasons.get(key)
+        if found is None:
+            decreed = self.collective_leave_years
+            parts = [
+                unsettled_year(
+                    year,
+                    decreed=year in decreed,
+                    earlier=bool(decreed) and year < decreed.start,
+                    estimated=sum(h.estimated for h in index.by_year[year]),
+                    lang=lang,
+                )
+                for year in range(first, last + 1)
+                if year in index.provisional_years
+            ]
+            found = "; ".join(parts)
+            if len(index.reasons) < 4096:  # a bound on memory, not a correctness matter
+                index.reasons[key] = found
+        return found
 
     @property
     def decreed_through(self) -> int | None:

@@ -111,3 +111,46 @@ def load_indonesia(first_year: int, last_year: int) -> tuple[tuple[Holiday, ...]
         range(min(collective_years), max(collective_years) + 1) if collective_years else range(0)
     )
     return tuple(result), coverage
+
+
+def unsettled_year(year: int, *, decreed: bool, earlier: bool, estimated: int, lang: str) -> str:
+    """Why ``year``'s holiday data may still change, and what will settle it, in ``lang``.
+
+    Args:
+        year: The year.
+        decreed: Whether its cuti bersama is decreed in the data.
+        earlier: The year comes before the first year with cuti bersama in the data.
+        estimated: How many of its holiday dates are estimated, not decreed.
+        lang: ``"id"`` or ``"en"`` (tags and headers are negotiated).
+    """
+    if not decreed and earlier:
+        return in_language(
+            lang,
+            f"{year}: data cuti bersama tidak ada (tambahkan dengan with_holidays() bila ada)",
+            f"{year}: no cuti bersama in the data (add it with with_holidays() if there was any)",
+        )
+    dates = in_language(
+        lang,
+        f"{estimated} tanggal libur masih perkiraan",
+        f"{estimated} holiday date{'' if estimated == 1 else 's'} estimated",
+    )
+    if not decreed:
+        # The SKB of the three ministers for year Y sets both sets; it usually appears
+        # around September-October of Y-1 (see docs/explanation/holiday-data.md).
+        what = in_language(lang, "cuti bersama belum ditetapkan", "no cuti bersama decreed yet")
+        if estimated:
+            what += ", " + dates
+        return in_language(
+            lang,
+            f"{year}: {what} (dipastikan oleh SKB hari libur nasional dan cuti bersama {year}, "
+            f"biasanya terbit September-Oktober {year - 1})",
+            f"{year}: {what} (settled by the SKB on national holidays and cuti bersama {year}, "
+            f"usually published in September-October {year - 1})",
+        )
+    return in_language(
+        lang,
+        f"{year}: {dates} (dipastikan oleh revisi SKB {year} atau sidang isbat Kementerian "
+        "Agama untuk hari raya Islam)",
+        f"{year}: {dates} (settled by a revised SKB for {year}, or the Ministry of Religious "
+        "Affairs' isbat for Islamic holidays)",
+    )

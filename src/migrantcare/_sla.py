@@ -1085,6 +1085,7 @@ class _StatusSlots:
         "next_alert_at",
         "percent_used",
         "provisional",
+        "provisional_reason",
         "recorded",
         "remaining",
         "source",
@@ -1119,6 +1120,9 @@ class SlaStatus(_StatusSlots):
         target: The target, in words (``"3 working days"``).
         source: Where the target comes from.
         confirmed: ``False`` when the target is a configurable default, not law.
+        provisional_reason: For a provisional deadline, which years of its span are
+            unsettled, how, and the decree that will settle them (English, as
+            :meth:`WorkingCalendar.provisional_reason` words it); ``""`` otherwise.
     """
 
     goal: str
@@ -1136,6 +1140,7 @@ class SlaStatus(_StatusSlots):
     target: str
     source: str
     confirmed: bool
+    provisional_reason: str = ""
 
     def to_dict(self, *, tz: str | None = None) -> dict[str, Any]:
         """Return this status as plain JSON data (schema ``json_schema("sla_status")``).
@@ -1175,6 +1180,7 @@ class SlaStatus(_StatusSlots):
             "target": self.target,
             "source": self.source,
             "confirmed": self.confirmed,
+            "provisional_reason": self.provisional_reason,
         }
 
     @classmethod
@@ -1208,6 +1214,8 @@ class SlaStatus(_StatusSlots):
             target=data["target"],
             source=data["source"],
             confirmed=data["confirmed"],
+            # optional: documents written before it was added lack it
+            provisional_reason=data.get("provisional_reason", ""),
         )
 
 
@@ -1247,6 +1255,7 @@ def _new_status(  # noqa: PLR0917 - internal fast path, mirrors SlaStatus
     target: str,
     source: str,
     confirmed: bool,
+    provisional_reason: str,
 ) -> SlaStatus:
     status: Any = object.__new__(_StatusSlots)
     status.goal = goal
@@ -1264,6 +1273,7 @@ def _new_status(  # noqa: PLR0917 - internal fast path, mirrors SlaStatus
     status.target = target
     status.source = source
     status.confirmed = confirmed
+    status.provisional_reason = provisional_reason
     status.__class__ = SlaStatus
     return status  # type: ignore[no-any-return]
 
@@ -1336,6 +1346,8 @@ def _status_of_cached(  # noqa: PLR0917 - internal, hot path
         target.describe(),
         policy.source,
         policy.confirmed,
+        # worded only for a provisional deadline, and memoised per span of years
+        calendar._reason(start.year, due.year, "en") if clock.provisional else "",
     )
 
 
@@ -1403,6 +1415,9 @@ def _clock_status_general(
         target=policy.target.describe(),
         source=policy.source,
         confirmed=policy.confirmed,
+        provisional_reason=(
+            calendar._reason(clock.started_at.year, due.year, "en") if provisional else ""
+        ),
     )
 
 
