@@ -266,3 +266,46 @@ def test_command_line_prints_the_ics(capsys: pytest.CaptureFixture[str]) -> None
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "outside this calendar's years" in captured.err
+
+
+def test_ics_of_a_year_without_decreed_cuti_bersama_says_so() -> None:
+    for lang, words in (("id", "cuti bersama belum ditetapkan"), ("en", "no cuti bersama decreed")):
+        text = calendar_to_ics(CAL, 2028, lang=lang)
+        calendar = parse(text)
+        assert str(calendar["X-MIGRANTCARE-PROVISIONAL"]) == "TRUE"
+        assert words in str(calendar["X-WR-CALDESC"])
+        assert "2028" in str(calendar["X-WR-CALDESC"])
+        assert "SKB" in str(calendar["X-WR-CALDESC"])
+        assert str(calendar["X-WR-CALNAME"]).endswith(
+            " (sementara)" if lang == "id" else " (provisional)"
+        )
+    settled = parse(calendar_to_ics(CAL, 2026))
+    assert str(settled["X-MIGRANTCARE-PROVISIONAL"]) == "FALSE"
+    assert "X-WR-CALDESC" not in settled
+    # a name of the caller's own is kept as it is
+    named = parse(calendar_to_ics(CAL, 2028, name="Kantor X"))
+    assert str(named["X-WR-CALNAME"]) == "Kantor X"
+
+
+def test_indonesian_ics_does_not_say_cuti_bersama_twice() -> None:
+    found = events(calendar_to_ics(CAL, 2026, lang="id"))
+    leave = [e for e in found if str(e["X-MIGRANTCARE-KIND"]) == "collective_leave"]
+    assert len(leave) == 8
+    for event in leave:
+        summary = str(event["SUMMARY"])
+        assert summary.lower().count("cuti bersama") == 1, summary
+        assert summary.lower().startswith("cuti bersama")
+    assert "Cuti Bersama Tahun Baru Imlek" in {str(e["SUMMARY"]) for e in leave}
+
+
+def test_numpy_export_flags_the_provisional_years() -> None:
+    args = calendar_to_numpy(CAL)
+    assert args.provisional_years == tuple(sorted(CAL.provisional_years))
+    assert 2028 in args.provisional_years
+    assert 2026 not in args.provisional_years
+    assert args.settled(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+    assert not args.settled(dt.date(2026, 1, 1), dt.date(2028, 1, 1))
+    assert not args.settled(dt.date(2028, 1, 1), dt.date(2026, 1, 1))  # either order
+    # the flag agrees with the calendar's own, day by day
+    for day in (dt.date(2026, 6, 1), dt.date(2027, 6, 1), dt.date(2028, 6, 1)):
+        assert args.settled(day, day) is not CAL.is_provisional(day)

@@ -110,7 +110,13 @@ def calendar_to_ics(
     on a weekend too) becomes an all-day event (``DTSTART;VALUE=DATE``). The summary is in
     ``lang``; the description gives both names. Cuti bersama is marked in the summary and
     in ``CATEGORIES``; a date that is estimated rather than decreed says so in the
-    summary, is ``STATUS:TENTATIVE`` and carries ``X-MIGRANTCARE-ESTIMATED:TRUE``. Events
+    summary, is ``STATUS:TENTATIVE`` and carries ``X-MIGRANTCARE-ESTIMATED:TRUE``. A
+    provisional year (cuti bersama not decreed yet, or estimated dates) says so in the
+    calendar's name ("(sementara)" / "(provisional)"), in ``X-WR-CALDESC`` (what is
+    unsettled and the decree that settles it, as
+    :meth:`WorkingCalendar.provisional_reason` words it) and in
+    ``X-MIGRANTCARE-PROVISIONAL:TRUE``: a year with no cuti bersama yet is not a year
+    without cuti bersama. Events
     are ``TRANSP:TRANSPARENT`` (they do not mark anyone busy). Weekly rest days are not
     listed: they are the office's schedule, not events.
 
@@ -152,10 +158,13 @@ def calendar_to_ics(
         )
     holidays = calendar.holidays(year)  # validates year before anything is built
     stamp = _check_dtstamp(dtstamp, year)
+    # a year whose cuti bersama is not decreed or whose holidays are estimated says so
+    # where every calendar application shows it: in its name and description
+    reason = calendar.provisional_reason(_dt.date(year, 1, 1), lang=lang)
     title = name or in_language(
         lang,
-        f"Hari libur kantor {year} ({calendar.tz})",
-        f"Office non-working days {year} ({calendar.tz})",
+        f"Hari libur kantor {year} ({calendar.tz})" + (" (sementara)" if reason else ""),
+        f"Office non-working days {year} ({calendar.tz})" + (" (provisional)" if reason else ""),
     )
     lines = [
         "BEGIN:VCALENDAR",
@@ -165,12 +174,25 @@ def calendar_to_ics(
         "METHOD:PUBLISH",
         f"X-WR-CALNAME:{_escape(title)}",
         f"X-WR-TIMEZONE:{calendar.tz}",
+        f"X-MIGRANTCARE-PROVISIONAL:{'TRUE' if reason else 'FALSE'}",
     ]
+    if reason:
+        lines.append(
+            "X-WR-CALDESC:"
+            + _escape(
+                in_language(
+                    lang,
+                    f"Data sementara, dapat berubah. {reason}.",
+                    f"Provisional data; it may change. {reason}.",
+                )
+            )
+        )
     stamp_text = f"{stamp:%Y%m%dT%H%M%SZ}"
     language = "id" if in_language(lang, "id", "en") == "id" else "en"
     for h in holidays:
         summary = h.name(lang)
-        if h.kind == "collective_leave":
+        if h.kind == "collective_leave" and "cuti bersama" not in summary.lower():
+            # the Indonesian names already say it ("Cuti Bersama Tahun Baru Imlek")
             summary = f"Cuti bersama: {summary}"
         elif h.kind == "office":
             summary = f"{in_language(lang, 'Kantor tutup', 'Office closed')}: {summary}"
@@ -221,12 +243,32 @@ class BusdayCalendar:
             days a date-range schedule leaves without hours), sorted.
         first_day: The first day the agreement holds (1 January of the first year).
         last_day: The last day the agreement holds (31 December of the last year).
+        provisional_years: The years whose holidays are estimated or whose cuti
+            bersama is not decreed yet (``WorkingCalendar.provisional_years``): counts
+            over them are the library's answers on the data it has, and may move when
+            the decree appears. :meth:`settled` tests a span.
     """
 
     weekmask: str
     holidays: tuple[_dt.date, ...]
     first_day: _dt.date
     last_day: _dt.date
+    provisional_years: tuple[int, ...] = ()
+
+    def settled(self, start: _dt.date, end: _dt.date) -> bool:
+        """Whether a count over ``start``..``end`` rests only on decreed holiday data.
+
+        Examples:
+            >>> import datetime as dt
+            >>> from migrantcare import WorkingCalendar
+            >>> args = calendar_to_numpy(WorkingCalendar.indonesia())
+            >>> args.settled(dt.date(2026, 1, 1), dt.date(2026, 12, 31))
+            True
+            >>> args.settled(dt.date(2026, 1, 1), dt.date(2028, 6, 30))  # no SKB for 2028
+            False
+        """
+        first, last = sorted((start.year, end.year))
+        return not any(first <= year <= last for year in self.provisional_years)
 
     def busdaycalendar(self) -> Any:
         """Return a ``numpy.busdaycalendar`` (numpy is imported only here).
@@ -257,7 +299,10 @@ def calendar_to_numpy(calendar: WorkingCalendar) -> BusdayCalendar:
         calendar: The working calendar.
 
     Returns:
-        The weekmask and holidays, as plain values (no numpy needed to build them).
+        The weekmask and holidays, as plain values (no numpy needed to build them),
+        and the provisional years: numpy counts over them without knowing that their
+        holidays are estimated or their cuti bersama not decreed; ask
+        :meth:`BusdayCalendar.settled` before reporting a count as final.
 
     Raises:
         InvalidArgumentError: the calendar works on a day the weekmask rests on.
@@ -291,5 +336,9 @@ def calendar_to_numpy(calendar: WorkingCalendar) -> BusdayCalendar:
             )
         day += one
     return BusdayCalendar(
-        weekmask=weekmask, holidays=tuple(holidays), first_day=first, last_day=last
+        weekmask=weekmask,
+        holidays=tuple(holidays),
+        first_day=first,
+        last_day=last,
+        provisional_years=tuple(sorted(calendar.provisional_years)),
     )
