@@ -1,25 +1,33 @@
-"""A small web service over migrantcare that an integrator can copy (FastAPI).
+"""A web service over migrantcare that an integrator can copy (FastAPI, SQL store).
 
-Run: ``pip install fastapi uvicorn`` then ``uvicorn examples.service:app`` (or
-``python examples/service.py`` for a scripted walk-through with FastAPI's test client).
+Run: ``pip install "migrantcare[sql]" fastapi uvicorn psycopg`` then
+``MIGRANTCARE_DB=postgresql+psycopg://user@host/db uvicorn examples.service:app``
+(SQLite, in ``migrantcare-example.db``, when ``MIGRANTCARE_DB`` is not set), beside
+``migrantcare worker --db <the same URL> --offices examples/offices.toml`` for the SLA
+sweep. ``python examples/service.py`` runs a scripted walk-through on a temporary
+SQLite file with FastAPI's test client.
 
 What it shows:
 
-* the office directory is loaded once and the workflow bound to it: no endpoint passes
-  a calendar, each case is computed on its office's;
-* every request acts as an ``Actor``; here the actor is read from ``X-Actor-*``
-  headers to keep the example short — **in production take it from your
-  authentication** (a session, a verified token), never from what the client says;
-* notices are rendered in the requester's language, negotiated from
-  ``Accept-Language`` (``?lang=`` overrides it);
-* the sweep advances every due case (call it from your scheduler, as ``SYSTEM``);
-* a transfer hands a case to another office; its clocks continue on that office's
-  calendar;
-* errors are migrantcare's own, mapped to HTTP statuses; messages never carry
-  personal data.
-
-Cases are kept in an ``InMemoryCaseStore``; swap in ``migrantcare.sql.SqlCaseStore``
-(same ``get`` / ``add`` / ``save`` contract) for a database.
+* cases live in ``migrantcare.sql``: an :class:`~migrantcare.sql.Outbox` on a
+  :class:`~migrantcare.sql.SqlCaseStore` saves each case and the notices of its new
+  events in one transaction; the bound offices are the one source of every calendar (no
+  endpoint passes one);
+* every request acts as an ``Actor`` read from ``X-Actor-*`` headers to keep the example
+  short — **in production take it from your authentication** (a session, a verified
+  token), never from what the client says;
+* writes go through ``update_case`` (load, apply, save; again when another save came
+  first); a client that sends ``expected_version`` gets 409 instead when the case moved
+  on since it read it;
+* reads are checked with ``workflow.check_read`` (the ``read_case`` rule, scoped by
+  office); the overdue list of an office shows only what the actor may read;
+* deadlines are shown in the zone of the office holding the case (``SlaStatus.to_dict``);
+  notices in the requester's language (``Accept-Language``, ``?lang=`` overrides it) and
+  in the zone of the office that held the case when the notice was written;
+* every migrantcare error maps to its HTTP status in one handler (``exc.http_status``);
+  a database that is briefly away (a restart, a failover) is waited for, then 503;
+* the SLA sweep runs in ``migrantcare worker`` processes; ``POST /sweep`` sweeps once for
+  hosts without one, and :func:`send_pending` is the notice sender's loop body.
 
 (No ``from __future__ import annotations`` here: FastAPI reads the ``Annotated``
 dependencies of the endpoints at run time, and they name functions local to
@@ -27,11 +35,14 @@ dependencies of the endpoints at run time, and they name functions local to
 """
 
 import datetime as _dt
+import os
+import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import pendulum
+import sqlalchemy as sa
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -40,25 +51,23 @@ from migrantcare import (
     SYSTEM,
     Actor,
     Case,
-    InMemoryCaseStore,
+    CaseSummary,
     Messages,
     Offices,
     Person,
+    audit_trail,
     complaint_workflow,
     notices,
+    update_case,
 )
-from migrantcare.exceptions import (
-    CaseNotFoundError,
-    GuardRejectedError,
-    InvalidTransitionError,
-    MigrantCareError,
-    MissingMessageError,
-    PermissionDeniedError,
-    StaleCaseError,
-    UnknownOfficeError,
-)
+from migrantcare.exceptions import InvalidArgumentError, MigrantCareError
+from migrantcare.sql import Outbox, OutboxNotice, SqlCaseStore, create_all, create_outbox, sweep
 
 Clock = Callable[[], _dt.datetime]
+T = TypeVar("T")
+#: The database when ``MIGRANTCARE_DB`` is not set.
+DEFAULT_DB = "sqlite:///migrantcare-example.db"
+OFFICES = Path(__file__).with_name("offices.toml")
 
 
 class OpenComplaint(BaseModel):
@@ -73,51 +82,131 @@ class OpenComplaint(BaseModel):
 
 class FireEvent(BaseModel):
     trigger: str
-    expected_version: int
+    # None: apply to the case as it is now (retried on a concurrent save); a number:
+    # only if the case is still at that version (else 409)
+    expected_version: int | None = None
     note: str | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
 
 class Transfer(BaseModel):
     to: str
-    expected_version: int
+    expected_version: int | None = None
     note: str | None = None
 
 
-def _status_code(exc: MigrantCareError) -> int:
-    if isinstance(exc, PermissionDeniedError):
-        return 403  # the actor's role or office may not do this; nothing was recorded
-    if isinstance(exc, (CaseNotFoundError, UnknownOfficeError)):
-        return 404
-    if isinstance(exc, StaleCaseError):
-        return 409
-    if isinstance(exc, (InvalidTransitionError, GuardRejectedError)):
-        return 409
-    if isinstance(exc, MissingMessageError):
-        return 406
-    return 422
+class Erase(BaseModel):
+    expected_version: int | None = None
+    note: str | None = None
 
 
-def create_app(
-    offices: Offices | None = None,
+class _OfficeScope:
+    """What ``check_read`` needs to decide whether an actor may list an office's cases."""
+
+    def __init__(self, office: str) -> None:
+        self.id = "(its cases)"
+        self.office = office
+
+
+def office_at(case: Case, seq: int) -> str:
+    """The office that held ``case`` right after its event ``seq``."""
+    for event in case.events[seq + 1 :]:
+        if event.kind == "transferred":
+            return str(event.data["from_office"])
+    return case.office
+
+
+def send_pending(
+    outbox: Outbox,
+    deliver: Callable[[OutboxNotice], None],
     *,
+    at: _dt.datetime,
+    limit: int = 100,
+) -> int:
+    """Send the notices due at ``at`` with ``deliver``; return how many were sent.
+
+    ``deliver`` hands one notice to the gateway (pass ``notice.idempotency_key`` along so
+    that a repeat is dropped there) and raises when the gateway refuses: the notice is
+    then retried after the outbox's backoff. A sender process calls this in a loop.
+    """
+    sent = 0
+    with outbox.claim(limit, at=at) as batch:
+        for notice in batch:
+            try:
+                deliver(notice)
+            except Exception as exc:  # a gateway's failure: retried after the backoff
+                batch.failed(notice, type(exc).__name__)
+            else:
+                batch.sent(notice)
+                sent += 1
+    return sent
+
+
+def create_app(  # noqa: PLR0915 - the endpoints are its inner functions
+    database_url: str | None = None,
+    *,
+    offices: Offices | None = None,
     clock: Clock | None = None,
     messages: Messages | None = None,
+    retries: int = 10,
+    database_wait: float = 15.0,
 ) -> FastAPI:
-    """Build the service (the tests build one with a fixed clock)."""
-    directory = offices or Offices.from_file(Path(__file__).with_name("offices.toml"))
+    """Build the service.
+
+    Args:
+        database_url: A SQLAlchemy URL (``MIGRANTCARE_DB``, else a SQLite file).
+        offices: The office directory (``examples/offices.toml`` by default).
+        clock: Returns now (aware); the tests pass a fixed one.
+        messages: The catalogs.
+        retries: How often a write is applied again after a concurrent save.
+        database_wait: How long a request waits for a database that is away.
+    """
+    url = database_url or os.environ.get("MIGRANTCARE_DB", DEFAULT_DB)
+    # pool_pre_ping: a connection the server dropped (restart, failover) is replaced at
+    # checkout instead of failing the request that drew it
+    engine = sa.create_engine(url, pool_pre_ping=True)
+    directory = offices or Offices.from_file(OFFICES)
     workflow = complaint_workflow().bind(directory)
     catalogs = messages or Messages.default()
-    store = InMemoryCaseStore()
+    # no calendar=: the bound offices are the one source of every case's calendar
+    store = SqlCaseStore(engine, workflow)
+    create_all(engine, store.tables)  # production: your migrations
+    create_outbox(engine, store.tables)
+    outbox = Outbox(store, messages=catalogs)
     now: Clock = clock or (lambda: _dt.datetime.now(_dt.timezone.utc))
+    dbapi = engine.dialect.dbapi
+    away: tuple[type[BaseException], ...] = (sa.exc.OperationalError, sa.exc.InterfaceError)
+    if dbapi is not None:
+        away += (dbapi.OperationalError, dbapi.InterfaceError)
+
     app = FastAPI(title="migrantcare example service")
+    app.state.outbox = outbox
+    app.state.workflow = workflow
 
     @app.exception_handler(MigrantCareError)
     async def refused(request: Request, exc: MigrantCareError) -> JSONResponse:
-        # migrantcare's messages name the value and what is allowed, never personal data
-        return JSONResponse(
-            {"error": type(exc).__name__, "detail": str(exc)}, status_code=_status_code(exc)
-        )
+        # the one mapping of errors to statuses; messages never carry personal data
+        body = {"error": type(exc).__name__, "detail": str(exc)}
+        return JSONResponse(body, status_code=exc.http_status)
+
+    @app.exception_handler(sa.exc.DBAPIError)
+    async def unavailable(request: Request, exc: sa.exc.DBAPIError) -> JSONResponse:
+        # still away after database_wait: the client may try again later
+        body = {"error": "DatabaseUnavailable", "detail": type(exc.orig).__name__}
+        return JSONResponse(body, status_code=503, headers={"Retry-After": "5"})
+
+    def database(work: Callable[[], T]) -> T:
+        """Run ``work``, waiting for a database that is briefly away (restart, failover)."""
+        deadline = time.monotonic() + database_wait
+        delay = 0.05
+        while True:
+            try:
+                return work()
+            except away:
+                if time.monotonic() + delay > deadline:
+                    raise
+                time.sleep(delay)
+                delay = min(delay * 2, 1.0)
 
     def actor(
         x_actor_id: Annotated[str, Header()],
@@ -131,39 +220,56 @@ def create_app(
     def language(lang: str | None = None, accept_language: str | None = Header(None)) -> str:
         return catalogs.negotiate(lang or accept_language or "id", default="id")
 
-    def summary(case: Case, locale: str) -> dict[str, Any]:
+    # FastAPI's dependency types, named like types
+    Who = Annotated[Actor, Depends(actor)]  # noqa: N806
+    Locale = Annotated[str, Depends(language)]  # noqa: N806
+
+    def zone_of(office: str) -> str:
+        return workflow.calendar_of(office).tz
+
+    def view(case: Case, locale: str, by: Actor) -> dict[str, Any]:
         office = directory[case.office]
         return {
-            "id": case.id,
-            "state": case.state,
+            **CaseSummary.of(case).to_dict(tz=zone_of(case.office)),
             "state_label": workflow.state(case.state).label(locale),
-            "office": case.office,
             "office_name": office.name(locale),
-            "version": case.version,
-            "next_due_at": _iso(workflow.next_due_at(case)),
-            "allowed": list(workflow.allowed_events(case)),
+            "allowed": list(workflow.allowed_events(case, by=by)),
         }
 
-    def rendered(case: Case, locale: str, since: int) -> list[dict[str, str]]:
-        tz = directory.calendar(case.office).tz
+    def rendered(case: Case, locale: str, since: int) -> list[dict[str, Any]]:
         out = []
         for event in case.events[since:]:
+            # the zone of the office that held the case when the notice was written
+            tz = zone_of(office_at(case, event.seq))
             for notice in notices(workflow, case, event):
                 out.append(
                     {
-                        "recipient": notice.recipient,
-                        "key": notice.key,
+                        **notice.to_dict(tz=tz),
+                        "tz": tz,
                         "text": notice.render(catalogs, locale, tz=tz),
                     }
                 )
         return out
 
+    def readable(case_id: str, by: Actor) -> Case:
+        case = database(lambda: store.get(case_id))
+        workflow.check_read(case, by=by)
+        return case
+
+    def write(case_id: str, change: Callable[[Case, _dt.datetime], Case]) -> tuple[Case, int]:
+        """Apply ``change`` (given the case and now) with update_case; the case and old version."""
+        before = [0]
+
+        def apply(case: Case) -> Case:
+            before[0] = case.version
+            # now is read per attempt: a retry after a concurrent save comes later
+            return change(case, now())
+
+        saved = database(lambda: update_case(outbox, case_id, apply, retries=retries))  # type: ignore[arg-type]
+        return saved, before[0]
+
     @app.post("/complaints", status_code=201)
-    def open_complaint(
-        body: OpenComplaint,
-        by: Annotated[Actor, Depends(actor)],
-        locale: Annotated[str, Depends(language)],
-    ) -> dict[str, Any]:
+    def open_complaint(body: OpenComplaint, by: Who, locale: Locale) -> dict[str, Any]:
         person = None if body.complainant_name is None else Person(body.complainant_name)
         case = workflow.open(
             body.case_id,
@@ -176,110 +282,145 @@ def create_app(
             complainant=person,
             attributes=body.attributes,
         )
-        store.add(case)
-        return {**summary(case, locale), "notices": rendered(case, locale, 0)}
-
-    @app.post("/complaints/{case_id}/events")
-    def fire(
-        case_id: str,
-        body: FireEvent,
-        by: Annotated[Actor, Depends(actor)],
-        locale: Annotated[str, Depends(language)],
-    ) -> dict[str, Any]:
-        case = store.get(case_id)
-        new = workflow.fire(
-            case,
-            body.trigger,
-            at=now(),
-            by=by,
-            note=body.note,
-            data=body.data,
-            expected_version=body.expected_version,
-        )
-        store.save(new, expected_version=case.version)
-        return {**summary(new, locale), "notices": rendered(new, locale, case.version)}
-
-    @app.post("/complaints/{case_id}/transfer")
-    def transfer(
-        case_id: str,
-        body: Transfer,
-        by: Annotated[Actor, Depends(actor)],
-        locale: Annotated[str, Depends(language)],
-    ) -> dict[str, Any]:
-        case = store.get(case_id)
-        if case.version != body.expected_version:
-            store.save(case, expected_version=body.expected_version)  # raises StaleCaseError
-        new = workflow.transfer(case, to=body.to, at=now(), by=by, note=body.note)
-        store.save(new, expected_version=case.version)
-        return summary(new, locale)
+        database(lambda: outbox.add(case))
+        return {**view(case, locale, by), "notices": rendered(case, locale, 0)}
 
     @app.get("/complaints/{case_id}")
-    def status(case_id: str, locale: Annotated[str, Depends(language)]) -> dict[str, Any]:
-        case = store.get(case_id)
-        clocks = [
-            {
-                "goal": s.goal,
-                "state": s.state,
-                "due_at": s.due_at.isoformat(),
-                "percent_used": round(s.percent_used, 1),
-                "target": s.target,
-            }
-            for s in workflow.status(case, at=now())
-        ]
-        return {**summary(case, locale), "sla": clocks}
+    def status(case_id: str, by: Who, locale: Locale) -> dict[str, Any]:
+        case = readable(case_id, by)
+        # deadlines in the zone of the office holding the case
+        sla = [s.to_dict() for s in workflow.status(case, at=now())]
+        return {**view(case, locale, by), "sla": sla}
+
+    @app.post("/complaints/{case_id}/events")
+    def fire(case_id: str, body: FireEvent, by: Who, locale: Locale) -> dict[str, Any]:
+        def change(case: Case, at: _dt.datetime) -> Case:
+            return workflow.fire(
+                case,
+                body.trigger,
+                at=at,
+                by=by,
+                note=body.note,
+                data=body.data,
+                expected_version=body.expected_version,
+            )
+
+        new, before = write(case_id, change)
+        return {**view(new, locale, by), "notices": rendered(new, locale, before)}
+
+    @app.post("/complaints/{case_id}/transfer")
+    def transfer(case_id: str, body: Transfer, by: Who, locale: Locale) -> dict[str, Any]:
+        def change(case: Case, at: _dt.datetime) -> Case:
+            return workflow.transfer(
+                case,
+                to=body.to,
+                at=at,
+                by=by,
+                note=body.note,
+                expected_version=body.expected_version,
+            )
+
+        new, before = write(case_id, change)
+        return {**view(new, locale, by), "notices": rendered(new, locale, before)}
+
+    @app.post("/complaints/{case_id}/erase")
+    def erase(case_id: str, body: Erase, by: Who, locale: Locale) -> dict[str, Any]:
+        for _ in range(retries):
+            at = now()
+            try:
+                # the person rows and the texts of the case's notices, in one transaction
+                erased = database(
+                    lambda at=at: outbox.erase_person(  # type: ignore[misc]
+                        case_id,
+                        at=at,
+                        by=by,
+                        note=body.note,
+                        expected_version=body.expected_version,
+                    )
+                )
+            except InvalidArgumentError:
+                # a save that read the clock after us committed first: erase at a later now
+                if database(lambda: store.get(case_id)).events[-1].at <= at:
+                    raise
+            else:
+                return view(erased, locale, by)
+        raise InvalidArgumentError(f"case {case_id!r} kept changing; try the erasure again")
 
     @app.get("/complaints/{case_id}/notices")
-    def latest_notices(case_id: str, locale: Annotated[str, Depends(language)]) -> dict[str, Any]:
-        case = store.get(case_id)
+    def latest_notices(case_id: str, by: Who, locale: Locale) -> dict[str, Any]:
+        case = readable(case_id, by)
         return {"locale": locale, "notices": rendered(case, locale, case.version - 1)}
 
-    @app.post("/sweep")
-    def sweep() -> dict[str, Any]:
+    @app.get("/complaints/{case_id}/audit")
+    def audit(case_id: str, by: Who) -> dict[str, Any]:
+        case = readable(case_id, by)
+        return {"id": case.id, "entries": [entry.to_dict() for entry in audit_trail(case)]}
+
+    @app.get("/offices/{office}/overdue")
+    def overdue(office: str, by: Who, locale: Locale) -> dict[str, Any]:
+        directory[office]  # an unknown office is a 404
+        workflow.check_read(_OfficeScope(office), by=by)  # type: ignore[arg-type]
         at = now()
-        advanced = []
-        for case in workflow.due_cases(list(store), at=at):
-            new = workflow.advance(case, at=at, by=SYSTEM)
-            if new.version != case.version:
-                store.save(new, expected_version=case.version)
-                advanced.append(
-                    {"id": new.id, "events": [e.name for e in new.events[case.version :]]}
-                )
-        return {"at": at.isoformat(), "advanced": advanced}
+        late = []
+        for case in database(lambda: list(outbox.store.iter_cases(office=office))):
+            if workflow.state(case.state).terminal or not workflow.can_read(case, by=by):
+                continue
+            breached = [s.to_dict() for s in workflow.status(case, at=at) if s.state == "breached"]
+            if breached:
+                late.append({**view(case, locale, by), "breached": breached})
+        return {"office": office, "at": pendulum.instance(at).in_tz(zone_of(office)).isoformat(),
+                "cases": late}  # fmt: skip
+
+    @app.post("/sweep")
+    def sweep_once() -> dict[str, Any]:
+        # hosts without `migrantcare worker`; the worker runs this in a loop
+        result = database(lambda: sweep(outbox, at=now(), by=SYSTEM))
+        return {
+            "at": result.at.isoformat(),
+            "claimed": result.claimed,
+            "advanced": result.advanced,
+            "failed": list(result.failed),
+        }
 
     return app
 
 
-def _iso(value: _dt.datetime | None) -> str | None:
-    return None if value is None else value.isoformat()
-
-
-app = create_app()
+def __getattr__(name: str) -> Any:
+    # `uvicorn examples.service:app` builds the app on first use, not at import (the
+    # tests import this module with their own databases)
+    if name == "app":
+        return create_app()
+    raise AttributeError(name)
 
 
 def main() -> None:
-    from fastapi.testclient import TestClient  # noqa: PLC0415 - the walk-through only
+    import tempfile  # noqa: PLC0415 - the walk-through only
+
+    from fastapi.testclient import TestClient  # noqa: PLC0415
 
     instant = [pendulum.datetime(2026, 4, 6, 9, tz="Asia/Jakarta")]
-    client = TestClient(create_app(clock=lambda: instant[0]))
-    agent = {"X-Actor-Id": "cc-01", "X-Actor-Roles": "call_centre", "X-Actor-Office": "call-centre"}
-    opened = client.post(
-        "/complaints",
-        json={"case_id": "PGD-1", "office": "call-centre", "category": "unpaid_wages",
-              "channel": "call_center", "complainant_name": "Ibu Siti"},
-        headers={**agent, "Accept-Language": "en-GB,en;q=0.9"},
-    ).json()  # fmt: skip
-    print("opened:", opened["state_label"], "at", opened["office_name"])
-    instant[0] = instant[0].add(hours=2)
-    moved = client.post(
-        "/complaints/PGD-1/transfer",
-        json={"to": "bp3mi-ntb", "expected_version": opened["version"]},
-        headers={**agent, "Accept-Language": "id-ID"},
-    ).json()
-    print("transferred to:", moved["office_name"])
-    instant[0] = instant[0].add(days=10)
-    print("sweep:", client.post("/sweep").json()["advanced"])
-    status = client.get("/complaints/PGD-1?lang=en").json()
-    print("status:", {c["goal"]: c["state"] for c in status["sla"]})
+    with tempfile.TemporaryDirectory() as tmp:
+        client = TestClient(create_app(f"sqlite:///{tmp}/cases.db", clock=lambda: instant[0]))
+        agent = {"X-Actor-Id": "cc-01", "X-Actor-Roles": "call_centre",
+                 "X-Actor-Office": "call-centre"}  # fmt: skip
+        opened = client.post(
+            "/complaints",
+            json={"case_id": "PGD-1", "office": "call-centre", "category": "unpaid_wages",
+                  "channel": "call_center", "complainant_name": "Ibu Siti"},
+            headers={**agent, "Accept-Language": "en-GB,en;q=0.9"},
+        ).json()  # fmt: skip
+        print("opened:", opened["state_label"], "at", opened["office_name"])
+        instant[0] = instant[0].add(hours=2)
+        moved = client.post(
+            "/complaints/PGD-1/transfer",
+            json={"to": "bp3mi-ntb", "expected_version": opened["version"]},
+            headers={**agent, "Accept-Language": "id-ID"},
+        ).json()
+        print("transferred to:", moved["office_name"])
+        instant[0] = instant[0].add(days=10)
+        print("sweep:", client.post("/sweep").json())
+        status = client.get("/complaints/PGD-1?lang=en", headers=agent).json()
+        print("status:", {c["goal"]: (c["state"], c["due_at"]) for c in status["sla"]})
 
 
 if __name__ == "__main__":
