@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from migrantcare import Actor, Case, Workflow, WorkingCalendar, complaint_workflow, replay
 from migrantcare.exceptions import (
+    CaseExistsError,
     CaseNotFoundError,
     IntegrityError,
     InvalidArgumentError,
@@ -435,8 +436,11 @@ def test_a_concurrent_add_of_the_same_id_is_stale(
 ) -> None:
     case = open_case(wf, cal_wita, "PGD-X")
     store.add(case)
-    with pytest.raises(StaleCaseError, match="already stored"):
+    with pytest.raises(CaseExistsError, match="already stored"):
         store.add(case)
+    # the same in a transaction of the caller's: the driver's error is not what escapes
+    with pytest.raises(CaseExistsError, match="already stored"), store.transaction() as conn:
+        store.add_in(conn, case)
 
 
 def test_the_store_refuses_what_is_not_an_engine(wf: Workflow) -> None:

@@ -18,6 +18,7 @@ from migrantcare import (
     replay,
 )
 from migrantcare.exceptions import (
+    CaseExistsError,
     CaseNotFoundError,
     InvalidArgumentError,
     MigrantCareError,
@@ -76,8 +77,12 @@ def test_adding_an_existing_id_is_refused(
 ) -> None:
     case = open_case(wf, cal_wita, "PGD-1")
     store.add(case)
-    with pytest.raises(StaleCaseError, match="already stored"):
+    with pytest.raises(CaseExistsError, match="already stored") as info:
         store.add(case)
+    # an "exists" error, still a StaleCaseError so that retry loops keep working
+    assert isinstance(info.value, StaleCaseError)
+    assert (info.value.expected, info.value.actual) == (0, 1)
+    assert info.value.http_status == 409
 
 
 def test_save_appends_and_get_returns_the_new_version(

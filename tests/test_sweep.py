@@ -15,7 +15,12 @@ import pytest
 import sqlalchemy as sa
 
 from migrantcare import SYSTEM, Actor, Case, Person, Workflow, WorkingCalendar, complaint_workflow
-from migrantcare.exceptions import InvalidArgumentError, StaleCaseError, WrongTypeError
+from migrantcare.exceptions import (
+    CaseExistsError,
+    InvalidArgumentError,
+    StaleCaseError,
+    WrongTypeError,
+)
 from migrantcare.sql import (
     Backoff,
     Outbox,
@@ -204,7 +209,7 @@ def test_every_save_through_the_outbox_writes_its_notices_with_its_events(
     with pytest.raises(StaleCaseError):
         box.save(stale, expected_version=case.version)
     assert outbox_rows(box) == before
-    with pytest.raises(StaleCaseError, match="already stored"):
+    with pytest.raises(CaseExistsError, match="already stored"):
         box.add(case)
 
 

@@ -21,6 +21,7 @@ from migrantcare._sla import next_due_at
 from migrantcare._time import as_utc, require_aware
 from migrantcare._validate import check_int, quote
 from migrantcare.exceptions import (
+    CaseExistsError,
     CaseNotFoundError,
     InvalidArgumentError,
     StaleCaseError,
@@ -322,7 +323,7 @@ class InMemoryCaseStore:
         with self._lock:
             current = self._cases.get(case.id)
             if current is not None:
-                raise _exists(case.id, current.version)
+                raise exists(case.id, current.version)
             self._cases[case.id] = case
 
     def save(self, case: Case, *, expected_version: int | None) -> None:
@@ -413,8 +414,9 @@ def stale(case_id: str, expected: int, actual: int) -> StaleCaseError:
     )
 
 
-def _exists(case_id: str, actual: int) -> StaleCaseError:
-    return StaleCaseError(
+def exists(case_id: str, actual: int) -> CaseExistsError:
+    """Return the error for an ``add`` of an id already stored (at version ``actual``)."""
+    return CaseExistsError(
         f"case {case_id!r} is already stored (at version {actual}); load it instead of adding",
         expected=0,
         actual=actual,

@@ -33,6 +33,7 @@ __all__ = [
     "CalendarCoverageError",
     "CalendarMismatchError",
     "CallbackError",
+    "CaseExistsError",
     "CaseNotFoundError",
     "CatalogError",
     "DateOutOfRangeError",
@@ -237,6 +238,16 @@ class StaleCaseError(MigrantCareError, ValueError):
         super().__init__(message)
         self.expected = expected
         self.actual = actual
+
+
+class CaseExistsError(StaleCaseError):
+    """A case with that id is already stored: ``add`` refuses it (load the case instead).
+
+    A :class:`StaleCaseError` (``expected`` is 0, ``actual`` the stored version), so a
+    load-apply-save retry loop treats it like any concurrent write.
+    """
+
+    http_status: ClassVar[int] = 409
 
 
 class WorkflowMismatchError(MigrantCareError, ValueError):

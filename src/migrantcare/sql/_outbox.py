@@ -31,9 +31,7 @@ from migrantcare._notices import Notice, notices
 from migrantcare._store import CaseSummary
 from migrantcare._workflow import Workflow
 from migrantcare.exceptions import (
-    CaseNotFoundError,
     InvalidArgumentError,
-    StaleCaseError,
     WrongTypeError,
 )
 from migrantcare.sql._schema import CaseTables
@@ -534,23 +532,12 @@ class Outbox:
         """Store a new case and the notices of all its events, in one transaction.
 
         Raises:
-            StaleCaseError: a case with that id is already stored.
+            CaseExistsError: a case with that id is already stored (a
+                :class:`StaleCaseError`).
         """
-        try:
-            with self.store.transaction() as conn:
-                self.store.add_in(conn, case)
-                self.write_in(conn, case, case.events)
-        except sa.exc.IntegrityError:
-            try:
-                stored = self.store.get(case.id)
-            except CaseNotFoundError:
-                raise  # pragma: no cover - not a duplicate id: the driver's error stands
-            raise StaleCaseError(
-                f"case {case.id!r} is already stored (at version {stored.version}); "
-                "load it instead of adding",
-                expected=0,
-                actual=stored.version,
-            ) from None
+        with self.store.transaction() as conn:
+            self.store.add_in(conn, case)
+            self.write_in(conn, case, case.events)
 
     def save(self, case: Case, *, expected_version: int) -> None:
         """Save a changed case (see :meth:`SqlCaseStore.save`) and its new notices together.

@@ -36,7 +36,7 @@ from migrantcare._case import (
 )
 from migrantcare._erasure import PERSON_ROLES
 from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
-from migrantcare._store import DEFAULT_RETRIES, CaseSummary, check_query, stale, update_case
+from migrantcare._store import DEFAULT_RETRIES, CaseSummary, check_query, exists, stale, update_case
 from migrantcare._time import parse_utc, read_utc
 from migrantcare._validate import MAX_TEXT, plain_text
 from migrantcare._workflow import (
@@ -49,6 +49,7 @@ from migrantcare._workflow import (
 )
 from migrantcare.exceptions import (
     CalendarMismatchError,
+    CaseExistsError,
     CaseNotFoundError,
     IntegrityError,
     InvalidArgumentError,
@@ -668,24 +669,18 @@ class SqlCaseStore:
         """Store a new case (its row, persons and every event) in one transaction.
 
         Raises:
-            StaleCaseError: a case with that id is already stored.
+            CaseExistsError: a case with that id is already stored (a
+                :class:`StaleCaseError`).
             IntegrityError: the case's own history does not verify.
         """
-        try:
-            with self.transaction() as conn:
-                self.add_in(conn, case)
-        except sa.exc.IntegrityError:
-            # another writer added the same id between our check and our insert
-            with self._engine.connect() as conn:
-                row = conn.execute(self._select_case, {"b_id": case.id}).one_or_none()
-            if row is None:
-                raise
-            raise StaleCaseError(
-                f"case {case.id!r} is already stored (at version {row.version}); "
-                "load it instead of adding",
-                expected=0,
-                actual=row.version,
-            ) from None
+        with self.transaction() as conn:
+            self.add_in(conn, case)
+
+    def _existing(self, case_id: str) -> CaseExistsError | None:
+        """The error for an ``add`` of ``case_id`` if a case has that id (read afresh)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(self._select_case, {"b_id": case_id}).one_or_none()
+        return None if row is None else exists(case_id, row.version)
 
     def save(self, case: Case, *, expected_version: int) -> None:
         """Append the case's new events and update its row, in one transaction.
@@ -1373,21 +1368,30 @@ class SqlCaseStore:
     def add_in(self, conn: sa.Connection, case: Case) -> None:
         """Like :meth:`add`, in the caller's transaction.
 
-        A duplicate id raises the driver's integrity error there (the transaction is
-        then unusable: roll it back).
+        Raises:
+            CaseExistsError: a case with that id is already stored (the transaction is
+                then unusable on PostgreSQL: roll it back).
         """
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
         case.verify()
         t = self.tables
-        conn.execute(
-            t.cases.insert(),
-            {
-                "id": case.id,
-                "opened_at": case.opened_at,
-                **self._case_values(case),
-            },
-        )
+        try:
+            conn.execute(
+                t.cases.insert(),
+                {
+                    "id": case.id,
+                    "opened_at": case.opened_at,
+                    **self._case_values(case),
+                },
+            )
+        except sa.exc.IntegrityError:
+            # the primary key: a case with that id was added before, or beside, this one
+            # (read on another connection: this transaction may be unusable now)
+            found = self._existing(case.id)
+            if found is None:  # pragma: no cover - not the primary key: the driver's error
+                raise
+            raise found from None
         persons = [
             {"case_id": case.id, "role": role, "data": person.to_dict(), "erased_at": None}
             for role in PERSON_ROLES

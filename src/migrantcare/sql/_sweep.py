@@ -11,6 +11,7 @@ database has a single writer), which gives the same result one worker at a time.
 from __future__ import annotations
 
 import datetime as _dt
+import logging
 import time
 from collections.abc import Collection
 from typing import Any
@@ -30,6 +31,9 @@ from migrantcare.sql._store import SqlCaseStore
 
 _UTC = _dt.timezone.utc
 _MAX_BATCH = 10_000
+#: One warning per case a sweep could not advance (ids and error classes, never
+#: personal data); a debug line per sweep that claimed something.
+_log = logging.getLogger("migrantcare.sql.sweep")
 
 
 @attrs.frozen
@@ -45,8 +49,13 @@ class SweepResult:
         failed: Ids of claimed cases that could not be advanced (a stored row that does
             not verify, a workflow the worker does not know); they stay due. Pass them
             in ``skip`` to later sweeps (the worker does) so that they do not take the
-            places of cases that can be advanced.
+            places of cases that can be advanced. Each is also logged (a warning of the
+            ``migrantcare.sql.sweep`` logger, with ``extra`` fields ``case_id`` and
+            ``error``).
         seconds: Wall time of the sweep.
+        errors: Why each failed case failed, in the order of ``failed``: the error's
+            class and message (``"IntegrityError: case 'PGD-1', event 0: ..."``;
+            messages never carry personal data).
     """
 
     at: _dt.datetime
@@ -56,6 +65,7 @@ class SweepResult:
     notices: int
     failed: tuple[str, ...] = ()
     seconds: float = 0.0
+    errors: tuple[str, ...] = ()
 
     def log_line(self) -> str:
         """One line for the worker's log (ids only: never personal data)."""
@@ -135,6 +145,7 @@ def sweep(
     )
     advanced = events = written = 0
     failed: list[str] = []
+    errors: list[str] = []
     changes: list[tuple[Case, int]] = []
     notice_rows: list[dict[str, Any]] = []
     with cases_store.transaction() as conn:
@@ -157,9 +168,17 @@ def sweep(
                     continue
                 if outbox is not None:
                     notice_rows.extend(outbox.rows_for(new, new.events[loaded.version :]))
-            except MigrantCareError:
+            except MigrantCareError as exc:
                 # reported, and left due: one bad case must not stop the others
                 failed.append(case_id)
+                errors.append(f"{type(exc).__name__}: {exc}")
+                _log.warning(
+                    "case %r not advanced: %s: %s",
+                    case_id,
+                    type(exc).__name__,
+                    exc,
+                    extra={"case_id": case_id, "error": type(exc).__name__, "at": when},
+                )
                 continue
             changes.append((new, loaded.version))
         # The rows are ours (locked above): the compare-and-set cannot miss, but the
@@ -170,7 +189,7 @@ def sweep(
         if outbox is not None:
             outbox.insert_in(conn, notice_rows)
             written = len(notice_rows)
-    return SweepResult(
+    result = SweepResult(
         when,
         len(ids),
         advanced,
@@ -178,7 +197,20 @@ def sweep(
         written,
         tuple(failed),
         time.perf_counter() - started,
+        tuple(errors),
     )
+    if result.claimed:
+        _log.debug(
+            result.log_line(),
+            extra={
+                "claimed": result.claimed,
+                "advanced": result.advanced,
+                "events": result.events,
+                "notices": result.notices,
+                "failed": len(result.failed),
+            },
+        )
+    return result
 
 
 def earliest_due(store: SqlCaseStore | Outbox) -> _dt.datetime | None:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import argparse
 import datetime as _dt
+import logging
 import signal
 import threading
 from collections.abc import Callable
 from types import FrameType
-from typing import TextIO
+from typing import Final, TextIO
 
 import sqlalchemy as sa
 
@@ -25,6 +26,7 @@ from migrantcare.sql._sweep import SweepResult, earliest_due, sweep
 
 #: How long to wait when cases are due but held by other workers.
 _BUSY_WAIT = 1.0
+_log = logging.getLogger("migrantcare.sql.worker")
 
 
 def run_worker(
@@ -50,6 +52,10 @@ def run_worker(
 
     Returns:
         The results of the sweeps that claimed something.
+
+    Each batch line also goes to the ``migrantcare.sql.worker`` logger (info, with
+    ``extra`` counts); each case a sweep could not advance is logged once by
+    ``migrantcare.sql.sweep`` (a warning), then skipped by this worker.
     """
     done: list[SweepResult] = []
     # Cases this worker could not advance stay due; skipping them keeps them from taking
@@ -60,7 +66,16 @@ def run_worker(
         result = sweep(box, at=now, limit=batch, skip=failed)
         failed.update(result.failed)
         if result.claimed or once:
-            log(result.log_line())
+            line = result.log_line()
+            log(line)
+            _log.info(
+                line,
+                extra={
+                    "claimed": result.claimed,
+                    "advanced": result.advanced,
+                    "failed": len(result.failed),
+                },
+            )
         if result.claimed:
             done.append(result)
         if result.claimed == batch and result.advanced:
@@ -80,11 +95,50 @@ def run_worker(
     return done
 
 
-def _safe_url(url: str) -> str:
+#: Query-string parameters of a database URL whose values are secrets (libpq's and
+#: the drivers' spellings); matched on the lowercased key.
+_SECRET_KEYS: Final = ("password", "passwd", "pwd", "sslpassword", "secret", "token")
+
+
+def _secrets(url: str) -> list[str]:
+    """The secret values a database URL carries (its password, secret query values)."""
     try:
-        return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
+        parsed = sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
+        return []
+    found = [] if parsed.password is None else [str(parsed.password)]
+    for key, value in parsed.query.items():
+        if any(word in key.lower() for word in _SECRET_KEYS):
+            found.extend([value] if isinstance(value, str) else list(value))
+    return [value for value in found if value]
+
+
+def _safe_url(url: str) -> str:
+    """``url`` fit for a log: the password and secret query values replaced by ``***``."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except (sa.exc.ArgumentError, ValueError):
         return "(unparsable URL)"
+    hidden = {
+        key: "***" if any(word in key.lower() for word in _SECRET_KEYS) else value
+        for key, value in parsed.query.items()
+    }
+    shown = parsed.set(query=hidden).render_as_string(hide_password=True)
+    return _masked(shown.replace("%2A%2A%2A", "***"), url)
+
+
+def _masked(text: str, url: str) -> str:
+    """``text`` with every secret of ``url`` replaced by ``***`` (drivers may echo them)."""
+    for secret in _secrets(url):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _reason(exc: BaseException, url: str) -> str:
+    """The first line of ``exc``'s message, at most 300 characters, secrets masked."""
+    text = str(exc).strip()
+    reason = text.splitlines()[0] if text else type(exc).__name__
+    return _masked(reason[:300], url)
 
 
 def open_outbox(url: str, offices_path: str) -> Outbox:
@@ -106,6 +160,15 @@ def open_outbox(url: str, offices_path: str) -> Outbox:
         w().bind(offices) for w in (complaint_workflow, repatriation_workflow, outreach_workflow)
     ]
     try:
+        parsed = sa.engine.make_url(url)
+        parsed.port  # noqa: B018 - read now: a port that is not a number raises here
+    except (sa.exc.ArgumentError, ValueError) as exc:
+        raise InvalidArgumentError(
+            f"cannot use the database {_safe_url(url)}: the URL does not parse "
+            f"({type(exc).__name__}: {_reason(exc, url)}); the form is "
+            "dialect+driver://user:password@host:port/database, the port a number"
+        ) from None
+    try:
         engine = sa.create_engine(url, pool_pre_ping=True)
         # no calendar=: the bound offices are the one source of every case's calendar
         store = SqlCaseStore(engine, workflows)
@@ -114,10 +177,9 @@ def open_outbox(url: str, offices_path: str) -> Outbox:
             # the tables exist and answer
             conn.execute(sa.select(sa.func.count()).select_from(box.table).limit(1))
             conn.execute(sa.select(store.tables.cases.c.id).limit(1))
-    except (sa.exc.SQLAlchemyError, ImportError) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    except (sa.exc.SQLAlchemyError, ImportError, ValueError) as exc:
         raise InvalidArgumentError(
-            f"cannot use the database {_safe_url(url)}: {type(exc).__name__}: {reason[:300]}"
+            f"cannot use the database {_safe_url(url)}: {type(exc).__name__}: {_reason(exc, url)}"
         ) from None
     return box
 
@@ -142,12 +204,20 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         err.write(line + "\n")
         err.flush()
 
+    # The command line is the host: the library's warnings (one per failed case) go to
+    # standard error beside the batch lines.
+    handler = logging.StreamHandler(err)
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    library = logging.getLogger("migrantcare")
+    library.addHandler(handler)
+
     log(
         f"worker: sweeping {_safe_url(args.db)} in batches of {args.batch}"
         f"{', once' if args.once else f', sleeping at most {args.max_sleep:g} s'}"
     )
     try:
-        run_worker(
+        results = run_worker(
             box,
             # The command line is the host here: the one place that reads the clock.
             clock=lambda: _dt.datetime.now(_dt.timezone.utc),
@@ -160,13 +230,22 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except MigrantCareError:
         raise
     except sa.exc.SQLAlchemyError as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise InvalidArgumentError(
-            f"database error: {type(exc).__name__}: {reason[:300]}"
+            f"database error: {type(exc).__name__}: {_reason(exc, args.db)}"
         ) from None
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        library.removeHandler(handler)
+        for sig, was in previous.items():
+            signal.signal(sig, was)
         box.store.engine.dispose()
+    failed = sorted({case_id for result in results for case_id in result.failed})
+    if failed and args.once:
+        shown = ", ".join(failed[:10]) + (", ..." if len(failed) > 10 else "")
+        err.write(
+            f"worker: {len(failed)} case{'s' if len(failed) > 1 else ''} could not be "
+            f"advanced ({shown}); {'they stay' if len(failed) > 1 else 'it stays'} due: "
+            "see the errors above\n"
+        )
     out.write("worker: stopped\n")
-    return 0
+    # --once is a check a scheduler runs: a case it could not advance fails the run
+    return 1 if failed and args.once else 0
