@@ -210,6 +210,12 @@ def one_row(items: list[list[Any]]) -> _Stored:
         None if CASE.complainant is None else CASE.complainant.to_dict(),
         None,
         items,
+        CASE.workflow,
+        CASE.workflow_version,
+        CASE.calendar_version,
+        CASE.opened_at,
+        CASE.events[-1].at,
+        CASE.version - 1,
     )
 
 

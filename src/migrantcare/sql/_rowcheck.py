@@ -1,0 +1,91 @@
+"""What a load checks of the case row besides the documents: no column goes unchecked.
+
+Queries read the case row's columns (``query``, the sweep, migrations by calendar
+version, the report's "now"); a load checks that each one says what the header and the
+history say, and that no event row lies past the head the row records.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from migrantcare._case import Case
+from migrantcare._sla_state import SlaClock
+from migrantcare.exceptions import IntegrityError
+
+_UTC = _dt.timezone.utc
+
+
+def _utc(value: Any) -> Any:
+    # SQLite hands instants back without a zone; the store writes them in UTC.
+    if isinstance(value, _dt.datetime):
+        return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
+    return value
+
+
+def check_columns(case_id: str, case: Case, row: Any) -> None:
+    """Refuse ``case`` when a column of its row disagrees with it, or rows lie past its head.
+
+    ``row`` has ``c_wf``, ``c_wfv``, ``c_calv``, ``c_opened``, ``c_updated`` (the
+    columns) and ``c_last`` (the highest seq of the case's event rows, all of them).
+
+    Raises:
+        IntegrityError: naming the case and the column (never a value of personal data).
+    """
+    last = row.c_last
+    if last is not None and last >= case.version:
+        raise IntegrityError(
+            f"case {case_id!r}: an event row with seq {last} lies past the head (the case "
+            f"row records {case.version} events): inserted outside the store"
+        )
+    for column, stored, derived in (
+        ("workflow", row.c_wf, case.workflow),
+        ("workflow_version", row.c_wfv, case.workflow_version),
+        ("calendar_version", row.c_calv, case.calendar_version),
+        ("opened_at", _utc(row.c_opened), case.opened_at),
+        ("updated_at", _utc(row.c_updated), case.events[-1].at),
+    ):
+        if stored != derived:
+            raise IntegrityError(
+                f"case {case_id!r}: the case row's column {column!r} differs from its "
+                "header and history (edited)"
+            )
+
+
+def _skeleton(clock: SlaClock) -> tuple[Any, ...]:
+    # What a clock takes from the history alone, whatever the calendar: its deadline,
+    # warning times and budget are the calendar's.
+    return (
+        clock.goal,
+        clock.variant,
+        clock.cycle,
+        clock.started_at,
+        clock.pauses,
+        clock.paused_since,
+        clock.stopped_at,
+        clock.recorded,
+        clock.rebased_at,
+    )
+
+
+def check_recalendared(case: Case, replayed: Case) -> None:
+    """Check the clocks of a case resting on another calendar than the one replayed on.
+
+    The store holds only the current calendar, so the deadlines of a case still on an
+    older calendar version cannot be recomputed; but which clocks run, and when each
+    started, paused, stopped and was marked come from the history alone, and must be
+    what replay gives. (A sealed store also covers the deadlines: the seal does.)
+
+    Raises:
+        IntegrityError: naming the case.
+    """
+    if len(case.clocks) != len(replayed.clocks) or any(
+        _skeleton(mine) != _skeleton(theirs)
+        for mine, theirs in zip(case.clocks, replayed.clocks, strict=True)
+    ):
+        raise IntegrityError(
+            f"case {case.id!r}: stored SLA clocks differ from what its history gives "
+            f"(clocks added, removed or moved; the header names calendar "
+            f"{case.calendar_version!r}, replayed on {replayed.calendar_version!r})"
+        )
