@@ -354,3 +354,42 @@ def test_the_recorded_role_decides_not_the_actor_id() -> None:
 )
 def test_acted_by_system(by: str, role: str | None, system: bool) -> None:
     assert acted_by_system(by, role) is system
+
+
+def test_the_figures_count_the_deadlines_that_rest_on_estimates() -> None:
+    # A: opened and verified in November 2026, resolved in time: every deadline in 2026.
+    a = opened("A", wib(2, 8))
+    for trigger, at in (("start_verification", wib(2, 9)), ("verify", wib(3, 9))):
+        a = fire(a, trigger, at)
+    a = fire(a, "resolve", wib(4, 9))
+    # D: verified on 14 December 2026; its resolution deadline (14 working days) runs
+    # into 2027, whose Islamic holidays are still estimated
+    dec = pendulum.datetime(2026, 12, 14, 9, tz="Asia/Jakarta")
+    d = opened("D", dec)
+    d = fire(d, "start_verification", dec.add(hours=1))
+    d = fire(d, "verify", dec.add(hours=2))
+    at = pendulum.datetime(2026, 12, 31, 12, tz="Asia/Jakarta")
+    f = performance_figures(
+        [a, d],
+        workflows=[WF, OUT],
+        offices=OFFICES,
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 12, 31),
+        at=at,
+    )
+    by_goal = {g.goal: g for g in f.total.goals}
+    assert by_goal["resolution"].provisional == 1  # D's, pending
+    assert by_goal["resolution"].pending == 1
+    assert by_goal["verification"].provisional == 0
+    assert by_goal["documents"].provisional == 0  # elapsed time never rests on holidays
+    deadlines = sum(g.met + g.breached + g.pending for g in f.total.goals)
+    assert (f.total.provisional, f.total.deadlines) == (1, deadlines)
+    assert f.office("bp3mi-jkt").provisional == 1
+    reason_id, reason_en = f.provisional_reason
+    assert reason_en == JKT.provisional_reason(dt.date(2026, 12, 14), dt.date(2027, 1, 5))
+    assert reason_en.startswith("2027: 3 holiday dates estimated")
+    assert reason_id.startswith("2027: 3 tanggal libur masih perkiraan")
+    # a period whose deadlines are all settled says nothing
+    settled = figures([a], at=wib(30, 12))
+    assert settled.total.provisional == 0
+    assert settled.provisional_reason == ("", "")

@@ -385,3 +385,102 @@ def test_cli_report_errors_exit_2(
 def test_wrong_values_raise_library_errors(figs: PerformanceFigures, call: object) -> None:
     with pytest.raises(MigrantCareError):
         call(figs)  # type: ignore[operator]
+
+
+def _table_csv(page: str, filename: str) -> list[list[str]]:
+    (encoded,) = re.findall(
+        rf'download="{re.escape(filename)}" href="data:text/csv;charset=utf-8;base64,([^"]+)"',
+        page,
+    )
+    return list(csv.reader(io.StringIO(base64.b64decode(encoded).decode("utf-8-sig"))))
+
+
+def _section_of(page: str, anchor: str) -> str:
+    start = page.index(f'id="{anchor}"')
+    return page[start : page.index("</section>", start)]
+
+
+def test_the_indonesian_sources_table_and_its_csv_speak_indonesian(
+    figs: PerformanceFigures,
+) -> None:
+    page = render_report_html(figs, lang="id")
+    rows = _table_csv(page, "sla-sources.csv")
+    text = " ".join(" ".join(r) for r in rows[1:])
+    for english in (" hours", " working days", "not regulation", "migrantcare default", "FAQ:"):
+        assert english not in text, english
+    assert "2 jam" in text
+    assert "bukan peraturan" in text
+    section = _section_of(page, "sources")
+    assert "FAQ resmi SP4N-LAPOR!" in section
+    # each goal's basis: an official FAQ is guidance, not regulation
+    by_goal = {(r[0], r[1]): r[-1] for r in rows[1:]}
+    verification = next(v for (g, _), v in by_goal.items() if g == "Verifikasi")
+    assert verification == "pedoman resmi"
+    documents = next(v for (g, _), v in by_goal.items() if g.startswith("Kelengkapan"))
+    assert documents == "peraturan"
+    en_rows = _table_csv(render_report_html(figs, lang="en"), "sla-sources.csv")
+    assert {r[-1] for r in en_rows[1:]} == {
+        "regulation",
+        "official guidance",
+        "migrantcare default / unconfirmed",
+    }
+    # the language-neutral CSV names the basis by code
+    table = {(r[0], r[2], r[3]): r[4] for r in csv_rows(figs)}
+    assert table["goal_source", "verification/default", "basis"] == "guidance"
+
+
+def test_right_to_left_office_names_are_isolated(figs: PerformanceFigures) -> None:
+    evil_name = "\u202eevil office"  # RIGHT-TO-LEFT OVERRIDE flips the rest of a line
+    arabic = "مكتب العمل"
+    first = attrs.evolve(figs.offices[0], name_en=evil_name, name_id=evil_name)
+    second = attrs.evolve(figs.offices[1], name_en=arabic, name_id=arabic)
+    evil = attrs.evolve(figs, offices=(first, second, *figs.offices[2:]))
+    for lang in ("id", "en"):
+        page = render_report_html(evil, lang=lang)
+        assert check(page).problems == []
+        # every occurrence sits inside an isolate: <bdi> in HTML, FSI..PDI in SVG text
+        for name in (evil_name, arabic):
+            total = page.count(name)
+            assert total > 0
+            assert page.count(f"<bdi>{name}</bdi>") + page.count(f"\u2068{name}\u2069") == total
+        # a plain name is left as it is
+        plain = figs.offices[2].name(lang)
+        assert f"<bdi>{plain}</bdi>" not in page
+        ranking = _table_csv(page, "ranking.csv")
+        assert f"\u2068{evil_name}\u2069" in {r[0] for r in ranking[1:]}
+
+
+def test_the_report_says_how_many_deadlines_rest_on_estimates(
+    figs: PerformanceFigures,
+) -> None:
+    total = figs.total
+    goals = tuple(attrs.evolve(g, provisional=min(1, g.met + g.pending)) for g in total.goals)
+    reason = (
+        "2028: cuti bersama belum ditetapkan (dipastikan oleh SKB 2028)",
+        "2028: no cuti bersama decreed yet (settled by the SKB 2028)",
+    )
+    marked = attrs.evolve(figs, total=attrs.evolve(total, goals=goals), provisional_reason=reason)
+    n, of = marked.total.provisional, marked.total.deadlines
+    assert 0 < n < of
+    id_page = render_report_html(marked, lang="id")
+    assert f"{n} dari {of:,}".replace(",", ".") + " batas waktu" in id_page
+    assert reason[0] in id_page
+    en_page = render_report_html(marked, lang="en")
+    assert f"{n} of {of:,} deadlines" in en_page
+    assert reason[1] in en_page
+    # none provisional: no such note
+    settled_goals = tuple(attrs.evolve(g, provisional=0) for g in total.goals)
+    settled = attrs.evolve(
+        figs,
+        total=attrs.evolve(total, goals=settled_goals),
+        offices=tuple(
+            attrs.evolve(o, goals=tuple(attrs.evolve(g, provisional=0) for g in o.goals))
+            for o in figs.offices
+        ),
+        provisional_reason=("", ""),
+    )
+    assert "bertumpu pada data libur" not in render_report_html(settled, lang="id")
+    assert "rest on holiday data" not in render_report_html(settled, lang="en")
+    table = {(r[0], r[1], r[2], r[3]): r[4] for r in csv_rows(marked)}
+    first = goals[0]
+    assert table["goal", "*", first.goal, "provisional"] == first.provisional

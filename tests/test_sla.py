@@ -639,3 +639,32 @@ def test_status_from_the_cache_equals_the_general_computation(
 )
 def test_a_target_in_words_takes_the_singular_for_one(target: SlaTarget, words: str) -> None:
     assert target.describe() == words
+
+
+def test_a_policy_names_the_kind_of_its_source() -> None:
+    plan = complaint_sla_plan()
+    bases = {(p.name, p.variant): p.basis for p in plan.policies}
+    # an official FAQ is the government's word, not a regulation
+    assert bases["verification", "default"] == "guidance"
+    assert bases["documents", "default"] == "regulation"
+    assert bases["first_response", "default"] == "default"
+    # omitted, the basis follows ``confirmed``
+    target = SlaTarget.working_days(3)
+    policy = SlaPolicy("x", target, start_states="a", stop_states="b")
+    assert policy.basis == "regulation"
+    assert SlaPolicy("x", target, start_states="a", stop_states="b", confirmed=False).basis == (
+        "default"
+    )
+    assert policy == SlaPolicy("x", target, start_states="a", stop_states="b", basis="regulation")
+    with pytest.raises(InvalidArgumentError, match="basis must be one of regulation, guidance"):
+        SlaPolicy("x", target, start_states="a", stop_states="b", basis="law")  # type: ignore[arg-type]
+
+
+def test_the_basis_survives_a_definition_document() -> None:
+    from migrantcare import dump_workflow, loads_workflow  # noqa: PLC0415 - only here
+
+    for fmt in ("toml", "json"):
+        text = dump_workflow(complaint_spec(), fmt)
+        assert text.count("guidance") == 1
+        again = loads_workflow(text, format=fmt)
+        assert again.sla == complaint_spec().sla

@@ -422,7 +422,7 @@ class _Reader:
     def policy(self, doc: Mapping[str, Any], path: str) -> SlaPolicy:
         allowed = (
             "goal", "variant", "target", *_STATE_SETS, "pause_on_waiting", *_EVENT_SETS,
-            "warn_at", "escalate_with", "when", "source", "confirmed", "description",
+            "warn_at", "escalate_with", "when", "source", "confirmed", "description", "basis",
         )  # fmt: skip
         self.keys(doc, path, allowed)
         warn = self._list(doc, "warn_at", path) if "warn_at" in doc else [0.5, 0.75]
@@ -442,6 +442,7 @@ class _Reader:
             source=self.get(doc, "source", path, str, ""),
             confirmed=self.get(doc, "confirmed", path, bool, True),
             description=self.get(doc, "description", path, str, ""),
+            basis=self.get(doc, "basis", path, str, None),
         )
 
     def notice(self, doc: Mapping[str, Any], path: str) -> NoticeSpec:
@@ -769,6 +770,8 @@ def _policy_doc(p: SlaPolicy) -> dict[str, Any]:
         doc["confirmed"] = False
     if p.description:
         doc["description"] = p.description
+    if p.basis != ("regulation" if p.confirmed else "default"):
+        doc["basis"] = p.basis
     return doc
 
 

@@ -86,12 +86,16 @@ class GoalCount:
         breached: Clocks whose deadline passed in the period (stopped late, or still
             running or paused after a recorded breach).
         pending: Clocks still running (or paused) within their deadline at ``at``.
+        provisional: Of those met, breached and pending, the deadlines that rest on
+            holiday data not settled yet (estimated dates, or a year whose cuti bersama
+            is not decreed): they may move when the decree appears. 0 in month rows.
     """
 
     goal: str
     met: int = 0
     breached: int = 0
     pending: int = 0
+    provisional: int = 0
 
     @property
     def decided(self) -> int:
@@ -237,6 +241,16 @@ class OfficePerformance:
         return sum(g.met for g in self.goals)
 
     @property
+    def deadlines(self) -> int:
+        """Deadlines counted (met, breached and pending), all goals together."""
+        return sum(g.met + g.breached + g.pending for g in self.goals)
+
+    @property
+    def provisional(self) -> int:
+        """Of :attr:`deadlines`, those resting on holiday data not settled yet."""
+        return sum(g.provisional for g in self.goals)
+
+    @property
     def breached(self) -> int:
         """Goals breached in the period, all goals together."""
         return sum(g.breached for g in self.goals)
@@ -303,9 +317,11 @@ class GoalSource:
         variant: Which variant (``"default"``, ``"urgent"``).
         target: The target in words, e.g. ``"3 working days"``.
         source: The regulation or the reason for the default.
-        confirmed: ``True`` for a target set by regulation, ``False`` for a
-            migrantcare default or an unconfirmed reading.
+        confirmed: ``True`` for a target set by regulation or official guidance,
+            ``False`` for a migrantcare default or an unconfirmed reading.
         description: What the goal asks.
+        basis: ``"regulation"``, ``"guidance"`` (an official FAQ or circular: the
+            government's word, not law) or ``"default"`` (see ``SlaPolicy.basis``).
     """
 
     goal: str
@@ -314,6 +330,7 @@ class GoalSource:
     source: str
     confirmed: bool
     description: str
+    basis: str = "regulation"
 
 
 @attrs.frozen
@@ -334,6 +351,10 @@ class PerformanceFigures:
         outreach: Outreach per province and category, sorted.
         cases_read: Cases read (all workflows, all dates).
         calendar_versions: Office id -> the calendar version used.
+        provisional_reason: When some deadlines rest on holiday data not settled yet
+            (see ``OfficePerformance.provisional``): which years, what is unsettled and
+            the decree that will settle it, in Indonesian and English
+            (:meth:`WorkingCalendar.provisional_reason`); ``("", "")`` otherwise.
     """
 
     period_start: _dt.date
@@ -348,6 +369,7 @@ class PerformanceFigures:
     outreach: tuple[OutreachRow, ...]
     cases_read: int
     calendar_versions: tuple[tuple[str, str], ...]
+    provisional_reason: tuple[str, str] = ("", "")
 
     @property
     def goals(self) -> tuple[str, ...]:
@@ -508,7 +530,8 @@ class _Acc:
         self.opened = 0
         self.open_now = 0
         self.buckets = [0] * len(BACKLOG_BUCKETS)
-        self.goals: dict[str, list[int]] = {}  # goal -> [met, breached, pending]
+        # goal -> [met, breached, pending, provisional]
+        self.goals: dict[str, list[int]] = {}
         self.months: list[dict[str, list[int]]] = [{} for _ in range(n_months)]
         self.month_opened = [0] * n_months
         self.response: list[int] = []
@@ -538,7 +561,7 @@ class _Acc:
     def goal(self, goal: str) -> list[int]:
         counts = self.goals.get(goal)
         if counts is None:
-            counts = self.goals[goal] = [0, 0, 0]
+            counts = self.goals[goal] = [0, 0, 0, 0]
         return counts
 
     def absorb(self, other: _Acc) -> None:
@@ -621,7 +644,13 @@ def _goal_sources(pool: list[Workflow]) -> tuple[GoalSource, ...]:
             seen.setdefault(
                 (p.name, p.variant),
                 GoalSource(
-                    p.name, p.variant, p.target.describe(), p.source, p.confirmed, p.description
+                    p.name,
+                    p.variant,
+                    p.target.describe(),
+                    p.source,
+                    p.confirmed,
+                    p.description,
+                    p.basis or "default",
                 ),
             )
     return tuple(seen.values())
@@ -718,6 +747,10 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
             acc = accs[office_id] = _Acc(lookup(office_id), period, when)
         return acc
 
+    # the span of years of the deadlines that rest on unsettled data, and a calendar to
+    # word it with: [first year, last year]
+    unsettled: list[int] = []
+    unsettled_cal: WorkingCalendar | None = None
     n_read = 0
     for case in cases:
         n_read += 1
@@ -829,15 +862,38 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
                 who = holder(instant) if transfers else opener
                 counts = who.goals.get(goal)
                 if counts is None:
-                    counts = who.goals[goal] = [0, 0, 0]
+                    counts = who.goals[goal] = [0, 0, 0, 0]
+                # Provisional: the cached flag, or (no cached deadline) the span from the
+                # start to the deadline, or to ``at`` while paused, against the
+                # calendar's unsettled years; elapsed time never rests on holidays.
+                last_year = (when if due is None else due).year
+                years = who.cal.provisional_years
+                provisional = (
+                    clock.provisional
+                    if clock.due_at is not None
+                    else (
+                        not years.isdisjoint(range(clock.started_at.year, last_year + 1))
+                        and _counts_working_time(policies[key], clock)
+                    )
+                )
+                if provisional:
+                    first_year = clock.started_at.year
+                    if not unsettled:
+                        unsettled[:] = [first_year, last_year]
+                        unsettled_cal = who.cal
+                    else:
+                        unsettled[0] = min(unsettled[0], first_year)
+                        unsettled[1] = max(unsettled[1], last_year)
                 if outcome == 2:
                     counts[2] += 1
+                    counts[3] += provisional
                     continue
                 bounds = who.bounds
                 month = bisect_right(bounds, instant) - 1
                 if month < 0 or month >= len(bounds) - 1:
                     continue
                 counts[outcome] += 1
+                counts[3] += provisional
                 table = who.months[month]
                 by_month = table.get(goal)
                 if by_month is None:
@@ -879,6 +935,14 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
         ),
         cases_read=n_read,
         calendar_versions=tuple((k, accs[k].cal.version) for k in sorted(accs)),
+        provisional_reason=(
+            ("", "")
+            if unsettled_cal is None
+            else (
+                unsettled_cal._reason(unsettled[0], unsettled[1], "id"),
+                unsettled_cal._reason(unsettled[0], unsettled[1], "en"),
+            )
+        ),
     )
 
 
@@ -886,6 +950,12 @@ def _as_utc(at: object) -> _dt.datetime:
     from migrantcare._case import utc  # noqa: PLC0415 - keep the import graph one-way
 
     return utc(at, "at")
+
+
+def _counts_working_time(plan: SlaPlan | None, clock: SlaClock) -> bool:
+    # an elapsed-time target runs through holidays: no holiday data can move it
+    assert plan is not None  # the case has clocks of a goal of this plan
+    return plan.policy(clock.goal, clock.variant).target.unit != "elapsed"
 
 
 def _deadline(plan: SlaPlan | None, clock: SlaClock, acc: _Acc) -> _dt.datetime:
@@ -949,7 +1019,7 @@ def _finish(
     acc: _Acc, goal_order: tuple[str, ...], period: _Period, service: frozenset[str]
 ) -> OfficePerformance:
     goals = tuple(
-        GoalCount(g, *acc.goals.get(g, (0, 0, 0)))
+        GoalCount(g, *acc.goals.get(g, (0, 0, 0, 0)))
         for g in (*goal_order, *(g for g in acc.goals if g not in goal_order))
     )
     names = [g.goal for g in goals]

@@ -13,6 +13,7 @@ import base64
 import csv
 import datetime as _dt
 import io
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from html import escape
 from types import MappingProxyType
@@ -119,6 +120,63 @@ def _target(text: str, lang: str) -> str:
     return text
 
 
+#: The sources of migrantcare's own SLA policies, in Indonesian (citations of Indonesian
+#: regulations read the same in both languages); an integrator's text is shown as written.
+_SOURCES_ID: Final = MappingProxyType(
+    {
+        "migrantcare default (crisis center answers 24/7); not regulation": (
+            "bawaan migrantcare (crisis center melayani 24 jam); bukan peraturan"
+        ),
+        "migrantcare default; not regulation": "bawaan migrantcare; bukan peraturan",
+        "SP4N-LAPOR! official FAQ: verified and dispatched within 3 working days": (
+            "FAQ resmi SP4N-LAPOR!: diverifikasi dan diteruskan dalam 3 hari kerja"
+        ),
+        "Peraturan KP2MI 23/2025 Pasal 18 (unit of the 7 days unconfirmed)": (
+            "Peraturan KP2MI 23/2025 Pasal 18 (satuan 7 hari belum dipastikan)"
+        ),
+        "local service standard (others <= 14 working days); not regulation": (
+            "standar layanan setempat (kantor lain <= 14 hari kerja); bukan peraturan"
+        ),
+    }
+)
+#: A source's kind (``SlaPolicy.basis``) in words: (Indonesian, English).
+_BASES: Final = MappingProxyType(
+    {
+        "regulation": ("peraturan", "regulation"),
+        "guidance": ("pedoman resmi", "official guidance"),
+        "default": ("bawaan migrantcare / belum pasti", "migrantcare default / unconfirmed"),
+    }
+)
+#: Bidirectional classes that can reorder the text around them: right-to-left letters
+#: and the explicit embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+_BIDI_CLASSES: Final = frozenset(
+    {"R", "AL", "RLE", "LRE", "RLO", "LRO", "PDF", "RLI", "LRI", "FSI", "PDI"}
+)
+
+
+def _source(text: str, lang: str) -> str:
+    """An SLA policy's source in ``lang`` (migrantcare's own policies are translated)."""
+    return text if lang == "en" else _SOURCES_ID.get(text, text)
+
+
+def _needs_isolation(text: str) -> bool:
+    return not text.isascii() and any(unicodedata.bidirectional(ch) in _BIDI_CLASSES for ch in text)
+
+
+def _isolated(text: str) -> str:
+    """``text`` isolated (U+2068 ... U+2069) when it could reorder its line.
+
+    For a right-to-left name or a stray U+202E, in SVG text and CSV cells, where
+    ``<bdi>`` does not exist. The closing PDI also ends any override left open inside.
+    """
+    return f"\u2068{text}\u2069" if _needs_isolation(text) else text
+
+
+def _bdi(text: str) -> str:
+    """``text`` escaped for HTML, in ``<bdi>`` when it could reorder its line."""
+    return f"<bdi>{escape(text)}</bdi>" if _needs_isolation(text) else escape(text)
+
+
 def _term(vocab: Vocabulary, code: str, lang: str) -> str:
     return vocab.label(code, lang) if code in vocab else code
 
@@ -196,6 +254,7 @@ def csv_rows(figures: PerformanceFigures) -> Iterator[tuple[str, str, str, str, 
         yield ("goal_source", "", key, "target", src.target)
         yield ("goal_source", "", key, "source", src.source)
         yield ("goal_source", "", key, "confirmed", int(src.confirmed))
+        yield ("goal_source", "", key, "basis", src.basis)
     for o in (figures.total, *figures.offices):
         yield from _office_rows(o)
     for r in figures.ranking:
@@ -222,6 +281,7 @@ def _office_rows(o: OfficePerformance) -> Iterator[tuple[str, str, str, str, Cel
         yield ("goal", office, g.goal, "met", g.met)
         yield ("goal", office, g.goal, "breached", g.breached)
         yield ("goal", office, g.goal, "pending", g.pending)
+        yield ("goal", office, g.goal, "provisional", g.provisional)
         yield ("goal", office, g.goal, "compliance_pct", g.compliance)
     for m in o.months:
         month = m.month.strftime("%Y-%m")
@@ -350,7 +410,7 @@ def _bar_chart(
         y = 5 + i * row_h
         width = 0.0 if value is None or top <= 0 else bar_w * min(value, top) / top
         color = "#9aa5b1" if i in muted else _PALETTE[0]
-        short = label if len(label) <= 36 else label[:35] + "\u2026"
+        short = _isolated(label if len(label) <= 36 else label[:35] + "\u2026")
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(short)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row_h - 6}" '
@@ -362,7 +422,7 @@ def _bar_chart(
 
 
 def _desc(bars: Sequence[tuple[str, float | None, str]]) -> str:
-    return "; ".join(f"{label}: {text}" for label, _, text in bars)
+    return "; ".join(f"{_isolated(label)}: {text}" for label, _, text in bars)
 
 
 def _line_chart(
@@ -465,6 +525,27 @@ class _Report:
     def t(self, id_text: str, en_text: str) -> str:
         return _t(self.lang, id_text, en_text)
 
+    def unsettled(self, o: OfficePerformance) -> str:
+        """The note on deadlines that rest on holiday data not settled yet ("" if none)."""
+        n = o.provisional
+        if not n:
+            return ""
+        lang = self.lang
+        reason = self.f.provisional_reason[0 if lang == "id" else 1]
+        text = self.t(
+            f"{_num(n, lang)} dari {_num(o.deadlines, lang)} batas waktu bertumpu pada data "
+            "libur yang belum pasti (tanggal perkiraan, atau cuti bersama yang belum "
+            "ditetapkan)" + (f": {reason}" if reason else "") + ". Batas waktu itu dapat "
+            "bergeser bila keputusannya terbit; hitung ulang kasusnya saat itu "
+            "(Workflow.recompute).",
+            f"{_num(n, lang)} of {_num(o.deadlines, lang)} deadlines rest on holiday data not "
+            "settled yet (estimated dates, or cuti bersama not decreed)"
+            + (f": {reason}" if reason else "")
+            + ". They may move when the decree appears; recompute the cases then "
+            "(Workflow.recompute).",
+        )
+        return f'<p class="what"><span class="flag">{escape(text)}</span></p>'
+
     def cards(self, o: OfficePerformance) -> str:
         lang = self.lang
         service = [g for g in o.goals if g.goal in self.f.service_goals]
@@ -497,13 +578,13 @@ class _Report:
         lang, f = self.lang, self.f
         names = {o.office: o.name(lang) for o in f.offices}
         rows = [
-            (names.get(r.office, r.office), r.rank, r.opened, r.met, r.breached, r.compliance,
-             r.wilson_lower, r.breaches_per_100, r.office)
+            (_isolated(names.get(r.office, r.office)), r.rank, r.opened, r.met, r.breached,
+             r.compliance, r.wilson_lower, r.breaches_per_100, r.office)
             for r in f.ranking
         ]  # fmt: skip
         shown = [
             [
-                escape(names.get(r.office, r.office)),
+                _bdi(names.get(r.office, r.office)),
                 _num(r.rank, lang),
                 _num(r.opened, lang),
                 _num(r.met, lang),
@@ -550,17 +631,20 @@ class _Report:
 
     def goals(self, o: OfficePerformance, uid: str) -> str:
         lang = self.lang
-        rows = [(g.goal, g.met, g.breached, g.pending, g.compliance) for g in o.goals]
+        rows = [
+            (g.goal, g.met, g.breached, g.pending, g.compliance, g.provisional) for g in o.goals
+        ]
         shown = [
             [escape(_goal(g.goal, lang)), _num(g.met, lang), _num(g.breached, lang),
-             _num(g.pending, lang), _pct(g.compliance, lang)]
+             _num(g.pending, lang), _pct(g.compliance, lang), _num(g.provisional, lang)]
             for g in o.goals
         ]  # fmt: skip
         table = _Table(
             self.t("Capaian SLA per sasaran", "SLA outcomes per goal"),
             [self.t("Sasaran", "Goal"), self.t("Tepat waktu", "Met"),
              self.t("Terlambat", "Breached"), self.t("Berjalan", "Pending"),
-             self.t("Kepatuhan", "Compliance")],
+             self.t("Kepatuhan", "Compliance"),
+             self.t("Atas data libur sementara", "On provisional holiday data")],
             rows, shown, f"{_slug(o.office)}-sla-goals.csv",
         )  # fmt: skip
         chart = _bar_chart(
@@ -583,17 +667,22 @@ class _Report:
             "respondent, shown for context (not in the ranking).",
         )
         return _section(f"{uid}-goals", self.t("SLA per sasaran", "SLA per goal"), what,
-                        chart, table.html(lang))  # fmt: skip
+                        self.unsettled(o), chart, table.html(lang))  # fmt: skip
 
     def sources(self) -> str:
         lang = self.lang
         srcs = self.f.goal_sources
-        rows = [(s.goal, s.variant, s.target, s.source, int(s.confirmed)) for s in srcs]
+        # the download says what the table shows, in the table's language
+        rows = [
+            (_goal(s.goal, lang), s.variant, _target(s.target, lang),
+             _isolated(_source(s.source, lang)), _t(lang, *_BASES[s.basis]))
+            for s in srcs
+        ]  # fmt: skip
         shown = [
             [escape(_goal(s.goal, lang)), escape(s.variant), escape(_target(s.target, lang)),
-             escape(s.source),
-             self.t("regulasi", "regulation") if s.confirmed
-             else f'<span class="flag">{self.t("bawaan migrantcare / belum pasti", "migrantcare default / unconfirmed")}</span>']  # noqa: E501
+             _bdi(_source(s.source, lang)),
+             escape(_t(lang, *_BASES[s.basis])) if s.basis != "default"
+             else f'<span class="flag">{escape(_t(lang, *_BASES[s.basis]))}</span>']
             for s in srcs
         ]  # fmt: skip
         table = _Table(
@@ -603,11 +692,13 @@ class _Report:
             rows, shown, "sla-sources.csv",
         )  # fmt: skip
         what = self.t(
-            "Setiap sasaran menyebut sumbernya: peraturan, atau nilai bawaan migrantcare yang "
-            "dapat diubah (bukan hukum). Angka kepatuhan atas sasaran bawaan menilai standar "
-            "layanan setempat, bukan kepatuhan terhadap peraturan.",
-            "Each goal names its source: a regulation, or a migrantcare default that can be "
-            "configured (not law). Compliance with a default goal measures a local service "
+            "Setiap sasaran menyebut sumbernya: peraturan, pedoman resmi (misalnya FAQ atau "
+            "surat edaran pemerintah: sikap resmi, bukan hukum), atau nilai bawaan migrantcare "
+            "yang dapat diubah (bukan hukum). Angka kepatuhan atas sasaran bawaan menilai "
+            "standar layanan setempat, bukan kepatuhan terhadap peraturan.",
+            "Each goal names its source: a regulation, official guidance (a government FAQ "
+            "or circular: the government's word, not law), or a migrantcare default that can "
+            "be configured (not law). Compliance with a default goal measures a local service "
             "standard, not compliance with a regulation.",
         )
         return _section("sources", self.t("Sumber SLA", "SLA sources"), what, table.html(lang))
@@ -696,7 +787,7 @@ class _Report:
             for o in offices
         ]  # fmt: skip
         shown = [
-            [escape(_office_label(o, lang)), *_spread_cells(o.first_response, lang),
+            [_bdi(_office_label(o, lang)), *_spread_cells(o.first_response, lang),
              *_spread_cells(o.resolution, lang)]
             for o in offices
         ]  # fmt: skip
@@ -829,7 +920,7 @@ class _Report:
             self.t("Pelimpahan antarkantor", "Transfers between offices"),
             [self.t("Kantor", "Office"), self.t("Masuk", "In"), self.t("Keluar", "Out")],
             [(o.office, o.transfers_in, o.transfers_out) for o in offices],
-            [[escape(o.name(lang)), _num(o.transfers_in, lang), _num(o.transfers_out, lang)]
+            [[_bdi(o.name(lang)), _num(o.transfers_in, lang), _num(o.transfers_out, lang)]
              for o in offices],
             "transfers.csv",
         )  # fmt: skip
@@ -890,7 +981,7 @@ class _Report:
         )
         province = f" · {escape(o.province)}" if o.province else ""
         return (
-            f'<h2 id="{uid}">{escape(o.name(lang))} <small>({escape(o.office)}{province})</small>'
+            f'<h2 id="{uid}">{_bdi(o.name(lang))} <small>({escape(o.office)}{province})</small>'
             f'</h2><p class="meta">{zone_note}</p>'
             + self.cards(o)
             + self.goals(o, uid)
@@ -963,9 +1054,7 @@ def render_report_html(
             ("sources", r.t("Sumber SLA", "SLA sources")),
             ("method", r.t("Cara menghitung", "How it is counted")),
         )
-    ) + "".join(
-        f'<li><a href="#o-{_slug(o.office)}">{escape(o.name(lang))}</a></li>' for o in chosen
-    )
+    ) + "".join(f'<li><a href="#o-{_slug(o.office)}">{_bdi(o.name(lang))}</a></li>' for o in chosen)
     taken = _instant(figures.at, "Asia/Jakarta", lang)
     versions = ", ".join(f"{o}: {v}" for o, v in figures.calendar_versions)
     csv_all = base64.b64encode(("\ufeff" + figures_to_csv(figures)).encode()).decode("ascii")
@@ -995,6 +1084,7 @@ def render_report_html(
         f"<main>"
         f'<h2 id="summary">{escape(r.t("Ringkasan semua kantor", "All offices at a glance"))}</h2>'
         + r.cards(total)
+        + r.unsettled(total)
         + r.ranking()
         + r.goals(total, "all")
         + r.trend(total, "all")

@@ -33,6 +33,10 @@ MAX_TARGET_DAYS: Final = 26_000
 
 #: How a target is counted.
 SlaUnit = Literal["working_days", "working_time", "elapsed"]
+#: What kind of source an SLA target rests on: a regulation, official guidance (an FAQ,
+#: a circular, a service charter) or a configurable default.
+SourceBasis = Literal["regulation", "guidance", "default"]
+SOURCE_BASES: tuple[SourceBasis, ...] = ("regulation", "guidance", "default")
 _ZERO = _dt.timedelta(0)
 
 
@@ -241,6 +245,13 @@ def _text(value: object, what: str) -> None:
     check_text(value, f"SLA policy {what}", empty=True, limit=10_000)
 
 
+def _basis(_instance: object, _attribute: object, value: object) -> None:
+    if value is not None and value not in SOURCE_BASES:
+        raise InvalidArgumentError(
+            f"SLA policy basis must be one of {', '.join(SOURCE_BASES)}, got {quote(value)}"
+        )
+
+
 @attrs.frozen
 class SlaPolicy:
     """A service-level goal: what starts, pauses and stops a clock, and its target.
@@ -266,6 +277,11 @@ class SlaPolicy:
         source: The regulation or standard the target comes from.
         confirmed: ``False`` when the figure is a configurable default, not confirmed law.
         description: What the goal means, in a sentence.
+        basis: What kind of source it is: ``"regulation"`` (a law, regulation or
+            decree), ``"guidance"`` (an official FAQ, circular or service charter: the
+            government's word, not law) or ``"default"`` (migrantcare's configurable
+            default, or a local standard). Omitted, it follows ``confirmed``:
+            ``"regulation"`` when confirmed, else ``"default"``.
     """
 
     name: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "SLA policy name"))
@@ -291,6 +307,8 @@ class SlaPolicy:
         default=True, validator=lambda _i, _a, v: _is(v, bool, "confirmed")
     )
     description: str = attrs.field(default="", validator=lambda _i, _a, v: _text(v, "description"))
+    # None only until __attrs_post_init__ fills it in from ``confirmed``
+    basis: SourceBasis | None = attrs.field(default=None, kw_only=True, validator=_basis)
     _events: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     _states: frozenset[str] = attrs.field(init=False, eq=False, repr=False)
     _warn_offsets: tuple[_dt.timedelta, ...] = attrs.field(init=False, eq=False, repr=False)
@@ -299,6 +317,8 @@ class SlaPolicy:
     _warn_shares_and_budget: tuple[int, ...] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
+        if self.basis is None:
+            object.__setattr__(self, "basis", "regulation" if self.confirmed else "default")
         if not (self.start_states or self.start_events):
             raise InvalidArgumentError(f"SLA policy {self.name!r} never starts: give start_*")
         if not (self.stop_states or self.stop_events):

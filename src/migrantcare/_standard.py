@@ -209,6 +209,7 @@ def complaint_sla_plan(
                 stop_states=("in_handling", "referred", *_CLOSED),
                 escalate_with="escalate",
                 source="SP4N-LAPOR! official FAQ: verified and dispatched within 3 working days",
+                basis="guidance",  # the government's word, not a regulation
                 description="The complaint is verified within 3 working days.",
             ),
             SlaPolicy(
