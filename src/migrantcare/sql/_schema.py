@@ -16,7 +16,8 @@ from sqlalchemy.dialects import postgresql
 #: The version of the tables below; recorded by :func:`create_all`.
 #:
 #: 2: ``case_events.body`` is ``json`` on PostgreSQL (was ``jsonb``).
-SCHEMA_VERSION: Final = 2
+#: 3: ``case_person_keys``, the blind index of persons' identifiers.
+SCHEMA_VERSION: Final = 3
 
 
 def _json() -> sa.types.TypeEngine[Any]:
@@ -46,6 +47,8 @@ class CaseTables:
         events: The audit trail, append-only; primary key ``(case_id, seq)``.
         persons: Personal data, apart from the audit trail so it can be erased.
         schema: The single-row table recording :data:`SCHEMA_VERSION`.
+        person_keys: The blind index of the persons' identifiers (keyed hashes, never
+            the identifiers), beside the person rows and erased with them.
     """
 
     metadata: sa.MetaData
@@ -53,6 +56,7 @@ class CaseTables:
     events: sa.Table
     persons: sa.Table
     schema: sa.Table
+    person_keys: sa.Table
 
 
 def case_tables(*, schema: str | None = None, prefix: str = "") -> CaseTables:
@@ -65,7 +69,7 @@ def case_tables(*, schema: str | None = None, prefix: str = "") -> CaseTables:
     Examples:
         >>> tables = case_tables(prefix="mc_")
         >>> print(*sorted(tables.metadata.tables))
-        mc_case_events mc_case_persons mc_cases mc_migrantcare_schema
+        mc_case_events mc_case_person_keys mc_case_persons mc_cases mc_migrantcare_schema
         >>> print(*(c.name for c in tables.events.primary_key))
         case_id seq
     """
@@ -138,7 +142,20 @@ def case_tables(*, schema: str | None = None, prefix: str = "") -> CaseTables:
         md,
         sa.Column("version", sa.Integer, nullable=False),
     )
-    return CaseTables(md, cases, events, persons, version)
+    # One keyed hash (HMAC-SHA-256 with the host's key) per identifier of a person: a
+    # lookup by NIK, passport or phone without the identifiers in an index. The store
+    # writes the rows with the person's and deletes them in the erasure's transaction.
+    # No foreign key: hosts' maintenance (TRUNCATE of the case tables) keeps working.
+    person_keys = sa.Table(
+        f"{p}case_person_keys",
+        md,
+        sa.Column("case_id", sa.String(200), primary_key=True),
+        sa.Column("role", sa.String(20), primary_key=True),
+        sa.Column("kind", sa.String(10), primary_key=True),
+        sa.Column("digest", sa.LargeBinary(32), nullable=False),
+    )
+    sa.Index(f"{p}case_person_keys_digest", person_keys.c.digest)
+    return CaseTables(md, cases, events, persons, version, person_keys)
 
 
 def create_all(engine: sa.Engine, tables: CaseTables | None = None) -> CaseTables:
