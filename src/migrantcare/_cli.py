@@ -17,6 +17,7 @@ from typing import Any, NoReturn, TextIO
 
 import pendulum
 
+from migrantcare._audit_cli import add_audit_parser
 from migrantcare._calendar import WorkingCalendar
 from migrantcare._definition import dump_workflow, load_workflow
 from migrantcare._demo import run_demo
@@ -410,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
     work.set_defaults(func=_cmd_worker)
     _add_db_parser(sub)
     add_report_parser(sub)
+    add_audit_parser(sub)
     return parser
 
 
