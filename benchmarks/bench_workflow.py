@@ -206,7 +206,7 @@ def workload_table() -> None:
     """Fire the realistic workload's actions again, beside transitions on the same triggers."""
     from workload import actions, run_actions  # noqa: PLC0415 - beside this file
 
-    work = workload_cases(2_000, 400)
+    work = workload_cases(2_000, 300)
     jobs = [(work.workflow_of(c), work.versions[c.id][0], actions(work, c), c) for c in work.cases]
     for wf, start, script, final in jobs:  # the re-run makes exactly the generated cases
         assert run_actions(wf, start, script) == final, final.id
@@ -300,7 +300,7 @@ def main() -> None:
     ]
     speeds = {}
     if quick():
-        runs = [(name, fn, n // 5, m // 10) for name, fn, n, m in runs]
+        runs = [(name, fn, n // 10, m // 20) for name, fn, n, m in runs]
     for name, fn, n_speed, n_mem in runs:
         eps = speeds[fn] = throughput(fn, n_speed)
         mb, per_case = memory(fn, n_mem)
