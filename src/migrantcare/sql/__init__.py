@@ -18,19 +18,24 @@ from migrantcare.sql._outbox import (
     outbox_table,
 )
 from migrantcare.sql._persons import normalise_nik, normalise_passport, normalise_phone
+from migrantcare.sql._reseal import ResealResult, reseal
 from migrantcare.sql._schema import SCHEMA_VERSION, CaseTables, case_tables, create_all
+from migrantcare.sql._seal import SEAL_ENV, Sealer
 from migrantcare.sql._store import SqlCaseStore, prepare_engine
 from migrantcare.sql._sweep import SweepResult, earliest_due, sweep
 
 __all__ = [
     "SCHEMA_VERSION",
+    "SEAL_ENV",
     "Backoff",
     "CaseTables",
     "NoticeBatch",
     "Outbox",
     "OutboxCounts",
     "OutboxNotice",
+    "ResealResult",
     "Route",
+    "Sealer",
     "SqlCaseStore",
     "SweepResult",
     "case_tables",
@@ -44,5 +49,6 @@ __all__ = [
     "normalise_phone",
     "outbox_table",
     "prepare_engine",
+    "reseal",
     "sweep",
 ]

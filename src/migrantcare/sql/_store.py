@@ -67,7 +67,9 @@ from migrantcare.sql._persons import (
     query_digests,
     visible,
 )
+from migrantcare.sql._rowcheck import check_columns, check_recalendared
 from migrantcare.sql._schema import CaseTables, case_tables
+from migrantcare.sql._seal import SEAL_FIELD, Sealer, check_sealer
 
 _UTC = _dt.timezone.utc
 #: How long a SQLite connection waits for another's lock.
@@ -93,6 +95,12 @@ class _OneRow(NamedTuple):
     c_state: str
     c_office: str
     c_due: _dt.datetime | None
+    c_wf: str
+    c_wfv: int
+    c_calv: str | None
+    c_opened: _dt.datetime
+    c_updated: _dt.datetime
+    c_last: int | None  # the highest seq of every event row of the case
     c_doc: str | None  # JSON: [header, {role: person}, [event item, ...]]
 
 
@@ -108,6 +116,13 @@ class _Stored(NamedTuple):
     c_complainant: Any
     c_worker: Any
     items: list[Any]  # the event items, in seq order
+    # the other columns queries read, and the highest seq stored (see check_columns)
+    c_wf: Any = None
+    c_wfv: Any = None
+    c_calv: Any = None
+    c_opened: Any = None
+    c_updated: Any = None
+    c_last: Any = None
 
 
 #: The event columns (seq ... body) in the rows of the whole-case statements.
@@ -432,6 +447,15 @@ class SqlCaseStore:
             edit made in SQL to the *old* rows after this store loaded them is found only
             by the next full load (another store, :meth:`export_jsonl`, or a store
             with ``verified_cache=0``), not by this store.
+        sealer: The host's seal keys (:class:`Sealer`, e.g. ``Sealer.from_env()``),
+            kept outside the database. With them every save seals the case (an
+            HMAC-SHA-256 over its identity, version, head hash, header, clocks and
+            persons) and every load refuses a case whose seal is missing or wrong; a
+            sealed case loads without replaying its history (the seal vouches for what
+            replay would check), except when its calendar version is not the current
+            one. :meth:`verify_case` replays in full. Without keys, loads detect
+            careless edits but not a history rebuilt with the public API and written
+            over the rows (see the "Sealed cases and digests" guide).
         person_key: The host's secret key (at least 16 random bytes, kept outside the
             database) for the blind index of persons' identifiers: with it every new
             case's persons are indexed by keyed hashes of their NIK, passport and phone
@@ -449,6 +473,7 @@ class SqlCaseStore:
         calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None = None,
         tables: CaseTables | None = None,
         verified_cache: int = 0,
+        sealer: Sealer | None = None,
         person_key: bytes | None = None,
     ) -> None:
         if not isinstance(engine, sa.Engine):
@@ -480,6 +505,8 @@ class SqlCaseStore:
             )
         # the key of the blind index of persons (cases_of_person) stays in memory only
         self._cache_size, self._person_key = verified_cache, check_key(person_key)
+        # The host's keys (never in the tables): seals every save, checked by every load.
+        self._sealer = check_sealer(sealer)
         # Per store, not per module: a bounded map from case id to its verified prefix,
         # shared by the threads using this store (hence the lock).
         self._known: dict[str, _Verified] = {}
@@ -521,6 +548,21 @@ class SqlCaseStore:
             c.next_due_at.label("c_due"),
         )
         event_row = (e.seq, e.at, e.kind, e.name, e.actor, e.prev_hash, e.hash, e.body)
+        # Last in every read: the other columns queries read, and the highest seq of
+        # all the case's event rows (rows past the head are refused: check_columns).
+        newest = t.events.alias("mc_newest")
+        more_row = (
+            c.workflow.label("c_wf"),
+            c.workflow_version.label("c_wfv"),
+            c.calendar_version.label("c_calv"),
+            c.opened_at.label("c_opened"),
+            c.updated_at.label("c_updated"),
+            sa.select(sa.func.max(newest.c.seq))
+            .where(newest.c.case_id == c.id)
+            .correlate(t.cases)
+            .scalar_subquery()
+            .label("c_last"),
+        )
         # One statement reads a whole case: one round trip, and one snapshot without an
         # explicit transaction. Events below the row's version are those it saw.
         self._select_whole = (
@@ -530,6 +572,7 @@ class SqlCaseStore:
                 first_row_only(person("complainant"), p.data.type).label("c_complainant"),
                 first_row_only(person("worker"), p.data.type).label("c_worker"),
                 *event_row,
+                *more_row,
             )
             .select_from(t.cases.outerjoin(t.events, sa.and_(e.case_id == c.id, e.seq < c.version)))
             .where(c.id == sa.bindparam("b_id"))
@@ -566,6 +609,7 @@ class SqlCaseStore:
             # one scan of the persons
             self._select_one = sa.select(
                 *case_row,
+                *more_row,
                 sa.cast(
                     sa.func.json_build_array(c.header, persons_json, events_json), sa.Text
                 ).label("c_doc"),
@@ -606,6 +650,7 @@ class SqlCaseStore:
                 person("complainant").label("c_complainant"),
                 person("worker").label("c_worker"),
                 *event_row,
+                *more_row,
             )
             .select_from(
                 t.cases.outerjoin(
@@ -727,7 +772,10 @@ class SqlCaseStore:
             with self._reader.connect() as conn:
                 # One statement (a CTE: compare-and-set the row, then insert the events
                 # it let through) is one transaction and one round trip.
-                inserted = conn.execute(statement, values).all()
+                try:
+                    inserted = conn.execute(statement, values).all()
+                except sa.exc.IntegrityError:
+                    raise self._past_head(case, expected_version) from None
                 if len(inserted) != len(new):
                     self._refused(conn, case, expected_version)
             return
@@ -739,7 +787,10 @@ class SqlCaseStore:
             values[name] = process(values[name])
         # the same statement on the driver's cursor: a third of a save's work on this
         # side was SQLAlchemy's per-execution and per-connection work
-        rows = self._on_driver(sql, values, all_rows=True)
+        try:
+            rows = self._on_driver(sql, values, all_rows=True)
+        except self._engine.dialect.loaded_dbapi.IntegrityError:
+            raise self._past_head(case, expected_version) from None
         if len(rows) != len(new):
             with self._reader.connect() as conn:
                 self._refused(conn, case, expected_version)
@@ -1171,14 +1222,59 @@ class SqlCaseStore:
         """The full load of a case from the one row of ``_select_one``: check, replay, remember."""
         return self._load_stored(case_id, self._stored(case_id, row))
 
-    def _load_stored(self, case_id: str, stored: _Stored) -> Case:
-        """The full load of a case read: in one pass if it can, check, replay, remember."""
+    def _load_stored(self, case_id: str, stored: _Stored, *, deep: bool = False) -> Case:
+        """The load of a case read; the one place that chooses how it is checked.
+
+        A sealed store loads a sealed case without replay (:meth:`_sealed_load`) unless
+        ``deep``; otherwise the history is replayed: in one pass if it can, else in full.
+        """
+        if self._sealer is not None and not deep:
+            sealed = self._sealed_load(case_id, stored)
+            if sealed is not None:
+                return sealed
         quick = self._quick_load(case_id, stored)
         if quick is None:
             return self._replayed_and_checked(self._read_stored(case_id, stored))
         case, replayed = quick
         self._remember(case, replayed)
         return case
+
+    def _sealed_load(self, case_id: str, stored: _Stored) -> Case | None:
+        """A sealed case, loaded by decoding its rows and re-hashing its events.
+
+        Each row is checked against its document, every event's hash and link is
+        recomputed, the newest must be the row's head, every column must agree, and the
+        seal (under one of the host's keys) must match the case: a writer without the
+        key could not have made it, so the transitions and clocks need no replay.
+        ``None`` (replay instead) for a case whose clocks rest on another calendar than
+        the current one, or on a workflow this store was not given.
+        """
+        case = self._read_stored(case_id, stored)  # every row, column and the seal
+        case.verify()  # every hash and link
+        workflow = self._checked.get((case.workflow, case.workflow_version))
+        if workflow is None:
+            return None
+        if workflow.spec.sla is not None:
+            try:
+                cal = self.calendar_for(case.office)
+            except MigrantCareError:
+                return None
+            if cal is not None and cal.version != case.calendar_version:
+                return None
+        return case
+
+    def verify_case(self, case_id: str) -> Case:
+        """Load ``case_id`` with every check there is: the full replay, and the seal.
+
+        The deep check of a sealed store (whose loads skip the replay), and what
+        ``migrantcare audit`` runs on every case.
+
+        Raises:
+            CaseNotFoundError: no case has that id.
+            IntegrityError: anything stored disagrees, naming the case.
+        """
+        with self._reader.connect() as conn:
+            return self._load_stored(case_id, self._fetch(conn, case_id), deep=True)
 
     def _quick_load(self, case_id: str, row: _Stored) -> tuple[Case, Case] | None:
         """A load with nothing out of the ordinary: (the case as stored, as replayed).
@@ -1397,6 +1493,10 @@ class SqlCaseStore:
                 f"case {case_id!r}: stored SLA clocks differ from what its history "
                 "gives (header edited)"
             )
+        if (calendar is not None or bound) and replayed.calendar_version != case.calendar_version:
+            # another calendar than the current one: not trusted, re-verified by replay
+            # as far as the history alone decides (the seal covers the rest)
+            check_recalendared(case, replayed)
 
     def _load_tail(self, conn: sa.Connection, case_id: str, known: _Verified) -> Case | None:
         """Load a remembered case by replaying only the events appended since.
@@ -1504,7 +1604,10 @@ class SqlCaseStore:
         if result.rowcount != 1:
             self._refused(conn, case, expected_version)
         if new:
-            conn.execute(self.tables.events.insert(), [_event_row(case.id, e) for e in new])
+            try:
+                conn.execute(self.tables.events.insert(), [_event_row(case.id, e) for e in new])
+            except sa.exc.IntegrityError:
+                raise self._past_head(case, expected_version) from None
         erased = [e for e in new if e.kind == "erased"]
         if erased:
             p = self.tables.persons
@@ -1622,7 +1725,14 @@ class SqlCaseStore:
                     actual=result.rowcount,
                 )
         if event_rows:
-            conn.execute(self.tables.events.insert(), event_rows)
+            try:
+                conn.execute(self.tables.events.insert(), event_rows)
+            except sa.exc.IntegrityError:
+                names = sorted({row["case_id"] for row in event_rows})
+                raise IntegrityError(
+                    f"cases {names}: an event row lies past a stored head (inserted "
+                    "outside the store); nothing of the batch is kept (roll it back)"
+                ) from None
         return appended
 
     def workflow_for(self, case: Case) -> Workflow:
@@ -1675,6 +1785,15 @@ class SqlCaseStore:
             values.update({f"{k}_{i}": v for k, v in row.items()})
         return new, values
 
+    @staticmethod
+    def _past_head(case: Case, expected_version: int) -> IntegrityError:
+        """The error of a save whose events collide with rows past the stored head."""
+        return IntegrityError(
+            f"case {case.id!r}: an event row at seq {expected_version} or later is stored "
+            "past the head the case row records (inserted outside the store); the save "
+            "is refused and nothing of it is kept"
+        )
+
     def _refused(self, conn: sa.Connection, case: Case, expected_version: int) -> None:
         """Raise why a compare-and-set matched no row."""
         row = conn.execute(self._select_case, {"b_id": case.id}).one_or_none()
@@ -1722,8 +1841,15 @@ class SqlCaseStore:
             "next_due_at": next_due_at(case),
             "updated_at": case.events[-1].at,
             "head_hash": case.head_hash,
-            "header": _header(case),
+            "header": self._sealed_header(case),
         }
+
+    def _sealed_header(self, case: Case) -> dict[str, Any]:
+        """The header document of ``case``, with its seal when the store has keys."""
+        header = _header(case)
+        if self._sealer is not None:
+            header[SEAL_FIELD] = self._sealer.seal(case, header)
+        return header
 
     def _event(  # noqa: PLR0917 - one per stored column, in the order selected
         self,
@@ -1799,15 +1925,25 @@ class SqlCaseStore:
             persons.get("complainant"),
             persons.get("worker"),
             items,
+            row.c_wf,
+            row.c_wfv,
+            row.c_calv,
+            row.c_opened,
+            row.c_updated,
+            row.c_last,
         )
 
     def _read_rows(self, case_id: str, rows: Sequence[Any]) -> Case:
         """Build a case from the rows of ``_select_whole`` and check that they agree."""
-        return self._read_stored(case_id, self._stored_rows(case_id, rows))
+        return self._read_stored(case_id, self._stored_rows(case_id, rows), persons_read=False)
 
-    def _read_stored(self, case_id: str, stored: _Stored) -> Case:
-        """The case ``stored`` holds, each row checked and the rows against each other."""
-        return self._assemble(case_id, stored, self._events(case_id, stored.items))
+    def _read_stored(self, case_id: str, stored: _Stored, *, persons_read: bool = True) -> Case:
+        """The case ``stored`` holds, each row checked and the rows against each other.
+
+        ``persons_read``: whether ``stored`` holds the person rows (reports read without).
+        """
+        events = self._events(case_id, stored.items)
+        return self._assemble(case_id, stored, events, persons_read=persons_read)
 
     @staticmethod
     def _stored_rows(case_id: str, rows: Sequence[Any]) -> _Stored:
@@ -1825,6 +1961,12 @@ class SqlCaseStore:
             head.c_complainant,
             head.c_worker,
             [r[_EVENT_COLUMNS] for r in rows if r.seq is not None],
+            head.c_wf,
+            head.c_wfv,
+            head.c_calv,
+            head.c_opened,
+            head.c_updated,
+            head.c_last,
         )
 
     def _events(self, case_id: str, items: Iterable[Sequence[Any]]) -> list[CaseEvent]:
@@ -1840,7 +1982,9 @@ class SqlCaseStore:
             events.append(self._event(case_id, *item) if event is None else event)
         return events
 
-    def _assemble(self, case_id: str, row: Any, events: list[CaseEvent]) -> Case:
+    def _assemble(
+        self, case_id: str, row: Any, events: list[CaseEvent], *, persons_read: bool = True
+    ) -> Case:
         for position, event in enumerate(events):
             if event.seq != position:
                 break
@@ -1851,7 +1995,7 @@ class SqlCaseStore:
                 f"case {case_id!r}, event {position}: missing ({len(events)} stored "
                 f"events, the case row records {row.c_version})"
             )
-        return self._case_from(case_id, row, tuple(events))
+        return self._case_from(case_id, row, tuple(events), persons_read=persons_read)
 
     def _case_from(
         self,
@@ -1859,10 +2003,13 @@ class SqlCaseStore:
         row: Any,
         events: tuple[CaseEvent, ...],
         persons: tuple[Person | None, Person | None] | None = None,
+        *,
+        persons_read: bool = True,
     ) -> Case:
         """Build the case from its row's header and persons and its parsed events.
 
-        ``persons``: the row's complainant and worker, read already.
+        ``persons``: the row's complainant and worker, read already. ``persons_read``:
+        whether the row holds them (a sealed store then checks their seal too).
         """
         header = row.c_header
         if isinstance(header, dict):
@@ -1888,4 +2035,7 @@ class SqlCaseStore:
             raise IntegrityError(
                 f"case {case_id!r}: the case row's columns differ from its header (edited)"
             )
+        check_columns(case_id, case, row)
+        if self._sealer is not None:
+            self._sealer.check(case, _header(case), header.get(SEAL_FIELD), persons=persons_read)
         return case
