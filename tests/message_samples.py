@@ -91,18 +91,22 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "percent": 75,
         "due": _DUE,
         "office": "BP3MI NTT",
+        "provisional": "",
     },
     "sla.breach": {
         "case_number": "PGD-2026-000123",
         "goal": MessageRef("sla.goal.verification"),
         "due": _DUE,
         "office": "BP3MI NTT",
+        # a deadline on holiday data not settled yet: the note is appended
+        "provisional": MessageRef("sla.provisional"),
     },
     "sla.breach.head": {
         "case_number": "PGD-2026-000123",
         "goal": MessageRef("sla.goal.verification"),
         "due": _DUE,
         "office": "BP3MI Nusa Tenggara Timur",
+        "provisional": "",
     },
     "repatriation.arrival": {
         "name": "Bapak Yohanes",
@@ -144,6 +148,7 @@ for goal in (
     "resolution",
 ):
     SAMPLES[f"sla.goal.{goal}"] = {}
+SAMPLES["sla.provisional"] = {}
 
 
 def values_for(key: str, locale: str) -> dict[str, Any]:

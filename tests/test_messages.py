@@ -66,7 +66,12 @@ def test_sms_variants_fit_one_gsm7_segment(key: str, locale: str) -> None:
 class TestFormatting:
     def test_dates_in_the_recipients_zone(self) -> None:
         due = pendulum.datetime(2026, 3, 25, 16, tz="Asia/Jakarta")
-        v = {"case_number": "X", "goal": MessageRef("sla.goal.verification"), "office": "O"}
+        v = {
+            "case_number": "X",
+            "goal": MessageRef("sla.goal.verification"),
+            "office": "O",
+            "provisional": "",
+        }
         id_text = M.render("sla.breach", "id", due=due, **v)
         assert "Rabu, 25 Maret 2026 16.00 WIB" in id_text
         en_text = M.render("sla.breach", "en", due=due, **v)

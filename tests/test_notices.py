@@ -343,3 +343,57 @@ class TestTransfer:
         (again,) = notices(wf, case, case.events[0])
         assert again.render(M, "en", tz="Asia/Makassar") == sent
         assert wf.check_messages(M) == []
+
+
+def _warned(opened_at: pendulum.DateTime) -> list[tuple[str, str, str]]:
+    """(goal, Indonesian, English) of the SLA notices of a case left untouched."""
+    wf = complaint_workflow()
+    case = wf.open(
+        "PGD-9",
+        at=opened_at,
+        by=actor("cc"),
+        office="bp3mi-ntt",
+        category="unpaid_wages",
+        channel="whatsapp",
+        calendar=CAL,
+    )
+    case = wf.advance(case, at=opened_at.add(days=40), calendar=CAL)
+    found = []
+    for event in case.events:
+        if event.kind == "sla" and event.name in ("warning", "breach"):
+            for n in notices(wf, case, event=event, calendar=CAL):
+                if n.key.startswith("sla."):
+                    found.append((event.data["goal"], n.render(M, "id"), n.render(M, "en")))
+    return found
+
+
+def test_officers_are_told_when_a_deadline_is_provisional() -> None:
+    # opened on 28 December 2027: the deadlines fall in 2028, which has no cuti bersama
+    # decreed yet and estimated religious holidays
+    found = _warned(pendulum.datetime(2027, 12, 28, 9, tz="Asia/Makassar"))
+    on_working_time = [f for f in found if f[0] in ("first_response", "verification")]
+    assert on_working_time
+    for _, id_text, en_text in on_working_time:
+        assert id_text.endswith(
+            ". Sementara: batas waktu ini bertumpu pada tanggal libur yang belum ditetapkan "
+            "(tanggal perkiraan, atau cuti bersama yang belum ditetapkan); dapat bergeser "
+            "bila keputusannya terbit."
+        )
+        assert "Provisional: this deadline rests on holiday dates not decreed yet" in en_text
+    # 30 days of elapsed time do not rest on holidays: no note
+    documents = [f for f in found if f[0] == "documents"]
+    assert documents
+    assert not any("Provisional" in en for _, _, en in documents)
+    # a deadline in a settled year says nothing of the kind
+    settled = _warned(pendulum.datetime(2026, 11, 2, 9, tz="Asia/Makassar"))
+    assert settled
+    assert not any("Sementara" in i or "Provisional" in e for _, i, e in settled)
+
+
+def test_a_custom_sla_notice_gets_the_provisional_value_without_declaring_it() -> None:
+    spec = complaint_spec().with_notice(
+        NoticeSpec("sla.warning", "sla.warning", "officer", values={"goal": "sla.goal",
+                   "percent": "sla.percent", "due": "sla.due"})
+    )  # fmt: skip
+    assert "provisional" in spec.notices_on("sla.warning")[0].provides
+    assert spec.build().check_messages(M) == []

@@ -15,6 +15,9 @@ Sources (alternatives separated by ``|``: the first that resolves wins):
 * ``category`` — the case's category as a vocabulary term;
 * ``due.<goal>`` — when the case's newest clock of SLA goal ``<goal>`` is due;
 * ``period.<goal>`` — the target of ``<goal>`` as a plural count ("15 working days");
+* ``provisional`` — passed by every notice on an SLA point without being declared: the
+  catalog's ``sla.provisional`` sentence when the goal's deadline rests on holiday data
+  not settled yet, else an empty text;
 * ``sla.goal``, ``sla.due``, ``sla.percent`` — on SLA warnings and breaches: the goal's
   name, its due instant, the threshold crossed (the goal and due instant also on an
   event a breach fired);
@@ -63,6 +66,11 @@ if TYPE_CHECKING:
 POINTS: Final = ("open", "*", "migrate", "transfer", "sla.warning", "sla.breach", "sla.escalation")
 #: Values every notice passes without declaring them.
 BASE_VALUES: Final = ("case_number", "office")
+#: The points of SLA notices, which also pass ``provisional`` without declaring it: the
+#: sentence ``sla.provisional`` of the catalog when the goal's deadline rests on
+#: holiday data not settled yet (estimated dates, cuti bersama not decreed), else "".
+SLA_POINTS: Final = frozenset({"sla.warning", "sla.breach", "sla.escalation"})
+PROVISIONAL_NOTE: Final = "sla.provisional"
 #: Recipients that are a person of the case: a notice to one the case does not have
 #: (no complainant recorded) is not produced. ``family`` is the relative who asked
 #: for a repatriation, recorded as the complainant.
@@ -216,6 +224,17 @@ def _sla(field: str) -> Resolver:
         return data.get("threshold_percent", MISSING)
 
     return resolve
+
+
+def _provisional_note(ctx: NoticeContext) -> Any:
+    """``provisional`` of an SLA notice: the note when the goal's deadline is provisional."""
+    data = ctx.data
+    goal = data.get("goal") if ctx.event.kind == "sla" else data.get("sla_goal")
+    cycle = data.get("cycle")
+    for clock in reversed(ctx.case.clocks):
+        if clock.goal == goal and (cycle is None or clock.cycle == cycle):
+            return MessageRef(PROVISIONAL_NOTE) if clock.provisional else ""
+    return ""
 
 
 def vocabulary(spec: WorkflowSpec, name: str) -> Vocabulary:
@@ -469,7 +488,8 @@ class NoticeSpec:
     @property
     def provides(self) -> frozenset[str]:
         """The placeholder names this notice passes (its values and the base values)."""
-        return frozenset(BASE_VALUES).union(name for name, _ in self.values)
+        base = (*BASE_VALUES, "provisional") if self.on in SLA_POINTS else BASE_VALUES
+        return frozenset(base).union(name for name, _ in self.values)
 
     @property
     def sources(self) -> Mapping[str, str]:
@@ -488,6 +508,8 @@ class NoticeSpec:
     def resolve(self, ctx: NoticeContext) -> dict[str, Any] | None:
         """Return the values for ``ctx`` (base values included), or ``None`` if one is unknown."""
         out: dict[str, Any] = {"case_number": ctx.case.id, "office": ctx.office}
+        if self.on in SLA_POINTS:
+            out["provisional"] = _provisional_note(ctx)
         memo = ctx.memo
         for name, source, alternatives in self._compiled:
             value = memo.get(source, MISSING)
@@ -563,6 +585,13 @@ def _check_notice(
             n.provides,
             problems,
         )
+    if (
+        n.on in SLA_POINTS
+        and n.key in messages.keys(locale)
+        and "provisional" in messages.placeholders(n.key, locale)
+    ):
+        what = f"{why}: the note on a provisional deadline"
+        _need(messages, locale, PROVISIONAL_NOTE, what, frozenset(), problems)
     count = frozenset({"count"})
     for name, source in n.values:
         what = f"{why}, value {name!r}"
