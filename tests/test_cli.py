@@ -55,7 +55,7 @@ def test_calendar_in_both_languages() -> None:
     status, text = run("calendar", "2027", "--lang", "en", "--province", "Papua")
     assert "(Asia/Jayapura)" in text
     assert "Eid al-Fitr (estimated)" in text
-    assert "Note: this year's data is partly estimated" in text
+    assert "Note: provisional data; it may change. 2027: 3 holiday dates estimated" in text
 
 
 def test_deadline_in_working_days_and_hours() -> None:
@@ -142,6 +142,23 @@ def test_errors_leave_no_partial_output(capsys: pytest.CaptureFixture[str]) -> N
     assert exc.value.code == 2
     status, text = run("deadline", "2027-12-01", "--working-days", "20")
     assert "note   provisional" in text
+
+
+def test_a_provisional_answer_says_why_and_what_settles_it() -> None:
+    status, text = run("deadline", "2027-12-20", "--working-days", "20")
+    assert status == 0
+    note = text.splitlines()[-1]
+    assert note.startswith("note   provisional: 2027: 3 holiday dates estimated")
+    assert "2028: no cuti bersama decreed yet" in note
+    assert "SKB on national holidays and cuti bersama 2028" in note
+    status, text = run("calendar", "2028", "--lang", "id")
+    assert text.splitlines()[-1].startswith(
+        "Catatan: data sementara, dapat berubah. 2028: cuti bersama belum ditetapkan"
+    )
+    status, text = run("calendar", "2028", "--lang", "en")
+    assert "Note: provisional data; it may change. 2028: no cuti bersama decreed yet" in text
+    status, text = run("calendar", "2026", "--lang", "en")
+    assert "Note:" not in text
 
 
 def test_a_reader_that_stops_early_ends_the_command_quietly() -> None:

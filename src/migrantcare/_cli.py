@@ -117,11 +117,12 @@ def _cmd_calendar(args: argparse.Namespace, out: TextIO) -> int:
             )
             est = " (estimated)" if h.estimated else ""
         out.write(f"  {h.date.isoformat()} {h.date:%a}  {kind:<16} {h.name(lang)}{est}\n")
-    if args.year in cal.provisional_years:
+    reason = cal.provisional_reason(_dt.date(args.year, 1, 1), lang=lang)
+    if reason:
         note = (
-            "Catatan: sebagian data tahun ini masih perkiraan atau cuti bersama belum ditetapkan."
+            f"Catatan: data sementara, dapat berubah. {reason}."
             if lang == "id"
-            else "Note: this year's data is partly estimated or its cuti bersama is not decreed."
+            else f"Note: provisional data; it may change. {reason}."
         )
         out.write(note + "\n")
     return 0
@@ -168,11 +169,12 @@ def _cmd_deadline(args: argparse.Namespace, out: TextIO) -> int:
             if hours == int(hours)
             else f"{hours:g} working hours"
         )
-    provisional = cal.is_provisional(due.date())
+    # the whole span from the start day to the deadline, with the decree that settles it
+    reason = cal.provisional_reason(local.date(), due)
     out.write(f"start  {_fmt_instant(local, cal.tz)}\n")
     out.write(f"due    {_fmt_instant(due, cal.tz)}  ({unit})\n")
-    if provisional:
-        out.write("note   provisional: rests on estimated or undecreed holiday data\n")
+    if reason:
+        out.write(f"note   provisional: {reason}\n")
     return 0
 
 
