@@ -933,68 +933,6 @@ class WorkingCalendar:
             >>> cal.provisional_reason(dt.date(2026, 1, 5))
             ''
         """
-        first = self._year(self._day(self._local_day(start), "start"))
-        last = first if end is None else self._year(self._day(self._local_day(end), "end"))
-        return self._reason(min(first, last), max(first, last), lang)
-
-    def _local_day(self, value: _dt.date) -> _dt.date:
-        if isinstance(value, _dt.datetime):
-            return self.local(value).date()
-        return value
-
-    def _reason(self, first: int, last: int, lang: str) -> str:
-        """:meth:`provisional_reason` of the years ``first..last`` (memoised)."""
-        index = self._idx()
-        key = (first, last, lang)
-        found = index.reasons.get(key)
-        if found is None:
-            decreed = self.collective_leave_years
-            parts = [
-                unsettled_year(
-                    year,
-                    decreed=year in decreed,
-                    earlier=bool(decreed) and year < decreed.start,
-                    estimated=sum(h.estimated for h in index.by_year[year]),
-                    lang=lang,
-                )
-                for year in range(first, last + 1)
-                if year in index.provisional_years
-            ]
-            found = "; ".join(parts)
-            if len(index.reasons) < 4096:  # a bound on memory, not a correctness matter
-                index.reasons[key] = found
-        return found
-
-    def provisional_reason(
-        self, start: _dt.date, end: _dt.date | None = None, *, lang: str = "en"
-    ) -> str:
-        """Say why an answer over ``start``..``end`` may still move, or ``""`` if it cannot.
-
-        Every answer of this calendar (``working_days_between``, ``add_working_days``,
-        deadlines…) over a provisional year is computed on the data we have: estimated
-        religious holidays and, for a year whose cuti bersama is not decreed yet, none.
-        This names each such year the span touches, what is unsettled in it, and the
-        decree that will settle it; recompute (``Workflow.recompute``) once it appears.
-
-        Args:
-            start: The first day (a date, or an aware datetime read in the office's zone).
-            end: The last day, included; ``start`` when omitted.
-            lang: ``"id"`` or ``"en"`` (``"id-ID"``, Accept-Language headers work too).
-
-        Raises:
-            DateOutOfRangeError: a day is outside the calendar's years.
-            MissingMessageError: ``lang`` is neither Indonesian nor English.
-
-        Examples:
-            >>> import datetime as dt
-            >>> cal = WorkingCalendar.indonesia()
-            >>> cal.working_days_between(dt.date(2028, 1, 3), dt.date(2028, 12, 30))
-            247
-            >>> cal.provisional_reason(dt.date(2028, 1, 3), dt.date(2028, 12, 30))[:63]
-            '2028: no cuti bersama decreed yet, 8 holiday dates estimated (s'
-            >>> cal.provisional_reason(dt.date(2026, 1, 5))
-            ''
-        """
         language = label_language(lang)  # refused even when nothing is provisional
         first = self._year(self._day(self._local_day(start), "start"))
         last = first if end is None else self._year(self._day(self._local_day(end), "end"))
