@@ -197,13 +197,17 @@ def query_digests(
 
 
 def lookup_statement(tables: CaseTables) -> sa.Select[Any]:
-    """Cases one of whose persons has one of the digests ``b_digests``, oldest first."""
+    """Cases one of whose persons has one of the digests ``b_digests``, oldest first.
+
+    A plain join (an index scan on the digest, then the case by its key): a case found
+    twice (two identifiers, two persons) is left to :func:`visible` to name once.
+    """
     c = tables.cases.c
     k = tables.person_keys.c
-    matching = sa.select(k.case_id).where(k.digest.in_(sa.bindparam("b_digests", expanding=True)))
     return (
         sa.select(c.id, c.workflow, c.workflow_version, c.office)
-        .where(c.id.in_(matching))
+        .join_from(tables.person_keys, tables.cases, k.case_id == c.id)
+        .where(k.digest.in_(sa.bindparam("b_digests", expanding=True)))
         .order_by(c.opened_at, c.id)
     )
 
@@ -229,13 +233,14 @@ def may_read(workflow: Workflow | None, actor: Actor, office: str) -> bool:
 def visible(
     rows: Sequence[Any], workflows: Mapping[tuple[str, int], Workflow], by: object
 ) -> tuple[str, ...]:
-    """The ids of the rows ``by`` may read the personal data of, in their order."""
+    """The ids of the rows ``by`` may read the personal data of, in their order, once."""
     actor = check_actor(by)
-    return tuple(
-        row.id
+    found = {
+        row.id: None
         for row in rows
         if may_read(workflows.get((row.workflow, row.workflow_version)), actor, row.office)
-    )
+    }
+    return tuple(found)
 
 
 def index_all(store: SqlCaseStore, key: bytes, batch: int) -> int:
