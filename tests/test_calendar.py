@@ -167,6 +167,24 @@ class TestCoverage:
         with pytest.raises(DateOutOfRangeError):
             cal.provisional_reason(D(2050, 1, 1))
 
+    @pytest.mark.parametrize(
+        ("args", "kwargs", "error"),
+        [
+            (("2028-01-01",), {}, WrongTypeError),
+            ((None,), {}, WrongTypeError),
+            ((D(2028, 1, 1), 5), {}, WrongTypeError),
+            ((dt.datetime(2028, 1, 1),), {}, NaiveDatetimeError),
+            ((D(2028, 1, 1),), {"lang": 5}, WrongTypeError),
+            ((D(2028, 1, 1),), {"lang": "x" * 2000}, InvalidArgumentError),
+            ((D(1900, 1, 1),), {}, DateOutOfRangeError),
+        ],
+    )
+    def test_provisional_reason_refuses_hostile_input(
+        self, cal: WorkingCalendar, args: tuple[object, ...], kwargs: dict[str, object], error: type
+    ) -> None:
+        with pytest.raises(error):
+            cal.provisional_reason(*args, **kwargs)  # type: ignore[arg-type]
+
     def test_strict_refuses_provisional_years(self, cal: WorkingCalendar) -> None:
         strict = cal.with_strict()
         assert strict.add_working_days(D(2026, 3, 17), 1) == D(2026, 3, 25)

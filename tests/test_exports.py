@@ -309,3 +309,12 @@ def test_numpy_export_flags_the_provisional_years() -> None:
     # the flag agrees with the calendar's own, day by day
     for day in (dt.date(2026, 6, 1), dt.date(2027, 6, 1), dt.date(2028, 6, 1)):
         assert args.settled(day, day) is not CAL.is_provisional(day)
+
+
+@pytest.mark.parametrize("bad", ["2026-01-01", None, 2026, 1.5])
+def test_settled_refuses_what_is_not_a_date(bad: object) -> None:
+    args = calendar_to_numpy(CAL)
+    with pytest.raises(WrongTypeError, match=r"must be a datetime\.date"):
+        args.settled(bad, dt.date(2026, 1, 1))  # type: ignore[arg-type]
+    with pytest.raises(WrongTypeError, match=r"must be a datetime\.date"):
+        args.settled(dt.date(2026, 1, 1), bad)  # type: ignore[arg-type]

@@ -258,6 +258,9 @@ class BusdayCalendar:
     def settled(self, start: _dt.date, end: _dt.date) -> bool:
         """Whether a count over ``start``..``end`` rests only on decreed holiday data.
 
+        Raises:
+            WrongTypeError: ``start`` or ``end`` is not a date.
+
         Examples:
             >>> import datetime as dt
             >>> from migrantcare import WorkingCalendar
@@ -267,6 +270,9 @@ class BusdayCalendar:
             >>> args.settled(dt.date(2026, 1, 1), dt.date(2028, 6, 30))  # no SKB for 2028
             False
         """
+        for name, value in (("start", start), ("end", end)):
+            if not isinstance(value, _dt.date):
+                raise WrongTypeError(f"{name} must be a datetime.date, got {type(value).__name__}")
         first, last = sorted((start.year, end.year))
         return not any(first <= year <= last for year in self.provisional_years)
 
