@@ -52,7 +52,7 @@ STATUSES_OF_BUILTIN = {
     ValueError: {409, 422, 500},
 }
 CONFLICTS = {"StaleCaseError", "InvalidTransitionError", "GuardRejectedError"}
-CONFLICTS |= {"WorkflowMismatchError"}
+CONFLICTS |= {"WorkflowMismatchError", "CaseExistsError"}
 FAULTS_OF_THE_DEPLOYMENT = {
     "IntegrityError",
     "WorkflowDefinitionError",
