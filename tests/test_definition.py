@@ -131,7 +131,7 @@ class TestErrors:
         ],
     )  # fmt: skip
     def test_each_kind_of_mistake(self, snippet: str, path: str, allowed: str) -> None:
-        base = 'name = "x"\ninitial = "a"\n'
+        base = 'name = "x"\ninitial = "a"\ntransitions = []\n'
         if not snippet.startswith("version"):
             base += "version = 1\n"
         doc = base + snippet + '\n[[states]]\nid = "a"\nlabel_id = "A"\nlabel_en = "A"\n'

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import pathlib
 from collections.abc import Callable
 from typing import Any
 
@@ -23,16 +24,23 @@ from migrantcare import (
     CaseMatch,
     Guard,
     InMemoryCaseStore,
+    Office,
+    Offices,
+    Permissions,
     Person,
+    Rule,
     SlaPolicy,
     SlaTarget,
     State,
     Transition,
     WorkingCalendar,
     WorkSchedule,
+    audit_trail,
     complaint_sla_plan,
     complaint_workflow,
+    dump_workflow,
     erase_personal_data,
+    load_workflow,
     loads_workflow,
     notices,
     office_report,
@@ -74,6 +82,16 @@ STORE.add(CASE)
 PLAN = WF.spec.sla
 assert PLAN is not None
 D = dt.date(2026, 1, 5)
+EXAMPLES = pathlib.Path(__file__).parent.parent / "examples"
+NTB = WorkingCalendar.for_province("Nusa Tenggara Barat")
+OFFICE = {
+    "id": "bp3mi-ntb",
+    "name_id": "BP3MI Nusa Tenggara Barat",
+    "name_en": "BP3MI West Nusa Tenggara",
+    "province": "Nusa Tenggara Barat",
+    "head_title_id": "Kepala BP3MI NTB",
+    "head_title_en": "Head of BP3MI NTB",
+}
 
 # name: (callable, positional arguments, keyword arguments) that work as given
 ROWS: dict[str, tuple[Callable[..., Any], list[Any], dict[str, Any]]] = {
@@ -132,6 +150,37 @@ ROWS: dict[str, tuple[Callable[..., Any], list[Any], dict[str, Any]]] = {
     "workflow_to_dict": (workflow_to_dict, [WF.spec], {}),
     "loads_workflow": (loads_workflow, [json.dumps(workflow_to_dict(WF.spec))], {}),
     "workflow_from_dict": (workflow_from_dict, [workflow_to_dict(WF.spec)], {}),
+    "load_workflow": (load_workflow, [EXAMPLES / "pengaduan_ntb.toml"], {}),
+    "dump_workflow": (dump_workflow, [WF.spec, "json"], {}),
+    "without_transition": (WF.spec.without_transition, ["reopen"], {"source": "closed"}),
+    "Permissions.with_rules": (
+        Permissions().with_rules,
+        [{"verify": Rule(("officer",))}],
+        {},
+    ),
+    "Offices.from_file": (Offices.from_file, [EXAMPLES / "offices.toml"], {"calendar": CAL}),
+    "Offices.from_mapping": (
+        Offices.from_mapping,
+        [{"office": [{**OFFICE, "closures": [{"dates": ["2026-03-03"], "name": "x"}]}]}],
+        {"source": "offices.toml", "calendar": CAL},
+    ),
+    "Office": (
+        Office,
+        ["bp3mi-ntb", "BP3MI NTB", "BP3MI West NTB", "Nusa Tenggara Barat", NTB],
+        {"head_title_id": "Kepala", "head_title_en": "Head", "address": "a", "contact": "c"},
+    ),
+    "Office.name": (Office(calendar=NTB, **OFFICE).name, ["id"], {}),
+    "audit_trail": (
+        audit_trail,
+        [[CASE, CASE2]],
+        {
+            "by": actor("o", office="o"),
+            "role": "officer",
+            "office": "o",
+            "since": T,
+            "until": T.add(days=1),
+        },
+    ),
     "sms_info": (sms_info, ["hello"], {}),
     "replay": (replay, [CASE2, WF], {"calendar": CAL}),
     "verify": (CASE2.verify, [], {"workflows": WF, "calendar": CAL}),

@@ -579,3 +579,154 @@ def test_events_are_recorded_in_time_order(complaint: Workflow) -> None:
         complaint.fire(case, "verify", at=last - dt.timedelta(seconds=1), by=actor("o"))
     same_instant = complaint.fire(case, "verify", at=last, by=actor("o"))
     assert same_instant.state == "in_handling"
+
+
+class TestRemovingTriggers:
+    """Removing a trigger removes what hangs on it: its notices and its permission rule."""
+
+    def test_without_transition_drops_the_permission_rule_and_builds(self) -> None:
+        spec = complaint_spec().without_transition("reopen")
+        assert spec.permissions is not None
+        assert "reopen" not in spec.permissions.actions
+        wf = spec.build()
+        assert all(t.trigger != "reopen" for t in wf.spec.transitions)
+
+    def test_removing_one_source_keeps_the_rule(self) -> None:
+        narrowed = complaint_spec().without_transition("escalate", source="verification").build()
+        assert narrowed.spec.permissions is not None
+        assert "escalate" in narrowed.spec.permissions.actions
+
+    def test_a_definition_document_removes_a_trigger_and_builds(self) -> None:
+        from migrantcare import loads_workflow  # noqa: PLC0415
+
+        doc = 'format = "migrantcare.workflow/1"\nextends = "complaint"\n'
+        wf = loads_workflow(doc + 'remove_transitions = ["reopen"]\n', format="toml").build()
+        assert wf.spec.permissions is not None
+        assert "reopen" not in wf.spec.permissions.actions
+
+
+class TestMalformedRecords:
+    """Replay and audit of hand-edited records: an IntegrityError, never a JSON error."""
+
+    def test_replay_of_garbled_opening_attributes_is_an_integrity_error(
+        self, complaint: Workflow
+    ) -> None:
+        import json  # noqa: PLC0415
+
+        doc = open_complaint(complaint).to_dict()
+        opening = doc["events"][0]["data"]
+        opening["attributes"] = "{"
+        case = Case.from_dict(doc)
+        with pytest.raises(IntegrityError, match="not JSON"):
+            replay(case, complaint)
+        opening["attributes"] = json.dumps([1, 2])
+        with pytest.raises(IntegrityError, match="must be a JSON object"):
+            replay(Case.from_dict(doc), complaint)
+
+    @pytest.mark.parametrize("garbage", ["{", "[1]", "{" * 100_000, '"x"'])
+    def test_replay_of_garbled_event_data_is_an_integrity_error(
+        self, complaint: Workflow, garbage: str
+    ) -> None:
+        import attrs  # noqa: PLC0415
+
+        case = walk(complaint, open_complaint(complaint), "start_verification")
+        garbled = attrs.evolve(case.events[1], data_json=garbage)
+        edited = attrs.evolve(case, events=(case.events[0], garbled))
+        with pytest.raises(IntegrityError):
+            replay(edited, complaint)
+
+    def test_audit_of_a_garbled_transfer_is_an_integrity_error(self, complaint: Workflow) -> None:
+        import attrs  # noqa: PLC0415
+
+        from migrantcare import audit_trail  # noqa: PLC0415
+
+        case = open_complaint(complaint)
+        case = complaint.transfer(
+            case, to="bp3mi-ntb", at=later(1), by=actor("head", "head_of_office")
+        )
+        garbled = attrs.evolve(case.events[-1], data_json="{not json")
+        edited = attrs.evolve(case, events=(*case.events[:-1], garbled))
+        with pytest.raises(IntegrityError, match="not JSON"):
+            audit_trail(edited)
+
+
+def test_a_callback_error_says_what_a_callback_may_do() -> None:
+    def explode(attempt: Attempt) -> None:
+        raise RuntimeError("database down")
+
+    def wrong(attempt: Attempt) -> object:
+        return 42
+
+    for callback in (explode, wrong):
+        wf = complaint_spec(sla=False).with_callback("start_verification", callback).build()
+        case = open_complaint(wf)
+        with pytest.raises(CallbackError) as info:
+            wf.fire(case, "start_verification", at=later(1), by=actor("o"))
+        message = str(info.value)
+        assert "Allowed: a callback returns None or a mapping of JSON-compatible data" in message
+        assert "raising a MigrantCareError" in message
+
+
+class TestAttributeLimits:
+    """Attributes are held to the documented limits, and errors name the caller's keys."""
+
+    def test_a_value_of_100_000_characters_is_accepted_and_round_trips(
+        self, complaint: Workflow
+    ) -> None:
+        for value in ("x" * 100_000, "\n" * 100_000, "é" * 100_000):
+            case = open_complaint(complaint, attributes={"a": value})
+            assert case.attributes == {"a": value}
+            case = walk(complaint, case, "start_verification")
+            loaded = Case.from_dict(case.to_dict())
+            assert loaded == case
+            assert replay(loaded, complaint) == case
+            loaded.verify(workflows=complaint)
+
+    def test_one_character_more_is_refused_naming_the_key(self, complaint: Workflow) -> None:
+        with pytest.raises(InvalidArgumentError, match=r"attributes\['a'\] is 100001 characters"):
+            open_complaint(complaint, attributes={"a": "x" * 100_001})
+
+    def test_attributes_too_large_together_are_refused_naming_attributes(
+        self, complaint: Workflow
+    ) -> None:
+        many = {f"k{i}": "x" * 100_000 for i in range(11)}
+        with pytest.raises(InvalidArgumentError, match=r"^attributes are 1100090 characters"):
+            open_complaint(complaint, attributes=many)
+
+    def test_stored_data_is_still_held_to_the_text_limit(self) -> None:
+        from migrantcare._validate import check_json  # noqa: PLC0415
+
+        # only the canonical JSON text of a valid object may exceed it (an opening's
+        # attributes); any other long text is refused
+        for text in ("x" * 100_001, "{" + " " * 100_001 + "}", '{"a": ' + '"x"' * 40_000 + "}"):
+            with pytest.raises(InvalidArgumentError, match="at most 100000"):
+                check_json({"t": text}, "data")
+        check_json({"t": '{"a":"' + "x" * 100_000 + '"}'}, "data")
+
+
+class TestActorsWithSeveralRoles:
+    """An actor holding two roles acts in the one the rule prefers, on every event."""
+
+    def test_the_rule_s_preferred_role_is_recorded(self, complaint: Workflow) -> None:
+        head = actor("u-7", "officer", "head_of_office")
+        case = walk(complaint, open_complaint(complaint), "start_verification")
+        for by in (head, actor("u-7", "officer", "head_of_office")):  # equal, not the same
+            fired = complaint.fire(case, "request_documents", at=later(2), by=by)
+            assert fired.events[-1].role == "officer"
+            assert fired.events[-1].by == "u-7"
+        reopened = walk(complaint, case, "verify", "close")
+        reopened = complaint.fire(reopened, "reopen", at=later(9), by=head, note="new")
+        assert reopened.events[-1].role == "head_of_office"
+
+    def test_equal_actors_record_identical_events(self, complaint: Workflow) -> None:
+        case = walk(complaint, open_complaint(complaint), "start_verification")
+        one = complaint.fire(case, "request_documents", at=later(2), by=actor("u-7"))
+        two = complaint.fire(case, "request_documents", at=later(2), by=actor("u-7"))
+        assert one.events[-1] == two.events[-1]
+        assert one.head_hash == two.head_hash
+        # an actor that differs only in its roles is another actor
+        other = complaint.fire(
+            case, "request_documents", at=later(2), by=actor("u-7", "officer", "call_centre")
+        )
+        assert other.events[-1].role == "officer"
+        assert replay(other, complaint) == other

@@ -14,8 +14,10 @@ from typing import Any
 
 import attrs
 
-from migrantcare._case import Case, utc
-from migrantcare.exceptions import WrongTypeError
+from migrantcare._actors import Actor
+from migrantcare._case import Case, CaseEvent, utc
+from migrantcare._validate import quote
+from migrantcare.exceptions import IntegrityError, WrongTypeError
 
 
 @attrs.frozen
@@ -63,11 +65,23 @@ class AuditEntry:
         return record
 
 
+def _office_in(case: Case, event: CaseEvent, key: str) -> str:
+    """The office an opening or transfer event records under ``key``."""
+    try:
+        office = event.data.get(key, case.office)
+    except (ValueError, RecursionError):  # a CaseEvent built by hand with garbled data
+        raise IntegrityError(
+            f"case {case.id!r}: event {event.seq}'s data is not JSON; it was not written by "
+            "migrantcare"
+        ) from None
+    return str(office)
+
+
 def _entries(case: Case) -> Iterator[AuditEntry]:
     holder = case.office
     for event in case.events:
         if event.kind == "opened":
-            holder = str(event.data.get("office", case.office))
+            holder = _office_in(case, event, "office")
         yield AuditEntry(
             case.id,
             event.seq,
@@ -82,13 +96,13 @@ def _entries(case: Case) -> Iterator[AuditEntry]:
             event.dest,
         )
         if event.kind == "transferred":
-            holder = str(event.data["to_office"])
+            holder = _office_in(case, event, "to_office")
 
 
 def audit_trail(
     cases: Case | Iterable[Case],
     *,
-    by: str | None = None,
+    by: str | Actor | None = None,
     role: str | None = None,
     office: str | None = None,
     since: _dt.datetime | None = None,
@@ -98,24 +112,53 @@ def audit_trail(
 
     Args:
         cases: One case or many (any iterable, e.g. a store query).
-        by: Only this actor id.
+        by: Only this actor: an :class:`~migrantcare.Actor` (as every other ``by=``
+            takes) or its id.
         role: Only events authorised by this role.
         office: Only events by actors of this office, or on cases held by it.
         since: Only events at or after this instant (aware).
         until: Only events before this instant (aware).
 
     Raises:
-        WrongTypeError: something in ``cases`` is not a :class:`~migrantcare.Case`.
+        WrongTypeError: something in ``cases`` is not a :class:`~migrantcare.Case`, or a
+            filter is of the wrong type (``role=["officer"]``, ``office=5``): a filter
+            that can match nothing is refused rather than answering with nothing.
         NaiveDatetimeError: ``since`` or ``until`` has no time zone.
+
+    Examples:
+        >>> import datetime as dt
+        >>> from migrantcare import Actor, complaint_workflow
+        >>> wf = complaint_workflow(sla=False)
+        >>> officer = Actor("u-1042", roles={"officer"}, office="bp3mi-ntb")
+        >>> at = dt.datetime(2026, 3, 2, 2, tzinfo=dt.timezone.utc)
+        >>> case = wf.open(
+        ...     "PGD-1", at=at, by=Actor("cc-7", roles={"call_centre"}), office="bp3mi-ntb",
+        ...     category="unpaid_wages", channel="whatsapp",
+        ... )
+        >>> case = wf.fire(case, "start_verification", at=at, by=officer)
+        >>> [e.action for e in audit_trail(case, by=officer)]
+        ['start_verification']
     """
+    by_id = by.id if isinstance(by, Actor) else by
+    for name, value in (("by", by_id), ("role", role), ("office", office)):
+        if value is not None and type(value) is not str:
+            wanted = "an Actor, an actor id (str) or None" if name == "by" else "a str or None"
+            raise WrongTypeError(
+                f"audit_trail: {name} must be {wanted}, got {type(value).__name__} {quote(value)}"
+            )
     start = None if since is None else utc(since, "since")
     end = None if until is None else utc(until, "until")
+    given: object = cases  # as called: any value may come in
+    if not isinstance(given, Case | Iterable) or isinstance(given, str | bytes):
+        raise WrongTypeError(
+            f"audit_trail needs a Case or an iterable of Case values, got {type(cases).__name__}"
+        )
     selected: list[AuditEntry] = []
     for case in (cases,) if isinstance(cases, Case) else cases:
         if not isinstance(case, Case):
             raise WrongTypeError(f"audit_trail needs Case values, got {type(case).__name__}")
         for entry in _entries(case):
-            if by is not None and entry.by != by:
+            if by_id is not None and entry.by != by_id:
                 continue
             if role is not None and entry.role != role:
                 continue

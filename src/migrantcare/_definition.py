@@ -35,7 +35,14 @@ import attrs
 
 from migrantcare._notice_spec import NoticeSpec
 from migrantcare._permissions import OUR_DEFAULT, Permissions, Rule
-from migrantcare._sla import CaseMatch, SlaPlan, SlaPolicy, SlaTarget
+from migrantcare._sla import MAX_TARGET, MAX_TARGET_DAYS, CaseMatch, SlaPlan, SlaPolicy, SlaTarget
+from migrantcare._validate import (
+    MAX_DOCUMENT_DEPTH,
+    decode_document,
+    document_nesting,
+    document_problem,
+    quote,
+)
 from migrantcare._vocab import (
     CATEGORIES,
     CHANNELS,
@@ -47,6 +54,7 @@ from migrantcare._vocab import (
     REPATRIATION_CATEGORIES,
     Term,
     Vocabulary,
+    check_code,
 )
 from migrantcare._workflow import Callback, Guard, State, Transition, WorkflowSpec
 from migrantcare.exceptions import DefinitionFileError, MigrantCareError, WrongTypeError
@@ -78,6 +86,8 @@ _STATE_SETS: Final = ("start_states", "pause_states", "stop_states")
 _EVENT_SETS: Final = ("start_events", "stop_events")
 _MATCH_KEYS: Final = ("categories", "priorities", "channels")
 _DURATION_UNITS: Final = (("days", 86_400), ("hours", 3_600), ("minutes", 60), ("seconds", 1))
+#: The largest workflow version: the SQL store keeps it in a 32-bit column.
+MAX_VERSION: Final = 2**31 - 1
 
 
 def _standard_guards() -> dict[str, Guard]:
@@ -198,15 +208,23 @@ class _Reader:
         path: str,
         kind: type | tuple[type, ...],
         default: Any = ...,
+        *,
+        low: int = 0,
+        high: int = 0,
     ) -> Any:
+        """``doc[key]`` if it is a ``kind`` (an int within ``low``..``high``)."""
         where = _join(path, key)
         if key not in doc:
             if default is ...:
                 raise self.fail(where, "is required")
             return default
         value = doc[key]
-        if kind is int and (isinstance(value, bool) or not isinstance(value, int)):
-            raise self.fail(where, f"must be an integer, got {_kind(value)}")
+        if kind is int:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise self.fail(where, f"must be an integer, got {_kind(value)}")
+            if not low <= value <= high:
+                raise self.fail(where, f"must be between {low} and {high}, got {quote(value)}")
+            return value
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             names = (
                 kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
@@ -214,20 +232,29 @@ class _Reader:
             raise self.fail(where, f"must be {_TYPE_NAMES.get(names, names)}, got {_kind(value)}")
         return value
 
-    def strings(self, doc: Mapping[str, Any], key: str, path: str) -> tuple[str, ...]:
+    def strings(
+        self, doc: Mapping[str, Any], key: str, path: str, *, single: bool = False
+    ) -> tuple[str, ...]:
+        """A list of strings; also one string where the schema allows it (``single``)."""
         value = doc.get(key, [])
         where = _join(path, key)
-        if isinstance(value, str):
+        if single and isinstance(value, str):
             return (value,)
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise self.fail(where, f"must be a list of strings, got {_kind(value)}")
+        if not isinstance(value, list):
+            wanted = "a string or a list of strings" if single else "a list of strings"
+            raise self.fail(where, f"must be {wanted}, got {_kind(value)}")
+        for i, item in enumerate(value):
+            if not isinstance(item, str):
+                raise self.fail(f"{where}[{i}]", f"must be a string, got {_kind(item)}")
         return tuple(value)
 
     def items(
-        self, doc: Mapping[str, Any], key: str, path: str
+        self, doc: Mapping[str, Any], key: str, path: str, *, required: bool = False
     ) -> list[tuple[str, Mapping[str, Any]]]:
-        value = doc.get(key, [])
         where = _join(path, key)
+        if required and key not in doc:
+            raise self.fail(where, "is required")
+        value = doc.get(key, [])
         if not isinstance(value, list):
             raise self.fail(where, f"must be a list of tables, got {_kind(value)}")
         return [(f"{where}[{i}]", self.table(v, f"{where}[{i}]")) for i, v in enumerate(value)]
@@ -238,7 +265,7 @@ class _Reader:
             if guard is None:
                 raise self.fail(
                     path,
-                    f"unknown guard {value!r}; registered: "
+                    f"unknown guard {quote(value)}; registered: "
                     f"{', '.join(sorted(self.registry.guards)) or 'none'} "
                     '(or write { require_data = "key", allowed = [...] } / '
                     "{ require_note = true })",
@@ -260,7 +287,7 @@ class _Reader:
             if vocab is None:
                 raise self.fail(
                     _join(path, "allowed"),
-                    f"unknown vocabulary {allowed!r}; use a list of codes or one of: "
+                    f"unknown vocabulary {quote(allowed)}; use a list of codes or one of: "
                     f"{', '.join(VOCABULARIES)}",
                 )
             return Guard.require_data(key, allowed=vocab)
@@ -270,7 +297,7 @@ class _Reader:
         if not isinstance(value, str) or value not in self.registry.callbacks:
             raise self.fail(
                 path,
-                f"unknown callback {value!r}; registered: "
+                f"unknown callback {quote(value)}; registered: "
                 f"{', '.join(sorted(self.registry.callbacks)) or 'none'} "
                 "(pass a Registry with your callbacks)",
             )
@@ -314,14 +341,14 @@ class _Reader:
             raise self.fail(
                 _join(path, "roles"),
                 "roles are given per action in [[permissions.rules]] "
-                f"(action = {doc.get('trigger', '<trigger>')!r}, roles = [...]), not on a "
+                f"(action = {quote(doc.get('trigger', '<trigger>'))}, roles = [...]), not on a "
                 "transition",
             )
         return self.call(
             path,
             Transition,
             self.get(doc, "trigger", path, str),
-            self.strings(doc, "sources", path)
+            self.strings(doc, "sources", path, single=True)
             if "sources" in doc
             else self.get(doc, "sources", path, str),
             self.get(doc, "dest", path, str, None),
@@ -357,14 +384,15 @@ class _Reader:
         if "default" in table:
             default = self.table(table["default"], "permissions.default")
             result = result.with_default(self.rule(default, "permissions.default", action=False)[1])
-        seen: set[str] = set()
+        rules: dict[str, Rule] = {}
         for path, item in self.items(table, "rules", "permissions"):
             name, rule = self.rule(item, path, action=True)
-            if name in seen:
-                raise self.fail(_join(path, "action"), f"{name!r} has a rule already")
-            seen.add(name)
-            result = self.call(path, result.with_rule, name, rule)
-        return result
+            if name in rules:
+                raise self.fail(_join(path, "action"), f"{quote(name)} has a rule already")
+            self.call(_join(path, "action"), check_code, name, "action")
+            rules[name] = rule
+        # all at once: one rule at a time would copy the rules once per rule
+        return self.call("permissions.rules", result.with_rules, rules)
 
     def _list(self, doc: Mapping[str, Any], key: str, path: str) -> list[Any]:
         value = doc.get(key, [])
@@ -377,7 +405,7 @@ class _Reader:
             vocab = VOCABULARIES.get(value)
             if vocab is None:
                 raise self.fail(
-                    path, f"unknown vocabulary {value!r}; built in: {', '.join(VOCABULARIES)}"
+                    path, f"unknown vocabulary {quote(value)}; built in: {', '.join(VOCABULARIES)}"
                 )
             return vocab
         doc = self.table(value, path)
@@ -399,23 +427,28 @@ class _Reader:
     def match(self, value: Any, path: str) -> CaseMatch:
         doc = self.table(value, path)
         self.keys(doc, path, _MATCH_KEYS)
-        return CaseMatch(**{k: self.strings(doc, k, path) for k in _MATCH_KEYS})
+        return CaseMatch(**{k: self.strings(doc, k, path, single=True) for k in _MATCH_KEYS})
 
     def target(self, value: Any, path: str) -> SlaTarget:
         doc = self.table(value, path)
         unit = self.get(doc, "unit", path, str)
         if unit == "working_days":
             self.keys(doc, path, ("unit", "days"))
-            return self.call(path, SlaTarget.working_days, self.get(doc, "days", path, int))
+            days = self.get(doc, "days", path, int, low=1, high=MAX_TARGET_DAYS)
+            return self.call(path, SlaTarget.working_days, days)
         if unit not in ("working_time", "elapsed"):
             raise self.fail(
                 _join(path, "unit"),
-                f"unknown unit {unit!r}; allowed: working_days, working_time, elapsed",
+                f"unknown unit {quote(unit)}; allowed: working_days, working_time, elapsed",
             )
         names = [n for n, _ in _DURATION_UNITS if unit == "elapsed" or n != "days"]
         self.keys(doc, path, ("unit", *names))
+        # each part bounded on its own, so the sum stays a number timedelta takes
+        limit = int(MAX_TARGET.total_seconds())
         seconds = sum(
-            self.get(doc, n, path, int, 0) * factor for n, factor in _DURATION_UNITS if n in names
+            self.get(doc, n, path, int, 0, low=0, high=limit // factor) * factor
+            for n, factor in _DURATION_UNITS
+            if n in names
         )
         return self.call(path, SlaTarget, unit, duration=_dt.timedelta(seconds=seconds))
 
@@ -426,14 +459,18 @@ class _Reader:
         )  # fmt: skip
         self.keys(doc, path, allowed)
         warn = self._list(doc, "warn_at", path) if "warn_at" in doc else [0.5, 0.75]
-        if not all(isinstance(w, int | float) and not isinstance(w, bool) for w in warn):
-            raise self.fail(_join(path, "warn_at"), "must be a list of numbers between 0 and 1")
+        for i, w in enumerate(warn):
+            if isinstance(w, bool) or not isinstance(w, int | float) or not 0 < w < 1:
+                raise self.fail(
+                    f"{_join(path, 'warn_at')}[{i}]",
+                    f"must be a number between 0 and 1 (exclusive), got {_kind(w)}",
+                )
         return self.call(
             path,
             SlaPolicy,
             self.get(doc, "goal", path, str),
             self.target(self.get(doc, "target", path, dict), _join(path, "target")),
-            **{k: self.strings(doc, k, path) for k in (*_STATE_SETS, *_EVENT_SETS)},
+            **{k: self.strings(doc, k, path, single=True) for k in (*_STATE_SETS, *_EVENT_SETS)},
             pause_on_waiting=self.get(doc, "pause_on_waiting", path, bool, True),
             warn_at=warn,
             escalate_with=self.get(doc, "escalate_with", path, str, None),
@@ -494,8 +531,8 @@ def _kind(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f"the string {value!r}"
-    return f"{type(value).__name__} {value!r}"
+        return f"the string {quote(value)}"
+    return f"{type(value).__name__} {quote(value)}"
 
 
 def _join(path: str, key: str) -> str:
@@ -525,10 +562,17 @@ def workflow_from_dict(
     """
     reader = _Reader(file, registry if registry is not None else Registry.standard())
     doc = reader.table(doc, "")
+    # what no document may hold, wherever it is (lone surrogates, huge numbers, deep
+    # nesting): refused here, naming the key, rather than failing far away
+    problem = document_problem(doc)
+    if problem is not None:
+        raise reader.fail(*problem)
     reader.keys(doc, "", _TOP_KEYS)
     fmt = reader.get(doc, "format", "", str, FORMAT)
     if fmt != FORMAT:
-        raise reader.fail("format", f"unsupported format {fmt!r}; this version reads {FORMAT!r}")
+        raise reader.fail(
+            "format", f"unsupported format {quote(fmt)}; this version reads {FORMAT!r}"
+        )
     if "extends" in doc:
         return _extend(reader, doc)
     for key in ("remove_transitions", "remove_goals", "remove_notices"):
@@ -540,10 +584,12 @@ def workflow_from_dict(
         "",
         WorkflowSpec,
         name=reader.get(doc, "name", "", str),
-        version=reader.get(doc, "version", "", int),
+        version=reader.get(doc, "version", "", int, low=1, high=MAX_VERSION),
         initial=reader.get(doc, "initial", "", str),
-        states=tuple(reader.state(s, p) for p, s in reader.items(doc, "states", "")),
-        transitions=tuple(reader.transition(t, p) for p, t in reader.items(doc, "transitions", "")),
+        states=tuple(reader.state(s, p) for p, s in reader.items(doc, "states", "", required=True)),
+        transitions=tuple(
+            reader.transition(t, p) for p, t in reader.items(doc, "transitions", "", required=True)
+        ),
         description=reader.get(doc, "description", "", str, ""),
         sla=_plan(reader, doc),
         notices=tuple(reader.notice(n, p) for p, n in reader.items(doc, "notices", "")),
@@ -558,7 +604,10 @@ def _plan(reader: _Reader, doc: Mapping[str, Any]) -> SlaPlan | None:
     sla = reader.table(doc["sla"], "sla")
     reader.keys(sla, "sla", ("policies",))
     return SlaPlan(
-        tuple(reader.policy(p, path) for path, p in reader.items(sla, "policies", "sla"))
+        tuple(
+            reader.policy(p, path)
+            for path, p in reader.items(sla, "policies", "sla", required=True)
+        )
     )
 
 
@@ -568,13 +617,13 @@ def _extend(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
     if make is None:
         raise reader.fail(
             "extends",
-            f"unknown workflow {base_name!r}; registered: "
+            f"unknown workflow {quote(base_name)}; registered: "
             f"{', '.join(sorted(reader.registry.workflows)) or 'none'}",
         )
     spec = make()
     spec = spec.derive(
         name=reader.get(doc, "name", "", str, spec.name),
-        version=reader.get(doc, "version", "", int, spec.version),
+        version=reader.get(doc, "version", "", int, spec.version, low=1, high=MAX_VERSION),
     )
     changes: dict[str, Any] = {}
     if "initial" in doc:
@@ -603,7 +652,7 @@ def _extend(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
     plan = spec.sla
     for i, goal in enumerate(reader.strings(doc, "remove_goals", "")):
         if plan is None or goal not in plan.goals:
-            raise reader.fail(f"remove_goals[{i}]", f"the workflow has no SLA goal {goal!r}")
+            raise reader.fail(f"remove_goals[{i}]", f"the workflow has no SLA goal {quote(goal)}")
         plan = plan.without(goal)
     added = _plan(reader, doc)
     if added is not None:
@@ -620,7 +669,7 @@ def _detect(text: str, fmt: str | None, file: str) -> Literal["toml", "json"]:
         return fmt  # type: ignore[return-value]
     if fmt is not None:
         raise DefinitionFileError(
-            f"{file}: unknown format {fmt!r}; use 'toml' or 'json'", file=file, path=""
+            f"{file}: unknown format {quote(fmt)}; use 'toml' or 'json'", file=file, path=""
         )
     if file.endswith(".json") or (not file.endswith(".toml") and text.lstrip().startswith("{")):
         return "json"
@@ -648,12 +697,23 @@ def loads_workflow(
     """
     if not isinstance(text, str):
         raise WrongTypeError(f"a workflow definition must be text (str), got {type(text).__name__}")
+    if not isinstance(file, str):
+        raise WrongTypeError(f"file must be a str, got {type(file).__name__}")
     kind = _detect(text, format, file)
+    # both parsers recurse once per level: measure the nesting before they start
+    if document_nesting(text, kind) > MAX_DOCUMENT_DEPTH:
+        raise DefinitionFileError(
+            f"{file}: nests deeper than {MAX_DOCUMENT_DEPTH} levels; a workflow definition "
+            "needs five",
+            file=file,
+            path="",
+        )
     try:
         doc = json.loads(text) if kind == "json" else tomllib.loads(text)
-    except (ValueError, tomllib.TOMLDecodeError) as exc:
+    except (ValueError, tomllib.TOMLDecodeError, RecursionError) as exc:
+        # RecursionError: a nesting the scan above under-counted (it never should)
         raise DefinitionFileError(
-            f"{file}: not valid {kind.upper()}: {exc}", file=file, path=""
+            f"{file}: not valid {kind.upper()}: {quote(str(exc), 200)}", file=file, path=""
         ) from None
     return workflow_from_dict(doc, registry=registry, file=file)
 
@@ -672,13 +732,17 @@ def load_workflow(
         ...     load_workflow(path) == complaint_spec()
         True
     """
+    if not isinstance(path, str | os.PathLike):
+        raise WrongTypeError(f"path must be a str or a path, got {type(path).__name__}")
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DefinitionFileError(
-            f"{p}: cannot read it ({exc.strerror})", file=str(p), path=""
-        ) from None
+        raw = p.read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise DefinitionFileError(f"{p}: cannot read it ({reason})", file=str(p), path="") from None
+    text, problem = decode_document(raw)
+    if text is None:
+        raise DefinitionFileError(f"{p}: {problem}", file=str(p), path="")
     return loads_workflow(text, registry=registry, file=str(p))
 
 
@@ -929,7 +993,7 @@ def dump_workflow(
     if format == "json":
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if format != "toml":
-        raise WrongTypeError(f"unknown format {format!r}; use 'toml' or 'json'")
+        raise WrongTypeError(f"unknown format {quote(format)}; use 'toml' or 'json'")
     lines: list[str] = []
     for key, value in doc.items():
         if not isinstance(value, Mapping) and not (

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import json
+import os
 import re
 import sys
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,7 +26,16 @@ from typing import Any, Final
 import attrs
 
 from migrantcare._calendar import WorkingCalendar
+from migrantcare._holidays import in_language
 from migrantcare._regions import PROVINCE_TIMEZONES, province_name
+from migrantcare._validate import (
+    MAX_DOCUMENT_DEPTH,
+    check_text,
+    decode_document,
+    document_nesting,
+    document_problem,
+    quote,
+)
 from migrantcare.exceptions import (
     InvalidArgumentError,
     MigrantCareError,
@@ -58,12 +68,8 @@ def check_office_id(value: object, what: str = "office id") -> str:
 def _text(value: object, what: str, *, required: bool) -> None:
     if not isinstance(value, str):
         raise WrongTypeError(f"{what} must be a str, got {type(value).__name__}")
-    if required and not value.strip():
-        raise InvalidArgumentError(f"{what} must not be empty")
-    if len(value) > _TEXT_LIMIT:
-        raise InvalidArgumentError(
-            f"{what} is {len(value)} characters long; at most {_TEXT_LIMIT} are allowed"
-        )
+    # lone surrogates too: they would only fail far away, when a notice or report is written
+    check_text(value, what, empty=not required, limit=_TEXT_LIMIT)
 
 
 @attrs.frozen
@@ -129,12 +135,23 @@ class Office:
                 raise InvalidArgumentError(f"{where} cannot be its own parent")
 
     def name(self, lang: str) -> str:
-        """The office's name in ``lang`` (``"id"`` or ``"en"``)."""
-        return (
-            self.name_id
-            if lang.split("-", maxsplit=1)[0].split("_", maxsplit=1)[0].lower() == "id"
-            else self.name_en
-        )
+        """The office's name in ``lang``: Indonesian (``"id"``, ``"in"``, ``"id-ID"``) or English.
+
+        Raises:
+            MissingMessageError: ``lang`` is neither (e.g. ``"fr"``): no silent English,
+                as for state labels, terms and holidays.
+
+        Examples:
+            >>> from migrantcare import WorkingCalendar
+            >>> office = Office(
+            ...     "bp3mi-ntb", "BP3MI Nusa Tenggara Barat", "BP3MI West Nusa Tenggara",
+            ...     "Nusa Tenggara Barat", WorkingCalendar.for_province("Nusa Tenggara Barat"),
+            ...     "Kepala BP3MI NTB", "Head of BP3MI NTB",
+            ... )
+            >>> office.name("in"), office.name("en-GB")
+            ('BP3MI Nusa Tenggara Barat', 'BP3MI West Nusa Tenggara')
+        """
+        return in_language(lang, self.name_id, self.name_en)
 
     def with_closures(
         self, dates: Iterable[_dt.date], name: str = "Kantor tutup", name_en: str | None = None
@@ -302,26 +319,33 @@ class Offices:
             OfficeConfigError: the file cannot be read or parsed, or a value is wrong;
                 the message names the file, the key path and the value.
         """
+        if not isinstance(path, str | os.PathLike):
+            raise WrongTypeError(f"path must be a str or a path, got {type(path).__name__}")
         where = str(path)
         file = Path(path)
+        kind = file.suffix.lower()
+        if kind not in (".json", ".toml"):
+            raise OfficeConfigError(
+                f"{where}: unknown file type {quote(file.suffix)}; use .toml or .json"
+            )
         try:
             raw = file.read_bytes()
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+            raise OfficeConfigError(f"{where}: cannot read the office file ({reason})") from None
+        text, problem = decode_document(raw)
+        if text is None:
+            raise OfficeConfigError(f"{where}: {problem}")
+        # both parsers recurse once per level: measure the nesting before they start
+        if document_nesting(text, kind[1:]) > MAX_DOCUMENT_DEPTH:
             raise OfficeConfigError(
-                f"{where}: cannot read the office file ({exc.strerror})"
-            ) from None
+                f"{where}: nests deeper than {MAX_DOCUMENT_DEPTH} levels; an office file needs four"
+            )
         try:
-            if file.suffix.lower() == ".json":
-                data = json.loads(raw.decode("utf-8"))
-            elif file.suffix.lower() == ".toml":
-                data = tomllib.loads(raw.decode("utf-8"))
-            else:
-                raise OfficeConfigError(
-                    f"{where}: unknown file type {file.suffix!r}; use .toml or .json"
-                )
-        except (UnicodeDecodeError, ValueError) as exc:
+            data = json.loads(text) if kind == ".json" else tomllib.loads(text)
+        except (ValueError, RecursionError) as exc:
             raise OfficeConfigError(
-                f"{where}: not valid {file.suffix[1:].upper()}: {exc}"
+                f"{where}: not valid {kind[1:].upper()}: {quote(str(exc), 200)}"
             ) from None
         return cls.from_mapping(data, source=where, calendar=calendar)
 
@@ -338,8 +362,15 @@ class Offices:
         Raises:
             OfficeConfigError: a key or value is wrong (named with ``source``).
         """
+        if not isinstance(source, str):
+            raise WrongTypeError(f"source must be a str, got {type(source).__name__}")
         if not isinstance(data, Mapping):
             raise OfficeConfigError(f"{source}: the top level must be a table/object")
+        # what no document may hold, wherever it is (lone surrogates, huge numbers, deep
+        # nesting): refused here, naming the key, rather than failing far away
+        problem = document_problem(data)
+        if problem is not None:
+            raise OfficeConfigError(f"{source}: {problem[0] or '<top>'}: {problem[1]}")
         extra = sorted(set(data) - {"office"})
         if extra:
             raise OfficeConfigError(
@@ -398,14 +429,20 @@ def _office_from(entry: object, where: str, base: WorkingCalendar) -> Office:
             continue
         if not (isinstance(value, str) or (key == "parent" and value is None)):
             raise OfficeConfigError(
-                f"{where}.{key}: must be a string, got {type(value).__name__} {value!r:.80}"
+                f"{where}.{key}: must be a string, got {type(value).__name__} {quote(value)}"
             )
     try:
         province = province_name(entry["province"])
     except MigrantCareError as exc:
         raise OfficeConfigError(f"{where}.province: {exc}") from None
     cal = base.in_zone(PROVINCE_TIMEZONES[province])
-    for j, closure in enumerate(entry.get("closures", ())):
+    closures = entry.get("closures", [])
+    if not isinstance(closures, list):
+        raise OfficeConfigError(
+            f"{where}.closures: must be a list of tables ([[office.closures]] in TOML), "
+            f"got {type(closures).__name__} {quote(closures)}"
+        )
+    for j, closure in enumerate(closures):
         cal = _closure(cal, closure, f"{where}.closures[{j}]")
     fields = {k: v for k, v in entry.items() if k != "closures"}
     try:
@@ -423,7 +460,7 @@ def _closure(cal: WorkingCalendar, closure: object, where: str) -> WorkingCalend
     dates = closure.get("dates")
     if not isinstance(dates, list) or not dates:
         raise OfficeConfigError(
-            f"{where}.dates: must be a non-empty list of dates, got {dates!r:.80}"
+            f"{where}.dates: must be a non-empty list of dates, got {quote(dates)}"
         )
     parsed = []
     for k, value in enumerate(dates):
@@ -434,12 +471,12 @@ def _closure(cal: WorkingCalendar, closure: object, where: str) -> WorkingCalend
             parsed.append(_dt.date.fromisoformat(value))
         except (TypeError, ValueError):
             raise OfficeConfigError(
-                f"{where}.dates[{k}]: not a date (YYYY-MM-DD): {value!r:.80}"
+                f"{where}.dates[{k}]: not a date (YYYY-MM-DD): {quote(value)}"
             ) from None
     name = closure.get("name")
     name_en = closure.get("name_en")
     if not isinstance(name, str) or (name_en is not None and not isinstance(name_en, str)):
-        raise OfficeConfigError(f"{where}.name: must be a string, got {name!r:.80}")
+        raise OfficeConfigError(f"{where}.name: must be a string, got {quote(name)}")
     try:
         return cal.with_closures(parsed, name, name_en)
     except MigrantCareError as exc:

@@ -137,9 +137,17 @@ class Rule:
 
 
 def _rules(value: Mapping[str, Rule] | Iterable[tuple[str, Rule]]) -> tuple[tuple[str, Rule], ...]:
+    given: object = value  # as called: any value may come in
+    if isinstance(given, str | bytes) or not isinstance(given, Mapping | Iterable):
+        raise WrongTypeError(
+            f"rules must be a mapping or (action, rule) pairs, got {type(value).__name__}"
+        )
     pairs = tuple(value.items() if isinstance(value, Mapping) else value)
     seen: set[str] = set()
-    for action, rule in pairs:
+    for pair in pairs:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise WrongTypeError(f"rules must be (action, rule) pairs, got {type(pair).__name__}")
+        action, rule = pair
         check_code(action, "action")
         if not isinstance(rule, Rule):
             raise WrongTypeError(
@@ -174,6 +182,11 @@ class Permissions:
     rules: tuple[tuple[str, Rule], ...] = attrs.field(default=(), converter=_rules)
     default: Rule | None = None
     cross_office: frozenset[str] = attrs.field(default=CROSS_OFFICE_ROLES, converter=_role_set)
+    # action -> rule, for look-ups: a definition may have tens of thousands of triggers
+    _by_action: Mapping[str, Rule] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_by_action", dict(self.rules))
 
     @property
     def actions(self) -> tuple[str, ...]:
@@ -186,9 +199,9 @@ class Permissions:
         Raises:
             InvalidArgumentError: no rule and no default.
         """
-        for name, rule in self.rules:
-            if name == action:
-                return rule
+        own = self._by_action.get(action) if isinstance(action, str) else None
+        if own is not None:
+            return own
         if self.default is not None and action not in CASE_ACTIONS:
             return self.default
         if action == READ_CASE:
@@ -207,11 +220,29 @@ class Permissions:
         check_code(action, "action")
         if not isinstance(rule, Rule):
             raise WrongTypeError(f"expected a Rule, got {type(rule).__name__}")
-        if action in self.actions:
+        if action in self._by_action:
             rules = tuple((a, rule if a == action else r) for a, r in self.rules)
         else:
             rules = (*self.rules, (action, rule))
         return attrs.evolve(self, rules=rules)
+
+    def with_rules(self, rules: Mapping[str, Rule] | Iterable[tuple[str, Rule]]) -> Permissions:
+        """Return permissions in which each action of ``rules`` follows its rule.
+
+        A rule replaces the action's old one in its place; the others are appended in
+        order. One pass, however many rules: a definition document gives them all at once.
+        """
+        new = dict(_rules(rules))
+        kept = tuple((a, new.pop(a, r)) for a, r in self.rules)
+        return attrs.evolve(self, rules=(*kept, *new.items()))
+
+    def without_rule(self, action: str) -> Permissions:
+        """Return permissions without ``action``'s own rule (unchanged if it has none).
+
+        ``WorkflowSpec.without_transition`` calls it when a trigger is removed: a rule
+        for an action the workflow no longer has would make it invalid.
+        """
+        return attrs.evolve(self, rules=tuple((a, r) for a, r in self.rules if a != action))
 
     def with_roles(
         self,
@@ -272,14 +303,14 @@ class Permissions:
         ]
         required = [a for a in CASE_ACTIONS if a not in OPTIONAL_ACTIONS]
         if self.default is None:
-            missing = [a for a in (*sorted(known), *required) if a not in self.actions]
+            missing = [a for a in (*sorted(known), *required) if a not in self._by_action]
             if missing:
                 problems.append(
                     f"{where}: no permission rule for {', '.join(missing)} and no default rule; "
                     "add them with spec.with_roles(action, *roles)"
                 )
         else:
-            missing = [a for a in required if a not in self.actions]
+            missing = [a for a in required if a not in self._by_action]
             if missing:
                 problems.append(
                     f"{where}: no permission rule for {', '.join(missing)} (the default rule "

@@ -10,8 +10,13 @@ The limits below are part of the documented contract (``docs/reference/exception
 
 from __future__ import annotations
 
+import codecs
+import json
 import math
+import re
 from collections.abc import Iterable, Mapping
+from itertools import accumulate
+from types import MappingProxyType
 from typing import Any, Final
 
 from migrantcare.exceptions import InvalidArgumentError, SchemaError, WrongTypeError
@@ -26,6 +31,10 @@ MAX_TEXT: Final = 100_000
 MAX_INT: Final = 2**63 - 1
 #: The most entries (dict keys plus list items, all levels) in one data mapping.
 MAX_ITEMS: Final = 10_000
+#: The longest canonical JSON text of an object a string may hold instead of
+#: :data:`MAX_TEXT` characters: a case's attributes, which its opening event records as
+#: JSON text (their own values are held to the limits above).
+MAX_EMBEDDED_JSON: Final = 1_000_000
 
 
 def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
@@ -258,7 +267,9 @@ def check_json(value: object, what: str, *, error: type[Exception] = InvalidArgu
                             "keys are str"
                         )
                     if len(key) > MAX_TEXT or not key.isascii():
-                        _check_json_text(key, (key, key, depth + 1, entry), what, error)
+                        _check_json_text(
+                            key, (key, key, depth + 1, entry), what, error, embedded=False
+                        )
                     stack.append((sub, key, depth + 1, entry))
             else:
                 for index, sub in enumerate(item):  # type: ignore[arg-type]
@@ -281,10 +292,36 @@ def _path(entry: tuple[object, object, int, Any], what: str) -> str:
     )
 
 
+def _embedded_json(text: str) -> bool:
+    """Whether ``text`` is the canonical JSON text of an object that passes :func:`check_json`.
+
+    Such a text may be longer than :data:`MAX_TEXT` (see :data:`MAX_EMBEDDED_JSON`):
+    an opening event records the case's attributes so, and a 100,000-character
+    attribute must not be refused for the quotes and key around it.
+    """
+    if len(text) > MAX_EMBEDDED_JSON or not text.startswith("{"):
+        return False
+    if document_nesting(text, "json") > MAX_DEPTH:
+        return False  # json.loads recurses per level
+    try:
+        value = json.loads(text)
+        check_json(value, "embedded data")
+    except (ValueError, RecursionError, InvalidArgumentError):
+        return False
+    return type(value) is dict and text == json.dumps(
+        value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+
+
 def _check_json_text(
-    text: str, entry: tuple[object, object, int, Any], what: str, error: type[Exception]
+    text: str,
+    entry: tuple[object, object, int, Any],
+    what: str,
+    error: type[Exception],
+    *,
+    embedded: bool = True,
 ) -> None:
-    if len(text) > MAX_TEXT:
+    if len(text) > MAX_TEXT and not (embedded and _embedded_json(text)):
         raise error(
             f"{_path(entry, what)} is {len(text)} characters long; at most {MAX_TEXT} are accepted"
         )
@@ -355,3 +392,147 @@ def check_names(value: object, what: str) -> tuple[str, ...]:
     for item in out:
         check_name(item, what)
     return out
+
+
+# --------------------------------------------------------------------------- documents
+
+#: How deep tables and lists may nest in a document file (a workflow definition, an
+#: office directory). Real documents nest five levels at most.
+MAX_DOCUMENT_DEPTH: Final = 32
+
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "UTF-32"),
+    (codecs.BOM_UTF32_BE, "UTF-32"),
+    (codecs.BOM_UTF16_LE, "UTF-16"),
+    (codecs.BOM_UTF16_BE, "UTF-16"),
+)
+
+
+def decode_document(raw: bytes) -> tuple[str | None, str]:
+    """Return ``(text, "")`` for a UTF-8 document file, else ``(None, what is wrong)``.
+
+    A UTF-8 byte-order mark (Notepad writes one) is dropped. UTF-16 and UTF-32 files
+    (what Windows editors call "Unicode") and binary files are named as such, so the
+    caller's error says how to fix the file rather than where a decoder gave up.
+    """
+    for bom, name in _BOMS:
+        if raw.startswith(bom):
+            return (
+                None,
+                f"the file is {name} text (it starts with a {name} byte-order mark); "
+                "save it as UTF-8",
+            )
+    if raw.startswith(codecs.BOM_UTF8):
+        raw = raw[len(codecs.BOM_UTF8) :]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, (
+            f"the file is not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start} "
+            "cannot be decoded); save it as UTF-8"
+        )
+    if "\x00" in text:
+        return None, (
+            "the file holds NUL bytes: it is binary, or UTF-16/UTF-32 text without a "
+            "byte-order mark; save it as UTF-8"
+        )
+    return text, ""
+
+
+# What does not count for nesting: strings and comments (brackets inside them are text).
+# Multi-line strings come before one-line ones; an unclosed string runs to the end.
+_JSON_SKIP: Final = re.compile(r'"(?:[^"\\]|\\.)*(?:"|\Z)', re.DOTALL)
+_TOML_SKIP: Final = re.compile(
+    r'"""(?:[^\\]|\\.)*?(?:"""|\Z)|\'\'\'.*?(?:\'\'\'|\Z)|"(?:[^"\\\n]|\\.)*(?:"|$)'
+    r"|'[^'\n]*(?:'|$)|#[^\n]*",
+    re.DOTALL | re.MULTILINE,
+)
+_NOT_BRACKET: Final = re.compile(r"[^\[\]{}]+")
+_STEP: Final = MappingProxyType({"[": 1, "{": 1, "]": -1, "}": -1})
+
+
+def document_nesting(text: str, fmt: str) -> int:
+    """How deep the brackets of a TOML or JSON document ``text`` nest (outside strings).
+
+    Measured on the text before a parser recurses into it: both ``json`` and
+    ``tomllib`` recurse once per level, and a hostile document thousands of levels deep
+    would otherwise end in ``RecursionError``. Linear, and done by the ``re`` engine:
+    strings and comments are dropped, then the running sum of the brackets left is taken.
+    """
+    skip = _JSON_SKIP if fmt == "json" else _TOML_SKIP
+    brackets = _NOT_BRACKET.sub("", skip.sub("", text))
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0)
+
+
+_SURROGATE_PROBLEM: Final = (
+    "contains a lone surrogate (text that is not valid Unicode, often from a mis-decoded "
+    "file); write valid UTF-8 text"
+)
+
+
+def document_problem(doc: object) -> tuple[str, str] | None:
+    """The first value of a parsed document that no document may hold, or ``None``.
+
+    Returns ``(path, problem)``, the path spelled like ``states[3].label_en``. Checked
+    everywhere, whatever the key: nesting deeper than :data:`MAX_DOCUMENT_DEPTH`, text
+    with a lone surrogate (not valid Unicode: it would fail far away, when a notice or a
+    report is written), an integer beyond ±(2**63 - 1), a float that is NaN or
+    infinite, and keys that are not text. The walk keeps its own stack, so a hostile
+    document cannot exhaust the interpreter's, and looks at each value once.
+    """
+    if not isinstance(doc, Mapping | list | tuple):
+        doc = [doc]  # a bare value: checked as the one item of a list
+    stack: list[tuple[object, int, Any]] = [(doc, 0, None)]
+    while stack:
+        entry = stack.pop()
+        container, depth, _link = entry
+        if depth >= MAX_DOCUMENT_DEPTH:
+            return _doc_path(entry), f"nests deeper than {MAX_DOCUMENT_DEPTH} levels"
+        is_map = isinstance(container, Mapping)
+        pairs: Iterable[tuple[Any, Any]] = (
+            container.items() if is_map else enumerate(container)  # type: ignore[attr-defined, arg-type]
+        )
+        for key, value in pairs:
+            if is_map and (type(key) is not str or not key.isascii()):
+                if type(key) is not str:
+                    return _doc_path(entry), f"has a key of type {type_name(key)}; keys are text"
+                if _has_surrogate(key):
+                    return _doc_path((key, depth + 1, (key, entry))), _SURROGATE_PROBLEM
+            kind = type(value)
+            if kind is str:
+                if value.isascii() or not _has_surrogate(value):
+                    continue
+                problem = _SURROGATE_PROBLEM
+            elif kind is bool or value is None:
+                continue
+            elif kind is int:
+                if -MAX_INT <= value <= MAX_INT:
+                    continue
+                problem = (
+                    f"{quote(value)} is beyond ±(2**63 - 1), the largest number a document holds"
+                )
+            elif kind is float:
+                if value - value == 0.0:  # finite, without a function call
+                    continue
+                problem = f"{value!r} is not a number a document may hold"
+            elif kind is dict or kind is list or isinstance(value, Mapping | list | tuple):
+                stack.append((value, depth + 1, (key, entry)))
+                continue
+            else:
+                continue  # dates and times (TOML has them): the readers judge those
+            return _doc_path((value, depth + 1, (key, entry))), problem
+    return None
+
+
+def _doc_path(entry: tuple[object, int, Any]) -> str:
+    parts: list[str] = []
+    link = entry[2]
+    while link is not None:
+        key, parent = link
+        if isinstance(key, int):
+            parts.append(f"[{key}]")
+        else:
+            shown = key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else quote(key, 30)
+            parts.append(f".{shown}")
+        link = parent[2]
+    return "".join(reversed(parts)).lstrip(".")

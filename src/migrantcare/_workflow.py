@@ -22,6 +22,7 @@ event; see ``benchmarks/bench_workflow.py``).
 from __future__ import annotations
 
 import datetime as _dt
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from json.encoder import encode_basestring as _json_text  # what json.dumps uses, in C
 from typing import Any, Final
@@ -94,6 +95,7 @@ from migrantcare._sla import (
 )
 from migrantcare._sla_state import SlaClock
 from migrantcare._validate import (
+    MAX_EMBEDDED_JSON,
     MAX_INT,
     MAX_TEXT,
     check_id,
@@ -135,6 +137,14 @@ _DENIED: Final = object()
 #: states an integrator adds later.
 ANY = "*"
 _RESERVED_TRIGGERS = frozenset({"open", "migrate", "transfer", "trigger", "to_state"})
+#: What every CallbackError says a callback may do.
+_CALLBACK_CONTRACT = (
+    "Allowed: a callback returns None or a mapping of JSON-compatible data (str keys; str, "
+    "int, finite float, bool, None, lists and dicts), merged into the event's data; it "
+    "refuses an event by raising a MigrantCareError (checks belong in guards)"
+)
+#: How many (actor, role) copies a workflow keeps (see Workflow._acting).
+_AS_ROLE_LIMIT = 4096
 
 
 @attrs.frozen
@@ -415,15 +425,19 @@ class WorkflowSpec:
 
     def with_states(self, *states: State) -> WorkflowSpec:
         """Return a spec with ``states`` added (a state with an existing id replaces it)."""
-        current = self.states
+        current = list(self.states)
+        # id -> position, so adding thousands of states stays linear
+        where = {s.id: i for i, s in enumerate(current)}
         for state in states:
             if not isinstance(state, State):
                 raise WrongTypeError(f"expected a State, got {type(state).__name__}")
-            if any(s.id == state.id for s in current):
-                current = _replace_state(current, state)
+            i = where.get(state.id)
+            if i is None:
+                where[state.id] = len(current)
+                current.append(state)
             else:
-                current = (*current, state)
-        return attrs.evolve(self, states=current)
+                current[i] = state
+        return attrs.evolve(self, states=tuple(current))
 
     def with_transitions(self, *transitions: Transition) -> WorkflowSpec:
         """Return a spec with ``transitions`` added."""
@@ -434,6 +448,9 @@ class WorkflowSpec:
 
     def without_transition(self, trigger: str, *, source: str | None = None) -> WorkflowSpec:
         """Return a spec without ``trigger`` (only from ``source`` when given).
+
+        When no transition ``trigger`` is left, the notices declared on it and its
+        permission rule go too.
 
         Raises:
             WorkflowDefinitionError: no such transition exists.
@@ -460,11 +477,14 @@ class WorkflowSpec:
             raise WorkflowDefinitionError(
                 f"workflow {self.name!r} has no transition {quote(trigger)}{where} to remove"
             )
-        notices = self.notices
+        notices, permissions = self.notices, self.permissions
         if not any(t.trigger == trigger for t in kept):
-            # the trigger is gone: so are the notices declared on it
+            # the trigger is gone: so are the notices declared on it and its permission
+            # rule (a rule for an action the workflow lacks would fail build())
             notices = tuple(n for n in notices if n.on != trigger)
-        return attrs.evolve(self, transitions=tuple(kept), notices=notices)
+            if permissions is not None and trigger not in CASE_ACTIONS:
+                permissions = permissions.without_rule(trigger)
+        return attrs.evolve(self, transitions=tuple(kept), notices=notices, permissions=permissions)
 
     def with_labels(self, state: str, *, label_id: str, label_en: str) -> WorkflowSpec:
         """Return a spec in which state ``state`` carries new labels."""
@@ -614,10 +634,12 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
     if type(spec.version) is not int or spec.version < 1:
         raise WorkflowDefinitionError(f"{where}: version must be an int >= 1")
     ids = [s.id for s in spec.states]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    known = set(ids)
+    duplicates = (
+        sorted(i for i, n in Counter(ids).items() if n > 1) if len(known) < len(ids) else []
+    )
     if duplicates:
         raise WorkflowDefinitionError(f"{where}: duplicate states {duplicates}")
-    known = set(ids)
     if spec.initial not in known:
         raise WorkflowDefinitionError(f"{where}: initial state {spec.initial!r} is not a state")
     table: dict[tuple[str, str], Transition] = {}
@@ -638,14 +660,18 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
                     f"{where}: trigger {t.trigger!r} is defined twice from state {source!r}"
                 )
             table[source, t.trigger] = t
-    # reachability from the initial state
+    # reachability from the initial state, over the edges listed once (linear in the
+    # table: a definition may have tens of thousands of states)
+    edges: dict[str, list[str]] = {}
+    for (source, _), t in table.items():
+        if t.dest is not None and t.dest != source:
+            edges.setdefault(source, []).append(t.dest)
     reached, frontier = {spec.initial}, [spec.initial]
     while frontier:
-        current = frontier.pop()
-        for (source, _), t in table.items():
-            if source == current and t.dest is not None and t.dest not in reached:
-                reached.add(t.dest)
-                frontier.append(t.dest)
+        for dest in edges.get(frontier.pop(), ()):
+            if dest not in reached:
+                reached.add(dest)
+                frontier.append(dest)
     if spec.sla is not None:
         problems = spec.sla.check_against(known, {t.trigger for t in spec.transitions}, where)
         if problems:
@@ -664,10 +690,7 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
             f"{where}: states {unreachable} cannot be reached from {spec.initial!r}"
         )
     for s in spec.states:
-        exits = [
-            t for (source, _), t in table.items() if source == s.id and t.dest not in (None, s.id)
-        ]
-        if not s.terminal and not exits:
+        if not s.terminal and s.id not in edges:
             raise WorkflowDefinitionError(
                 f"{where}: state {s.id!r} is a dead end (no way out) but is not terminal"
             )
@@ -741,6 +764,7 @@ class Workflow:
     __slots__ = (
         "_access",
         "_allowed",
+        "_as_role",
         "_concerned",
         "_machine",
         "_offices",
@@ -759,6 +783,8 @@ class Workflow:
         self._table = _validate(spec)
         self._states = {s.id: s for s in spec.states}
         self._offices: Offices | None = None
+        # (actor text, roles, role) -> the actor recording that role: see _acting
+        self._as_role: dict[tuple[str, frozenset[str], str], Actor] = {}
         # the hashed text of every opening event's kind, name, source and destination
         self._open_head = hash_head("opened", "open", None, spec.initial)
         self._plan = _effective_plan(spec)
@@ -1071,7 +1097,18 @@ class Workflow:
         role = access.role_for(rule, actor, office)
         if role is None:
             raise denied(rule, actor, office, case_id)
-        return actor if role == actor._role else actor.acting_as(role)
+        if role == actor._role:
+            return actor
+        # An actor with several roles (a head of office is also an officer) acts in the
+        # one the rule prefers: the copy recording it is made once, not on every event.
+        # The key holds everything the copy is made of, so equal actors share it.
+        key = (actor._text, actor.roles, role)
+        acting = self._as_role.get(key)
+        if acting is None:
+            if len(self._as_role) >= _AS_ROLE_LIMIT:
+                self._as_role.clear()  # a bound on memory, not a correctness matter
+            acting = self._as_role[key] = actor.acting_as(role)
+        return acting
 
     def _action_rule(self, action: str) -> _Compiled | None:
         return None if self._access is None else self._access.for_action(action)
@@ -1321,6 +1358,12 @@ class Workflow:
         actor = self._acting(self._action_rule(OPEN), check_actor(by), office, case_id)
         cal = self._calendar(office, calendar)
         attributes_json = canonical_json(attributes, "attributes")
+        if len(attributes_json) > MAX_EMBEDDED_JSON:
+            # each value is within its limit, but the opening records them all as one text
+            raise InvalidArgumentError(
+                f"attributes are {len(attributes_json)} characters long as JSON; at most "
+                f"{MAX_EMBEDDED_JSON} are accepted (store big data elsewhere)"
+            )
         event = make_event(
             None,
             "opened",
@@ -1519,9 +1562,8 @@ class Workflow:
                 except Exception as exc:
                     raise CallbackError(
                         f"a callback of event {quote(trigger)} from state {source!r} raised "
-                        f"{type(exc).__name__}; case {case.id!r} is unchanged (a callback "
-                        "refuses an event by raising a MigrantCareError; guards are the "
-                        "place for checks)",
+                        f"{type(exc).__name__}; case {case.id!r} is unchanged. "
+                        f"{_CALLBACK_CONTRACT}",
                         trigger=trigger,
                         state=source,
                     ) from exc
@@ -1529,8 +1571,8 @@ class Workflow:
                     if not isinstance(result, Mapping):
                         raise CallbackError(
                             f"a callback of event {quote(trigger)} from state {source!r} returned "
-                            f"{type(result).__name__}; a callback returns None or a mapping "
-                            f"of JSON-compatible data; case {case.id!r} is unchanged",
+                            f"{type(result).__name__}; case {case.id!r} is unchanged. "
+                            f"{_CALLBACK_CONTRACT}",
                             trigger=trigger,
                             state=source,
                         )
@@ -1541,7 +1583,8 @@ class Workflow:
                 except MigrantCareError as exc:
                     raise CallbackError(
                         f"a callback of event {quote(trigger)} from state {source!r} returned data "
-                        f"that cannot be stored ({exc}); case {case.id!r} is unchanged",
+                        f"that cannot be stored ({exc}); case {case.id!r} is unchanged. "
+                        f"{_CALLBACK_CONTRACT}",
                         trigger=trigger,
                         state=source,
                     ) from None
@@ -2207,7 +2250,9 @@ def replay_opening(  # noqa: PLR0917 - internal, the parts of a case an opening 
     if first.kind != "opened":
         raise IntegrityError(f"case {case_id!r}: history does not start with 'opened'")
     if info is None:
-        info = first.data
+        info = _recorded_data(case_id, first)
+    if not isinstance(info, Mapping):
+        raise IntegrityError(f"case {case_id!r}: the opening event's data is not a mapping")
     key = (info.get("workflow"), info.get("workflow_version"))
     workflow = by_key.get(key) if all(type(k) in (str, int) for k in key) else None  # type: ignore[arg-type]
     if workflow is None:
@@ -2297,14 +2342,27 @@ def replay_events(  # noqa: PLR0917 - internal, mirrors _replay_event
             raise IntegrityError(
                 f"case {case_id!r}: event {event.seq} ({event.name!r}) does not replay: {exc}"
             ) from exc
-        except (KeyError, TypeError, AttributeError) as exc:
+        except (KeyError, TypeError, AttributeError, ValueError, RecursionError) as exc:
+            # ValueError: data that is not JSON (CaseEvent.data); the others: JSON that
+            # lacks what the event's kind records
             raise IntegrityError(
                 f"case {case_id!r}: event {event.seq} lacks or garbles {type(exc).__name__} "
-                f"{exc}; it was not written by migrantcare"
+                f"{quote(str(exc), 120)}; it was not written by migrantcare"
             ) from None
         if event.kind == "migrated":
             workflow = by_key[rebuilt.workflow, rebuilt.workflow_version]
     return rebuilt, workflow
+
+
+def _recorded_data(case_id: str, event: CaseEvent) -> Any:
+    """``event.data``, or an IntegrityError when its recorded text is not JSON."""
+    try:
+        return event.data
+    except (ValueError, RecursionError) as exc:
+        raise IntegrityError(
+            f"case {case_id!r}: event {event.seq}'s data is not JSON ({quote(str(exc), 120)}); "
+            "it was not written by migrantcare"
+        ) from None
 
 
 def check_workflows(workflows: object) -> list[Workflow]:
@@ -2323,12 +2381,32 @@ def check_workflows(workflows: object) -> list[Workflow]:
 
 
 def canonical_loads(text: str) -> dict[str, Any]:
-    """Inverse of :func:`canonical_json`."""
+    """Inverse of :func:`canonical_json`.
+
+    Raises:
+        IntegrityError: ``text`` is not the JSON text of an object (a record edited or
+            written by something other than migrantcare).
+    """
     if text == "{}":  # most events' data, and most cases' attributes
         return {}
     import json  # noqa: PLC0415 - only replay needs it
 
-    value: dict[str, Any] = json.loads(text)
+    if type(text) is not str:
+        raise IntegrityError(
+            f"recorded data must be JSON text, got {type(text).__name__}; it was not written "
+            "by migrantcare"
+        )
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise IntegrityError(
+            f"recorded data is not JSON ({quote(str(exc), 120)}); it was not written by migrantcare"
+        ) from None
+    if type(value) is not dict:
+        raise IntegrityError(
+            f"recorded data must be a JSON object, got {type(value).__name__}; it was not "
+            "written by migrantcare"
+        )
     return value
 
 
