@@ -851,7 +851,7 @@ def fixed_while_paused(
         return due, kept
     if policy.target.unit == "working_days":
         first, _ = _whole_days(calendar, (p0, p0))
-        due_day = calendar.local(due).date()
+        due_day = _local_date(calendar, due)
         if first > due_day or not calendar.working_days_between(
             first, due_day + _dt.timedelta(days=1)
         ):

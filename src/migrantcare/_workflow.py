@@ -1946,7 +1946,16 @@ class Workflow:
         clocks = case.clocks
         if kind == "sla" and name in ("warning", "breach"):
             clocks = record_mark(clocks, data["goal"], data["cycle"], data["mark"])
-        return attrs.evolve(case, events=(*case.events, event), clocks=clocks)
+        # next_case is attrs.evolve of these fields without its per-field walk (a sweep
+        # records a mark or two on every case it advances)
+        return next_case(
+            case,
+            case.state,
+            (*case.events, event),
+            clocks,
+            case.calendar_version,
+            case.calendar_zone,
+        )
 
     def _recompute(
         self,
