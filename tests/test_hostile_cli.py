@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import pathlib
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -91,3 +92,37 @@ def test_an_empty_catalog_path_is_refused_not_skipped(
     assert status == 2
     assert err.count("\n") == 1, err
     assert "empty" in err
+
+
+HOSTILE_DEFINITIONS = {
+    "deep.toml": ("x = " + "{a = " * 5000 + "1" + "}" * 5000).encode(),
+    "deep.json": ("[" * 100_000 + "]" * 100_000).encode(),
+    "utf16.toml": 'format = "migrantcare.workflow/1"\nextends = "complaint"\n'.encode("utf-16"),
+    "binary.toml": bytes(range(256)) * 4,
+    "surrogate.json": (
+        b'{"format": "migrantcare.workflow/1", "extends": "complaint", "description": "a\\ud800b"}'
+    ),
+    "huge.toml": b'format = "migrantcare.workflow/1"\nextends = "complaint"\nversion = '
+    + b"9" * 400
+    + b"\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE_DEFINITIONS))
+@pytest.mark.parametrize("how", [["workflow", "check"], ["workflow"]], ids=" ".join)
+def test_a_hostile_definition_file_is_one_line_naming_the_file(
+    name: str,
+    how: list[str],
+    tmp_path: pathlib.Path,
+    capsys: pytest.CaptureFixture[str],
+    hostile_tally: list[int],
+) -> None:
+    hostile_tally[0] += 1
+    path = tmp_path / name
+    path.write_bytes(HOSTILE_DEFINITIONS[name])
+    status, err = _run([*how, str(path), *([] if how[-1] == "check" else ["--mermaid"])], capsys)
+    assert status == 2
+    assert err.count("\n") == 1, err
+    assert name in err
+    assert "Traceback" not in err
+    assert "please report" not in err
