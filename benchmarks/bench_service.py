@@ -9,7 +9,7 @@ headers, the language, the thread hop of a sync endpoint, the database wrapper, 
 encoding). The anchor, measured in the same run and interleaved with it, is the same
 library calls made directly: for ``GET /complaints/{id}`` the load, the read check, the
 deadlines in the office's zone and the summary; for ``POST /complaints/{id}/events`` the
-load-apply-save of one escalation (``update_case`` on the outbox, which writes the case
+load-apply-save of one escalation (``outbox.update``, which writes the case
 and its notices in one transaction), the summary and the rendered notices. Budget: the
 service adds < 1 ms per request over its anchor.
 """
@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 import fastapi.routing
 from _util import load_average, quick, table
 
-from migrantcare import Actor, CaseSummary, notices, update_case
+from migrantcare import Actor, CaseSummary, notices
 
 ROOT = Path(__file__).parent.parent
 OFFICER = {"x-actor-id": "o-7", "x-actor-roles": "officer", "x-actor-office": "bp3mi-ntb"}
@@ -146,7 +146,7 @@ def main() -> None:
             before[0] = case.version
             return workflow.fire(case, "escalate", at=clock(), by=officer, note="catatan")
 
-        new = update_case(outbox, case_id, change)
+        new = outbox.update(case_id, change)
         rendered = [
             {**n.to_dict(tz=tz), "text": n.render(catalogs, locale, tz=tz)}
             for event in new.events[before[0] :]

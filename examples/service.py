@@ -16,7 +16,7 @@ What it shows:
 * every request acts as an ``Actor`` read from ``X-Actor-*`` headers to keep the example
   short — **in production take it from your authentication** (a session, a verified
   token), never from what the client says;
-* writes go through ``update_case`` (load, apply, save; again when another save came
+* writes go through ``outbox.update`` (load, apply, save; again when another save came
   first); a client that sends ``expected_version`` gets 409 instead when the case moved
   on since it read it;
 * reads are checked with ``workflow.check_read`` (the ``read_case`` rule, scoped by
@@ -58,7 +58,6 @@ from migrantcare import (
     audit_trail,
     complaint_workflow,
     notices,
-    update_case,
 )
 from migrantcare.exceptions import InvalidArgumentError, MigrantCareError
 from migrantcare.sql import Outbox, OutboxNotice, SqlCaseStore, create_all, create_outbox, sweep
@@ -261,7 +260,7 @@ def create_app(  # noqa: PLR0915 - the endpoints are its inner functions
         return case
 
     def write(case_id: str, change: Callable[[Case, _dt.datetime], Case]) -> tuple[Case, int]:
-        """Apply ``change`` (given the case and now) with update_case; the case and old version."""
+        """``outbox.update`` with ``change`` (given the case and now); the case, old version."""
         before = [0]
 
         def apply(case: Case) -> Case:
@@ -269,7 +268,7 @@ def create_app(  # noqa: PLR0915 - the endpoints are its inner functions
             # now is read per attempt: a retry after a concurrent save comes later
             return change(case, now())
 
-        saved = database(lambda: update_case(outbox, case_id, apply, retries=retries))  # type: ignore[arg-type]
+        saved = database(lambda: outbox.update(case_id, apply, retries=retries))
         return saved, before[0]
 
     def answer(data: dict[str, Any], status: int = 200) -> JSONResponse:

@@ -28,6 +28,7 @@ from migrantcare import (
     complaint_spec,
     complaint_workflow,
     erase_personal_data,
+    notices,
 )
 from migrantcare.exceptions import (
     CaseNotFoundError,
@@ -384,3 +385,37 @@ def test_a_definition_without_a_read_rule_lets_its_roles_read_in_scope(
 def test_the_permission_matrix_lists_reading() -> None:
     assert "`read_case` Read the case" in complaint_workflow().permission_matrix("en")
     assert "`read_case` Lihat kasus" in complaint_workflow().permission_matrix("id")
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_outbox_updates_a_case_with_its_notices(
+    backend: str, request: pytest.FixtureRequest, tmp_path: pathlib.Path, bound: Workflow
+) -> None:
+    if backend == "sqlite":
+        engine = sqlite_engine(str(tmp_path / "cases.db"))
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        truncate(engine)
+    store = SqlCaseStore(engine, bound)
+    create_outbox(engine, store.tables)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM notice_outbox")
+    outbox = Outbox(store)
+    outbox.add(opened_in_ntb(bound, "PGD-1"))
+    before = outbox.counts().pending
+    calls: list[int] = []
+
+    def escalate(case: Case) -> Case:
+        calls.append(case.version)
+        if len(calls) == 1:  # a concurrent save between our load and our save
+            outbox.save(bound.fire(case, "escalate", at=at(1), by=HEAD), expected_version=1)
+        return bound.fire(case, "escalate", at=at(2), by=HEAD, note="ours")
+
+    saved = outbox.update("PGD-1", escalate)
+    assert calls == [1, 2]
+    assert (saved.version, saved.events[-1].note) == (3, "ours")
+    expected = sum(
+        len(notices(bound, saved, e)) for e in saved.events[1:]
+    )  # both escalations' notices, once each
+    assert expected > 0
+    assert outbox.counts().pending - before == expected

@@ -190,8 +190,22 @@ class CaseStore(Protocol):
 DEFAULT_RETRIES = 3
 
 
+class CaseSaver(Protocol):
+    """What :func:`update_case` needs of a store: ``get`` and a compare-and-set ``save``.
+
+    Every :class:`CaseStore` is one, and so is an outbox that saves notices with cases
+    (:class:`migrantcare.sql.Outbox`).
+    """
+
+    def get(self, case_id: str) -> Case:
+        """Return the stored case ``case_id``."""
+
+    def save(self, case: Case, *, expected_version: int) -> None:
+        """Store ``case`` if the stored case is at ``expected_version``."""
+
+
 def update_case(
-    store: CaseStore,
+    store: CaseSaver,
     case_id: str,
     change: Callable[[Case], Case],
     *,

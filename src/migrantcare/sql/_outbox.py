@@ -28,7 +28,7 @@ from migrantcare._actors import Actor
 from migrantcare._case import Case, CaseEvent, utc
 from migrantcare._messages import Messages
 from migrantcare._notices import Notice, notices
-from migrantcare._store import CaseSummary
+from migrantcare._store import DEFAULT_RETRIES, CaseSummary, update_case
 from migrantcare._workflow import Workflow
 from migrantcare.exceptions import (
     InvalidArgumentError,
@@ -552,6 +552,20 @@ class Outbox:
     def get(self, case_id: str) -> Case:
         """The stored case (see :meth:`SqlCaseStore.get`)."""
         return self.store.get(case_id)
+
+    def update(
+        self, case_id: str, change: Callable[[Case], Case], *, retries: int = DEFAULT_RETRIES
+    ) -> Case:
+        """Load, apply ``change``, save with the new notices; again on a concurrent save.
+
+        :func:`migrantcare.update_case` on this outbox: each save writes the case and the
+        notices of its new events in one transaction.
+
+        Raises:
+            CaseNotFoundError: no case has that id.
+            StaleCaseError: other writers saved first on every attempt.
+        """
+        return update_case(self, case_id, change, retries=retries)
 
     def query(self, **filters: Any) -> list[CaseSummary]:
         """Summaries of stored cases (see :meth:`SqlCaseStore.query`)."""
