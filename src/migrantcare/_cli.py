@@ -410,6 +410,31 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="the longest sleep between sweeps (default 60)",
     )
+    work.add_argument(
+        "--metrics-port",
+        type=int,
+        metavar="N",
+        help="serve OpenMetrics text at http://HOST:N/metrics while sweeping",
+    )
+    work.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="the address the metrics are served on (default 127.0.0.1)",
+    )
+    work.add_argument(
+        "--check",
+        action="store_true",
+        help="check the database, its schema version and the sweep lag, then exit: "
+        "0 healthy, 1 not (for orchestrators)",
+    )
+    work.add_argument(
+        "--max-lag",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="with --check: the largest sweep lag that is healthy (default 300)",
+    )
     work.set_defaults(func=_cmd_worker)
     _add_db_parser(sub)
     add_report_parser(sub)

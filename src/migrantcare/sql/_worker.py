@@ -20,6 +20,7 @@ from typing import Final, TextIO
 import sqlalchemy as sa
 
 from migrantcare.exceptions import InvalidArgumentError, MigrantCareError
+from migrantcare.sql._metrics import cmd_check, start_metrics
 from migrantcare.sql._outbox import Outbox
 from migrantcare.sql._store import SqlCaseStore
 from migrantcare.sql._sweep import SweepResult, earliest_due, sweep
@@ -38,6 +39,7 @@ def run_worker(
     batch: int = 100,
     once: bool = False,
     max_sleep: float = 60.0,
+    on_sweep: Callable[[SweepResult], None] | None = None,
 ) -> list[SweepResult]:
     """Sweep in a loop until ``stop`` is set (or, with ``once``, until nothing is due).
 
@@ -49,6 +51,7 @@ def run_worker(
         batch: Cases per sweep (one transaction).
         once: Sweep what is due now, then return.
         max_sleep: The longest sleep between sweeps, in seconds.
+        on_sweep: Called with each sweep's result (the metrics count it).
 
     Returns:
         The results of the sweeps that claimed something.
@@ -64,6 +67,8 @@ def run_worker(
     while not stop.is_set():
         now = clock()
         result = sweep(box, at=now, limit=batch, skip=failed)
+        if on_sweep is not None:
+            on_sweep(result)
         failed.update(result.failed)
         if result.claimed or once:
             line = result.log_line()
@@ -190,7 +195,14 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InvalidArgumentError(f"--batch must be from 1 to 10000, got {args.batch}")
     if not args.max_sleep > 0:
         raise InvalidArgumentError(f"--max-sleep must be positive, got {args.max_sleep}")
+    if getattr(args, "check", False):
+        # for orchestrators: database, schema, lag; no sweep (see the metrics module)
+        now = _dt.datetime.now(_dt.timezone.utc)
+        return cmd_check(args, out, now=now, safe=lambda text: _masked(text, args.db))
     box = open_outbox(args.db, args.offices)
+    observe, stop_metrics = start_metrics(
+        args, box, lambda: _dt.datetime.now(_dt.timezone.utc), lambda line: err.write(line + "\n")
+    )
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
@@ -226,6 +238,7 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
             batch=args.batch,
             once=args.once,
             max_sleep=args.max_sleep,
+            on_sweep=observe,
         )
     except MigrantCareError:
         raise
@@ -237,6 +250,7 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         library.removeHandler(handler)
         for sig, was in previous.items():
             signal.signal(sig, was)
+        stop_metrics()
         box.store.engine.dispose()
     failed = sorted({case_id for result in results for case_id in result.failed})
     if failed and args.once:
