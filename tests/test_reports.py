@@ -133,3 +133,29 @@ def test_errors() -> None:
             period_start=dt.date(2026, 11, 1),
             period_end=dt.date(2026, 11, 5),
         )
+
+
+def test_office_figures_count_the_deadlines_on_unsettled_holiday_data() -> None:
+    # verified on 14 December 2026: the resolution deadline runs into 2027, whose
+    # Islamic holidays are estimated; the verification deadline stays in 2026
+    dec = pendulum.datetime(2026, 12, 14, 9, tz="Asia/Jakarta")
+    late = case(
+        "L",
+        "bp3mi-jkt",
+        dec,
+        ("start_verification", dec.add(hours=1), "o1"),
+        ("verify", dec.add(hours=2), "o1"),
+    )
+    (row,) = office_report(
+        [late],
+        at=dec.add(hours=3),
+        workflows=WF,
+        calendars=CALS,
+        period_start=dt.date(2026, 12, 1),
+        period_end=dt.date(2026, 12, 31),
+    )
+    goals = {g.goal: g for g in row.goals}
+    assert goals["resolution"].provisional == 1
+    assert goals["verification"].provisional == 0
+    assert row.as_row()["resolution_provisional"] == 1
+    assert row.as_row()["verification_provisional"] == 0

@@ -27,12 +27,15 @@ class GoalFigures:
         met: Clocks stopped on time.
         breached: Clocks past their deadline (stopped late, or still running late).
         running: Clocks still running (or paused) within their deadline.
+        provisional: Of all three, the deadlines that rest on holiday data not settled
+            yet (estimated dates, or cuti bersama not decreed: ``SlaStatus.provisional``).
     """
 
     goal: str
     met: int = 0
     breached: int = 0
     running: int = 0
+    provisional: int = 0
 
     @property
     def compliance(self) -> float | None:
@@ -83,6 +86,7 @@ class OfficeFigures:
             row[f"{g.goal}_met"] = g.met
             row[f"{g.goal}_breached"] = g.breached
             row[f"{g.goal}_running"] = g.running
+            row[f"{g.goal}_provisional"] = g.provisional
             row[f"{g.goal}_compliance_pct"] = (
                 None if g.compliance is None else round(g.compliance, 1)
             )
@@ -215,9 +219,10 @@ def office_report(
                 else:
                     decided = None
                 row = acc.setdefault(_holder_at(holders, decided), _new_row())
-                counts = row["goals"].setdefault(status.goal, [0, 0, 0])
+                counts = row["goals"].setdefault(status.goal, [0, 0, 0, 0])
                 index = {"met": 0, "breached": 1}.get(status.state, 2)
                 counts[index] += 1
+                counts[3] += status.provisional
         for event in case.events[1:]:
             if event.kind == "transition" and not acted_by_system(event.by, event.role):
                 opener["responses"].append(cal.working_time_between(case.opened_at, event.at))
