@@ -394,3 +394,17 @@ def pg_dump(url: str, path: pathlib.Path) -> str:
         timeout=120,
     )
     return path.read_text(encoding="utf-8")
+
+
+def test_tables_not_yet_at_schema_3_still_erase(url: str, wf: Workflow) -> None:
+    # a host that upgraded the library but not yet its tables: erasure must not need
+    # the blind index's table
+    upgrade(url, revision="mc0002")
+    engine = sa.create_engine(url)
+    try:
+        store = SqlCaseStore(engine, wf)
+        store.add(opened(wf, "PGD-1", "bp3mi-ntb", SITI, DEWI))
+        erased = store.erase_person("PGD-1", at=MARCH + dt.timedelta(days=1), by=HEAD_NTB)
+        assert store.get("PGD-1") == erased
+    finally:
+        engine.dispose()

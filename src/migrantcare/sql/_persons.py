@@ -272,3 +272,14 @@ def index_all(store: SqlCaseStore, key: bytes, batch: int) -> int:
                 conn.execute(k.insert(), keys)
         done += len(rows)
         after = pairs[-1]
+
+
+def erase_keys(conn: sa.Connection, tables: CaseTables, case_id: str, role: str) -> None:
+    """Delete the index rows of one person (in the erasure's transaction), any key's.
+
+    Tables not yet at schema version 3 have no blind index: nothing to delete there.
+    """
+    k = tables.person_keys
+    if not sa.inspect(conn).has_table(k.name, schema=k.schema):
+        return
+    conn.execute(k.delete().where(k.c.case_id == case_id, k.c.role == role))

@@ -61,6 +61,7 @@ from migrantcare.exceptions import (
 )
 from migrantcare.sql._persons import (
     check_key,
+    erase_keys,
     index_all,
     key_rows,
     lookup_statement,
@@ -1611,14 +1612,11 @@ class SqlCaseStore:
         erased = [e for e in new if e.kind == "erased"]
         if erased:
             p = self.tables.persons
-            k = self.tables.person_keys.c
             for role in erased[-1].data.get("roles", ()):
                 person = getattr(case, role, None)
                 if isinstance(person, Person):
                     # the blind index goes with the data, whoever wrote it (any key)
-                    conn.execute(
-                        self.tables.person_keys.delete().where(k.case_id == case.id, k.role == role)
-                    )
+                    erase_keys(conn, self.tables, case.id, role)
                     conn.execute(
                         p.update()
                         .where(p.c.case_id == case.id, p.c.role == role)
