@@ -9,6 +9,8 @@ Sources (alternatives separated by ``|``: the first that resolves wins):
 
 * ``case_number``, ``office``, ``contact`` — the case id, the office's display name,
   the contact line;
+* ``receipt`` — the complainant's receipt: the case id, the first 16 hex digits of the
+  opening's hash and the day it opened (checked later against a published digest);
 * ``complainant.name``, ``worker.name`` — names of the case's persons;
 * ``event.at``, ``event.date`` — when the event happened (instant, or its date in UTC);
 * ``state`` — the state the event led to (rendered as its label);
@@ -46,6 +48,7 @@ from typing import TYPE_CHECKING, Any, Final
 import attrs
 
 from migrantcare._messages import CatalogProblem, MessageRef, Messages, Money, Plural
+from migrantcare._receipt import receipt_of
 from migrantcare._sla import CaseMatch
 from migrantcare._vocab import (
     CLOSURE_REASONS,
@@ -147,8 +150,8 @@ class NoticeContext:
 Resolver = Callable[[NoticeContext], Any]
 
 _SOURCE_HELP = (
-    "use case_number, office, contact, complainant.name, worker.name, event.at, event.date, "
-    "state, category, due.<goal>, period.<goal>, sla.goal, sla.due, sla.percent, "
+    "use case_number, office, contact, receipt, complainant.name, worker.name, event.at, "
+    "event.date, state, category, due.<goal>, period.<goal>, sla.goal, sla.due, sla.percent, "
     "data.<key>[:datetime|:date|:money|:number|:office|:term.<vocabulary>], attr.<key>, "
     "ref.<message key>, plural:<message key>:<count> or 'text', alternatives separated by |"
 )
@@ -316,6 +319,7 @@ _SIMPLE: Final[Mapping[str, Resolver]] = MappingProxyType(
         "case_number": lambda ctx: ctx.case.id,
         "office": lambda ctx: ctx.office,
         "contact": lambda ctx: ctx.contact,
+        "receipt": lambda ctx: receipt_of(ctx.case),
         "complainant.name": _person("complainant"),
         "worker.name": _person("worker"),
         "event.at": lambda ctx: ctx.event.at,
