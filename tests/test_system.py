@@ -149,6 +149,19 @@ def database(pg_url: str) -> Iterator[str]:
     admin.dispose()
 
 
+def server_started(url: str) -> dt.datetime:
+    """When the server behind ``url`` started (a restart changes it)."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            value: dt.datetime = conn.execute(
+                sa.text("SELECT pg_postmaster_start_time()")
+            ).scalar_one()
+    finally:
+        engine.dispose()
+    return value
+
+
 def restart_postgres(pg_url: str) -> float:
     """Restart the server behind ``pg_url`` (fast shutdown: sessions are cut); its seconds."""
     bin_dir = find_postgres_bin()
@@ -297,6 +310,7 @@ def test_the_deployment_as_a_whole(  # one scenario, told in order
             assert opened.status_code == 201, opened.text
 
         # ------------------------------------------------ phase 2: now, workers, load, restart
+        first_start = server_started(database)
         clock.offset = dt.timedelta(0)
         workers = [
             start_worker(database, offices_file, tmp_path / f"worker-{n}.log") for n in (1, 2)
@@ -401,6 +415,7 @@ def test_the_deployment_as_a_whole(  # one scenario, told in order
                 restarter,
             )
             assert restarted.is_set()
+            assert server_started(database) > first_start  # the server did restart
 
             # every case due is swept by the workers (after the restart too)
             engine = sa.create_engine(database, pool_pre_ping=True)
