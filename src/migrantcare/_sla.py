@@ -689,10 +689,14 @@ def _active(start: _dt.datetime, end: _dt.datetime, pauses: Sequence[Pause], m: 
     return total
 
 
-def _whole_days(calendar: WorkingCalendar, pause: Pause) -> tuple[_dt.date, _dt.date]:
+def _whole_days(
+    calendar: WorkingCalendar, pause: Pause, measure: _Measure | None = None
+) -> tuple[_dt.date, _dt.date]:
     """The first and last date whose whole working time lies inside ``pause``.
 
-    ``first > last`` when no working day is wholly paused.
+    ``first > last`` when no working day is wholly paused. ``measure`` (a working-time
+    measure on ``calendar``) keeps the pause's working positions for the walks over the
+    same pauses that follow (the budget, the warnings).
     """
     p0, p1 = pause
     if not calendar.strict:
@@ -705,6 +709,9 @@ def _whole_days(calendar: WorkingCalendar, pause: Pause) -> tuple[_dt.date, _dt.
         cum = index.cum_us
         i, pos = calendar._position(p0, "pause start")
         j, end = calendar._position(p1, "pause end")
+        if measure is not None and measure.calendar is calendar:
+            measure.positions[p0] = pos
+            measure.positions[p1] = end
         if pos > cum[i]:
             i += 1  # some of that day's working time came before the pause
         if j < index.n_days - 1 and cum[j + 1] > end:
@@ -723,13 +730,15 @@ def _whole_days(calendar: WorkingCalendar, pause: Pause) -> tuple[_dt.date, _dt.
     return first, last
 
 
-def _paused_day_counts(calendar: WorkingCalendar, pause: Pause, due_day: _dt.date) -> int:
+def _paused_day_counts(
+    calendar: WorkingCalendar, pause: Pause, due_day: _dt.date, measure: _Measure | None = None
+) -> int:
     """Whole working days paused by ``pause``, or 0 if none of them is on or before ``due_day``.
 
     Paused working days are consecutive: once the first one falls on or before the
     day the clock is due, each one pushes the due day past the next, so all count.
     """
-    first, last = _whole_days(calendar, pause)
+    first, last = _whole_days(calendar, pause, measure)
     if first > last or first > due_day:
         return 0
     if not calendar.working_days_between(first, due_day + _dt.timedelta(days=1)):
@@ -797,7 +806,7 @@ def settle(
             if pause[0] >= due:
                 break
             kept.append(pause)
-            count = _paused_day_counts(calendar, pause, due_day)
+            count = _paused_day_counts(calendar, pause, due_day, measure)
             if count:
                 extra += count
                 due_day = calendar.add_working_days(base, n + extra)
@@ -836,7 +845,7 @@ def deadline(
 
 
 def fixed_while_paused(
-    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar
+    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar, measure: _Measure | None = None
 ) -> tuple[_dt.datetime, tuple[Pause, ...]] | None:
     """The deadline of a paused clock if no length of its current pause can move it.
 
@@ -846,7 +855,7 @@ def fixed_while_paused(
     """
     p0 = clock.paused_since
     assert p0 is not None
-    due, kept = settle(policy, clock, calendar, clock.pauses)
+    due, kept = settle(policy, clock, calendar, clock.pauses, measure)
     if p0 >= due:
         return due, kept
     if policy.target.unit == "working_days":
@@ -910,7 +919,7 @@ def _refresh_general(
     """:func:`refresh` of any unstopped clock: pauses and transfers walked in full."""
     measure = measure_for(policy, calendar, shared)
     if clock.paused_since is not None and clock.stopped_at is None:
-        fixed = fixed_while_paused(policy, clock, calendar)
+        fixed = fixed_while_paused(policy, clock, calendar, measure)
         if fixed is None:
             return attrs.evolve(
                 clock, due_at=None, warn_times=(), budget_us=None, calendar_version=calendar.version
