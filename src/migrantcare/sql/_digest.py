@@ -267,15 +267,21 @@ def check_digest(engine: sa.Engine, tables: CaseTables, digest: Digest) -> Diges
                     changed.append(case_id)
             else:
                 grown.append((case_id, version, head))
+        postgres = engine.dialect.name == "postgresql"
         for part in _chunks(grown, _CHUNK):
-            found = {
-                r.case_id: r.hash
-                for r in conn.execute(
-                    sa.select(e.case_id, e.hash).where(
-                        sa.tuple_(e.case_id, e.seq).in_([(i, v - 1) for i, v, _ in part])
-                    )
+            wanted = [(i, v - 1) for i, v, _ in part]
+            if postgres:
+                # a join on a VALUES list walks the primary key once per case; PostgreSQL
+                # plans a row-value IN list as a filter over every row
+                want = sa.values(
+                    sa.column("w_id", sa.String()), sa.column("w_seq", sa.Integer()), name="mc_want"
+                ).data(wanted)
+                stmt = sa.select(e.case_id, e.hash).join_from(
+                    tables.events, want, sa.and_(e.case_id == want.c.w_id, e.seq == want.c.w_seq)
                 )
-            }
+            else:
+                stmt = sa.select(e.case_id, e.hash).where(sa.tuple_(e.case_id, e.seq).in_(wanted))
+            found = {r.case_id: r.hash for r in conn.execute(stmt)}
             changed.extend(i for i, _, h in part if found.get(i) != h)
     return DigestCheck(len(digest.heads), tuple(sorted(changed)), tuple(truncated), tuple(removed))
 
