@@ -79,7 +79,13 @@ from migrantcare._standard import (
     repatriation_spec,
     repatriation_workflow,
 )
-from migrantcare._store import CaseStore, CaseSummary, InMemoryCaseStore, update_case
+from migrantcare._store import (
+    CaseSaver,
+    CaseStore,
+    CaseSummary,
+    InMemoryCaseStore,
+    update_case,
+)
 from migrantcare._version import __version__
 from migrantcare._vocab import (
     CATEGORIES,
@@ -131,6 +137,7 @@ __all__ = [
     "Case",
     "CaseEvent",
     "CaseMatch",
+    "CaseSaver",
     "CaseStore",
     "CaseSummary",
     "CatalogProblem",
