@@ -278,3 +278,36 @@ def test_the_audit_commands_digest_verify_and_prove(
     digest_file.write_text(json.dumps(doc))
     assert main(["audit", "verify", "--db", url, "--digest", str(digest_file)], out) == 2
     assert "edited" in capsys.readouterr().err
+
+
+def test_audit_reseal_seals_every_case_with_the_current_key_from_the_environment(
+    tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migrantcare import Actor, Offices  # noqa: PLC0415
+    from migrantcare.sql import Sealer  # noqa: PLC0415
+
+    offices_file = pathlib.Path(__file__).parent.parent / "examples" / "offices.toml"
+    wf = complaint_workflow().bind(Offices.from_file(offices_file))
+    url = f"sqlite:///{tmp_path / 'cases.db'}"
+    engine = sa.create_engine(url)
+    store = SqlCaseStore(engine, wf)
+    create_all(engine, store.tables)
+    agent = Actor("cc-01", roles={"call_centre"}, office="bp3mi-ntb")
+    for i in range(3):
+        store.add(
+            wf.open(f"PGD-{i}", at=NOW, by=agent, office="bp3mi-ntb",
+                    category="unpaid_wages", channel="whatsapp")
+        )  # fmt: skip
+    engine.dispose()
+    key = base64.b64encode(SEED).decode()
+    monkeypatch.setenv("MIGRANTCARE_SEAL_KEYS", f"k1={key}")
+    args = ["audit", "reseal", "--db", url, "--offices", str(offices_file)]
+    out = io.StringIO()
+    assert main(args, out) == 1  # unsealed cases are refused unless asked
+    assert out.getvalue().count("refused: PGD-") == 3
+    out = io.StringIO()
+    assert main([*args, "--allow-unsealed"], out) == 0
+    assert out.getvalue() == "resealed 3 cases with key 'k1'\n"
+    sealed = SqlCaseStore(sa.create_engine(url), wf, sealer=Sealer({"k1": SEED}))
+    assert [sealed.get(f"PGD-{i}").id for i in range(3)] == ["PGD-0", "PGD-1", "PGD-2"]
+    sealed.engine.dispose()

@@ -124,6 +124,8 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
                 f"{digest.time} ({time.perf_counter() - started:.1f} s)\n"
             )
             return 0
+        if args.action == "reseal":
+            return _reseal(args, engine, tables, out)
         digest = dg.Digest.from_json(_read(args.digest))
         if args.action == "prove":
             proof = dg.prove(digest, args.case)
@@ -152,7 +154,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
             bad = len(result.changed) + len(result.truncated) + len(result.removed)
             out.write(f"FAILED: {bad} of {result.checked} cases\n")
             return 1
-        return _reseal(args, engine, tables, out)
+        raise InvalidArgumentError(f"unknown audit action {args.action!r}")
     except sa.exc.SQLAlchemyError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise InvalidArgumentError(
