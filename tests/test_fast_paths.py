@@ -150,7 +150,7 @@ def _opening_reference(wf: Workflow, values: dict[str, str]) -> str:
 )
 @example(
     {
-        "case_id": 'PGD "1" \\ \x00\x1f\u2028 😀',
+        "case_id": 'PGD "1" \\ \x01\x1f\u2028 😀',
         "office": "\x7f",
         "category": "",
         "channel": "é",

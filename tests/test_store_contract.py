@@ -247,3 +247,41 @@ def test_first_writer_wins_from_the_same_version(
     assert (wins, stale) == (1, 2)
     assert store.get("PGD-1").events[-1].by == "officer-a"
     assert store.get("PGD-1").opened_at == T0
+
+
+# ---------------------------------------------------------------- text no store can hold
+
+#: Texts every store refuses alike: PostgreSQL cannot store a NUL, and a lone surrogate
+#: is not Unicode any driver can send.
+UNSTORABLE = ["PGD\x00-1", "\x00", "PGD-\ud800", "\udfff"]
+
+
+@pytest.mark.parametrize("text", UNSTORABLE, ids=["nul", "only-nul", "surrogate", "low"])
+def test_reads_with_unstorable_text_raise_a_migrantcare_error(store: CaseStore, text: str) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"NUL character|lone surrogate"):
+        store.get(text)
+    for field in ("office", "state", "after", "calendar_version_not"):
+        with pytest.raises(InvalidArgumentError, match=field):
+            store.query(**{field: text})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("text", UNSTORABLE, ids=["nul", "only-nul", "surrogate", "low"])
+def test_a_case_with_unstorable_text_is_refused_before_any_store(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar, text: str
+) -> None:
+    with pytest.raises(InvalidArgumentError, match=r"NUL character|lone surrogate"):
+        wf.open(
+            "PGD-1",
+            at=T0,
+            by=actor("callcenter-01"),
+            office="bp3mi-ntt",
+            category="unpaid_wages",
+            channel="whatsapp",
+            attributes={"kota": text},
+            calendar=cal_wita,
+        )
+    case = open_case(wf, cal_wita, "PGD-1")
+    with pytest.raises(InvalidArgumentError, match=r"NUL character|lone surrogate"):
+        wf.fire(case, "escalate", at=at(1), by=actor("officer-a"), note=text, calendar=cal_wita)
+    store.add(case)
+    assert store.get("PGD-1") == case

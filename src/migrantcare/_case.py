@@ -564,7 +564,7 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     ``actor_text(by, role, office)`` and ``instant`` the ISO text of ``at`` written
     here (see :func:`is_instant_text`), when the caller has them at hand.
     """
-    if note is not None and (type(note) is not str or len(note) > MAX_TEXT):
+    if note is not None and (type(note) is not str or len(note) > MAX_TEXT or "\x00" in note):
         check_text(note, "note", empty=True)  # raises, naming what is wrong
     seq = 0 if prev is None else prev.seq + 1
     prev_digest = _GENESIS_DIGEST if prev is None else prev.digest

@@ -291,6 +291,41 @@ def check_query(due_before: _dt.datetime | None, limit: int) -> tuple[_dt.dateti
     return when, limit
 
 
+def check_lookup(value: object, what: str) -> str:
+    """Return ``value``, a text a store looks a case up by (an id, an office, a state...).
+
+    No stored case holds a NUL or a lone surrogate (the domain refuses both), and
+    PostgreSQL and its driver cannot even be asked for one: every store refuses them
+    alike, before asking.
+
+    Raises:
+        WrongTypeError: ``value`` is not a ``str``.
+        InvalidArgumentError: it contains a NUL character or a lone surrogate.
+    """
+    if type(value) is not str:
+        raise WrongTypeError(f"{what} must be a str, got {type(value).__name__}")
+    if "\x00" in value:
+        raise InvalidArgumentError(
+            f"{what} {quote(value)} contains a NUL character (U+0000); no case holds one"
+        )
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InvalidArgumentError(
+                f"{what} {quote(value)} contains a lone surrogate (not valid Unicode); "
+                "no case holds one"
+            ) from None
+    return value
+
+
+def check_lookups(**values: str | None) -> None:
+    """:func:`check_lookup` on each value given that is not ``None``, named by its key."""
+    for what, value in values.items():
+        if value is not None:
+            check_lookup(value, what)
+
+
 class InMemoryCaseStore:
     """A thread-safe dict of cases with compare-and-set saves; satisfies :class:`CaseStore`.
 
@@ -318,7 +353,10 @@ class InMemoryCaseStore:
 
         Raises:
             CaseNotFoundError: no case has that id.
+            InvalidArgumentError: the id holds a NUL or a lone surrogate.
         """
+        if type(case_id) is str:
+            check_lookup(case_id, "case_id")
         with self._lock:
             try:
                 return self._cases[case_id]
@@ -379,6 +417,9 @@ class InMemoryCaseStore:
     ) -> list[CaseSummary]:
         """Return up to ``limit`` summaries matching every filter (see :class:`CaseStore`)."""
         when, limit = check_query(due_before, limit)
+        check_lookups(
+            office=office, state=state, after=after, calendar_version_not=calendar_version_not
+        )
         with self._lock:
             cases = list(self._cases.values())
         found = []

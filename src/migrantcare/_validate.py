@@ -94,6 +94,7 @@ def plain_text(value: object) -> bool:
         and 0 < len(value) <= MAX_TEXT
         and value.isascii()
         and not value.isspace()
+        and "\x00" not in value
     )
 
 
@@ -118,14 +119,19 @@ def check_text(
 
     Raises:
         WrongTypeError: not a ``str`` (``SchemaError`` when loading).
-        InvalidArgumentError: empty, too long, or with a lone surrogate.
+        InvalidArgumentError: empty, too long, with a lone surrogate or with a NUL.
     """
     if type(value) is not str:
         if error is SchemaError:
             raise SchemaError(f"{what} must be a string, got {type_name(value)}")
         raise WrongTypeError(f"{what} must be a str, got {type_name(value)}")
     # the common case, checked without building anything: short, ASCII, not blank
-    if len(value) <= limit and value.isascii() and (empty or (not value.isspace() and value)):
+    if (
+        len(value) <= limit
+        and value.isascii()
+        and (empty or (not value.isspace() and value))
+        and "\x00" not in value
+    ):
         return value
     shown = "(value not shown)" if private else quote(value)
     if not empty and not value.strip():
@@ -137,7 +143,15 @@ def check_text(
             f"{what} contains a lone surrogate (text that is not valid Unicode, often "
             f"from a mis-decoded file) {shown}; pass valid UTF-8 text"
         )
+    if "\x00" in value:
+        raise error(f"{what} contains {_NUL_PROBLEM}")
     return value
+
+
+#: Why a NUL is refused, for messages: every backend refuses it alike.
+_NUL_PROBLEM: Final = (
+    "a NUL character (U+0000), which PostgreSQL cannot store in text or JSON; remove it"
+)
 
 
 def check_optional_text(
@@ -187,7 +201,7 @@ def _fast_count(item: Any, depth: int) -> int:
     for v in item.values() if is_dict else item:
         t = type(v)
         if t is str:
-            if len(v) > MAX_TEXT or (not v.isascii() and _has_surrogate(v)):
+            if len(v) > MAX_TEXT or "\x00" in v or (not v.isascii() and _has_surrogate(v)):
                 return -1
         elif t is int:
             if not -MAX_INT <= v <= MAX_INT:
@@ -210,7 +224,12 @@ def _fast_count(item: Any, depth: int) -> int:
             return -1
     if is_dict:
         for k in item:
-            if type(k) is not str or len(k) > MAX_TEXT or (not k.isascii() and _has_surrogate(k)):
+            if (
+                type(k) is not str
+                or len(k) > MAX_TEXT
+                or "\x00" in k
+                or (not k.isascii() and _has_surrogate(k))
+            ):
                 return -1
     return count
 
@@ -242,7 +261,7 @@ def check_json(value: object, what: str, *, error: type[Exception] = InvalidArgu
             raise error(f"{what} has more than {MAX_ITEMS} values; store big data elsewhere")
         kind = type(item)
         if kind is str:
-            if len(item) > MAX_TEXT or not item.isascii():  # type: ignore[arg-type, attr-defined]
+            if len(item) > MAX_TEXT or not item.isascii() or "\x00" in item:  # type: ignore[arg-type, attr-defined, operator]
                 _check_json_text(item, entry, what, error)  # type: ignore[arg-type]
         elif item is None or kind is bool:
             continue
@@ -266,7 +285,7 @@ def check_json(value: object, what: str, *, error: type[Exception] = InvalidArgu
                             f"{_path(entry, what)} has a key of type {type_name(key)}; JSON "
                             "keys are str"
                         )
-                    if len(key) > MAX_TEXT or not key.isascii():
+                    if len(key) > MAX_TEXT or not key.isascii() or "\x00" in key:
                         _check_json_text(
                             key, (key, key, depth + 1, entry), what, error, embedded=False
                         )
@@ -329,6 +348,8 @@ def _check_json_text(
         raise error(
             f"{_path(entry, what)} contains a lone surrogate {quote(text)}; pass valid UTF-8 text"
         )
+    if "\x00" in text:
+        raise error(f"{_path(entry, what)} contains {_NUL_PROBLEM}")
 
 
 def check_mapping(

@@ -63,6 +63,21 @@ def office_at(case: Case, seq: int) -> str:
     return case.office
 
 
+def scrub_notices(conn: sa.Connection, table: sa.Table, case_id: str) -> None:
+    """Blank the texts of ``case_id``'s notices and give up those not yet sent.
+
+    What an erasure does to the outbox (see :meth:`SqlCaseStore.erase_in`): the texts
+    carry the erased names.
+    """
+    t = table
+    conn.execute(
+        t.update()
+        .where(t.c.case_id == case_id, t.c.status == "pending")
+        .values(status="failed", last_error="erased")
+    )
+    conn.execute(t.update().where(t.c.case_id == case_id, t.c.body != "").values(body=""))
+
+
 def outbox_table(tables: CaseTables) -> sa.Table:
     """Add the outbox table to the store's ``MetaData`` (once) and return it.
 
@@ -648,18 +663,11 @@ class Outbox:
         would carry the erased names. See :meth:`SqlCaseStore.erase_person` (and its
         ``expected_version``).
         """
-        t = self.table
         with self.store.transaction() as conn:
-            erased = self.store.erase_in(
+            # the store's erasure scrubs this outbox's table too: one erasure path
+            return self.store.erase_in(
                 conn, case_id, at=at, by=by, note=note, expected_version=expected_version
             )
-            conn.execute(
-                t.update()
-                .where(t.c.case_id == case_id, t.c.status == "pending")
-                .values(status="failed", last_error="erased")
-            )
-            conn.execute(t.update().where(t.c.case_id == case_id).values(body=""))
-        return erased
 
     def purge_sent(self, *, before: _dt.datetime) -> int:
         """Delete notices sent before ``before``; return how many (keep the outbox small)."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import json
+import logging
 import operator
 import threading
 import time
@@ -37,7 +38,16 @@ from migrantcare._case import (
 )
 from migrantcare._erasure import PERSON_ROLES
 from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
-from migrantcare._store import DEFAULT_RETRIES, CaseSummary, check_query, exists, stale, update_case
+from migrantcare._store import (
+    DEFAULT_RETRIES,
+    CaseSummary,
+    check_lookup,
+    check_lookups,
+    check_query,
+    exists,
+    stale,
+    update_case,
+)
 from migrantcare._time import parse_utc, read_utc
 from migrantcare._validate import MAX_TEXT, plain_text
 from migrantcare._workflow import (
@@ -84,6 +94,8 @@ _TAIL_KINDS: Final = frozenset({"transition", "sla"})
 _CURSOR_KEY: Final = "migrantcare.sql.cursor"
 #: How many recorded actors a store keeps built (see SqlCaseStore._actors).
 _ACTORS_KEPT: Final = 4096
+#: Ids, versions and error classes only: never personal data.
+_log = logging.getLogger("migrantcare.sql.store")
 #: Drivers whose cursors give get()'s statement values as SQLAlchemy does (pyformat).
 _KNOWN_DRIVERS: Final = frozenset({"psycopg", "psycopg2"})
 
@@ -716,7 +728,9 @@ class SqlCaseStore:
             CaseNotFoundError: no case has that id.
             IntegrityError: a stored row was altered (naming the case and the first
                 bad event), or the history does not replay through the workflows.
+            InvalidArgumentError: the id holds a NUL or a lone surrogate (no case does).
         """
+        check_lookup(case_id, "case_id")
         if self._one_sql is None or self._watched():
             with self._reader.connect() as conn:
                 return self.get_in(conn, case_id)
@@ -903,6 +917,9 @@ class SqlCaseStore:
         otherwise summaries come in id order, for paging with ``after``.
         """
         when, limit = check_query(due_before, limit)
+        check_lookups(
+            office=office, state=state, after=after, calendar_version_not=calendar_version_not
+        )
         c = self.tables.cases.c
         stmt = sa.select(
             c.id,
@@ -958,6 +975,7 @@ class SqlCaseStore:
                 match its content.
         """
         _, limit = check_query(None, limit)
+        check_lookup(case_id, "case_id")
         e = self.tables.events.c
         stmt = (
             sa.select(e.seq, e.at, e.kind, e.name, e.actor, e.prev_hash, e.hash, e.body)
@@ -1001,6 +1019,7 @@ class SqlCaseStore:
         """
         if by is not None:
             check_actor(by)
+        check_lookups(office=office)
         c = self.tables.cases.c
         count, last = 0, None
         while True:
@@ -1036,6 +1055,7 @@ class SqlCaseStore:
             IntegrityError: a stored row was altered.
         """
         _, batch = check_query(None, batch)
+        check_lookups(office=office)
         c = self.tables.cases.c
         last = None
         while True:
@@ -1175,14 +1195,41 @@ class SqlCaseStore:
         note: str | None = None,
         expected_version: int | None = None,
     ) -> Case:
-        """Like :meth:`erase_person`, in the caller's transaction (roll it back on error)."""
+        """Like :meth:`erase_person`, in the caller's transaction (roll it back on error).
+
+        The texts of the case's notices in the outbox table, when the database has one
+        (:func:`create_outbox`), are blanked in the same transaction, and its notices
+        not yet sent are given up (``"failed"``, reason ``"erased"``): they carry the
+        erased names. One erasure, whichever object it goes through.
+        """
         case = self.get_in(conn, case_id, lock=True)
         erased = self._workflow_of(case).erase_personal_data(
             case, at=at, by=by, note=note, expected_version=expected_version
         )
         if erased.version != case.version:
             self.save_in(conn, erased, expected_version=case.version)
+        self._scrub_notices(conn, case_id)
+        _log.info(
+            "case %r: personal data erased",
+            case_id,
+            extra={"case_id": case_id, "version": erased.version},
+        )
         return erased
+
+    def _scrub_notices(self, conn: sa.Connection, case_id: str) -> None:
+        """Blank the outbox texts of ``case_id`` and give up its pending notices.
+
+        The outbox table is the one named like this store's tables; it is looked for
+        in the database when no :class:`Outbox` registered it on these tables.
+        """
+        from migrantcare.sql._outbox import outbox_table, scrub_notices  # noqa: PLC0415 - a cycle
+
+        md = self.tables.metadata
+        name = f"{self.tables.cases.name[: -len('cases')]}notice_outbox"
+        key = name if md.schema is None else f"{md.schema}.{name}"
+        if key not in md.tables and not sa.inspect(conn).has_table(name, schema=md.schema):
+            return
+        scrub_notices(conn, outbox_table(self.tables), case_id)
 
     # ------------------------------------------------------------------ in a transaction
 
@@ -1195,6 +1242,7 @@ class SqlCaseStore:
             lock: Lock the case row until the transaction ends (``FOR UPDATE`` on
                 PostgreSQL; on SQLite the write transaction already excludes others).
         """
+        check_lookup(case_id, "case_id")
         if lock:
             self._lock_rows(conn, [case_id])
         if self._cache_size:
@@ -1644,7 +1692,7 @@ class SqlCaseStore:
             :class:`IntegrityError` (or another :class:`MigrantCareError`) saying why
             it did not load.
         """
-        ids = list(dict.fromkeys(case_ids))
+        ids = [check_lookup(case_id, "case_id") for case_id in dict.fromkeys(case_ids)]
         if len(ids) > 10_000:
             raise InvalidArgumentError(f"load_many_in takes at most 10,000 ids, got {len(ids)}")
         grouped: dict[str, list[Any]] = {case_id: [] for case_id in ids}
