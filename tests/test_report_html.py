@@ -484,3 +484,33 @@ def test_the_report_says_how_many_deadlines_rest_on_estimates(
     table = {(r[0], r[1], r[2], r[3]): r[4] for r in csv_rows(marked)}
     first = goals[0]
     assert table["goal", "*", first.goal, "provisional"] == first.provisional
+
+
+def test_the_all_figures_csv_of_the_indonesian_page_speaks_indonesian(
+    figs: PerformanceFigures,
+) -> None:
+    page = render_report_html(figs, lang="id")
+    (encoded,) = re.findall(
+        r'download="performance.csv" href="data:text/csv;charset=utf-8;base64,([^"]+)"', page
+    )
+    rows = list(csv.reader(io.StringIO(base64.b64decode(encoded).decode("utf-8-sig"))))
+    targets = {r[2]: r[4] for r in rows[1:] if r[0] == "goal_source" and r[3] == "target"}
+    assert targets["first_response/urgent"] == "2 jam"
+    sources = {r[2]: r[4] for r in rows[1:] if r[0] == "goal_source" and r[3] == "source"}
+    assert sources["first_response/default"] == "bawaan migrantcare; bukan peraturan"
+    # codes stay codes: the figure, measure and basis columns are the same in both
+    assert figures_to_csv(figs, lang="id").splitlines()[0] == figures_to_csv(figs).splitlines()[0]
+    english = figures_to_csv(figs)
+    assert "2 hours" in english
+    assert "2 jam" not in english
+    with pytest.raises(InvalidArgumentError, match="lang must be 'id' or 'en'"):
+        figures_to_csv(figs, lang="fr")
+
+
+def test_cli_report_csv_follows_lang(tmp_path: Path) -> None:
+    out = tmp_path / "r.html"
+    table = tmp_path / "r.csv"
+    status = main(["report", "--demo", "--year", "2026", "--lang", "id", "-o", str(out),
+                   "--csv", str(table)])  # fmt: skip
+    assert status == 0
+    assert ",2 jam" in table.read_text(encoding="utf-8-sig")

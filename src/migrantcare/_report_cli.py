@@ -152,7 +152,7 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
         cases, workflows=workflows, offices=offices, period_start=start, period_end=end, at=at
     )
     page = render_report_html(figures, lang=args.lang, offices=args.office or None)
-    table = figures_to_csv(figures) if args.csv else None
+    table = figures_to_csv(figures, lang=args.lang) if args.csv else None
     try:
         if args.output == "-":
             out.write(page)

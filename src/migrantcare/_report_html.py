@@ -243,16 +243,19 @@ def _td(value: _dt.timedelta | None) -> float | None:
 CSV_HEADER: Final = ("figure", "office", "key", "measure", "value")
 
 
-def csv_rows(figures: PerformanceFigures) -> Iterator[tuple[str, str, str, str, Cell]]:
+def csv_rows(
+    figures: PerformanceFigures, lang: str = "en"
+) -> Iterator[tuple[str, str, str, str, Cell]]:
     """Every figure as a long-format row ``(figure, office, key, measure, value)``.
 
     ``office`` is ``"*"`` for all offices; times are working hours; percentages are
-    0-100; ``None`` is an empty cell.
+    0-100; ``None`` is an empty cell. Codes stay codes; the words of a goal's target and
+    source are in ``lang`` (``"2 jam"`` in Indonesian).
     """
     for src in figures.goal_sources:
         key = f"{src.goal}/{src.variant}"
-        yield ("goal_source", "", key, "target", src.target)
-        yield ("goal_source", "", key, "source", src.source)
+        yield ("goal_source", "", key, "target", _target(src.target, lang))
+        yield ("goal_source", "", key, "source", _isolated(_source(src.source, lang)))
         yield ("goal_source", "", key, "confirmed", int(src.confirmed))
         yield ("goal_source", "", key, "basis", src.basis)
     for o in (figures.total, *figures.offices):
@@ -314,21 +317,29 @@ def _office_rows(o: OfficePerformance) -> Iterator[tuple[str, str, str, str, Cel
     yield ("transfers", office, "", "out", o.transfers_out)
 
 
-def figures_to_csv(figures: PerformanceFigures) -> str:
+def figures_to_csv(figures: PerformanceFigures, *, lang: str = "en") -> str:
     """All the figures as one CSV text (long format; see :func:`csv_rows`).
 
     Text cells that a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``)
     are prefixed with ``'``.
 
+    Args:
+        figures: From :func:`performance_figures`.
+        lang: ``"en"`` or ``"id"``: the language of the goals' targets and sources (the
+            report's language); every other cell is a code or a number.
+
     Raises:
         WrongTypeError: ``figures`` is not :class:`PerformanceFigures`.
+        InvalidArgumentError: ``lang`` is neither ``"id"`` nor ``"en"``.
     """
     if not isinstance(figures, PerformanceFigures):
         raise WrongTypeError(
             f"figures must be PerformanceFigures (from performance_figures), got "
             f"{type(figures).__name__}"
         )
-    return _csv_text(CSV_HEADER, csv_rows(figures))
+    if lang not in ("id", "en"):
+        raise InvalidArgumentError(f"lang must be 'id' or 'en', got {lang!r}")
+    return _csv_text(CSV_HEADER, csv_rows(figures, lang))
 
 
 # --------------------------------------------------------------------------- HTML parts
@@ -1057,7 +1068,9 @@ def render_report_html(
     ) + "".join(f'<li><a href="#o-{_slug(o.office)}">{_bdi(o.name(lang))}</a></li>' for o in chosen)
     taken = _instant(figures.at, "Asia/Jakarta", lang)
     versions = ", ".join(f"{o}: {v}" for o, v in figures.calendar_versions)
-    csv_all = base64.b64encode(("\ufeff" + figures_to_csv(figures)).encode()).decode("ascii")
+    csv_all = base64.b64encode(("\ufeff" + figures_to_csv(figures, lang=lang)).encode()).decode(
+        "ascii"
+    )
     method = r.t(
         "Semua angka dihitung dari riwayat kasus (peristiwa yang berantai hash) dan jam SLA "
         "yang tersimpan pada kasus, dalam satu kali baca. Hari dan bulan dibaca dalam zona "
