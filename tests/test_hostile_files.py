@@ -35,6 +35,7 @@ from migrantcare import (
     workflow_schema,
     workflow_to_dict,
 )
+from migrantcare._definition import tomllib  # tomli on Python 3.10
 from migrantcare.exceptions import (
     DefinitionFileError,
     MigrantCareError,
@@ -297,19 +298,25 @@ def test_warn_at_names_the_offending_item() -> None:
     assert info.value.path == "sla.policies[0].warn_at[1]"
 
 
-DOC_PATHS = _paths(COMPLAINT)
+# a full definition and one that extends the complaint workflow
+DOCS = {
+    "complaint": COMPLAINT,
+    "pengaduan_ntb": tomllib.loads((EXAMPLES / "pengaduan_ntb.toml").read_text("utf-8")),
+}
+DOC_PATHS = [(name, path) for name, doc in DOCS.items() for path in _paths(doc)]
 SHAPES = st.one_of(
     REPLACEMENTS,
     st.sampled_from(["sms", ["sms"], [], {}, 0, 1, -1, 1.5, 0.5, 2**31, "*", "x y", "X"]),
 )
 
 
-@given(path=st.sampled_from(DOC_PATHS), value=SHAPES, drop=st.booleans())
+@given(where=st.sampled_from(DOC_PATHS), value=SHAPES, drop=st.booleans())
 def test_what_the_loader_accepts_the_schema_accepts(
-    path: tuple[object, ...], value: object, drop: bool, hostile_tally: list[int]
+    where: tuple[str, tuple[object, ...]], value: object, drop: bool, hostile_tally: list[int]
 ) -> None:
     hostile_tally[0] += 1
-    doc = _drop(COMPLAINT, path) if drop else _set(COMPLAINT, path, value)
+    name, path = where
+    doc = _drop(DOCS[name], path) if drop else _set(DOCS[name], path, value)
     try:
         workflow_from_dict(doc)
     except DefinitionFileError:
@@ -318,12 +325,13 @@ def test_what_the_loader_accepts_the_schema_accepts(
     assert not errors, (path, value, errors[:3])
 
 
-@given(path=st.sampled_from(DOC_PATHS), value=SHAPES, drop=st.booleans())
+@given(where=st.sampled_from(DOC_PATHS), value=SHAPES, drop=st.booleans())
 def test_a_mutated_definition_loads_builds_or_is_refused(
-    path: tuple[object, ...], value: object, drop: bool, hostile_tally: list[int]
+    where: tuple[str, tuple[object, ...]], value: object, drop: bool, hostile_tally: list[int]
 ) -> None:
     hostile_tally[0] += 1
-    _built_and_written(_drop(COMPLAINT, path) if drop else _set(COMPLAINT, path, value))
+    name, path = where
+    _built_and_written(_drop(DOCS[name], path) if drop else _set(DOCS[name], path, value))
 
 
 @given(text=st.text(max_size=200) | st.sampled_from([DEEP_TOML[:2000], "[" * 40, "{" * 40]))
@@ -493,3 +501,25 @@ def test_every_file_and_office_entry_point_refuses_with_a_migrantcare_error(
 def test_the_example_office_file_still_loads() -> None:
     assert OFFICES.ids[:2] == ("call-centre", "bp3mi-ntb")
     assert OFFICES.calendar("bp3mi-ntb").is_working_day(dt.date(2026, 3, 3)) is False
+
+
+NTB = DOCS["pengaduan_ntb"]
+
+
+@pytest.mark.parametrize(
+    ("doc", "where"),
+    [
+        (_set(NTB, ("name",), "X Y"), "name"),
+        (
+            _set(NTB, ("transitions", 0, "guards", 0, "require_data"), ""),
+            "transitions[0].guards[0]",
+        ),
+    ],
+    ids=["extended name", "require_data key"],
+)
+def test_what_a_part_refuses_is_a_definition_file_error_naming_the_key(
+    doc: object, where: str
+) -> None:
+    with pytest.raises(DefinitionFileError) as info:
+        workflow_from_dict(doc)  # type: ignore[arg-type]
+    assert info.value.path == where

@@ -281,7 +281,7 @@ class _Reader:
         key = self.get(doc, "require_data", path, str)
         allowed = doc.get("allowed")
         if allowed is None:
-            return Guard.require_data(key)
+            return self.call(path, Guard.require_data, key)
         if isinstance(allowed, str):
             vocab = VOCABULARIES.get(allowed)
             if vocab is None:
@@ -290,8 +290,8 @@ class _Reader:
                     f"unknown vocabulary {quote(allowed)}; use a list of codes or one of: "
                     f"{', '.join(VOCABULARIES)}",
                 )
-            return Guard.require_data(key, allowed=vocab)
-        return Guard.require_data(key, allowed=self.strings(doc, "allowed", path))
+            return self.call(path, Guard.require_data, key, allowed=vocab)
+        return self.call(path, Guard.require_data, key, allowed=self.strings(doc, "allowed", path))
 
     def callback(self, value: Any, path: str) -> Callback:
         if not isinstance(value, str) or value not in self.registry.callbacks:
@@ -427,7 +427,9 @@ class _Reader:
     def match(self, value: Any, path: str) -> CaseMatch:
         doc = self.table(value, path)
         self.keys(doc, path, _MATCH_KEYS)
-        return CaseMatch(**{k: self.strings(doc, k, path, single=True) for k in _MATCH_KEYS})
+        return self.call(
+            path, CaseMatch, **{k: self.strings(doc, k, path, single=True) for k in _MATCH_KEYS}
+        )
 
     def target(self, value: Any, path: str) -> SlaTarget:
         doc = self.table(value, path)
@@ -603,11 +605,13 @@ def _plan(reader: _Reader, doc: Mapping[str, Any]) -> SlaPlan | None:
         return None
     sla = reader.table(doc["sla"], "sla")
     reader.keys(sla, "sla", ("policies",))
-    return SlaPlan(
+    return reader.call(
+        "sla.policies",
+        SlaPlan,
         tuple(
             reader.policy(p, path)
             for path, p in reader.items(sla, "policies", "sla", required=True)
-        )
+        ),
     )
 
 
@@ -621,7 +625,9 @@ def _extend(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
             f"{', '.join(sorted(reader.registry.workflows)) or 'none'}",
         )
     spec = make()
-    spec = spec.derive(
+    spec = reader.call(
+        "name",
+        spec.derive,
         name=reader.get(doc, "name", "", str, spec.name),
         version=reader.get(doc, "version", "", int, spec.version, low=1, high=MAX_VERSION),
     )
@@ -653,10 +659,10 @@ def _extend(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
     for i, goal in enumerate(reader.strings(doc, "remove_goals", "")):
         if plan is None or goal not in plan.goals:
             raise reader.fail(f"remove_goals[{i}]", f"the workflow has no SLA goal {quote(goal)}")
-        plan = plan.without(goal)
+        plan = reader.call(f"remove_goals[{i}]", plan.without, goal)
     added = _plan(reader, doc)
     if added is not None:
-        plan = added if plan is None else plan.with_policies(*added.policies)
+        plan = added if plan is None else reader.call("sla", plan.with_policies, *added.policies)
     spec = spec.with_sla(plan)
     if "permissions" in doc:
         # rules given replace the base's rules for those actions; the rest are kept
