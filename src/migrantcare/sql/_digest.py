@@ -32,7 +32,7 @@ DIGEST_FORMAT: Final = "migrantcare-digest/1"
 #: The format id of an inclusion proof.
 PROOF_FORMAT: Final = "migrantcare-proof/1"
 #: Case ids looked up per statement by :func:`check_digest`.
-_CHUNK: Final = 5000
+_CHUNK: Final = 50_000
 
 Head = tuple[str, int, str]
 
@@ -268,20 +268,29 @@ def check_digest(engine: sa.Engine, tables: CaseTables, digest: Digest) -> Diges
             else:
                 grown.append((case_id, version, head))
         postgres = engine.dialect.name == "postgresql"
+        if postgres:
+            # two arrays, unnested and joined on the primary key: one bind each however
+            # many cases (a row-value IN list is planned as a filter over every row)
+            want = sa.func.unnest(
+                sa.bindparam("w_ids", type_=sa.ARRAY(sa.String())),
+                sa.bindparam("w_seqs", type_=sa.ARRAY(sa.Integer())),
+            ).table_valued(sa.column("w_id", sa.String()), sa.column("w_seq", sa.Integer()))
+            want = want.render_derived(name="mc_want")
+            by_arrays = sa.select(e.case_id, e.hash).join_from(
+                tables.events, want, sa.and_(e.case_id == want.c.w_id, e.seq == want.c.w_seq)
+            )
         for part in _chunks(grown, _CHUNK):
-            wanted = [(i, v - 1) for i, v, _ in part]
             if postgres:
-                # a join on a VALUES list walks the primary key once per case; PostgreSQL
-                # plans a row-value IN list as a filter over every row
-                want = sa.values(
-                    sa.column("w_id", sa.String()), sa.column("w_seq", sa.Integer()), name="mc_want"
-                ).data(wanted)
-                stmt = sa.select(e.case_id, e.hash).join_from(
-                    tables.events, want, sa.and_(e.case_id == want.c.w_id, e.seq == want.c.w_seq)
-                )
+                stmt: Any = by_arrays
+                params: Any = {
+                    "w_ids": [i for i, _, _ in part],
+                    "w_seqs": [v - 1 for _, v, _ in part],
+                }
             else:
+                wanted = [(i, v - 1) for i, v, _ in part]
                 stmt = sa.select(e.case_id, e.hash).where(sa.tuple_(e.case_id, e.seq).in_(wanted))
-            found = {r.case_id: r.hash for r in conn.execute(stmt)}
+                params = {}
+            found = {r.case_id: r.hash for r in conn.execute(stmt, params)}
             changed.extend(i for i, _, h in part if found.get(i) != h)
     return DigestCheck(len(digest.heads), tuple(sorted(changed)), tuple(truncated), tuple(removed))
 
