@@ -15,7 +15,13 @@ import sqlalchemy as sa
 from migrantcare import Offices, complaint_workflow
 from migrantcare._cli import main
 from migrantcare.sql import Outbox, SqlCaseStore, SweepResult
-from migrantcare.sql._metrics import CONTENT_TYPE, WorkerMetrics, health, serve_metrics
+from migrantcare.sql._metrics import (
+    CONTENT_TYPE,
+    WorkerMetrics,
+    health,
+    prometheus_collector,
+    serve_metrics,
+)
 from migrantcare.sql._worker import run_worker
 from tests.test_worker_cli import MARCH, OFFICES, seeded
 
@@ -210,3 +216,59 @@ def test_check_refuses_a_bad_bound_and_reports_missing_tables(
     engine = sa.create_engine(url)
     assert not health(engine, now=MARCH, max_lag=60).ok
     engine.dispose()
+
+
+# ---------------------------------------------------------------- prometheus_client
+
+
+def test_prometheus_clients_own_parser_reads_every_family(tmp_path: pathlib.Path) -> None:
+    from prometheus_client import CollectorRegistry, generate_latest  # noqa: PLC0415
+    from prometheus_client.openmetrics.parser import (  # noqa: PLC0415
+        text_string_to_metric_families,
+    )
+
+    url = seeded(tmp_path / "cases.db", n=3)
+    box = outbox_of(url)
+    clock = [APRIL]
+    metrics = WorkerMetrics(box, clock=lambda: clock[0])
+    run_worker(
+        box,
+        clock=lambda: APRIL,
+        stop=threading.Event(),
+        log=lambda _: None,
+        once=True,
+        on_sweep=metrics.observe,
+    )
+    metrics.observe(SweepResult(APRIL, 1, 0, 0, 0, ("PGD-9",), 0.1, ("SchemaError: x",)))
+    clock[0] = APRIL + dt.timedelta(minutes=5)
+    with box.claim(2, at=clock[0]) as batch:
+        for notice in batch:
+            batch.sent(notice)
+    families = {f.name: f for f in text_string_to_metric_families(metrics.render())}
+    assert {name: f.type for name, f in families.items()} == {
+        "migrantcare_sweeps": "counter",
+        "migrantcare_cases_claimed": "counter",
+        "migrantcare_cases_advanced": "counter",
+        "migrantcare_events_appended": "counter",
+        "migrantcare_notices_written": "counter",
+        "migrantcare_cases_failed": "counter",
+        "migrantcare_sweep_duration_seconds": "histogram",
+        "migrantcare_database_up": "gauge",
+        "migrantcare_sweep_lag_seconds": "gauge",
+        "migrantcare_outbox_notices": "gauge",
+        "migrantcare_delivery_latency_seconds": "summary",
+    }
+    latency = families["migrantcare_delivery_latency_seconds"].samples
+    assert {s.labels["quantile"] for s in latency if "quantile" in s.labels} == {
+        "0.5",
+        "0.9",
+        "0.99",
+    }
+    assert all(s.value == 300 for s in latency if "quantile" in s.labels)
+    # the optional collector: the same families through a prometheus_client registry
+    registry = CollectorRegistry()
+    registry.register(prometheus_collector(metrics))
+    exposed = generate_latest(registry).decode()
+    assert 'migrantcare_cases_failed_total{error="SchemaError"} 1.0' in exposed
+    assert "migrantcare_cases_advanced_total 3.0" in exposed
+    box.store.engine.dispose()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 import http.server
+import importlib
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -393,3 +394,28 @@ def start_metrics(
         server.server_close()
 
     return metrics.observe, stop
+
+
+def prometheus_collector(metrics: WorkerMetrics) -> Any:
+    """A ``prometheus_client`` collector of ``metrics`` (the optional ``metrics`` extra).
+
+    For a host that already serves a ``prometheus_client`` registry (its web service's
+    ``/metrics``): ``REGISTRY.register(prometheus_collector(metrics))`` adds the worker's
+    figures to it, read at each scrape exactly as :meth:`WorkerMetrics.render` reads them.
+
+    Raises:
+        InvalidArgumentError: ``prometheus_client`` is not installed.
+    """
+    try:
+        # by name: the extra is optional, and its parser is untyped
+        parser: Any = importlib.import_module("prometheus_client.openmetrics.parser")
+    except ImportError:
+        raise InvalidArgumentError(
+            'prometheus_collector needs prometheus-client: pip install "migrantcare[metrics]"'
+        ) from None
+
+    class _Collector:
+        def collect(self) -> Any:
+            return parser.text_string_to_metric_families(metrics.render())
+
+    return _Collector()

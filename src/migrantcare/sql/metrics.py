@@ -13,6 +13,7 @@ from migrantcare.sql._metrics import (
     WorkerMetrics,
     health,
     oldest_due,
+    prometheus_collector,
     serve_metrics,
 )
 
@@ -24,5 +25,6 @@ __all__ = [
     "WorkerMetrics",
     "health",
     "oldest_due",
+    "prometheus_collector",
     "serve_metrics",
 ]
