@@ -57,6 +57,8 @@ OFFICES = Offices.from_mapping(
                 "province": "Papua",
                 "head_title_id": "Kepala",
                 "head_title_en": "Head",
+                # closed on a day Mataram works
+                "closures": [{"dates": [dt.date(2026, 4, 8)], "name": "Banjir"}],
             },
         ]
     }
@@ -213,3 +215,43 @@ def test_the_calendar_argument_is_deprecated_and_must_agree_with_the_offices(
         SqlCaseStore(engine, WF, calendar=wrong)
     with pytest.warns(DeprecationWarning, match="calendar="), pytest.raises(CalendarMismatchError):
         SqlCaseStore(engine, WF, calendar=OFFICES.calendar("bp3mi-papua"))
+
+
+@pytest.mark.parametrize("advanced", [True, False], ids=["breach-recorded", "not-yet-swept"])
+def test_a_clock_breached_before_a_move_across_zones_still_shows_the_breach(
+    box: Outbox, advanced: bool
+) -> None:
+    # verification is due Thu 9 Apr 16:00 WITA in Mataram; the case moves to Papua (WIT,
+    # closed on Wed 8 Apr, a day Mataram worked) half an hour after the deadline
+    case = moved(opened("PGD-1"), "bp3mi-ntb")
+    late = dt.datetime(2026, 4, 9, 8, 30, tzinfo=dt.timezone.utc)
+    if advanced:
+        case = WF.advance(case, at=late)
+    case = WF.transfer(case, to="bp3mi-papua", at=late, by=head("bp3mi-ntb"))
+    box.add(case)
+    stored = box.get("PGD-1")
+    for now in (late, late + dt.timedelta(minutes=30), late + dt.timedelta(days=1)):
+        status = {s.goal: s for s in WF.status(stored, at=now)}["verification"]
+        assert status.state == "breached"
+        assert status.remaining <= dt.timedelta(0), (now, status.remaining)
+        assert status.percent_used >= 100.0
+        assert str(status.due_at.tzinfo) == "Asia/Jayapura"
+    next_day = {s.goal: s for s in WF.status(stored, at=late + dt.timedelta(days=1))}
+    assert next_day["verification"].remaining < dt.timedelta(0)
+
+
+def test_a_stopped_clock_keeps_its_outcome_and_deadline_after_a_move(box: Outbox) -> None:
+    case = moved(opened("PGD-1"), "bp3mi-ntb")
+    officer = Actor("o-ntb", roles={"officer"}, office="bp3mi-ntb")
+    late = dt.datetime(2026, 4, 10, 2, 0, tzinfo=dt.timezone.utc)  # Fri 10:00 WITA: late
+    case = WF.fire(case, "start_verification", at=late, by=officer)
+    before = {s.goal: s for s in WF.status(case, at=late)}
+    case = WF.transfer(
+        case, to="bp3mi-papua", at=late + dt.timedelta(hours=1), by=head("bp3mi-ntb")
+    )
+    box.add(case)
+    after = {s.goal: s for s in WF.status(box.get("PGD-1"), at=late + dt.timedelta(hours=1))}
+    for goal in ("first_response", "verification"):
+        assert (after[goal].state, after[goal].due_at) == (before[goal].state, before[goal].due_at)
+        assert after[goal].remaining <= dt.timedelta(0) < after[goal].elapsed
+        assert after[goal].percent_used >= 100.0

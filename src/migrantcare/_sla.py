@@ -1320,6 +1320,13 @@ def clock_status(
     """
     due = clock.due_at
     budget = clock.budget_us
+    if due is not None and (clock.stopped_at if clock.stopped_at is not None else now) > due:
+        # Past the deadline: the budget is measured on ``calendar``, as the time used
+        # is. The cache may have been measured on another office's calendar (a clock
+        # stopped, or past its deadline, when the case was transferred keeps its
+        # deadline and cache), and would show a breach as time left. On the clock's
+        # own calendar both measures agree.
+        return _clock_status_general(clock, policy, calendar, now, shared, remeasure=True)
     if (
         due is not None
         and budget is not None
@@ -1329,8 +1336,13 @@ def clock_status(
         and (clock.stopped_at is not None or clock.calendar_version == calendar.version)
     ):
         # never paused nor transferred, cache current (most clocks): read the cache
-        return _status_of_cached(clock, policy, calendar, now, due, budget, shared)
-    return _clock_status_general(clock, policy, calendar, now, shared)
+        status = _status_of_cached(clock, policy, calendar, now, due, budget, shared)
+    else:
+        status = _clock_status_general(clock, policy, calendar, now, shared)
+    if status.state == "met" and status.remaining < _ZERO:
+        # met on another office's calendar: measured both here, never shown overdue
+        status = _clock_status_general(clock, policy, calendar, now, shared, remeasure=True)
+    return status
 
 
 def _status_of_cached(  # noqa: PLR0917 - internal, hot path
@@ -1386,8 +1398,13 @@ def _clock_status_general(
     calendar: WorkingCalendar,
     now: _dt.datetime,
     shared: _Measure | None = None,
+    *,
+    remeasure: bool = False,
 ) -> SlaStatus:
-    """:func:`clock_status` of any clock: pauses, transfers and stale caches included."""
+    """:func:`clock_status` of any clock: pauses, transfers and stale caches included.
+
+    ``remeasure``: measure the budget on ``calendar`` even when the cache holds one.
+    """
     pauses: tuple[Pause, ...] = clock.pauses
     paused = clock.paused
     if paused:
@@ -1405,6 +1422,8 @@ def _clock_status_general(
         assert due is not None
         # the pauses that count are exactly those that began before the deadline
         counted = tuple(p for p in pauses if p[0] < due) if pauses else pauses
+        if remeasure:
+            budget = None  # measured below, as the time used is (see clock_status)
     else:
         due, counted = settle(policy, clock, calendar, pauses)
         budget = None
