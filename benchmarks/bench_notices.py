@@ -77,11 +77,18 @@ def old_notices(workflow: Workflow, case: Case, event: CaseEvent, office_name: s
         if event.name in ("warning", "breach"):
             goal = MessageRef(f"sla.goal.{data['goal']}")
             due = _dt.datetime.fromisoformat(data["due_at"])
+            # the note on deadlines that rest on unsettled holiday data (added since)
+            note: Any = ""
+            for clock in reversed(case.clocks):
+                if clock.goal == data["goal"] and clock.cycle == data["cycle"]:
+                    note = MessageRef("sla.provisional") if clock.provisional else ""
+                    break
             if event.name == "warning":
-                add("sla.warning", "officer", goal=goal, percent=data["threshold_percent"], due=due)
+                add("sla.warning", "officer", goal=goal, percent=data["threshold_percent"],
+                    due=due, provisional=note)  # fmt: skip
             else:
-                add("sla.breach", "officer", goal=goal, due=due)
-                add("sla.breach.head", "office_head", goal=goal, due=due)
+                add("sla.breach", "officer", goal=goal, due=due, provisional=note)
+                add("sla.breach.head", "office_head", goal=goal, due=due, provisional=note)
         return out
     if case.workflow.startswith("complaint"):
         _complaint(workflow, case, event, data, name, add)
