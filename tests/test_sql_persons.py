@@ -408,3 +408,51 @@ def test_tables_not_yet_at_schema_3_still_erase(url: str, wf: Workflow) -> None:
         assert store.get("PGD-1") == erased
     finally:
         engine.dispose()
+
+
+# ---------------------------------------------------------------- the property
+
+
+def _spaced(draw: st.DrawFn, text: str) -> str:
+    gaps = draw(st.lists(st.integers(1, max(1, len(text) - 1)), max_size=3))
+    for at in sorted(gaps, reverse=True):
+        text = text[:at] + " " + text[at:]
+    return text
+
+
+@st.composite
+def identities(draw: st.DrawFn) -> tuple[Person, dict[str, str]]:
+    """A person, and the same identifiers as an officer might type them."""
+    nik = draw(st.from_regex(r"[1-9][0-9]{15}", fullmatch=True))
+    passport = draw(st.from_regex(r"[A-Z][0-9]{7}", fullmatch=True))
+    national = draw(st.from_regex(r"8[1-9][0-9]{7,9}", fullmatch=True))
+    person = Person("Siti Aminah", nik=nik, passport_number=passport, phone="0" + national)
+    typed = {
+        "nik": _spaced(draw, nik).replace(" ", draw(st.sampled_from([" ", "-", "."]))),
+        "passport": _spaced(draw, draw(st.sampled_from([str.lower, str.upper]))(passport)),
+        "phone": draw(st.sampled_from(["+62", "0062", "62", "0", "+62 0"])) + national,
+    }
+    return person, typed
+
+
+@given(identities())
+def test_whatever_identifier_an_officer_types_finds_the_case_until_erasure(
+    identity: tuple[Person, dict[str, str]],
+) -> None:
+    person, typed = identity
+    wf = complaint_workflow().bind(OFFICES)
+    engine = sa.create_engine("sqlite://")
+    create_all(engine)
+    try:
+        store = SqlCaseStore(engine, wf, person_key=KEY)
+        store.add(opened(wf, "PGD-1", "bp3mi-ntb", person))
+        store.add(opened(wf, "PGD-2", "bp3mi-ntb", OTHER))
+        for kind, value in typed.items():
+            assert store.cases_of_person(**{kind: value}, by=AGENT) == ("PGD-1",)
+        store.erase_person("PGD-1", at=MARCH + dt.timedelta(days=1), by=HEAD_NTB)
+        for kind, value in typed.items():
+            assert store.cases_of_person(**{kind: value}, by=AGENT) == ()
+        left = rows(engine, "SELECT DISTINCT case_id FROM case_person_keys")
+        assert left == [("PGD-2",)]
+    finally:
+        engine.dispose()
