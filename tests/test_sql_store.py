@@ -617,7 +617,7 @@ def test_a_host_watching_connections_sees_the_load(
     assert len(connected) == 1
 
 
-def test_a_load_whose_connection_died_raises_the_drivers_error_and_the_next_gets_another(
+def test_a_load_whose_connection_died_raises_sqlalchemys_error_and_the_next_gets_another(
     pg_url: str, pg_engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar
 ) -> None:
     import psycopg  # noqa: PLC0415 - the driver of these tests
@@ -632,8 +632,11 @@ def test_a_load_whose_connection_died_raises_the_drivers_error_and_the_next_gets
         # end the backend of the connection the store's pool holds
         (pid,) = rows(engine, "SELECT pg_backend_pid()")[0]
         execute(pg_engine, "SELECT pg_terminate_backend(:p)", p=pid)
-        with pytest.raises(psycopg.OperationalError):
+        # what a statement run through SQLAlchemy raises: retryable, the driver's inside
+        with pytest.raises(sa.exc.OperationalError) as info:
             store.get("PGD-9")
+        assert info.value.connection_invalidated
+        assert isinstance(info.value.orig, psycopg.OperationalError)
         assert store.get("PGD-9") == case  # the dead connection was not pooled again
     finally:
         engine.dispose()

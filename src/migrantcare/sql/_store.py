@@ -804,7 +804,7 @@ class SqlCaseStore:
         # side was SQLAlchemy's per-execution and per-connection work
         try:
             rows = self._on_driver(sql, values, all_rows=True)
-        except self._engine.dialect.loaded_dbapi.IntegrityError:
+        except sa.exc.IntegrityError:
             raise self._past_head(case, expected_version) from None
         if len(rows) != len(new):
             with self._reader.connect() as conn:
@@ -847,11 +847,16 @@ class SqlCaseStore:
 
         Returns every row (``all_rows``) or the first (None if there is none). The
         connection goes back to the pool; if anything fails it is dropped instead (it
-        may be broken, and its autocommit is not restored).
+        may be broken, and its autocommit is not restored). A driver error is raised as
+        SQLAlchemy raises it (:class:`sqlalchemy.exc.DBAPIError` subclasses, the
+        statement's parameters hidden), and a lost connection invalidates the pool as
+        SQLAlchemy's own path does (see :meth:`_driver_failed`).
         """
         pooled = self._engine.raw_connection()
+        driver: Any = None
+        cursor: Any = None
         try:
-            driver: Any = pooled.driver_connection
+            driver = pooled.driver_connection
             # what the reader's AUTOCOMMIT does: one statement needs no transaction
             begun = not driver.autocommit
             if begun:
@@ -865,12 +870,45 @@ class SqlCaseStore:
             result = cursor.fetchall() if all_rows else cursor.fetchone()
             if begun:
                 driver.autocommit = False
+        except Exception as exc:
+            raise self._driver_failed(pooled, exc, sql, driver, cursor) from exc
         except BaseException:
             pooled.invalidate()
             raise
         finally:
             pooled.close()
         return result
+
+    def _driver_failed(
+        self, pooled: Any, exc: Exception, sql: str, driver: Any, cursor: Any
+    ) -> BaseException:
+        """Drop ``pooled`` after ``exc``; the error to raise, as SQLAlchemy would raise it.
+
+        When the server went away (a restart, a failover: the dialect's
+        ``is_disconnect``), every connection the pool holds from before is as dead as
+        this one: the whole pool is invalidated, as SQLAlchemy does for a statement it
+        runs, so that only the call in flight fails; the next calls reconnect.
+        """
+        dialect = self._engine.dialect
+        dbapi = dialect.loaded_dbapi
+        if not isinstance(exc, dbapi.Error):
+            pooled.invalidate()
+            return exc
+        lost = bool(dialect.is_disconnect(exc, driver, cursor))
+        if lost:
+            # SQLAlchemy's own handling of a disconnect (Connection._handle_dbapi_exception):
+            # this connection and every one made before it are invalidated
+            self._engine.pool._invalidate(pooled, exc)
+            _log.warning(
+                "connection lost (%s); the pool reconnects", type(exc).__name__,
+                extra={"error": type(exc).__name__},
+            )  # fmt: skip
+        else:
+            pooled.invalidate(exc)
+        return sa.exc.DBAPIError.instance(
+            sql, None, exc, dbapi.Error, hide_parameters=True,
+            connection_invalidated=lost, dialect=dialect,
+        )  # fmt: skip
 
     def _save_statement(self, count: int) -> sa.Insert:
         e = self.tables.events
