@@ -285,3 +285,49 @@ def test_a_case_with_unstorable_text_is_refused_before_any_store(
         wf.fire(case, "escalate", at=at(1), by=actor("officer-a"), note=text, calendar=cal_wita)
     store.add(case)
     assert store.get("PGD-1") == case
+
+
+# ---------------------------------------------------------------- clock skew
+
+
+@pytest.mark.parametrize("skew", [dt.timedelta(milliseconds=1), dt.timedelta(seconds=5)])
+def test_an_event_slightly_before_the_last_one_is_recorded_at_the_last_instant(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar, skew: dt.timedelta
+) -> None:
+    # two servers whose clocks differ by up to CLOCK_SKEW: the later write of the two
+    # carries an instant a little before the event the other one saved
+    from migrantcare import CLOCK_SKEW  # noqa: PLC0415
+
+    assert skew <= CLOCK_SKEW
+    case = open_case(wf, cal_wita, "PGD-1")
+    store.add(case)
+    first = wf.fire(case, "escalate", at=at(10), by=actor("officer-a"), calendar=cal_wita)
+    store.save(first, expected_version=1)
+    loaded = store.get("PGD-1")
+    second = wf.fire(loaded, "escalate", at=at(10) - skew, by=actor("officer-b"), calendar=cal_wita)
+    assert second.events[-1].at == first.events[-1].at  # clamped: the trail stays in order
+    store.save(second, expected_version=2)
+    assert store.get("PGD-1") == second
+    assert replay(store.get("PGD-1"), wf, calendar=cal_wita) == second
+    moved = erase_personal_data(second, at=at(10) - skew, by=actor("dpo-1"))
+    assert moved.events[-1].at == first.events[-1].at
+
+
+def test_an_event_further_before_the_last_one_than_the_skew_is_refused(
+    store: CaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    from migrantcare import CLOCK_SKEW  # noqa: PLC0415
+
+    case = wf.fire(
+        open_case(wf, cal_wita, "PGD-1"), "escalate", at=at(10), by=actor("officer-a"),
+        calendar=cal_wita,
+    )  # fmt: skip
+    store.add(case)
+    with pytest.raises(InvalidArgumentError, match="time order") as info:
+        wf.fire(
+            case, "escalate", at=at(10) - CLOCK_SKEW - dt.timedelta(microseconds=1),
+            by=actor("officer-a"), calendar=cal_wita,
+        )  # fmt: skip
+    assert "5 seconds" in str(info.value)
+    with pytest.raises(InvalidArgumentError, match="time order"):
+        erase_personal_data(case, at=at(9), by=actor("dpo-1"))

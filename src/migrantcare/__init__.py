@@ -7,7 +7,7 @@ private and may change without notice. Errors live in :mod:`migrantcare.exceptio
 from migrantcare._actors import STANDARD_ROLES, SYSTEM, Actor
 from migrantcare._audit import AuditEntry, audit_trail
 from migrantcare._calendar import ScheduleRange, WorkingCalendar
-from migrantcare._case import CASE_SCHEMA, Case, CaseEvent, Person
+from migrantcare._case import CASE_SCHEMA, CLOCK_SKEW, Case, CaseEvent, Person
 from migrantcare._definition import (
     Registry,
     dump_workflow,
@@ -116,6 +116,7 @@ __all__ = [
     "CASE_SCHEMA",
     "CATEGORIES",
     "CHANNELS",
+    "CLOCK_SKEW",
     "CLOSURE_REASONS",
     "COMPLAINANT_TYPES",
     "CROSS_OFFICE_ROLES",

@@ -49,6 +49,11 @@ CASE_SCHEMA: Final = "migrantcare.case/2"
 GENESIS_HASH: Final = "0" * 64
 _GENESIS_DIGEST: Final = bytes(32)
 _UTC = _dt.timezone.utc
+#: How far before a case's newest event a new event may be dated and still be taken:
+#: it is recorded at the newest event's instant. Two servers whose clocks differ by up
+#: to this much (NTP keeps them within milliseconds) write to the same case without
+#: refusals; an event dated further back is refused (events are in time order).
+CLOCK_SKEW: Final = _dt.timedelta(seconds=5)
 _new = object.__new__
 _sha256 = hashlib.sha256
 _DateTime = _dt.datetime
@@ -1070,3 +1075,24 @@ class Case(_CaseSlots):
             )
         except KeyError as exc:
             raise SchemaError(f"case record lacks field {quote(exc.args[0])}") from None
+
+
+def in_time_order(case: Case, when: _dt.datetime) -> _dt.datetime:
+    """The instant to record an event of ``case`` dated ``when`` (UTC) at.
+
+    ``when`` itself when it is not before the newest event; the newest event's instant
+    when it is at most :data:`CLOCK_SKEW` before it (clock skew between servers).
+
+    Raises:
+        InvalidArgumentError: ``when`` is further before the newest event.
+    """
+    last = case.events[-1].at
+    if when >= last:
+        return when
+    if last - when <= CLOCK_SKEW:
+        return last
+    raise InvalidArgumentError(
+        f"case {case.id!r}: {when.isoformat()} is before its last event "
+        f"({last.isoformat()}) by more than {CLOCK_SKEW.total_seconds():g} seconds "
+        "(the clock skew absorbed); events are recorded in time order"
+    )
