@@ -448,8 +448,12 @@ class SqlCaseStore:
             (:func:`create_all` or your migrations).
         workflows: The workflow cases run on, or every version they ran on: loads
             replay each history through them.
-        calendar: The working calendar replays use for SLA clocks: one calendar, or a
-            mapping from office id to calendar.
+        calendar: Unbound workflows only: the working calendar replays use for SLA
+            clocks (one calendar, or a mapping from office id to calendar). Workflows
+            bound to an ``Offices`` registry take every calendar from it, the calendar
+            of the office that held the case at each event; given beside them,
+            ``calendar=`` is deprecated (``DeprecationWarning``) and refused with
+            ``CalendarMismatchError`` when it differs from the registry's.
         tables: The tables, when built with a schema or prefix (:func:`case_tables`).
         verified_cache: How many loaded cases the store may remember; 0 (the default)
             remembers none, so every load reads the whole history, verifies the chain
