@@ -100,7 +100,7 @@ class Sealer:
     moves every case to the current key (after checking it in full); then drop the old
     key.
 
-    Args:
+    Attributes:
         keys: Key id to key (at least 32 random bytes each).
         current: The id of the key new seals use; the first key when omitted.
 
