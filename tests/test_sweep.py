@@ -7,6 +7,7 @@ test_sweep_reliability.py against a real PostgreSQL.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -317,6 +318,24 @@ def test_claim_marks_sent_and_failed_and_leaves_the_rest_pending(
     with box.claim(10, at=T0 + dt.timedelta(seconds=30)) as batch:
         retried = [n for n in batch if n.attempts]
         assert [(n.case_id, n.attempts) for n in retried] == [(second.case_id, 1)]
+
+
+def test_a_failed_delivery_is_logged_without_its_text(
+    box: Outbox, wf: Workflow, wita: WorkingCalendar, caplog: pytest.LogCaptureFixture
+) -> None:
+    box.add(open_case(wf, wita, "PGD-1"))
+    with (
+        caplog.at_level(logging.WARNING, logger="migrantcare.sql.outbox"),
+        box.claim(10, at=T0) as batch,
+    ):
+        (notice,) = batch
+        batch.failed(notice, "gateway 503")
+    (record,) = caplog.records
+    assert record.name == "migrantcare.sql.outbox"
+    assert (record.case_id, record.attempts, record.given_up) == ("PGD-1", 1, False)  # type: ignore[attr-defined]
+    assert "retried later" in record.getMessage()
+    assert notice.text not in caplog.text
+    assert "+6281100000" not in caplog.text
 
 
 def test_a_sender_raising_mid_batch_marks_nothing(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Final
@@ -42,6 +43,8 @@ _UTC = _dt.timezone.utc
 STATUSES: Final = ("pending", "sent", "failed")
 _MAX_ERROR = 500
 _ZONE_FALLBACK: Final = "Asia/Jakarta"
+#: Failed deliveries (ids, keys, counts: never a text or a number).
+_log = logging.getLogger("migrantcare.sql.outbox")
 
 
 def _aware(value: _dt.datetime | None) -> _dt.datetime | None:
@@ -353,7 +356,28 @@ class NoticeBatch:
             backoff = self._outbox.backoff
             rows = []
             for row_id, reason in self._failed.items():
-                attempts = self._ids[row_id].attempts + 1
+                notice = self._ids[row_id]
+                attempts = notice.attempts + 1
+                given_up = attempts >= backoff.max_attempts
+                # ids, keys and counts only: the reason is the gateway's status, which
+                # the caller keeps free of the text and the number (see failed())
+                _log.warning(
+                    "notice %d of case %r (%s, %s) not delivered, attempt %d: %s",
+                    row_id,
+                    notice.case_id,
+                    notice.message_key,
+                    notice.channel,
+                    attempts,
+                    "given up" if given_up else "retried later",
+                    extra={
+                        "notice_id": row_id,
+                        "case_id": notice.case_id,
+                        "message_key": notice.message_key,
+                        "channel": notice.channel,
+                        "attempts": attempts,
+                        "given_up": given_up,
+                    },
+                )
                 rows.append(
                     {
                         "b_id": row_id,
