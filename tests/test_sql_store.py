@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import json
 import pathlib
 from collections.abc import Iterator
@@ -752,3 +753,17 @@ def test_save_writes_the_same_rows_on_the_drivers_cursor_as_through_sqlalchemy(
         written.append(_stored_rows(pg_engine))
     assert written[0] == written[1]
     assert len(written[0][1]) == history[-1].version
+
+
+def test_iter_cases_pages_by_keyset_after_an_id(
+    store: SqlCaseStore, wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    for i in range(7):
+        store.add(open_case(wf, cal_wita, f"PGD-{i}"))
+    first = [c.id for c in itertools.islice(store.iter_cases(batch=2), 3)]
+    assert first == ["PGD-0", "PGD-1", "PGD-2"]
+    rest = [c.id for c in store.iter_cases(batch=2, after=first[-1])]
+    assert rest == ["PGD-3", "PGD-4", "PGD-5", "PGD-6"]
+    assert list(store.iter_cases(after="PGD-6")) == []
+    with pytest.raises(InvalidArgumentError, match="after"):
+        list(store.iter_cases(after="PGD\x00"))
