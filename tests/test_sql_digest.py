@@ -214,13 +214,14 @@ def test_verify_names_each_case_changed_truncated_or_removed(
             .where(cs.c.id == "PGD-004")
             .values(version=1, head_hash=older.head_hash, state=older.state)
         )
-    result = check_digest(engine, tables, digest)
-    assert (result.changed, result.truncated, result.removed) == (
-        ("PGD-002",),
-        ("PGD-004",),
-        ("PGD-005",),
-    )
-    assert not result.ok
+    for hash_join_from in (20_000, 0):  # index probes, and (PostgreSQL) one hash join
+        result = check_digest(engine, tables, digest, hash_join_from=hash_join_from)
+        assert (result.changed, result.truncated, result.removed) == (
+            ("PGD-002",),
+            ("PGD-004",),
+            ("PGD-005",),
+        )
+        assert not result.ok
 
 
 def test_the_audit_commands_digest_verify_and_prove(

@@ -33,6 +33,10 @@ DIGEST_FORMAT: Final = "migrantcare-digest/1"
 PROOF_FORMAT: Final = "migrantcare-proof/1"
 #: Case ids looked up per statement by :func:`check_digest`.
 _CHUNK: Final = 50_000
+#: From how many grown cases :func:`check_digest` reads them all by a hash join
+#: (PostgreSQL), and how many per statement then.
+_HASH_JOIN_FROM: Final = 20_000
+_HASH_CHUNK: Final = 1_000_000
 
 Head = tuple[str, int, str]
 
@@ -239,12 +243,25 @@ def _chunks(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
-def check_digest(engine: sa.Engine, tables: CaseTables, digest: Digest) -> DigestCheck:
+def check_digest(
+    engine: sa.Engine,
+    tables: CaseTables,
+    digest: Digest,
+    *,
+    hash_join_from: int = _HASH_JOIN_FROM,
+) -> DigestCheck:
     """Check that every case in ``digest`` still holds that head in its chain.
 
     A case at the digest's version must have that head; a case with more events must
     have that hash at that position of its chain (the event rows are each checked by
     loads: this checks the chain was not rebuilt or cut since).
+
+    Args:
+        engine: The store's engine.
+        tables: The store's tables.
+        digest: The digest.
+        hash_join_from: On PostgreSQL, from how many cases grown since the digest their
+            heads are read by one hash join over the events rather than by index probes.
     """
     c, e = tables.cases.c, tables.events.c
     changed: list[str] = []
@@ -279,7 +296,15 @@ def check_digest(engine: sa.Engine, tables: CaseTables, digest: Digest) -> Diges
             by_arrays = sa.select(e.case_id, e.hash).join_from(
                 tables.events, want, sa.and_(e.case_id == want.c.w_id, e.seq == want.c.w_seq)
             )
-        for part in _chunks(grown, _CHUNK):
+        chunk = _CHUNK
+        if postgres and len(grown) > hash_join_from:
+            # many cases: one hash join over one scan of the events beats as many index
+            # probes (1,000,000 grown cases: 9 s instead of 24 s); the settings end with
+            # this read's transaction
+            conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+            chunk = _HASH_CHUNK
+        for part in _chunks(grown, chunk):
             if postgres:
                 stmt: Any = by_arrays
                 params: Any = {
