@@ -18,7 +18,7 @@ import pytest
 import sqlalchemy as sa
 
 from migrantcare import Actor, Case, Offices, Person, complaint_workflow
-from migrantcare.exceptions import CalendarMismatchError
+from migrantcare.exceptions import CalendarMismatchError, InvalidArgumentError
 from migrantcare.sql import Outbox, SqlCaseStore, create_all, create_outbox, sweep
 
 OFFICES = Offices.from_mapping(
@@ -255,3 +255,40 @@ def test_a_stopped_clock_keeps_its_outcome_and_deadline_after_a_move(box: Outbox
         assert (after[goal].state, after[goal].due_at) == (before[goal].state, before[goal].due_at)
         assert after[goal].remaining <= dt.timedelta(0) < after[goal].elapsed
         assert after[goal].percent_used >= 100.0
+
+
+def test_an_old_notice_re_renders_as_sent_after_a_calendar_change_given_the_calendar_of_then(
+    box: Outbox,
+) -> None:
+    from migrantcare import Messages, notices  # noqa: PLC0415
+
+    # opened in Mataram; its acknowledgement gives the verification deadline
+    case = opened("PGD-1", office="bp3mi-ntb", at=T0 + dt.timedelta(hours=1))
+    box.add(case)
+    with box.store.engine.connect() as conn:
+        (sent,) = conn.exec_driver_sql(
+            "SELECT body FROM notice_outbox WHERE event_seq = 0 AND channel = 'sms'"
+        ).scalars()
+    # then a decree closes Mataram's office on the deadline's day: a new calendar version
+    ntb_then = OFFICES.calendar("bp3mi-ntb")
+    now_offices = OFFICES.with_closures("bp3mi-ntb", [dt.date(2026, 4, 9)], name="Banjir")
+    wf_now = complaint_workflow().bind(now_offices)
+    later = wf_now.recompute(case, at=T0 + dt.timedelta(hours=3), by=head("bp3mi-ntb"))
+    later = wf_now.transfer(
+        later, to="bp3mi-papua", at=T0 + dt.timedelta(hours=4), by=head("bp3mi-ntb")
+    )
+
+    def render(calendar: object = None) -> str:
+        (notice,) = [
+            n
+            for n in notices(wf_now, later, later.events[0], calendar=calendar)  # type: ignore[arg-type]
+            if n.recipient == "complainant"
+        ]
+        return notice.render(Messages.default(), "id", tz="Asia/Makassar", channel="sms")
+
+    # without the calendar of then the deadlines cannot be rebuilt: said, not guessed
+    with pytest.raises(InvalidArgumentError, match="calendar"):
+        render()
+    # the calendar of then, for the office that held the case then (or a mapping)
+    assert render(ntb_then) == sent
+    assert render({"bp3mi-ntb": ntb_then}) == sent

@@ -154,7 +154,7 @@ def notices(
     *,
     office_name: str | Mapping[str, str] | None = None,
     contact: str = DEFAULT_CONTACT,
-    calendar: WorkingCalendar | None = None,
+    calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None = None,
     history: Iterable[Workflow] = (),
 ) -> tuple[Notice, ...]:
     """Return the notices that ``event`` (default: the case's newest) produces.
@@ -176,7 +176,11 @@ def notices(
         contact: The contact line in acknowledgements.
         calendar: Needed only to re-render an *older* event whose notices show SLA
             deadlines: the office's calendar in the version the deadlines were computed
-            on (the clocks are rebuilt by replaying the history up to that event).
+            on (the clocks are rebuilt by replaying the history up to that event). For
+            a workflow bound to offices, only when an office's calendar has changed
+            since: the calendar of then of the office that held the case at the event,
+            or a mapping office id -> calendar of then (the registry is used with those
+            calendars in place of today's).
         history: Earlier workflow versions the case ran on, when it was migrated after
             the event.
 
@@ -232,11 +236,46 @@ def _calendar_version_at(case: Case, seq: int) -> str | None:
     return case.calendar_version
 
 
+def _rebound(
+    then: Workflow,
+    pool: dict[tuple[str, int], Workflow],
+    calendar: WorkingCalendar | Mapping[str, WorkingCalendar],
+    office: str,
+) -> tuple[Workflow, dict[tuple[str, int], Workflow], WorkingCalendar | None]:
+    """``then`` and ``pool`` bound to their registry with the calendars of then.
+
+    ``calendar`` is the calendar of ``office`` (the office holding the case at the
+    event) in the version used then, or a mapping office id -> calendar for each office
+    whose calendar has changed since. Returns the workflows rebound, and the calendar of
+    ``office`` that the replay must reach (for the version check).
+    """
+    given = {office: calendar} if isinstance(calendar, WorkingCalendar) else calendar
+    if not isinstance(given, Mapping):
+        raise WrongTypeError(
+            "calendar must be a WorkingCalendar or a mapping of office id to calendar, "
+            f"got {type(calendar).__name__}"
+        )
+    offices = then.offices
+    assert offices is not None  # bound
+    for office_id, cal in given.items():
+        if not isinstance(cal, WorkingCalendar):
+            raise WrongTypeError(
+                f"calendar for office {office_id!r} must be a WorkingCalendar, "
+                f"got {type(cal).__name__}"
+            )
+        offices = offices.with_office(attrs.evolve(offices[office_id], calendar=cal))
+    rebound = {
+        key: w.bind(offices) if getattr(w, "offices", None) is not None else w
+        for key, w in pool.items()
+    }
+    return rebound[then.name, then.version], rebound, given.get(office)
+
+
 def _as_of(
     workflow: Workflow,
     case: Case,
     event: CaseEvent,
-    calendar: WorkingCalendar | None,
+    calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None,
     history: tuple[Workflow, ...],
 ) -> tuple[Workflow, Case]:
     """Return the workflow and the case as they were right after ``event``."""
@@ -273,6 +312,11 @@ def _as_of(
         return then, prefix
     version = _calendar_version_at(case, seq)
     bound = getattr(then, "offices", None) is not None
+    if bound and calendar is not None:
+        # the calendars of then, for the offices given: the registry as it was
+        then, pool, calendar = _rebound(then, pool, calendar, office)
+    if isinstance(calendar, Mapping):
+        raise WrongTypeError("calendar= as a mapping of office to calendar needs a bound workflow")
     if calendar is None and not bound:
         raise InvalidArgumentError(
             f"event {seq} of case {case.id!r} is not its newest: its notices show deadlines, "
@@ -287,7 +331,7 @@ def _as_of(
             f"version {version!r}; pass that calendar (given: {calendar.version!r}) to "
             "reproduce the notice that was sent"
         )
-    rebuilt = replay(prefix, list(pool.values()), calendar=calendar)
+    rebuilt = replay(prefix, list(pool.values()), calendar=None if bound else calendar)
     if version is not None and rebuilt.calendar_version != version:
         # the registry's calendar has changed since (a new decree): the clocks of then
         # cannot be rebuilt from it
