@@ -364,6 +364,9 @@ def test_a_row_past_the_head_is_refused_on_load_and_a_save_over_it_names_the_cas
         )
     assert row["seq"] == case.version
     refused(store, "PGD-1", "past the head", f"seq {case.version}")
+    with pytest.raises(IntegrityError, match="past the head"):
+        store.history("PGD-1")
+    assert [e.seq for e in store.history("PGD-1", limit=case.version)] == list(range(case.version))
     for attempt in (
         lambda: store.save(later, expected_version=case.version),
         lambda: _save_in(store, later, case.version),

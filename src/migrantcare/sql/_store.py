@@ -1013,8 +1013,8 @@ class SqlCaseStore:
 
         Raises:
             CaseNotFoundError: no case has that id.
-            IntegrityError: a row's columns and document disagree, or its hash does not
-                match its content.
+            IntegrityError: a row's columns and document disagree, its hash does not
+                match its content, or it lies past the head the case row records.
         """
         _, limit = check_query(None, limit)
         check_lookup(case_id, "case_id")
@@ -1027,8 +1027,18 @@ class SqlCaseStore:
         )
         with self._engine.connect() as conn:
             rows = conn.execute(stmt).all()
-            if not rows and conn.execute(self._select_case, {"b_id": case_id}).first() is None:
-                raise CaseNotFoundError(f"no stored case {case_id!r}")
+            # read after the events: a save commits its events and the row together, so
+            # every event read is below the version read here unless it was inserted
+            # outside the store
+            head = conn.execute(self._select_case, {"b_id": case_id}).first()
+        if head is None:
+            raise CaseNotFoundError(f"no stored case {case_id!r}")
+        if rows and rows[-1].seq >= head.version:
+            past = next(r.seq for r in rows if r.seq >= head.version)
+            raise IntegrityError(
+                f"case {case_id!r}: an event row with seq {past} lies past the head (the "
+                f"case row records {head.version} events): inserted outside the store"
+            )
         events = [self._event(case_id, *r) for r in rows]
         for event in events:
             if event.expected_digest() != event.digest:
