@@ -1320,13 +1320,6 @@ def clock_status(
     """
     due = clock.due_at
     budget = clock.budget_us
-    if due is not None and (clock.stopped_at if clock.stopped_at is not None else now) > due:
-        # Past the deadline: the budget is measured on ``calendar``, as the time used
-        # is. The cache may have been measured on another office's calendar (a clock
-        # stopped, or past its deadline, when the case was transferred keeps its
-        # deadline and cache), and would show a breach as time left. On the clock's
-        # own calendar both measures agree.
-        return _clock_status_general(clock, policy, calendar, now, shared, remeasure=True)
     if (
         due is not None
         and budget is not None
@@ -1339,8 +1332,14 @@ def clock_status(
         status = _status_of_cached(clock, policy, calendar, now, due, budget, shared)
     else:
         status = _clock_status_general(clock, policy, calendar, now, shared)
-    if status.state == "met" and status.remaining < _ZERO:
-        # met on another office's calendar: measured both here, never shown overdue
+    if (status.state == "breached" and status.remaining >= _ZERO) or (
+        status.state == "met" and status.remaining < _ZERO
+    ):
+        # The cached budget may have been measured on another office's calendar (a
+        # clock stopped, or past its deadline, when the case was transferred keeps its
+        # deadline and cache) while the time used is measured on this one: a breach
+        # would show time left. Measure both on this calendar (on the clock's own
+        # calendar the two agree, so only these rare statuses pay for it).
         status = _clock_status_general(clock, policy, calendar, now, shared, remeasure=True)
     return status
 
