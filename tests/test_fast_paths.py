@@ -1207,3 +1207,40 @@ def test_whole_days_of_a_pause_from_positions_equal_the_public_methods(
     if p1 < p0:
         p1 = p0
     assert _sla._whole_days(cal, (p0, p1)) == _whole_days_reference(cal, (p0, p1))
+
+
+@given(
+    calendar_positions(),
+    st.integers(0, 40 * 86_400_000_000),
+    st.booleans(),
+    st.integers(-5, 60),
+)
+@example((CALENDARS["WIB"], 1), 0, False, 0)
+@settings(max_examples=300)
+def test_paused_day_counts_on_day_numbers_equal_the_public_methods(
+    case: tuple[WorkingCalendar, int], length: int, at_edge: bool, due_offset: int
+) -> None:
+    cal, pos = case
+    index = cal._idx()
+    end = min(pos + length, index.cum_us[-1])
+    p0 = cal._instant_at(pos)
+    p1 = cal._instant_at(end) if at_edge else p0 + dt.timedelta(microseconds=length)
+    if cal.local(p1).year > cal.last_year:
+        p1 = cal._instant_at(index.cum_us[-2])
+    if p1 < p0:
+        p1 = p0
+    # the due day is a working day (add_working_days gives one), near the pause
+    start = cal.local(p0).date()
+    base = start if due_offset >= 0 else start - dt.timedelta(days=10)
+    due_day = outcome(lambda: cal.add_working_days(base, abs(due_offset)))
+    if due_day[0] == "raised":
+        return
+    day = due_day[1]
+    assert isinstance(day, dt.date)
+    first, last = _whole_days_reference(cal, (p0, p1))
+    one = dt.timedelta(days=1)
+    if first > last or first > day or not cal.working_days_between(first, day + one):
+        expected = 0
+    else:
+        expected = cal.working_days_between(first, last + one)
+    assert _sla._paused_day_counts(cal, (p0, p1), day) == expected

@@ -700,23 +700,8 @@ def _whole_days(
     """
     p0, p1 = pause
     if not calendar.strict:
-        # From working positions: the working time of p0's day before p0 is p0's
-        # position past its day's start; the working time after p1 on its day is the
-        # next day's start past p1's position. This runs for every pause of every
-        # working-days clock at every event, and the public methods below build
-        # pendulum instants for the same answer.
-        index = calendar._idx()
-        cum = index.cum_us
-        i, pos = calendar._position(p0, "pause start")
-        j, end = calendar._position(p1, "pause end")
-        if measure is not None and measure.calendar is calendar:
-            measure.positions[p0] = pos
-            measure.positions[p1] = end
-        if pos > cum[i]:
-            i += 1  # some of that day's working time came before the pause
-        if j < index.n_days - 1 and cum[j + 1] > end:
-            j -= 1  # some of that day's working time comes after the pause
-        first_ordinal = index.first_ordinal
+        i, j = _whole_day_span(calendar, pause, measure)
+        first_ordinal = calendar._idx().first_ordinal
         return _dt.date.fromordinal(first_ordinal + i), _dt.date.fromordinal(first_ordinal + j)
     one_day = _dt.timedelta(days=1)
     first = calendar.local(p0).date()
@@ -730,6 +715,31 @@ def _whole_days(
     return first, last
 
 
+def _whole_day_span(
+    calendar: WorkingCalendar, pause: Pause, measure: _Measure | None
+) -> tuple[int, int]:
+    """:func:`_whole_days` as the calendar's day numbers (non-strict calendars).
+
+    From working positions: the working time of p0's day before p0 is p0's position
+    past its day's start; the working time after p1 on its day is the next day's start
+    past p1's position. This runs for every pause of every working-days clock at every
+    event, and the public methods build pendulum instants for the same answer.
+    """
+    p0, p1 = pause
+    index = calendar._idx()
+    cum = index.cum_us
+    i, pos = calendar._position(p0, "pause start")
+    j, end = calendar._position(p1, "pause end")
+    if measure is not None and measure.calendar is calendar:
+        measure.positions[p0] = pos
+        measure.positions[p1] = end
+    if pos > cum[i]:
+        i += 1  # some of that day's working time came before the pause
+    if j < index.n_days - 1 and cum[j + 1] > end:
+        j -= 1  # some of that day's working time comes after the pause
+    return i, j
+
+
 def _paused_day_counts(
     calendar: WorkingCalendar, pause: Pause, due_day: _dt.date, measure: _Measure | None = None
 ) -> int:
@@ -738,6 +748,18 @@ def _paused_day_counts(
     Paused working days are consecutive: once the first one falls on or before the
     day the clock is due, each one pushes the due day past the next, so all count.
     """
+    if not calendar.strict:
+        # the same counts on day numbers: working_days_between(a, b) is the difference
+        # of the cumulative working-day counts at their day numbers
+        i, j = _whole_day_span(calendar, pause, measure)
+        index = calendar._idx()
+        d = due_day.toordinal() - index.first_ordinal
+        if i > j or i > d:
+            return 0
+        cum = index.cum_days
+        if cum[d + 1] == cum[i]:
+            return 0
+        return cum[j + 1] - cum[i]
     first, last = _whole_days(calendar, pause, measure)
     if first > last or first > due_day:
         return 0
