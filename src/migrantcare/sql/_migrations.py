@@ -31,7 +31,7 @@ MIGRATIONS_DIR: Final = str(Path(__file__).with_name("migrations"))
 VERSIONS_DIR: Final = str(Path(__file__).with_name("migrations") / "versions")
 
 #: The Alembic revision that brings the tables to each schema version.
-REVISIONS: Final = {1: "mc0001", 2: "mc0002", 3: "mc0003"}
+REVISIONS: Final = {1: "mc0001", 2: "mc0002", 3: "mc0003", 4: "mc0004"}
 
 #: The branch label of the scripts (``alembic upgrade migrantcare@head``).
 BRANCH: Final = "migrantcare"

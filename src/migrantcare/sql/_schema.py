@@ -17,7 +17,8 @@ from sqlalchemy.dialects import postgresql
 #:
 #: 2: ``case_events.body`` is ``json`` on PostgreSQL (was ``jsonb``).
 #: 3: ``case_person_keys``, the blind index of persons' identifiers.
-SCHEMA_VERSION: Final = 3
+#: 4: ``cases.deadline_at`` and its index by office: overdue lists and the next breach.
+SCHEMA_VERSION: Final = 4
 
 
 def _json() -> sa.types.TypeEngine[Any]:
@@ -86,6 +87,8 @@ def case_tables(*, schema: str | None = None, prefix: str = "") -> CaseTables:
         sa.Column("office", sa.String(100), nullable=False),
         sa.Column("calendar_version", sa.String(100), nullable=True),
         sa.Column("next_due_at", _instant(), nullable=True),
+        # the earliest deadline of the case's running clocks (breached or not)
+        sa.Column("deadline_at", _instant(), nullable=True),
         sa.Column("opened_at", _instant(), nullable=False),
         sa.Column("updated_at", _instant(), nullable=False),
         sa.Column("head_hash", sa.String(64), nullable=False),
@@ -102,6 +105,16 @@ def case_tables(*, schema: str | None = None, prefix: str = "") -> CaseTables:
         cases.c.next_due_at,
         postgresql_where=cases.c.next_due_at.is_not(None),
         sqlite_where=cases.c.next_due_at.is_not(None),
+    )
+    # An office's overdue list ("deadline_at <= now", soonest first) and the next breach
+    # walk it; partial, so that cases with no running clock cost nothing.
+    sa.Index(
+        f"{p}cases_office_deadline",
+        cases.c.office,
+        cases.c.deadline_at,
+        cases.c.id,
+        postgresql_where=cases.c.deadline_at.is_not(None),
+        sqlite_where=cases.c.deadline_at.is_not(None),
     )
     # Cases whose deadlines rest on an older calendar version.
     sa.Index(f"{p}cases_calendar_version", cases.c.calendar_version, cases.c.id)

@@ -416,6 +416,46 @@ def _utc(value: _dt.datetime | None) -> _dt.datetime | None:
     return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
 
 
+def _compare_and_set(cases: sa.Table) -> tuple[sa.Update, sa.Update]:
+    """The compare-and-set of a case row: with ``deadline_at`` (schema 4), and without.
+
+    The row moves only from the version (and head) the change was based on; under
+    concurrency exactly one writer matches.
+    """
+    c = cases.c
+    cas = cases.update().where(
+        c.id == sa.bindparam("b_id"),
+        c.version == sa.bindparam("b_version"),
+        c.head_hash == sa.bindparam("b_head"),
+    )
+    moved: dict[str, Any] = {
+        name: sa.bindparam(name)
+        for name in (
+            "workflow",
+            "workflow_version",
+            "version",
+            "state",
+            "office",
+            "calendar_version",
+            "next_due_at",
+            "updated_at",
+            "head_hash",
+            "header",
+        )
+    }
+    return cas.values(**moved, deadline_at=sa.bindparam("deadline_at")), cas.values(**moved)
+
+
+def _deadline(case: Case) -> _dt.datetime | None:
+    """The earliest deadline of the case's running (unstopped) clocks, breached or not."""
+    best: _dt.datetime | None = None
+    for clock in case.clocks:
+        due = clock.due_at
+        if clock.stopped_at is None and due is not None and (best is None or due < best):
+            best = due
+    return best
+
+
 def _header(case: Case) -> dict[str, Any]:
     # The case document without its history and persons: those have their own rows.
     # One event is kept so the record stays a valid case; its dict is dropped.
@@ -481,6 +521,9 @@ class SqlCaseStore:
     Writes never rewrite history: a save inserts only the events the stored case lacks
     and compare-and-sets the case row on its version and head hash, in one transaction.
     """
+
+    #: Whether the cases table has ``deadline_at`` (schema 4); asked at the first write.
+    _deadline_column: bool | None = None
 
     def __init__(
         self,
@@ -682,28 +725,30 @@ class SqlCaseStore:
             .where(c.id == sa.bindparam("b_id"))
             .order_by(e.seq)
         )
-        # Compare-and-set: the row moves only from the version (and head) the change
-        # was based on; under concurrency exactly one writer matches.
-        self._update_case = (
-            t.cases.update()
-            .where(
-                c.id == sa.bindparam("b_id"),
-                c.version == sa.bindparam("b_version"),
-                c.head_hash == sa.bindparam("b_head"),
-            )
-            .values(
-                workflow=sa.bindparam("workflow"),
-                workflow_version=sa.bindparam("workflow_version"),
-                version=sa.bindparam("version"),
-                state=sa.bindparam("state"),
-                office=sa.bindparam("office"),
-                calendar_version=sa.bindparam("calendar_version"),
-                next_due_at=sa.bindparam("next_due_at"),
-                updated_at=sa.bindparam("updated_at"),
-                head_hash=sa.bindparam("head_hash"),
-                header=sa.bindparam("header"),
-            )
-        )
+        # Tables not yet upgraded to schema version 4 have no deadline_at column: the
+        # store writes them without it (see _deadlines) until `migrantcare db upgrade`.
+        self._update_case_4, self._update_case_3 = _compare_and_set(t.cases)
+
+    def _deadlines(self, conn: sa.Connection) -> bool:
+        """Whether the cases table has ``deadline_at`` (schema 4), asked once on ``conn``."""
+        known = self._deadline_column
+        if known is None:
+            t = self.tables.cases
+            columns = sa.inspect(conn).get_columns(t.name, schema=t.schema)
+            known = self._deadline_column = any(col["name"] == "deadline_at" for col in columns)
+        return known
+
+    def _update_case(self, conn: sa.Connection, values: Any) -> sa.Update:
+        """The compare-and-set of the case row for the tables ``conn`` reaches.
+
+        ``values`` (one dict or a list of them) lose ``deadline_at`` when the tables
+        have no such column yet.
+        """
+        if self._deadlines(conn):
+            return self._update_case_4
+        for row in [values] if isinstance(values, dict) else values:
+            row.pop("deadline_at", None)
+        return self._update_case_3
 
     @property
     def engine(self) -> sa.Engine:
@@ -784,6 +829,11 @@ class SqlCaseStore:
             with self.transaction() as conn:
                 self.save_in(conn, case, expected_version=expected_version)
             return
+        if self._deadline_column is None:
+            with self._reader.connect() as conn:
+                self._deadlines(conn)
+        if not self._deadline_column:
+            values.pop("deadline_at", None)
         statement = self._save_statements.get(len(new))
         if statement is None:
             statement = self._save_statements[len(new)] = self._save_statement(len(new))
@@ -915,8 +965,10 @@ class SqlCaseStore:
         )  # fmt: skip
 
     def _save_statement(self, count: int) -> sa.Insert:
+        # built on PostgreSQL, once the deadline column is known (see save())
         e = self.tables.events
-        upd = self._update_case.returning(self.tables.cases.c.id).cte("mc_cas")
+        update = self._update_case_4 if self._deadline_column else self._update_case_3
+        upd = update.returning(self.tables.cases.c.id).cte("mc_cas")
         columns = ("seq", "at", "kind", "name", "actor", "prev_hash", "hash", "body")
         rows = sa.union_all(
             *(
@@ -1004,6 +1056,95 @@ class SqlCaseStore:
         ]
 
     # ------------------------------------------------------------------ more queries
+
+    def overdue(
+        self, *, office: str, at: _dt.datetime, after: str | None = None, limit: int = 100
+    ) -> list[CaseSummary]:
+        """The cases of ``office`` with a running clock past its deadline at ``at``.
+
+        One indexed query (``cases_office_deadline``): the cases whose earliest running
+        deadline (``deadline_at``, breached or not yet marked) is at or before ``at``,
+        the longest overdue first, ties by id. Page with ``after`` (the id of the last
+        case of the previous page) only among cases overdue since the same instant;
+        for deep lists, page with ``at`` moving back instead.
+
+        Args:
+            office: The office holding the cases.
+            at: The current instant (aware).
+            after: Only cases whose id sorts after this one.
+            limit: The most summaries.
+
+        Raises:
+            InvalidArgumentError: a bad limit, or a text no case holds.
+            NaiveDatetimeError: ``at`` has no zone.
+        """
+        when, limit = check_query(at, limit)
+        check_lookups(office=office, after=after)
+        c = self.tables.cases.c
+        stmt = (
+            self._summary_select()
+            .where(c.office == office, c.deadline_at <= when)
+            .order_by(c.deadline_at, c.id)
+            .limit(limit)
+        )
+        if after is not None:
+            stmt = stmt.where(c.id > after)
+        with self._engine.connect() as conn:
+            self._need_deadlines(conn)
+            return [self._summary(r) for r in conn.execute(stmt)]
+
+    def next_deadline(
+        self, *, after: _dt.datetime, office: str | None = None
+    ) -> _dt.datetime | None:
+        """The next deadline of any running clock (of ``office``'s cases) after ``after``.
+
+        When the next breach falls if nothing is done: a scheduler or a dashboard
+        reads it in one indexed query. ``None``: no running clock has a later deadline.
+        """
+        when, _ = check_query(after, 1)
+        check_lookups(office=office)
+        c = self.tables.cases.c
+        stmt = sa.select(sa.func.min(c.deadline_at)).where(c.deadline_at > when)
+        if office is not None:
+            stmt = stmt.where(c.office == office)
+        with self._engine.connect() as conn:
+            self._need_deadlines(conn)
+            return _utc(conn.execute(stmt).scalar_one_or_none())
+
+    def _need_deadlines(self, conn: sa.Connection) -> None:
+        if not self._deadlines(conn):
+            raise InvalidArgumentError(
+                "the case tables are older than schema version 4 (no deadline_at column): "
+                "run `migrantcare db upgrade`, then restart the services that write cases"
+            )
+
+    def _summary_select(self) -> sa.Select[Any]:
+        c = self.tables.cases.c
+        return sa.select(
+            c.id,
+            c.workflow,
+            c.workflow_version,
+            c.version,
+            c.state,
+            c.office,
+            c.calendar_version,
+            c.next_due_at,
+            c.head_hash,
+        )
+
+    @staticmethod
+    def _summary(r: Any) -> CaseSummary:
+        return CaseSummary(
+            r.id,
+            r.workflow,
+            r.workflow_version,
+            r.version,
+            r.state,
+            r.office,
+            r.calendar_version,
+            _utc(r.next_due_at),
+            r.head_hash,
+        )
 
     def history(self, case_id: str, *, after: int = -1, limit: int = 100) -> list[CaseEvent]:
         """Return up to ``limit`` events of a case with ``seq > after``, oldest first.
@@ -1666,15 +1807,11 @@ class SqlCaseStore:
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
         case.verify()
         t = self.tables
+        row = {"id": case.id, "opened_at": case.opened_at, **self._case_values(case)}
+        if not self._deadlines(conn):
+            del row["deadline_at"]  # tables before schema version 4
         try:
-            conn.execute(
-                t.cases.insert(),
-                {
-                    "id": case.id,
-                    "opened_at": case.opened_at,
-                    **self._case_values(case),
-                },
-            )
+            conn.execute(t.cases.insert(), row)
         except sa.exc.IntegrityError:
             # the primary key: a case with that id was added before, or beside, this one
             # (read on another connection: this transaction may be unusable now)
@@ -1710,7 +1847,7 @@ class SqlCaseStore:
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
         new, values = self._save_values(case, expected_version)
-        result = conn.execute(self._update_case, values)
+        result = conn.execute(self._update_case(conn, values), values)
         if result.rowcount != 1:
             self._refused(conn, case, expected_version)
         if new:
@@ -1817,7 +1954,7 @@ class SqlCaseStore:
             updates.append(values)
             event_rows.extend(_event_row(case.id, e) for e in new)
         if updates:
-            result = conn.execute(self._update_case, updates)
+            result = conn.execute(self._update_case(conn, updates), updates)
             if result.rowcount not in (-1, len(updates)):
                 # find which one moved, and say why
                 for values in updates:
@@ -1946,6 +2083,7 @@ class SqlCaseStore:
             "office": case.office,
             "calendar_version": case.calendar_version,
             "next_due_at": next_due_at(case),
+            "deadline_at": _deadline(case),
             "updated_at": case.events[-1].at,
             "head_hash": case.head_hash,
             "header": self._sealed_header(case),
