@@ -54,6 +54,7 @@ def test_standard_definitions_round_trip_and_match_the_schema(spec: WorkflowSpec
     VALIDATOR.validate(_parse(text, fmt))
 
 
+@pytest.mark.system
 @given(workflow_specs())
 def test_random_definitions_round_trip(spec: WorkflowSpec) -> None:
     for fmt in ("toml", "json"):
