@@ -57,6 +57,7 @@ from migrantcare._permissions import (
     outreach_permissions,
     repatriation_permissions,
 )
+from migrantcare._receipt import check_receipt, receipt_of
 from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
 from migrantcare._report_html import figures_to_csv, render_report_html
 from migrantcare._reports import GoalFigures, OfficeFigures, office_report
@@ -192,6 +193,7 @@ __all__ = [
     "calendar_to_ics",
     "calendar_to_numpy",
     "check_catalogs",
+    "check_receipt",
     "complaint_permissions",
     "complaint_sla_plan",
     "complaint_spec",
@@ -210,6 +212,7 @@ __all__ = [
     "outreach_spec",
     "outreach_workflow",
     "performance_figures",
+    "receipt_of",
     "render_report_html",
     "repatriation_permissions",
     "repatriation_spec",

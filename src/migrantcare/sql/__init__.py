@@ -5,6 +5,17 @@ PostgreSQL; SQLite needs nothing). The domain core never imports this package.
 """
 
 # The SLA sweep and the outbox of notices, built on the store.
+# Digests of every case head, inclusion proofs (migrantcare audit).
+from migrantcare.sql._digest import (
+    Digest,
+    DigestCheck,
+    check_digest,
+    check_proof,
+    check_signature,
+    make_digest,
+    prove,
+    public_key_of,
+)
 from migrantcare.sql._outbox import (
     Backoff,
     NoticeBatch,
@@ -29,6 +40,8 @@ __all__ = [
     "SEAL_ENV",
     "Backoff",
     "CaseTables",
+    "Digest",
+    "DigestCheck",
     "NoticeBatch",
     "Outbox",
     "OutboxCounts",
@@ -39,16 +52,22 @@ __all__ = [
     "SqlCaseStore",
     "SweepResult",
     "case_tables",
+    "check_digest",
+    "check_proof",
+    "check_signature",
     "create_all",
     "create_outbox",
     "default_router",
     "earliest_due",
     "idempotency_key",
+    "make_digest",
     "normalise_nik",
     "normalise_passport",
     "normalise_phone",
     "outbox_table",
     "prepare_engine",
+    "prove",
+    "public_key_of",
     "reseal",
     "sweep",
 ]
