@@ -114,7 +114,7 @@ def satisfying_data(trigger: str) -> dict[str, object]:
 # --------------------------------------------------------------------------- definitions
 
 CODES = st.from_regex(r"\A[a-z][a-z0-9_]{0,10}\Z")
-LABELS = st.text(max_size=20)
+LABELS = st.text(CASE_CHARS, max_size=20)  # no NUL: every stored text refuses it
 MESSAGE_KEYS = st.from_regex(r"\A[a-z_][a-z0-9_]{0,6}(\.[a-z0-9_]{1,6}){0,2}\Z")
 VALUE_SOURCES = st.sampled_from(
     [
