@@ -1015,17 +1015,7 @@ class SqlCaseStore:
             office=office, state=state, after=after, calendar_version_not=calendar_version_not
         )
         c = self.tables.cases.c
-        stmt = sa.select(
-            c.id,
-            c.workflow,
-            c.workflow_version,
-            c.version,
-            c.state,
-            c.office,
-            c.calendar_version,
-            c.next_due_at,
-            c.head_hash,
-        )
+        stmt = self._summary_select()
         if office is not None:
             stmt = stmt.where(c.office == office)
         if state is not None:
