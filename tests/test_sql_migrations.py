@@ -27,9 +27,12 @@ from migrantcare.sql import (
     case_tables,
     create_all,
     create_outbox,
+    outbox_table,
     sweep,
 )
 from migrantcare.sql.migrations import (
+    HEAD,
+    OUTBOX_REVISION,
     REVISIONS,
     VERSION_TABLE,
     VERSIONS_DIR,
@@ -124,7 +127,9 @@ def differences(engine: sa.Engine, names: Names | None = None) -> list[object]:
 def test_the_models_and_the_newest_migration_agree(url: str) -> None:
     # CI runs this: a change to case_tables() without a migration (or the reverse) fails
     result = upgrade(url)
-    assert (result.revision, result.schema_version) == (REVISIONS[SCHEMA_VERSION], SCHEMA_VERSION)
+    assert (result.revision, result.schema_version) == (HEAD, SCHEMA_VERSION)
+    # the outbox is among the models compared: its table and indexes come from mc0005
+    assert outbox_table(case_tables()).name in target_metadata().tables
     engine = sa.create_engine(url)
     try:
         assert differences(engine) == []
@@ -140,7 +145,14 @@ def test_the_models_and_migrations_agree_with_a_prefix(url: str) -> None:
         assert differences(engine, names) == []
         with engine.connect() as conn:
             tables = set(sa.inspect(conn).get_table_names())
-        assert set(case_tables(prefix="mc_").metadata.tables) | {"mc_" + VERSION_TABLE} == tables
+        assert (
+            set(case_tables(prefix="mc_").metadata.tables)
+            | {
+                "mc_notice_outbox",
+                "mc_" + VERSION_TABLE,
+            }
+            == tables
+        )
     finally:
         engine.dispose()
 
@@ -156,6 +168,21 @@ def test_a_model_change_without_a_migration_is_found(url: str) -> None:
             metadata.tables["cases"].append_column(sa.Column("extra", sa.Integer))
             diff = compare_metadata(context, metadata)
         assert [d[0] for d in diff] == ["add_column"]
+    finally:
+        engine.dispose()
+
+
+def test_an_outbox_model_change_without_a_migration_is_found(url: str) -> None:
+    # the outbox is compared too: a column more in outbox_table() is a difference
+    upgrade(url)
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE})
+            metadata = target_metadata()
+            metadata.tables["notice_outbox"].append_column(sa.Column("extra", sa.Integer))
+            diff = compare_metadata(context, metadata)
+        assert [(d[0], d[3].name) for d in diff] == [("add_column", "extra")]
     finally:
         engine.dispose()
 
@@ -222,8 +249,126 @@ def test_tables_made_by_create_all_join_the_migrations_without_a_stamp(
         out = io.StringIO()
         assert main(["db", "upgrade", "--db", url], out=out) == 0
         assert f"schema version {SCHEMA_VERSION} (newest)" in out.getvalue()
-        assert status(url).revision == REVISIONS[SCHEMA_VERSION]
+        assert status(url).revision == HEAD
         assert store_on(engine, wf).get(case.id) == case
+        # create_all made no outbox: the upgrade did
+        with engine.connect() as conn:
+            assert sa.inspect(conn).has_table("notice_outbox")
+    finally:
+        engine.dispose()
+
+
+# ---------------------------------------------------------------- the notice outbox
+
+
+def test_an_outbox_made_by_create_outbox_on_schema_1_upgrades_and_keeps_sending(
+    url: str, wf: Workflow
+) -> None:
+    # a service from before the outbox's migration: schema 1, its outbox made by
+    # create_outbox, some notices sent, one retrying, the rest pending
+    upgrade(url, revision=REVISIONS[1])
+    engine = sa.create_engine(url)
+    try:
+        store = store_on(engine, wf)
+        create_outbox(engine, store.tables)
+        box = Outbox(store)
+        cases = real_cases(wf, 6)
+        for case in cases:
+            box.add(case)
+        with box.claim(3, at=LATER) as batch:
+            first, second, third = batch
+            batch.sent(first)
+            batch.sent(second)
+            batch.failed(third, "gateway 503")
+        before = box.counts()
+        assert (before.sent, before.retrying) == (2, 1)
+        assert before.pending > 1
+        with engine.connect() as conn:
+            ids = conn.exec_driver_sql("SELECT id, status FROM notice_outbox ORDER BY id").all()
+
+        done = upgrade(url, batch=7)
+        assert (done.revision, done.schema_version) == (HEAD, SCHEMA_VERSION)
+        with engine.connect() as conn:
+            # the step left the table alone: every row, its id and status, is still there
+            assert (
+                conn.exec_driver_sql("SELECT id, status FROM notice_outbox ORDER BY id").all()
+                == ids
+            )
+        assert differences(engine) == []
+
+        fresh = Outbox(store_on(engine, wf))  # nothing remembered
+        assert fresh.counts() == before
+        delivered = []
+        # an hour later: the retrying notice is due again too
+        with fresh.claim(100, at=LATER + dt.timedelta(hours=1)) as batch:
+            for notice in batch:
+                delivered.append(notice.idempotency_key)
+                batch.sent(notice)
+        assert len(delivered) == len(set(delivered)) == before.pending
+        after = fresh.counts()
+        assert (after.pending, after.retrying, after.failed) == (0, 0, 0)
+        assert after.sent == before.sent + before.pending
+        # and it takes new notices after the upgrade: the sweep writes them with the cases
+        assert sweep(fresh, at=LATER, limit=100).advanced == len(cases)
+        assert fresh.counts().pending > 0
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_of_an_empty_database_gives_tables_the_store_and_the_outbox_work_on(
+    url: str, wf: Workflow, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["db", "upgrade", "--db", url]) == 0
+    assert capsys.readouterr().out.endswith(f"revision {HEAD}\n")
+    assert OUTBOX_REVISION == HEAD
+    engine = sa.create_engine(url)
+    try:
+        store = store_on(engine, wf)
+        box = Outbox(store)
+        cases = real_cases(wf, 3)
+        for case in cases:
+            box.add(case)
+        assert [store.get(c.id) for c in cases] == cases
+        assert sweep(box, at=LATER, limit=100).advanced == len(cases)
+        pending = box.counts().pending
+        assert pending >= len(cases)  # an acknowledgement each, and the sweep's notices
+        with box.claim(100, at=LATER) as batch:
+            for notice in batch:
+                batch.sent(notice)
+        assert box.counts().sent == pending
+        assert box.counts().pending == 0
+        # erasure reaches the outbox the migration made
+        head = Actor("kepala-1", roles={"head_of_office"}, office="bp3mi-ntb")
+        box.erase_person(cases[0].id, at=LATER, by=head)
+        with engine.connect() as conn:
+            bodies = conn.execute(
+                sa.text("SELECT body FROM notice_outbox WHERE case_id = :c"), {"c": cases[0].id}
+            )
+            assert {row.body for row in bodies} == {""}
+    finally:
+        engine.dispose()
+
+
+def test_the_outbox_step_follows_the_tables_prefix_and_skips_an_outbox_already_there(
+    url: str, wf: Workflow
+) -> None:
+    names = Names("mc_")
+    upgrade(url, names=names, revision=REVISIONS[SCHEMA_VERSION])
+    engine = sa.create_engine(url)
+    try:
+        store = SqlCaseStore(engine, wf, tables=case_tables(prefix="mc_"))
+        create_outbox(engine, store.tables)  # the quick start, before the outbox's step
+        box = Outbox(store)
+        case = real_cases(wf, 1)[0]
+        box.add(case)
+        before = box.counts()
+        assert upgrade(url, names=names).revision == HEAD
+        assert differences(engine, names) == []
+        assert Outbox(SqlCaseStore(engine, wf, tables=case_tables(prefix="mc_"))).counts() == (
+            before
+        )
+        with engine.connect() as conn:
+            assert "notice_outbox" not in sa.inspect(conn).get_table_names()
     finally:
         engine.dispose()
 
@@ -291,7 +436,7 @@ def test_a_hosts_alembic_environment_runs_the_scripts_from_version_locations(
     try:
         with engine.connect() as conn:
             recorded = conn.exec_driver_sql("SELECT version_num FROM alembic_version").all()
-        assert recorded == [(REVISIONS[SCHEMA_VERSION],)]
+        assert recorded == [(HEAD,)]
         store = store_on(engine, wf)
         case = real_cases(wf, 1)[0]
         store.add(case)
@@ -314,12 +459,18 @@ def test_db_current_says_where_the_tables_stand_and_exits_1_until_they_are_newes
     assert capsys.readouterr().out.startswith(
         f"schema version 1 (newest is {SCHEMA_VERSION}); revision {REVISIONS[1]}"
     )
+    # at the newest schema version, but the outbox's step is left: not current
+    assert main(["db", "upgrade", "--db", url, "--to", REVISIONS[SCHEMA_VERSION]]) == 0
+    capsys.readouterr()
+    assert main(["db", "current", "--db", url]) == 1
+    assert capsys.readouterr().out == (
+        f"schema version {SCHEMA_VERSION} (newest); revision {REVISIONS[SCHEMA_VERSION]} "
+        f"(newest is {HEAD})\n"
+    )
     assert main(["db", "upgrade", "--db", url]) == 0
     capsys.readouterr()
     assert main(["db", "current", "--db", url]) == 0
-    assert capsys.readouterr().out == (
-        f"schema version {SCHEMA_VERSION} (newest); revision {REVISIONS[SCHEMA_VERSION]}\n"
-    )
+    assert capsys.readouterr().out == f"schema version {SCHEMA_VERSION} (newest); revision {HEAD}\n"
 
 
 @pytest.mark.parametrize(

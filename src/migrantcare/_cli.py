@@ -446,10 +446,10 @@ def _add_db_parser(sub: argparse._SubParsersAction[Any]) -> None:
     db = sub.add_parser(
         "db",
         help="upgrade the SQL store's tables, or show their schema version",
-        description="'db upgrade' brings the store's tables to the newest schema version "
-        "with the package's Alembic migrations (creating them on an empty database); "
-        "'db current' prints the schema version and exits 0 when it is the newest, 1 "
-        "otherwise.",
+        description="'db upgrade' brings the store's tables to the newest revision "
+        "with the package's Alembic migrations (creating them and the outbox of notices on "
+        "an empty database); 'db current' prints the schema version and revision and exits "
+        "0 when they are the newest, 1 otherwise.",
     )
     db.add_argument("action", choices=("upgrade", "current"), help="what to do")
     db.add_argument("--db", required=True, metavar="URL", help="SQLAlchemy database URL")

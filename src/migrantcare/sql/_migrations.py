@@ -8,7 +8,9 @@ its own (``migrantcare_alembic_version``).
 
 Each script first reads the schema version recorded in ``migrantcare_schema`` and does
 nothing when the tables are already at (or past) its version: tables made by
-:func:`~migrantcare.sql.create_all` join the migrations without a ``stamp``.
+:func:`~migrantcare.sql.create_all` join the migrations without a ``stamp``. The one
+that creates the notice outbox (:data:`OUTBOX_REVISION`) looks for the table instead:
+an outbox made by :func:`~migrantcare.sql.create_outbox` joins the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import attrs
 import sqlalchemy as sa
 
 from migrantcare.exceptions import InvalidArgumentError
+from migrantcare.sql._outbox import outbox_table
 from migrantcare.sql._schema import SCHEMA_VERSION, case_tables
 
 #: The package's Alembic environment (``script_location`` of ``migrantcare db``).
@@ -32,6 +35,14 @@ VERSIONS_DIR: Final = str(Path(__file__).with_name("migrations") / "versions")
 
 #: The Alembic revision that brings the tables to each schema version.
 REVISIONS: Final = {1: "mc0001", 2: "mc0002", 3: "mc0003", 4: "mc0004"}
+
+#: The revision that creates the notice outbox (``outbox_table``) when it is missing. It
+#: records no schema version: the outbox is optional and ``create_outbox`` records none,
+#: so a version would say nothing about whether the table is there.
+OUTBOX_REVISION: Final = "mc0005"
+
+#: The newest revision: what :func:`upgrade` and ``migrantcare db upgrade`` reach.
+HEAD: Final = OUTBOX_REVISION
 
 #: The branch label of the scripts (``alembic upgrade migrantcare@head``).
 BRANCH: Final = "migrantcare"
@@ -126,6 +137,18 @@ def already_at(names: Names, version: int) -> bool:
     return recorded is not None and recorded >= version
 
 
+def has_table(names: Names, table: str) -> bool:
+    """Whether the (prefixed) ``table`` is already there (in a migration, online only).
+
+    Offline (``--sql``) every step is written out: there is no database to ask.
+    """
+    from alembic import op  # noqa: PLC0415
+
+    if op.get_context().as_sql:
+        return False
+    return bool(sa.inspect(op.get_bind()).has_table(names(table), schema=names.schema))
+
+
 def set_version(names: Names, version: int) -> None:
     """Record ``version`` in the tables' ``migrantcare_schema`` row (in a migration)."""
     from alembic import op  # noqa: PLC0415
@@ -135,13 +158,17 @@ def set_version(names: Names, version: int) -> None:
 
 
 def target_metadata(names: Names | None = None) -> sa.MetaData:
-    """The tables of the newest schema version, for Alembic's ``target_metadata``.
+    """The tables of the newest revision, for Alembic's ``target_metadata``.
 
+    The case tables (:func:`~migrantcare.sql.case_tables`) and the notice outbox
+    (:func:`~migrantcare.sql.outbox_table`), with ``names``' prefix and schema.
     Autogenerate and :func:`alembic.autogenerate.compare_metadata` compare a database
     upgraded to the newest revision with it; the test suite checks they agree.
     """
     names = Names() if names is None else names
-    return case_tables(schema=names.schema, prefix=names.prefix).metadata
+    tables = case_tables(schema=names.schema, prefix=names.prefix)
+    outbox_table(tables)
+    return tables.metadata
 
 
 # --------------------------------------------------------------------------- running
@@ -211,7 +238,8 @@ class DatabaseStatus:
     Attributes:
         revision: The Alembic revision ``migrantcare db`` recorded, or ``None``.
         schema_version: The version in ``migrantcare_schema``, or ``None`` (no tables).
-        current: Whether the tables are at :data:`~migrantcare.sql.SCHEMA_VERSION`.
+        current: Whether the tables are at :data:`~migrantcare.sql.SCHEMA_VERSION` and
+            at the newest revision (:data:`HEAD`) when a revision is recorded.
     """
 
     revision: str | None
@@ -219,18 +247,25 @@ class DatabaseStatus:
 
     @property
     def current(self) -> bool:
-        """Whether the tables are at the newest schema version."""
-        return self.schema_version == SCHEMA_VERSION
+        """Whether the tables are at the newest schema version and revision.
+
+        Tables that joined without a recorded revision (made by ``create_all``) are
+        current at the newest schema version; a recorded revision older than
+        :data:`HEAD` (before the outbox's) is not: ``db upgrade`` has a step left.
+        """
+        return self.schema_version == SCHEMA_VERSION and self.revision in (None, HEAD)
 
     def line(self) -> str:
         """One line for people: the revision and the schema version."""
         if self.schema_version is None:
             return "no migrantcare tables (run: migrantcare db upgrade)"
-        newest = "newest" if self.current else f"newest is {SCHEMA_VERSION}"
-        return (
-            f"schema version {self.schema_version} ({newest}); "
-            f"revision {self.revision or 'none recorded'}"
+        newest = (
+            "newest" if self.schema_version == SCHEMA_VERSION else f"newest is {SCHEMA_VERSION}"
         )
+        revision = self.revision or "none recorded"
+        if self.revision not in (None, HEAD):
+            revision += f" (newest is {HEAD})"
+        return f"schema version {self.schema_version} ({newest}); revision {revision}"
 
 
 def _engine(url: str | sa.Engine) -> tuple[sa.Engine, bool]:
@@ -294,14 +329,15 @@ def upgrade(
 ) -> DatabaseStatus:
     """Bring the tables to ``revision`` (the newest by default) with the package's scripts.
 
-    Creates the tables on an empty database; on tables made by
-    :func:`~migrantcare.sql.create_all` it runs only the steps past their recorded
-    schema version. Safe to run while workers and the service run (see the docs for
-    what each step locks).
+    Creates the tables (the case tables and the notice outbox) on an empty database; on
+    tables made by :func:`~migrantcare.sql.create_all` it runs only the steps past their
+    recorded schema version, and creates the outbox unless ``create_outbox`` made it.
+    Safe to run while workers and the service run (see the docs for what each step
+    locks).
 
     Args:
         url: A database URL or an Engine.
-        revision: The revision to reach (``head``, or ``mc0001``, ``mc0002``, …).
+        revision: The revision to reach (``head``, or ``mc0001`` … :data:`HEAD`).
         names: The tables' prefix and schema, when not the defaults.
         stdout: Where Alembic writes its messages.
         batch: Rows copied per transaction by steps that copy a column (1 to 100,000).
@@ -316,7 +352,8 @@ def upgrade(
     names = Names() if names is None else names
     if not isinstance(revision, str) or not re.fullmatch(r"[A-Za-z0-9_@+-]{1,40}", revision):
         raise InvalidArgumentError(
-            f"revision must be 'head' or one of {', '.join(REVISIONS.values())}, got {revision!r}"
+            f"revision must be 'head' or one of {', '.join((*REVISIONS.values(), HEAD))}, "
+            f"got {revision!r}"
         )
     if isinstance(batch, bool) or not isinstance(batch, int) or not 1 <= batch <= 100_000:
         raise InvalidArgumentError(f"batch must be an int from 1 to 100000, got {batch!r}")

@@ -85,7 +85,8 @@ def outbox_table(tables: CaseTables) -> sa.Table:
     """Add the outbox table to the store's ``MetaData`` (once) and return it.
 
     The table is named like the store's (same schema, same prefix):
-    ``<prefix>notice_outbox``. Include ``tables.metadata`` in your migrations after
+    ``<prefix>notice_outbox``. The package's migration ``mc0005`` (``migrantcare db
+    upgrade``) creates it; include ``tables.metadata`` in your own migrations after
     calling this, or call :func:`create_outbox` for a quick start.
 
     Examples:

@@ -7,7 +7,9 @@ Alembic environment: add :data:`VERSIONS_DIR` to ``version_locations`` and run
 
 from migrantcare.sql._migrations import (
     BRANCH,
+    HEAD,
     MIGRATIONS_DIR,
+    OUTBOX_REVISION,
     REVISIONS,
     VERSION_TABLE,
     VERSIONS_DIR,
@@ -20,7 +22,9 @@ from migrantcare.sql._migrations import (
 
 __all__ = [
     "BRANCH",
+    "HEAD",
     "MIGRATIONS_DIR",
+    "OUTBOX_REVISION",
     "REVISIONS",
     "VERSIONS_DIR",
     "VERSION_TABLE",
