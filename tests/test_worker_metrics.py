@@ -189,6 +189,33 @@ def test_check_is_healthy_when_the_sweep_keeps_up_and_says_why_not_otherwise(
     )
 
 
+def test_check_needs_no_offices_but_a_sweep_does(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a health check reads the database only: an orchestrator's probe names no offices file
+    url = seeded(tmp_path / "cases.db", n=1)
+    assert main(["worker", "--db", url, "--check", "--max-lag", "1e10"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[:2] == [
+        "database: ok",
+        f"schema: ok (version {SCHEMA_VERSION}, this library needs {SCHEMA_VERSION})",
+    ]
+    assert out[-1] == "worker check: healthy"
+    assert main(["worker", "--db", url, "--check"]) == 1  # due since March: lagging
+    assert capsys.readouterr().out.endswith("worker check: UNHEALTHY\n")
+    # sweeping needs the offices (each case's calendar comes from them): one clean line
+    for argv in (["--once"], []):
+        assert main(["worker", "--db", url, *argv]) == 2
+        out, err = capsys.readouterr()
+        assert out == ""
+        assert err == (
+            "migrantcare worker: error: --offices FILE is required to sweep (the offices "
+            "give each case its calendar); only --check runs without it\n"
+        )
+    with sa.create_engine(url).connect() as conn:
+        assert conn.exec_driver_sql("SELECT version FROM cases").scalar_one() == 1  # not swept
+
+
 @pytest.mark.parametrize(
     "url",
     [

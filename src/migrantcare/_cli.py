@@ -399,7 +399,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     work.add_argument("--db", required=True, metavar="URL", help="SQLAlchemy database URL")
     work.add_argument(
-        "--offices", required=True, metavar="FILE", help="the offices file (TOML or JSON)"
+        # not required by the parser: --check reads the database only
+        "--offices",
+        metavar="FILE",
+        help="the offices file (TOML or JSON); required to sweep, not needed with --check",
     )
     work.add_argument("--once", action="store_true", help="sweep what is due now, then exit")
     work.add_argument("--batch", type=int, default=100, metavar="N", help="cases per transaction")

@@ -199,6 +199,11 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         # for orchestrators: database, schema, lag; no sweep (see the metrics module)
         now = _dt.datetime.now(_dt.timezone.utc)
         return cmd_check(args, out, now=now, safe=lambda text: _masked(text, args.db))
+    if getattr(args, "offices", None) is None:
+        raise InvalidArgumentError(
+            "--offices FILE is required to sweep (the offices give each case its calendar); "
+            "only --check runs without it"
+        )
     box = open_outbox(args.db, args.offices)
     observe, stop_metrics = start_metrics(
         args, box, lambda: _dt.datetime.now(_dt.timezone.utc), lambda line: err.write(line + "\n")
