@@ -12,7 +12,9 @@ import pathlib
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 import pendulum
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +35,7 @@ from migrantcare import (
     SlaTarget,
     State,
     Transition,
+    WorkflowSpec,
     WorkingCalendar,
     WorkSchedule,
     audit_trail,
@@ -49,7 +52,7 @@ from migrantcare import (
     workflow_from_dict,
     workflow_to_dict,
 )
-from migrantcare.exceptions import MigrantCareError
+from migrantcare.exceptions import IntegrityError, MigrantCareError
 from tests.actors import actor
 from tests.strategies import (
     DEEP,
@@ -266,3 +269,29 @@ def test_only_migrantcare_errors_come_out(
     except MigrantCareError as exc:
         message = str(exc)
     assert len(message) <= 2_100
+
+
+@pytest.mark.parametrize("text", ["\ud800", "a\x00b", 5, None])
+def test_labels_and_descriptions_built_in_python_refuse_unstorable_text(text: object) -> None:
+    with pytest.raises(MigrantCareError):
+        State("a", text, "A")  # type: ignore[arg-type]
+    with pytest.raises(MigrantCareError):
+        State("a", "A", text)  # type: ignore[arg-type]
+    with pytest.raises(MigrantCareError):
+        Transition("go", ("a",), "b", label_en=text)  # type: ignore[arg-type]
+    with pytest.raises(MigrantCareError):
+        WorkflowSpec(
+            name="x",
+            version=1,
+            initial="a",
+            states=(State("a", "A", "A"),),
+            transitions=(),
+            description=text,  # type: ignore[arg-type]
+        )
+
+
+@pytest.mark.parametrize("data_json", ["{", "[1]", "1", "[" * 100_000, "null"])
+def test_an_event_whose_recorded_data_is_not_an_object_says_so(data_json: str) -> None:
+    event = attrs.evolve(CASE.events[0], data_json=data_json)
+    with pytest.raises(IntegrityError, match="not a JSON object"):
+        event.data  # noqa: B018

@@ -383,8 +383,21 @@ class CaseEvent(_EventSlots):
 
     @property
     def data(self) -> dict[str, Any]:
-        """The structured details as a new dict (changing it changes nothing)."""
-        value: dict[str, Any] = json.loads(self.data_json)
+        """The structured details as a new dict (changing it changes nothing).
+
+        Raises:
+            IntegrityError: the recorded details are not a JSON object (an event built by
+                hand, or a garbled row).
+        """
+        try:
+            value = json.loads(self.data_json)
+        except (TypeError, ValueError, RecursionError):  # not JSON, or nested too deep
+            value = None
+        if type(value) is not dict:
+            raise IntegrityError(
+                f"event {self.seq}: its recorded data is not a JSON object; "
+                "the event was built by hand or its row was garbled"
+            )
         return value
 
     def __repr__(self) -> str:

@@ -148,6 +148,20 @@ _CALLBACK_CONTRACT = (
 _AS_ROLE_LIMIT = 4096
 
 
+def _label(what: str) -> Any:
+    """An attrs validator: a label or description is storable text (it may be empty).
+
+    Definitions loaded from files are checked as they are read; these catch the same
+    texts built in Python (a lone surrogate here would surface far away, in a diagram or
+    a report, as a ``UnicodeEncodeError``).
+    """
+
+    def check(_instance: object, _attribute: object, value: object) -> None:
+        check_text(value, what, empty=True)
+
+    return check
+
+
 @attrs.frozen
 class State:
     """A state of a workflow.
@@ -163,8 +177,8 @@ class State:
     """
 
     id: str = attrs.field(validator=lambda _i, _a, v: check_code(v, "state id"))
-    label_id: str
-    label_en: str
+    label_id: str = attrs.field(validator=_label("state label_id"))
+    label_en: str = attrs.field(validator=_label("state label_en"))
     terminal: bool = False
     waiting: bool = False
 
@@ -318,8 +332,8 @@ class Transition:
     dest: str | None
     guards: tuple[Guard, ...] = attrs.field(default=(), converter=_guards)
     callbacks: tuple[Callback, ...] = attrs.field(default=(), converter=_callbacks, eq=False)
-    label_id: str = ""
-    label_en: str = ""
+    label_id: str = attrs.field(default="", validator=_label("transition label_id"))
+    label_en: str = attrs.field(default="", validator=_label("transition label_en"))
 
 
 def _notice_specs(value: Iterable[NoticeSpec]) -> tuple[NoticeSpec, ...]:
@@ -368,7 +382,7 @@ class WorkflowSpec:
     channels: Vocabulary = CHANNELS
     complainant_types: Vocabulary = COMPLAINANT_TYPES
     priorities: Vocabulary = PRIORITIES
-    description: str = ""
+    description: str = attrs.field(default="", validator=_label("workflow description"))
     sla: SlaPlan | None = None
     permissions: Permissions | None = None
     notices: tuple[NoticeSpec, ...] = attrs.field(default=(), converter=_notice_specs)
