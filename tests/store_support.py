@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import pathlib
 from collections.abc import Iterator
 
+import pytest
 import sqlalchemy as sa
 
-from migrantcare import Case, Person, Workflow, WorkingCalendar
+from migrantcare import Case, CaseStore, InMemoryCaseStore, Person, Workflow, WorkingCalendar
 from migrantcare.sql import SqlCaseStore, case_tables, create_all
 from tests.actors import actor
 
@@ -49,6 +51,22 @@ def truncate(engine: sa.Engine) -> None:
 
 def sql_store(engine: sa.Engine, wf: Workflow, cal: WorkingCalendar) -> SqlCaseStore:
     return SqlCaseStore(engine, wf, calendar=cal)
+
+
+def each_store(
+    request: pytest.FixtureRequest, tmp_path: pathlib.Path, wf: Workflow, cal: WorkingCalendar
+) -> Iterator[CaseStore]:
+    """The body of a ``store`` fixture parametrized over "memory", "sqlite", "postgresql"."""
+    if request.param == "memory":
+        yield InMemoryCaseStore()
+    elif request.param == "sqlite":
+        engine = sqlite_engine(str(tmp_path / "cases.db"))
+        yield sql_store(engine, wf, cal)
+        engine.dispose()
+    else:
+        engine = request.getfixturevalue("pg_engine")
+        truncate(engine)
+        yield sql_store(engine, wf, cal)
 
 
 def rows(engine: sa.Engine, sql: str, **params: object) -> list[tuple[object, ...]]:

@@ -18,7 +18,6 @@ from migrantcare import (
     Case,
     CaseStore,
     CaseSummary,
-    InMemoryCaseStore,
     Offices,
     Permissions,
     Person,
@@ -39,7 +38,7 @@ from migrantcare.exceptions import (
 )
 from migrantcare.sql import Outbox, SqlCaseStore, create_outbox
 from tests.actors import actor
-from tests.store_support import at, open_case, sql_store, sqlite_engine, truncate
+from tests.store_support import at, each_store, open_case, sqlite_engine, truncate
 
 # The builtins an error class may derive from, and the statuses each may map to: a
 # TypeError is always the request's fault, a PermissionError always a refusal; a
@@ -128,16 +127,7 @@ def store(
     wf: Workflow,
     cal_wita: WorkingCalendar,
 ) -> Iterator[CaseStore]:
-    if request.param == "memory":
-        yield InMemoryCaseStore()
-    elif request.param == "sqlite":
-        engine = sqlite_engine(str(tmp_path / "cases.db"))
-        yield sql_store(engine, wf, cal_wita)
-        engine.dispose()
-    else:
-        engine = request.getfixturevalue("pg_engine")
-        truncate(engine)
-        yield sql_store(engine, wf, cal_wita)
+    yield from each_store(request, tmp_path, wf, cal_wita)
 
 
 def escalation(wf: Workflow, cal: WorkingCalendar, minute: int, note: str) -> object:

@@ -10,7 +10,6 @@ import pytest
 
 from migrantcare import (
     CaseStore,
-    InMemoryCaseStore,
     Workflow,
     WorkingCalendar,
     complaint_workflow,
@@ -27,7 +26,7 @@ from migrantcare.exceptions import (
     WrongTypeError,
 )
 from tests.actors import actor
-from tests.store_support import T0, at, open_case, sql_store, sqlite_engine, truncate
+from tests.store_support import T0, at, each_store, open_case
 
 
 @pytest.fixture(scope="module")
@@ -42,16 +41,7 @@ def store(
     wf: Workflow,
     cal_wita: WorkingCalendar,
 ) -> Iterator[CaseStore]:
-    if request.param == "memory":
-        yield InMemoryCaseStore()
-    elif request.param == "sqlite":
-        engine = sqlite_engine(str(tmp_path / "cases.db"))
-        yield sql_store(engine, wf, cal_wita)
-        engine.dispose()
-    else:
-        engine = request.getfixturevalue("pg_engine")
-        truncate(engine)
-        yield sql_store(engine, wf, cal_wita)
+    yield from each_store(request, tmp_path, wf, cal_wita)
 
 
 def test_satisfies_the_protocol(store: CaseStore) -> None:
