@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import itertools
 import pathlib
 from collections.abc import Iterator
 
@@ -51,6 +53,26 @@ def truncate(engine: sa.Engine) -> None:
 
 def sql_store(engine: sa.Engine, wf: Workflow, cal: WorkingCalendar) -> SqlCaseStore:
     return SqlCaseStore(engine, wf, calendar=cal)
+
+
+_DATABASES = itertools.count()
+
+
+@contextlib.contextmanager
+def new_database(pg_url: str, prefix: str) -> Iterator[str]:
+    """A new, empty database on the test server, dropped afterwards; its URL."""
+    server = sa.make_url(pg_url)
+    name = f"{prefix}_{next(_DATABASES)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    try:
+        yield server.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
+        admin.dispose()
 
 
 def each_store(

@@ -9,7 +9,6 @@ report in the zone of the office that holds it, on SQLite and on a real PostgreS
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import logging
 import pathlib
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 from migrantcare import Actor, Case, Offices, Person, complaint_workflow
 from migrantcare.exceptions import CalendarMismatchError, InvalidArgumentError
 from migrantcare.sql import Outbox, SqlCaseStore, create_all, create_outbox, sweep
+from tests.store_support import new_database
 
 OFFICES = Offices.from_mapping(
     {
@@ -67,7 +67,6 @@ WF = complaint_workflow().bind(OFFICES)
 AGENT = Actor("cc-01", roles={"call_centre"}, office="call-centre")
 T0 = dt.datetime(2026, 4, 6, 2, 0, tzinfo=dt.timezone.utc)  # Monday 09:00 WIB
 LATER = dt.datetime(2026, 6, 1, 3, 0, tzinfo=dt.timezone.utc)  # every clock long due
-_DBS = itertools.count()
 
 
 def head(office: str) -> Actor:
@@ -79,17 +78,13 @@ def engine(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[s
     """An empty database of its own (on PostgreSQL: a new database on the test server)."""
     if request.param == "sqlite":
         engine = sa.create_engine(f"sqlite:///{tmp_path / 'cases.db'}")
-    else:
-        url = sa.make_url(request.getfixturevalue("pg_url"))
-        name = f"mc_cal_{next(_DBS)}"
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        admin.dispose()
-        engine = sa.create_engine(url.set(database=name))
-    yield engine
-    engine.dispose()
+        yield engine
+        engine.dispose()
+        return
+    with new_database(request.getfixturevalue("pg_url"), "mc_cal") as url:
+        engine = sa.create_engine(url)
+        yield engine
+        engine.dispose()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import pathlib
 from collections.abc import Iterator
 
@@ -12,9 +11,7 @@ import sqlalchemy as sa
 from migrantcare import Workflow, WorkingCalendar, complaint_workflow
 from migrantcare.sql import Outbox, SqlCaseStore, create_all, create_outbox
 from tests.actors import actor
-from tests.store_support import at, open_case
-
-_DBS = itertools.count()
+from tests.store_support import at, new_database, open_case
 
 
 @pytest.fixture(scope="module")
@@ -27,17 +24,13 @@ def engine(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[s
     """An empty database of its own (on PostgreSQL: a new database on the test server)."""
     if request.param == "sqlite":
         engine = sa.create_engine(f"sqlite:///{tmp_path / 'cases.db'}")
-    else:
-        url = sa.make_url(request.getfixturevalue("pg_url"))
-        name = f"mc_erase_{next(_DBS)}"
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-        admin.dispose()
-        engine = sa.create_engine(url.set(database=name))
-    yield engine
-    engine.dispose()
+        yield engine
+        engine.dispose()
+        return
+    with new_database(request.getfixturevalue("pg_url"), "mc_erase") as url:
+        engine = sa.create_engine(url)
+        yield engine
+        engine.dispose()
 
 
 def bodies(engine: sa.Engine) -> list[tuple[str, str, str | None]]:

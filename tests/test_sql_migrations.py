@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import itertools
 import pathlib
 import textwrap
 import threading
@@ -41,6 +40,7 @@ from migrantcare.sql.migrations import (
     target_metadata,
     upgrade,
 )
+from tests.store_support import new_database
 
 ROOT = pathlib.Path(__file__).parent.parent
 OFFICES = Offices.from_file(ROOT / "examples" / "offices.toml")
@@ -48,7 +48,6 @@ MARCH = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)
 LATER = dt.datetime(2026, 4, 30, 3, 0, tzinfo=dt.timezone.utc)
 AGENT = Actor("cc-01", roles={"call_centre"}, office="bp3mi-ntb")
 OFFICER = Actor("officer-1", roles={"officer"}, office="bp3mi-ntb")
-_NAMES = itertools.count()
 
 
 @pytest.fixture(scope="module")
@@ -62,17 +61,8 @@ def url(request: pytest.FixtureRequest, tmp_path: pathlib.Path) -> Iterator[str]
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'migrate.db'}"
         return
-    server = sa.engine.make_url(request.getfixturevalue("pg_url"))
-    name = f"migrate_{next(_NAMES)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.dispose()
+    with new_database(request.getfixturevalue("pg_url"), "migrate") as url:
+        yield url
 
 
 def store_on(engine: sa.Engine, wf: Workflow) -> SqlCaseStore:
@@ -521,65 +511,57 @@ def test_the_events_table_is_not_rewritten_and_takes_writes_while_it_migrates(
 ) -> None:
     # a rewrite (ALTER ... TYPE) gives the table a new file; the online step does not.
     # A service keeps adding cases while the step runs, and every case loads after it.
-    server = sa.engine.make_url(pg_url)
-    name = f"online_{next(_NAMES)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    url = server.set(database=name).render_as_string(hide_password=False)
-    engine = sa.create_engine(url)
-    try:
-        upgrade(url, revision=REVISIONS[1])
-        store = store_on(engine, wf)
-        for case in real_cases(wf, 30):
-            store.add(case)
-        before = relfilenode(engine, "case_events")
-        added: list[Case] = []
-        failures: list[BaseException] = []
-        done = threading.Event()
-
-        def service() -> None:
-            writer = store_on(engine, wf)
-            i = 0
-            while not done.is_set():
-                case = wf.open(
-                    f"NEW-{i:04d}",
-                    at=MARCH,
-                    by=AGENT,
-                    office="bp3mi-ntb",
-                    category="unpaid_wages",
-                    channel="sms",
-                    complainant=Person("Siti Aminah", phone="0812-3456-789"),
-                )
-                try:
-                    writer.add(case)
-                except Exception as exc:  # collected: the test fails on any
-                    failures.append(exc)
-                    return
-                added.append(case)
-                i += 1
-
-        thread = threading.Thread(target=service)
-        thread.start()
+    with new_database(pg_url, "online") as url:
+        engine = sa.create_engine(url)
         try:
-            upgrade(url, batch=5)
+            upgrade(url, revision=REVISIONS[1])
+            store = store_on(engine, wf)
+            for case in real_cases(wf, 30):
+                store.add(case)
+            before = relfilenode(engine, "case_events")
+            added: list[Case] = []
+            failures: list[BaseException] = []
+            done = threading.Event()
+
+            def service() -> None:
+                writer = store_on(engine, wf)
+                i = 0
+                while not done.is_set():
+                    case = wf.open(
+                        f"NEW-{i:04d}",
+                        at=MARCH,
+                        by=AGENT,
+                        office="bp3mi-ntb",
+                        category="unpaid_wages",
+                        channel="sms",
+                        complainant=Person("Siti Aminah", phone="0812-3456-789"),
+                    )
+                    try:
+                        writer.add(case)
+                    except Exception as exc:  # collected: the test fails on any
+                        failures.append(exc)
+                        return
+                    added.append(case)
+                    i += 1
+
+            thread = threading.Thread(target=service)
+            thread.start()
+            try:
+                upgrade(url, batch=5)
+            finally:
+                done.set()
+                thread.join(timeout=60)
+            assert failures == []
+            assert added  # the service wrote while the step ran
+            assert relfilenode(engine, "case_events") == before
+            assert body_type(engine) == "JSON"
+            fresh = store_on(engine, wf)
+            for case in added:
+                assert fresh.get(case.id) == case
+            # the control: the plain ALTER (the downgrade) does rewrite the table
+            with engine.connect() as conn:
+                command.downgrade(_config(conn), REVISIONS[1])
+                conn.commit()
+            assert relfilenode(engine, "case_events") != before
         finally:
-            done.set()
-            thread.join(timeout=60)
-        assert failures == []
-        assert added  # the service wrote while the step ran
-        assert relfilenode(engine, "case_events") == before
-        assert body_type(engine) == "JSON"
-        fresh = store_on(engine, wf)
-        for case in added:
-            assert fresh.get(case.id) == case
-        # the control: the plain ALTER (the downgrade) does rewrite the table
-        with engine.connect() as conn:
-            command.downgrade(_config(conn), REVISIONS[1])
-            conn.commit()
-        assert relfilenode(engine, "case_events") != before
-    finally:
-        engine.dispose()
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.dispose()
+            engine.dispose()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-import itertools
 import pathlib
 import subprocess
 from collections.abc import Iterator
@@ -21,6 +20,7 @@ from migrantcare.sql import SqlCaseStore, create_all
 from migrantcare.sql._persons import normalise_nik, normalise_passport, normalise_phone
 from migrantcare.sql.migrations import upgrade
 from migrantcare.sql.testing import find_postgres_bin
+from tests.store_support import new_database
 
 ROOT = pathlib.Path(__file__).parent.parent
 OFFICES = Offices.from_file(ROOT / "examples" / "offices.toml")
@@ -32,7 +32,6 @@ NTT = Actor("officer-ntt", roles={"officer"}, office="bp3mi-ntt")
 LOMBOK = Actor("officer-lotim", roles={"officer"}, office="p4mi-lombok-timur")
 MINISTRY = Actor("hq-1", roles={"ministry_hq"}, office="call-centre")
 HEAD_NTB = Actor("head-ntb", roles={"head_of_office"}, office="bp3mi-ntb")
-_NAMES = itertools.count()
 
 SITI = Person("Siti Aminah", passport_number="C 1234567", phone="0812-3456-789")
 DEWI = Person("Dewi Lestari", nik="5301010101010001", phone="+62 813 1111 2222")
@@ -59,17 +58,8 @@ def pg_db(pg_url: str) -> Iterator[str]:
 
 
 def _pg_database(pg_url: str) -> Iterator[str]:
-    server = sa.engine.make_url(pg_url)
-    name = f"persons_{next(_NAMES)}"
-    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    try:
-        yield server.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE {name} WITH (FORCE)")
-        admin.dispose()
+    with new_database(pg_url, "persons") as url:
+        yield url
 
 
 def opened(wf: Workflow, case_id: str, office: str, *persons: Person | None) -> Case:
