@@ -1030,20 +1030,7 @@ class SqlCaseStore:
             stmt = stmt.order_by(c.id)
         with self._engine.connect() as conn:
             rows = conn.execute(stmt.limit(limit)).all()
-        return [
-            CaseSummary(
-                r.id,
-                r.workflow,
-                r.workflow_version,
-                r.version,
-                r.state,
-                r.office,
-                r.calendar_version,
-                _utc(r.next_due_at),
-                r.head_hash,
-            )
-            for r in rows
-        ]
+        return [self._summary(r) for r in rows]
 
     # ------------------------------------------------------------------ more queries
 
