@@ -116,6 +116,27 @@ def timed(fn: Callable[[], object]) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - c0
 
 
+def timed_ms(calls: Iterable[Any], fn: Callable[[Any], object]) -> list[float]:
+    """Wall milliseconds of ``fn(arg)`` for each argument, one call at a time."""
+    out = []
+    for arg in calls:
+        t0 = time.perf_counter()
+        fn(arg)
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def latency_row(name: str, ms: list[float]) -> list[str]:
+    """A table row: the name, then median, p99 (nearest rank) and mean milliseconds."""
+    ms = sorted(ms)
+    return [
+        name,
+        f"{statistics.median(ms):.3f}",
+        f"{ms[int(len(ms) * 0.99) - 1]:.3f}",
+        f"{statistics.mean(ms):.3f}",
+    ]
+
+
 def workload_cases(n_full: int, n_quick: int, seed: int = 2026) -> Any:
     """The realistic workload (``benchmarks/workload.py``) at the run's size, its mix printed."""
     from workload import describe, realistic_cases  # noqa: PLC0415 - beside this file

@@ -23,13 +23,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-import statistics
 import sys
-import time
 
 import psycopg
 import sqlalchemy as sa
-from _util import load_average, quick, table
+from _util import latency_row, load_average, quick, table, timed_ms
 
 from migrantcare import complaint_workflow
 from migrantcare.sql import SqlCaseStore, create_all
@@ -60,25 +58,6 @@ def load(server: TemporaryPostgres) -> None:
         conn.execute("VACUUM ANALYZE cases")
 
 
-def timed_ms(calls: list[dt.datetime], fn: object) -> list[float]:
-    out = []
-    for arg in calls:
-        t0 = time.perf_counter()
-        fn(arg)  # type: ignore[operator]
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
-
-
-def summary(name: str, ms: list[float]) -> list[str]:
-    ms = sorted(ms)
-    return [
-        name,
-        f"{statistics.median(ms):.3f}",
-        f"{ms[int(len(ms) * 0.99) - 1]:.3f}",
-        f"{statistics.mean(ms):.3f}",
-    ]
-
-
 def main() -> int:
     calls = 50 if quick() else 200
     rng = random.Random(23)
@@ -106,15 +85,15 @@ def main() -> int:
             store.overdue(office=office, at=at)
             raw.execute(anchor_sql, (office, at)).fetchall()
         rows = [
-            summary(
+            latency_row(
                 "store.overdue(office, at) [100 summaries]",
                 timed_ms(instants, lambda at: store.overdue(office=office, at=at)),
             ),
-            summary(
+            latency_row(
                 "store.next_deadline(after, office)",
                 timed_ms(instants, lambda at: store.next_deadline(after=at, office=office)),
             ),
-            summary(
+            latency_row(
                 "anchor: raw psycopg indexed SELECT of the ids",
                 timed_ms(instants, lambda at: raw.execute(anchor_sql, (office, at)).fetchall()),
             ),

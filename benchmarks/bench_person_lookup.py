@@ -34,7 +34,7 @@ import time
 
 import psycopg
 import sqlalchemy as sa
-from _util import load_average, quick, table
+from _util import latency_row, load_average, quick, table, timed_ms
 
 from migrantcare import Actor, complaint_workflow
 from migrantcare.sql import SqlCaseStore, create_all
@@ -103,25 +103,6 @@ def load(server: TemporaryPostgres, n: int) -> None:
         assert rows[0] == 3 * n
 
 
-def timed_ms(calls: list[object], fn: object) -> list[float]:
-    out = []
-    for arg in calls:
-        t0 = time.perf_counter()
-        fn(arg)  # type: ignore[operator]
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
-
-
-def summary(name: str, ms: list[float]) -> list[str]:
-    ms = sorted(ms)
-    return [
-        name,
-        f"{statistics.median(ms):.3f}",
-        f"{ms[int(len(ms) * 0.99) - 1]:.3f}",
-        f"{statistics.mean(ms):.3f}",
-    ]
-
-
 def main() -> int:
     n = 100_000 if quick() else 1_000_000
     rng = random.Random(26)
@@ -171,7 +152,7 @@ def main() -> int:
             f"Person lookup among {n:,} persons ({3 * n:,} index rows), {LOOKUPS:,} lookups, "
             "wall ms per lookup",
             ["lookup", "median", "p99", "mean"],
-            [summary(name, ms) for name, ms in results.items()],
+            [latency_row(name, ms) for name, ms in results.items()],
         )
     )
     print(load_average())
