@@ -22,7 +22,7 @@ import pendulum
 from _util import per_call_us, table
 
 from migrantcare import Actor, complaint_permissions, complaint_spec, complaint_workflow
-from migrantcare._permissions import AccessControl
+from migrantcare.offices._permissions import AccessControl
 
 WF = complaint_workflow(sla=False)
 PLAIN = complaint_spec(sla=False).with_permissions(None).build()

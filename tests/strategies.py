@@ -26,7 +26,7 @@ from migrantcare import (
     Vocabulary,
     WorkflowSpec,
 )
-from migrantcare._notice_spec import POINTS
+from migrantcare.cases._notice_spec import POINTS
 from tests.actors import actor
 
 # Zones that complaints and offices really come from, DST zones included.

@@ -9,8 +9,8 @@ import pendulum
 import pytest
 
 from migrantcare import CASE_SCHEMA, Case, Person, complaint_workflow, replay
-from migrantcare._case import make_event
 from migrantcare.exceptions import IntegrityError, SchemaError
+from migrantcare.records._case import make_event
 from tests.actors import actor
 
 T0 = pendulum.datetime(2026, 3, 19, 22, 15, tz="Asia/Hong_Kong")

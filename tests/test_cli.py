@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from migrantcare import outreach_workflow
-from migrantcare._cli import main
+from migrantcare.cli._cli import main
 
 
 def run(*argv: str) -> tuple[int, str]:

@@ -24,7 +24,7 @@ from migrantcare import (
     workflow_schema,
     workflow_to_dict,
 )
-from migrantcare._cli import main as cli
+from migrantcare.cli._cli import main as cli
 from migrantcare.exceptions import (
     DefinitionFileError,
     WorkflowDefinitionError,

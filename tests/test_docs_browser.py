@@ -25,7 +25,7 @@ from collections.abc import Callable
 import attrs
 import pytest
 
-from migrantcare._cli import build_parser, main
+from migrantcare.cli._cli import build_parser, main
 from tests.browser import browser, find_chromium, serve_site
 
 # The docs build and a real browser take about half a minute: a system test.

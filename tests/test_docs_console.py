@@ -15,7 +15,7 @@ import shlex
 
 import pytest
 
-from migrantcare._cli import main
+from migrantcare.cli._cli import main
 
 ROOT = pathlib.Path(__file__).parent.parent
 FILES = sorted([*ROOT.joinpath("docs").rglob("*.md"), ROOT / "README.md"])

@@ -38,13 +38,19 @@ from migrantcare import (
     Workflow,
     WorkingCalendar,
     WorkSchedule,
-    _sla,
     complaint_workflow,
     outreach_workflow,
     repatriation_workflow,
     replay,
 )
-from migrantcare._case import (
+from migrantcare._time import as_utc, require_aware, to_zone_fields
+from migrantcare._validate import MAX_TEXT
+from migrantcare.exceptions import (
+    DateOutOfRangeError,
+    InvalidArgumentError,
+    MigrantCareError,
+)
+from migrantcare.records._case import (
     actor_text,
     canonical_json,
     event_hash,
@@ -54,7 +60,9 @@ from migrantcare._case import (
     next_case,
     utc,
 )
-from migrantcare._sla import (
+from migrantcare.records._sla_state import SlaClock, new_clock
+from migrantcare.sla import _sla
+from migrantcare.sla._sla import (
     SlaStatus,
     _clock_status_general,
     _Measure,
@@ -65,14 +73,6 @@ from migrantcare._sla import (
     entered_state,
     new_measure,
     refresh,
-)
-from migrantcare._sla_state import SlaClock, new_clock
-from migrantcare._time import as_utc, require_aware, to_zone_fields
-from migrantcare._validate import MAX_TEXT
-from migrantcare.exceptions import (
-    DateOutOfRangeError,
-    InvalidArgumentError,
-    MigrantCareError,
 )
 from tests.actors import CC
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from migrantcare._cli import main
+from migrantcare.cli._cli import main
 
 BAD = [
     ["deadline", "2026-03-19", "--working-hours", "inf"],

@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from migrantcare import Case, Person, WorkingCalendar, complaint_workflow
-from migrantcare._sla_state import SlaClock, _plain_clock, clock_from_dict
 from migrantcare.exceptions import IntegrityError, MigrantCareError, SchemaError
+from migrantcare.records._sla_state import SlaClock, _plain_clock, clock_from_dict
 from tests.actors import actor
 from tests.strategies import REPLACEMENTS
 
@@ -177,7 +177,7 @@ def test_an_event_record_loads_the_same_on_the_plain_and_the_checked_path(
 
 def test_genuine_event_records_take_the_plain_path_and_round_trip() -> None:
     from migrantcare import CaseEvent  # noqa: PLC0415
-    from migrantcare._case import _plain_event  # noqa: PLC0415
+    from migrantcare.records._case import _plain_event  # noqa: PLC0415
 
     for event, record in zip(CASE.events, EVENT_DOCS, strict=True):
         assert _plain_event(CaseEvent, record) == event

@@ -35,7 +35,7 @@ from migrantcare import (
     workflow_schema,
     workflow_to_dict,
 )
-from migrantcare._definition import tomllib  # tomli on Python 3.10
+from migrantcare.definitions._definition import tomllib  # tomli on Python 3.10
 from migrantcare.exceptions import (
     DefinitionFileError,
     MigrantCareError,

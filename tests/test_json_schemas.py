@@ -19,7 +19,7 @@ from migrantcare import (
     erase_personal_data,
     json_schema,
 )
-from migrantcare._schemas import SCHEMA_NAMES
+from migrantcare.definitions._schemas import SCHEMA_NAMES
 from migrantcare.exceptions import InvalidArgumentError
 from migrantcare.sql import SqlCaseStore, create_all
 from tests import strategies

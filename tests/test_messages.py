@@ -25,7 +25,7 @@ from migrantcare import (
     repatriation_workflow,
     sms_info,
 )
-from migrantcare._cli import main as cli
+from migrantcare.cli._cli import main as cli
 from migrantcare.exceptions import (
     CatalogError,
     InvalidArgumentError,

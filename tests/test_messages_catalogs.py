@@ -9,8 +9,8 @@ import time
 import pytest
 
 from migrantcare import Messages, check_catalogs
-from migrantcare._cli import main as cli
 from migrantcare._po import parse_po
+from migrantcare.cli._cli import main as cli
 from migrantcare.exceptions import CatalogError
 
 FIXTURES = pathlib.Path(__file__).parent / "catalogs"

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from migrantcare import CATEGORIES, Messages, WorkingCalendar, complaint_workflow
-from migrantcare._datefmt import compile_pattern
 from migrantcare._locales import label_language, preferred_tags
 from migrantcare.exceptions import InvalidArgumentError, MissingMessageError
+from migrantcare.messages._datefmt import compile_pattern
 
 from .strategies import aware_datetimes
 

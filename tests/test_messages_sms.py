@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 
 from migrantcare import sms_info
-from migrantcare._messages import _GSM7, _GSM7_EXT
+from migrantcare.messages._messages import _GSM7, _GSM7_EXT
 
 from .strategies import GSM7_TEXT, UCS2_TEXT
 

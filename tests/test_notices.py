@@ -24,7 +24,7 @@ from migrantcare import (
     outreach_spec,
     repatriation_spec,
 )
-from migrantcare._cli import main as cli
+from migrantcare.cli._cli import main as cli
 from migrantcare.exceptions import InvalidArgumentError, WorkflowDefinitionError, WrongTypeError
 from tests.actors import actor
 

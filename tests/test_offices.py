@@ -10,7 +10,6 @@ import attrs
 import pytest
 
 from migrantcare import Office, Offices, WorkingCalendar
-from migrantcare._offices import tomllib  # tomli on Python 3.10
 from migrantcare.exceptions import (
     InvalidArgumentError,
     MigrantCareError,
@@ -19,6 +18,7 @@ from migrantcare.exceptions import (
     UnknownProvinceError,
     WrongTypeError,
 )
+from migrantcare.offices._offices import tomllib  # tomli on Python 3.10
 
 EXAMPLE = pathlib.Path(__file__).parent.parent / "examples" / "offices.toml"
 NTB = WorkingCalendar.for_province("Nusa Tenggara Barat")

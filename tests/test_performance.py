@@ -21,8 +21,9 @@ from migrantcare import (
     complaint_workflow,
     outreach_workflow,
 )
-from migrantcare._actors import acted_by_system
-from migrantcare._performance import (
+from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
+from migrantcare.offices._actors import acted_by_system
+from migrantcare.reports._performance import (
     BacklogBucket,
     GoalCount,
     PerformanceFigures,
@@ -30,8 +31,7 @@ from migrantcare._performance import (
     spread,
     wilson_lower,
 )
-from migrantcare._reports import office_report
-from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
+from migrantcare.reports._reports import office_report
 
 JKT = WorkingCalendar.indonesia(first_year=2025, last_year=2027)
 NTT = JKT.in_zone("Asia/Makassar")

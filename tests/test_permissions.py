@@ -38,13 +38,6 @@ from migrantcare import (
     repatriation_workflow,
     workflow_schema,
 )
-from migrantcare._permissions import (
-    CASE_ACTIONS,
-    OUR_DEFAULT,
-    AccessControl,
-    ancestors_of,
-    matrix_markdown,
-)
 from migrantcare.exceptions import (
     DefinitionFileError,
     InvalidArgumentError,
@@ -52,6 +45,13 @@ from migrantcare.exceptions import (
     PermissionDeniedError,
     WorkflowDefinitionError,
     WrongTypeError,
+)
+from migrantcare.offices._permissions import (
+    CASE_ACTIONS,
+    OUR_DEFAULT,
+    AccessControl,
+    ancestors_of,
+    matrix_markdown,
 )
 
 from .strategies import satisfying_data

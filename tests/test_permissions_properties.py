@@ -19,8 +19,8 @@ from migrantcare import (
     complaint_permissions,
     complaint_workflow,
 )
-from migrantcare._permissions import CASE_ACTIONS, AccessControl, redacted_dict
 from migrantcare.exceptions import MigrantCareError, PermissionDeniedError
+from migrantcare.offices._permissions import CASE_ACTIONS, AccessControl, redacted_dict
 
 from .strategies import (
     NOTES,

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from migrantcare import Case, NoticeSpec, Person, Workflow, complaint_spec, notices
-from migrantcare._receipt import check_receipt, receipt_of
-from migrantcare._standard import COMPLAINT_NOTICES
+from migrantcare.definitions._standard import COMPLAINT_NOTICES
 from migrantcare.exceptions import IntegrityError
+from migrantcare.records._receipt import check_receipt, receipt_of
 from tests.actors import actor
 
 T0 = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)

@@ -18,9 +18,9 @@ import pendulum
 import pytest
 
 from migrantcare import Actor, Case, CaseEvent, Offices, SlaClock, SlaStatus, complaint_workflow
-from migrantcare._case import new_case, new_event, next_case
-from migrantcare._sla import _new_status
-from migrantcare._sla_state import new_clock
+from migrantcare.records._case import new_case, new_event, next_case
+from migrantcare.records._sla_state import new_clock
+from migrantcare.sla._sla import _new_status
 
 OFFICES = Offices.from_file(pathlib.Path(__file__).parent.parent / "examples" / "offices.toml")
 WF = complaint_workflow().bind(OFFICES)

@@ -23,10 +23,10 @@ from migrantcare import (
     performance_figures,
     render_report_html,
 )
-from migrantcare._cli import main
-from migrantcare._performance import PerformanceFigures
-from migrantcare._report_html import CSV_HEADER, _csv_safe, csv_rows
+from migrantcare.cli._cli import main
 from migrantcare.exceptions import InvalidArgumentError, MigrantCareError, UnknownTermError
+from migrantcare.reports._performance import PerformanceFigures
+from migrantcare.reports._report_html import CSV_HEADER, _csv_safe, csv_rows
 
 VOID = {"meta", "link", "br", "img", "input", "hr", "col", "source"}
 

@@ -26,10 +26,10 @@ from migrantcare import (
     json_schema,
     notices,
 )
-from migrantcare._holidays import Holiday
-from migrantcare._messages import MessageRef, Money, Plural
 from migrantcare._vocab import Term
+from migrantcare.calendar._holidays import Holiday
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
+from migrantcare.messages._messages import MessageRef, Money, Plural
 from tests import strategies
 from tests.actors import actor
 

@@ -18,13 +18,11 @@ from migrantcare import (
     SlaTarget,
     Workflow,
     WorkingCalendar,
-    _sla,
     complaint_sla_plan,
     complaint_spec,
     complaint_workflow,
     replay,
 )
-from migrantcare._sla_state import SlaClock
 from migrantcare._time import as_utc
 from migrantcare.exceptions import (
     InvalidArgumentError,
@@ -32,6 +30,8 @@ from migrantcare.exceptions import (
     WorkflowDefinitionError,
     WrongTypeError,
 )
+from migrantcare.records._sla_state import SlaClock
+from migrantcare.sla import _sla
 from tests.actors import actor
 from tests.strategies import aware_datetimes, sla_targets, warn_fractions
 

@@ -23,9 +23,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from migrantcare import Workflow, WorkingCalendar, complaint_workflow
-from migrantcare._cli import main
-from migrantcare._merkle import MerkleTree, inclusion_root, leaf_hash
+from migrantcare.cli._cli import main
 from migrantcare.exceptions import IntegrityError
+from migrantcare.records._merkle import MerkleTree, inclusion_root, leaf_hash
 from migrantcare.sql import CaseTables, SqlCaseStore, case_tables, create_all
 from migrantcare.sql._digest import Digest, check_digest, check_proof, make_digest, prove
 from tests.actors import actor

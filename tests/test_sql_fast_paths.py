@@ -22,9 +22,9 @@ from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from migrantcare import CaseEvent, Person, WorkingCalendar, complaint_workflow
-from migrantcare._case import is_instant_text
-from migrantcare._sla import next_due_at
 from migrantcare.exceptions import MigrantCareError
+from migrantcare.records._case import is_instant_text
+from migrantcare.sla._sla import next_due_at
 from migrantcare.sql import SqlCaseStore
 from migrantcare.sql._store import _header, _quick_event, _Stored
 from tests.actors import actor

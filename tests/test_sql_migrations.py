@@ -17,7 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 
 from migrantcare import Actor, Case, Offices, Person, Workflow, complaint_workflow
-from migrantcare._cli import main
+from migrantcare.cli._cli import main
 from migrantcare.exceptions import InvalidArgumentError
 from migrantcare.sql import (
     SCHEMA_VERSION,

@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from migrantcare import Actor, Offices, complaint_workflow
-from migrantcare._cli import main
+from migrantcare.cli._cli import main
 from migrantcare.sql import Outbox, SqlCaseStore, create_all, create_outbox
 
 ROOT = pathlib.Path(__file__).parent.parent

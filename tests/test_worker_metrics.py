@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from migrantcare import Offices, complaint_workflow
-from migrantcare._cli import main
+from migrantcare.cli._cli import main
 from migrantcare.sql import SCHEMA_VERSION, Outbox, SqlCaseStore, SweepResult
 from migrantcare.sql._metrics import (
     CONTENT_TYPE,

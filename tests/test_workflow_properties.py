@@ -21,7 +21,7 @@ from migrantcare import (
     repatriation_workflow,
     replay,
 )
-from migrantcare._workflow import replay_unchecked
+from migrantcare.cases._replay import replay_unchecked
 from tests.actors import actor
 
 from .strategies import ACTORS, EXTRA_DATA, NOTES, OPENERS, STEP_SECONDS, satisfying_data, zones

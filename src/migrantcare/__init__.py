@@ -4,89 +4,6 @@ The public surface is re-exported here; everything in ``migrantcare._*`` modules
 private and may change without notice. Errors live in :mod:`migrantcare.exceptions`.
 """
 
-from migrantcare._actors import STANDARD_ROLES, SYSTEM, Actor
-from migrantcare._audit import AuditEntry, audit_trail
-from migrantcare._calendar import ScheduleRange, WorkingCalendar
-from migrantcare._case import CASE_SCHEMA, CLOCK_SKEW, Case, CaseEvent, Person
-from migrantcare._definition import (
-    Registry,
-    dump_workflow,
-    load_workflow,
-    loads_workflow,
-    workflow_from_dict,
-    workflow_schema,
-    workflow_to_dict,
-)
-from migrantcare._demo_data import DemoData, demo_cases, demo_offices
-from migrantcare._erasure import erase_personal_data
-from migrantcare._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
-from migrantcare._holidays import Holiday, HolidayKind
-from migrantcare._messages import (
-    CatalogProblem,
-    MessageRef,
-    Messages,
-    Money,
-    Plural,
-    SmsInfo,
-    check_catalogs,
-    sms_info,
-)
-from migrantcare._notice_spec import NoticeSpec
-from migrantcare._notices import DEFAULT_CONTACT, Notice, notices
-from migrantcare._offices import Office, Offices
-from migrantcare._performance import (
-    BacklogBucket,
-    ChannelFigures,
-    Count,
-    GoalCount,
-    GoalSource,
-    MonthRow,
-    OfficePerformance,
-    OutreachRow,
-    PerformanceFigures,
-    RankRow,
-    Spread,
-    performance_figures,
-)
-from migrantcare._permissions import (
-    CROSS_OFFICE_ROLES,
-    Permissions,
-    PersonalData,
-    Rule,
-    complaint_permissions,
-    outreach_permissions,
-    repatriation_permissions,
-)
-from migrantcare._receipt import check_receipt, receipt_of
-from migrantcare._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
-from migrantcare._report_html import figures_to_csv, render_report_html
-from migrantcare._reports import GoalFigures, OfficeFigures, office_report
-from migrantcare._schedule import WorkSchedule
-from migrantcare._schemas import json_schema
-from migrantcare._sla import (
-    CaseMatch,
-    SlaPlan,
-    SlaPolicy,
-    SlaStatus,
-    SlaTarget,
-)
-from migrantcare._sla_state import SlaClock
-from migrantcare._standard import (
-    complaint_sla_plan,
-    complaint_spec,
-    complaint_workflow,
-    outreach_spec,
-    outreach_workflow,
-    repatriation_spec,
-    repatriation_workflow,
-)
-from migrantcare._store import (
-    CaseSaver,
-    CaseStore,
-    CaseSummary,
-    InMemoryCaseStore,
-    update_case,
-)
 from migrantcare._version import __version__
 from migrantcare._vocab import (
     CATEGORIES,
@@ -100,7 +17,24 @@ from migrantcare._vocab import (
     Term,
     Vocabulary,
 )
-from migrantcare._workflow import (
+from migrantcare.calendar._calendar import ScheduleRange, WorkingCalendar
+from migrantcare.calendar._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
+from migrantcare.calendar._holidays import Holiday, HolidayKind
+from migrantcare.calendar._regions import PROVINCE_TIMEZONES, ZONE_ABBREVIATIONS
+from migrantcare.calendar._schedule import WorkSchedule
+from migrantcare.cases._audit import AuditEntry, audit_trail
+from migrantcare.cases._erasure import erase_personal_data
+from migrantcare.cases._notice_spec import NoticeSpec
+from migrantcare.cases._notices import DEFAULT_CONTACT, Notice, notices
+from migrantcare.cases._replay import replay
+from migrantcare.cases._store import (
+    CaseSaver,
+    CaseStore,
+    CaseSummary,
+    InMemoryCaseStore,
+    update_case,
+)
+from migrantcare.cases._workflow import (
     ANY,
     Attempt,
     Callback,
@@ -109,7 +43,73 @@ from migrantcare._workflow import (
     Transition,
     Workflow,
     WorkflowSpec,
-    replay,
+)
+from migrantcare.definitions._definition import (
+    Registry,
+    dump_workflow,
+    load_workflow,
+    loads_workflow,
+    workflow_from_dict,
+    workflow_schema,
+    workflow_to_dict,
+)
+from migrantcare.definitions._schemas import json_schema
+from migrantcare.definitions._standard import (
+    complaint_sla_plan,
+    complaint_spec,
+    complaint_workflow,
+    outreach_spec,
+    outreach_workflow,
+    repatriation_spec,
+    repatriation_workflow,
+)
+from migrantcare.demo._demo_data import DemoData, demo_cases, demo_offices
+from migrantcare.messages._messages import (
+    CatalogProblem,
+    MessageRef,
+    Messages,
+    Money,
+    Plural,
+    SmsInfo,
+    check_catalogs,
+    sms_info,
+)
+from migrantcare.offices._actors import STANDARD_ROLES, SYSTEM, Actor
+from migrantcare.offices._offices import Office, Offices
+from migrantcare.offices._permissions import (
+    CROSS_OFFICE_ROLES,
+    Permissions,
+    PersonalData,
+    Rule,
+    complaint_permissions,
+    outreach_permissions,
+    repatriation_permissions,
+)
+from migrantcare.records._case import CASE_SCHEMA, CLOCK_SKEW, Case, CaseEvent, Person
+from migrantcare.records._receipt import check_receipt, receipt_of
+from migrantcare.records._sla_state import SlaClock
+from migrantcare.reports._performance import (
+    BacklogBucket,
+    ChannelFigures,
+    Count,
+    GoalCount,
+    GoalSource,
+    MonthRow,
+    OfficePerformance,
+    OutreachRow,
+    PerformanceFigures,
+    RankRow,
+    Spread,
+    performance_figures,
+)
+from migrantcare.reports._report_html import figures_to_csv, render_report_html
+from migrantcare.reports._reports import GoalFigures, OfficeFigures, office_report
+from migrantcare.sla._sla import (
+    CaseMatch,
+    SlaPlan,
+    SlaPolicy,
+    SlaStatus,
+    SlaTarget,
 )
 
 __all__ = [

@@ -1,5 +1,5 @@
 """``python -m migrantcare``: the same as the ``migrantcare`` command."""
 
-from migrantcare._cli import main
+from migrantcare.cli._cli import main
 
 raise SystemExit(main())

@@ -156,3 +156,13 @@ def label_language(lang: str) -> Literal["id", "en"]:
             "'en' (English); choose one (e.g. with Messages.negotiate) or render your own text"
         )
     return "id" if found == "id" else "en"
+
+
+def in_language(lang: str, text_id: str, text_en: str) -> str:
+    """Return ``text_id`` or ``text_en``: the one language choice for every built-in label.
+
+    ``lang`` is negotiated by :func:`~migrantcare._locales.label_language` (``"id-ID"``,
+    ``"en_GB"``, Accept-Language headers work); a language with no label raises
+    ``MissingMessageError`` instead of quietly answering in English.
+    """
+    return text_id if label_language(lang) == "id" else text_en

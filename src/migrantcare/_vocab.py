@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import attrs
 
-from migrantcare._holidays import in_language
+from migrantcare._locales import in_language
 from migrantcare._validate import check_text, quote
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 

@@ -1,6 +1,6 @@
 """Digests of every case head, signed for outside auditors; their checks and proofs.
 
-A digest is a Merkle tree (:mod:`migrantcare._merkle`, RFC 6962 style) over the head of
+A digest is a Merkle tree (:mod:`migrantcare.records._merkle`, RFC 6962 style) over the head of
 every stored case, sorted by case id: ``(case id, version, head hash)``. Its *tree head*
 (size, root, time) is signed with Ed25519 when the ``cryptography`` package is installed
 (the ``audit`` extra), so that the state audit body or the ombudsman can check it with
@@ -23,8 +23,8 @@ from typing import Any, Final
 import attrs
 import sqlalchemy as sa
 
-from migrantcare._merkle import MerkleTree, inclusion_root, leaf_bytes, leaf_hash
 from migrantcare.exceptions import IntegrityError, InvalidArgumentError, SchemaError
+from migrantcare.records._merkle import MerkleTree, inclusion_root, leaf_bytes, leaf_hash
 from migrantcare.sql._schema import CaseTables
 
 #: The format id of a digest file and of the signed tree head.

@@ -23,8 +23,8 @@ from typing import Any, Final
 import attrs
 import sqlalchemy as sa
 
-from migrantcare._case import utc
 from migrantcare.exceptions import InvalidArgumentError
+from migrantcare.records._case import utc
 from migrantcare.sql._migrations import Names, recorded_version
 from migrantcare.sql._outbox import Outbox, _aware
 from migrantcare.sql._schema import SCHEMA_VERSION

@@ -25,16 +25,16 @@ import attrs
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from migrantcare._actors import Actor
-from migrantcare._case import Case, CaseEvent, utc
-from migrantcare._messages import Messages
-from migrantcare._notices import Notice, notices
-from migrantcare._store import DEFAULT_RETRIES, CaseSummary, update_case
-from migrantcare._workflow import Workflow
+from migrantcare.cases._notices import Notice, notices
+from migrantcare.cases._store import DEFAULT_RETRIES, CaseSummary, update_case
+from migrantcare.cases._workflow import Workflow
 from migrantcare.exceptions import (
     InvalidArgumentError,
     WrongTypeError,
 )
+from migrantcare.messages._messages import Messages
+from migrantcare.offices._actors import Actor
+from migrantcare.records._case import Case, CaseEvent, utc
 from migrantcare.sql._schema import CaseTables
 from migrantcare.sql._store import SqlCaseStore
 

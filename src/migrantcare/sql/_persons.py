@@ -19,13 +19,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 import sqlalchemy as sa
 
-from migrantcare._actors import Actor, check_actor
-from migrantcare._case import Person
-from migrantcare._permissions import READ_PERSONAL_DATA
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
+from migrantcare.offices._actors import Actor, check_actor
+from migrantcare.offices._permissions import READ_PERSONAL_DATA
+from migrantcare.records._case import Person
 
 if TYPE_CHECKING:
-    from migrantcare._workflow import Workflow
+    from migrantcare.cases._workflow import Workflow
     from migrantcare.sql._schema import CaseTables
     from migrantcare.sql._store import SqlCaseStore
 

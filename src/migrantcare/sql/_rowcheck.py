@@ -10,9 +10,9 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from migrantcare._case import Case
-from migrantcare._sla_state import SlaClock
 from migrantcare.exceptions import IntegrityError
+from migrantcare.records._case import Case
+from migrantcare.records._sla_state import SlaClock
 
 _UTC = _dt.timezone.utc
 

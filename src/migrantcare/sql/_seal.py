@@ -29,8 +29,8 @@ from typing import Any, Final
 
 import attrs
 
-from migrantcare._case import Case
 from migrantcare.exceptions import IntegrityError, InvalidArgumentError, WrongTypeError
+from migrantcare.records._case import Case
 
 __all__ = ["SEAL_ENV", "Sealer"]
 

@@ -24,21 +24,18 @@ from typing import Any, Final, NamedTuple, TextIO
 import attrs
 import sqlalchemy as sa
 
-from migrantcare._actors import Actor, check_actor
-from migrantcare._calendar import WorkingCalendar
-from migrantcare._case import (
-    HISTORY_FIELDS,
-    Case,
-    CaseEvent,
-    Person,
-    _stored_json,
-    is_instant_text,
-    make_event,
-    new_event,
+from migrantcare._time import parse_utc, read_utc
+from migrantcare._validate import MAX_TEXT, plain_text
+from migrantcare.calendar._calendar import WorkingCalendar
+from migrantcare.cases._erasure import PERSON_ROLES
+from migrantcare.cases._replay import (
+    canonical_loads,
+    recorded_actor,
+    replay_events,
+    replay_opening,
+    replay_unchecked,
 )
-from migrantcare._erasure import PERSON_ROLES
-from migrantcare._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
-from migrantcare._store import (
+from migrantcare.cases._store import (
     DEFAULT_RETRIES,
     CaseSummary,
     check_lookup,
@@ -48,16 +45,7 @@ from migrantcare._store import (
     stale,
     update_case,
 )
-from migrantcare._time import parse_utc, read_utc
-from migrantcare._validate import MAX_TEXT, plain_text
-from migrantcare._workflow import (
-    Workflow,
-    canonical_loads,
-    recorded_actor,
-    replay_events,
-    replay_opening,
-    replay_unchecked,
-)
+from migrantcare.cases._workflow import Workflow
 from migrantcare.exceptions import (
     CalendarMismatchError,
     CaseExistsError,
@@ -69,6 +57,18 @@ from migrantcare.exceptions import (
     StaleCaseError,
     WrongTypeError,
 )
+from migrantcare.offices._actors import Actor, check_actor
+from migrantcare.records._case import (
+    HISTORY_FIELDS,
+    Case,
+    CaseEvent,
+    Person,
+    _stored_json,
+    is_instant_text,
+    make_event,
+    new_event,
+)
+from migrantcare.sla._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
 from migrantcare.sql._persons import (
     check_key,
     erase_keys,
@@ -146,7 +146,7 @@ _by_seq = operator.itemgetter(0)
 
 
 #: What :func:`_quick_fields` reads from a row: the event's fields as
-#: :func:`~migrantcare._case.new_event` takes them, with the instant's stored text
+#: :func:`~migrantcare.records._case.new_event` takes them, with the instant's stored text
 #: after the instant, and the two hashes as their text.
 _Fields = tuple[
     int,

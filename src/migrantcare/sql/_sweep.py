@@ -19,13 +19,13 @@ from typing import Any
 import attrs
 import sqlalchemy as sa
 
-from migrantcare._actors import SYSTEM, Actor
-from migrantcare._case import Case, utc
 from migrantcare.exceptions import (
     InvalidArgumentError,
     MigrantCareError,
     WrongTypeError,
 )
+from migrantcare.offices._actors import SYSTEM, Actor
+from migrantcare.records._case import Case, utc
 from migrantcare.sql._outbox import Outbox, _aware
 from migrantcare.sql._store import SqlCaseStore
 

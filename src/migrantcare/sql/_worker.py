@@ -153,12 +153,12 @@ def open_outbox(url: str, offices_path: str) -> Outbox:
         InvalidArgumentError: the URL is not usable (bad form, no driver, no server,
             no tables), in one line without the password.
     """
-    from migrantcare._offices import Offices  # noqa: PLC0415 - only the worker needs it
-    from migrantcare._standard import (  # noqa: PLC0415
+    from migrantcare.definitions._standard import (  # noqa: PLC0415
         complaint_workflow,
         outreach_workflow,
         repatriation_workflow,
     )
+    from migrantcare.offices._offices import Offices  # noqa: PLC0415 - only the worker needs it
 
     offices = Offices.from_file(offices_path)
     workflows = [

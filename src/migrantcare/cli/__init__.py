@@ -1,0 +1,1 @@
+"""The ``migrantcare`` command line (no public API: run ``migrantcare --help``)."""

@@ -1,0 +1,375 @@
+"""A seeded, reproducible year of cases at several BP3MI offices, for docs, tests, benchmarks.
+
+The cases are made the way a host service makes them: the standard workflows open them,
+officers fire events, the host's scheduler calls ``advance`` at every ``next_due_at``.
+So every generated case verifies, replays, and carries real SLA clocks. What varies is
+drawn from one ``random.Random(seed)``: the same arguments give the same cases.
+
+The year has what a real one has: intake that does not stop for Lebaran or cuti bersama
+(the backlog swells, then drains), a flood that closes one office for three days, one
+office whose e-mail inbox clogs, officers of different speed, complaints transferred to
+the worker's home province, and outreach (sosialisasi, Desa Migran Emas) per province.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import random
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import attrs
+
+from migrantcare._time import zone
+from migrantcare.calendar._calendar import WorkingCalendar
+from migrantcare.cases._workflow import Workflow
+from migrantcare.definitions._standard import complaint_workflow, outreach_workflow
+from migrantcare.exceptions import InvalidArgumentError
+from migrantcare.offices._actors import Actor
+from migrantcare.offices._offices import Office, Offices
+from migrantcare.records._case import Case
+
+# (office id, Indonesian name, English name, province, slowness, clogged channel)
+_OFFICE_TABLE: tuple[tuple[str, str, str, str, float, str | None], ...] = (
+    ("bp3mi-jatim", "BP3MI Jawa Timur", "BP3MI East Java", "Jawa Timur", 1.0, None),
+    ("bp3mi-ntt", "BP3MI Nusa Tenggara Timur", "BP3MI East Nusa Tenggara", "Nusa Tenggara Timur",
+     1.6, "email"),
+    ("bp3mi-maluku", "BP3MI Maluku", "BP3MI Maluku", "Maluku", 2.2, None),
+    ("bp3mi-jateng", "BP3MI Jawa Tengah", "BP3MI Central Java", "Jawa Tengah", 1.2, None),
+    ("bp3mi-ntb", "BP3MI Nusa Tenggara Barat", "BP3MI West Nusa Tenggara", "Nusa Tenggara Barat",
+     1.4, None),
+    ("bp3mi-jabar", "BP3MI Jawa Barat", "BP3MI West Java", "Jawa Barat", 0.9, None),
+    ("bp3mi-kalbar", "BP3MI Kalimantan Barat", "BP3MI West Kalimantan", "Kalimantan Barat",
+     1.8, "web_form"),
+    ("bp3mi-bali", "BP3MI Bali", "BP3MI Bali", "Bali", 1.1, None),
+    ("bp3mi-sulsel", "BP3MI Sulawesi Selatan", "BP3MI South Sulawesi", "Sulawesi Selatan",
+     1.5, None),
+    ("bp3mi-lampung", "BP3MI Lampung", "BP3MI Lampung", "Lampung", 1.3, None),
+)  # fmt: skip
+_FLOODED = "bp3mi-jateng"  # Semarang floods in February
+_WEIGHTS = (0.2, 0.12, 0.05, 0.12, 0.1, 0.15, 0.06, 0.08, 0.07, 0.05)
+_CHANNELS = (("whatsapp", 38), ("call_center", 22), ("web_form", 12), ("email", 10),
+             ("walk_in", 8), ("lapor", 5), ("embassy", 3), ("social_media", 2))  # fmt: skip
+_CATEGORIES = (("unpaid_wages", 22), ("repatriation_request", 14), ("job_not_as_contracted", 12),
+               ("failed_departure", 9), ("job_fraud", 8), ("lost_contact", 7), ("illness", 6),
+               ("abuse", 5), ("social_security_claim", 5), ("detained", 3), ("trafficking", 3),
+               ("death_abroad", 2), ("other", 4))  # fmt: skip
+_ABROAD = ("Asia/Hong_Kong", "Asia/Taipei", "Asia/Kuala_Lumpur", "Asia/Singapore", "Asia/Riyadh")
+_CLOSE_REASONS = ("unreachable", "no_clarity", "withdrawn", "cannot_be_resolved")
+_OUTREACH = (("safe_migration", 45), ("desa_migran_emas", 30), ("anti_trafficking", 15),
+             ("job_fair", 10))  # fmt: skip
+_HOUR = _dt.timedelta(hours=1)
+
+
+@attrs.frozen
+class DemoData:
+    """What :func:`demo_cases` generates.
+
+    Attributes:
+        cases: The cases, complaints and outreach activities, in order of opening.
+        offices: The offices (a registry the workflows are bound to).
+        workflows: The workflows the cases run on (complaint with SLA, outreach).
+        period_start: The first day of the simulated year.
+        period_end: The last day of the simulated year.
+        at: The instant the simulation stopped (the year's end, WIB); take figures here.
+    """
+
+    cases: tuple[Case, ...]
+    offices: Offices
+    workflows: tuple[Workflow, ...] = attrs.field(eq=False)
+    period_start: _dt.date = attrs.field()
+    period_end: _dt.date = attrs.field()
+    at: _dt.datetime = attrs.field()
+
+    @property
+    def calendars(self) -> Mapping[str, WorkingCalendar]:
+        """Office id -> working calendar."""
+        return MappingProxyType({o.id: o.calendar for o in self.offices})
+
+
+def _pick(rng: random.Random, table: Sequence[tuple[str, int]]) -> str:
+    return rng.choices([k for k, _ in table], weights=[w for _, w in table])[0]
+
+
+class _Office:
+    """Simulation state of one office (lives only during one call)."""
+
+    def __init__(self, row: tuple[str, str, str, str, float, str | None], cal: WorkingCalendar):
+        self.id, self.name_id, self.name_en, self.province, self.slowness, self.clogged = row
+        self.calendar = cal
+        short = self.id.removeprefix("bp3mi-")
+        self.officers = tuple(
+            Actor(f"officer-{short}-{n}", roles={"officer"}, office=self.id) for n in range(1, 6)
+        )
+        self.head = Actor(f"head-{short}", roles={"head_of_office"}, office=self.id)
+
+
+_CALL_CENTRE = Actor("callcenter-01", roles={"call_centre"})
+_INTAKE = Actor("intake-01", roles={"call_centre"})
+
+
+class _Simulation:
+    def __init__(
+        self, rng: random.Random, offices: list[_Office], registry: Offices, until: _dt.datetime
+    ) -> None:
+        self.rng, self.offices, self.until = rng, offices, until
+        # bound to the offices: every case's calendar comes from its office
+        self.complaint = complaint_workflow().bind(registry)
+        self.outreach = outreach_workflow().bind(registry)
+
+    # -------------------------------------------------------------- host-side helpers
+
+    def _catch_up(self, case: Case, until: _dt.datetime) -> Case:
+        # the host's scheduler has been running: advance at every due instant up to ``until``
+        while (due := self.complaint.next_due_at(case)) is not None and due <= until:
+            case = self.complaint.advance(case, at=due)
+        return case
+
+    def _later(self, office: _Office, start: _dt.datetime, mean_hours: float) -> _dt.datetime:
+        """An officer acts after some working time (exponential), in working hours."""
+        hours = self.rng.expovariate(1 / max(mean_hours, 0.05))
+        due = office.calendar.add_working_time(start, _dt.timedelta(hours=hours))
+        return _dt.datetime.fromtimestamp(due.timestamp(), _dt.timezone.utc)
+
+    def _days_later(self, start: _dt.datetime, mean_days: float) -> _dt.datetime:
+        """The complainant acts after some calendar time."""
+        return start + _dt.timedelta(hours=self.rng.expovariate(1 / mean_days) * 24 + 1)
+
+    def _steps(self, priority: str, slow: float) -> list[tuple[str, float, dict[str, Any]]]:
+        """What officers and the complainant will do: (trigger, mean delay, keywords).
+
+        A positive delay is a mean in the office's working hours; a negative one, minus a
+        mean in calendar days (the complainant's side).
+        """
+        rng = self.rng
+        steps: list[tuple[str, float, dict[str, Any]]] = []
+        steps.append(("start_verification", 2.0 if priority == "urgent" else 5.0 * slow, {}))
+        roll = rng.random()
+        if roll < 0.03:
+            steps.append(("close", 3.0 * slow, {"data": {"reason": "withdrawn"}}))
+        else:
+            if roll < 0.2:
+                steps.append(("request_documents", 4.0 * slow, {}))
+                steps.append(("documents_received", -6.0, {}))
+            steps.append(("verify", 10.0 * slow, {}))
+            if len(self.offices) > 1 and rng.random() < 0.05:
+                # handed to the office of the worker's home province
+                steps.append(("transfer", 6.0 * slow, {}))
+            if rng.random() < 0.18:
+                steps.append(("request_clarification", 20.0 * slow, {}))
+                if rng.random() < 0.25:
+                    reason = rng.choice(_CLOSE_REASONS)
+                    steps.append(("close", -25.0, {"data": {"reason": reason}}))
+                else:
+                    steps.append(("complainant_replied", -5.0, {}))
+            if rng.random() < 0.3:
+                steps.append(("invite_clarification", 16.0 * slow, {}))
+                if rng.random() < 0.3:
+                    steps.append(("second_clarification", 24.0 * slow, {}))
+                steps.append(("mediate", 24.0 * slow, {}))
+            elif rng.random() < 0.08:
+                steps.append(("refer", 24.0 * slow, {}))
+            steps.append(("resolve", 40.0 * slow, {"note": "settled"}))
+        return steps
+
+    # -------------------------------------------------------------- one complaint
+
+    def complaint_case(self, number: int, office: _Office, received: _dt.datetime) -> Case:
+        rng, wf = self.rng, self.complaint
+        channel = _pick(rng, _CHANNELS)
+        category = _pick(rng, _CATEGORIES)
+        priority = (
+            "urgent"
+            if category in {"trafficking", "abuse", "detained"}
+            else ("high" if rng.random() < 0.1 else "normal")
+        )
+        case = wf.open(
+            f"PGD-{received.year}-{number:06d}",
+            at=received,
+            by=_CALL_CENTRE if channel == "call_center" else _INTAKE,
+            office=office.id,
+            category=category,
+            channel=channel,
+            priority=priority,
+            attributes={"destination": rng.choice(("HK", "TW", "MY", "SG", "SA"))},
+        )
+        slow = office.slowness * (4.0 if channel == office.clogged else 1.0)
+        officer = rng.choice(office.officers)
+        t = received
+        for trigger, mean, kw in self._steps(priority, slow):
+            if case.state == "closed":
+                break
+            if mean < 0:  # the complainant's side, in calendar days
+                t = self._days_later(t, -mean)
+            else:
+                t = self._later(office, max(t, case.events[-1].at), mean)
+            if t > self.until:
+                break  # still in the pipeline when the year ends
+            case = self._catch_up(case, t)
+            if trigger == "transfer":
+                to = rng.choice([o for o in self.offices if o is not office])
+                case = wf.transfer(case, to=to.id, at=t, by=office.head, note="home province")
+                office, officer = to, rng.choice(to.officers)
+                slow = to.slowness
+            else:
+                # the officer acts, the head where the definition reserves it (who may act)
+                by = officer if wf.may(case, trigger, by=officer) else office.head
+                case = wf.fire(case, trigger, at=t, by=by, **kw)
+        return self._catch_up(case, self.until)
+
+    # -------------------------------------------------------------- one outreach activity
+
+    def outreach_case(self, number: int, office: _Office, planned: _dt.datetime) -> Case:
+        rng, wf = self.rng, self.outreach
+        category = _pick(rng, _OUTREACH)
+        attributes: dict[str, Any] = {"province": office.province}
+        if category == "desa_migran_emas":
+            attributes["village"] = f"{office.province} village {rng.randrange(1, 13)}"
+        case = wf.open(
+            f"SOS-{planned.year}-{number:05d}",
+            at=planned,
+            by=office.officers[0],
+            office=office.id,
+            category=category,
+            channel="in_person",
+            attributes=attributes,
+        )
+        t = planned
+        steps = ("coordinate", "hold", "report", "evaluate")
+        for trigger in steps:
+            t = t + _dt.timedelta(days=rng.randrange(2, 15), hours=rng.randrange(0, 6))
+            if t > self.until:
+                break
+            if trigger == "hold" and rng.random() < 0.08:
+                # cancelling and evaluating are the head's (see docs/permissions.md)
+                return wf.fire(case, "cancel", at=t, by=office.head, note="weather")
+            data = {"participants": rng.randrange(25, 220)} if trigger == "hold" else None
+            by = office.head if trigger == "evaluate" else office.officers[0]
+            case = wf.fire(case, trigger, at=t, by=by, data=data)
+        return case
+
+
+def demo_offices(offices: int | Sequence[str] = 4, *, year: int = 2026) -> Offices:
+    """The demo offices (invented), with their calendars (the flood closure included).
+
+    Args:
+        offices: How many of the ten demo offices (WIB, WITA and WIT are among the first
+            three), or their ids.
+        year: The simulated year (calendars cover it and its neighbours).
+
+    Raises:
+        InvalidArgumentError: an unknown office id or a count outside 1..10.
+    """
+    by_id = {row[0]: row for row in _OFFICE_TABLE}
+    if isinstance(offices, int):
+        if not 1 <= offices <= len(_OFFICE_TABLE):
+            raise InvalidArgumentError(
+                f"offices must be between 1 and {len(_OFFICE_TABLE)}, got {offices}"
+            )
+        rows = list(_OFFICE_TABLE[:offices])
+    else:
+        unknown = [o for o in offices if o not in by_id]
+        if unknown or not offices:
+            raise InvalidArgumentError(
+                f"unknown demo office(s) {unknown}; allowed: {', '.join(by_id)}"
+            )
+        rows = [by_id[o] for o in offices]
+    out = []
+    for row in rows:
+        cal = WorkingCalendar.for_province(row[3], first_year=year - 1, last_year=year + 1)
+        if row[0] == _FLOODED:
+            flood = [_dt.date(year, 2, 9) + _dt.timedelta(days=d) for d in range(3)]
+            cal = cal.with_closures(flood, name="Banjir", name_en="Flood")
+        short = row[0].removeprefix("bp3mi-").upper()
+        out.append(
+            Office(row[0], row[1], row[2], row[3], cal, f"Kepala BP3MI {short}",
+                   f"Head of BP3MI {short}")
+        )  # fmt: skip
+    return Offices(out)
+
+
+def demo_cases(
+    *,
+    seed: int = 2026,
+    offices: int | Sequence[str] = 4,
+    year: int = 2026,
+    complaints: int = 1200,
+    outreach_per_office: int = 24,
+) -> DemoData:
+    """Generate a realistic, reproducible year of cases at several BP3MI offices.
+
+    Complaints arrive at any hour from workers abroad (more in the weeks after Lebaran);
+    officers act in working time only, at a speed that differs per office; one office's
+    e-mail channel clogs; the Jawa Tengah office is closed three days by a flood in
+    February. Outreach activities (sosialisasi, Desa Migran Emas villages, job fairs)
+    run in every office's province.
+
+    Args:
+        seed: The random seed: the same arguments give equal cases.
+        offices: How many demo offices (1-10), or their ids (see :func:`demo_offices`).
+        year: The simulated year.
+        complaints: How many complaints over the year, all offices together.
+        outreach_per_office: Outreach activities per office over the year.
+
+    Returns:
+        The cases, offices and workflows; take figures at ``DemoData.at``.
+
+    Raises:
+        InvalidArgumentError: a negative count, or as :func:`demo_offices`.
+
+    Examples:
+        >>> data = demo_cases(seed=1, offices=3, complaints=30, outreach_per_office=2)
+        >>> len(data.cases), sorted({o.calendar.tz for o in data.offices})
+        (36, ['Asia/Jakarta', 'Asia/Jayapura', 'Asia/Makassar'])
+        >>> data == demo_cases(seed=1, offices=3, complaints=30, outreach_per_office=2)
+        True
+    """
+    for what, value in (("complaints", complaints), ("outreach_per_office", outreach_per_office)):
+        if not isinstance(value, int) or value < 0:
+            raise InvalidArgumentError(f"{what} must be a non-negative int, got {value!r}")
+    chosen = demo_offices(offices, year=year)
+    rng = random.Random(f"migrantcare-demo/{seed}/{year}")
+    state = [_Office(next(r for r in _OFFICE_TABLE if r[0] == o.id), o.calendar) for o in chosen]
+    weights = [_WEIGHTS[_OFFICE_TABLE.index(next(r for r in _OFFICE_TABLE if r[0] == o.id))]
+               for o in chosen]  # fmt: skip
+    wib = zone("Asia/Jakarta")
+    start = _dt.datetime(year, 1, 1, tzinfo=wib)
+    until = _dt.datetime(year + 1, 1, 1, tzinfo=wib).astimezone(_dt.timezone.utc)
+    sim = _Simulation(rng, state, chosen, until)
+    seconds = int((until - start.astimezone(_dt.timezone.utc)).total_seconds())
+    # Intake is a little higher in the weeks after Lebaran (workers return, contracts end).
+    lebaran = [
+        h.date for h in state[0].calendar.holidays(year) if h.kind == "national"
+        and "Idul Fitri" in h.name_id
+    ]  # fmt: skip
+    arrivals: list[tuple[_dt.datetime, int]] = []
+    for _ in range(complaints):
+        offset = rng.randrange(seconds)
+        at = start + _dt.timedelta(seconds=offset)
+        if lebaran and rng.random() < 0.12:
+            at = _dt.datetime.combine(lebaran[0], _dt.time(), wib) + _dt.timedelta(
+                seconds=rng.randrange(21 * 86_400)
+            )
+        arrivals.append((at, rng.choices(range(len(state)), weights=weights)[0]))
+    arrivals.sort(key=lambda item: item[0])
+    cases: list[tuple[_dt.datetime, Case]] = []
+    for number, (at, index) in enumerate(arrivals, start=1):
+        received = at.astimezone(zone(rng.choice(_ABROAD)))
+        cases.append((at, sim.complaint_case(number, state[index], received)))
+    number = 0
+    for office in state:
+        for _ in range(outreach_per_office):
+            number += 1
+            day = start + _dt.timedelta(days=rng.randrange(0, 350), hours=rng.randrange(8, 15))
+            planned = day.astimezone(office.calendar.zone)
+            cases.append((planned, sim.outreach_case(number, office, planned)))
+    cases.sort(key=lambda item: (item[0], item[1].id))
+    return DemoData(
+        cases=tuple(c for _, c in cases),
+        offices=chosen,
+        workflows=(sim.complaint, sim.outreach),
+        period_start=_dt.date(year, 1, 1),
+        period_end=_dt.date(year, 12, 31),
+        at=until,
+    )
