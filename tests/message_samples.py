@@ -32,6 +32,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "verify_by": _DUE,
         "contact": "0800-1000 / +62 21 2924 4800",
         "office": "BP3MI Nusa Tenggara Timur",
+        "receipt": "PGD-2026-000123 33a72d19733af84f 2026-03-19",
     },
     "complaint.documents.request": {
         "name": "Ibu Siti Aminah",

@@ -44,6 +44,8 @@ COMPLAINT_NOTICES = (
             "received_at": "event.at",
             "verify_by": "due.verification | event.at",
             "contact": "contact",
+            # the worker's proof of filing, checkable against a published digest (#24)
+            "receipt": "receipt",
         },
         channels=("sms",),
     ),
