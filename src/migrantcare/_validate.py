@@ -14,7 +14,7 @@ import codecs
 import json
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from itertools import accumulate
 from types import MappingProxyType
 from typing import Any, Final
@@ -53,12 +53,20 @@ def quote(value: object, limit: int = QUOTE_LIMIT) -> str:
             return repr(value)
         return f"{value[:limit]!r}… ({len(value)} chars)"
     if value is None or isinstance(value, bool | int | float):
-        if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
-            return f"<int of {value.bit_length()} bits>"
-        return repr(value)
+        return _quote_number(value)
     if isinstance(value, list | tuple | dict | set | frozenset):
         # containers can be huge or deeply nested: their repr would be slow or recurse
         return f"<{type(value).__name__} of {len(value)} items>"
+    return _quote_other(value, limit)
+
+
+def _quote_number(value: bool | int | float | None) -> str:
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 200:
+        return f"<int of {value.bit_length()} bits>"
+    return repr(value)
+
+
+def _quote_other(value: object, limit: int) -> str:
     try:
         text = repr(value)
     except Exception:  # a hostile __repr__ must not replace the real error
@@ -122,9 +130,7 @@ def check_text(
         InvalidArgumentError: empty, too long, with a lone surrogate or with a NUL.
     """
     if type(value) is not str:
-        if error is SchemaError:
-            raise SchemaError(f"{what} must be a string, got {type_name(value)}")
-        raise WrongTypeError(f"{what} must be a str, got {type_name(value)}")
+        raise _not_text(value, what, error)
     # the common case, checked without building anything: short, ASCII, not blank
     if (
         len(value) <= limit
@@ -133,19 +139,34 @@ def check_text(
         and "\x00" not in value
     ):
         return value
+    problem = _text_problem(value, what, empty=empty, limit=limit, private=private)
+    if problem:
+        raise error(problem)
+    return value
+
+
+def _not_text(value: object, what: str, error: type[Exception]) -> Exception:
+    """The error for a value that is not a ``str`` at all."""
+    if error is SchemaError:
+        return SchemaError(f"{what} must be a string, got {type_name(value)}")
+    return WrongTypeError(f"{what} must be a str, got {type_name(value)}")
+
+
+def _text_problem(value: str, what: str, *, empty: bool, limit: int, private: bool) -> str:
+    """Why :func:`check_text` refuses ``value``, or ``""`` if it does not."""
     shown = "(value not shown)" if private else quote(value)
     if not empty and not value.strip():
-        raise error(f"{what} must not be empty, got {shown}")
+        return f"{what} must not be empty, got {shown}"
     if len(value) > limit:
-        raise error(f"{what} is {len(value)} characters long; at most {limit} are accepted")
+        return f"{what} is {len(value)} characters long; at most {limit} are accepted"
     if _has_surrogate(value):
-        raise error(
+        return (
             f"{what} contains a lone surrogate (text that is not valid Unicode, often "
             f"from a mis-decoded file) {shown}; pass valid UTF-8 text"
         )
     if "\x00" in value:
-        raise error(f"{what} contains {_NUL_PROBLEM}")
-    return value
+        return f"{what} contains {_NUL_PROBLEM}"
+    return ""
 
 
 #: Why a NUL is refused, for messages: every backend refuses it alike.
@@ -177,18 +198,28 @@ def check_int(
 ) -> int:
     """Return ``value`` if it is an ``int`` (not a bool) within the bounds."""
     if type(value) is not int:
-        if error is SchemaError:
-            raise SchemaError(f"{what} must be a whole number, got {type_name(value)}")
-        raise WrongTypeError(
-            f"{what} must be an int, got {type_name(value)} {quote(value)}"
-            + (" (bools are not numbers)" if isinstance(value, bool) else "")
-        )
+        raise _not_int(value, what, error)
     if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        low = "" if minimum is None else f" >= {minimum}"
-        high = "" if maximum is None else f" <= {maximum}"
-        joint = " and" if low and high else ""
-        raise error(f"{what} must be{low}{joint}{high}, got {quote(value)}")
+        raise error(f"{what} must be{_bounds(minimum, maximum)}, got {quote(value)}")
     return value
+
+
+def _not_int(value: object, what: str, error: type[Exception]) -> Exception:
+    """The error for a value that is not an ``int`` (a bool is not one)."""
+    if error is SchemaError:
+        return SchemaError(f"{what} must be a whole number, got {type_name(value)}")
+    return WrongTypeError(
+        f"{what} must be an int, got {type_name(value)} {quote(value)}"
+        + (" (bools are not numbers)" if isinstance(value, bool) else "")
+    )
+
+
+def _bounds(minimum: int | None, maximum: int | None) -> str:
+    """The bounds for a message, e.g. `` >= 1 and <= 9`` (with the leading space)."""
+    low = "" if minimum is None else f" >= {minimum}"
+    high = "" if maximum is None else f" <= {maximum}"
+    joint = " and" if low and high else ""
+    return f"{low}{joint}{high}"
 
 
 def _fast_count(item: Any, depth: int) -> int:
@@ -196,42 +227,80 @@ def _fast_count(item: Any, depth: int) -> int:
 
     Recursion is safe here: it stops at :data:`MAX_DEPTH` levels.
     """
-    is_dict = type(item) is dict
-    count = len(item)
-    for v in item.values() if is_dict else item:
+    if depth >= MAX_DEPTH:
+        return -1
+    if type(item) is dict:
+        return _fast_values(item.values(), len(item), depth) if _fine_keys(item) else -1
+    return _fast_values(item, len(item), depth)
+
+
+def _fast_values(values: Iterable[Any], count: int, depth: int) -> int:
+    """``count`` plus the values nested in ``values`` if all are fine, else -1."""
+    if count >= MAX_ITEMS:  # at the limit: let the full walk decide
+        return -1
+    for v in values:
         t = type(v)
         if t is str:
+            # the commonest value, judged here rather than through the table below
             if len(v) > MAX_TEXT or "\x00" in v or (not v.isascii() and _has_surrogate(v)):
                 return -1
-        elif t is int:
-            if not -MAX_INT <= v <= MAX_INT:
-                return -1
-        elif t is float:
-            if v - v != 0.0:  # NaN and ±infinity, without a function call
-                return -1
-        elif v is None or t is bool:
-            pass
-        elif t is dict or t is list or t is tuple:
-            if depth + 1 >= MAX_DEPTH:
-                return -1
-            inner = _fast_count(v, depth + 1)
-            if inner < 0:
-                return -1
-            count += inner
-        else:
+            continue
+        inner = _FAST_COUNT.get(t, _fast_refused)(v, depth + 1)
+        if inner < 0:
             return -1
-        if count >= MAX_ITEMS:  # at the limit: let the full walk decide
+        count += inner
+        if count >= MAX_ITEMS:
             return -1
-    if is_dict:
-        for k in item:
-            if (
-                type(k) is not str
-                or len(k) > MAX_TEXT
-                or "\x00" in k
-                or (not k.isascii() and _has_surrogate(k))
-            ):
-                return -1
     return count
+
+
+def _fine_keys(mapping: dict[Any, Any]) -> bool:
+    for k in mapping:
+        if (
+            type(k) is not str
+            or len(k) > MAX_TEXT
+            or "\x00" in k
+            or (not k.isascii() and _has_surrogate(k))
+        ):
+            return False
+    return True
+
+
+def _fast_int(number: int, _depth: int) -> int:
+    return 0 if -MAX_INT <= number <= MAX_INT else -1
+
+
+def _fast_float(number: float, _depth: int) -> int:
+    return 0 if number - number == 0.0 else -1  # NaN and ±infinity, without a call
+
+
+def _fast_fine(_value: object, _depth: int) -> int:
+    return 0
+
+
+def _fast_refused(_value: object, _depth: int) -> int:
+    return -1
+
+
+#: How :func:`_fast_values` judges a value other than a ``str``, by its exact type and
+#: at its depth: the values it holds (0 for a scalar), or -1. Subclasses, as any type
+#: missing here, go down the explaining walk of :func:`check_json`.
+_FAST_COUNT: Final[Mapping[type, Callable[[Any, int], int]]] = MappingProxyType(
+    {
+        int: _fast_int,
+        float: _fast_float,
+        bool: _fast_fine,
+        type(None): _fast_fine,
+        dict: _fast_count,
+        list: _fast_count,
+        tuple: _fast_count,
+    }
+)
+_JSON_CONTAINERS: Final = frozenset({dict, list, tuple})
+
+
+#: An entry of the explaining walk: the value, its key, its depth, its parent's entry.
+_Entry = tuple[object, object, int, Any]
 
 
 def check_json(value: object, what: str, *, error: type[Exception] = InvalidArgumentError) -> None:
@@ -246,61 +315,111 @@ def check_json(value: object, what: str, *, error: type[Exception] = InvalidArgu
         InvalidArgumentError: (or ``error``) naming the path of the first bad value.
     """
     # the common case in one quick pass; the walk below only runs to explain a refusal
-    if type(value) in (dict, list, tuple) and _fast_count(value, 0) >= 0:
+    if type(value) in _JSON_CONTAINERS and _fast_count(value, 0) >= 0:
         return
     count = 0
     # An explicit stack: hostile nesting must not hit the interpreter's recursion
     # limit. Each entry keeps its parent's entry and its key, so the path of a bad
     # value is only spelled out when there is one.
-    stack: list[tuple[object, object, int, Any]] = [(value, None, 0, None)]
+    stack: list[_Entry] = [(value, None, 0, None)]
     while stack:
         entry = stack.pop()
-        item, _key, depth, _parent = entry
         count += 1
         if count > MAX_ITEMS:
             raise error(f"{what} has more than {MAX_ITEMS} values; store big data elsewhere")
-        kind = type(item)
-        if kind is str:
-            if len(item) > MAX_TEXT or not item.isascii() or "\x00" in item:  # type: ignore[arg-type, attr-defined, operator]
-                _check_json_text(item, entry, what, error)  # type: ignore[arg-type]
-        elif item is None or kind is bool:
-            continue
-        elif kind is int:
-            if not -MAX_INT <= item <= MAX_INT:  # type: ignore[operator]
-                path = _path(entry, what)
-                raise error(f"{path} is an integer beyond ±(2**63 - 1): {quote(item)}")
-        elif kind is float:
-            if not math.isfinite(item):  # type: ignore[arg-type]
-                raise error(
-                    f"{_path(entry, what)} is {item!r}; NaN and infinity are not JSON: use a "
-                    "number or None"
-                )
-        elif kind is dict or kind is list or kind is tuple:
-            if depth >= MAX_DEPTH:
-                raise error(f"{what} nests deeper than {MAX_DEPTH} levels")
-            if kind is dict:
-                for key, sub in item.items():  # type: ignore[attr-defined]
-                    if type(key) is not str:
-                        raise error(
-                            f"{_path(entry, what)} has a key of type {type_name(key)}; JSON "
-                            "keys are str"
-                        )
-                    if len(key) > MAX_TEXT or not key.isascii() or "\x00" in key:
-                        _check_json_text(
-                            key, (key, key, depth + 1, entry), what, error, embedded=False
-                        )
-                    stack.append((sub, key, depth + 1, entry))
-            else:
-                for index, sub in enumerate(item):  # type: ignore[arg-type]
-                    stack.append((sub, index, depth + 1, entry))
-        else:
+        explain = _EXPLAIN_JSON.get(type(entry[0]), _explain_json_type)
+        explain(entry, stack, what, error)
+
+
+def _explain_json_text(
+    entry: _Entry, _stack: list[_Entry], what: str, error: type[Exception]
+) -> None:
+    text: str = entry[0]  # type: ignore[assignment]
+    if len(text) > MAX_TEXT or not text.isascii() or "\x00" in text:
+        _check_json_text(text, entry, what, error)
+
+
+def _explain_json_fine(
+    _entry: _Entry, _stack: list[_Entry], _what: str, _error: type[Exception]
+) -> None:
+    pass
+
+
+def _explain_json_int(
+    entry: _Entry, _stack: list[_Entry], what: str, error: type[Exception]
+) -> None:
+    number: int = entry[0]  # type: ignore[assignment]
+    if not -MAX_INT <= number <= MAX_INT:
+        raise error(f"{_path(entry, what)} is an integer beyond ±(2**63 - 1): {quote(number)}")
+
+
+def _explain_json_float(
+    entry: _Entry, _stack: list[_Entry], what: str, error: type[Exception]
+) -> None:
+    number: float = entry[0]  # type: ignore[assignment]
+    if not math.isfinite(number):
+        raise error(
+            f"{_path(entry, what)} is {number!r}; NaN and infinity are not JSON: use a "
+            "number or None"
+        )
+
+
+def _explain_json_dict(
+    entry: _Entry, stack: list[_Entry], what: str, error: type[Exception]
+) -> None:
+    mapping: dict[object, object] = entry[0]  # type: ignore[assignment]
+    depth = entry[2]
+    if depth >= MAX_DEPTH:
+        raise error(f"{what} nests deeper than {MAX_DEPTH} levels")
+    for key, sub in mapping.items():
+        if type(key) is not str:
             raise error(
-                f"{_path(entry, what)} is of type {type_name(item)}; {what} must be "
-                "JSON-compatible: str, int, float, bool, None, lists, dicts with str keys"
+                f"{_path(entry, what)} has a key of type {type_name(key)}; JSON keys are str"
             )
+        if len(key) > MAX_TEXT or not key.isascii() or "\x00" in key:
+            _check_json_text(key, (key, key, depth + 1, entry), what, error, embedded=False)
+        stack.append((sub, key, depth + 1, entry))
 
 
-def _path(entry: tuple[object, object, int, Any], what: str) -> str:
+def _explain_json_list(
+    entry: _Entry, stack: list[_Entry], what: str, error: type[Exception]
+) -> None:
+    items: list[object] = entry[0]  # type: ignore[assignment]
+    depth = entry[2]
+    if depth >= MAX_DEPTH:
+        raise error(f"{what} nests deeper than {MAX_DEPTH} levels")
+    for index, sub in enumerate(items):
+        stack.append((sub, index, depth + 1, entry))
+
+
+def _explain_json_type(
+    entry: _Entry, _stack: list[_Entry], what: str, error: type[Exception]
+) -> None:
+    raise error(
+        f"{_path(entry, what)} is of type {type_name(entry[0])}; {what} must be "
+        "JSON-compatible: str, int, float, bool, None, lists, dicts with str keys"
+    )
+
+
+#: How the explaining walk of :func:`check_json` judges a value, by its exact type;
+#: containers push their values onto the walk's stack.
+_EXPLAIN_JSON: Final[
+    Mapping[type, Callable[[_Entry, list[_Entry], str, type[Exception]], None]]
+] = MappingProxyType(
+    {
+        str: _explain_json_text,
+        type(None): _explain_json_fine,
+        bool: _explain_json_fine,
+        int: _explain_json_int,
+        float: _explain_json_float,
+        dict: _explain_json_dict,
+        list: _explain_json_list,
+        tuple: _explain_json_list,
+    }
+)
+
+
+def _path(entry: _Entry, what: str) -> str:
     """Spell out where ``entry`` is, e.g. ``data['a'][0]`` (only when reporting it)."""
     keys = []
     while entry is not None and entry[3] is not None:
@@ -334,7 +453,7 @@ def _embedded_json(text: str) -> bool:
 
 def _check_json_text(
     text: str,
-    entry: tuple[object, object, int, Any],
+    entry: _Entry,
     what: str,
     error: type[Exception],
     *,
@@ -503,49 +622,101 @@ def document_problem(doc: object) -> tuple[str, str] | None:
     """
     if not isinstance(doc, Mapping | list | tuple):
         doc = [doc]  # a bare value: checked as the one item of a list
-    stack: list[tuple[object, int, Any]] = [(doc, 0, None)]
+    stack: list[_DocEntry] = [(doc, 0, None)]
     while stack:
-        entry = stack.pop()
-        container, depth, _link = entry
-        if depth >= MAX_DOCUMENT_DEPTH:
-            return _doc_path(entry), f"nests deeper than {MAX_DOCUMENT_DEPTH} levels"
-        is_map = isinstance(container, Mapping)
-        pairs: Iterable[tuple[Any, Any]] = (
-            container.items() if is_map else enumerate(container)  # type: ignore[attr-defined, arg-type]
-        )
-        for key, value in pairs:
-            if is_map and (type(key) is not str or not key.isascii()):
-                if type(key) is not str:
-                    return _doc_path(entry), f"has a key of type {type_name(key)}; keys are text"
-                if _has_surrogate(key):
-                    return _doc_path((key, depth + 1, (key, entry))), _SURROGATE_PROBLEM
-            kind = type(value)
-            if kind is str:
-                if value.isascii() or not _has_surrogate(value):
-                    continue
-                problem = _SURROGATE_PROBLEM
-            elif kind is bool or value is None:
-                continue
-            elif kind is int:
-                if -MAX_INT <= value <= MAX_INT:
-                    continue
-                problem = (
-                    f"{quote(value)} is beyond ±(2**63 - 1), the largest number a document holds"
-                )
-            elif kind is float:
-                if value - value == 0.0:  # finite, without a function call
-                    continue
-                problem = f"{value!r} is not a number a document may hold"
-            elif kind is dict or kind is list or isinstance(value, Mapping | list | tuple):
-                stack.append((value, depth + 1, (key, entry)))
-                continue
-            else:
-                continue  # dates and times (TOML has them): the readers judge those
+        found = _container_problem(stack.pop(), stack)
+        if found is not None:
+            return found
+    return None
+
+
+#: An entry of :func:`document_problem`'s walk: a container, its depth, and the link
+#: ``(key, parent entry)`` to where it sits (``None`` for the document itself).
+_DocEntry = tuple[object, int, Any]
+
+
+def _container_problem(entry: _DocEntry, stack: list[_DocEntry]) -> tuple[str, str] | None:
+    """The first problem among the keys and values of ``entry``'s container.
+
+    Containers found inside are pushed onto ``stack`` for the walk to look at later.
+    """
+    container, depth, _link = entry
+    if depth >= MAX_DOCUMENT_DEPTH:
+        return _doc_path(entry), f"nests deeper than {MAX_DOCUMENT_DEPTH} levels"
+    is_map = isinstance(container, Mapping)
+    pairs: Iterable[tuple[Any, Any]] = (
+        container.items() if is_map else enumerate(container)  # type: ignore[attr-defined, arg-type]
+    )
+    for key, value in pairs:
+        if is_map and (type(key) is not str or not key.isascii()):
+            found = _document_key_problem(key, entry)
+            if found is not None:
+                return found
+        judge = _DOCUMENT_VALUE_PROBLEM.get(type(value))
+        if judge is None:
+            _push_document_container(value, (key, entry), stack)
+            continue
+        problem = judge(value)
+        if problem is not None:
             return _doc_path((value, depth + 1, (key, entry))), problem
     return None
 
 
-def _doc_path(entry: tuple[object, int, Any]) -> str:
+def _push_document_container(value: object, link: Any, stack: list[_DocEntry]) -> None:
+    """Put ``value`` on the walk's stack if it is a container.
+
+    Dates and times (TOML has them) and any other type pass: the readers judge those.
+    """
+    if type(value) in _DOCUMENT_CONTAINERS or isinstance(value, Mapping | list | tuple):
+        stack.append((value, link[1][1] + 1, link))
+
+
+def _document_key_problem(key: object, entry: _DocEntry) -> tuple[str, str] | None:
+    """What is wrong with a mapping's key that is not plain ASCII text, if anything."""
+    if type(key) is not str:
+        return _doc_path(entry), f"has a key of type {type_name(key)}; keys are text"
+    if _has_surrogate(key):
+        return _doc_path((key, entry[1] + 1, (key, entry))), _SURROGATE_PROBLEM
+    return None
+
+
+def _no_document_problem(_value: object) -> str | None:
+    return None
+
+
+def _document_text_problem(text: str) -> str | None:
+    if text.isascii() or not _has_surrogate(text):
+        return None
+    return _SURROGATE_PROBLEM
+
+
+def _document_int_problem(number: int) -> str | None:
+    if -MAX_INT <= number <= MAX_INT:
+        return None
+    return f"{quote(number)} is beyond ±(2**63 - 1), the largest number a document holds"
+
+
+def _document_float_problem(number: float) -> str | None:
+    if number - number == 0.0:  # finite, without a function call
+        return None
+    return f"{number!r} is not a number a document may hold"
+
+
+_DOCUMENT_CONTAINERS: Final = frozenset({dict, list})
+#: What is checked of a document's values that hold no others, by exact type (``bool``
+#: is not an ``int`` here). A type missing here is pushed if it is a container.
+_DOCUMENT_VALUE_PROBLEM: Final[Mapping[type, Callable[[Any], str | None]]] = MappingProxyType(
+    {
+        str: _document_text_problem,
+        int: _document_int_problem,
+        float: _document_float_problem,
+        bool: _no_document_problem,
+        type(None): _no_document_problem,
+    }
+)
+
+
+def _doc_path(entry: _DocEntry) -> str:
     parts: list[str] = []
     link = entry[2]
     while link is not None:
