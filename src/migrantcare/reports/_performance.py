@@ -18,7 +18,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from functools import partial
-from typing import Any
+from typing import Final, NamedTuple
 
 import attrs
 
@@ -27,7 +27,7 @@ from migrantcare.calendar._calendar import WorkingCalendar
 from migrantcare.cases._workflow import Workflow
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 from migrantcare.offices._actors import acted_by_system
-from migrantcare.records._case import Case
+from migrantcare.records._case import Case, CaseEvent, utc
 from migrantcare.records._sla_state import SlaClock
 from migrantcare.sla._sla import SlaPlan, deadline
 
@@ -431,6 +431,148 @@ def spread(values_us: list[int]) -> Spread:
     return Spread(n, _dt.timedelta(microseconds=median), _dt.timedelta(microseconds=p90))
 
 
+# --------------------------------------------------------------------------- calendar access
+
+
+def _position_on(cal: WorkingCalendar) -> Callable[[_dt.datetime], int]:
+    """Working µs from ``cal``'s first day to an instant, as one function per calendar.
+
+    The calendar's working-time index is reached here and in :func:`_unsettled_reason`
+    only (the switch to its named API is one edit each).
+    """
+    return cal._working_position
+
+
+def _unsettled_reason(cal: WorkingCalendar, first: int, last: int, lang: str) -> str:
+    """Why deadlines in the years ``first..last`` rest on unsettled holiday data."""
+    return cal._reason(first, last, lang)
+
+
+# --------------------------------------------------------------------------- counters
+
+#: The outcomes of an SLA clock: the one met/breached rule (see :meth:`_Pass.outcome`).
+MET: Final = "met"
+BREACHED: Final = "breached"
+PENDING: Final = "pending"
+
+
+class _GoalTally:
+    """Outcomes of one goal at one office (behind :class:`GoalCount`)."""
+
+    __slots__ = ("breached", "met", "pending", "provisional")
+
+    def __init__(self) -> None:
+        self.met = 0
+        self.breached = 0
+        self.pending = 0
+        self.provisional = 0
+
+    def add(self, kind: str, provisional: bool) -> None:
+        if kind == MET:
+            self.met += 1
+        elif kind == BREACHED:
+            self.breached += 1
+        else:
+            self.pending += 1
+        self.provisional += provisional
+
+    def absorb(self, other: _GoalTally) -> None:
+        self.met += other.met
+        self.breached += other.breached
+        self.pending += other.pending
+        self.provisional += other.provisional
+
+    def count(self, goal: str) -> GoalCount:
+        return GoalCount(goal, self.met, self.breached, self.pending, self.provisional)
+
+
+def _tally(table: dict[str, _GoalTally], goal: str) -> _GoalTally:
+    tally = table.get(goal)
+    if tally is None:
+        tally = table[goal] = _GoalTally()
+    return tally
+
+
+class _ChannelTally:
+    """How one channel fares at one office (behind :class:`ChannelFigures`)."""
+
+    __slots__ = ("breached", "met", "open_now", "opened", "responded", "responses", "unanswered")
+
+    def __init__(self) -> None:
+        self.opened = 0
+        self.responded = 0
+        self.open_now = 0
+        self.met = 0
+        self.breached = 0
+        self.unanswered = 0
+        self.responses: list[int] = []
+
+    def absorb(self, other: _ChannelTally) -> None:
+        self.opened += other.opened
+        self.responded += other.responded
+        self.open_now += other.open_now
+        self.met += other.met
+        self.breached += other.breached
+        self.unanswered += other.unanswered
+        self.responses += other.responses
+
+    def figures(self, code: str, office_response: Spread) -> ChannelFigures:
+        own = spread(self.responses)
+        slow = (
+            own.median is not None
+            and office_response.median is not None
+            and own.count >= 5
+            and own.median >= max(2 * office_response.median, _dt.timedelta(hours=1))
+        )
+        silent = self.opened >= 5 and self.unanswered * 4 >= self.opened
+        return ChannelFigures(
+            code,
+            self.opened,
+            self.responded,
+            self.unanswered,
+            self.open_now,
+            own,
+            self.met,
+            self.breached,
+            slow or silent,
+        )
+
+
+class _OutreachTally:
+    """Outreach activities of one province and category (behind :class:`OutreachRow`)."""
+
+    __slots__ = ("cancelled", "held", "participants", "planned", "villages")
+
+    def __init__(self) -> None:
+        self.planned = 0
+        self.held = 0
+        self.cancelled = 0
+        self.participants = 0
+        self.villages: set[str] = set()
+
+    def held_one(self, event: CaseEvent, village: object) -> None:
+        self.held += 1
+        people = event.data.get("participants")
+        if isinstance(people, int) and not isinstance(people, bool) and people > 0:
+            self.participants += people
+        if village:
+            self.villages.add(str(village))
+
+    def row(self, province: str, category: str) -> OutreachRow:
+        return OutreachRow(
+            province,
+            category,
+            self.planned,
+            self.held,
+            self.cancelled,
+            self.participants,
+            len(self.villages),
+        )
+
+
+# --------------------------------------------------------------------------- offices
+
+
 @attrs.frozen
 class _OfficeInfo:
     id: str
@@ -440,42 +582,50 @@ class _OfficeInfo:
     calendar: WorkingCalendar | None  # None for the all-offices row
 
 
+def _known_offices(offices: object) -> tuple[dict[str, _OfficeInfo], WorkingCalendar | None]:
+    """The ``offices`` argument as (office id -> what the report needs, a calendar for all)."""
+    if isinstance(offices, WorkingCalendar):
+        return {}, offices
+    if isinstance(offices, Mapping):
+        return {key: _info_of_calendar(key, cal) for key, cal in offices.items()}, None
+    if isinstance(offices, Iterable) and not isinstance(offices, str):
+        # an office registry, or office records: anything with id, names, province, calendar
+        infos = (_info_of_record(office) for office in offices)
+        return {info.id: info for info in infos}, None
+    raise WrongTypeError(
+        "offices must be a WorkingCalendar, a mapping office id -> calendar, or office "
+        f"records (an Offices registry); got {type(offices).__name__}"
+    )
+
+
+def _info_of_calendar(key: str, cal: object) -> _OfficeInfo:
+    if not isinstance(cal, WorkingCalendar):
+        raise WrongTypeError(
+            f"offices maps office ids to WorkingCalendar; {key!r} maps to {type(cal).__name__}"
+        )
+    return _OfficeInfo(key, key, key, None, cal)
+
+
+def _info_of_record(office: object) -> _OfficeInfo:
+    cal = getattr(office, "calendar", None)
+    office_id = getattr(office, "id", None)
+    if not isinstance(cal, WorkingCalendar) or not isinstance(office_id, str):
+        raise WrongTypeError(
+            "offices must be a WorkingCalendar, a mapping office id -> calendar, or "
+            f"office records with id and calendar; got an item {type(office).__name__}"
+        )
+    return _OfficeInfo(
+        office_id,
+        str(getattr(office, "name_id", office_id)),
+        str(getattr(office, "name_en", office_id)),
+        getattr(office, "province", None),
+        cal,
+    )
+
+
 def _office_resolver(offices: object) -> Callable[[str], _OfficeInfo]:
     """Turn the ``offices`` argument into a lookup office id -> what the report needs."""
-    known: dict[str, _OfficeInfo] = {}
-    single: WorkingCalendar | None = None
-    if isinstance(offices, WorkingCalendar):
-        single = offices
-    elif isinstance(offices, Mapping):
-        for key, cal in offices.items():
-            if not isinstance(cal, WorkingCalendar):
-                raise WrongTypeError(
-                    f"offices maps office ids to WorkingCalendar; {key!r} maps to "
-                    f"{type(cal).__name__}"
-                )
-            known[key] = _OfficeInfo(key, key, key, None, cal)
-    elif isinstance(offices, Iterable) and not isinstance(offices, str):
-        # an office registry, or office records: anything with id, names, province, calendar
-        for office in offices:
-            cal = getattr(office, "calendar", None)
-            office_id = getattr(office, "id", None)
-            if not isinstance(cal, WorkingCalendar) or not isinstance(office_id, str):
-                raise WrongTypeError(
-                    "offices must be a WorkingCalendar, a mapping office id -> calendar, or "
-                    f"office records with id and calendar; got an item {type(office).__name__}"
-                )
-            known[office_id] = _OfficeInfo(
-                office_id,
-                str(getattr(office, "name_id", office_id)),
-                str(getattr(office, "name_en", office_id)),
-                getattr(office, "province", None),
-                cal,
-            )
-    else:
-        raise WrongTypeError(
-            "offices must be a WorkingCalendar, a mapping office id -> calendar, or office "
-            f"records (an Offices registry); got {type(offices).__name__}"
-        )
+    known, single = _known_offices(offices)
 
     def lookup(office_id: str) -> _OfficeInfo:
         info = known.get(office_id)
@@ -491,8 +641,23 @@ def _office_resolver(offices: object) -> Callable[[str], _OfficeInfo]:
     return lookup
 
 
+class _Period:
+    """The period as ordinals and months (private)."""
+
+    __slots__ = ("end", "months", "start")
+
+    def __init__(self, start: _dt.date, end: _dt.date) -> None:
+        self.start, self.end = start.toordinal(), end.toordinal()
+        base = start.year * 12 + start.month - 1
+        last = end.year * 12 + end.month - 1
+        self.months = tuple(_dt.date(m // 12, m % 12 + 1, 1) for m in range(base, last + 1))
+
+
 class _Acc:
-    """Running totals of one office during the pass (private, lives for one call)."""
+    """One office during a pass: its calendar, the period's bounds and its running totals.
+
+    Private, lives for one call.
+    """
 
     __slots__ = (
         "bounds",
@@ -507,6 +672,7 @@ class _Acc:
         "months",
         "open_now",
         "opened",
+        "position",
         "resolution",
         "response",
         "t_in",
@@ -522,6 +688,7 @@ class _Acc:
         self.bounds: list[_dt.datetime] = []
         if info.calendar is not None:
             self.cal: WorkingCalendar = info.calendar
+            self.position = _position_on(info.calendar)
             zone = info.calendar.zone
             days = [_dt.date.fromordinal(period.start), *period.months[1:]]
             days.append(_dt.date.fromordinal(period.end + 1))
@@ -529,17 +696,15 @@ class _Acc:
             self.today = _dt.date.fromordinal(to_zone_fields(when, zone)[0])
         self.opened = 0
         self.open_now = 0
-        self.buckets = [0] * len(BACKLOG_BUCKETS)
-        # goal -> [met, breached, pending, provisional]
-        self.goals: dict[str, list[int]] = {}
-        self.months: list[dict[str, list[int]]] = [{} for _ in range(n_months)]
+        self.buckets = [0] * len(BACKLOG_BUCKETS)  # open cases per age bucket
+        self.goals: dict[str, _GoalTally] = {}
+        self.months: list[dict[str, _GoalTally]] = [{} for _ in range(n_months)]
         self.month_opened = [0] * n_months
         self.response: list[int] = []
         self.resolution: list[int] = []
         self.breach_cat: dict[str, int] = {}
         self.breach_chan: dict[str, int] = {}
-        # channel -> [opened, responded, open_now, met, breached, unanswered], responses
-        self.chan: dict[str, tuple[list[int], list[int]]] = {}
+        self.chan: dict[str, _ChannelTally] = {}
         self.t_in = 0
         self.t_out = 0
 
@@ -552,17 +717,50 @@ class _Acc:
         """This office, whatever the instant (the holder of a case never transferred)."""
         return self
 
-    def channel(self, code: str) -> tuple[list[int], list[int]]:
-        entry = self.chan.get(code)
-        if entry is None:
-            entry = self.chan[code] = ([0, 0, 0, 0, 0, 0], [])
-        return entry
+    def channel(self, code: str) -> _ChannelTally:
+        tally = self.chan.get(code)
+        if tally is None:
+            tally = self.chan[code] = _ChannelTally()
+        return tally
 
-    def goal(self, goal: str) -> list[int]:
-        counts = self.goals.get(goal)
-        if counts is None:
-            counts = self.goals[goal] = [0, 0, 0, 0]
-        return counts
+    def count_backlog(self, reading: _Reading, when: _dt.datetime) -> None:
+        """A case this office holds, open at ``when``: its age and channel."""
+        cal = self.cal
+        opened_day = _dt.date.fromordinal(to_zone_fields(reading.case.opened_at, cal.zone)[0])
+        age = cal.working_days_between(opened_day, self.today)
+        self.open_now += 1
+        self.buckets[_bucket(age)] += 1
+        self.channel(reading.case.channel).open_now += 1
+
+    def count_outcome(
+        self, reading: _Reading, goal: str, outcome: _Outcome, service: frozenset[str]
+    ) -> None:
+        """An SLA outcome credited to this office: pending, or met/breached in the period."""
+        kind, instant, _, provisional = outcome
+        tally = _tally(self.goals, goal)
+        if kind == PENDING:
+            tally.add(kind, provisional)
+            return
+        month = self.month(instant)
+        if month < 0:
+            return
+        tally.add(kind, provisional)
+        _tally(self.months[month], goal).add(kind, False)
+        if goal in service:
+            self._count_service(reading, goal, kind)
+
+    def _count_service(self, reading: _Reading, goal: str, kind: str) -> None:
+        case = reading.case
+        if kind == BREACHED:
+            self.breach_cat[case.category] = self.breach_cat.get(case.category, 0) + 1
+            self.breach_chan[case.channel] = self.breach_chan.get(case.channel, 0) + 1
+        if goal == "first_response":
+            # the channel's record is the opener's, where the case came in
+            chan = reading.opener.channel(case.channel)
+            if kind == MET:
+                chan.met += 1
+            else:
+                chan.breached += 1
 
     def absorb(self, other: _Acc) -> None:
         """Add ``other``'s totals to these (for the all-offices row)."""
@@ -572,40 +770,371 @@ class _Acc:
         self.t_out += other.t_out
         self.response += other.response
         self.resolution += other.resolution
-        for i, n in enumerate(other.buckets):
-            self.buckets[i] += n
-        for i, n in enumerate(other.month_opened):
-            self.month_opened[i] += n
-        for goal, counts in other.goals.items():
-            mine = self.goal(goal)
-            for i, n in enumerate(counts):
-                mine[i] += n
-        for i, table in enumerate(other.months):
-            for goal, counts in table.items():
-                row = self.months[i].setdefault(goal, [0, 0])
-                row[0] += counts[0]
-                row[1] += counts[1]
-        for mine_t, theirs in ((self.breach_cat, other.breach_cat),
-                               (self.breach_chan, other.breach_chan)):  # fmt: skip
-            for code, n in theirs.items():
-                mine_t[code] = mine_t.get(code, 0) + n
-        for code, (counts, responses) in other.chan.items():
-            mine_c, mine_r = self.channel(code)
-            for i, n in enumerate(counts):
-                mine_c[i] += n
-            mine_r += responses
+        self.buckets = [a + b for a, b in zip(self.buckets, other.buckets, strict=True)]
+        self.month_opened = [
+            a + b for a, b in zip(self.month_opened, other.month_opened, strict=True)
+        ]
+        _absorb_goals(self.goals, other.goals)
+        for mine, theirs in zip(self.months, other.months, strict=True):
+            _absorb_goals(mine, theirs)
+        _absorb_counts(self.breach_cat, other.breach_cat)
+        _absorb_counts(self.breach_chan, other.breach_chan)
+        for code, tally in other.chan.items():
+            self.channel(code).absorb(tally)
 
 
-class _Period:
-    """The period as ordinals and months (private)."""
+def _absorb_goals(mine: dict[str, _GoalTally], theirs: Mapping[str, _GoalTally]) -> None:
+    for goal, tally in theirs.items():
+        _tally(mine, goal).absorb(tally)
 
-    __slots__ = ("end", "months", "start")
 
-    def __init__(self, start: _dt.date, end: _dt.date) -> None:
-        self.start, self.end = start.toordinal(), end.toordinal()
-        base = start.year * 12 + start.month - 1
-        last = end.year * 12 + end.month - 1
-        self.months = tuple(_dt.date(m // 12, m % 12 + 1, 1) for m in range(base, last + 1))
+def _absorb_counts(mine: dict[str, int], theirs: Mapping[str, int]) -> None:
+    for code, n in theirs.items():
+        mine[code] = mine.get(code, 0) + n
+
+
+# --------------------------------------------------------------------------- the one pass
+
+
+class _Transfer(NamedTuple):
+    at: _dt.datetime
+    from_office: str
+    to_office: str
+
+
+#: An outcome: (MET / BREACHED / PENDING, the instant it was decided — ``at`` while
+#: pending —, the office credited, whether its deadline rests on unsettled holiday data).
+_Outcome = tuple[str, _dt.datetime, _Acc, bool]
+
+
+class _Reading:
+    """What one scan of a case's events up to ``at`` says (private).
+
+    The one first-response rule: the first ``transition`` not done by the system
+    (:func:`acted_by_system`). The case is open at ``at`` when its state then is not
+    terminal.
+    """
+
+    __slots__ = (
+        "case",
+        "first_response",
+        "holder",
+        "known",
+        "open",
+        "opener",
+        "plan",
+        "resolved",
+        "start_cal",
+        "start_pos",
+        "transfers",
+    )
+
+    def __init__(self, run: _Pass, case: Case, key: tuple[str, int], ends: frozenset[str]) -> None:
+        self.case = case
+        self.plan = run.plans[key]
+        self.known = run.goal_names[key]
+        self.transfers: list[_Transfer] = []
+        self.first_response: _dt.datetime | None = None
+        self.resolved: _dt.datetime | None = None
+        self.open = self._scan(run.when, ends) not in ends
+        transfers = self.transfers
+        self.opener = run.acc_of(transfers[0].from_office if transfers else case.office)
+        self.holder: Callable[[_dt.datetime], _Acc] = (
+            partial(_holder_at, self.opener, transfers, run.acc_of)
+            if transfers
+            else self.opener.itself
+        )
+        self.start_cal: WorkingCalendar | None = None
+        self.start_pos = 0
+
+    def _scan(self, when: _dt.datetime, ends: frozenset[str]) -> str:
+        """Note first response, resolution and transfers; return the state at ``when``."""
+        events = self.case.events
+        for event in events:
+            if event.at > when:
+                return events[event.seq - 1].dest
+            kind = event.kind
+            if kind == "transition":
+                if self.first_response is None and not acted_by_system(event.by, event.role):
+                    self.first_response = event.at
+                if self.resolved is None and event.dest in ends:
+                    self.resolved = event.at
+            elif kind == "transferred":
+                data = event.data
+                self.transfers.append(
+                    _Transfer(event.at, str(data.get("from_office")), str(data.get("to_office")))
+                )
+        return self.case.state
+
+    def since_opening(self, instant: _dt.datetime) -> tuple[_Acc, int]:
+        """The office holding the case at ``instant``, and the working µs to it.
+
+        The one measure of first response and resolution: from the opening to
+        ``instant`` on the calendar of the office holding the case then (the opening's
+        position is kept per calendar).
+        """
+        who = self.holder(instant)
+        if who.cal is not self.start_cal:
+            self.start_cal = who.cal
+            self.start_pos = who.position(self.case.opened_at)
+        return who, who.position(instant) - self.start_pos
+
+
+def _holder_at(
+    opener: _Acc,
+    moves: list[_Transfer],
+    acc_of: Callable[[str], _Acc],
+    instant: _dt.datetime,
+) -> _Acc:
+    """The office holding a case at ``instant``, given its transfers."""
+    office = opener
+    for move in moves:
+        if move.at > instant:
+            break
+        office = acc_of(move.to_office)
+    return office
+
+
+def _decide(
+    clock: SlaClock, plan: SlaPlan, when: _dt.datetime, holder: Callable[[_dt.datetime], _Acc]
+) -> tuple[str, _dt.datetime, _dt.datetime | None]:
+    """The one met/breached rule: (outcome, when it was decided, the deadline known).
+
+    Met when the clock stopped on time; breached when its deadline passed (stopped
+    late, still running late, or paused after a recorded breach); pending otherwise. A
+    deadline is computed only for a clock paused or stopped without a cached one.
+    """
+    stopped = clock.stopped_at
+    due = clock.due_at
+    if stopped is not None and stopped <= when:
+        if due is None:  # stopped while paused: no cached deadline
+            due = _deadline(plan, clock, holder(stopped))
+        return (MET, stopped, due) if stopped <= due else (BREACHED, due, due)
+    paused = clock.paused_since
+    if paused is not None and paused <= when:
+        if "breach" in clock.recorded:
+            return BREACHED, _deadline(plan, clock, holder(paused)), due
+        return PENDING, when, due
+    if due is None:
+        due = _deadline(plan, clock, holder(when))
+    return (BREACHED, due, due) if when > due else (PENDING, when, due)
+
+
+def _deadline(plan: SlaPlan, clock: SlaClock, acc: _Acc) -> _dt.datetime:
+    # the deadline as if the clock had resumed when it paused (its pauses so far)
+    return deadline(plan.policy(clock.goal, clock.variant), clock, acc.cal, clock.pauses)
+
+
+class _Pass:
+    """The one reading of cases that both reports count from (private, one call).
+
+    It checks each case against the workflows given, scans its events once
+    (:class:`_Reading`) and decides each SLA clock's outcome (:meth:`outcome`); the
+    reports only choose what to count and for whom.
+    """
+
+    __slots__ = (
+        "accs",
+        "by_key",
+        "goal_names",
+        "lookup",
+        "period",
+        "plans",
+        "terminal",
+        "unsettled",
+        "unsettled_cal",
+        "when",
+    )
+
+    def __init__(
+        self,
+        pool: list[Workflow],
+        lookup: Callable[[str], _OfficeInfo],
+        period: _Period,
+        when: _dt.datetime,
+    ) -> None:
+        self.by_key: dict[tuple[str, int], Workflow] = {(w.name, w.version): w for w in pool}
+        self.terminal = {
+            key: frozenset(s.id for s in w.states if s.terminal) for key, w in self.by_key.items()
+        }
+        self.plans = {key: w.spec.sla for key, w in self.by_key.items()}
+        self.goal_names = {
+            key: frozenset() if plan is None else frozenset(plan.goals)
+            for key, plan in self.plans.items()
+        }
+        self.lookup = lookup
+        self.period = period
+        self.when = when
+        self.accs: dict[str, _Acc] = {}
+        # the span of years of the deadlines that rest on unsettled data, and a calendar
+        # to word it with
+        self.unsettled: tuple[int, int] | None = None
+        self.unsettled_cal: WorkingCalendar | None = None
+
+    def acc_of(self, office_id: str) -> _Acc:
+        acc = self.accs.get(office_id)
+        if acc is None:
+            acc = self.accs[office_id] = _Acc(self.lookup(office_id), self.period, self.when)
+        return acc
+
+    def admit(self, case: object) -> tuple[str, int] | None:
+        """The case's workflow key, or ``None`` for a case opened after ``at``.
+
+        Raises:
+            WrongTypeError: ``case`` is not a :class:`Case`.
+            UnknownTermError: its workflow was not given.
+        """
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"cases must hold Case values, got {type(case).__name__}")
+        key = (case.workflow, case.workflow_version)
+        if key not in self.terminal:
+            raise UnknownTermError(
+                f"case {case.id!r} runs on {case.workflow!r} v{case.workflow_version}, "
+                f"which was not given; workflows: "
+                f"{', '.join(f'{n}@{v}' for n, v in self.by_key) or '(none)'}"
+            )
+        return None if case.opened_at > self.when else key
+
+    def read(self, case: Case, key: tuple[str, int]) -> _Reading:
+        """Scan ``case`` (admitted with ``key``) once."""
+        return _Reading(self, case, key, self.terminal[key])
+
+    def outcome(self, reading: _Reading, clock: SlaClock) -> _Outcome | None:
+        """The outcome of ``clock`` at ``at``; ``None`` for a clock started after it.
+
+        Raises:
+            UnknownTermError: the clock's goal is not one of the workflow's.
+        """
+        if clock.started_at > self.when:
+            return None
+        plan = reading.plan
+        if clock.goal not in reading.known or plan is None:
+            case = reading.case
+            raise UnknownTermError(
+                f"case {case.id!r} has an SLA clock {clock.goal!r} that workflow "
+                f"{case.workflow!r} v{case.workflow_version} does not define"
+            )
+        kind, instant, due = _decide(clock, plan, self.when, reading.holder)
+        who = reading.holder(instant) if reading.transfers else reading.opener
+        return kind, instant, who, self._provisional(clock, plan, due, who)
+
+    def _provisional(
+        self, clock: SlaClock, plan: SlaPlan, due: _dt.datetime | None, who: _Acc
+    ) -> bool:
+        """Whether the clock's deadline rests on holiday data not settled yet.
+
+        The cached flag, or (no cached deadline) the span from the start to the deadline,
+        or to ``at`` while paused, against the calendar's unsettled years; elapsed time
+        never rests on holidays.
+        """
+        last_year = (self.when if due is None else due).year
+        if clock.due_at is not None:
+            provisional = clock.provisional
+        else:
+            years = range(clock.started_at.year, last_year + 1)
+            provisional = not who.cal.provisional_years.isdisjoint(years) and (
+                plan.policy(clock.goal, clock.variant).target.unit != "elapsed"
+            )
+        if provisional:
+            self._note_unsettled(clock.started_at.year, last_year, who.cal)
+        return provisional
+
+    def _note_unsettled(self, first: int, last: int, cal: WorkingCalendar) -> None:
+        if self.unsettled is None:
+            self.unsettled = (first, last)
+            self.unsettled_cal = cal
+        else:
+            self.unsettled = (min(self.unsettled[0], first), max(self.unsettled[1], last))
+
+    def provisional_reason(self) -> tuple[str, str]:
+        """:attr:`PerformanceFigures.provisional_reason` of the clocks decided so far."""
+        if self.unsettled is None or self.unsettled_cal is None:
+            return ("", "")
+        first, last = self.unsettled
+        return (
+            _unsettled_reason(self.unsettled_cal, first, last, "id"),
+            _unsettled_reason(self.unsettled_cal, first, last, "en"),
+        )
+
+
+# --------------------------------------------------------------------------- the figures
+
+
+class _Performance:
+    """What :func:`performance_figures` counts of each reading, and for whom (private)."""
+
+    __slots__ = ("outreach", "run", "service")
+
+    def __init__(self, run: _Pass, service: frozenset[str]) -> None:
+        self.run = run
+        self.service = service
+        self.outreach: dict[tuple[str, str], _OutreachTally] = {}
+
+    def count(self, reading: _Reading) -> None:
+        """Count one service case."""
+        reading.opener.channel(reading.case.channel)  # the channel is listed, opened or not
+        self.count_opening(reading)
+        if reading.open:
+            reading.holder(self.run.when).count_backlog(reading, self.run.when)
+        for clock in reading.case.clocks:
+            outcome = self.run.outcome(reading, clock)
+            if outcome is not None:
+                outcome[2].count_outcome(reading, clock.goal, outcome, self.service)
+        for move in reading.transfers:
+            self.count_transfer(move)
+
+    def count_opening(self, reading: _Reading) -> None:
+        """Opened in the period: the opener's volume, first response and resolution."""
+        opener = reading.opener
+        month = opener.month(reading.case.opened_at)
+        if month < 0:
+            return
+        opener.opened += 1
+        opener.month_opened[month] += 1
+        chan = opener.channel(reading.case.channel)
+        chan.opened += 1
+        if reading.first_response is not None:
+            who, us = reading.since_opening(reading.first_response)
+            who.response.append(us)
+            chan.responded += 1
+            chan.responses.append(us)
+        else:
+            chan.unanswered += 1
+        if reading.resolved is not None:
+            who, us = reading.since_opening(reading.resolved)
+            who.resolution.append(us)
+
+    def count_transfer(self, move: _Transfer) -> None:
+        source = self.run.acc_of(move.from_office)
+        if source.month(move.at) >= 0:
+            source.t_out += 1
+            self.run.acc_of(move.to_office).t_in += 1
+
+    def count_outreach(self, case: Case) -> None:
+        """An outreach activity: planned, held or cancelled in the period."""
+        acc = self.run.acc_of(case.office)
+        attributes = case.attributes
+        province = str(attributes.get("province") or acc.info.province or "-")
+        key = (province, case.category)
+        tally = self.outreach.get(key)
+        if tally is None:
+            tally = self.outreach[key] = _OutreachTally()
+        if acc.month(case.opened_at) >= 0:
+            tally.planned += 1
+        for event in case.events:
+            if event.at > self.run.when:
+                break
+            if event.kind != "transition" or event.source == event.dest:
+                continue
+            if acc.month(event.at) < 0:
+                continue
+            if event.dest == "held":
+                tally.held_one(event, attributes.get("village"))
+            elif event.dest == "cancelled":
+                tally.cancelled += 1
+
+    def outreach_rows(self) -> tuple[OutreachRow, ...]:
+        return tuple(tally.row(*key) for key, tally in sorted(self.outreach.items()))
 
 
 def _workflow_list(workflows: object) -> list[Workflow]:
@@ -634,13 +1163,25 @@ def _check_period(period_start: object, period_end: object) -> tuple[_dt.date, _
     return period_start, period_end
 
 
+def _check_options(outreach: object, service_goals: object) -> frozenset[str]:
+    """The service goals as a set, once both options are checked."""
+    if isinstance(service_goals, str) or not isinstance(service_goals, Iterable):
+        raise WrongTypeError(
+            f"service_goals must be an iterable of goal names, got {type(service_goals).__name__}"
+        )
+    service = frozenset(service_goals)
+    if not isinstance(outreach, str):
+        raise WrongTypeError(
+            f"outreach must be a workflow name (str), got {type(outreach).__name__}"
+        )
+    return service
+
+
 def _goal_sources(pool: list[Workflow]) -> tuple[GoalSource, ...]:
     seen: dict[tuple[str, str], GoalSource] = {}
     for wf in pool:
         plan = wf.spec.sla
-        if plan is None:
-            continue
-        for p in plan.policies:
+        for p in () if plan is None else plan.policies:
             seen.setdefault(
                 (p.name, p.variant),
                 GoalSource(
@@ -661,7 +1202,7 @@ def _goal_sources(pool: list[Workflow]) -> tuple[GoalSource, ...]:
 SERVICE_GOALS: tuple[str, ...] = ("first_response", "verification", "resolution")
 
 
-def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
+def performance_figures(
     cases: Iterable[Case],
     *,
     workflows: Workflow | Iterable[Workflow],
@@ -695,6 +1236,9 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
       ``from_office`` and ``to_office``).
     * *outreach*: cases of the ``outreach`` workflow, per province and category.
 
+    :func:`office_report` is a view over the same pass: the same first response and
+    the same met/breached rule, counted per cohort of cases opened in the period.
+
     Args:
         cases: Any iterable of cases, read once (a generator over a table is fine).
         workflows: The workflows the cases run on (terminal states, SLA policies).
@@ -716,267 +1260,51 @@ def performance_figures(  # noqa: PLR0915 - one pass over the cases, on purpose
         UnknownTermError: a case's workflow or office was not given.
     """
     start, end = _check_period(period_start, period_end)
-    when = _as_utc(at)
+    when = utc(at, "at")
     pool = _workflow_list(workflows)
-    by_key: dict[tuple[str, int], Workflow] = {(w.name, w.version): w for w in pool}
-    terminal = {key: frozenset(s.id for s in w.states if s.terminal) for key, w in by_key.items()}
-    policies = {key: w.spec.sla for key, w in by_key.items()}
-    goal_names = {
-        key: frozenset() if plan is None else frozenset(plan.goals)
-        for key, plan in policies.items()
-    }
-    if isinstance(service_goals, str) or not isinstance(service_goals, Iterable):
-        raise WrongTypeError(
-            f"service_goals must be an iterable of goal names, got {type(service_goals).__name__}"
-        )
-    service = frozenset(service_goals)
-    if not isinstance(outreach, str):
-        raise WrongTypeError(
-            f"outreach must be a workflow name (str), got {type(outreach).__name__}"
-        )
+    service = _check_options(outreach, service_goals)
     sources = _goal_sources(pool)
-    goal_order = tuple(dict.fromkeys(s.goal for s in sources))
-    lookup = _office_resolver(offices)
     period = _Period(start, end)
-    accs: dict[str, _Acc] = {}
-    outreach_acc: dict[tuple[str, str], list[Any]] = {}
-
-    def acc_of(office_id: str) -> _Acc:
-        acc = accs.get(office_id)
-        if acc is None:
-            acc = accs[office_id] = _Acc(lookup(office_id), period, when)
-        return acc
-
-    # the span of years of the deadlines that rest on unsettled data, and a calendar to
-    # word it with: [first year, last year]
-    unsettled: list[int] = []
-    unsettled_cal: WorkingCalendar | None = None
+    run = _Pass(pool, _office_resolver(offices), period, when)
+    figures = _Performance(run, service)
     n_read = 0
     for case in cases:
         n_read += 1
-        if not isinstance(case, Case):
-            raise WrongTypeError(f"cases must hold Case values, got {type(case).__name__}")
-        key = (case.workflow, case.workflow_version)
-        ends = terminal.get(key)
-        if ends is None:
-            raise UnknownTermError(
-                f"case {case.id!r} runs on {case.workflow!r} v{case.workflow_version}, "
-                f"which was not given; workflows: "
-                f"{', '.join(f'{n}@{v}' for n, v in by_key) or '(none)'}"
-            )
-        opened_at = case.opened_at
-        if opened_at > when:
+        key = run.admit(case)
+        if key is None:
             continue
         if case.workflow == outreach:
-            _count_outreach(case, acc_of(case.office), when, outreach_acc)
-            continue
-        # ---- one scan of the events
-        transfers: list[tuple[_dt.datetime, str, str]] = []
-        first_response: _dt.datetime | None = None
-        resolved: _dt.datetime | None = None
-        state = case.state
-        for event in case.events:
-            if event.at > when:
-                state = case.events[event.seq - 1].dest
-                break
-            kind = event.kind
-            if kind == "transition":
-                if first_response is None and not acted_by_system(event.by, event.role):
-                    first_response = event.at
-                if resolved is None and event.dest in ends:
-                    resolved = event.at
-            elif kind == "transferred":
-                data = event.data
-                transfers.append(
-                    (event.at, str(data.get("from_office")), str(data.get("to_office")))
-                )
-        opener = acc_of(transfers[0][1] if transfers else case.office)
-        holder: Callable[[_dt.datetime], _Acc] = (
-            partial(_holder_at, opener, transfers, acc_of) if transfers else opener.itself
-        )
-
-        # ---- opened in the period, responsiveness
-        chan = opener.channel(case.channel)
-        month = opener.month(opened_at)
-        if month >= 0:
-            opener.opened += 1
-            opener.month_opened[month] += 1
-            chan[0][0] += 1
-            # the opening's working position, once per calendar (usually one)
-            start_cal: WorkingCalendar | None = None
-            start_pos = 0
-            if first_response is not None:
-                who = holder(first_response)
-                start_cal = who.cal
-                start_pos = start_cal._working_position(opened_at)
-                us = start_cal._working_position(first_response) - start_pos
-                who.response.append(us)
-                chan[0][1] += 1
-                chan[1].append(us)
-            else:
-                chan[0][5] += 1
-            if resolved is not None:
-                who = holder(resolved)
-                cal = who.cal
-                if cal is not start_cal:
-                    start_pos = cal._working_position(opened_at)
-                who.resolution.append(cal._working_position(resolved) - start_pos)
-        # ---- backlog at ``at``
-        if state not in ends:
-            now_acc = holder(when)
-            cal = now_acc.cal
-            opened_day = _dt.date.fromordinal(to_zone_fields(opened_at, cal.zone)[0])
-            age = cal.working_days_between(opened_day, now_acc.today)
-            now_acc.open_now += 1
-            now_acc.buckets[_bucket(age)] += 1
-            now_acc.channel(case.channel)[0][2] += 1
-        # ---- SLA outcomes
-        if case.clocks:
-            known = goal_names[key]
-            for clock in case.clocks:
-                if clock.started_at > when:
-                    continue
-                goal = clock.goal
-                if goal not in known:
-                    raise UnknownTermError(
-                        f"case {case.id!r} has an SLA clock {goal!r} that workflow "
-                        f"{case.workflow!r} v{case.workflow_version} does not define"
-                    )
-                stopped = clock.stopped_at
-                due = clock.due_at
-                outcome = 2  # pending
-                instant = when
-                if stopped is not None and stopped <= when:
-                    if due is None:  # stopped while paused: no cached deadline
-                        due = _deadline(policies[key], clock, holder(stopped))
-                    outcome, instant = (0, stopped) if stopped <= due else (1, due)
-                elif clock.paused_since is not None and clock.paused_since <= when:
-                    if "breach" in clock.recorded:
-                        outcome = 1
-                        instant = _deadline(policies[key], clock, holder(clock.paused_since))
-                else:
-                    if due is None:
-                        due = _deadline(policies[key], clock, holder(when))
-                    if when > due:
-                        outcome, instant = 1, due
-                who = holder(instant) if transfers else opener
-                counts = who.goals.get(goal)
-                if counts is None:
-                    counts = who.goals[goal] = [0, 0, 0, 0]
-                # Provisional: the cached flag, or (no cached deadline) the span from the
-                # start to the deadline, or to ``at`` while paused, against the
-                # calendar's unsettled years; elapsed time never rests on holidays.
-                last_year = (when if due is None else due).year
-                years = who.cal.provisional_years
-                provisional = (
-                    clock.provisional
-                    if clock.due_at is not None
-                    else (
-                        not years.isdisjoint(range(clock.started_at.year, last_year + 1))
-                        and _counts_working_time(policies[key], clock)
-                    )
-                )
-                if provisional:
-                    first_year = clock.started_at.year
-                    if not unsettled:
-                        unsettled[:] = [first_year, last_year]
-                        unsettled_cal = who.cal
-                    else:
-                        unsettled[0] = min(unsettled[0], first_year)
-                        unsettled[1] = max(unsettled[1], last_year)
-                if outcome == 2:
-                    counts[2] += 1
-                    counts[3] += provisional
-                    continue
-                bounds = who.bounds
-                month = bisect_right(bounds, instant) - 1
-                if month < 0 or month >= len(bounds) - 1:
-                    continue
-                counts[outcome] += 1
-                counts[3] += provisional
-                table = who.months[month]
-                by_month = table.get(goal)
-                if by_month is None:
-                    by_month = table[goal] = [0, 0]
-                by_month[outcome] += 1
-                if goal in service:
-                    if outcome == 1:
-                        who.breach_cat[case.category] = who.breach_cat.get(case.category, 0) + 1
-                        who.breach_chan[case.channel] = who.breach_chan.get(case.channel, 0) + 1
-                    if goal == "first_response":
-                        chan[0][3 + outcome] += 1
-        # ---- transfers in the period
-        for t, frm, to in transfers:
-            if t > when:
-                break
-            source = acc_of(frm)
-            if source.month(t) >= 0:
-                source.t_out += 1
-                acc_of(to).t_in += 1
-
-    total = _Acc(_OfficeInfo(ALL_OFFICES, "Semua kantor", "All offices", None, None), period, when)
-    for k in sorted(accs):
-        total.absorb(accs[k])
-    office_rows = tuple(_finish(accs[k], goal_order, period, service) for k in sorted(accs))
-    total_row = _finish(total, goal_order, period, service)
+            figures.count_outreach(case)
+        else:
+            figures.count(run.read(case, key))
+    accs = run.accs
+    goal_order = tuple(dict.fromkeys(s.goal for s in sources))
+    office_rows = tuple(_finish(accs[k], goal_order, period) for k in sorted(accs))
     return PerformanceFigures(
         period_start=start,
         period_end=end,
         at=when,
-        workflows=tuple(f"{n}@{v}" for n, v in by_key),
+        workflows=tuple(f"{n}@{v}" for n, v in run.by_key),
         goal_sources=sources,
         service_goals=tuple(g for g in goal_order if g in service),
         offices=office_rows,
-        total=total_row,
+        total=_finish(_total(run), goal_order, period),
         ranking=_ranking(office_rows, service),
-        outreach=tuple(
-            OutreachRow(prov, cat, v[0], v[1], v[2], v[3], len(v[4]))
-            for (prov, cat), v in sorted(outreach_acc.items())
-        ),
+        outreach=figures.outreach_rows(),
         cases_read=n_read,
         calendar_versions=tuple((k, accs[k].cal.version) for k in sorted(accs)),
-        provisional_reason=(
-            ("", "")
-            if unsettled_cal is None
-            else (
-                unsettled_cal._reason(unsettled[0], unsettled[1], "id"),
-                unsettled_cal._reason(unsettled[0], unsettled[1], "en"),
-            )
-        ),
+        provisional_reason=run.provisional_reason(),
     )
 
 
-def _as_utc(at: object) -> _dt.datetime:
-    from migrantcare.records._case import utc  # noqa: PLC0415 - keep the import graph one-way
-
-    return utc(at, "at")
-
-
-def _counts_working_time(plan: SlaPlan | None, clock: SlaClock) -> bool:
-    # an elapsed-time target runs through holidays: no holiday data can move it
-    assert plan is not None  # the case has clocks of a goal of this plan
-    return plan.policy(clock.goal, clock.variant).target.unit != "elapsed"
-
-
-def _deadline(plan: SlaPlan | None, clock: SlaClock, acc: _Acc) -> _dt.datetime:
-    # the deadline as if the clock had resumed when it paused (its pauses so far)
-    assert plan is not None  # the case has clocks of a goal of this plan
-    return deadline(plan.policy(clock.goal, clock.variant), clock, acc.cal, clock.pauses)
-
-
-def _holder_at(
-    opener: _Acc,
-    moves: list[tuple[_dt.datetime, str, str]],
-    acc_of: Callable[[str], _Acc],
-    instant: _dt.datetime,
-) -> _Acc:
-    """The office holding a case at ``instant``, given its transfers."""
-    office = opener
-    for t, _, to in moves:
-        if t > instant:
-            break
-        office = acc_of(to)
-    return office
+def _total(run: _Pass) -> _Acc:
+    """All offices together (office ``"*"``)."""
+    total = _Acc(
+        _OfficeInfo(ALL_OFFICES, "Semua kantor", "All offices", None, None), run.period, run.when
+    )
+    for k in sorted(run.accs):
+        total.absorb(run.accs[k])
+    return total
 
 
 def _bucket(age: int) -> int:
@@ -986,69 +1314,18 @@ def _bucket(age: int) -> int:
     return len(BACKLOG_BUCKETS) - 1
 
 
-def _count_outreach(
-    case: Case, acc: _Acc, when: _dt.datetime, table: dict[tuple[str, str], list[Any]]
-) -> None:
-    attributes = case.attributes
-    province = str(attributes.get("province") or acc.info.province or "-")
-    row = table.get((province, case.category))
-    if row is None:
-        row = table[(province, case.category)] = [0, 0, 0, 0, set()]
-    if acc.month(case.opened_at) >= 0:
-        row[0] += 1
-    for event in case.events:
-        if event.at > when:
-            break
-        if event.kind != "transition" or event.source == event.dest:
-            continue
-        if acc.month(event.at) < 0:
-            continue
-        if event.dest == "held":
-            row[1] += 1
-            people = event.data.get("participants")
-            if isinstance(people, int) and not isinstance(people, bool) and people > 0:
-                row[3] += people
-            village = attributes.get("village")
-            if village:
-                row[4].add(str(village))
-        elif event.dest == "cancelled":
-            row[2] += 1
-
-
-def _finish(
-    acc: _Acc, goal_order: tuple[str, ...], period: _Period, service: frozenset[str]
-) -> OfficePerformance:
-    goals = tuple(
-        GoalCount(g, *acc.goals.get(g, (0, 0, 0, 0)))
-        for g in (*goal_order, *(g for g in acc.goals if g not in goal_order))
-    )
-    names = [g.goal for g in goals]
+def _finish(acc: _Acc, goal_order: tuple[str, ...], period: _Period) -> OfficePerformance:
+    names = (*goal_order, *(g for g in acc.goals if g not in goal_order))
+    empty = _GoalTally()
     months = tuple(
         MonthRow(
             month=first,
             opened=acc.month_opened[i],
-            goals=tuple(GoalCount(g, *acc.months[i].get(g, (0, 0))) for g in names),
+            goals=tuple(acc.months[i].get(g, empty).count(g) for g in names),
         )
         for i, first in enumerate(period.months)
     )
     response = spread(acc.response)
-    channels = []
-    for code in sorted(acc.chan, key=lambda c: (-acc.chan[c][0][0], c)):
-        counts, responses = acc.chan[code]
-        own = spread(responses)
-        opened, responded, open_now, met, breached, unanswered = counts
-        slow = (
-            own.median is not None
-            and response.median is not None
-            and own.count >= 5
-            and own.median >= max(2 * response.median, _dt.timedelta(hours=1))
-        )
-        silent = opened >= 5 and unanswered * 4 >= opened
-        channels.append(
-            ChannelFigures(
-                code, opened, responded, unanswered, open_now, own, met, breached, slow or silent
-            )
-        )
     info = acc.info
     return OfficePerformance(
         office=info.id,
@@ -1062,13 +1339,16 @@ def _finish(
             BacklogBucket(label, low, high, acc.buckets[i])
             for i, (label, low, high) in enumerate(BACKLOG_BUCKETS)
         ),
-        goals=goals,
+        goals=tuple(acc.goals.get(g, empty).count(g) for g in names),
         months=months,
         first_response=response,
         resolution=spread(acc.resolution),
         breaches_by_category=_counts(acc.breach_cat),
         breaches_by_channel=_counts(acc.breach_chan),
-        channels=tuple(channels),
+        channels=tuple(
+            acc.chan[code].figures(code, response)
+            for code in sorted(acc.chan, key=lambda c: (-acc.chan[c].opened, c))
+        ),
         transfers_in=acc.t_in,
         transfers_out=acc.t_out,
     )
@@ -1078,36 +1358,29 @@ def _counts(table: Mapping[str, int]) -> tuple[Count, ...]:
     return tuple(Count(k, v) for k, v in sorted(table.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def _rank_row(row: OfficePerformance, service: frozenset[str]) -> RankRow:
+    """``row``'s place in the ranking, without its rank yet."""
+    met = sum(g.met for g in row.goals if g.goal in service)
+    breached = sum(g.breached for g in row.goals if g.goal in service)
+    decided = met + breached
+    return RankRow(
+        rank=None,
+        office=row.office,
+        opened=row.opened,
+        met=met,
+        breached=breached,
+        compliance=None if not decided else 100.0 * met / decided,
+        wilson_lower=wilson_lower(met, decided),
+        breaches_per_100=None if not row.opened else 100.0 * breached / row.opened,
+    )
+
+
 def _ranking(rows: tuple[OfficePerformance, ...], service: frozenset[str]) -> tuple[RankRow, ...]:
-    scored = []
-    for r in rows:
-        met = sum(g.met for g in r.goals if g.goal in service)
-        breached = sum(g.breached for g in r.goals if g.goal in service)
-        decided = met + breached
-        scored.append(
-            (
-                wilson_lower(met, decided),
-                r.office,
-                r.opened,
-                met,
-                breached,
-                None if not decided else 100.0 * met / decided,
-                None if not r.opened else 100.0 * breached / r.opened,
-            )
-        )
-    scored.sort(key=lambda s: (s[0] is None, -(s[0] or 0.0), s[1]))
-    out = []
-    for position, (lower, office, opened, met, breached, comp, per100) in enumerate(scored, 1):
-        out.append(
-            RankRow(
-                None if lower is None else position,
-                office,
-                opened,
-                met,
-                breached,
-                comp,
-                lower,
-                per100,
-            )
-        )
-    return tuple(out)
+    scored = sorted(
+        (_rank_row(r, service) for r in rows),
+        key=lambda s: (s.wilson_lower is None, -(s.wilson_lower or 0.0), s.office),
+    )
+    return tuple(
+        s if s.wilson_lower is None else attrs.evolve(s, rank=position)
+        for position, s in enumerate(scored, 1)
+    )

@@ -1,9 +1,13 @@
-"""Office performance figures over many cases, as plain rows for a dashboard."""
+"""Per-office figures for the cases opened in a period, as plain rows for a dashboard.
+
+:func:`office_report` is a view over the pass of :func:`performance_figures`: the same
+reading of each case (first response, resolution, transfers, state at ``at``) and the
+same met/breached rule, counted per cohort of cases opened in the period.
+"""
 
 from __future__ import annotations
 
 import datetime as _dt
-import statistics
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -14,8 +18,15 @@ from migrantcare.calendar._calendar import WorkingCalendar
 from migrantcare.cases._replay import check_workflows
 from migrantcare.cases._workflow import Workflow
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
-from migrantcare.offices._actors import acted_by_system
 from migrantcare.records._case import Case, utc
+from migrantcare.reports._performance import (
+    _Acc,
+    _OfficeInfo,
+    _Pass,
+    _Period,
+    _Reading,
+    _tally,
+)
 from migrantcare.sla._sla import current_clocks
 
 
@@ -94,51 +105,148 @@ class OfficeFigures:
         return row
 
 
+def _calendar_lookup(
+    calendars: WorkingCalendar
+    | Mapping[str, WorkingCalendar]
+    | Callable[[str], WorkingCalendar]
+    | None,
+    pool: list[Workflow],
+) -> Callable[[str], _OfficeInfo]:
+    """Turn the ``calendars`` argument into a lookup office id -> calendar."""
+
+    def lookup(office: str) -> _OfficeInfo:
+        return _OfficeInfo(office, office, office, None, _calendar_for(calendars, pool, office))
+
+    return lookup
+
+
 def _calendar_for(
     calendars: WorkingCalendar
     | Mapping[str, WorkingCalendar]
     | Callable[[str], WorkingCalendar]
     | None,
-    workflow: Workflow,
+    pool: list[Workflow],
     office: str,
 ) -> WorkingCalendar:
     if calendars is None:
-        return workflow.calendar_of(office)
+        return _bound_calendar(pool, office)
     if isinstance(calendars, WorkingCalendar):
         return calendars
     if isinstance(calendars, Mapping):
         try:
-            return calendars[office]
+            found = calendars[office]
         except KeyError:
             raise UnknownTermError(f"no calendar given for office {quote(office)}") from None
-    if callable(calendars):
-        return calendars(office)
-    raise WrongTypeError(
-        "calendars must be a WorkingCalendar, a mapping office -> calendar, or a function"
+    elif callable(calendars):
+        found = calendars(office)
+    else:
+        raise WrongTypeError(
+            "calendars must be a WorkingCalendar, a mapping office -> calendar, or a function"
+        )
+    if not isinstance(found, WorkingCalendar):
+        raise WrongTypeError(
+            f"calendars gave a {type(found).__name__} for office {quote(office)}, "
+            "not a WorkingCalendar"
+        )
+    return found
+
+
+def _bound_calendar(pool: list[Workflow], office: str) -> WorkingCalendar:
+    """``office``'s calendar in the registry of the first bound workflow of ``pool``."""
+    for wf in pool:
+        try:
+            return wf.calendar_of(office)
+        except InvalidArgumentError:  # not bound: the next one may be
+            continue
+    return pool[0].calendar_of(office)  # none is bound: say so
+
+
+class _Cohort:
+    """What :func:`office_report` counts of each reading, and for whom (private).
+
+    Only the cases opened in the period count. The opener is credited with the opening
+    and the first response, the office holding the case at ``at`` with it being open,
+    and each goal's outcome goes where the pass credits it (the holder when it was
+    decided; the holder at ``at`` while pending).
+    """
+
+    __slots__ = ("rows", "run")
+
+    def __init__(self, run: _Pass) -> None:
+        self.run = run
+        self.rows: dict[str, _Acc] = {}
+
+    def count(self, case: object) -> None:
+        run = self.run
+        key = run.admit(case)
+        if key is None:
+            return
+        assert isinstance(case, Case)  # admitted
+        reading = run.read(case, key)
+        opener = reading.opener
+        if opener.month(case.opened_at) < 0:
+            return
+        opener.opened += 1
+        self._touch(opener)
+        now = self._touch(reading.holder(run.when))
+        if reading.open:
+            now.open_now += 1
+        self._count_goals(reading)
+        if reading.first_response is not None:
+            opener.response.append(reading.since_opening(reading.first_response)[1])
+
+    def _count_goals(self, reading: _Reading) -> None:
+        # the newest cycle of each goal: where the goal stands now
+        for clock in current_clocks(reading.case.clocks):
+            outcome = self.run.outcome(reading, clock)
+            if outcome is not None:
+                kind, _, who, provisional = outcome
+                _tally(self._touch(who).goals, clock.goal).add(kind, provisional)
+
+    def _touch(self, acc: _Acc) -> _Acc:
+        self.rows.setdefault(acc.info.id, acc)
+        return acc
+
+    def figures(self, period_start: _dt.date, period_end: _dt.date) -> list[OfficeFigures]:
+        return [
+            _office_figures(self.rows[office], period_start, period_end)
+            for office in sorted(self.rows)
+        ]
+
+
+def _office_figures(acc: _Acc, period_start: _dt.date, period_end: _dt.date) -> OfficeFigures:
+    responses = sorted(_dt.timedelta(microseconds=us) for us in acc.response)
+    return OfficeFigures(
+        office=acc.info.id,
+        period_start=period_start,
+        period_end=period_end,
+        opened=acc.opened,
+        still_open=acc.open_now,
+        goals=tuple(
+            GoalFigures(goal, t.met, t.breached, t.pending, t.provisional)
+            for goal, t in acc.goals.items()
+        ),
+        responded=len(responses),
+        median_first_response=_median(responses),
     )
 
 
-def _holders(case: Case) -> list[tuple[_dt.datetime, str]]:
-    """(from when, office) for each office that held the case, oldest first."""
-    out = [(case.opened_at, str(case.events[0].data.get("office", case.office)))]
-    for event in case.events:
-        if event.kind == "transferred":
-            out.append((event.at, str(event.data["to_office"])))
-    return out
+def _median(ordered: list[_dt.timedelta]) -> _dt.timedelta | None:
+    """The median (of the two middle values, the mean) of ``ordered``."""
+    if not ordered:
+        return None
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
 
 
-def _holder_at(holders: list[tuple[_dt.datetime, str]], instant: _dt.datetime | None) -> str:
-    if instant is None:
-        return holders[-1][1]
-    office = holders[0][1]
-    for since, who in holders:
-        if since <= instant:
-            office = who
-    return office
-
-
-def _new_row() -> dict[str, Any]:
-    return {"opened": 0, "open": 0, "goals": {}, "responses": []}
+def _check_dates(period_start: object, period_end: object) -> None:
+    for what, day in (("period_start", period_start), ("period_end", period_end)):
+        if not isinstance(day, _dt.date) or isinstance(day, _dt.datetime):
+            raise WrongTypeError(f"{what} must be a datetime.date, got {type(day).__name__}")
+    assert isinstance(period_start, _dt.date)
+    assert isinstance(period_end, _dt.date)
+    if period_end < period_start:
+        raise InvalidArgumentError(f"period ends ({period_end}) before it starts ({period_start})")
 
 
 def office_report(
@@ -155,12 +263,18 @@ def office_report(
 ) -> list[OfficeFigures]:
     """Compute per-office figures for the cases opened in ``period_start..period_end``.
 
-    A case counts as opened by the office that registered it and as still open for the
-    office holding it now. Each SLA goal's outcome counts for the office that held the
-    case when it was decided: when the clock stopped (met, or breached late), or when
-    its deadline passed (breached while running); a running clock counts for the
-    current office. Transfers therefore move a case's later outcomes, never its
-    earlier ones.
+    A case counts as opened by the office that registered it (in the period of that
+    office's local days) and as still open for the office holding it at ``at``. Each
+    SLA goal's outcome counts for the office that held the case when it was decided:
+    when the clock stopped (met, or breached late), or when its deadline passed
+    (breached while running); a running clock counts for the current office. Transfers
+    therefore move a case's later outcomes, never its earlier ones. Events after ``at``
+    are not counted.
+
+    A view over the pass of :func:`performance_figures`: the first response (the first
+    action not done by the system, measured in working time on the calendar of the
+    office then holding the case) and the met/breached rule are the same, so the two
+    reports agree.
 
     Args:
         cases: Any iterable of cases (a query result, a generator over a table).
@@ -178,70 +292,14 @@ def office_report(
     Raises:
         InvalidArgumentError: the period ends before it starts.
     """
-    for what, day in (("period_start", period_start), ("period_end", period_end)):
-        if not isinstance(day, _dt.date) or isinstance(day, _dt.datetime):
-            raise WrongTypeError(f"{what} must be a datetime.date, got {type(day).__name__}")
-    if period_end < period_start:
-        raise InvalidArgumentError(f"period ends ({period_end}) before it starts ({period_start})")
+    _check_dates(period_start, period_end)
     when = utc(at, "at")
     pool = check_workflows(workflows)
-    by_key = {(w.name, w.version): w for w in pool}
     if isinstance(cases, str | bytes | Mapping) or not isinstance(cases, Iterable):
         raise WrongTypeError(f"cases must be an iterable of Case, got {type(cases).__name__}")
-    acc: dict[str, dict[str, Any]] = {}
+    cohort = _Cohort(
+        _Pass(pool, _calendar_lookup(calendars, pool), _Period(period_start, period_end), when)
+    )
     for case in cases:
-        if not isinstance(case, Case):
-            raise WrongTypeError(f"cases must be Case values, got {type(case).__name__}")
-        wf = by_key.get((case.workflow, case.workflow_version))
-        if wf is None:
-            raise UnknownTermError(
-                f"case {case.id!r} runs on {case.workflow!r} v{case.workflow_version}, "
-                "which was not given"
-            )
-        cal = _calendar_for(calendars, wf, case.office)
-        opened_day = cal.local(case.opened_at).date()
-        if not period_start <= opened_day <= period_end:
-            continue
-        holders = _holders(case)
-        opener = acc.setdefault(holders[0][1], _new_row())
-        opener["opened"] += 1
-        current = acc.setdefault(case.office, _new_row())
-        if not wf.state(case.state).terminal:
-            current["open"] += 1
-        if wf.spec.sla is not None:
-            clocks = current_clocks(case.clocks)
-            for clock, status in zip(clocks, wf.status(case, at=when, calendar=cal), strict=True):
-                if status.state == "met":
-                    decided: _dt.datetime | None = clock.stopped_at
-                elif status.state == "breached":
-                    decided = status.due_at
-                    if clock.stopped_at is not None and clock.stopped_at < decided:
-                        decided = clock.stopped_at
-                else:
-                    decided = None
-                row = acc.setdefault(_holder_at(holders, decided), _new_row())
-                counts = row["goals"].setdefault(status.goal, [0, 0, 0, 0])
-                index = {"met": 0, "breached": 1}.get(status.state, 2)
-                counts[index] += 1
-                counts[3] += status.provisional
-        for event in case.events[1:]:
-            if event.kind == "transition" and not acted_by_system(event.by, event.role):
-                opener["responses"].append(cal.working_time_between(case.opened_at, event.at))
-                break
-    rows = []
-    for office_id in sorted(acc):
-        data = acc[office_id]
-        responses = data["responses"]
-        rows.append(
-            OfficeFigures(
-                office=office_id,
-                period_start=period_start,
-                period_end=period_end,
-                opened=data["opened"],
-                still_open=data["open"],
-                goals=tuple(GoalFigures(goal, *counts) for goal, counts in data["goals"].items()),
-                responded=len(responses),
-                median_first_response=statistics.median(responses) if responses else None,
-            )
-        )
-    return rows
+        cohort.count(case)
+    return cohort.figures(period_start, period_end)
