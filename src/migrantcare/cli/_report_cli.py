@@ -12,6 +12,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+import attrs
+
 from migrantcare._time import zone
 from migrantcare.calendar._calendar import WorkingCalendar
 from migrantcare.definitions._standard import (
@@ -111,52 +113,68 @@ def _store_cases(url: str) -> tuple[Iterator[Case], _dt.datetime | None]:
     return stream(), newest
 
 
-def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
-    """Run ``migrantcare report``; everything is computed before anything is written."""
-    if [bool(args.cases), args.demo, args.db is not None].count(True) != 1:
-        raise InvalidArgumentError(
-            "give one source of cases: a JSON-lines file, --db URL, or --demo"
-        )
-    if args.demo:
-        data = demo_cases(seed=args.seed, offices=args.demo_offices, year=args.year or 2026,
-                          complaints=args.demo_complaints)  # fmt: skip
-        cases: Iterable[Case] = list(data.cases)
-        offices: object = data.offices
-        start = args.start or data.period_start
-        end = args.end or data.period_end
-        at = args.at or data.at
-    else:
-        if args.offices:
-            offices = Offices.from_file(args.offices)
-        elif args.province:
-            offices = WorkingCalendar.for_province(args.province)
-        else:
-            offices = WorkingCalendar.indonesia()
-        newest: _dt.datetime | None
-        if args.db is not None:
-            cases, newest = _store_cases(args.db)
-        else:
-            cases = list(_read_cases(args.cases))
-            # as of the export: the newest event in it (the library never reads a clock)
-            newest = max((c.events[-1].at for c in cases), default=None)
-        if args.year:
-            start, end = _dt.date(args.year, 1, 1), _dt.date(args.year, 12, 31)
-        else:
-            start, end = args.start, args.end
-        if start is None or end is None:
-            raise InvalidArgumentError("give the period: --year YYYY, or --from and --to")
-        if args.at is not None:
-            at = args.at
-        elif newest is not None:
-            at = newest
-        else:
-            at = _dt.datetime.combine(end + _dt.timedelta(days=1), _dt.time(), zone("Asia/Jakarta"))
-    workflows = (complaint_workflow(), repatriation_workflow(), outreach_workflow())
-    figures = performance_figures(
-        cases, workflows=workflows, offices=offices, period_start=start, period_end=end, at=at
+@attrs.frozen
+class _Source:
+    """Where ``migrantcare report`` takes its cases from, and for which period and instant."""
+
+    cases: Iterable[Case]
+    offices: object
+    start: _dt.date
+    end: _dt.date
+    at: _dt.datetime
+
+
+def _demo_source(args: argparse.Namespace) -> _Source:
+    data = demo_cases(seed=args.seed, offices=args.demo_offices, year=args.year or 2026,
+                      complaints=args.demo_complaints)  # fmt: skip
+    return _Source(
+        cases=list(data.cases),
+        offices=data.offices,
+        start=args.start or data.period_start,
+        end=args.end or data.period_end,
+        at=args.at or data.at,
     )
-    page = render_report_html(figures, lang=args.lang, offices=args.office or None)
-    table = figures_to_csv(figures, lang=args.lang) if args.csv else None
+
+
+def _offices_of(args: argparse.Namespace) -> object:
+    """The office directory given, else one calendar for every office."""
+    if args.offices:
+        return Offices.from_file(args.offices)
+    if args.province:
+        return WorkingCalendar.for_province(args.province)
+    return WorkingCalendar.indonesia()
+
+
+def _period_of(args: argparse.Namespace) -> tuple[_dt.date, _dt.date]:
+    if args.year:
+        return _dt.date(args.year, 1, 1), _dt.date(args.year, 12, 31)
+    if args.start is None or args.end is None:
+        raise InvalidArgumentError("give the period: --year YYYY, or --from and --to")
+    return args.start, args.end
+
+
+def _stored_source(args: argparse.Namespace) -> _Source:
+    """The cases of a JSON-lines export or of the SQL store, taken at ``--at``.
+
+    Without ``--at``, as of the newest event (the library never reads a clock), else
+    the start of the day after the period.
+    """
+    offices = _offices_of(args)
+    cases: Iterable[Case]
+    newest: _dt.datetime | None
+    if args.db is not None:
+        cases, newest = _store_cases(args.db)
+    else:
+        cases = list(_read_cases(args.cases))
+        newest = max((c.events[-1].at for c in cases), default=None)
+    start, end = _period_of(args)
+    at = args.at or newest
+    if at is None:
+        at = _dt.datetime.combine(end + _dt.timedelta(days=1), _dt.time(), zone("Asia/Jakarta"))
+    return _Source(cases=cases, offices=offices, start=start, end=end, at=at)
+
+
+def _write(args: argparse.Namespace, page: str, table: str | None, out: TextIO) -> None:
     try:
         if args.output == "-":
             out.write(page)
@@ -166,10 +184,31 @@ def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
             Path(args.csv).write_text(table, encoding="utf-8", newline="")
     except OSError as exc:
         raise InvalidArgumentError(f"cannot write {exc.filename!r}: {exc.strerror}") from None
+
+
+def cmd_report(args: argparse.Namespace, out: TextIO) -> int:
+    """Run ``migrantcare report``; everything is computed before anything is written."""
+    if [bool(args.cases), args.demo, args.db is not None].count(True) != 1:
+        raise InvalidArgumentError(
+            "give one source of cases: a JSON-lines file, --db URL, or --demo"
+        )
+    source = _demo_source(args) if args.demo else _stored_source(args)
+    workflows = (complaint_workflow(), repatriation_workflow(), outreach_workflow())
+    figures = performance_figures(
+        source.cases,
+        workflows=workflows,
+        offices=source.offices,
+        period_start=source.start,
+        period_end=source.end,
+        at=source.at,
+    )
+    page = render_report_html(figures, lang=args.lang, offices=args.office or None)
+    table = figures_to_csv(figures, lang=args.lang) if args.csv else None
+    _write(args, page, table, out)
     if args.output != "-":
         out.write(
             f"wrote {args.output}: {len(figures.offices)} office(s), {figures.cases_read} "
-            f"case(s), {start} to {end}\n"
+            f"case(s), {source.start} to {source.end}\n"
         )
     return 0
 
