@@ -32,28 +32,55 @@ def _padded(attr: str, num: int) -> Callable[[_dt.date], str]:
 
 def _step(char: str, num: int, locale: Locale) -> _Step | None:
     """The step for one pattern field, or ``None`` if Babel must format the pattern."""
-    if char == "E":
-        names = get_day_names(_WEEKDAY_WIDTH[num], "format", locale)  # type: ignore[arg-type]
-        days = tuple(str(names[i]) for i in range(7))
-        return lambda value: days[value.weekday()]
-    if char in "ML":
-        if num <= 2:
-            return _padded("month", num)
-        context = "format" if char == "M" else "stand-alone"
-        names = get_month_names(_MONTH_WIDTH[num], context, locale)  # type: ignore[arg-type]
-        months = ("", *(str(names[i]) for i in range(1, 13)))
-        return lambda value: months[value.month]
-    if char == "y":
-        if num == 2:
-            return lambda value: f"{value.year:02d}"[-2:]
-        return _padded("year", num)
-    if char in "dHms":
-        attr = {"d": "day", "H": "hour", "m": "minute", "s": "second"}[char]
-        return _padded(attr, num)
-    if char == "h":
-        fmt = f"%0{num}d"
-        return lambda value: fmt % (value.hour % 12 or 12)  # type: ignore[attr-defined,unused-ignore]
-    return None
+    make = _STEP_FOR_FIELD.get(char)
+    return None if make is None else make(char, num, locale)
+
+
+def _weekday_step(_char: str, num: int, locale: Locale) -> _Step:
+    names = get_day_names(_WEEKDAY_WIDTH[num], "format", locale)  # type: ignore[arg-type]
+    days = tuple(str(names[i]) for i in range(7))
+    return lambda value: days[value.weekday()]
+
+
+def _month_step(char: str, num: int, locale: Locale) -> _Step:
+    if num <= 2:
+        return _padded("month", num)
+    context = "format" if char == "M" else "stand-alone"
+    names = get_month_names(_MONTH_WIDTH[num], context, locale)  # type: ignore[arg-type]
+    months = ("", *(str(names[i]) for i in range(1, 13)))
+    return lambda value: months[value.month]
+
+
+def _year_step(_char: str, num: int, _locale: Locale) -> _Step:
+    if num == 2:
+        return lambda value: f"{value.year:02d}"[-2:]
+    return _padded("year", num)
+
+
+def _number_step(char: str, num: int, _locale: Locale) -> _Step:
+    return _padded(_NUMBER_FIELDS[char], num)
+
+
+def _hour12_step(_char: str, num: int, _locale: Locale) -> _Step:
+    fmt = f"%0{num}d"
+    return lambda value: fmt % (value.hour % 12 or 12)  # type: ignore[attr-defined,unused-ignore]
+
+
+_NUMBER_FIELDS = MappingProxyType({"d": "day", "H": "hour", "m": "minute", "s": "second"})
+#: The pattern fields compiled into steps; any other is left to Babel.
+_STEP_FOR_FIELD: MappingProxyType[str, Callable[[str, int, Locale], _Step]] = MappingProxyType(
+    {
+        "E": _weekday_step,
+        "M": _month_step,
+        "L": _month_step,
+        "y": _year_step,
+        "d": _number_step,
+        "H": _number_step,
+        "m": _number_step,
+        "s": _number_step,
+        "h": _hour12_step,
+    }
+)
 
 
 def compile_pattern(pattern: str, locale: Locale) -> Callable[[_dt.date], str]:

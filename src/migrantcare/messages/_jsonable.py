@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as _dt
 import decimal
+import functools
 import math
+from collections.abc import Callable
 from typing import Any
 
 from migrantcare._time import require_aware, to_zone, zone
@@ -76,32 +78,40 @@ def notice_value(value: Any, tz: str | None = None) -> Any:
     a message reference ``{"message"}`` (with ``"count"`` for a plural); money
     ``{"amount", "currency"}`` (the amount as a decimal text); a list, a list of these.
     """
-    # imported here: _messages and the vocabularies import much more than this module
-    from migrantcare.calendar._holidays import Holiday  # noqa: PLC0415
-    from migrantcare.messages._messages import MessageRef, Money, Plural  # noqa: PLC0415
-
     if isinstance(value, str | bool | int) or value is None:
         return value
-    if isinstance(value, float):
-        return number(value, "a notice value")
-    if isinstance(value, decimal.Decimal):
-        return str(value)
-    if isinstance(value, _dt.datetime):
-        return instant(value, tz)
-    if isinstance(value, _dt.date):
-        return value.isoformat()
-    if isinstance(value, Plural):
-        return {"message": value.key, "count": value.count}
-    if isinstance(value, MessageRef):
-        return {"message": value.key}
-    if isinstance(value, Money):
-        return {"amount": str(value.amount), "currency": value.currency}
-    if isinstance(value, Holiday):
-        return {"date": value.date.isoformat(), "name_id": value.name_id, "name_en": value.name_en}
-    if isinstance(value, list | tuple):
-        return [notice_value(v, tz) for v in value]
+    for kind, convert in _notice_forms():
+        if isinstance(value, kind):
+            return convert(value, tz)
     label = getattr(value, "label", None)
     if callable(label):  # a Term, or a workflow State
         code = getattr(value, "code", None) or getattr(value, "id", None)
         return {"code": code, "label_id": label("id"), "label_en": label("en")}
     raise WrongTypeError(f"a notice value of type {type(value).__name__} has no JSON form")
+
+
+_NoticeForm = tuple[Any, Callable[[Any, str | None], Any]]
+
+
+@functools.cache
+def _notice_forms() -> tuple[_NoticeForm, ...]:
+    """The JSON form of each kind of notice value, in the order they are tried."""
+    # imported here: _messages and the vocabularies import much more than this module
+    from migrantcare.calendar._holidays import Holiday  # noqa: PLC0415
+    from migrantcare.messages._messages import MessageRef, Money, Plural  # noqa: PLC0415
+
+    return (
+        (float, lambda value, _tz: number(value, "a notice value")),
+        (decimal.Decimal, lambda value, _tz: str(value)),
+        (_dt.datetime, instant),
+        (_dt.date, lambda value, _tz: value.isoformat()),
+        (Plural, lambda value, _tz: {"message": value.key, "count": value.count}),
+        (MessageRef, lambda value, _tz: {"message": value.key}),
+        (Money, lambda value, _tz: {"amount": str(value.amount), "currency": value.currency}),
+        (Holiday, _holiday_json),
+        (list | tuple, lambda value, tz: [notice_value(v, tz) for v in value]),
+    )
+
+
+def _holiday_json(value: Any, _tz: str | None) -> dict[str, str]:
+    return {"date": value.date.isoformat(), "name_id": value.name_id, "name_en": value.name_en}

@@ -21,11 +21,13 @@ import math
 import os
 import re
 import string
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import attrs
+import pendulum
 from babel import Locale, UnknownLocaleError
 from babel.dates import tokenize_pattern
 from babel.lists import format_list
@@ -33,7 +35,7 @@ from babel.messages.plurals import get_plural
 from babel.numbers import format_currency, format_decimal
 
 from migrantcare._locales import check_tag, negotiate
-from migrantcare._po import PoFile, quote, read_po_file
+from migrantcare._po import PoEntry, PoFile, quote, read_po_file
 from migrantcare._time import zone
 from migrantcare._vocab import Term
 from migrantcare.calendar._holidays import Holiday
@@ -104,21 +106,34 @@ def _finite_number(value: object, what: object) -> decimal.Decimal | int | float
     if isinstance(value, int):
         if -MAX_NUMBER <= value <= MAX_NUMBER:
             return value
-    elif isinstance(value, float):
-        if not math.isfinite(value):
-            raise InvalidArgumentError(f"{what} is not a finite number (NaN or infinity)")
-        if abs(value) <= MAX_NUMBER:
-            return value
-    elif isinstance(value, decimal.Decimal):
-        if not value.is_finite():
-            raise InvalidArgumentError(f"{what} is not a finite number (NaN or infinity)")
-        if (value.is_zero() or -24 <= value.adjusted() <= 18) and abs(value) <= MAX_NUMBER:
-            return value
-        if value.adjusted() < -24:
-            raise InvalidArgumentError(f"{what} is too close to zero to render (below 1e-24)")
-    else:
-        raise WrongTypeError(f"{what} must be an int, float or Decimal, got {type(value).__name__}")
-    raise InvalidArgumentError(f"{what} is too large: at most {MAX_NUMBER:.0e} in absolute value")
+        raise _too_large(what)
+    if isinstance(value, float):
+        return _finite_float(value, what)
+    if isinstance(value, decimal.Decimal):
+        return _finite_decimal(value, what)
+    raise WrongTypeError(f"{what} must be an int, float or Decimal, got {type(value).__name__}")
+
+
+def _finite_float(value: float, what: object) -> float:
+    if not math.isfinite(value):
+        raise InvalidArgumentError(f"{what} is not a finite number (NaN or infinity)")
+    if abs(value) <= MAX_NUMBER:
+        return value
+    raise _too_large(what)
+
+
+def _finite_decimal(value: decimal.Decimal, what: object) -> decimal.Decimal:
+    if not value.is_finite():
+        raise InvalidArgumentError(f"{what} is not a finite number (NaN or infinity)")
+    if (value.is_zero() or -24 <= value.adjusted() <= 18) and abs(value) <= MAX_NUMBER:
+        return value
+    if value.adjusted() < -24:
+        raise InvalidArgumentError(f"{what} is too close to zero to render (below 1e-24)")
+    raise _too_large(what)
+
+
+def _too_large(what: object) -> InvalidArgumentError:
+    return InvalidArgumentError(f"{what} is too large: at most {MAX_NUMBER:.0e} in absolute value")
 
 
 def _decimal(value: object) -> decimal.Decimal:
@@ -316,20 +331,29 @@ def _check_date_pattern(key: str, pattern: str, locale: str) -> str:
     if pattern.replace("''", "").count("'") % 2:
         return f"{quote(pattern)} has an unbalanced quote (write '' for a literal quote)"
     is_date = key == "_format.date"
-    what = "a date (no hours, minutes or zones)" if is_date else "a date-time"
     try:
-        fields = {tok[0] for kind, tok in tokenize_pattern(pattern) if kind == "field"}
-        formatter = compile_pattern(pattern, Locale.parse(locale))
-        formatter(_SAMPLE_DATE if is_date else _SAMPLE_STAMP)
+        fields = _pattern_fields(pattern, locale, is_date=is_date)
     except (ValueError, KeyError, AttributeError, TypeError, IndexError) as exc:
+        what = "a date (no hours, minutes or zones)" if is_date else "a date-time"
         return f"{quote(pattern)} is not a Babel pattern for {what}: {quote(str(exc), 80)}"
-    needed = [("d", "the day (d)"), ("ML", "the month (M or L)"), ("yu", "the year (y)")]
-    if not is_date:
-        needed += [("HhKk", "the hour (H or h)"), ("m", "the minute (m)")]
+    needed = _DATE_FIELDS if is_date else _DATE_FIELDS + _TIME_FIELDS
     lacking = [name for chars, name in needed if not fields & set(chars)]
     if lacking:
         return f"{quote(pattern)} does not show {', '.join(lacking)}"
     return ""
+
+
+#: The fields a date pattern must show (any of the letters), and a date-time's too.
+_DATE_FIELDS: Final = (("d", "the day (d)"), ("ML", "the month (M or L)"), ("yu", "the year (y)"))
+_TIME_FIELDS: Final = (("HhKk", "the hour (H or h)"), ("m", "the minute (m)"))
+
+
+def _pattern_fields(pattern: str, locale: str, *, is_date: bool) -> set[str]:
+    """The field letters of ``pattern``, once it formatted a sample; raises if it cannot."""
+    fields = {tok[0] for kind, tok in tokenize_pattern(pattern) if kind == "field"}
+    formatter = compile_pattern(pattern, Locale.parse(locale))
+    formatter(_SAMPLE_DATE if is_date else _SAMPLE_STAMP)
+    return fields
 
 
 def _po_files(directory: Path) -> dict[str, Path]:
@@ -373,62 +397,51 @@ def _read(
     )
     entries: dict[str, _Entry] = {}
     for message in po.entries:
-        key = message.msgid
-        where = f"{locale}:{quote(key, MAX_KEY_CHARS)}"
-        if len(key) > MAX_KEY_CHARS:
-            problems.append(
-                CatalogProblem("syntax", locale, key[:40], "key too long", file, message.line)
-            )
-            continue
-        if message.fuzzy:
-            problems.append(
-                CatalogProblem(
-                    "missing",
-                    locale,
-                    key,
-                    "marked fuzzy (not reviewed; msgfmt leaves it out): review it and "
-                    "remove the flag",
-                    file,
-                    message.line,
-                )
-            )
-            continue
-        texts = [t for t in message.strings if t]
-        if message.plural and texts and len(texts) != len(message.strings):
-            problems.append(
-                CatalogProblem(
-                    "plural_forms",
-                    locale,
-                    key,
-                    f"{len(texts)} of {len(message.strings)} plural forms given",
-                    file,
-                    message.line,
-                )
-            )
-            continue
-        if not texts or len(texts) != len(message.strings):
-            problems.append(
-                CatalogProblem(
-                    "missing", locale, key, "the message is not translated", file, message.line
-                )
-            )
-            continue
-        if key in FORMAT_KEYS:
-            why = _check_date_pattern(key, texts[0], locale)
-            if why:
-                problems.append(
-                    CatalogProblem("date_pattern", locale, key, why, file, message.line)
-                )
-                continue
-        try:
-            forms: tuple[Compiled, ...] = tuple(
-                (((t, None),) if key in FORMAT_KEYS else compile_template(t, where)) for t in texts
-            )
-        except CatalogError as exc:
-            problems.append(CatalogProblem("syntax", locale, key, str(exc), file, message.line))
-            continue
-        entries[key] = _Entry(key, forms, message.plural, file, message.line)
+        found = _read_message(message, locale, file)
+        if isinstance(found, CatalogProblem):
+            problems.append(found)
+        else:
+            entries[found.key] = found
     return (po.plural_forms[1] if po.plural_forms else None), entries
+
+
+def _read_message(message: PoEntry, locale: str, file: str) -> _Entry | CatalogProblem:
+    """The entry ``message`` of a catalog makes, or the problem that keeps it out."""
+    key = message.msgid
+    if len(key) > MAX_KEY_CHARS:
+        return CatalogProblem("syntax", locale, key[:40], "key too long", file, message.line)
+    texts = [t for t in message.strings if t]
+    refusal = _message_refusal(message, texts, locale)
+    if refusal is not None:
+        kind, detail = refusal
+        return CatalogProblem(kind, locale, key, detail, file, message.line)
+    where = f"{locale}:{quote(key, MAX_KEY_CHARS)}"
+    try:
+        forms: tuple[Compiled, ...] = tuple(
+            (((t, None),) if key in FORMAT_KEYS else compile_template(t, where)) for t in texts
+        )
+    except CatalogError as exc:
+        return CatalogProblem("syntax", locale, key, str(exc), file, message.line)
+    return _Entry(key, forms, message.plural, file, message.line)
+
+
+def _message_refusal(message: PoEntry, texts: list[str], locale: str) -> tuple[str, str] | None:
+    """``(kind, detail)`` if ``message`` (its non-empty ``texts``) cannot be used."""
+    if message.fuzzy:
+        return (
+            "missing",
+            "marked fuzzy (not reviewed; msgfmt leaves it out): review it and remove the flag",
+        )
+    complete = len(texts) == len(message.strings)
+    if message.plural and texts and not complete:
+        return "plural_forms", f"{len(texts)} of {len(message.strings)} plural forms given"
+    if not texts or not complete:
+        return "missing", "the message is not translated"
+    if message.msgid in FORMAT_KEYS:
+        why = _check_date_pattern(message.msgid, texts[0], locale)
+        if why:
+            return "date_pattern", why
+    return None
 
 
 def default_directory() -> Path:
@@ -508,13 +521,26 @@ def sms_info(text: str) -> SmsInfo:
     return SmsInfo(encoding, units, segments)  # type: ignore[arg-type]
 
 
-class _What:
-    """Names a placeholder in an error message; built only when an error is raised."""
+class _Placeholder:
+    """Where a value is rendered, and what formatting it needs.
 
-    __slots__ = ("key", "name")
+    Names the placeholder and message in an error; that text is built only when an
+    error is raised.
+    """
 
-    def __init__(self, name: str, key: str) -> None:
-        self.name, self.key = name, key
+    __slots__ = ("ctx", "depth", "key", "messages", "name", "tz")
+
+    def __init__(  # noqa: PLR0917 - private, one slot each
+        self,
+        messages: Messages,
+        name: str,
+        key: str,
+        ctx: _LocaleContext,
+        tz: _dt.tzinfo | None,
+        depth: int,
+    ) -> None:
+        self.messages, self.name, self.key = messages, name, key
+        self.ctx, self.tz, self.depth = ctx, tz, depth
 
     def __str__(self) -> str:
         return f"{{{self.name}}} of message {quote(self.key)}"
@@ -875,9 +901,16 @@ class Messages:
         escape: Callable[[str], str] | None,
     ) -> str:
         ctx = self._context(locale)
-        entries = ctx.entries
         if key.__class__ is not str:
             check_text(key, "message key", MAX_KEY_CHARS)
+        entry = self._pick_entry(key, channel, ctx)
+        zone_obj = self._zone(tz) if tz is not None else None
+        compiled = _plural_form(entry, key, ctx, values) if entry.plural else entry.forms[0]
+        return self._fill(compiled, values, key, ctx, zone_obj, escape)
+
+    def _pick_entry(self, key: str, channel: str | None, ctx: _LocaleContext) -> _Entry:
+        """The entry of ``key`` for ``channel`` (its variant if it has one, else its own)."""
+        entries = ctx.entries
         entry = None
         if channel is not None:
             entry = entries.get(f"{key}.{check_text(channel, 'channel', 64)}")
@@ -885,18 +918,18 @@ class Messages:
             entry = entries.get(key)
             if entry is None:
                 entry = self._entry(key, ctx)  # raises the clear error
-        zone_obj = self._zone(tz) if tz is not None else None
-        if entry.plural:
-            count = values.get("count")
-            if type(count) is not int:
-                raise InvalidArgumentError(
-                    f"message {quote(key)} is a plural form: pass count=<int>, got "
-                    f"{type(count).__name__}"
-                )
-            _finite_number(count, "count")
-            compiled = entry.forms[min(ctx.plural_index(count), len(entry.forms) - 1)]
-        else:
-            compiled = entry.forms[0]
+        return entry
+
+    def _fill(  # noqa: PLR0917 - private
+        self,
+        compiled: Compiled,
+        values: Mapping[str, Any],
+        key: str,
+        ctx: _LocaleContext,
+        zone_obj: _dt.tzinfo | None,
+        escape: Callable[[str], str] | None,
+    ) -> str:
+        """The text of ``compiled`` with each placeholder's value rendered in."""
         out = []
         for literal, name in compiled:
             out.append(literal)
@@ -905,10 +938,7 @@ class Messages:
             try:
                 value = values[name]
             except KeyError:
-                raise InvalidArgumentError(
-                    f"message {quote(key)} needs a value for {{{name}}}; given: "
-                    f"{', '.join(sorted(values)) or 'none'}"
-                ) from None
+                raise _missing_value(key, name, values) from None
             if value.__class__ is str:
                 text = value
                 if len(text) > MAX_VALUE_CHARS or not text.isascii():
@@ -927,57 +957,152 @@ class Messages:
         tz: _dt.tzinfo | None,
         depth: int,
     ) -> str:
-        what = _What(name, key)
-        if isinstance(value, str):
-            return check_text(value, what)
-        if isinstance(value, _dt.datetime):
-            if value.utcoffset() is None:
-                raise NaiveDatetimeError(f"{what} is a naive datetime; pass an aware one")
-            try:
-                local = _to_zone(value, tz) if tz is not None else value
-            except OverflowError:
-                raise DateOutOfRangeError(
-                    f"{what}: the instant cannot be shown in the recipient's zone (too close "
-                    "to year 1 or 9999)"
-                ) from None
-            return f"{ctx.format_datetime(local)} {_zone_label(local)}"
-        if isinstance(value, _dt.date):
-            return ctx.format_date(value)
-        if isinstance(value, bool):
-            raise WrongTypeError(f"{what} is a bool; pass words from the catalog instead")
-        if isinstance(value, int | float | decimal.Decimal):
-            return str(format_decimal(_finite_number(value, what), locale=ctx.babel))
-        if isinstance(value, Money):
-            return str(format_currency(value.amount, value.currency, locale=ctx.babel))
-        if isinstance(value, Plural):
-            return self.render(value.key, ctx.name, count=value.count)
-        if isinstance(value, MessageRef):
-            return self.render(value.key, ctx.name)
-        if isinstance(value, Holiday | Term) or (
-            callable(getattr(value, "label", None)) and hasattr(value, "terminal")
-        ):
-            if ctx.label_lang is None:
-                raise MissingMessageError(
-                    f"{what} is a {type(value).__name__}, whose labels exist in 'id' and 'en' "
-                    f"only, not in {quote(ctx.name)}; pass the text (or a MessageRef) "
-                    "instead"
-                )
-            if isinstance(value, Holiday):
-                return value.name(ctx.label_lang)
-            return str(value.label(ctx.label_lang))
-        if isinstance(value, list | tuple):
-            if depth:
-                raise WrongTypeError(f"{what} is a list inside a list; pass a flat list")
-            if len(value) > MAX_LIST_ITEMS:
-                raise InvalidArgumentError(
-                    f"{what} has {len(value):,} items; at most {MAX_LIST_ITEMS:,}"
-                )
-            items = [self._format(v, name, key, ctx, tz, depth + 1) for v in value]
-            return str(format_list(items, locale=ctx.babel)) if items else ""
-        raise WrongTypeError(
-            f"{what}: cannot render a value of type {type(value).__name__}; pass str, "
-            "numbers, dates, Money, Plural, MessageRef, lists, Holiday, Term or State"
+        format_value = _FORMAT_BY_TYPE.get(type(value)) or _formatter_for(value)
+        return format_value(value, _Placeholder(self, name, key, ctx, tz, depth))
+
+
+def _plural_form(
+    entry: _Entry, key: str, ctx: _LocaleContext, values: Mapping[str, Any]
+) -> Compiled:
+    """The form of the plural ``entry`` that the ``count`` among ``values`` selects."""
+    count = values.get("count")
+    if type(count) is not int:
+        raise InvalidArgumentError(
+            f"message {quote(key)} is a plural form: pass count=<int>, got {type(count).__name__}"
         )
+    _finite_number(count, "count")
+    return entry.forms[min(ctx.plural_index(count), len(entry.forms) - 1)]
+
+
+def _missing_value(key: str, name: str, values: Mapping[str, Any]) -> InvalidArgumentError:
+    return InvalidArgumentError(
+        f"message {quote(key)} needs a value for {{{name}}}; given: "
+        f"{', '.join(sorted(values)) or 'none'}"
+    )
+
+
+def _format_text(value: str, at: _Placeholder) -> str:
+    return check_text(value, at)
+
+
+def _format_datetime(value: _dt.datetime, at: _Placeholder) -> str:
+    if value.utcoffset() is None:
+        raise NaiveDatetimeError(f"{at} is a naive datetime; pass an aware one")
+    try:
+        local = _to_zone(value, at.tz) if at.tz is not None else value
+    except OverflowError:
+        raise DateOutOfRangeError(
+            f"{at}: the instant cannot be shown in the recipient's zone (too close "
+            "to year 1 or 9999)"
+        ) from None
+    return f"{at.ctx.format_datetime(local)} {_zone_label(local)}"
+
+
+def _format_date(value: _dt.date, at: _Placeholder) -> str:
+    return at.ctx.format_date(value)
+
+
+def _refuse_bool(_value: bool, at: _Placeholder) -> str:
+    raise WrongTypeError(f"{at} is a bool; pass words from the catalog instead")
+
+
+def _format_number(value: float | decimal.Decimal, at: _Placeholder) -> str:
+    return str(format_decimal(_finite_number(value, at), locale=at.ctx.babel))
+
+
+def _format_money(value: Money, at: _Placeholder) -> str:
+    return str(format_currency(value.amount, value.currency, locale=at.ctx.babel))
+
+
+def _format_plural(value: Plural, at: _Placeholder) -> str:
+    return at.messages.render(value.key, at.ctx.name, count=value.count)
+
+
+def _format_ref(value: MessageRef, at: _Placeholder) -> str:
+    return at.messages.render(value.key, at.ctx.name)
+
+
+def _format_label(value: Any, at: _Placeholder) -> str:
+    """A Holiday's name, or the label of a Term or a State (anything with ``label``)."""
+    lang = at.ctx.label_lang
+    if lang is None:
+        raise MissingMessageError(
+            f"{at} is a {type(value).__name__}, whose labels exist in 'id' and 'en' "
+            f"only, not in {quote(at.ctx.name)}; pass the text (or a MessageRef) "
+            "instead"
+        )
+    if isinstance(value, Holiday):
+        return value.name(lang)
+    return str(value.label(lang))
+
+
+def _format_list(value: list[Any] | tuple[Any, ...], at: _Placeholder) -> str:
+    if at.depth:
+        raise WrongTypeError(f"{at} is a list inside a list; pass a flat list")
+    if len(value) > MAX_LIST_ITEMS:
+        raise InvalidArgumentError(f"{at} has {len(value):,} items; at most {MAX_LIST_ITEMS:,}")
+    items = [at.messages._format(v, at.name, at.key, at.ctx, at.tz, 1) for v in value]
+    return str(format_list(items, locale=at.ctx.babel)) if items else ""
+
+
+def _refuse_type(value: object, at: _Placeholder) -> str:
+    raise WrongTypeError(
+        f"{at}: cannot render a value of type {type(value).__name__}; pass str, "
+        "numbers, dates, Money, Plural, MessageRef, lists, Holiday, Term or State"
+    )
+
+
+_Formatter = Callable[[Any, _Placeholder], str]
+
+#: The value types a placeholder takes, in the order they are tried: the first that
+#: ``value`` is an instance of decides (a datetime is a date, a bool an int).
+_FORMATTERS: Final[tuple[tuple[Any, _Formatter], ...]] = (
+    (str, _format_text),
+    (_dt.datetime, _format_datetime),
+    (_dt.date, _format_date),
+    (bool, _refuse_bool),
+    (int | float | decimal.Decimal, _format_number),
+    (Money, _format_money),
+    (Plural, _format_plural),
+    (MessageRef, _format_ref),
+    (Holiday | Term, _format_label),
+)
+
+
+def _formatter_for(value: object) -> _Formatter:
+    """How to render ``value``, by the rules of :data:`_FORMATTERS` and then by shape."""
+    for kind, format_value in _FORMATTERS:
+        if isinstance(value, kind):
+            return format_value
+    if callable(getattr(value, "label", None)) and hasattr(value, "terminal"):
+        return _format_label  # a State, or anything labelled like one
+    if isinstance(value, list | tuple):
+        return _format_list
+    return _refuse_type
+
+
+#: The same choice for the exact types, looked up at once (subclasses and other types
+#: ask :func:`_formatter_for`).
+_FORMAT_BY_TYPE: Final[Mapping[type, _Formatter]] = MappingProxyType(
+    {
+        str: _format_text,
+        _dt.datetime: _format_datetime,
+        pendulum.DateTime: _format_datetime,  # what the library's own records hold
+        _dt.date: _format_date,
+        pendulum.Date: _format_date,
+        bool: _refuse_bool,
+        int: _format_number,
+        float: _format_number,
+        decimal.Decimal: _format_number,
+        Money: _format_money,
+        Plural: _format_plural,
+        MessageRef: _format_ref,
+        Holiday: _format_label,
+        Term: _format_label,
+        list: _format_list,
+        tuple: _format_list,
+    }
+)
 
 
 def _directories(directories: Sequence[object]) -> list[Path]:
@@ -1052,58 +1177,99 @@ def check_catalogs(
     dirs.extend(directories)
     entries, _plurals, problems = _load(dirs)
     all_keys = set().union(*(set(e) for e in entries.values())) if entries else set()
-    reference = "id" if "id" in entries else (sorted(entries)[0] if entries else None)
     reported = {(p.locale, p.key) for p in problems}
-    ref_names = (
-        {k: e.names() for k, e in entries[reference].items()} if reference is not None else {}
-    )
+    reference = _Reference.of(entries)
     for locale in sorted(entries):
         have = entries[locale]
-        for key in sorted(all_keys - set(have)):
-            if (locale, key) not in reported:
-                problems.append(CatalogProblem("missing", locale, key, "not in this locale"))
-        expected = get_plural(locale).num_plurals
-        for key, entry in sorted(have.items()):
-            source = entry.source if entry.source != "override" else ""
-            if entry.plural and len(entry.forms) != expected:
-                problems.append(
-                    CatalogProblem(
-                        "plural_forms",
-                        locale,
-                        key,
-                        f"{len(entry.forms)} plural forms; CLDR has {expected} for {locale!r}",
-                        source,
-                        entry.line,
-                    )
-                )
-            if locale != reference and key in ref_names and key not in FORMAT_KEYS:
-                ours, theirs = ref_names[key], entry.names()
-                if ours != theirs:
-                    problems.append(
-                        CatalogProblem(
-                            "placeholders",
-                            locale,
-                            key,
-                            f"uses {{{', '.join(sorted(theirs))}}} but {reference!r} uses "
-                            f"{{{', '.join(sorted(ours))}}}",
-                            source,
-                            entry.line,
-                        )
-                    )
-            if key.endswith(".sms"):
-                info = sms_info("".join(lit for lit, _ in entry.forms[0]))
-                if info.segments > 1:
-                    problems.append(
-                        CatalogProblem(
-                            "sms_length",
-                            locale,
-                            key,
-                            f"{info.units} {info.encoding} units before values: over one segment",
-                            source,
-                            entry.line,
-                        )
-                    )
+        problems.extend(
+            CatalogProblem("missing", locale, key, "not in this locale")
+            for key in sorted(all_keys - set(have))
+            if (locale, key) not in reported
+        )
+        problems.extend(_entry_problems(locale, have, reference))
     return problems
+
+
+def _entry_problems(
+    locale: str, have: Mapping[str, _Entry], reference: _Reference
+) -> Iterator[CatalogProblem]:
+    """The problems of each message of ``locale``, by key: plural forms, placeholders, SMS."""
+    expected = get_plural(locale).num_plurals
+    for key, entry in sorted(have.items()):
+        found = (
+            _plural_forms_problem(locale, key, entry, expected),
+            reference.placeholders_problem(locale, key, entry),
+            _sms_length_problem(locale, key, entry),
+        )
+        yield from (p for p in found if p is not None)
+
+
+def _source(entry: _Entry) -> str:
+    """The file a problem of ``entry`` names (none for an override made in code)."""
+    return entry.source if entry.source != "override" else ""
+
+
+def _plural_forms_problem(
+    locale: str, key: str, entry: _Entry, expected: int
+) -> CatalogProblem | None:
+    if not entry.plural or len(entry.forms) == expected:
+        return None
+    return CatalogProblem(
+        "plural_forms",
+        locale,
+        key,
+        f"{len(entry.forms)} plural forms; CLDR has {expected} for {locale!r}",
+        _source(entry),
+        entry.line,
+    )
+
+
+def _sms_length_problem(locale: str, key: str, entry: _Entry) -> CatalogProblem | None:
+    if not key.endswith(".sms"):
+        return None
+    info = sms_info("".join(lit for lit, _ in entry.forms[0]))
+    if info.segments <= 1:
+        return None
+    return CatalogProblem(
+        "sms_length",
+        locale,
+        key,
+        f"{info.units} {info.encoding} units before values: over one segment",
+        _source(entry),
+        entry.line,
+    )
+
+
+@attrs.frozen
+class _Reference:
+    """The locale whose placeholders the others must use (``id`` if present)."""
+
+    locale: str | None
+    names: Mapping[str, frozenset[str]]
+
+    @classmethod
+    def of(cls, entries: Mapping[str, Mapping[str, _Entry]]) -> _Reference:
+        if not entries:
+            return cls(None, {})
+        locale = "id" if "id" in entries else sorted(entries)[0]
+        return cls(locale, {k: e.names() for k, e in entries[locale].items()})
+
+    def placeholders_problem(self, locale: str, key: str, entry: _Entry) -> CatalogProblem | None:
+        """A problem if ``entry`` uses other placeholders than the reference's ``key``."""
+        if locale == self.locale or key not in self.names or key in FORMAT_KEYS:
+            return None
+        ours, theirs = self.names[key], entry.names()
+        if ours == theirs:
+            return None
+        return CatalogProblem(
+            "placeholders",
+            locale,
+            key,
+            f"uses {{{', '.join(sorted(theirs))}}} but {self.locale!r} uses "
+            f"{{{', '.join(sorted(ours))}}}",
+            _source(entry),
+            entry.line,
+        )
 
 
 def format_problems(problems: Iterable[CatalogProblem]) -> str:
