@@ -101,15 +101,16 @@ def _unquote(text: str, start: int) -> tuple[str | None, str]:
     """Read the quoted string that starts at ``text[start]``: ``(value, "")`` or ``(None, why)``."""
     if start >= len(text) or text[start] != '"':
         return None, f"expected a string in double quotes, found {quote(text[start:])}"
-    end = text.rfind('"')
-    if end > start:
-        # the common string: no escape, nothing after the closing quote; sliced at C speed
-        body = text[start + 1 : end]
-        plain = "\\" not in body and '"' not in body and _CONTROL.search(body) is None
-        if plain and not text[end + 1 :].strip():
-            return body, ""
+    plain = _plain_string(text, start)
+    if plain is not None:
+        return plain, ""
+    return _unescape(text, start + 1)
+
+
+def _unescape(text: str, i: int) -> tuple[str | None, str]:
+    """Read a quoted string character by character from ``text[i]``, just after its quote."""
     out: list[str] = []
-    i, n = start + 1, len(text)
+    n = len(text)
     while i < n:
         c = text[i]
         if c == '"':
@@ -120,27 +121,49 @@ def _unquote(text: str, start: int) -> tuple[str | None, str]:
         if c == "\\":
             if i + 1 >= n:
                 break
-            e = text[i + 1]
-            if e in _ESCAPES:
-                out.append(_ESCAPES[e])
-                i += 2
-                continue
-            match = re.match(r"[0-7]{1,3}|x[0-9A-Fa-f]{1,2}", text[i + 1 :])
-            if match is None:
-                return None, f"unknown escape sequence \\{e}"
-            digits = match.group()
-            code = int(digits[1:], 16) if digits[0] == "x" else int(digits, 8)
-            if code == 0 or code > 0x7F:
-                # a byte escape above ASCII would be half of a UTF-8 character
-                return None, f"escape \\{digits} is not an ASCII character; write the character"
-            out.append(chr(code))
-            i += 1 + len(digits)
+            char, width = _escape(text, i + 1)
+            if width == 0:
+                return None, char
+            out.append(char)
+            i += 1 + width
             continue
         if c < " " and c != "\t":
             return None, f"control character {c!r} inside a string; use an escape such as \\n"
         out.append(c)
         i += 1
     return None, "unterminated string: the closing double quote is missing"
+
+
+def _plain_string(text: str, start: int) -> str | None:
+    """The common string: no escape, nothing after the closing quote; sliced at C speed.
+
+    Returns its body, or ``None`` if the string must be read character by character.
+    """
+    end = text.rfind('"')
+    if end <= start:
+        return None
+    body = text[start + 1 : end]
+    plain = "\\" not in body and '"' not in body and _CONTROL.search(body) is None
+    return body if plain and not text[end + 1 :].strip() else None
+
+
+def _escape(text: str, at: int) -> tuple[str, int]:
+    """The character the escape after the backslash at ``text[at - 1]`` stands for.
+
+    Returns ``(character, characters read after the backslash)``, or ``(why, 0)``.
+    """
+    e = text[at]
+    if e in _ESCAPES:
+        return _ESCAPES[e], 1
+    match = re.match(r"[0-7]{1,3}|x[0-9A-Fa-f]{1,2}", text[at:])
+    if match is None:
+        return f"unknown escape sequence \\{e}", 0
+    digits = match.group()
+    code = int(digits[1:], 16) if digits[0] == "x" else int(digits, 8)
+    if code == 0 or code > 0x7F:
+        # a byte escape above ASCII would be half of a UTF-8 character
+        return f"escape \\{digits} is not an ASCII character; write the character", 0
+    return chr(code), len(digits)
 
 
 class _Builder:
@@ -152,6 +175,7 @@ class _Builder:
         self.seen: dict[str, int] = {}
         self.header: str | None = None
         self.header_line = 0
+        self.pending_fuzzy = False  # a "#, fuzzy" flag read for the entry to come
         self.reset(fuzzy=False)
 
     def reset(self, *, fuzzy: bool) -> None:
@@ -168,6 +192,49 @@ class _Builder:
         key = "".join(self.msgid) if self.msgid is not None else ""
         self.errors.append(PoSyntaxError(line, detail, key[:_QUOTE]))
 
+    def line(self, stripped: str, number: int) -> None:
+        """Read one line that is not blank (``stripped`` of its surrounding space)."""
+        if stripped.startswith("#"):
+            self.comment(stripped)
+        elif stripped.startswith('"'):
+            self.string_line(stripped, number)
+        else:
+            self.keyword_line(stripped, number)
+
+    def comment(self, stripped: str) -> None:
+        if stripped.startswith("#~"):
+            return  # obsolete entry: kept by translation tools, ignored by msgfmt
+        if self.msgid is not None and self.last == "msgstr":
+            self.finish()  # a comment opens the next entry
+        if stripped.startswith("#,"):
+            flags = {f.strip() for f in stripped[2:].split(",")}
+            self.pending_fuzzy = self.pending_fuzzy or "fuzzy" in flags
+
+    def string_line(self, stripped: str, number: int) -> None:
+        value, why = _unquote(stripped, 0)
+        if value is None:
+            self.error(number, why)
+            self.broken = True
+        else:
+            self.continuation(value, number)
+
+    def keyword_line(self, stripped: str, number: int) -> None:
+        match = _KEYWORD.match(stripped)
+        if match is None:
+            self.error(number, f"not a PO keyword, comment or string: {quote(stripped)}")
+            self.current = None
+            self.broken = self.msgid is not None
+            return
+        value, why = _unquote(stripped[match.end() :].lstrip(), 0)
+        if match.group(1) == "msgid":
+            self.finish()
+            self.reset(fuzzy=self.pending_fuzzy)
+            self.pending_fuzzy = False
+        self.keyword(match.group(1), match.group(2), value or "", number)
+        if value is None:
+            self.error(number, f"{match.group(0)}: {why}")
+            self.broken = True
+
     def finish(self) -> None:
         """Close the entry being read (at a new ``msgid``, a comment block or the end)."""
         if self.msgid is None or self.broken:
@@ -179,59 +246,70 @@ class _Builder:
         elif self.plural is not None and 0 not in self.strings:
             self.error(self.msgid_line, f"msgid {quote(msgid)} has msgid_plural but no msgstr[0]")
         else:
-            strings = tuple("".join(self.strings[i]) for i in sorted(self.strings))
-            if msgid == "" and self.plural is None:
-                if self.header is not None:
-                    self.error(self.msgid_line, "a second header entry (empty msgid)")
-                self.header, self.header_line = strings[0], self.msgid_line
-            elif msgid in self.seen:
-                self.error(
-                    self.msgid_line,
-                    f"duplicate message definition of {quote(msgid)} "
-                    f"(first defined on line {self.seen[msgid]})",
-                )
-            else:
-                self.seen[msgid] = self.msgid_line
-                self.entries.append(
-                    PoEntry(msgid, strings, self.plural is not None, self.fuzzy, self.msgid_line)
-                )
+            self.store(msgid, tuple("".join(self.strings[i]) for i in sorted(self.strings)))
         self.reset(fuzzy=False)
+
+    def store(self, msgid: str, strings: tuple[str, ...]) -> None:
+        """Keep a complete entry: the header, or a message not defined before."""
+        if msgid == "" and self.plural is None:
+            if self.header is not None:
+                self.error(self.msgid_line, "a second header entry (empty msgid)")
+            self.header, self.header_line = strings[0], self.msgid_line
+        elif msgid in self.seen:
+            self.error(
+                self.msgid_line,
+                f"duplicate message definition of {quote(msgid)} "
+                f"(first defined on line {self.seen[msgid]})",
+            )
+        else:
+            self.seen[msgid] = self.msgid_line
+            self.entries.append(
+                PoEntry(msgid, strings, self.plural is not None, self.fuzzy, self.msgid_line)
+            )
 
     def keyword(self, word: str, index: str | None, value: str, line: int) -> None:
         if word == "msgctxt":
             self.finish()
             self.error(line, "msgctxt is not used by migrantcare catalogs: keys are unique ids")
-            return
-        if word == "msgid":
+        elif word == "msgid":
             self.msgid, self.msgid_line = [value], line
             self.current, self.last = self.msgid, "msgid"
-            return
-        if self.msgid is None:
+        elif self.msgid is None:
             self.error(line, f"{word} without a preceding msgid")
             self.current = None
+        elif word == "msgid_plural":
+            self.msgid_plural(value, line)
+        else:
+            self.msgstr(index, value, line)
+
+    def msgid_plural(self, value: str, line: int) -> None:
+        if self.last != "msgid":
+            self.error(line, "msgid_plural must follow msgid directly")
             return
-        if word == "msgid_plural":
-            if self.last != "msgid":
-                self.error(line, "msgid_plural must follow msgid directly")
-                return
-            self.plural = [value]
-            self.current, self.last = self.plural, "msgid_plural"
-            return
-        # msgstr or msgstr[n]
-        if self.plural is None and index is not None:
-            self.error(line, f"msgstr[{index}] in a message without msgid_plural")
-            return
-        if self.plural is not None and index is None:
-            self.error(line, "a message with msgid_plural needs msgstr[0], msgstr[1]…, not msgstr")
+        self.plural = [value]
+        self.current, self.last = self.plural, "msgid_plural"
+
+    def msgstr(self, index: str | None, value: str, line: int) -> None:
+        """``msgstr`` (``index`` ``None``) or ``msgstr[index]``."""
+        problem = self.msgstr_problem(index)
+        if problem:
+            self.error(line, problem)
             return
         n = int(index) if index is not None else 0
-        if n != len(self.strings):
-            what = "msgstr" if index is None else f"msgstr[{index}]"
-            expected = "no further msgstr" if index is None else f"msgstr[{len(self.strings)}]"
-            self.error(line, f"{what} out of order: expected {expected}")
-            return
         self.strings[n] = [value]
         self.current, self.last = self.strings[n], "msgstr"
+
+    def msgstr_problem(self, index: str | None) -> str:
+        """Why a ``msgstr`` cannot come here, or ``""``."""
+        if self.plural is None and index is not None:
+            return f"msgstr[{index}] in a message without msgid_plural"
+        if self.plural is not None and index is None:
+            return "a message with msgid_plural needs msgstr[0], msgstr[1]…, not msgstr"
+        if (int(index) if index is not None else 0) != len(self.strings):
+            what = "msgstr" if index is None else f"msgstr[{index}]"
+            expected = "no further msgstr" if index is None else f"msgstr[{len(self.strings)}]"
+            return f"{what} out of order: expected {expected}"
+        return ""
 
     def continuation(self, value: str, line: int) -> None:
         if self.current is None:
@@ -246,29 +324,37 @@ def _plural_forms(header: str | None) -> tuple[tuple[int, str] | None, str]:
         return None, ""
     for raw in header.split("\n"):
         name, sep, value = raw.partition(":")
-        if sep and name.strip().lower() == "plural-forms":
-            match = _PLURAL_FORMS.match(value)
-            if match is None:
-                return (
-                    None,
-                    f"Plural-Forms {quote(value.strip())} is not 'nplurals=N; plural=EXPR;'",
-                )
-            nplurals, expr = int(match.group(1)), match.group(2).strip()
-            if not 1 <= nplurals <= 6:
-                return None, f"Plural-Forms has nplurals={nplurals}; CLDR uses 1 to 6"
-            try:
-                gettext.c2py(expr)
-            except (ValueError, RecursionError):
-                return None, f"Plural-Forms expression {quote(expr)} is not a valid C expression"
-            return (nplurals, expr), ""
-        if sep and name.strip().lower() == "content-type":
-            charset = value.lower().partition("charset=")[2].strip()
-            if charset and charset not in ("utf-8", "utf8", "charset"):
-                return (
-                    None,
-                    f"Content-Type declares charset {quote(charset)}; write the file in UTF-8",
-                )
+        field = name.strip().lower() if sep else ""
+        if field == "plural-forms":
+            return _read_plural_forms(value)
+        if field == "content-type":
+            why = _charset_problem(value)
+            if why:
+                return None, why
     return None, ""
+
+
+def _read_plural_forms(value: str) -> tuple[tuple[int, str] | None, str]:
+    """``((nplurals, expression), "")`` from a Plural-Forms value, or ``(None, why)``."""
+    match = _PLURAL_FORMS.match(value)
+    if match is None:
+        return None, f"Plural-Forms {quote(value.strip())} is not 'nplurals=N; plural=EXPR;'"
+    nplurals, expr = int(match.group(1)), match.group(2).strip()
+    if not 1 <= nplurals <= 6:
+        return None, f"Plural-Forms has nplurals={nplurals}; CLDR uses 1 to 6"
+    try:
+        gettext.c2py(expr)
+    except (ValueError, RecursionError):
+        return None, f"Plural-Forms expression {quote(expr)} is not a valid C expression"
+    return (nplurals, expr), ""
+
+
+def _charset_problem(content_type: str) -> str:
+    """Why a Content-Type header value is refused (a charset other than UTF-8), or ``""``."""
+    charset = content_type.lower().partition("charset=")[2].strip()
+    if charset and charset not in ("utf-8", "utf8", "charset"):
+        return f"Content-Type declares charset {quote(charset)}; write the file in UTF-8"
+    return ""
 
 
 def _lines(text: str) -> Iterator[tuple[int, str]]:
@@ -286,62 +372,31 @@ def parse_po(text: str) -> PoFile:
         The entries, the header's plural forms, and every malformed spot found.
     """
     b = _Builder()
-    pending_fuzzy = False
     for number, line in _lines(text.removeprefix("\ufeff")):
         stripped = line.strip()
-        if not stripped:
-            continue
-        if stripped.startswith("#"):
-            if stripped.startswith("#~"):
-                continue  # obsolete entry: kept by translation tools, ignored by msgfmt
-            if b.msgid is not None and b.last == "msgstr":
-                b.finish()  # a comment opens the next entry
-            if stripped.startswith("#,"):
-                flags = {f.strip() for f in stripped[2:].split(",")}
-                pending_fuzzy = pending_fuzzy or "fuzzy" in flags
-            continue
-        if stripped.startswith('"'):
-            value, why = _unquote(stripped, 0)
-            if value is None:
-                b.error(number, why)
-                b.broken = True
-            else:
-                b.continuation(value, number)
-            continue
-        match = _KEYWORD.match(stripped)
-        if match is None:
-            b.error(number, f"not a PO keyword, comment or string: {quote(stripped)}")
-            b.current = None
-            b.broken = b.msgid is not None
-            continue
-        value, why = _unquote(stripped[match.end() :].lstrip(), 0)
-        if match.group(1) == "msgid":
-            b.finish()
-            b.reset(fuzzy=pending_fuzzy)
-            pending_fuzzy = False
-        b.keyword(match.group(1), match.group(2), value or "", number)
-        if value is None:
-            b.error(number, f"{match.group(0)}: {why}")
-            b.broken = True
+        if stripped:
+            b.line(stripped, number)
     b.finish()
     plural_forms, why = _plural_forms(b.header)
     errors = list(b.errors)
     if why:
         errors.append(PoSyntaxError(b.header_line, why))
     if plural_forms is not None:
-        nplurals = plural_forms[0]
-        for entry in b.entries:
-            if entry.plural and len(entry.strings) != nplurals:
-                errors.append(
-                    PoSyntaxError(
-                        entry.line,
-                        f"{len(entry.strings)} plural forms but the header's Plural-Forms "
-                        f"says nplurals={nplurals}",
-                        entry.msgid[:_QUOTE],
-                    )
-                )
+        errors.extend(_plural_count_errors(b.entries, plural_forms[0]))
     errors.sort(key=lambda e: e.line)
     return PoFile(tuple(b.entries), plural_forms, tuple(errors))
+
+
+def _plural_count_errors(entries: list[PoEntry], nplurals: int) -> Iterator[PoSyntaxError]:
+    """An error for each plural entry whose count of forms is not the header's."""
+    for entry in entries:
+        if entry.plural and len(entry.strings) != nplurals:
+            yield PoSyntaxError(
+                entry.line,
+                f"{len(entry.strings)} plural forms but the header's Plural-Forms "
+                f"says nplurals={nplurals}",
+                entry.msgid[:_QUOTE],
+            )
 
 
 def read_po_file(path: Path) -> PoFile:
