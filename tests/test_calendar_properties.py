@@ -213,10 +213,10 @@ def test_instant_at_by_cached_midnights_equals_the_wall_time_conversion(
     # local midnights; days on which the zone changes offset must not use it
     tz, day = zone_day
     cal = _zoned(tz, around_the_clock)
-    index = cal._idx()
+    index = cal.working_time
     # a position within that day's working time (none on a closed day)
     target = index.cum_us[day] + micros % (index.cum_us[day + 1] - index.cum_us[day] + 1)
-    fast = cal._instant_at(target)
+    fast = cal.working_time.instant_at(target)
     # the same conversion without the cache
     j = bisect.bisect_left(index.cum_us, target, 1) - 1
     rem = target - index.cum_us[j]
@@ -225,5 +225,5 @@ def test_instant_at_by_cached_midnights_equals_the_wall_time_conversion(
         if rem <= before + e - s:
             tod = s + rem - before
             break
-    assert fast == cal._wall_to_utc(index.first_ordinal + j, tod)
+    assert fast == cal.working_time.wall_to_utc(index.first_ordinal + j, tod)
     assert fast.tzinfo is dt.timezone.utc

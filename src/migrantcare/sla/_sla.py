@@ -518,7 +518,7 @@ def apply_event(
                 assert calendar is not None
                 if point is None and p.target.unit != "elapsed":
                     # every clock this event starts counts from the same instant
-                    point = calendar._position(at, "instant")
+                    point = calendar.working_time.locate(at)
                 # what refresh(SlaClock(p.name, p.variant, cycle, at), p, calendar) gives
                 # on a non-strict calendar, built once
                 due, warns, budget, provisional = _fresh_cache(p, at, calendar, point, ())
@@ -629,7 +629,7 @@ class _Measure:
         pos = self.positions.get(instant)
         if pos is None:
             assert self.calendar is not None
-            pos = self.positions[instant] = self.calendar._working_position(instant)
+            pos = self.positions[instant] = self.calendar.working_time.position(instant)
         self.b, self.b_pos = self.a, self.a_pos
         self.a, self.a_pos = instant, pos
         return pos
@@ -648,7 +648,7 @@ class _Measure:
             # the public method checks the years it crosses
             return as_utc(self.calendar.add_working_time(a, _dt.timedelta(microseconds=us)))
         target = self._pos(a) + us
-        result = self.calendar._instant_at(target)
+        result = self.calendar.working_time.instant_at(target)
         # the result sits exactly at that working position: later between() calls on
         # it (the budget, the status) need no conversion
         self.positions[result] = target
@@ -701,8 +701,8 @@ def _whole_days(
     p0, p1 = pause
     if not calendar.strict:
         i, j = _whole_day_span(calendar, pause, measure)
-        first_ordinal = calendar._idx().first_ordinal
-        return _dt.date.fromordinal(first_ordinal + i), _dt.date.fromordinal(first_ordinal + j)
+        index = calendar.working_time
+        return index.date_of(i), index.date_of(j)
     one_day = _dt.timedelta(days=1)
     first = calendar.local(p0).date()
     if calendar.working_time_between(calendar.start_of_day(first), p0):
@@ -726,16 +726,18 @@ def _whole_day_span(
     event, and the public methods build pendulum instants for the same answer.
     """
     p0, p1 = pause
-    index = calendar._idx()
+    index = calendar.working_time
     cum = index.cum_us
-    i, pos = calendar._position(p0, "pause start")
-    j, end = calendar._position(p1, "pause end")
+    i, pos = index.locate(p0, "pause start")
+    j, end = index.locate(p1, "pause end")
     if measure is not None and measure.calendar is calendar:
         measure.positions[p0] = pos
         measure.positions[p1] = end
-    if pos > cum[i]:
+    # a day's working time starts at its first instant: cum[i], unless its midnight
+    # falls in a DST gap (then the skipped wall hours come before any instant)
+    if pos > cum[i] and pos > index.day_start(i):
         i += 1  # some of that day's working time came before the pause
-    if j < index.n_days - 1 and cum[j + 1] > end:
+    if j < index.n_days - 1 and cum[j + 1] > end and index.day_start(j + 1) > end:
         j -= 1  # some of that day's working time comes after the pause
     return i, j
 
@@ -752,7 +754,7 @@ def _paused_day_counts(
         # the same counts on day numbers: working_days_between(a, b) is the difference
         # of the cumulative working-day counts at their day numbers
         i, j = _whole_day_span(calendar, pause, measure)
-        index = calendar._idx()
+        index = calendar.working_time
         d = due_day.toordinal() - index.first_ordinal
         if i > j or i > d:
             return 0
@@ -812,6 +814,7 @@ def settle(
     origin, pauses = _segment(clock, pauses)
     kept: list[Pause] = []
     if target.unit == "working_days":
+        index = calendar.working_time
         day = _local_date(calendar, origin)
         n = target.days
         base = day
@@ -821,7 +824,7 @@ def settle(
                 # the transfer day itself counts (it was in progress)
                 base = day - _dt.timedelta(days=1)
         due_day = calendar.add_working_days(base, n)
-        due = calendar._close_utc(due_day.toordinal())
+        due = index.close_utc(due_day.toordinal())
         assert due is not None  # add_working_days returns working days only
         extra = 0
         for pause in pauses:
@@ -832,11 +835,11 @@ def settle(
             if count:
                 extra += count
                 due_day = calendar.add_working_days(base, n + extra)
-                due = calendar._close_utc(due_day.toordinal())
+                due = index.close_utc(due_day.toordinal())
                 assert due is not None
         if measure is not None and measure.calendar is not None:
             # the deadline sits at a known working position: budgets need no conversion
-            measure.positions[due] = calendar._close_position(due_day.toordinal())
+            measure.positions[due] = index.close_position(due_day.toordinal())
         return due, tuple(kept)
     if measure is None:
         measure = measure_for(policy, calendar)
@@ -1037,9 +1040,10 @@ def _fresh_cache(
                 else tuple([start + d for d in offsets])
             )
         return start + target.duration, warns, policy._budget_us, False
-    day, pos = calendar._position(start, "instant") if point is None else point
+    index = calendar.working_time
+    day, pos = index.locate(start) if point is None else point
     if unit == "working_days":
-        due, close = calendar._working_days_close(day, target.days)
+        due, close = index.working_days_close(day, target.days)
         budget = close - pos if close > pos else 0
         shares: Sequence[int] = [int(budget * f) for f in policy.warn_at]
     else:
@@ -1048,7 +1052,7 @@ def _fresh_cache(
     if budget <= 0 or old or 0 in shares:
         # a threshold already crossed (or nothing to count) keeps its instant, as the
         # general path does
-        instant_at = calendar._instant_at
+        instant_at = index.instant_at
         if unit != "working_days":
             due = instant_at(pos + budget) if budget > 0 else start
         warns = tuple(
@@ -1056,10 +1060,10 @@ def _fresh_cache(
             for k, share in enumerate(shares)
         )
     elif unit == "working_days":
-        warns = calendar._instants_after(pos, shares)
+        warns = index.instants_after(pos, shares)
     else:
         # the warnings and the deadline in one calendar call
-        instants = calendar._instants_after(pos, policy._warn_shares_and_budget)
+        instants = index.instants_after(pos, policy._warn_shares_and_budget)
         warns, due = instants[:-1], instants[-1]
     return due, warns, budget, _provisional(policy, calendar, start, due)
 
@@ -1409,8 +1413,13 @@ def _status_of_cached(  # noqa: PLR0917 - internal, hot path
         policy.source,
         policy.confirmed,
         # worded only for a provisional deadline, and memoised per span of years
-        calendar._reason(start.year, due.year, "en") if clock.provisional else "",
+        _unsettled(calendar, start, due) if clock.provisional else "",
     )
+
+
+def _unsettled(calendar: WorkingCalendar, start: _dt.datetime, due: _dt.datetime) -> str:
+    """Why a deadline from ``start`` to ``due`` may move (English; memoised per years)."""
+    return calendar.working_time.unsettled_reason(start.year, due.year, "en")
 
 
 def _clock_status_general(
@@ -1484,9 +1493,7 @@ def _clock_status_general(
         target=policy.target.describe(),
         source=policy.source,
         confirmed=policy.confirmed,
-        provisional_reason=(
-            calendar._reason(clock.started_at.year, due.year, "en") if provisional else ""
-        ),
+        provisional_reason=(_unsettled(calendar, clock.started_at, due) if provisional else ""),
     )
 
 
