@@ -16,7 +16,7 @@ re-rendering the notice of an old event gives the text that was sent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
@@ -193,16 +193,7 @@ def notices(
         raise WrongTypeError(f"notices needs a Workflow, got {type(workflow).__name__}")
     if not isinstance(case, Case):
         raise WrongTypeError(f"notices needs a Case, got {type(case).__name__}")
-    if event is None:
-        event = case.events[-1]
-    elif not isinstance(event, CaseEvent):
-        raise WrongTypeError(f"event must be a CaseEvent or None, got {type(event).__name__}")
-    else:
-        seq = event.seq
-        if not (0 <= seq < len(case.events)) or (
-            case.events[seq] is not event and case.events[seq] != event
-        ):
-            raise InvalidArgumentError(f"event {seq} does not belong to case {case.id!r}")
+    event = _event_of(case, event)
     seq = event.seq
     if seq != len(case.events) - 1:
         workflow, case = _as_of(workflow, case, event, calendar, tuple(history))
@@ -213,11 +204,24 @@ def notices(
     ctx = NoticeContext(workflow.spec, case, event, names, contact)
     out = []
     for n in found:
-        if n.applies(case):
-            values = n.resolve(ctx)
-            if values is not None:
-                out.append(Notice(n.key, n.recipient, values, case.id, seq, n.channels))
+        values = n.resolve(ctx) if n.applies(case) else None
+        if values is not None:
+            out.append(Notice(n.key, n.recipient, values, case.id, seq, n.channels))
     return tuple(out)
+
+
+def _event_of(case: Case, event: object) -> CaseEvent:
+    """``event`` if it is one of the case's events; the newest when it is ``None``."""
+    if event is None:
+        return case.events[-1]
+    if not isinstance(event, CaseEvent):
+        raise WrongTypeError(f"event must be a CaseEvent or None, got {type(event).__name__}")
+    seq = event.seq
+    if not (0 <= seq < len(case.events)) or (
+        case.events[seq] is not event and case.events[seq] != event
+    ):
+        raise InvalidArgumentError(f"event {seq} does not belong to case {case.id!r}")
+    return event
 
 
 def _calendar_version_at(case: Case, seq: int) -> str | None:
@@ -282,17 +286,8 @@ def _as_of(
     """Return the workflow and the case as they were right after ``event``."""
     seq = event.seq
     later = case.events[seq + 1 :]
-    then = workflow
     pool = {(w.name, w.version): w for w in (workflow, *history)}
-    migration = next((e for e in later if e.kind == "migrated"), None)
-    if migration is not None:
-        key = (migration.data["from_workflow"], migration.data["from_version"])
-        if key not in pool:
-            raise InvalidArgumentError(
-                f"event {seq} of case {case.id!r} happened on workflow {key[0]!r} v{key[1]}: "
-                "pass it in history= to re-render its notices"
-            )
-        then = pool[key]
+    then = _workflow_then(workflow, pool, later, case, seq)
     transfer = next((e for e in later if e.kind == "transferred"), None)
     office = transfer.data["from_office"] if transfer is not None else case.office
     prefix = attrs.evolve(
@@ -303,19 +298,85 @@ def _as_of(
         workflow=then.name,
         workflow_version=then.version,
     )
-    uses_clocks = any(
+    if not _shows_deadlines(then, event) or then.spec.sla is None:
+        return then, prefix
+    return _with_clocks_then(then, pool, prefix, calendar, case)
+
+
+def _workflow_then(
+    workflow: Workflow,
+    pool: Mapping[tuple[str, int], Workflow],
+    later: Sequence[CaseEvent],
+    case: Case,
+    seq: int,
+) -> Workflow:
+    """The workflow the case ran on at event ``seq`` (before a later migration)."""
+    migration = next((e for e in later if e.kind == "migrated"), None)
+    if migration is None:
+        return workflow
+    key = (migration.data["from_workflow"], migration.data["from_version"])
+    if key not in pool:
+        raise InvalidArgumentError(
+            f"event {seq} of case {case.id!r} happened on workflow {key[0]!r} v{key[1]}: "
+            "pass it in history= to re-render its notices"
+        )
+    return pool[key]
+
+
+def _shows_deadlines(workflow: Workflow, event: CaseEvent) -> bool:
+    """Whether a notice ``workflow`` declares on ``event`` shows an SLA deadline."""
+    return any(
         part.startswith("due.")
-        for n in declared(then, event)
+        for n in declared(workflow, event)
         for _, source in n.values
         for part in source_parts(source)
     )
-    if not uses_clocks or then.spec.sla is None:
-        return then, prefix
+
+
+def _with_clocks_then(
+    then: Workflow,
+    pool: dict[tuple[str, int], Workflow],
+    prefix: Case,
+    calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None,
+    case: Case,
+) -> tuple[Workflow, Case]:
+    """``then`` and the case ``prefix`` with its SLA clocks rebuilt by replaying it.
+
+    ``case`` is the whole case (its later events tell which calendar version the
+    clocks rested on).
+    """
+    seq = prefix.events[-1].seq
     version = _calendar_version_at(case, seq)
     bound = getattr(then, "offices", None) is not None
     if bound and calendar is not None:
         # the calendars of then, for the offices given: the registry as it was
-        then, pool, calendar = _rebound(then, pool, calendar, office)
+        then, pool, calendar = _rebound(then, pool, calendar, prefix.office)
+    plain = _calendar_then(calendar, version, bound=bound, case=case, seq=seq)
+    rebuilt = replay(prefix, list(pool.values()), calendar=plain)
+    if version is not None and rebuilt.calendar_version != version:
+        # the registry's calendar has changed since (a new decree): the clocks of then
+        # cannot be rebuilt from it
+        raise InvalidArgumentError(
+            f"the deadlines of case {case.id!r} at event {seq} were computed on calendar "
+            f"version {version!r}, but the offices now give {rebuilt.calendar_version!r}; "
+            "pass the calendar of then as calendar= to reproduce the notice that was sent"
+        )
+    return then, rebuilt
+
+
+def _calendar_then(
+    calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None,
+    version: str | None,
+    *,
+    bound: bool,
+    case: Case,
+    seq: int,
+) -> WorkingCalendar | None:
+    """The calendar to replay the case on (``None`` for a bound workflow), once checked.
+
+    ``calendar`` is what was given (for a bound workflow, the office's calendar of then
+    once rebound); ``version`` the calendar version the deadlines rested on.
+    """
     if isinstance(calendar, Mapping):
         raise WrongTypeError("calendar= as a mapping of office to calendar needs a bound workflow")
     if calendar is None and not bound:
@@ -332,13 +393,4 @@ def _as_of(
             f"version {version!r}; pass that calendar (given: {calendar.version!r}) to "
             "reproduce the notice that was sent"
         )
-    rebuilt = replay(prefix, list(pool.values()), calendar=None if bound else calendar)
-    if version is not None and rebuilt.calendar_version != version:
-        # the registry's calendar has changed since (a new decree): the clocks of then
-        # cannot be rebuilt from it
-        raise InvalidArgumentError(
-            f"the deadlines of case {case.id!r} at event {seq} were computed on calendar "
-            f"version {version!r}, but the offices now give {rebuilt.calendar_version!r}; "
-            "pass the calendar of then as calendar= to reproduce the notice that was sent"
-        )
-    return then, rebuilt
+    return None if bound else calendar
