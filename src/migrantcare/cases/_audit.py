@@ -9,7 +9,7 @@ event data and no personal data: only ids, roles, offices, states and times.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -140,34 +140,63 @@ def audit_trail(
         ['start_verification']
     """
     by_id = by.id if isinstance(by, Actor) else by
-    for name, value in (("by", by_id), ("role", role), ("office", office)):
+    _check_filters(by=by_id, role=role, office=office)
+    start = None if since is None else utc(since, "since")
+    end = None if until is None else utc(until, "until")
+    tests = _entry_tests(by_id, role, office, start, end)
+    selected = [
+        entry
+        for case in _cases_of(cases)
+        for entry in _entries(case)
+        if all(test(entry) for test in tests)
+    ]
+    selected.sort(key=lambda e: (e.at, e.case_id, e.seq))
+    return tuple(selected)
+
+
+def _check_filters(**filters: object) -> None:
+    """Refuse a filter that could match nothing for its type (``role=["officer"]``)."""
+    for name, value in filters.items():
         if value is not None and type(value) is not str:
             wanted = "an Actor, an actor id (str) or None" if name == "by" else "a str or None"
             raise WrongTypeError(
                 f"audit_trail: {name} must be {wanted}, got {type(value).__name__} {quote(value)}"
             )
-    start = None if since is None else utc(since, "since")
-    end = None if until is None else utc(until, "until")
-    given: object = cases  # as called: any value may come in
-    if not isinstance(given, Case | Iterable) or isinstance(given, str | bytes):
+
+
+def _entry_tests(
+    by_id: str | None,
+    role: str | None,
+    office: str | None,
+    start: _dt.datetime | None,
+    end: _dt.datetime | None,
+) -> list[Callable[[AuditEntry], bool]]:
+    """One test an entry must pass for each filter given."""
+    tests: list[Callable[[AuditEntry], bool]] = []
+    if by_id is not None:
+        tests.append(lambda e: e.by == by_id)
+    if role is not None:
+        tests.append(lambda e: e.role == role)
+    if office is not None:
+        tests.append(lambda e: office in (e.by_office, e.case_office))
+    if start is not None:
+        tests.append(lambda e: e.at >= start)
+    if end is not None:
+        tests.append(lambda e: e.at < end)
+    return tests
+
+
+def _cases_of(cases: object) -> Iterator[Case]:
+    """The cases of ``cases`` (one case, or an iterable of them), each checked in turn."""
+    if not isinstance(cases, Case | Iterable) or isinstance(cases, str | bytes):
         raise WrongTypeError(
             f"audit_trail needs a Case or an iterable of Case values, got {type(cases).__name__}"
         )
-    selected: list[AuditEntry] = []
-    for case in (cases,) if isinstance(cases, Case) else cases:
+    return _checked((cases,) if isinstance(cases, Case) else cases)
+
+
+def _checked(cases: Iterable[object]) -> Iterator[Case]:
+    for case in cases:
         if not isinstance(case, Case):
             raise WrongTypeError(f"audit_trail needs Case values, got {type(case).__name__}")
-        for entry in _entries(case):
-            if by_id is not None and entry.by != by_id:
-                continue
-            if role is not None and entry.role != role:
-                continue
-            if office is not None and office not in (entry.by_office, entry.case_office):
-                continue
-            if start is not None and entry.at < start:
-                continue
-            if end is not None and entry.at >= end:
-                continue
-            selected.append(entry)
-    selected.sort(key=lambda e: (e.at, e.case_id, e.seq))
-    return tuple(selected)
+        yield case
