@@ -13,6 +13,8 @@ import datetime as _dt
 import json
 import os
 import time
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Final, TextIO
 
 from migrantcare.exceptions import InvalidArgumentError
@@ -96,8 +98,7 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
     try:
         import sqlalchemy as sa  # noqa: PLC0415 - the sql extra
 
-        from migrantcare.sql import _digest as dg  # noqa: PLC0415
-        from migrantcare.sql._schema import case_tables  # noqa: PLC0415
+        from migrantcare.sql import case_tables  # noqa: PLC0415
     except ImportError:
         raise InvalidArgumentError(
             'audit needs the sql extra: pip install "migrantcare[sql]" and a driver'
@@ -105,56 +106,10 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
     tables = case_tables(schema=args.schema, prefix=args.prefix)
     engine = None if args.db is None else sa.create_engine(args.db)
     try:
-        if args.action == "digest":
-            assert engine is not None
-            started = time.perf_counter()
-            # the command line is the host: the one place that reads the clock
-            now = _dt.datetime.now(_dt.timezone.utc)
-            digest = dg.make_digest(
-                engine, tables, now=now, signing_key=_signing_key(args.signing_key)
-            )
-            with open(args.out, "w", encoding="utf-8") as f:
-                f.write(digest.to_json())
-            if args.tree_head:
-                with open(args.tree_head, "w", encoding="utf-8") as f:
-                    json.dump(digest.tree_head(), f, indent=1)
-            signed = "signed" if digest.signature else "unsigned"
-            out.write(
-                f"digest: {digest.size} cases, root {digest.root}, {signed}, at "
-                f"{digest.time} ({time.perf_counter() - started:.1f} s)\n"
-            )
-            return 0
-        if args.action == "reseal":
-            return _reseal(args, engine, tables, out)
-        digest = dg.Digest.from_json(_read(args.digest))
-        if args.action == "prove":
-            proof = dg.prove(digest, args.case)
-            if engine is not None:
-                found = dg.check_digest(engine, tables, _only(digest, args.case))
-                if not found.ok:
-                    raise InvalidArgumentError(
-                        f"case {args.case!r} no longer holds the head of the digest"
-                    )
-            out.write(json.dumps(proof, indent=1) + "\n")
-            return 0
-        if args.action == "verify":
-            assert engine is not None
-            if digest.signature is not None or args.public_key is not None:
-                dg.check_signature(digest, args.public_key)
-            result = dg.check_digest(engine, tables, digest)
-            for kind in ("changed", "truncated", "removed"):
-                for case_id in getattr(result, kind):
-                    out.write(f"{kind}: {case_id}\n")
-            if result.ok:
-                out.write(
-                    f"ok: all {result.checked} cases of the digest of {digest.time} still "
-                    "hold their heads\n"
-                )
-                return 0
-            bad = len(result.changed) + len(result.truncated) + len(result.removed)
-            out.write(f"FAILED: {bad} of {result.checked} cases\n")
-            return 1
-        raise InvalidArgumentError(f"unknown audit action {args.action!r}")
+        action = _ACTIONS.get(args.action)
+        if action is None:
+            raise InvalidArgumentError(f"unknown audit action {args.action!r}")
+        return action(args, engine, tables, out)
     except sa.exc.SQLAlchemyError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
         raise InvalidArgumentError(
@@ -163,6 +118,65 @@ def cmd_audit(args: argparse.Namespace, out: TextIO) -> int:
     finally:
         if engine is not None:
             engine.dispose()
+
+
+def _digest(args: argparse.Namespace, engine: Any, tables: Any, out: TextIO) -> int:
+    """``audit digest``: write a digest of every case head (and its tree head)."""
+    from migrantcare.sql import make_digest  # noqa: PLC0415
+
+    assert engine is not None
+    started = time.perf_counter()
+    # the command line is the host: the one place that reads the clock
+    now = _dt.datetime.now(_dt.timezone.utc)
+    digest = make_digest(engine, tables, now=now, signing_key=_signing_key(args.signing_key))
+    with open(args.out, "w", encoding="utf-8") as f:
+        f.write(digest.to_json())
+    if args.tree_head:
+        with open(args.tree_head, "w", encoding="utf-8") as f:
+            json.dump(digest.tree_head(), f, indent=1)
+    signed = "signed" if digest.signature else "unsigned"
+    out.write(
+        f"digest: {digest.size} cases, root {digest.root}, {signed}, at "
+        f"{digest.time} ({time.perf_counter() - started:.1f} s)\n"
+    )
+    return 0
+
+
+def _prove(args: argparse.Namespace, engine: Any, tables: Any, out: TextIO) -> int:
+    """``audit prove``: print a case's inclusion proof (checked against the store if given)."""
+    from migrantcare.sql import Digest, check_digest, prove  # noqa: PLC0415
+
+    digest = Digest.from_json(_read(args.digest))
+    proof = prove(digest, args.case)
+    if engine is not None:
+        found = check_digest(engine, tables, _only(digest, args.case))
+        if not found.ok:
+            raise InvalidArgumentError(f"case {args.case!r} no longer holds the head of the digest")
+    out.write(json.dumps(proof, indent=1) + "\n")
+    return 0
+
+
+def _verify(args: argparse.Namespace, engine: Any, tables: Any, out: TextIO) -> int:
+    """``audit verify``: check the store against a digest; 1 names each case that fails."""
+    from migrantcare.sql import Digest, check_digest, check_signature  # noqa: PLC0415
+
+    digest = Digest.from_json(_read(args.digest))
+    assert engine is not None
+    if digest.signature is not None or args.public_key is not None:
+        check_signature(digest, args.public_key)
+    result = check_digest(engine, tables, digest)
+    for kind in ("changed", "truncated", "removed"):
+        for case_id in getattr(result, kind):
+            out.write(f"{kind}: {case_id}\n")
+    if result.ok:
+        out.write(
+            f"ok: all {result.checked} cases of the digest of {digest.time} still "
+            "hold their heads\n"
+        )
+        return 0
+    bad = len(result.changed) + len(result.truncated) + len(result.removed)
+    out.write(f"FAILED: {bad} of {result.checked} cases\n")
+    return 1
 
 
 def _only(digest: Any, case_id: str) -> Any:
@@ -194,3 +208,9 @@ def _reseal(args: argparse.Namespace, engine: Any, tables: Any, out: TextIO) -> 
         out.write(f"refused: {case_id}: {reason}\n")
     out.write(f"resealed {result.resealed} cases with key {sealer.current!r}\n")
     return 1 if result.refused else 0
+
+
+#: What each ``audit`` action runs: ``(args, engine, tables, out) -> exit status``.
+_ACTIONS: Final[Mapping[str, Callable[[argparse.Namespace, Any, Any, TextIO], int]]] = (
+    MappingProxyType({"digest": _digest, "prove": _prove, "verify": _verify, "reseal": _reseal})
+)
