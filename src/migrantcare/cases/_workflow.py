@@ -623,28 +623,59 @@ def _sweep_problems(spec: WorkflowSpec, permissions: Permissions, where: str) ->
     """Breach escalations fire as the sweeps' ``system`` actor: it must be allowed to."""
     if spec.sla is None:
         return []
-    problems = []
-    for policy in spec.sla.policies:
-        trigger = policy.escalate_with
-        if trigger is None:
-            continue
-        try:
-            rule = permissions.rule(trigger)
-        except InvalidArgumentError:
-            continue  # reported as a missing rule
-        anywhere = "system" in permissions.cross_office or "system" in rule.any_office
-        if "system" not in rule.roles or not anywhere:
-            problems.append(
-                f"{where}: SLA policy {policy.name!r} escalates with {trigger!r}, which the "
-                "role 'system' (the sweeps' actor, no office) may not fire on every office's "
-                f"cases; allow it with spec.with_roles({trigger!r}, ..., 'system')"
-            )
-    return problems
+    return [
+        f"{where}: SLA policy {policy.name!r} escalates with {policy.escalate_with!r}, which "
+        "the role 'system' (the sweeps' actor, no office) may not fire on every office's "
+        f"cases; allow it with spec.with_roles({policy.escalate_with!r}, ..., 'system')"
+        for policy in spec.sla.policies
+        if policy.escalate_with is not None
+        and not _system_may_fire(permissions, policy.escalate_with)
+    ]
+
+
+def _system_may_fire(permissions: Permissions, trigger: str) -> bool:
+    """Whether the role ``system`` may fire ``trigger`` on the cases of every office.
+
+    A trigger without a rule counts as allowed here: it is reported as a missing rule.
+    """
+    try:
+        rule = permissions.rule(trigger)
+    except InvalidArgumentError:
+        return True
+    anywhere = "system" in permissions.cross_office or "system" in rule.any_office
+    return "system" in rule.roles and anywhere
 
 
 def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
     """Check ``spec`` and return its transition table keyed by (source, trigger)."""
     where = f"workflow {spec.name!r} v{spec.version}"
+    known = _checked_states(spec, where)
+    table: dict[tuple[str, str], Transition] = {}
+    for t in spec.transitions:
+        _add_transition(table, t, spec, known, where)
+    triggers = {t.trigger for t in spec.transitions}
+    if spec.sla is not None:
+        _refuse(spec.sla.check_against(known, triggers, where))
+    if spec.permissions is not None:
+        _refuse(
+            [
+                *spec.permissions.problems(triggers, where),
+                *_sweep_problems(spec, spec.permissions, where),
+            ]
+        )
+    _refuse(_check_notices(spec, where))
+    _check_ways(spec, table, where)
+    return table
+
+
+def _refuse(problems: list[str]) -> None:
+    """Raise the problems found in a definition, all in one error, if there are any."""
+    if problems:
+        raise WorkflowDefinitionError("; ".join(problems))
+
+
+def _checked_states(spec: WorkflowSpec, where: str) -> set[str]:
+    """The ids of the states of ``spec``, once its version, states and initial are checked."""
     if type(spec.version) is not int or spec.version < 1:
         raise WorkflowDefinitionError(f"{where}: version must be an int >= 1")
     ids = [s.id for s in spec.states]
@@ -656,49 +687,42 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
         raise WorkflowDefinitionError(f"{where}: duplicate states {duplicates}")
     if spec.initial not in known:
         raise WorkflowDefinitionError(f"{where}: initial state {spec.initial!r} is not a state")
-    table: dict[tuple[str, str], Transition] = {}
-    for t in spec.transitions:
-        if t.trigger in _RESERVED_TRIGGERS:
-            raise WorkflowDefinitionError(f"{where}: trigger {t.trigger!r} is reserved")
-        if t.dest is not None and t.dest not in known:
+    return known
+
+
+def _add_transition(
+    table: dict[tuple[str, str], Transition],
+    t: Transition,
+    spec: WorkflowSpec,
+    known: set[str],
+    where: str,
+) -> None:
+    """Put ``t`` in ``table`` once for each of its sources, refusing what cannot be."""
+    if t.trigger in _RESERVED_TRIGGERS:
+        raise WorkflowDefinitionError(f"{where}: trigger {t.trigger!r} is reserved")
+    if t.dest is not None and t.dest not in known:
+        raise WorkflowDefinitionError(
+            f"{where}: transition {t.trigger!r} leads to unknown state {t.dest!r}"
+        )
+    for source in spec._expand(t.sources):
+        if source not in known:
             raise WorkflowDefinitionError(
-                f"{where}: transition {t.trigger!r} leads to unknown state {t.dest!r}"
+                f"{where}: transition {t.trigger!r} starts from unknown state {source!r}"
             )
-        for source in spec._expand(t.sources):
-            if source not in known:
-                raise WorkflowDefinitionError(
-                    f"{where}: transition {t.trigger!r} starts from unknown state {source!r}"
-                )
-            if (source, t.trigger) in table:
-                raise WorkflowDefinitionError(
-                    f"{where}: trigger {t.trigger!r} is defined twice from state {source!r}"
-                )
-            table[source, t.trigger] = t
-    # reachability from the initial state, over the edges listed once (linear in the
-    # table: a definition may have tens of thousands of states)
-    edges: dict[str, list[str]] = {}
-    for (source, _), t in table.items():
-        if t.dest is not None and t.dest != source:
-            edges.setdefault(source, []).append(t.dest)
-    reached, frontier = {spec.initial}, [spec.initial]
-    while frontier:
-        for dest in edges.get(frontier.pop(), ()):
-            if dest not in reached:
-                reached.add(dest)
-                frontier.append(dest)
-    if spec.sla is not None:
-        problems = spec.sla.check_against(known, {t.trigger for t in spec.transitions}, where)
-        if problems:
-            raise WorkflowDefinitionError("; ".join(problems))
-    if spec.permissions is not None:
-        problems = spec.permissions.problems({t.trigger for t in spec.transitions}, where)
-        problems += _sweep_problems(spec, spec.permissions, where)
-        if problems:
-            raise WorkflowDefinitionError("; ".join(problems))
-    problems = _check_notices(spec, where)
-    if problems:
-        raise WorkflowDefinitionError("; ".join(problems))
-    unreachable = [i for i in ids if i not in reached]
+        if (source, t.trigger) in table:
+            raise WorkflowDefinitionError(
+                f"{where}: trigger {t.trigger!r} is defined twice from state {source!r}"
+            )
+        table[source, t.trigger] = t
+
+
+def _check_ways(
+    spec: WorkflowSpec, table: Mapping[tuple[str, str], Transition], where: str
+) -> None:
+    """Refuse a state that cannot be reached, and one that is a dead end but not terminal."""
+    edges = _edges(table)
+    reached = _reached(spec.initial, edges)
+    unreachable = [s.id for s in spec.states if s.id not in reached]
     if unreachable:
         raise WorkflowDefinitionError(
             f"{where}: states {unreachable} cannot be reached from {spec.initial!r}"
@@ -708,7 +732,29 @@ def _validate(spec: WorkflowSpec) -> dict[tuple[str, str], Transition]:
             raise WorkflowDefinitionError(
                 f"{where}: state {s.id!r} is a dead end (no way out) but is not terminal"
             )
-    return table
+
+
+def _edges(table: Mapping[tuple[str, str], Transition]) -> dict[str, list[str]]:
+    """The states each state leads to (itself left out), over the table's rows."""
+    edges: dict[str, list[str]] = {}
+    for (source, _), t in table.items():
+        if t.dest is not None and t.dest != source:
+            edges.setdefault(source, []).append(t.dest)
+    return edges
+
+
+def _reached(initial: str, edges: Mapping[str, list[str]]) -> set[str]:
+    """The states reachable from ``initial``.
+
+    Linear in the edges listed once: a definition may have tens of thousands of states.
+    """
+    reached, frontier = {initial}, [initial]
+    while frontier:
+        for dest in edges.get(frontier.pop(), ()):
+            if dest not in reached:
+                reached.add(dest)
+                frontier.append(dest)
+    return reached
 
 
 def _effective_plan(spec: WorkflowSpec) -> SlaPlan | None:
@@ -741,14 +787,21 @@ def _check_notices(spec: WorkflowSpec, where: str) -> list[str]:
                 f"{where}: notice {n.key!r} is declared on {n.on!r}, which is neither a trigger "
                 f"of the workflow nor one of: {', '.join(POINTS)}"
             )
-        for name, source in n.values:
-            head, _, goal = source_parts(source)[-1].partition(".")
-            if head in ("due", "period") and goal not in goals:
-                problems.append(
-                    f"{where}: notice {n.key!r} value {name!r} reads SLA goal {goal!r}, which "
-                    f"the workflow does not have (goals: {', '.join(sorted(goals)) or 'none'}); "
-                    "add an alternative (e.g. '| event.at') or fix the goal"
-                )
+        problems.extend(_notice_goal_problems(n, goals, where))
+    return problems
+
+
+def _notice_goal_problems(notice: NoticeSpec, goals: set[str], where: str) -> list[str]:
+    """A problem for each value of ``notice`` that reads an SLA goal not in ``goals``."""
+    problems = []
+    for name, source in notice.values:
+        head, _, goal = source_parts(source)[-1].partition(".")
+        if head in ("due", "period") and goal not in goals:
+            problems.append(
+                f"{where}: notice {notice.key!r} value {name!r} reads SLA goal {goal!r}, which "
+                f"the workflow does not have (goals: {', '.join(sorted(goals)) or 'none'}); "
+                "add an alternative (e.g. '| event.at') or fix the goal"
+            )
     return problems
 
 
