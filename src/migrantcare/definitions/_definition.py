@@ -55,6 +55,7 @@ from migrantcare._vocab import (
 )
 from migrantcare.cases._notice_spec import NoticeSpec
 from migrantcare.cases._workflow import Callback, Guard, State, Transition, WorkflowSpec
+from migrantcare.definitions._standard import complaint_spec, outreach_spec, repatriation_spec
 from migrantcare.exceptions import DefinitionFileError, MigrantCareError, WrongTypeError
 from migrantcare.offices._permissions import OUR_DEFAULT, Permissions, Rule
 from migrantcare.sla._sla import (
@@ -105,12 +106,10 @@ def _standard_guards() -> dict[str, Guard]:
 
 
 def _standard_workflows() -> dict[str, Callable[[], WorkflowSpec]]:
-    from migrantcare.definitions import _standard  # noqa: PLC0415 - _standard builds on this module's peers
-
     return {
-        "complaint": _standard.complaint_spec,
-        "repatriation": _standard.repatriation_spec,
-        "outreach": _standard.outreach_spec,
+        "complaint": complaint_spec,
+        "repatriation": repatriation_spec,
+        "outreach": outreach_spec,
     }
 
 
@@ -227,16 +226,20 @@ class _Reader:
             return default
         value = doc[key]
         if kind is int:
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise self.fail(where, f"must be an integer, got {_kind(value)}")
-            if not low <= value <= high:
-                raise self.fail(where, f"must be between {low} and {high}, got {quote(value)}")
-            return value
+            return self.integer(value, where, low, high)
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
             names = (
                 kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
             )
             raise self.fail(where, f"must be {_TYPE_NAMES.get(names, names)}, got {_kind(value)}")
+        return value
+
+    def integer(self, value: Any, where: str, low: int, high: int) -> int:
+        """``value`` if it is an integer (not a boolean) within ``low``..``high``."""
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(where, f"must be an integer, got {_kind(value)}")
+        if not low <= value <= high:
+            raise self.fail(where, f"must be between {low} and {high}, got {quote(value)}")
         return value
 
     def strings(
@@ -268,16 +271,7 @@ class _Reader:
 
     def guard(self, value: Any, path: str) -> Guard:
         if isinstance(value, str):
-            guard = self.registry.guards.get(value)
-            if guard is None:
-                raise self.fail(
-                    path,
-                    f"unknown guard {quote(value)}; registered: "
-                    f"{', '.join(sorted(self.registry.guards)) or 'none'} "
-                    '(or write { require_data = "key", allowed = [...] } / '
-                    "{ require_note = true })",
-                )
-            return guard
+            return self.named_guard(value, path)
         doc = self.table(value, path)
         if "require_note" in doc:
             self.keys(doc, path, ("require_note",))
@@ -290,15 +284,33 @@ class _Reader:
         if allowed is None:
             return self.call(path, Guard.require_data, key)
         if isinstance(allowed, str):
-            vocab = VOCABULARIES.get(allowed)
-            if vocab is None:
-                raise self.fail(
-                    _join(path, "allowed"),
-                    f"unknown vocabulary {quote(allowed)}; use a list of codes or one of: "
-                    f"{', '.join(VOCABULARIES)}",
-                )
+            vocab = self.allowed_vocabulary(allowed, _join(path, "allowed"))
             return self.call(path, Guard.require_data, key, allowed=vocab)
         return self.call(path, Guard.require_data, key, allowed=self.strings(doc, "allowed", path))
+
+    def named_guard(self, name: str, path: str) -> Guard:
+        """The guard registered as ``name``."""
+        guard = self.registry.guards.get(name)
+        if guard is None:
+            raise self.fail(
+                path,
+                f"unknown guard {quote(name)}; registered: "
+                f"{', '.join(sorted(self.registry.guards)) or 'none'} "
+                '(or write { require_data = "key", allowed = [...] } / '
+                "{ require_note = true })",
+            )
+        return guard
+
+    def allowed_vocabulary(self, name: str, path: str) -> Vocabulary:
+        """The built-in vocabulary a guard's ``allowed`` names."""
+        vocab = VOCABULARIES.get(name)
+        if vocab is None:
+            raise self.fail(
+                path,
+                f"unknown vocabulary {quote(name)}; use a list of codes or one of: "
+                f"{', '.join(VOCABULARIES)}",
+            )
+        return vocab
 
     def callback(self, value: Any, path: str) -> Callback:
         if not isinstance(value, str) or value not in self.registry.callbacks:
@@ -467,13 +479,7 @@ class _Reader:
             "warn_at", "escalate_with", "when", "source", "confirmed", "description", "basis",
         )  # fmt: skip
         self.keys(doc, path, allowed)
-        warn = self._list(doc, "warn_at", path) if "warn_at" in doc else [0.5, 0.75]
-        for i, w in enumerate(warn):
-            if isinstance(w, bool) or not isinstance(w, int | float) or not 0 < w < 1:
-                raise self.fail(
-                    f"{_join(path, 'warn_at')}[{i}]",
-                    f"must be a number between 0 and 1 (exclusive), got {_kind(w)}",
-                )
+        warn = self.warn_at(doc, path)
         return self.call(
             path,
             SlaPolicy,
@@ -490,6 +496,17 @@ class _Reader:
             description=self.get(doc, "description", path, str, ""),
             basis=self.get(doc, "basis", path, str, None),
         )
+
+    def warn_at(self, doc: Mapping[str, Any], path: str) -> list[Any]:
+        """A policy's ``warn_at``: fractions of the target, each between 0 and 1."""
+        warn = self._list(doc, "warn_at", path) if "warn_at" in doc else [0.5, 0.75]
+        for i, w in enumerate(warn):
+            if isinstance(w, bool) or not isinstance(w, int | float) or not 0 < w < 1:
+                raise self.fail(
+                    f"{_join(path, 'warn_at')}[{i}]",
+                    f"must be a number between 0 and 1 (exclusive), got {_kind(w)}",
+                )
+        return warn
 
     def notice(self, doc: Mapping[str, Any], path: str) -> NoticeSpec:
         self.keys(doc, path, ("on", "key", "recipient", "values", "channels", "when", "unless"))
@@ -884,38 +901,28 @@ def workflow_to_dict(spec: WorkflowSpec, *, registry: Registry | None = None) ->
     if spec.description:
         doc["description"] = spec.description
     doc["initial"] = spec.initial
-    vocabularies = {
-        k: _vocab_doc(getattr(spec, k))
-        for k in _VOCAB_FIELDS
-        if getattr(spec, k) != attrs.fields_dict(WorkflowSpec)[k].default
-    }
+    vocabularies = _vocabularies_doc(spec)
     if vocabularies:
         doc["vocabularies"] = vocabularies
-    states = []
-    for s in spec.states:
-        state: dict[str, Any] = {"id": s.id, "label_id": s.label_id, "label_en": s.label_en}
-        if s.terminal:
-            state["terminal"] = True
-        if s.waiting:
-            state["waiting"] = True
-        states.append(state)
-    doc["states"] = states
-    transitions = []
-    for i, t in enumerate(spec.transitions):
-        where = f"transitions[{i}] ({t.trigger!r})"
-        item: dict[str, Any] = {"trigger": t.trigger, "sources": list(t.sources)}
-        if t.dest is not None:
-            item["dest"] = t.dest
-        if t.guards:
-            item["guards"] = [_guard_doc(g, reg, where) for g in t.guards]
-        if t.callbacks:
-            item["callbacks"] = [_name_of(c, reg.callbacks, "callback", where) for c in t.callbacks]
-        if t.label_id:
-            item["label_id"] = t.label_id
-        if t.label_en:
-            item["label_en"] = t.label_en
-        transitions.append(item)
-    doc["transitions"] = transitions
+    doc["states"] = [_state_doc(s) for s in spec.states]
+    doc["transitions"] = [_transition_doc(t, i, reg) for i, t in enumerate(spec.transitions)]
+    doc.update(_declarations_doc(spec))
+    return doc
+
+
+def _vocabularies_doc(spec: WorkflowSpec) -> dict[str, Any]:
+    """The vocabularies of ``spec`` that are not the defaults."""
+    defaults = attrs.fields_dict(WorkflowSpec)
+    return {
+        k: _vocab_doc(getattr(spec, k))
+        for k in _VOCAB_FIELDS
+        if getattr(spec, k) != defaults[k].default
+    }
+
+
+def _declarations_doc(spec: WorkflowSpec) -> dict[str, Any]:
+    """The SLA plan, notices and permissions of ``spec``, those it has, in that order."""
+    doc: dict[str, Any] = {}
     if spec.sla is not None:
         doc["sla"] = {"policies": [_policy_doc(p) for p in spec.sla.policies]}
     if spec.notices:
@@ -923,6 +930,32 @@ def workflow_to_dict(spec: WorkflowSpec, *, registry: Registry | None = None) ->
     if spec.permissions is not None:
         doc["permissions"] = _permissions_doc(spec.permissions)
     return doc
+
+
+def _state_doc(state: State) -> dict[str, Any]:
+    doc: dict[str, Any] = {"id": state.id, "label_id": state.label_id, "label_en": state.label_en}
+    if state.terminal:
+        doc["terminal"] = True
+    if state.waiting:
+        doc["waiting"] = True
+    return doc
+
+
+def _transition_doc(t: Transition, index: int, reg: Registry) -> dict[str, Any]:
+    """The document of ``t``, the transition at ``index`` (named so in errors)."""
+    where = f"transitions[{index}] ({t.trigger!r})"
+    item: dict[str, Any] = {"trigger": t.trigger, "sources": list(t.sources)}
+    if t.dest is not None:
+        item["dest"] = t.dest
+    if t.guards:
+        item["guards"] = [_guard_doc(g, reg, where) for g in t.guards]
+    if t.callbacks:
+        item["callbacks"] = [_name_of(c, reg.callbacks, "callback", where) for c in t.callbacks]
+    if t.label_id:
+        item["label_id"] = t.label_id
+    if t.label_en:
+        item["label_en"] = t.label_en
+    return item
 
 
 def _rule_doc(rule: Rule, action: str | None) -> dict[str, Any]:
