@@ -328,25 +328,8 @@ class Offices:
             raise OfficeConfigError(
                 f"{where}: unknown file type {quote(file.suffix)}; use .toml or .json"
             )
-        try:
-            raw = file.read_bytes()
-        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
-            raise OfficeConfigError(f"{where}: cannot read the office file ({reason})") from None
-        text, problem = decode_document(raw)
-        if text is None:
-            raise OfficeConfigError(f"{where}: {problem}")
-        # both parsers recurse once per level: measure the nesting before they start
-        if document_nesting(text, kind[1:]) > MAX_DOCUMENT_DEPTH:
-            raise OfficeConfigError(
-                f"{where}: nests deeper than {MAX_DOCUMENT_DEPTH} levels; an office file needs four"
-            )
-        try:
-            data = json.loads(text) if kind == ".json" else tomllib.loads(text)
-        except (ValueError, RecursionError) as exc:
-            raise OfficeConfigError(
-                f"{where}: not valid {kind[1:].upper()}: {quote(str(exc), 200)}"
-            ) from None
+        raw = _read_bytes(file, where)
+        data = _parse_document(raw, kind[1:], where)
         return cls.from_mapping(data, source=where, calendar=calendar)
 
     @classmethod
@@ -371,29 +354,61 @@ class Offices:
         problem = document_problem(data)
         if problem is not None:
             raise OfficeConfigError(f"{source}: {problem[0] or '<top>'}: {problem[1]}")
-        extra = sorted(set(data) - {"office"})
-        if extra:
-            raise OfficeConfigError(
-                f"{source}: unknown top-level key {extra[0]!r}; the file holds a list 'office'"
-            )
-        entries = data.get("office")
-        if not isinstance(entries, list):
-            raise OfficeConfigError(
-                f"{source}: 'office' must be a list of tables ([[office]] in TOML), "
-                f"got {type(entries).__name__}"
-            )
+        entries = _office_entries(data, source)
         if calendar is not None and not isinstance(calendar, WorkingCalendar):
             raise WrongTypeError(
                 f"calendar must be a WorkingCalendar, got {type(calendar).__name__}"
             )
         base = calendar if calendar is not None else WorkingCalendar.indonesia()
-        offices = []
-        for i, entry in enumerate(entries):
-            offices.append(_office_from(entry, f"{source}: office[{i}]", base))
+        offices = [
+            _office_from(entry, f"{source}: office[{i}]", base) for i, entry in enumerate(entries)
+        ]
         try:
             return cls(offices)
         except MigrantCareError as exc:
             raise OfficeConfigError(f"{source}: {exc}") from None
+
+
+def _read_bytes(file: Path, where: str) -> bytes:
+    try:
+        return file.read_bytes()
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise OfficeConfigError(f"{where}: cannot read the office file ({reason})") from None
+
+
+def _parse_document(raw: bytes, fmt: str, where: str) -> Any:
+    """The parsed content of an office file in format ``fmt`` (``json`` or ``toml``)."""
+    text, problem = decode_document(raw)
+    if text is None:
+        raise OfficeConfigError(f"{where}: {problem}")
+    # both parsers recurse once per level: measure the nesting before they start
+    if document_nesting(text, fmt) > MAX_DOCUMENT_DEPTH:
+        raise OfficeConfigError(
+            f"{where}: nests deeper than {MAX_DOCUMENT_DEPTH} levels; an office file needs four"
+        )
+    try:
+        return json.loads(text) if fmt == "json" else tomllib.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise OfficeConfigError(
+            f"{where}: not valid {fmt.upper()}: {quote(str(exc), 200)}"
+        ) from None
+
+
+def _office_entries(data: Mapping[str, Any], source: str) -> list[Any]:
+    """The list ``office`` of a registry document, the only key it may have."""
+    extra = sorted(set(data) - {"office"})
+    if extra:
+        raise OfficeConfigError(
+            f"{source}: unknown top-level key {extra[0]!r}; the file holds a list 'office'"
+        )
+    entries = data.get("office")
+    if not isinstance(entries, list):
+        raise OfficeConfigError(
+            f"{source}: 'office' must be a list of tables ([[office]] in TOML), "
+            f"got {type(entries).__name__}"
+        )
+    return entries
 
 
 _FIELDS: Final = frozenset(
@@ -416,6 +431,21 @@ _REQUIRED: Final = ("id", "name_id", "name_en", "province", "head_title_id", "he
 def _office_from(entry: object, where: str, base: WorkingCalendar) -> Office:
     if not isinstance(entry, Mapping):
         raise OfficeConfigError(f"{where}: must be a table/object, got {type(entry).__name__}")
+    _check_office_fields(entry, where)
+    try:
+        province = province_name(entry["province"])
+    except MigrantCareError as exc:
+        raise OfficeConfigError(f"{where}.province: {exc}") from None
+    cal = _with_closures(base.in_zone(PROVINCE_TIMEZONES[province]), entry, where)
+    fields = {k: v for k, v in entry.items() if k != "closures"}
+    try:
+        return Office(calendar=cal, **fields)
+    except MigrantCareError as exc:
+        raise OfficeConfigError(f"{where}: {exc}") from None
+
+
+def _check_office_fields(entry: Mapping[str, Any], where: str) -> None:
+    """Refuse an unknown key, a missing one, and a value that is not text."""
     unknown = sorted(set(entry) - _FIELDS)
     if unknown:
         raise OfficeConfigError(
@@ -431,11 +461,10 @@ def _office_from(entry: object, where: str, base: WorkingCalendar) -> Office:
             raise OfficeConfigError(
                 f"{where}.{key}: must be a string, got {type(value).__name__} {quote(value)}"
             )
-    try:
-        province = province_name(entry["province"])
-    except MigrantCareError as exc:
-        raise OfficeConfigError(f"{where}.province: {exc}") from None
-    cal = base.in_zone(PROVINCE_TIMEZONES[province])
+
+
+def _with_closures(cal: WorkingCalendar, entry: Mapping[str, Any], where: str) -> WorkingCalendar:
+    """``cal`` with the office's ``closures`` (its extra closed days) added."""
     closures = entry.get("closures", [])
     if not isinstance(closures, list):
         raise OfficeConfigError(
@@ -444,11 +473,7 @@ def _office_from(entry: object, where: str, base: WorkingCalendar) -> Office:
         )
     for j, closure in enumerate(closures):
         cal = _closure(cal, closure, f"{where}.closures[{j}]")
-    fields = {k: v for k, v in entry.items() if k != "closures"}
-    try:
-        return Office(calendar=cal, **fields)
-    except MigrantCareError as exc:
-        raise OfficeConfigError(f"{where}: {exc}") from None
+    return cal
 
 
 def _closure(cal: WorkingCalendar, closure: object, where: str) -> WorkingCalendar:
@@ -462,17 +487,7 @@ def _closure(cal: WorkingCalendar, closure: object, where: str) -> WorkingCalend
         raise OfficeConfigError(
             f"{where}.dates: must be a non-empty list of dates, got {quote(dates)}"
         )
-    parsed = []
-    for k, value in enumerate(dates):
-        if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
-            parsed.append(value)
-            continue
-        try:
-            parsed.append(_dt.date.fromisoformat(value))
-        except (TypeError, ValueError):
-            raise OfficeConfigError(
-                f"{where}.dates[{k}]: not a date (YYYY-MM-DD): {quote(value)}"
-            ) from None
+    parsed = [_closure_date(value, f"{where}.dates[{k}]") for k, value in enumerate(dates)]
     name = closure.get("name")
     name_en = closure.get("name_en")
     if not isinstance(name, str) or (name_en is not None and not isinstance(name_en, str)):
@@ -481,3 +496,13 @@ def _closure(cal: WorkingCalendar, closure: object, where: str) -> WorkingCalend
         return cal.with_closures(parsed, name, name_en)
     except MigrantCareError as exc:
         raise OfficeConfigError(f"{where}: {exc}") from None
+
+
+def _closure_date(value: object, where: str) -> _dt.date:
+    """A closure's date: a TOML date, or a ``YYYY-MM-DD`` text."""
+    if isinstance(value, _dt.date) and not isinstance(value, _dt.datetime):
+        return value
+    try:
+        return _dt.date.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise OfficeConfigError(f"{where}: not a date (YYYY-MM-DD): {quote(value)}") from None
