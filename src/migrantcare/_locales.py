@@ -60,18 +60,23 @@ def preferred_tags(header: str) -> tuple[str, ...]:
     for position, item in enumerate(header.split(",")[:MAX_RANGES]):
         tag, *params = item.split(";")
         tag = tag.strip()
-        weight = 1.0
-        for param in params:
-            match = _Q.match(param)
-            if match is None:
-                weight = -1.0  # a malformed weight: ignore the range
-                break
-            weight = float(match.group(1))
+        weight = _weight(params)
         if weight <= 0 or not _TAG.match(tag):
             continue
         ranges.append((-weight, position, tag.replace("-", "_")))
     ranges.sort()
     return tuple(tag for _, _, tag in ranges)
+
+
+def _weight(params: list[str]) -> float:
+    """The ``q`` weight of a range's parameters: 1 by default, -1 if one is malformed."""
+    weight = 1.0
+    for param in params:
+        match = _Q.match(param)
+        if match is None:
+            return -1.0  # a malformed weight: ignore the range
+        weight = float(match.group(1))
+    return weight
 
 
 @functools.lru_cache(maxsize=256)
@@ -110,20 +115,30 @@ def negotiate(header: str, available: tuple[str, ...]) -> str | None:
         if exact is not None:
             return exact
         wanted = _parsed(tag)
-        if wanted is None:
-            continue
-        language, script, territory = wanted
-        regionless = None
-        for name, have in parsed:
-            if have is None or have[0] != language or have[1] != script:
-                continue
-            if have[2] == territory:
-                return name
-            if have[2] is None and regionless is None:
-                regionless = name
-        if regionless is not None:
-            return regionless
+        found = None if wanted is None else _closest(wanted, parsed)
+        if found is not None:
+            return found
     return None
+
+
+def _closest(
+    wanted: tuple[str, str | None, str | None],
+    parsed: list[tuple[str, tuple[str, str | None, str | None] | None]],
+) -> str | None:
+    """The locale of ``parsed`` in ``wanted``'s language and script, or ``None``.
+
+    The one in ``wanted``'s territory if on offer, else the first without a territory.
+    """
+    language, script, territory = wanted
+    regionless = None
+    for name, have in parsed:
+        if have is None or have[0] != language or have[1] != script:
+            continue
+        if have[2] == territory:
+            return name
+        if have[2] is None and regionless is None:
+            regionless = name
+    return regionless
 
 
 LABEL_LANGUAGES = ("en", "id")
