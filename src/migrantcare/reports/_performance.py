@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
 from typing import Final, NamedTuple
 
@@ -732,35 +732,16 @@ class _Acc:
         self.buckets[_bucket(age)] += 1
         self.channel(reading.case.channel).open_now += 1
 
-    def count_outcome(
-        self, reading: _Reading, goal: str, outcome: _Outcome, service: frozenset[str]
-    ) -> None:
-        """An SLA outcome credited to this office: pending, or met/breached in the period."""
-        kind, instant, _, provisional = outcome
-        tally = _tally(self.goals, goal)
-        if kind == PENDING:
-            tally.add(kind, provisional)
-            return
-        month = self.month(instant)
-        if month < 0:
-            return
-        tally.add(kind, provisional)
-        _tally(self.months[month], goal).add(kind, False)
-        if goal in service:
-            self._count_service(reading, goal, kind)
+    def count_breach(self, case: Case, goal: str, chan: _ChannelTally) -> None:
+        """A service goal breached in the period: by category and channel.
 
-    def _count_service(self, reading: _Reading, goal: str, kind: str) -> None:
-        case = reading.case
-        if kind == BREACHED:
-            self.breach_cat[case.category] = self.breach_cat.get(case.category, 0) + 1
-            self.breach_chan[case.channel] = self.breach_chan.get(case.channel, 0) + 1
+        ``chan`` is the case's channel at the office that opened it (where the
+        first-response goal is counted per channel).
+        """
+        self.breach_cat[case.category] = self.breach_cat.get(case.category, 0) + 1
+        self.breach_chan[case.channel] = self.breach_chan.get(case.channel, 0) + 1
         if goal == "first_response":
-            # the channel's record is the opener's, where the case came in
-            chan = reading.opener.channel(case.channel)
-            if kind == MET:
-                chan.met += 1
-            else:
-                chan.breached += 1
+            chan.breached += 1
 
     def absorb(self, other: _Acc) -> None:
         """Add ``other``'s totals to these (for the all-offices row)."""
@@ -807,6 +788,11 @@ class _Transfer(NamedTuple):
 _Outcome = tuple[str, _dt.datetime, _Acc, bool]
 
 
+def _transfer(event: CaseEvent) -> _Transfer:
+    data = event.data
+    return _Transfer(event.at, str(data.get("from_office")), str(data.get("to_office")))
+
+
 class _Reading:
     """What one scan of a case's events up to ``at`` says (private).
 
@@ -829,16 +815,35 @@ class _Reading:
         "transfers",
     )
 
-    def __init__(self, run: _Pass, case: Case, key: tuple[str, int], ends: frozenset[str]) -> None:
+    def __init__(self, run: _Pass, case: Case, key: tuple[str, int]) -> None:
+        ends = run.terminal[key]
         self.case = case
         self.plan = run.plans[key]
         self.known = run.goal_names[key]
-        self.transfers: list[_Transfer] = []
-        self.first_response: _dt.datetime | None = None
-        self.resolved: _dt.datetime | None = None
-        self.open = self._scan(run.when, ends) not in ends
-        transfers = self.transfers
-        self.opener = run.acc_of(transfers[0].from_office if transfers else case.office)
+        when = run.when
+        events = case.events
+        state = case.state
+        first_response: _dt.datetime | None = None
+        resolved: _dt.datetime | None = None
+        transfers: list[_Transfer] = []
+        for event in events:
+            if event.at > when:
+                state = events[event.seq - 1].dest
+                break
+            kind = event.kind
+            if kind == "transition":
+                if first_response is None and not acted_by_system(event.by, event.role):
+                    first_response = event.at
+                if resolved is None and event.dest in ends:
+                    resolved = event.at
+            elif kind == "transferred":
+                transfers.append(_transfer(event))
+        self.first_response = first_response
+        self.resolved = resolved
+        self.open = state not in ends
+        self.transfers = transfers
+        opener = transfers[0].from_office if transfers else case.office
+        self.opener = run.accs.get(opener) or run.acc_of(opener)
         self.holder: Callable[[_dt.datetime], _Acc] = (
             partial(_holder_at, self.opener, transfers, run.acc_of)
             if transfers
@@ -847,25 +852,6 @@ class _Reading:
         self.start_cal: WorkingCalendar | None = None
         self.start_pos = 0
 
-    def _scan(self, when: _dt.datetime, ends: frozenset[str]) -> str:
-        """Note first response, resolution and transfers; return the state at ``when``."""
-        events = self.case.events
-        for event in events:
-            if event.at > when:
-                return events[event.seq - 1].dest
-            kind = event.kind
-            if kind == "transition":
-                if self.first_response is None and not acted_by_system(event.by, event.role):
-                    self.first_response = event.at
-                if self.resolved is None and event.dest in ends:
-                    self.resolved = event.at
-            elif kind == "transferred":
-                data = event.data
-                self.transfers.append(
-                    _Transfer(event.at, str(data.get("from_office")), str(data.get("to_office")))
-                )
-        return self.case.state
-
     def since_opening(self, instant: _dt.datetime) -> tuple[_Acc, int]:
         """The office holding the case at ``instant``, and the working µs to it.
 
@@ -873,7 +859,7 @@ class _Reading:
         ``instant`` on the calendar of the office holding the case then (the opening's
         position is kept per calendar).
         """
-        who = self.holder(instant)
+        who = self.holder(instant) if self.transfers else self.opener
         if who.cal is not self.start_cal:
             self.start_cal = who.cal
             self.start_pos = who.position(self.case.opened_at)
@@ -918,6 +904,13 @@ def _decide(
     if due is None:
         due = _deadline(plan, clock, holder(when))
     return (BREACHED, due, due) if when > due else (PENDING, when, due)
+
+
+def _unknown_goal(case: Case, clock: SlaClock) -> UnknownTermError:
+    return UnknownTermError(
+        f"case {case.id!r} has an SLA clock {clock.goal!r} that workflow "
+        f"{case.workflow!r} v{case.workflow_version} does not define"
+    )
 
 
 def _deadline(plan: SlaPlan, clock: SlaClock, acc: _Acc) -> _dt.datetime:
@@ -995,28 +988,27 @@ class _Pass:
             )
         return None if case.opened_at > self.when else key
 
-    def read(self, case: Case, key: tuple[str, int]) -> _Reading:
-        """Scan ``case`` (admitted with ``key``) once."""
-        return _Reading(self, case, key, self.terminal[key])
-
-    def outcome(self, reading: _Reading, clock: SlaClock) -> _Outcome | None:
-        """The outcome of ``clock`` at ``at``; ``None`` for a clock started after it.
+    def outcomes(
+        self, reading: _Reading, clocks: Iterable[SlaClock]
+    ) -> Iterator[tuple[SlaClock, _Outcome]]:
+        """Each of ``clocks`` started by ``at``, with its outcome then.
 
         Raises:
-            UnknownTermError: the clock's goal is not one of the workflow's.
+            UnknownTermError: a clock's goal is not one of the workflow's.
         """
-        if clock.started_at > self.when:
-            return None
-        plan = reading.plan
-        if clock.goal not in reading.known or plan is None:
-            case = reading.case
-            raise UnknownTermError(
-                f"case {case.id!r} has an SLA clock {clock.goal!r} that workflow "
-                f"{case.workflow!r} v{case.workflow_version} does not define"
-            )
-        kind, instant, due = _decide(clock, plan, self.when, reading.holder)
-        who = reading.holder(instant) if reading.transfers else reading.opener
-        return kind, instant, who, self._provisional(clock, plan, due, who)
+        when, plan, known = self.when, reading.plan, reading.known
+        holder = reading.holder if reading.transfers else None
+        for clock in clocks:
+            if clock.started_at > when:
+                continue
+            if clock.goal not in known or plan is None:
+                raise _unknown_goal(reading.case, clock)
+            kind, instant, due = _decide(clock, plan, when, reading.holder)
+            who = reading.opener if holder is None else holder(instant)
+            if clock.due_at is not None and not clock.provisional:  # most clocks
+                yield clock, (kind, instant, who, False)
+            else:
+                yield clock, (kind, instant, who, self._provisional(clock, plan, due, who))
 
     def _provisional(
         self, clock: SlaClock, plan: SlaPlan, due: _dt.datetime | None, who: _Acc
@@ -1072,18 +1064,53 @@ class _Performance:
 
     def count(self, reading: _Reading) -> None:
         """Count one service case."""
-        reading.opener.channel(reading.case.channel)  # the channel is listed, opened or not
-        self.count_opening(reading)
+        case = reading.case
+        # the channel is listed for the opener whether the case was opened in the period
+        chan = reading.opener.channel(case.channel)
+        self.count_opening(reading, chan)
         if reading.open:
             reading.holder(self.run.when).count_backlog(reading, self.run.when)
-        for clock in reading.case.clocks:
-            outcome = self.run.outcome(reading, clock)
-            if outcome is not None:
-                outcome[2].count_outcome(reading, clock.goal, outcome, self.service)
+        if case.clocks:
+            self.count_clocks(reading, chan)
         for move in reading.transfers:
             self.count_transfer(move)
 
-    def count_opening(self, reading: _Reading) -> None:
+    def count_clocks(self, reading: _Reading, chan: _ChannelTally) -> None:
+        """Each SLA clock's outcome, for the office credited.
+
+        Pending, or met/breached in the period (by month); the service goals also by
+        category and channel, and the first-response goal in ``chan``, the case's
+        channel at the office that opened it.
+        """
+        # the hottest loop of the report (once per clock): the tallies are updated in
+        # place here rather than through _GoalTally.add and _Acc.month
+        case = reading.case
+        service = self.service
+        for clock, (kind, instant, who, provisional) in self.run.outcomes(reading, case.clocks):
+            goal = clock.goal
+            tally = who.goals.get(goal) or _tally(who.goals, goal)
+            if kind == PENDING:
+                tally.pending += 1
+                tally.provisional += provisional
+                continue
+            bounds = who.bounds
+            month = bisect_right(bounds, instant) - 1
+            if month < 0 or month >= len(bounds) - 1:
+                continue
+            by_month = who.months[month].get(goal) or _tally(who.months[month], goal)
+            tally.provisional += provisional
+            if kind == MET:
+                tally.met += 1
+                by_month.met += 1
+                if goal == "first_response" and goal in service:
+                    chan.met += 1
+            else:
+                tally.breached += 1
+                by_month.breached += 1
+                if goal in service:
+                    who.count_breach(case, goal, chan)
+
+    def count_opening(self, reading: _Reading, chan: _ChannelTally) -> None:
         """Opened in the period: the opener's volume, first response and resolution."""
         opener = reading.opener
         month = opener.month(reading.case.opened_at)
@@ -1091,7 +1118,6 @@ class _Performance:
             return
         opener.opened += 1
         opener.month_opened[month] += 1
-        chan = opener.channel(reading.case.channel)
         chan.opened += 1
         if reading.first_response is not None:
             who, us = reading.since_opening(reading.first_response)
@@ -1276,7 +1302,7 @@ def performance_figures(
         if case.workflow == outreach:
             figures.count_outreach(case)
         else:
-            figures.count(run.read(case, key))
+            figures.count(_Reading(run, case, key))
     accs = run.accs
     goal_order = tuple(dict.fromkeys(s.goal for s in sources))
     office_rows = tuple(_finish(accs[k], goal_order, period) for k in sorted(accs))

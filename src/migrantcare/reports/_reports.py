@@ -182,7 +182,7 @@ class _Cohort:
         if key is None:
             return
         assert isinstance(case, Case)  # admitted
-        reading = run.read(case, key)
+        reading = _Reading(run, case, key)
         opener = reading.opener
         if opener.month(case.opened_at) < 0:
             return
@@ -197,11 +197,10 @@ class _Cohort:
 
     def _count_goals(self, reading: _Reading) -> None:
         # the newest cycle of each goal: where the goal stands now
-        for clock in current_clocks(reading.case.clocks):
-            outcome = self.run.outcome(reading, clock)
-            if outcome is not None:
-                kind, _, who, provisional = outcome
-                _tally(self._touch(who).goals, clock.goal).add(kind, provisional)
+        for clock, (kind, _, who, provisional) in self.run.outcomes(
+            reading, current_clocks(reading.case.clocks)
+        ):
+            _tally(self._touch(who).goals, clock.goal).add(kind, provisional)
 
     def _touch(self, acc: _Acc) -> _Acc:
         self.rows.setdefault(acc.info.id, acc)
