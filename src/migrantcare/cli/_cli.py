@@ -13,14 +13,15 @@ import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import Any, NoReturn, TextIO
+from typing import Any, Final, NoReturn, TextIO
 
 import pendulum
 
 from migrantcare._validate import quote
 from migrantcare.calendar._calendar import WorkingCalendar
+from migrantcare.calendar._holidays import Holiday
 from migrantcare.calendar._regions import ZONE_ABBREVIATIONS
-from migrantcare.cases._workflow import Workflow
+from migrantcare.cases._workflow import State, Workflow
 from migrantcare.cli._audit_cli import add_audit_parser
 from migrantcare.cli._report_cli import add_report_parser
 from migrantcare.definitions._definition import dump_workflow, load_workflow
@@ -32,6 +33,7 @@ from migrantcare.definitions._standard import (
 from migrantcare.demo._demo import run_demo
 from migrantcare.exceptions import InvalidArgumentError, MigrantCareError
 from migrantcare.messages._messages import (
+    CatalogProblem,
     Messages,
     check_catalogs,
     default_directory,
@@ -106,26 +108,13 @@ def _cmd_calendar(args: argparse.Namespace, out: TextIO) -> int:
     cal = _calendar(args.province)
     lang = args.lang
     if args.ics:
-        # The UID prefix names the office's province so two offices' files imported side by
-        # side stay apart; the text is built whole first, so an error prints nothing.
-        prefix = "-".join("".join(c if c.isalnum() else " " for c in args.province or "").split())
-        out.write(cal.to_ics(args.year, lang=lang, uid_prefix=prefix.lower() or "indonesia"))
+        out.write(cal.to_ics(args.year, lang=lang, uid_prefix=_uid_prefix(args.province)))
         return 0
     holidays = cal.holidays(args.year)  # fails before anything is printed
     title = "Hari libur" if lang == "id" else "Holidays"
     out.write(f"{title} {args.year} ({cal.tz})\n")
     for h in holidays:
-        if lang == "id":
-            kind = {"national": "libur nasional", "collective_leave": "cuti bersama"}.get(
-                h.kind, "kantor tutup"
-            )
-            est = " (perkiraan)" if h.estimated else ""
-        else:
-            kind = {"national": "national holiday", "collective_leave": "collective leave"}.get(
-                h.kind, "office closure"
-            )
-            est = " (estimated)" if h.estimated else ""
-        out.write(f"  {h.date.isoformat()} {h.date:%a}  {kind:<16} {h.name(lang)}{est}\n")
+        out.write(_holiday_line(h, lang))
     reason = cal.provisional_reason(_dt.date(args.year, 1, 1), lang=lang)
     if reason:
         note = (
@@ -135,6 +124,41 @@ def _cmd_calendar(args: argparse.Namespace, out: TextIO) -> int:
         )
         out.write(note + "\n")
     return 0
+
+
+def _uid_prefix(province: str | None) -> str:
+    """The UID prefix of a calendar file: the office's province, as a slug.
+
+    Two offices' files imported side by side stay apart; the text is built whole first,
+    so an error prints nothing.
+    """
+    prefix = "-".join("".join(c if c.isalnum() else " " for c in province or "").split())
+    return prefix.lower() or "indonesia"
+
+
+#: How a holiday's kind and an estimated date read, in Indonesian and in English:
+#: ``(kind words, the word for any other kind, the estimate mark)``.
+_HOLIDAY_WORDS: Final = MappingProxyType(
+    {
+        "id": (
+            {"national": "libur nasional", "collective_leave": "cuti bersama"},
+            "kantor tutup",
+            " (perkiraan)",
+        ),
+        "en": (
+            {"national": "national holiday", "collective_leave": "collective leave"},
+            "office closure",
+            " (estimated)",
+        ),
+    }
+)
+
+
+def _holiday_line(h: Holiday, lang: str) -> str:
+    kinds, other, estimated = _HOLIDAY_WORDS["id" if lang == "id" else "en"]
+    kind = kinds.get(h.kind, other)
+    est = estimated if h.estimated else ""
+    return f"  {h.date.isoformat()} {h.date:%a}  {kind:<16} {h.name(lang)}{est}\n"
 
 
 def _parse_start(text: str, tz: str) -> pendulum.DateTime:
@@ -265,15 +289,20 @@ def _cmd_workflow(args: argparse.Namespace, out: TextIO) -> int:
     out.write(f"{wf.name} v{wf.version}: {wf.spec.description}\n\n")
     width = max(len(s.id) for s in wf.states)
     for state in wf.states:
-        flags = [f for f, on in (("terminal", state.terminal), ("waiting", state.waiting)) if on]
-        mark = "*" if state.id == wf.spec.initial else " "
-        extra = f"  [{', '.join(flags)}]" if flags else ""
-        out.write(f"{mark} {state.id:<{width}}  {state.label(args.lang)}{extra}\n")
-        for trigger in wf.allowed_events(state.id):
-            dest = wf.destination(state.id, trigger)
-            arrow = "(stays)" if dest == state.id else f"-> {dest}"
-            out.write(f"    {trigger} {arrow}\n")
+        _write_state(wf, state, width, args.lang, out)
     return 0
+
+
+def _write_state(wf: Workflow, state: State, width: int, lang: str, out: TextIO) -> None:
+    """One state of ``wf`` (``*`` marks the initial one), then its events, one a line."""
+    flags = [f for f, on in (("terminal", state.terminal), ("waiting", state.waiting)) if on]
+    mark = "*" if state.id == wf.spec.initial else " "
+    extra = f"  [{', '.join(flags)}]" if flags else ""
+    out.write(f"{mark} {state.id:<{width}}  {state.label(lang)}{extra}\n")
+    for trigger in wf.allowed_events(state.id):
+        dest = wf.destination(state.id, trigger)
+        arrow = "(stays)" if dest == state.id else f"-> {dest}"
+        out.write(f"    {trigger} {arrow}\n")
 
 
 def _cmd_catalog(args: argparse.Namespace, out: TextIO) -> int:
@@ -283,10 +312,8 @@ def _cmd_catalog(args: argparse.Namespace, out: TextIO) -> int:
     workflows = [_workflow(w) for w in args.workflow or ()]
     problems = check_catalogs(*dirs)
     where = f"{args.dir} over migrantcare's catalogs" if args.dir else "migrantcare's catalogs"
-    if not problems and workflows:
-        messages = _messages(args.dir, "the catalog folder")
-        for wf in workflows:
-            problems.extend(wf.check_messages(messages))
+    if not problems:
+        problems = _notice_problems(workflows, args.dir)
     if problems:
         out.write(f"{len(problems)} problem(s) in {where}:\n{format_problems(problems)}\n")
         return 1
@@ -294,6 +321,14 @@ def _cmd_catalog(args: argparse.Namespace, out: TextIO) -> int:
     checked = f"; notices of {', '.join(w.name for w in workflows)} render" if workflows else ""
     out.write(f"ok: {where} ({', '.join(locales)}) are complete and consistent{checked}\n")
     return 0
+
+
+def _notice_problems(workflows: list[Workflow], directory: str | None) -> list[CatalogProblem]:
+    """What keeps the notices of ``workflows`` from rendering with the catalogs."""
+    if not workflows:
+        return []
+    messages = _messages(directory, "the catalog folder")
+    return [p for wf in workflows for p in wf.check_messages(messages)]
 
 
 def _cmd_db(args: argparse.Namespace, out: TextIO) -> int:
