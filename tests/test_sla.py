@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib.resources
+import json
+from typing import Any
 
 import pendulum
 import pytest
@@ -32,6 +35,7 @@ from migrantcare.exceptions import (
 )
 from migrantcare.records._sla_state import SlaClock
 from migrantcare.sla import _sla
+from migrantcare.sla._units import SLA_UNITS
 from tests.actors import actor
 from tests.strategies import aware_datetimes, sla_targets, warn_fractions
 
@@ -668,3 +672,53 @@ def test_the_basis_survives_a_definition_document() -> None:
         assert text.count("guidance") == 1
         again = loads_workflow(text, format=fmt)
         assert again.sla == complaint_spec().sla
+
+
+# --------------------------------------------------------------------------- units
+
+
+def _schema_targets() -> list[dict[str, Any]]:
+    """The alternatives of an SLA target in the shipped workflow schema."""
+    text = (importlib.resources.files("migrantcare") / "workflow.schema.json").read_text()
+    alternatives: list[dict[str, Any]] = json.loads(text)["$defs"]["policy"]["properties"][
+        "target"
+    ]["oneOf"]
+    return alternatives
+
+
+def test_the_workflow_schema_lists_exactly_the_registered_units() -> None:
+    # a unit added to SLA_UNITS (or removed) must be added to the schema too
+    units = [alternative["properties"]["unit"]["const"] for alternative in _schema_targets()]
+    assert units == list(SLA_UNITS)
+
+
+@pytest.mark.parametrize(
+    "alternative", _schema_targets(), ids=lambda a: a["properties"]["unit"]["const"]
+)
+def test_the_schema_of_each_unit_has_the_keys_and_bounds_its_documents_take(
+    alternative: dict[str, Any],
+) -> None:
+    properties = alternative["properties"]
+    unit = SLA_UNITS[properties["unit"]["const"]]
+    assert set(properties) == {"unit", *(part.key for part in unit.parts)}
+    assert set(alternative["required"]) == {
+        "unit",
+        *(part.key for part in unit.parts if part.required),
+    }
+    for part in unit.parts:
+        bounds = properties[part.key]
+        assert (bounds["minimum"], bounds["maximum"]) == (part.low, part.high)
+
+
+@pytest.mark.parametrize("name", list(SLA_UNITS))
+def test_the_registry_is_read_only_and_names_each_unit_by_its_key(name: str) -> None:
+    assert SLA_UNITS[name].name == name
+    with pytest.raises(TypeError):
+        SLA_UNITS[name] = SLA_UNITS[name]  # type: ignore[index]
+
+
+def test_an_unknown_unit_is_refused_naming_the_registered_ones() -> None:
+    with pytest.raises(InvalidArgumentError, match="use working_days, working_time or elapsed"):
+        SlaTarget("fortnights", days=1)
+    with pytest.raises(InvalidArgumentError, match="unknown SLA unit"):
+        SlaTarget(["working_days"], days=1)  # type: ignore[arg-type]

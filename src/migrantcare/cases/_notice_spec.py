@@ -59,6 +59,7 @@ from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 from migrantcare.messages._messages import CatalogProblem, MessageRef, Messages, Money, Plural
 from migrantcare.records._receipt import receipt_of
 from migrantcare.sla._sla import CaseMatch
+from migrantcare.sla._units import SLA_UNITS
 
 if TYPE_CHECKING:
     from migrantcare.cases._workflow import State, WorkflowSpec
@@ -90,9 +91,6 @@ SHARED_VOCABULARIES: Final = MappingProxyType(
     }
 )
 _OWN_VOCABULARIES: Final = ("categories", "channels", "complainant_types", "priorities")
-_UNITS: Final = MappingProxyType(
-    {"working_days": "unit.working_days", "working_time": "unit.working_hours"}
-)
 
 
 class _Missing:
@@ -184,16 +182,8 @@ def _period(goal: str) -> Resolver:
             return MISSING
         for policy in plan.select(ctx.case):
             if policy.name == goal:
-                target = policy.target
-                if target.unit == "working_days":
-                    return Plural("unit.working_days", target.days)
-                hours, rest = divmod(target.duration, _dt.timedelta(hours=1))
-                if rest:
-                    return MISSING
-                if target.unit == "working_time":
-                    return Plural("unit.working_hours", hours)
-                days, left = divmod(hours, 24)
-                return Plural("unit.days", days) if not left else MISSING
+                period = SLA_UNITS[policy.target.unit].period(policy.target)
+                return MISSING if period is None else Plural(*period)
         return MISSING
 
     return resolve
@@ -608,7 +598,7 @@ def _check_notice(
             elif head == "period" and spec.sla is not None:
                 for policy in spec.sla.policies:
                     if policy.name == rest:
-                        unit = _UNITS.get(policy.target.unit, "unit.days")
+                        unit = SLA_UNITS[policy.target.unit].message_key
                         _need(messages, locale, unit, what, count, problems)
             elif part == "sla.goal" and spec.sla is not None:
                 for goal in spec.sla.goals:

@@ -19,7 +19,6 @@ a dependency for nothing.
 
 from __future__ import annotations
 
-import datetime as _dt
 import importlib.resources
 import json
 import math
@@ -58,14 +57,8 @@ from migrantcare.cases._workflow import Callback, Guard, State, Transition, Work
 from migrantcare.definitions._standard import complaint_spec, outreach_spec, repatriation_spec
 from migrantcare.exceptions import DefinitionFileError, MigrantCareError, WrongTypeError
 from migrantcare.offices._permissions import OUR_DEFAULT, Permissions, Rule
-from migrantcare.sla._sla import (
-    MAX_TARGET,
-    MAX_TARGET_DAYS,
-    CaseMatch,
-    SlaPlan,
-    SlaPolicy,
-    SlaTarget,
-)
+from migrantcare.sla._sla import CaseMatch, SlaPlan, SlaPolicy, SlaTarget
+from migrantcare.sla._units import SLA_UNITS
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -93,7 +86,6 @@ _VOCAB_FIELDS: Final = ("categories", "channels", "complainant_types", "prioriti
 _STATE_SETS: Final = ("start_states", "pause_states", "stop_states")
 _EVENT_SETS: Final = ("start_events", "stop_events")
 _MATCH_KEYS: Final = ("categories", "priorities", "channels")
-_DURATION_UNITS: Final = (("days", 86_400), ("hours", 3_600), ("minutes", 60), ("seconds", 1))
 #: The largest workflow version: the SQL store keeps it in a 32-bit column.
 MAX_VERSION: Final = 2**31 - 1
 
@@ -452,26 +444,21 @@ class _Reader:
 
     def target(self, value: Any, path: str) -> SlaTarget:
         doc = self.table(value, path)
-        unit = self.get(doc, "unit", path, str)
-        if unit == "working_days":
-            self.keys(doc, path, ("unit", "days"))
-            days = self.get(doc, "days", path, int, low=1, high=MAX_TARGET_DAYS)
-            return self.call(path, SlaTarget.working_days, days)
-        if unit not in ("working_time", "elapsed"):
+        name = self.get(doc, "unit", path, str)
+        unit = SLA_UNITS.get(name)
+        if unit is None:
             raise self.fail(
-                _join(path, "unit"),
-                f"unknown unit {quote(unit)}; allowed: working_days, working_time, elapsed",
+                _join(path, "unit"), f"unknown unit {quote(name)}; allowed: {', '.join(SLA_UNITS)}"
             )
-        names = [n for n, _ in _DURATION_UNITS if unit == "elapsed" or n != "days"]
-        self.keys(doc, path, ("unit", *names))
-        # each part bounded on its own, so the sum stays a number timedelta takes
-        limit = int(MAX_TARGET.total_seconds())
-        seconds = sum(
-            self.get(doc, n, path, int, 0, low=0, high=limit // factor) * factor
-            for n, factor in _DURATION_UNITS
-            if n in names
-        )
-        return self.call(path, SlaTarget, unit, duration=_dt.timedelta(seconds=seconds))
+        self.keys(doc, path, ("unit", *(part.key for part in unit.parts)))
+        # each part bounded on its own, so a sum of them stays a number timedelta takes
+        values = {
+            part.key: self.get(
+                doc, part.key, path, int, ... if part.required else 0, low=part.low, high=part.high
+            )
+            for part in unit.parts
+        }
+        return self.call(path, SlaTarget, name, **unit.target_fields(values))
 
     def policy(self, doc: Mapping[str, Any], path: str) -> SlaPolicy:
         allowed = (
@@ -828,18 +815,7 @@ def _match_doc(match: CaseMatch) -> dict[str, Any]:
 
 
 def _target_doc(target: SlaTarget) -> dict[str, Any]:
-    if target.unit == "working_days":
-        return {"unit": "working_days", "days": target.days}
-    total = target.duration
-    if total.microseconds:
-        raise WrongTypeError(
-            f"an SLA target of {total} has a fraction of a second; documents hold whole seconds"
-        )
-    seconds = int(total.total_seconds())
-    for name, factor in _DURATION_UNITS:
-        if (target.unit == "elapsed" or name != "days") and seconds % factor == 0:
-            return {"unit": target.unit, name: seconds // factor}
-    raise AssertionError("seconds divide every whole number")  # pragma: no cover
+    return SLA_UNITS[target.unit].document(target)
 
 
 def _policy_doc(p: SlaPolicy) -> dict[str, Any]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
-from migrantcare._time import as_utc, micros, to_zone_fields
+from migrantcare._time import micros
 from migrantcare._validate import check_name, check_text, quote
 from migrantcare._vocab import check_code
 from migrantcare.calendar._calendar import WorkingCalendar
@@ -22,17 +22,16 @@ from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 from migrantcare.messages._jsonable import instant, maybe_instant, number, read_instant, seconds
 from migrantcare.records._case import Case, utc
 from migrantcare.records._sla_state import Pause, SlaClock, new_clock
+from migrantcare.sla._measure import Measure, active_time, advance, segment
+from migrantcare.sla._units import MAX_TARGET as MAX_TARGET  # noqa: PLC0414 - importable here
+from migrantcare.sla._units import MAX_TARGET_DAYS as MAX_TARGET_DAYS  # noqa: PLC0414 - as before
+from migrantcare.sla._units import Unit, unit_named
 
 if TYPE_CHECKING:
     from migrantcare.records._case import CaseEvent
 
-#: The longest target accepted (about 100 years): longer ones cannot be dated.
-MAX_TARGET: Final = _dt.timedelta(days=36_525)
-#: The most working days a target may count.
-MAX_TARGET_DAYS: Final = 26_000
-
-#: How a target is counted.
-SlaUnit = Literal["working_days", "working_time", "elapsed"]
+#: How a target is counted: the name of one of :data:`SLA_UNITS`.
+SlaUnit = str
 #: What kind of source an SLA target rests on: a regulation, official guidance (an FAQ,
 #: a circular, a service charter) or a configurable default.
 SourceBasis = Literal["regulation", "guidance", "default"]
@@ -59,37 +58,15 @@ class SlaTarget:
     unit: SlaUnit
     days: int = 0
     duration: _dt.timedelta = _ZERO
+    # the unit's strategy, and the words status() reports for every clock: found once
+    _kind: Unit = attrs.field(init=False, eq=False, repr=False)
     _description: str = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if self.unit == "working_days":
-            if type(self.days) is not int:
-                raise WrongTypeError(
-                    f"a working-days target needs a whole number of days (int), got "
-                    f"{type(self.days).__name__} {quote(self.days)}"
-                )
-            if not 1 <= self.days <= MAX_TARGET_DAYS:
-                raise InvalidArgumentError(
-                    f"a working-days target needs a whole number of days >= 1 (and at most "
-                    f"{MAX_TARGET_DAYS}), got {quote(self.days)}"
-                )
-        elif self.unit in ("working_time", "elapsed"):
-            if not isinstance(self.duration, _dt.timedelta):
-                raise WrongTypeError(
-                    f"a {self.unit} target needs a datetime.timedelta, got "
-                    f"{type(self.duration).__name__}"
-                )
-            if not _ZERO < self.duration <= MAX_TARGET:
-                raise InvalidArgumentError(
-                    f"a {self.unit} target needs a positive duration of at most "
-                    f"{MAX_TARGET.days} days, got {self.duration!r}"
-                )
-        else:
-            raise InvalidArgumentError(
-                f"unknown SLA unit {quote(self.unit)}; use working_days, working_time or elapsed"
-            )
-        # status() reports it for every clock; worded once here
-        object.__setattr__(self, "_description", self._describe())
+        kind = unit_named(self.unit)
+        kind.check(self.days, self.duration)
+        object.__setattr__(self, "_kind", kind)
+        object.__setattr__(self, "_description", kind.describe(self))
 
     @classmethod
     def working_days(cls, n: int) -> SlaTarget:
@@ -124,23 +101,6 @@ class SlaTarget:
     def describe(self) -> str:
         """Return e.g. ``"3 working days"``, ``"4 working hours"``, ``"30 days"``."""
         return self._description
-
-    def _describe(self) -> str:
-        if self.unit == "working_days":
-            return _counted(self.days, "working day")
-        hours = self.duration / _dt.timedelta(hours=1)
-        if self.unit == "working_time":
-            return _counted(hours, "working hour")
-        if hours % 24 == 0:
-            return _counted(hours / 24, "day")
-        return _counted(hours, "hour")
-
-
-def _counted(amount: float, noun: str) -> str:
-    """``amount`` and ``noun`` in English: singular for exactly one, "1.5 hours" otherwise."""
-    # whole amounts in full: ``:g`` would write 1,000,000 working days as "1e+06"
-    shown = str(int(amount)) if amount == int(amount) else f"{amount:g}"
-    return f"{shown} {noun}" if amount == 1 else f"{shown} {noun}s"
 
 
 def _duration(amount: object, seconds: int, unit: str) -> _dt.timedelta:
@@ -472,90 +432,126 @@ def apply_event(
     clock's policy is concerned by every event, whatever ``concerned`` says.
     ``none_paused`` says that the caller has seen that no clock is paused.
     """
+    concerned = _concerned(clocks, policies, event, concerned, none_paused)
+    if not concerned:
+        return clocks, _NOTHING_STALE
+    update = _Update(clocks, event.at, calendar)
+    for p, stops, pauses, starts in concerned:
+        index = update.latest.get(p.name)
+        clock = None if index is None else update.clocks[index]
+        if clock is not None and clock.stopped_at is None:
+            assert index is not None
+            update.move(index, clock, stops, pauses)
+        elif starts:
+            update.start(p, 1 if clock is None else clock.cycle + 1, pauses)
+    return update.result()
+
+
+def _concerned(
+    clocks: tuple[SlaClock, ...],
+    policies: Sequence[SlaPolicy],
+    event: CaseEvent,
+    concerned: Sequence[Concern] | None,
+    none_paused: bool,
+) -> Sequence[Concern]:
+    """What ``event`` does to each clock: ``concerned`` unless a clock is paused."""
     for c in () if none_paused else clocks:
         if c.paused_since is not None and c.stopped_at is None:
+            # every event concerns a paused clock: it may resume it
             waiting = {
                 c.goal for c in clocks if c.paused_since is not None and c.stopped_at is None
             }
-            concerned = concerns(policies, event.name, event.dest, entered_state(event), waiting)
-            break
-    else:
-        if concerned is None:
-            concerned = concerns(policies, event.name, event.dest, entered_state(event))
-    if not concerned:
-        return clocks, _NOTHING_STALE
-    fast = calendar is not None and not calendar.strict
-    point: tuple[int, int] | None = None
-    at = event.at
-    out = list(clocks)
-    stale: list[int] = []
-    latest = {c.goal: i for i, c in enumerate(out)} if out else {}  # later cycles win
-    for p, stops, pauses, starts in concerned:
-        index = latest.get(p.name)
-        clock = None if index is None else out[index]
-        if clock is not None and clock.stopped_at is None:
-            assert index is not None
-            if stops:
-                closed = clock.pauses
-                if clock.paused_since is not None:
-                    closed = (*closed, (clock.paused_since, at))
-                    stale.append(index)
-                out[index] = _stopped(clock, closed, at)
-            elif clock.paused_since is None and pauses:
-                out[index] = attrs.evolve(
-                    clock, paused_since=at, due_at=None, warn_times=(), budget_us=None
-                )
-                # a pause that cannot move the deadline (it began too late) keeps it
-                stale.append(index)
-            elif clock.paused_since is not None and not pauses:
-                out[index] = attrs.evolve(
-                    clock, pauses=(*clock.pauses, (clock.paused_since, at)), paused_since=None
-                )
-                stale.append(index)
-        elif starts:
-            cycle = 1 if clock is None else clock.cycle + 1
-            if fast and not pauses:
-                assert calendar is not None
-                if point is None and p.target.unit != "elapsed":
-                    # every clock this event starts counts from the same instant
-                    point = calendar.working_time.locate(at)
-                # what refresh(SlaClock(p.name, p.variant, cycle, at), p, calendar) gives
-                # on a non-strict calendar, built once
-                due, warns, budget, provisional = _fresh_cache(p, at, calendar, point, ())
-                out.append(
-                    new_clock(
-                        p.name,
-                        p.variant,
-                        cycle,
-                        at,
-                        (),
-                        None,
-                        None,
-                        (),
-                        due,
-                        warns,
-                        budget,
-                        calendar.version,
-                        provisional,
-                        None,
-                        0,
-                        0,
-                    )
-                )
-            else:
-                out.append(
-                    SlaClock(
-                        goal=p.name,
-                        variant=p.variant,
-                        cycle=cycle,
-                        started_at=at,
-                        paused_since=at if pauses else None,
-                    )
-                )
-                if not pauses:
-                    stale.append(len(out) - 1)
-            latest[p.name] = len(out) - 1
-    return tuple(out), frozenset(stale) if stale else _NOTHING_STALE
+            return concerns(policies, event.name, event.dest, entered_state(event), waiting)
+    if concerned is None:
+        return concerns(policies, event.name, event.dest, entered_state(event))
+    return concerned
+
+
+def _moved(clock: SlaClock, stops: bool, pauses: bool, at: _dt.datetime) -> SlaClock | None:
+    """An unstopped ``clock`` after an event that stops, pauses or resumes it, else ``None``."""
+    since = clock.paused_since
+    if stops:
+        return _stopped(clock, clock.pauses if since is None else (*clock.pauses, (since, at)), at)
+    if since is None:
+        if not pauses:
+            return None
+        # a pause that cannot move the deadline (it began too late) keeps it: refresh
+        return attrs.evolve(clock, paused_since=at, due_at=None, warn_times=(), budget_us=None)
+    if pauses:
+        return None
+    return attrs.evolve(clock, pauses=(*clock.pauses, (since, at)), paused_since=None)
+
+
+class _Update:
+    """The clocks of a case as one event changes them, and which need their cache again."""
+
+    __slots__ = ("at", "calendar", "clocks", "latest", "point", "stale")
+
+    def __init__(
+        self, clocks: tuple[SlaClock, ...], at: _dt.datetime, calendar: WorkingCalendar | None
+    ) -> None:
+        self.at = at
+        # only a non-strict calendar computes a started clock's cache at once
+        self.calendar = calendar if calendar is not None and not calendar.strict else None
+        # every clock the event starts counts from its instant: one working position
+        self.point: tuple[int, int] | None = None
+        self.clocks = list(clocks)
+        self.stale: list[int] = []
+        # goal -> index of its newest clock (later cycles win)
+        self.latest = {c.goal: i for i, c in enumerate(clocks)} if clocks else {}
+
+    def result(self) -> tuple[tuple[SlaClock, ...], frozenset[int]]:
+        """The clocks, and the positions of those whose cache must be computed again."""
+        return tuple(self.clocks), frozenset(self.stale) if self.stale else _NOTHING_STALE
+
+    def move(self, index: int, clock: SlaClock, stops: bool, pauses: bool) -> None:
+        """Stop, pause or resume the unstopped clock at ``index``."""
+        moved = _moved(clock, stops, pauses, self.at)
+        if moved is not None:
+            self.clocks[index] = moved
+            # a clock that stops while running keeps its deadline
+            if not stops or clock.paused_since is not None:
+                self.stale.append(index)
+
+    def start(self, p: SlaPolicy, cycle: int, pauses: bool) -> None:
+        """Start cycle ``cycle`` of ``p``'s clock (paused if the event enters a pause state)."""
+        at, calendar = self.at, self.calendar
+        if calendar is None or pauses:
+            clock = SlaClock(p.name, p.variant, cycle, at, paused_since=at if pauses else None)
+            if not pauses:
+                self.stale.append(len(self.clocks))
+        else:
+            clock = self._fresh(p, cycle, at, calendar)
+        self.latest[p.name] = len(self.clocks)
+        self.clocks.append(clock)
+
+    def _fresh(
+        self, p: SlaPolicy, cycle: int, at: _dt.datetime, calendar: WorkingCalendar
+    ) -> SlaClock:
+        # what refresh(SlaClock(p.name, p.variant, cycle, at), p, calendar) gives on a
+        # non-strict calendar, built once
+        kind = p.target._kind
+        if self.point is None and kind.on_calendar:
+            self.point = calendar.working_time.locate(at)
+        due, warns, budget, provisional = kind.fresh(p, at, calendar, self.point, ())
+        return new_clock(
+            p.name,
+            p.variant,
+            cycle,
+            at,
+            (),
+            None,
+            None,
+            (),
+            due,
+            warns,
+            budget,
+            calendar.version,
+            provisional,
+            None,
+            0,
+            0,
+        )
 
 
 def _stopped(clock: SlaClock, pauses: tuple[Pause, ...], at: _dt.datetime) -> SlaClock:
@@ -602,197 +598,16 @@ def record_mark(
 # --------------------------------------------------------------------------- arithmetic
 
 
-class _Measure:
-    """Time as a policy counts it: wall-clock, or working time on a calendar.
-
-    One measure serves every clock of a ``status`` call, so it remembers the working
-    position of the instants it has seen (``now`` is shared by all clocks).
-    """
-
-    __slots__ = ("a", "a_pos", "b", "b_pos", "calendar", "positions")
-
-    def __init__(self, calendar: WorkingCalendar | None) -> None:
-        self.calendar = calendar
-        self.positions: dict[_dt.datetime, int] = {}
-        # the two instants asked last: the clocks of a case share theirs (one ``now``;
-        # the clocks an event started share its instant), and an identity test spares
-        # hashing an aware datetime
-        self.a: _dt.datetime | None = None
-        self.b: _dt.datetime | None = None
-        self.a_pos = self.b_pos = 0
-
-    def _pos(self, instant: _dt.datetime) -> int:
-        if instant is self.a:
-            return self.a_pos
-        if instant is self.b:
-            return self.b_pos
-        pos = self.positions.get(instant)
-        if pos is None:
-            assert self.calendar is not None
-            pos = self.positions[instant] = self.calendar.working_time.position(instant)
-        self.b, self.b_pos = self.a, self.a_pos
-        self.a, self.a_pos = instant, pos
-        return pos
-
-    def between(self, a: _dt.datetime, b: _dt.datetime) -> int:
-        if self.calendar is None:
-            return micros(b - a)
-        return self._pos(b) - self._pos(a)
-
-    def add(self, a: _dt.datetime, us: int) -> _dt.datetime:
-        if self.calendar is None:
-            return a + _dt.timedelta(microseconds=us)
-        if us <= 0:
-            return a
-        if self.calendar.strict:
-            # the public method checks the years it crosses
-            return as_utc(self.calendar.add_working_time(a, _dt.timedelta(microseconds=us)))
-        target = self._pos(a) + us
-        result = self.calendar.working_time.instant_at(target)
-        # the result sits exactly at that working position: later between() calls on
-        # it (the budget, the status) need no conversion
-        self.positions[result] = target
-        return result
-
-
-def new_measure(calendar: WorkingCalendar) -> _Measure:
+def new_measure(calendar: WorkingCalendar) -> Measure:
     """A working-time measure to share across the clocks of one case."""
-    return _Measure(calendar)
-
-
-def _advance(
-    start: _dt.datetime, amount: int, pauses: Sequence[Pause], measure: _Measure
-) -> _dt.datetime:
-    """The instant at which ``amount`` of active (unpaused) time has run since ``start``."""
-    t = start
-    for p0, p1 in pauses:
-        if p1 <= t:
-            continue
-        if p0 > t:
-            segment = measure.between(t, p0)
-            if segment >= amount:
-                return measure.add(t, amount)
-            amount -= segment
-        t = max(t, p1)
-    return measure.add(t, amount)
-
-
-def _active(start: _dt.datetime, end: _dt.datetime, pauses: Sequence[Pause], m: _Measure) -> int:
-    """Active time in ``[start, end)`` outside ``pauses``, in the policy's measure."""
-    if end <= start:
-        return 0
-    total = m.between(start, end)
-    for p0, p1 in pauses:
-        lo, hi = max(p0, start), min(p1, end)
-        if lo < hi:
-            total -= m.between(lo, hi)
-    return total
-
-
-def _whole_days(
-    calendar: WorkingCalendar, pause: Pause, measure: _Measure | None = None
-) -> tuple[_dt.date, _dt.date]:
-    """The first and last date whose whole working time lies inside ``pause``.
-
-    ``first > last`` when no working day is wholly paused. ``measure`` (a working-time
-    measure on ``calendar``) keeps the pause's working positions for the walks over the
-    same pauses that follow (the budget, the warnings).
-    """
-    p0, p1 = pause
-    if not calendar.strict:
-        i, j = _whole_day_span(calendar, pause, measure)
-        index = calendar.working_time
-        return index.date_of(i), index.date_of(j)
-    one_day = _dt.timedelta(days=1)
-    first = calendar.local(p0).date()
-    if calendar.working_time_between(calendar.start_of_day(first), p0):
-        first += one_day  # some of that day's working time came before the pause
-    last = calendar.local(p1).date()
-    if last < _dt.date(calendar.last_year, 12, 31) and calendar.working_time_between(
-        p1, calendar.start_of_day(last + one_day)
-    ):
-        last -= one_day  # some of that day's working time comes after the pause
-    return first, last
-
-
-def _whole_day_span(
-    calendar: WorkingCalendar, pause: Pause, measure: _Measure | None
-) -> tuple[int, int]:
-    """:func:`_whole_days` as the calendar's day numbers (non-strict calendars).
-
-    From working positions: the working time of p0's day before p0 is p0's position
-    past its day's start; the working time after p1 on its day is the next day's start
-    past p1's position. This runs for every pause of every working-days clock at every
-    event, and the public methods build pendulum instants for the same answer.
-    """
-    p0, p1 = pause
-    index = calendar.working_time
-    cum = index.cum_us
-    i, pos = index.locate(p0, "pause start")
-    j, end = index.locate(p1, "pause end")
-    if measure is not None and measure.calendar is calendar:
-        measure.positions[p0] = pos
-        measure.positions[p1] = end
-    # a day's working time starts at its first instant: cum[i], unless its midnight
-    # falls in a DST gap (then the skipped wall hours come before any instant)
-    if pos > cum[i] and pos > index.day_start(i):
-        i += 1  # some of that day's working time came before the pause
-    if j < index.n_days - 1 and cum[j + 1] > end and index.day_start(j + 1) > end:
-        j -= 1  # some of that day's working time comes after the pause
-    return i, j
-
-
-def _paused_day_counts(
-    calendar: WorkingCalendar, pause: Pause, due_day: _dt.date, measure: _Measure | None = None
-) -> int:
-    """Whole working days paused by ``pause``, or 0 if none of them is on or before ``due_day``.
-
-    Paused working days are consecutive: once the first one falls on or before the
-    day the clock is due, each one pushes the due day past the next, so all count.
-    """
-    if not calendar.strict:
-        # the same counts on day numbers: working_days_between(a, b) is the difference
-        # of the cumulative working-day counts at their day numbers
-        i, j = _whole_day_span(calendar, pause, measure)
-        index = calendar.working_time
-        d = due_day.toordinal() - index.first_ordinal
-        if i > j or i > d:
-            return 0
-        cum = index.cum_days
-        if cum[d + 1] == cum[i]:
-            return 0
-        return cum[j + 1] - cum[i]
-    first, last = _whole_days(calendar, pause, measure)
-    if first > last or first > due_day:
-        return 0
-    if not calendar.working_days_between(first, due_day + _dt.timedelta(days=1)):
-        return 0
-    return calendar.working_days_between(first, last + _dt.timedelta(days=1))
-
-
-def _local_date(calendar: WorkingCalendar, instant: _dt.datetime) -> _dt.date:
-    return _dt.date.fromordinal(to_zone_fields(instant, calendar.zone)[0])
-
-
-def _segment(clock: SlaClock, pauses: Sequence[Pause]) -> tuple[_dt.datetime, Sequence[Pause]]:
-    """Where active time is counted from on the clock's current calendar, and its pauses.
-
-    After a transfer the time before ``rebased_at`` is carried as ``used_us`` /
-    ``used_days``; only pauses after it count on the new calendar.
-    """
-    origin = clock.rebased_at
-    if origin is None:
-        return clock.started_at, pauses
-    return origin, tuple((max(p0, origin), p1) for p0, p1 in pauses if p1 > origin)
+    return Measure(calendar)
 
 
 def measure_for(
-    policy: SlaPolicy, calendar: WorkingCalendar, shared: _Measure | None = None
-) -> _Measure:
+    policy: SlaPolicy, calendar: WorkingCalendar, shared: Measure | None = None
+) -> Measure:
     """The time measure of ``policy`` on ``calendar`` (``shared`` if it is a working one)."""
-    if policy.target.unit == "elapsed":
-        return _Measure(None)
-    return shared if shared is not None else _Measure(calendar)
+    return policy.target._kind.measure(calendar, shared)
 
 
 def settle(
@@ -800,7 +615,7 @@ def settle(
     clock: SlaClock,
     calendar: WorkingCalendar,
     pauses: Sequence[Pause],
-    measure: _Measure | None = None,
+    measure: Measure | None = None,
 ) -> tuple[_dt.datetime, tuple[Pause, ...]]:
     """The deadline of ``clock`` (UTC) and the pauses that count towards it.
 
@@ -810,52 +625,7 @@ def settle(
     clock is due changes nothing. After a transfer (``rebased_at``) only the rest of
     the budget is counted, on ``calendar``, from the transfer instant.
     """
-    target = policy.target
-    origin, pauses = _segment(clock, pauses)
-    kept: list[Pause] = []
-    if target.unit == "working_days":
-        index = calendar.working_time
-        day = _local_date(calendar, origin)
-        n = target.days
-        base = day
-        if clock.rebased_at is not None:
-            n = max(target.days - clock.used_days, 1)
-            if clock.used_days or day != _local_date(calendar, clock.started_at):
-                # the transfer day itself counts (it was in progress)
-                base = day - _dt.timedelta(days=1)
-        due_day = calendar.add_working_days(base, n)
-        due = index.close_utc(due_day.toordinal())
-        assert due is not None  # add_working_days returns working days only
-        extra = 0
-        for pause in pauses:
-            if pause[0] >= due:
-                break
-            kept.append(pause)
-            count = _paused_day_counts(calendar, pause, due_day, measure)
-            if count:
-                extra += count
-                due_day = calendar.add_working_days(base, n + extra)
-                due = index.close_utc(due_day.toordinal())
-                assert due is not None
-        if measure is not None and measure.calendar is not None:
-            # the deadline sits at a known working position: budgets need no conversion
-            measure.positions[due] = index.close_position(due_day.toordinal())
-        return due, tuple(kept)
-    if measure is None:
-        measure = measure_for(policy, calendar)
-    amount = max(micros(target.duration) - clock.used_us, 0)
-    t = origin
-    for p0, p1 in pauses:
-        if p1 <= t:
-            continue
-        if p0 > t:
-            segment = measure.between(t, p0)
-            if segment >= amount:
-                return measure.add(t, amount), tuple(kept)
-            amount -= segment
-        kept.append((p0, p1))
-        t = max(t, p1)
-    return measure.add(t, amount), tuple(kept)
+    return policy.target._kind.settle(policy, clock, calendar, pauses, measure)
 
 
 def deadline(
@@ -863,14 +633,14 @@ def deadline(
     clock: SlaClock,
     calendar: WorkingCalendar,
     pauses: Sequence[Pause],
-    measure: _Measure | None = None,
+    measure: Measure | None = None,
 ) -> _dt.datetime:
     """The deadline of ``clock`` given ``pauses`` (UTC); see :func:`settle`."""
     return settle(policy, clock, calendar, pauses, measure)[0]
 
 
 def fixed_while_paused(
-    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar, measure: _Measure | None = None
+    policy: SlaPolicy, clock: SlaClock, calendar: WorkingCalendar, measure: Measure | None = None
 ) -> tuple[_dt.datetime, tuple[Pause, ...]] | None:
     """The deadline of a paused clock if no length of its current pause can move it.
 
@@ -881,15 +651,8 @@ def fixed_while_paused(
     p0 = clock.paused_since
     assert p0 is not None
     due, kept = settle(policy, clock, calendar, clock.pauses, measure)
-    if p0 >= due:
+    if p0 >= due or not policy.target._kind.pause_can_move(clock, calendar, due):
         return due, kept
-    if policy.target.unit == "working_days":
-        first, _ = _whole_days(calendar, (p0, p0))
-        due_day = _local_date(calendar, due)
-        if first > due_day or not calendar.working_days_between(
-            first, due_day + _dt.timedelta(days=1)
-        ):
-            return due, kept
     return None
 
 
@@ -897,20 +660,14 @@ def _provisional(
     policy: SlaPolicy, calendar: WorkingCalendar, start: _dt.datetime, due: _dt.datetime
 ) -> bool:
     """Whether a deadline from ``start`` to ``due`` rests on estimated holiday data."""
-    if policy.target.unit == "elapsed":
-        return False
-    years = calendar.provisional_years
-    first, last = start.year, due.year
-    return bool(years) and (
-        first in years or (last != first and not years.isdisjoint(range(first, last + 1)))
-    )
+    return policy.target._kind.provisional(calendar, start, due)
 
 
 def refresh(
     clock: SlaClock,
     policy: SlaPolicy,
     calendar: WorkingCalendar,
-    shared: _Measure | None = None,
+    shared: Measure | None = None,
 ) -> SlaClock:
     """Return ``clock`` with its cached deadline and warning instants computed on ``calendar``.
 
@@ -918,16 +675,10 @@ def refresh(
     never moves, whatever calendar is applied afterwards. ``shared`` is a working-time
     measure on ``calendar`` reused across the clocks an event changed.
     """
-    if clock.stopped_at is not None and clock.due_at is not None:
-        return clock
-    if (
-        not clock.pauses
-        and clock.paused_since is None
-        and clock.stopped_at is None
-        and clock.rebased_at is None
-        and not (clock.used_us or clock.used_days)
-        and not calendar.strict
-    ):
+    if clock.stopped_at is not None:
+        if clock.due_at is not None:
+            return clock
+    elif _only_ran(clock) and not calendar.strict:
         # a clock that has only run since it started (every clock an event starts):
         # deadline, budget and warnings straight from working positions, without the
         # general pause and transfer walk below (which gives the same instants)
@@ -935,11 +686,21 @@ def refresh(
     return _refresh_general(clock, policy, calendar, shared)
 
 
+def _only_ran(clock: SlaClock) -> bool:
+    """Whether ``clock`` was never paused nor transferred."""
+    return (
+        not clock.pauses
+        and clock.paused_since is None
+        and clock.rebased_at is None
+        and not (clock.used_us or clock.used_days)
+    )
+
+
 def _refresh_general(
     clock: SlaClock,
     policy: SlaPolicy,
     calendar: WorkingCalendar,
-    shared: _Measure | None = None,
+    shared: Measure | None = None,
 ) -> SlaClock:
     """:func:`refresh` of any unstopped clock: pauses and transfers walked in full."""
     measure = measure_for(policy, calendar, shared)
@@ -954,10 +715,10 @@ def _refresh_general(
         due, pauses = settle(policy, clock, calendar, clock.pauses, measure)
     origin = clock.started_at if clock.rebased_at is None else clock.rebased_at
     used = clock.used_us
-    budget = used + _active(origin, due, pauses, measure)
+    budget = used + active_time(origin, due, pauses, measure)
     old = clock.warn_times
     warns = tuple(
-        _advance(origin, int(budget * f) - used, pauses, measure)
+        advance(origin, int(budget * f) - used, pauses, measure)
         if int(budget * f) > used
         # crossed before the transfer: keep when it was crossed
         else (old[k] if k < len(old) else origin)
@@ -975,7 +736,7 @@ def _fresh(clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar) -> Sla
     close of the due day (working days), and each warning is the instant at which its
     fraction of the budget has run.
     """
-    due, warns, budget, provisional = _fresh_cache(
+    due, warns, budget, provisional = policy.target._kind.fresh(
         policy, clock.started_at, calendar, None, clock.warn_times
     )
     # never paused, stopped nor transferred: those fields are their defaults
@@ -1011,63 +772,6 @@ def _cached(  # noqa: PLR0917 - internal, the cache's parts
     )
 
 
-def _fresh_cache(
-    policy: SlaPolicy,
-    start: _dt.datetime,
-    calendar: WorkingCalendar,
-    point: tuple[int, int] | None,
-    old: tuple[_dt.datetime, ...],
-) -> tuple[_dt.datetime, tuple[_dt.datetime, ...], int, bool]:
-    """Deadline, warning instants, budget and provisional flag of a clock run since ``start``.
-
-    ``point`` is ``calendar._position(start)`` when the caller has it (every clock an
-    event starts shares it); ``old`` the clock's earlier warning instants.
-    """
-    target = policy.target
-    unit = target.unit
-    if unit == "elapsed":
-        if old:
-            warns = tuple(
-                start + delta if delta else (old[k] if k < len(old) else start)
-                for k, delta in enumerate(policy._warn_offsets)
-            )
-        else:
-            offsets = policy._warn_offsets
-            # two warnings (the default) without a comprehension's call
-            warns = (
-                (start + offsets[0], start + offsets[1])
-                if len(offsets) == 2
-                else tuple([start + d for d in offsets])
-            )
-        return start + target.duration, warns, policy._budget_us, False
-    index = calendar.working_time
-    day, pos = index.locate(start) if point is None else point
-    if unit == "working_days":
-        due, close = index.working_days_close(day, target.days)
-        budget = close - pos if close > pos else 0
-        shares: Sequence[int] = [int(budget * f) for f in policy.warn_at]
-    else:
-        budget = policy._budget_us
-        shares = policy._warn_shares
-    if budget <= 0 or old or 0 in shares:
-        # a threshold already crossed (or nothing to count) keeps its instant, as the
-        # general path does
-        instant_at = index.instant_at
-        if unit != "working_days":
-            due = instant_at(pos + budget) if budget > 0 else start
-        warns = tuple(
-            instant_at(pos + share) if share > 0 else (old[k] if k < len(old) else start)
-            for k, share in enumerate(shares)
-        )
-    elif unit == "working_days":
-        warns = index.instants_after(pos, shares)
-    else:
-        # the warnings and the deadline in one calendar call
-        instants = index.instants_after(pos, policy._warn_shares_and_budget)
-        warns, due = instants[:-1], instants[-1]
-    return due, warns, budget, _provisional(policy, calendar, start, due)
-
-
 def rebase(
     clock: SlaClock,
     policy: SlaPolicy,
@@ -1088,25 +792,11 @@ def rebase(
     pauses = clock.pauses
     if clock.paused_since is not None:
         pauses = (*pauses, (clock.paused_since, at))
-    origin, segment = _segment(clock, pauses)
-    before = tuple((p0, min(p1, at)) for p0, p1 in segment if p0 < at)
-    used_us = clock.used_us + _active(origin, at, before, measure_for(policy, old))
-    used_days = clock.used_days
-    if policy.target.unit == "working_days":
-        first = _local_date(old, origin)
-        if clock.rebased_at is None:
-            first += _dt.timedelta(days=1)  # the start day never counts
-        days = (
-            old.working_days_between(first, _local_date(old, at))
-            if first < _local_date(old, at)
-            else 0
-        )
-        frozen = 0
-        for pause in before:
-            first_day, last_day = _whole_days(old, pause)
-            if first_day <= last_day:
-                frozen += old.working_days_between(first_day, last_day + _dt.timedelta(days=1))
-        used_days += max(days - frozen, 0)
+    origin, counted = segment(clock, pauses)
+    before = tuple((p0, min(p1, at)) for p0, p1 in counted if p0 < at)
+    kind = policy.target._kind
+    used_us = clock.used_us + active_time(origin, at, before, kind.measure(old))
+    used_days = clock.used_days + kind.used_days(clock, old, origin, at, before)
     moved = attrs.evolve(clock, rebased_at=at, used_us=used_us, used_days=used_days)
     return refresh(moved, policy, new)
 
@@ -1338,24 +1028,15 @@ def clock_status(
     policy: SlaPolicy,
     calendar: WorkingCalendar,
     now: _dt.datetime,
-    shared: _Measure | None = None,
+    shared: Measure | None = None,
 ) -> SlaStatus:
     """Compute the :class:`SlaStatus` of ``clock`` at ``now`` on ``calendar``.
 
     ``shared`` is a working-time measure reused across the clocks of one case.
     """
-    due = clock.due_at
-    budget = clock.budget_us
-    if (
-        due is not None
-        and budget is not None
-        and not clock.pauses
-        and clock.paused_since is None
-        and clock.rebased_at is None
-        and (clock.stopped_at is not None or clock.calendar_version == calendar.version)
-    ):
+    if _cache_holds(clock, calendar):
         # never paused nor transferred, cache current (most clocks): read the cache
-        status = _status_of_cached(clock, policy, calendar, now, due, budget, shared)
+        status = _status_of_cached(clock, policy, calendar, now, shared)
     else:
         status = _clock_status_general(clock, policy, calendar, now, shared)
     if (status.state == "breached" and status.remaining >= _ZERO) or (
@@ -1370,16 +1051,40 @@ def clock_status(
     return status
 
 
-def _status_of_cached(  # noqa: PLR0917 - internal, hot path
+def _cache_holds(clock: SlaClock, calendar: WorkingCalendar) -> bool:
+    """Whether the status of ``clock`` can be read from its cache alone."""
+    return (
+        clock.due_at is not None
+        and clock.budget_us is not None
+        and not clock.pauses
+        and clock.paused_since is None
+        and clock.rebased_at is None
+        and (clock.stopped_at is not None or clock.calendar_version == calendar.version)
+    )
+
+
+def _state(clock: SlaClock, now: _dt.datetime, due: _dt.datetime, paused: bool) -> ClockState:
+    """Where ``clock`` stands at ``now`` against ``due``."""
+    stopped = clock.stopped_at
+    if stopped is not None and stopped <= now:
+        return "met" if stopped <= due else "breached"
+    if now > due or "breach" in clock.recorded:
+        # a breach never hides, not even behind a pause that began after the deadline
+        return "breached"
+    return "paused" if paused else "running"
+
+
+def _status_of_cached(
     clock: SlaClock,
     policy: SlaPolicy,
     calendar: WorkingCalendar,
     now: _dt.datetime,
-    due: _dt.datetime,
-    budget: int,
-    shared: _Measure | None,
+    shared: Measure | None,
 ) -> SlaStatus:
     """:func:`clock_status` of a clock whose cache holds (equal to the general path)."""
+    due, budget = clock.due_at, clock.budget_us
+    assert due is not None
+    assert budget is not None
     start = clock.started_at
     stopped = clock.stopped_at
     end = now if stopped is None or now < stopped else stopped
@@ -1388,19 +1093,11 @@ def _status_of_cached(  # noqa: PLR0917 - internal, hot path
         used += measure_for(policy, calendar, shared).between(start, end)
     zone = calendar.zone
     alert = _next_alert(clock)
-    state: ClockState
-    if stopped is not None and stopped <= now:
-        state = "met" if stopped <= due else "breached"
-    elif now > due or "breach" in clock.recorded:
-        state = "breached"
-    else:
-        state = "running"
-    target = policy.target
     return _new_status(
         clock.goal,
         clock.variant,
         clock.cycle,
-        state,
+        _state(clock, now, due, False),
         start.astimezone(zone),
         due.astimezone(zone),
         _dt.timedelta(0, 0, used),
@@ -1409,7 +1106,7 @@ def _status_of_cached(  # noqa: PLR0917 - internal, hot path
         clock.provisional,
         clock.recorded,
         None if alert is None else alert.astimezone(zone),
-        target.describe(),
+        policy.target.describe(),
         policy.source,
         policy.confirmed,
         # worded only for a provisional deadline, and memoised per span of years
@@ -1422,12 +1119,32 @@ def _unsettled(calendar: WorkingCalendar, start: _dt.datetime, due: _dt.datetime
     return calendar.working_time.unsettled_reason(start.year, due.year, "en")
 
 
+def _deadline_now(  # noqa: PLR0917 - internal, the parts of one status
+    clock: SlaClock,
+    policy: SlaPolicy,
+    calendar: WorkingCalendar,
+    pauses: tuple[Pause, ...],
+    cached: bool,
+    remeasure: bool,
+) -> tuple[_dt.datetime, tuple[Pause, ...], int | None, bool]:
+    """Deadline, the pauses counted, the budget if known, and the provisional flag."""
+    if not cached:
+        due, counted = settle(policy, clock, calendar, pauses)
+        return due, counted, None, _provisional(policy, calendar, clock.started_at, due)
+    known = clock.due_at
+    assert known is not None
+    # the pauses that count are exactly those that began before the deadline
+    kept = tuple(p for p in pauses if p[0] < known) if pauses else pauses
+    # remeasure: the budget is measured again, as the time used is (see clock_status)
+    return known, kept, None if remeasure else clock.budget_us, clock.provisional
+
+
 def _clock_status_general(
     clock: SlaClock,
     policy: SlaPolicy,
     calendar: WorkingCalendar,
     now: _dt.datetime,
-    shared: _Measure | None = None,
+    shared: Measure | None = None,
     *,
     remeasure: bool = False,
 ) -> SlaStatus:
@@ -1441,47 +1158,26 @@ def _clock_status_general(
         assert clock.paused_since is not None
         pauses = (*pauses, (clock.paused_since, max(now, clock.paused_since)))
     measure = measure_for(policy, calendar, shared)
-    stopped = clock.stopped_at is not None
     # a stopped clock is final: its cached outcome holds on any later calendar
-    fresh = clock.due_at is not None and (stopped or clock.calendar_version == calendar.version)
-    budget: int | None
-    if fresh and not paused:
-        due = clock.due_at
-        budget = clock.budget_us
-        provisional = clock.provisional
-        assert due is not None
-        # the pauses that count are exactly those that began before the deadline
-        counted = tuple(p for p in pauses if p[0] < due) if pauses else pauses
-        if remeasure:
-            budget = None  # measured below, as the time used is (see clock_status)
-    else:
-        due, counted = settle(policy, clock, calendar, pauses)
-        budget = None
-        provisional = _provisional(policy, calendar, clock.started_at, due)
-    assert due is not None
-    origin, segment = _segment(clock, counted)
+    fresh = clock.due_at is not None and (
+        clock.stopped_at is not None or clock.calendar_version == calendar.version
+    )
+    due, counted, budget, provisional = _deadline_now(
+        clock, policy, calendar, pauses, fresh and not paused, remeasure
+    )
+    origin, spans = segment(clock, counted)
     if budget is None:
-        budget = clock.used_us + _active(origin, due, segment, measure)
+        budget = clock.used_us + active_time(origin, due, spans, measure)
     end = now if clock.stopped_at is None else min(now, clock.stopped_at)
-    used = clock.used_us + _active(origin, end, segment, measure)
+    used = clock.used_us + active_time(origin, end, spans, measure)
     alert = _next_alert(clock) if fresh else None
     # stdlib astimezone on our UTC datetimes: a fraction of building pendulum objects
     zone = calendar.zone
-    state: ClockState
-    if clock.stopped_at is not None and clock.stopped_at <= now:
-        state = "met" if clock.stopped_at <= due else "breached"
-    elif now > due or "breach" in clock.recorded:
-        # a breach never hides, not even behind a pause that began after the deadline
-        state = "breached"
-    elif paused:
-        state = "paused"
-    else:
-        state = "running"
     return SlaStatus(
         goal=clock.goal,
         variant=clock.variant,
         cycle=clock.cycle,
-        state=state,
+        state=_state(clock, now, due, paused),
         started_at=clock.started_at.astimezone(zone),
         due_at=due.astimezone(zone),
         elapsed=_dt.timedelta(microseconds=used),
@@ -1493,7 +1189,7 @@ def _clock_status_general(
         target=policy.target.describe(),
         source=policy.source,
         confirmed=policy.confirmed,
-        provisional_reason=(_unsettled(calendar, clock.started_at, due) if provisional else ""),
+        provisional_reason=_unsettled(calendar, clock.started_at, due) if provisional else "",
     )
 
 
