@@ -3,7 +3,7 @@
 Each internal shortcut (hand-written opening JSON, event hashes built in place, the
 zoneinfo branch of ``utc``, records filled without attrs' ``__init__``, cached day
 segments and closes of the calendar, the inline UTC branch of ``_position``, clocks
-started with their cache, the two-instant cache of ``_Measure``) is held against the
+started with their cache, the two-instant cache of ``Measure``) is held against the
 code it replaces, on random inputs and at the edges.
 """
 
@@ -61,11 +61,11 @@ from migrantcare.records._case import (
     utc,
 )
 from migrantcare.records._sla_state import SlaClock, new_clock
-from migrantcare.sla import _sla
+from migrantcare.sla import _measure, _sla
+from migrantcare.sla._measure import Measure
 from migrantcare.sla._sla import (
     SlaStatus,
     _clock_status_general,
-    _Measure,
     _new_status,
     apply_event,
     concerns,
@@ -1109,17 +1109,17 @@ def test_a_measure_with_its_instant_cache_equals_a_fresh_one(
     for wall in walls:
         instant = wall.replace(tzinfo=UTC)
         pool += [instant, copy.copy(instant), instant.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo"))]
-    shared = _Measure(cal)
-    elapsed = _Measure(None)
+    shared = Measure(cal)
+    elapsed = Measure(None)
     for a_at, b_at, us in ops:
         a, b = pool[a_at % len(pool)], pool[b_at % len(pool)]
         expected = cal.working_time.position(b) - cal.working_time.position(a)
         assert shared.between(a, b) == expected
-        assert _Measure(cal).between(a, b) == expected
+        assert Measure(cal).between(a, b) == expected
         assert elapsed.between(a, b) == (b - a) // dt.timedelta(microseconds=1)
         if us >= 0:
             added = shared.add(a, us)
-            assert added == _Measure(cal).add(a, us)
+            assert added == Measure(cal).add(a, us)
             pool.append(added)  # its position is cached by add(): later between()s use it
 
 
@@ -1176,7 +1176,7 @@ def test_make_event_writes_the_instant_as_isoformat_does(at: dt.datetime) -> Non
 
 
 def _whole_days_reference(cal: WorkingCalendar, pause: tuple[dt.datetime, dt.datetime]) -> object:
-    """The whole working days of a pause by the public methods (the code _whole_days had)."""
+    """The whole working days of a pause by the public methods (the code whole_days had)."""
     p0, p1 = pause
     one_day = dt.timedelta(days=1)
     first = cal.local(p0).date()
@@ -1210,7 +1210,7 @@ def test_whole_days_of_a_pause_from_positions_equal_the_public_methods(
         p1 = cal.working_time.instant_at(index.cum_us[-2])
     if p1 < p0:
         p1 = p0
-    assert _sla._whole_days(cal, (p0, p1)) == _whole_days_reference(cal, (p0, p1))
+    assert _measure.whole_days(cal, (p0, p1)) == _whole_days_reference(cal, (p0, p1))
 
 
 @given(
@@ -1247,4 +1247,4 @@ def test_paused_day_counts_on_day_numbers_equal_the_public_methods(
         expected = 0
     else:
         expected = cal.working_days_between(first, last + one)
-    assert _sla._paused_day_counts(cal, (p0, p1), day) == expected
+    assert _measure.paused_day_counts(cal, (p0, p1), day) == expected
