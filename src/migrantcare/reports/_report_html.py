@@ -28,6 +28,8 @@ from migrantcare.calendar._regions import ZONE_ABBREVIATIONS
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 from migrantcare.reports._performance import (
     ALL_OFFICES,
+    GoalCount,
+    MonthRow,
     OfficePerformance,
     PerformanceFigures,
     Spread,
@@ -362,34 +364,59 @@ class _Table:
         self.csv_header = header if csv_header is None else csv_header
 
     def html(self, lang: str) -> str:
-        # text columns read left-aligned, numbers right-aligned
-        text = {
-            j
-            for j in range(1, len(self.header))
-            if self.rows and all(isinstance(r[j], str) for r in self.rows if j < len(r))
-        }
+        text = self._text_columns()
         head = "".join(
             f'<th scope="col"{" class=t" if i == 0 or i in text else ""}>{escape(h)}</th>'
             for i, h in enumerate(self.header)
         )
-        body = []
-        for row in self.shown:
-            first, *rest = row
-            cells = "".join(
-                f"<td{' class=t' if j in text else ''}>{c}</td>" for j, c in enumerate(rest, 1)
-            )
-            body.append(f'<tr><th scope="row">{first}</th>{cells}</tr>')
+        body = "".join(_body_row(row, text) for row in self.shown)
         data = base64.b64encode(
             ("\ufeff" + _csv_text(self.csv_header, self.rows)).encode("utf-8")
         ).decode("ascii")
         link = _t(lang, "Unduh CSV", "Download CSV")
         return (
             f'<div class="scroll"><table><caption>{escape(self.caption)}</caption>'
-            f"<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table></div>"
+            f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table></div>"
             f'<a class="csv" download="{escape(self.filename)}" '
             f'href="data:text/csv;charset=utf-8;base64,{data}">{link}: '
             f"{escape(self.filename)}</a>"
         )
+
+    def _text_columns(self) -> set[int]:
+        # text columns read left-aligned, numbers right-aligned
+        return {
+            j
+            for j in range(1, len(self.header))
+            if self.rows and all(isinstance(r[j], str) for r in self.rows if j < len(r))
+        }
+
+
+def _body_row(row: Sequence[str], text: set[int]) -> str:
+    first, *rest = row
+    cells = "".join(f"<td{' class=t' if j in text else ''}>{c}</td>" for j, c in enumerate(rest, 1))
+    return f'<tr><th scope="row">{first}</th>{cells}</tr>'
+
+
+def _goal_in(month: MonthRow, goal: str) -> GoalCount:
+    return next(x for x in month.goals if x.goal == goal)
+
+
+def _month_row(month: MonthRow, goals: Sequence[str]) -> list[Cell]:
+    """A month of the trend for the CSV: month, opened, then met and breached per goal."""
+    row: list[Cell] = [month.month.strftime("%Y-%m"), month.opened]
+    for goal in goals:
+        g = _goal_in(month, goal)
+        row += [g.met, g.breached]
+    return row
+
+
+def _month_cells(month: MonthRow, goals: Sequence[str], lang: str) -> list[str]:
+    """The same month as shown (escaped, numbers formatted in ``lang``)."""
+    cells = [escape(_month(month.month, lang)), _num(month.opened, lang)]
+    for goal in goals:
+        g = _goal_in(month, goal)
+        cells += [_num(g.met, lang), _num(g.breached, lang)]
+    return cells
 
 
 def _svg_open(width: int, height: int, title: str, desc: str, uid: str) -> str:
@@ -717,13 +744,9 @@ class _Report:
     def trend(self, o: OfficePerformance, uid: str) -> str:
         lang = self.lang
         goals = [g for g in self.f.service_goals if any(x.goal == g for x in o.goals)]
-        series = []
-        for goal in goals:
-            values: list[float | None] = []
-            for m in o.months:
-                g = next(x for x in m.goals if x.goal == goal)
-                values.append(g.compliance)
-            series.append((_goal(goal, lang), values))
+        series = [
+            (_goal(goal, lang), [_goal_in(m, goal).compliance for m in o.months]) for goal in goals
+        ]
         chart = _line_chart(
             f"{uid}-trend",
             self.t("Kepatuhan SLA layanan per bulan", "Service SLA compliance per month"),
@@ -738,17 +761,8 @@ class _Report:
                 f"{label}: {self.t('tepat', 'met')}",
                 f"{label}: {self.t('terlambat', 'breached')}",
             ]
-        rows: list[list[Cell]] = []
-        shown: list[list[str]] = []
-        for m in o.months:
-            by = {g.goal: g for g in m.goals}
-            row: list[Cell] = [m.month.strftime("%Y-%m"), m.opened]
-            cells = [escape(_month(m.month, lang)), _num(m.opened, lang)]
-            for goal in goals:
-                row += [by[goal].met, by[goal].breached]
-                cells += [_num(by[goal].met, lang), _num(by[goal].breached, lang)]
-            rows.append(row)
-            shown.append(cells)
+        rows = [_month_row(m, goals) for m in o.months]
+        shown = [_month_cells(m, goals, lang) for m in o.months]
         table = _Table(self.t("Tren per bulan", "Monthly trend"), header, rows, shown,
                        f"{_slug(o.office)}-monthly.csv")  # fmt: skip
         what = self.t(
@@ -1003,6 +1017,29 @@ class _Report:
         )
 
 
+def _chosen_offices(
+    figures: object, lang: str, offices: Iterable[str] | None
+) -> list[OfficePerformance]:
+    """Check the arguments of :func:`render_report_html`; the offices given a section."""
+    if not isinstance(figures, PerformanceFigures):
+        raise WrongTypeError(
+            f"figures must be PerformanceFigures (from performance_figures), got "
+            f"{type(figures).__name__}"
+        )
+    if lang not in ("id", "en"):
+        raise InvalidArgumentError(f"lang must be 'id' or 'en', got {lang!r}")
+    if offices is None:
+        return list(figures.offices)
+    if isinstance(offices, str) or not isinstance(offices, Iterable):
+        raise WrongTypeError(
+            f"offices must be an iterable of office ids, got {type(offices).__name__}"
+        )
+    chosen = [figures.office(o) for o in offices]
+    if not chosen:
+        raise UnknownTermError("offices is empty; give at least one office id, or None")
+    return chosen
+
+
 def render_report_html(
     figures: PerformanceFigures,
     *,
@@ -1032,22 +1069,7 @@ def render_report_html(
         UnknownTermError: an office in ``offices`` has no figures.
         WrongTypeError: ``figures`` or ``offices`` is of the wrong type.
     """
-    if not isinstance(figures, PerformanceFigures):
-        raise WrongTypeError(
-            f"figures must be PerformanceFigures (from performance_figures), got "
-            f"{type(figures).__name__}"
-        )
-    if lang not in ("id", "en"):
-        raise InvalidArgumentError(f"lang must be 'id' or 'en', got {lang!r}")
-    chosen = list(figures.offices)
-    if offices is not None:
-        if isinstance(offices, str) or not isinstance(offices, Iterable):
-            raise WrongTypeError(
-                f"offices must be an iterable of office ids, got {type(offices).__name__}"
-            )
-        chosen = [figures.office(o) for o in offices]
-        if not chosen:
-            raise UnknownTermError("offices is empty; give at least one office id, or None")
+    chosen = _chosen_offices(figures, lang, offices)
     r = _Report(figures, lang)
     period = f"{_day(figures.period_start, lang)} {_DASH} {_day(figures.period_end, lang)}"
     heading = title or r.t(
