@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -29,6 +30,11 @@ def _minutes(value: str | _dt.time, *, end: bool) -> int:
             f"a schedule time must be 'HH:MM' or datetime.time, got {type(value).__name__} "
             f"{quote(value)}"
         )
+    return _text_minutes(value, end=end)
+
+
+def _text_minutes(value: str, *, end: bool) -> int:
+    """The minutes since midnight of an ``HH:MM`` text (``24:00`` allowed for an end)."""
     hh, sep, mm = value.partition(":")
     if not (sep and hh.isdigit() and mm.isdigit() and len(mm) == 2 and 1 <= len(hh) <= 2):
         raise InvalidScheduleError(f"schedule time {quote(value)} is not in 'HH:MM' form")
@@ -58,37 +64,48 @@ def _validate_days(
             f"a schedule needs 7 weekdays (Monday to Sunday), got {len(days)}"
         )
     for weekday, intervals in zip(_WEEKDAYS, days, strict=True):
-        previous_end = -1
-        if type(intervals) not in (tuple, list):
-            raise WrongTypeError(
-                f"{weekday}: intervals must be a sequence of (start, end) minute pairs, got "
-                f"{type(intervals).__name__}"
+        _check_intervals(weekday, intervals)
+
+
+def _check_intervals(weekday: str, intervals: Any) -> None:
+    """Refuse a day's intervals unless they are sorted, disjoint, forward minute pairs."""
+    if type(intervals) not in (tuple, list):
+        raise WrongTypeError(
+            f"{weekday}: intervals must be a sequence of (start, end) minute pairs, got "
+            f"{type(intervals).__name__}"
+        )
+    previous_end = -1
+    for pair in intervals:
+        start, end = _interval(weekday, pair)
+        if start < previous_end:
+            raise InvalidScheduleError(
+                f"{weekday}: interval {_fmt(start)}-{_fmt(end)} overlaps the previous one "
+                f"(which ends at {_fmt(previous_end)}); intervals must be sorted and disjoint"
             )
-        for pair in intervals:
-            if type(pair) not in (tuple, list) or len(pair) != 2:
-                raise WrongTypeError(f"{weekday}: an interval must be a (start, end) pair")
-            start, end = pair
-            if type(start) is not int or type(end) is not int:
-                raise WrongTypeError(
-                    f"{weekday}: interval bounds must be whole minutes (int), got "
-                    f"{type(start).__name__} and {type(end).__name__}"
-                )
-            if not (0 <= start < _MINUTES_PER_DAY and 0 < end <= _MINUTES_PER_DAY):
-                raise InvalidScheduleError(
-                    f"{weekday}: interval ({start}, {end}) is outside the day "
-                    "(minutes 0 to 1440 since midnight)"
-                )
-            if end <= start:
-                raise InvalidScheduleError(
-                    f"{weekday}: interval {_fmt(start)}-{_fmt(end)} ends before it starts; "
-                    "intervals must run forward within one day"
-                )
-            if start < previous_end:
-                raise InvalidScheduleError(
-                    f"{weekday}: interval {_fmt(start)}-{_fmt(end)} overlaps the previous one "
-                    f"(which ends at {_fmt(previous_end)}); intervals must be sorted and disjoint"
-                )
-            previous_end = end
+        previous_end = end
+
+
+def _interval(weekday: str, pair: Any) -> Interval:
+    """``pair`` if it is a ``(start, end)`` of whole minutes running forward within a day."""
+    if type(pair) not in (tuple, list) or len(pair) != 2:
+        raise WrongTypeError(f"{weekday}: an interval must be a (start, end) pair")
+    start, end = pair
+    if type(start) is not int or type(end) is not int:
+        raise WrongTypeError(
+            f"{weekday}: interval bounds must be whole minutes (int), got "
+            f"{type(start).__name__} and {type(end).__name__}"
+        )
+    if not (0 <= start < _MINUTES_PER_DAY and 0 < end <= _MINUTES_PER_DAY):
+        raise InvalidScheduleError(
+            f"{weekday}: interval ({start}, {end}) is outside the day "
+            "(minutes 0 to 1440 since midnight)"
+        )
+    if end <= start:
+        raise InvalidScheduleError(
+            f"{weekday}: interval {_fmt(start)}-{_fmt(end)} ends before it starts; "
+            "intervals must run forward within one day"
+        )
+    return start, end
 
 
 @attrs.frozen
