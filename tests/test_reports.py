@@ -9,8 +9,10 @@ from migrantcare import (
     Case,
     WorkingCalendar,
     complaint_workflow,
+    demo_cases,
     office_report,
     outreach_workflow,
+    performance_figures,
 )
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError
 from tests.actors import actor
@@ -159,3 +161,79 @@ def test_office_figures_count_the_deadlines_on_unsettled_holiday_data() -> None:
     assert goals["verification"].provisional == 0
     assert row.as_row()["resolution_provisional"] == 1
     assert row.as_row()["verification_provisional"] == 0
+
+
+def test_office_report_is_a_view_over_the_performance_pass() -> None:
+    # A demo year (transfers between zones included), the period covering every case's
+    # whole life: the two reports group differently but count from one reading.
+    data = demo_cases(seed=5, offices=3, complaints=200, outreach_per_office=0)
+    complaint = [w for w in data.workflows if w.name == "complaint"]
+    cases = [c for c in data.cases if c.workflow == "complaint"]
+    period = {"period_start": dt.date(2025, 1, 1), "period_end": dt.date(2027, 12, 31)}
+    rows = office_report(cases, at=data.at, workflows=complaint, **period)
+    figures = performance_figures(
+        cases, workflows=complaint, offices=data.offices, at=data.at, **period
+    )
+    assert any(e.kind == "transferred" for c in cases for e in c.events)
+    by_office = {r.office: r for r in rows}
+    for office in figures.offices:
+        row = by_office[office.office]
+        assert (row.opened, row.still_open) == (office.opened, office.open_now)
+    assert sum(r.responded for r in rows) == figures.total.first_response.count
+    # one outcome rule: the same met / breached / pending per goal (each case's newest
+    # cycle is what office_report shows; these cases have one cycle per goal)
+    single = [c for c in cases if len({k.goal for k in c.clocks}) == len(c.clocks)]
+    rows = office_report(single, at=data.at, workflows=complaint, **period)
+    figures = performance_figures(
+        single, workflows=complaint, offices=data.offices, at=data.at, **period
+    )
+    totals: dict[str, list[int]] = {}
+    for r in rows:
+        for g in r.goals:
+            counts = totals.setdefault(g.goal, [0, 0, 0, 0])
+            for i, n in enumerate((g.met, g.breached, g.running, g.provisional)):
+                counts[i] += n
+    expected = {
+        g.goal: [g.met, g.breached, g.pending, g.provisional]
+        for g in figures.total.goals
+        if g.met + g.breached + g.pending
+    }
+    assert totals == expected
+    assert expected["verification"][1] > 0  # breaches, not only clocks met
+
+
+def test_office_report_counts_nothing_after_at() -> None:
+    # answered and resolved after ``at``: at ``at`` the case is open and unanswered
+    c = case(
+        "A",
+        "bp3mi-jkt",
+        t(2, 8),
+        ("start_verification", t(9, 9), "o1"),
+        ("verify", t(9, 10), "o1"),
+        ("resolve", t(10, 9), "o1"),
+    )
+    (row,) = office_report(
+        [c],
+        at=t(5, 12),
+        workflows=WF,
+        calendars=CALS,
+        period_start=dt.date(2026, 11, 1),
+        period_end=dt.date(2026, 11, 30),
+    )
+    assert (row.opened, row.still_open, row.responded) == (1, 1, 0)
+    assert row.median_first_response is None
+    goals = {g.goal: (g.met, g.breached, g.running) for g in row.goals}
+    assert goals["first_response"] == (0, 1, 0)  # 8 working hours passed unanswered
+    # a case opened after ``at`` does not exist yet
+    late = case("L", "bp3mi-jkt", t(6, 8))
+    assert (
+        office_report(
+            [late],
+            at=t(5, 12),
+            workflows=WF,
+            calendars=CALS,
+            period_start=dt.date(2026, 11, 1),
+            period_end=dt.date(2026, 11, 30),
+        )
+        == []
+    )
