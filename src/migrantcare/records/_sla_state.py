@@ -207,45 +207,23 @@ def _plain_clock(data: dict[str, Any]) -> SlaClock | None:
     except KeyError:
         return None
     if not (
-        plain_text(goal)
-        and plain_text(variant)
-        and type(cycle) is int
-        and cycle >= 1
-        and type(pauses) is list
-        and type(recorded) is list
-        and type(warns) is list
-        and (budget is None or (type(budget) is int and budget >= 0))
-        and (version is None or plain_text(version))
+        _plain_texts(goal, variant, version, recorded)
+        and _plain_counts(cycle, budget, used_us, used_days)
         and type(provisional) is bool
-        and type(used_us) is int
-        and used_us >= 0
-        and type(used_days) is int
-        and used_days >= 0
-        # loads read every clock of every case: generators only for what is there
-        and (not recorded or all(plain_text(mark) for mark in recorded))
-        and (not pauses or all(type(pair) is list and len(pair) == 2 for pair in pauses))
+        and type(warns) is list
+        and _plain_pauses(pauses)
     ):
         return None
-    started_at = read_utc(started)
-    warn_times = _read_all(warns) if warns else ()
-    pause_times = _read_all([t for pair in pauses for t in pair]) if pauses else ()
-    if started_at is None or warn_times is None or pause_times is None:
+    instants = _plain_instants(started, warns, pauses, (paused, stopped, due, rebased))
+    if instants is None:
         return None
-    paused_at = stopped_at = due_at = rebased_at = None
-    if paused is not None and (paused_at := read_utc(paused)) is None:
-        return None
-    if stopped is not None and (stopped_at := read_utc(stopped)) is None:
-        return None
-    if due is not None and (due_at := read_utc(due)) is None:
-        return None
-    if rebased is not None and (rebased_at := read_utc(rebased)) is None:
-        return None
+    started_at, warn_times, pause_pairs, (paused_at, stopped_at, due_at, rebased_at) = instants
     return new_clock(
         goal,
         variant,
         cycle,
         started_at,
-        tuple(zip(pause_times[::2], pause_times[1::2], strict=True)) if pause_times else (),
+        pause_pairs,
         paused_at,
         stopped_at,
         tuple(recorded),
@@ -258,6 +236,73 @@ def _plain_clock(data: dict[str, Any]) -> SlaClock | None:
         used_us,
         used_days,
     )
+
+
+def _plain_instants(
+    started: object, warns: list[Any], pauses: list[list[Any]], optional: tuple[Any, ...]
+) -> (
+    tuple[
+        _dt.datetime, tuple[_dt.datetime, ...], tuple[Pause, ...], tuple[_dt.datetime | None, ...]
+    ]
+    | None
+):
+    """A clock record's instants if each is written in UTC (see read_utc), else None.
+
+    The start, the warnings, the pauses, and the optional ones (paused, stopped, due,
+    rebased) in that order.
+    """
+    started_at = read_utc(started)
+    warn_times = _read_all(warns) if warns else ()
+    pause_times = _read_all([t for pair in pauses for t in pair]) if pauses else ()
+    others = _read_optional(optional)
+    if started_at is None or warn_times is None or pause_times is None or others is None:
+        return None
+    pairs = tuple(zip(pause_times[::2], pause_times[1::2], strict=True)) if pause_times else ()
+    return started_at, warn_times, pairs, others
+
+
+def _plain_texts(goal: object, variant: object, version: object, recorded: object) -> bool:
+    """Whether a clock record's texts are taken at once (see ``plain_text``)."""
+    return (
+        plain_text(goal)
+        and plain_text(variant)
+        and (version is None or plain_text(version))
+        and type(recorded) is list
+        # loads read every clock of every case: generators only for what is there
+        and (not recorded or all(plain_text(mark) for mark in recorded))
+    )
+
+
+def _count(value: object, least: int) -> bool:
+    return type(value) is int and value >= least
+
+
+def _plain_counts(cycle: object, budget: object, used_us: object, used_days: object) -> bool:
+    """Whether a clock record's whole numbers are ints in their ranges."""
+    return (
+        _count(cycle, 1)
+        and (budget is None or _count(budget, 0))
+        and _count(used_us, 0)
+        and _count(used_days, 0)
+    )
+
+
+def _plain_pauses(pauses: object) -> bool:
+    """Whether a clock record's pauses are a list of pairs."""
+    return type(pauses) is list and (
+        not pauses or all(type(pair) is list and len(pair) == 2 for pair in pauses)
+    )
+
+
+def _read_optional(texts: tuple[Any, ...]) -> tuple[_dt.datetime | None, ...] | None:
+    """The instants of ``texts``, each ``None`` or written in UTC (see read_utc), else None."""
+    out: list[_dt.datetime | None] = []
+    for text in texts:
+        when = None if text is None else read_utc(text)
+        if when is None and text is not None:
+            return None
+        out.append(when)
+    return tuple(out)
 
 
 def _read_all(texts: list[Any]) -> tuple[_dt.datetime, ...] | None:
