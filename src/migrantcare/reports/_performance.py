@@ -437,8 +437,8 @@ def spread(values_us: list[int]) -> Spread:
 def _position_on(cal: WorkingCalendar) -> Callable[[_dt.datetime], int]:
     """Working µs from ``cal``'s first day to an instant, as one function per calendar.
 
-    The calendar's working-time index is reached here and in :func:`_unsettled_reason`
-    only (the switch to its named API is one edit each).
+    The reports reach the calendar's working-time index here and in
+    :func:`_unsettled_reason` only: the switch to its named API is one edit each.
     """
     return cal._working_position
 
@@ -450,7 +450,7 @@ def _unsettled_reason(cal: WorkingCalendar, first: int, last: int, lang: str) ->
 
 # --------------------------------------------------------------------------- counters
 
-#: The outcomes of an SLA clock: the one met/breached rule (see :meth:`_Pass.outcome`).
+#: The outcomes of an SLA clock: the one met/breached rule (see :func:`_decide`).
 MET: Final = "met"
 BREACHED: Final = "breached"
 PENDING: Final = "pending"
@@ -922,7 +922,7 @@ class _Pass:
     """The one reading of cases that both reports count from (private, one call).
 
     It checks each case against the workflows given, scans its events once
-    (:class:`_Reading`) and decides each SLA clock's outcome (:meth:`outcome`); the
+    (:class:`_Reading`) and decides each SLA clock's outcome (:meth:`outcomes`); the
     reports only choose what to count and for whom.
     """
 
