@@ -15,12 +15,12 @@ import attrs
 import pendulum
 
 from migrantcare.calendar._calendar import WorkingCalendar
-from migrantcare.cases._notices import notices
+from migrantcare.cases._notices import Notice, notices
 from migrantcare.cases._workflow import Workflow
 from migrantcare.definitions._standard import complaint_workflow
 from migrantcare.messages._messages import Messages
 from migrantcare.offices._actors import Actor
-from migrantcare.records._case import Case, Person
+from migrantcare.records._case import Case, CaseEvent, Person
 
 _OFFICE = "BP3MI Nusa Tenggara Timur"
 _RECIPIENT_ZONES: Mapping[str, str] = MappingProxyType(
@@ -44,27 +44,24 @@ class _Narrator:
         self.out.write(text + "\n")
 
     def show(self, before: Case, after: Case, *, both_languages: bool = True) -> None:
+        languages = ("id", "en") if both_languages else ("id",)
         for event in after.events[before.version :]:
-            if event.kind == "sla":
-                what = f"SLA {event.name}: {event.data['goal']} ({event.data['mark']})"
-            elif event.kind == "opened":
-                what = f"opened in {event.dest!r} by {event.by}"
-            else:
-                moved = "" if event.source == event.dest else f" -> {event.dest}"
-                what = f"{event.name}{moved} by {event.by}"
-            self.line(f"  {self.when(event.at)}  {what}")
+            self.line(f"  {self.when(event.at)}  {_what(event)}")
             for notice in notices(self.wf, after, event, office_name=_OFFICE):
-                tz = _RECIPIENT_ZONES.get(notice.recipient, self.cal.tz)
-                languages = ("id", "en") if both_languages else ("id",)
                 for lang in languages:
-                    # the complainant gets an SMS where the message has one, else e-mail
-                    sms = notice.recipient == "complainant" and (
-                        f"{notice.key}.sms" in self.messages.keys(lang)
-                    )
-                    text = notice.render(self.messages, lang, tz=tz, channel="sms" if sms else None)
-                    label = f"{notice.recipient} [{lang}{', SMS' if sms else ''}]"
-                    body = text.replace("\n", "\n          ")
-                    self.line(f"      > {label}: {body}")
+                    self.notice(notice, lang)
+
+    def notice(self, notice: Notice, lang: str) -> None:
+        """One notice rendered in ``lang``, in its recipient's zone, indented under its event."""
+        tz = _RECIPIENT_ZONES.get(notice.recipient, self.cal.tz)
+        # the complainant gets an SMS where the message has one, else e-mail
+        sms = notice.recipient == "complainant" and (
+            f"{notice.key}.sms" in self.messages.keys(lang)
+        )
+        text = notice.render(self.messages, lang, tz=tz, channel="sms" if sms else None)
+        label = f"{notice.recipient} [{lang}{', SMS' if sms else ''}]"
+        body = text.replace("\n", "\n          ")
+        self.line(f"      > {label}: {body}")
 
     def status(self, case: Case, now: _dt.datetime) -> None:
         for s in self.wf.status(case, at=now, calendar=self.cal):
@@ -73,6 +70,16 @@ class _Narrator:
                 f"      · {s.goal:<15} {s.target:<16} {s.state:<9} due {due}  "
                 f"{s.percent_used:5.1f}% used{'  (provisional)' if s.provisional else ''}"
             )
+
+
+def _what(event: CaseEvent) -> str:
+    """What an event did, in one line of the timeline."""
+    if event.kind == "sla":
+        return f"SLA {event.name}: {event.data['goal']} ({event.data['mark']})"
+    if event.kind == "opened":
+        return f"opened in {event.dest!r} by {event.by}"
+    moved = "" if event.source == event.dest else f" -> {event.dest}"
+    return f"{event.name}{moved} by {event.by}"
 
 
 def run_demo(out: TextIO) -> None:  # noqa: PLR0915 - a script, told in order

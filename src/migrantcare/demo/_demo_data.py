@@ -92,6 +92,10 @@ def _pick(rng: random.Random, table: Sequence[tuple[str, int]]) -> str:
     return rng.choices([k for k, _ in table], weights=[w for _, w in table])[0]
 
 
+#: One step of a complaint: (trigger, mean delay, keywords); see ``_Simulation._steps``.
+_Step = tuple[str, float, dict[str, Any]]
+
+
 class _Office:
     """Simulation state of one office (lives only during one call)."""
 
@@ -136,42 +140,63 @@ class _Simulation:
         """The complainant acts after some calendar time."""
         return start + _dt.timedelta(hours=self.rng.expovariate(1 / mean_days) * 24 + 1)
 
-    def _steps(self, priority: str, slow: float) -> list[tuple[str, float, dict[str, Any]]]:
+    def _steps(self, priority: str, slow: float) -> list[_Step]:
         """What officers and the complainant will do: (trigger, mean delay, keywords).
 
         A positive delay is a mean in the office's working hours; a negative one, minus a
         mean in calendar days (the complainant's side).
         """
-        rng = self.rng
-        steps: list[tuple[str, float, dict[str, Any]]] = []
-        steps.append(("start_verification", 2.0 if priority == "urgent" else 5.0 * slow, {}))
-        roll = rng.random()
+        steps: list[_Step] = [
+            ("start_verification", 2.0 if priority == "urgent" else 5.0 * slow, {})
+        ]
+        roll = self.rng.random()
         if roll < 0.03:
             steps.append(("close", 3.0 * slow, {"data": {"reason": "withdrawn"}}))
         else:
-            if roll < 0.2:
-                steps.append(("request_documents", 4.0 * slow, {}))
-                steps.append(("documents_received", -6.0, {}))
-            steps.append(("verify", 10.0 * slow, {}))
-            if len(self.offices) > 1 and rng.random() < 0.05:
-                # handed to the office of the worker's home province
-                steps.append(("transfer", 6.0 * slow, {}))
-            if rng.random() < 0.18:
-                steps.append(("request_clarification", 20.0 * slow, {}))
-                if rng.random() < 0.25:
-                    reason = rng.choice(_CLOSE_REASONS)
-                    steps.append(("close", -25.0, {"data": {"reason": reason}}))
-                else:
-                    steps.append(("complainant_replied", -5.0, {}))
-            if rng.random() < 0.3:
-                steps.append(("invite_clarification", 16.0 * slow, {}))
-                if rng.random() < 0.3:
-                    steps.append(("second_clarification", 24.0 * slow, {}))
-                steps.append(("mediate", 24.0 * slow, {}))
-            elif rng.random() < 0.08:
-                steps.append(("refer", 24.0 * slow, {}))
-            steps.append(("resolve", 40.0 * slow, {"note": "settled"}))
+            steps += self._handling(roll, slow)
         return steps
+
+    def _handling(self, roll: float, slow: float) -> list[_Step]:
+        """The steps of a complaint that is not withdrawn at once, to its resolution."""
+        rng = self.rng
+        steps: list[_Step] = []
+        if roll < 0.2:
+            steps.append(("request_documents", 4.0 * slow, {}))
+            steps.append(("documents_received", -6.0, {}))
+        steps.append(("verify", 10.0 * slow, {}))
+        if len(self.offices) > 1 and rng.random() < 0.05:
+            # handed to the office of the worker's home province
+            steps.append(("transfer", 6.0 * slow, {}))
+        steps += self._clarification(slow)
+        steps += self._mediation(slow)
+        steps.append(("resolve", 40.0 * slow, {"note": "settled"}))
+        return steps
+
+    def _clarification(self, slow: float) -> list[_Step]:
+        """A request for clarification (some complainants then give up), or none."""
+        rng = self.rng
+        if rng.random() >= 0.18:
+            return []
+        if rng.random() < 0.25:
+            reason = rng.choice(_CLOSE_REASONS)
+            return [
+                ("request_clarification", 20.0 * slow, {}),
+                ("close", -25.0, {"data": {"reason": reason}}),
+            ]
+        return [("request_clarification", 20.0 * slow, {}), ("complainant_replied", -5.0, {})]
+
+    def _mediation(self, slow: float) -> list[_Step]:
+        """Clarification meetings and mediation, a referral, or neither."""
+        rng = self.rng
+        if rng.random() < 0.3:
+            steps: list[_Step] = [("invite_clarification", 16.0 * slow, {})]
+            if rng.random() < 0.3:
+                steps.append(("second_clarification", 24.0 * slow, {}))
+            steps.append(("mediate", 24.0 * slow, {}))
+            return steps
+        if rng.random() < 0.08:
+            return [("refer", 24.0 * slow, {})]
+        return []
 
     # -------------------------------------------------------------- one complaint
 
@@ -200,23 +225,32 @@ class _Simulation:
         for trigger, mean, kw in self._steps(priority, slow):
             if case.state == "closed":
                 break
-            if mean < 0:  # the complainant's side, in calendar days
-                t = self._days_later(t, -mean)
-            else:
-                t = self._later(office, max(t, case.events[-1].at), mean)
+            t = self._next_time(t, mean, office, case)
             if t > self.until:
                 break  # still in the pipeline when the year ends
             case = self._catch_up(case, t)
             if trigger == "transfer":
-                to = rng.choice([o for o in self.offices if o is not office])
-                case = wf.transfer(case, to=to.id, at=t, by=office.head, note="home province")
-                office, officer = to, rng.choice(to.officers)
-                slow = to.slowness
+                case, office, officer = self._transfer(case, office, t)
             else:
                 # the officer acts, the head where the definition reserves it (who may act)
                 by = officer if wf.may(case, trigger, by=officer) else office.head
                 case = wf.fire(case, trigger, at=t, by=by, **kw)
         return self._catch_up(case, self.until)
+
+    def _next_time(self, t: _dt.datetime, mean: float, office: _Office, case: Case) -> _dt.datetime:
+        """When the next step happens (see :meth:`_steps` for the sign of ``mean``)."""
+        if mean < 0:  # the complainant's side, in calendar days
+            return self._days_later(t, -mean)
+        return self._later(office, max(t, case.events[-1].at), mean)
+
+    def _transfer(
+        self, case: Case, office: _Office, t: _dt.datetime
+    ) -> tuple[Case, _Office, Actor]:
+        """Hand the case to another office: the case, that office and its officer."""
+        rng = self.rng
+        to = rng.choice([o for o in self.offices if o is not office])
+        case = self.complaint.transfer(case, to=to.id, at=t, by=office.head, note="home province")
+        return case, to, rng.choice(to.officers)
 
     # -------------------------------------------------------------- one outreach activity
 
@@ -261,32 +295,33 @@ def demo_offices(offices: int | Sequence[str] = 4, *, year: int = 2026) -> Offic
     Raises:
         InvalidArgumentError: an unknown office id or a count outside 1..10.
     """
+    return Offices([_demo_office(row, year) for row in _demo_rows(offices)])
+
+
+def _demo_rows(offices: int | Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows of the demo offices chosen: the first ``offices``, or those ids."""
     by_id = {row[0]: row for row in _OFFICE_TABLE}
     if isinstance(offices, int):
         if not 1 <= offices <= len(_OFFICE_TABLE):
             raise InvalidArgumentError(
                 f"offices must be between 1 and {len(_OFFICE_TABLE)}, got {offices}"
             )
-        rows = list(_OFFICE_TABLE[:offices])
-    else:
-        unknown = [o for o in offices if o not in by_id]
-        if unknown or not offices:
-            raise InvalidArgumentError(
-                f"unknown demo office(s) {unknown}; allowed: {', '.join(by_id)}"
-            )
-        rows = [by_id[o] for o in offices]
-    out = []
-    for row in rows:
-        cal = WorkingCalendar.for_province(row[3], first_year=year - 1, last_year=year + 1)
-        if row[0] == _FLOODED:
-            flood = [_dt.date(year, 2, 9) + _dt.timedelta(days=d) for d in range(3)]
-            cal = cal.with_closures(flood, name="Banjir", name_en="Flood")
-        short = row[0].removeprefix("bp3mi-").upper()
-        out.append(
-            Office(row[0], row[1], row[2], row[3], cal, f"Kepala BP3MI {short}",
-                   f"Head of BP3MI {short}")
-        )  # fmt: skip
-    return Offices(out)
+        return list(_OFFICE_TABLE[:offices])
+    unknown = [o for o in offices if o not in by_id]
+    if unknown or not offices:
+        raise InvalidArgumentError(f"unknown demo office(s) {unknown}; allowed: {', '.join(by_id)}")
+    return [by_id[o] for o in offices]
+
+
+def _demo_office(row: tuple[Any, ...], year: int) -> Office:
+    """One demo office, its calendar covering ``year`` and its neighbours (and the flood)."""
+    cal = WorkingCalendar.for_province(row[3], first_year=year - 1, last_year=year + 1)
+    if row[0] == _FLOODED:
+        flood = [_dt.date(year, 2, 9) + _dt.timedelta(days=d) for d in range(3)]
+        cal = cal.with_closures(flood, name="Banjir", name_en="Flood")
+    short = row[0].removeprefix("bp3mi-").upper()
+    return Office(row[0], row[1], row[2], row[3], cal, f"Kepala BP3MI {short}",
+                  f"Head of BP3MI {short}")  # fmt: skip
 
 
 def demo_cases(
@@ -331,39 +366,16 @@ def demo_cases(
     chosen = demo_offices(offices, year=year)
     rng = random.Random(f"migrantcare-demo/{seed}/{year}")
     state = [_Office(next(r for r in _OFFICE_TABLE if r[0] == o.id), o.calendar) for o in chosen]
-    weights = [_WEIGHTS[_OFFICE_TABLE.index(next(r for r in _OFFICE_TABLE if r[0] == o.id))]
-               for o in chosen]  # fmt: skip
     wib = zone("Asia/Jakarta")
     start = _dt.datetime(year, 1, 1, tzinfo=wib)
     until = _dt.datetime(year + 1, 1, 1, tzinfo=wib).astimezone(_dt.timezone.utc)
     sim = _Simulation(rng, state, chosen, until)
-    seconds = int((until - start.astimezone(_dt.timezone.utc)).total_seconds())
-    # Intake is a little higher in the weeks after Lebaran (workers return, contracts end).
-    lebaran = [
-        h.date for h in state[0].calendar.holidays(year) if h.kind == "national"
-        and "Idul Fitri" in h.name_id
-    ]  # fmt: skip
-    arrivals: list[tuple[_dt.datetime, int]] = []
-    for _ in range(complaints):
-        offset = rng.randrange(seconds)
-        at = start + _dt.timedelta(seconds=offset)
-        if lebaran and rng.random() < 0.12:
-            at = _dt.datetime.combine(lebaran[0], _dt.time(), wib) + _dt.timedelta(
-                seconds=rng.randrange(21 * 86_400)
-            )
-        arrivals.append((at, rng.choices(range(len(state)), weights=weights)[0]))
-    arrivals.sort(key=lambda item: item[0])
     cases: list[tuple[_dt.datetime, Case]] = []
+    arrivals = _arrivals(rng, chosen, state, complaints, (start, until))
     for number, (at, index) in enumerate(arrivals, start=1):
         received = at.astimezone(zone(rng.choice(_ABROAD)))
         cases.append((at, sim.complaint_case(number, state[index], received)))
-    number = 0
-    for office in state:
-        for _ in range(outreach_per_office):
-            number += 1
-            day = start + _dt.timedelta(days=rng.randrange(0, 350), hours=rng.randrange(8, 15))
-            planned = day.astimezone(office.calendar.zone)
-            cases.append((planned, sim.outreach_case(number, office, planned)))
+    cases += _outreach(sim, outreach_per_office, start)
     cases.sort(key=lambda item: (item[0], item[1].id))
     return DemoData(
         cases=tuple(c for _, c in cases),
@@ -373,3 +385,52 @@ def demo_cases(
         period_end=_dt.date(year, 12, 31),
         at=until,
     )
+
+
+def _arrivals(
+    rng: random.Random,
+    chosen: Offices,
+    state: list[_Office],
+    complaints: int,
+    period: tuple[_dt.datetime, _dt.datetime],
+) -> list[tuple[_dt.datetime, int]]:
+    """When each complaint arrives (in WIB) and at which office (its index), in order.
+
+    ``period`` is the simulated year: its start in WIB, its end in UTC.
+    """
+    weights = [_WEIGHTS[_OFFICE_TABLE.index(next(r for r in _OFFICE_TABLE if r[0] == o.id))]
+               for o in chosen]  # fmt: skip
+    start, until = period
+    wib = start.tzinfo
+    seconds = int((until - start.astimezone(_dt.timezone.utc)).total_seconds())
+    # Intake is a little higher in the weeks after Lebaran (workers return, contracts end).
+    lebaran = [
+        h.date for h in state[0].calendar.holidays(start.year) if h.kind == "national"
+        and "Idul Fitri" in h.name_id
+    ]  # fmt: skip
+    arrivals: list[tuple[_dt.datetime, int]] = []
+    for _ in range(complaints):
+        at = start + _dt.timedelta(seconds=rng.randrange(seconds))
+        if lebaran and rng.random() < 0.12:
+            at = _dt.datetime.combine(lebaran[0], _dt.time(), wib) + _dt.timedelta(
+                seconds=rng.randrange(21 * 86_400)
+            )
+        arrivals.append((at, rng.choices(range(len(state)), weights=weights)[0]))
+    arrivals.sort(key=lambda item: item[0])
+    return arrivals
+
+
+def _outreach(
+    sim: _Simulation, per_office: int, start: _dt.datetime
+) -> list[tuple[_dt.datetime, Case]]:
+    """``per_office`` outreach activities of each office, planned over the year."""
+    rng = sim.rng
+    out = []
+    number = 0
+    for office in sim.offices:
+        for _ in range(per_office):
+            number += 1
+            day = start + _dt.timedelta(days=rng.randrange(0, 350), hours=rng.randrange(8, 15))
+            planned = day.astimezone(office.calendar.zone)
+            out.append((planned, sim.outreach_case(number, office, planned)))
+    return out
