@@ -45,6 +45,7 @@ from migrantcare import (
 )
 from migrantcare._time import as_utc, require_aware, to_zone_fields
 from migrantcare._validate import MAX_TEXT
+from migrantcare.cases._workflow import _opening_data
 from migrantcare.exceptions import (
     DateOutOfRangeError,
     InvalidArgumentError,
@@ -173,7 +174,9 @@ def _opening_reference(wf: Workflow, values: dict[str, str]) -> str:
 @settings(max_examples=150)
 def test_opening_data_equals_canonical_json(values: dict[str, str], wf: Workflow) -> None:
     got = outcome(
-        lambda: wf._opening_data(
+        lambda: _opening_data(
+            wf.name,
+            wf.version,
             values["case_id"],
             values["office"],
             values["category"],
@@ -911,7 +914,7 @@ def _refreshed_in_full(
 def _check_clocks(before: tuple[SlaClock, ...], after: Case, cal: WorkingCalendar) -> None:
     """The clocks after the event: fast apply_event == general one + refresh == recorded."""
     event = after.events[-1]
-    policies = SLA_WF._policies(after)
+    policies = SLA_WF._sla.policies(after)
     precomputed = concerns(policies, event.name, event.dest, entered_state(event))
     fast = apply_event(before, policies, event, cal, precomputed)
     general = apply_event(before, policies, event)

@@ -25,7 +25,7 @@ import datetime as _dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from json.encoder import encode_basestring as _json_text  # what json.dumps uses, in C
-from typing import Any, Final
+from typing import Any, TypeVar
 
 import attrs
 from transitions import Machine
@@ -36,7 +36,6 @@ from migrantcare._validate import (
     MAX_INT,
     MAX_TEXT,
     check_id,
-    check_int,
     check_name,
     check_names,
     check_text,
@@ -52,6 +51,7 @@ from migrantcare._vocab import (
     check_code,
 )
 from migrantcare.calendar._calendar import WorkingCalendar
+from migrantcare.cases._access import CaseAccess
 from migrantcare.cases._erasure import check_expected_version, erase_personal_data
 from migrantcare.cases._notice_spec import (
     POINTS,
@@ -67,7 +67,6 @@ from migrantcare.exceptions import (
     InvalidArgumentError,
     InvalidTransitionError,
     MigrantCareError,
-    StaleCaseError,
     UnknownTermError,
     WorkflowDefinitionError,
     WorkflowMismatchError,
@@ -82,18 +81,14 @@ from migrantcare.offices._permissions import (
     MIGRATE,
     OPEN,
     OUR_DEFAULT,
-    READ_CASE,
-    READ_PERSONAL_DATA,
     TRANSFER,
     AccessControl,
     CaseLike,
+    CompiledRule,
     Permissions,
     PersonalData,
     Rule,
-    _Compiled,
-    denied,
     matrix_markdown,
-    redacted_dict,
     roles_text,
 )
 from migrantcare.records._case import (
@@ -108,30 +103,12 @@ from migrantcare.records._case import (
     next_case,
     utc,
 )
-from migrantcare.records._sla_state import SlaClock
 from migrantcare.sla._sla import (
-    Concern,
     SlaPlan,
-    SlaPolicy,
     SlaStatus,
-    apply_event,
     check_calendar,
-    clock_status,
-    concerns,
-    current_clocks,
-    due_cases,
-    entered_state,
-    new_measure,
-    next_due_at,
-    pending_marks,
-    rebase,
-    record_mark,
-    refresh,
 )
-
-# What Workflow._role returns for a refusal (None means "no permissions defined").
-_DENIED: Final = object()
-
+from migrantcare.sla._tracker import SlaTracker
 
 #: ``sources=ANY`` in a :class:`Transition` means every non-terminal state, including
 #: states an integrator adds later.
@@ -143,8 +120,6 @@ _CALLBACK_CONTRACT = (
     "int, finite float, bool, None, lists and dicts), merged into the event's data; it "
     "refuses an event by raising a MigrantCareError (checks belong in guards)"
 )
-#: How many (actor, role) copies a workflow keeps (see Workflow._acting).
-_AS_ROLE_LIMIT = 4096
 
 
 def _label(what: str) -> Any:
@@ -815,29 +790,34 @@ class _Step:
     guards: tuple[Guard, ...]
     callbacks: tuple[Callback, ...]
     # who may fire it, compiled (None: the definition has no permissions)
-    rule: _Compiled | None = None
+    rule: CompiledRule | None = None
     # the hashed text of kind, name, source and dest: the same for every case
     head: str = ""
 
 
-class Workflow:
-    """A validated, compiled workflow: opens cases and fires events on them.
+_W = TypeVar("_W", bound="CompiledWorkflow")
 
-    A workflow holds one ``transitions.Machine`` and nothing per case; it is safe to
-    share between threads. Build one from a :class:`WorkflowSpec`, or take a standard
-    one: ``complaint_workflow()``, ``repatriation_workflow()``, ``outreach_workflow()``.
+
+class CompiledWorkflow:
+    """A :class:`WorkflowSpec` validated and compiled, as :class:`Workflow` runs it.
+
+    The base of :class:`Workflow`: everything a workflow is and answers without changing
+    a case. It holds one ``transitions.Machine`` and the dispatch table read back out of
+    it, the description built from them (states, events, diagram, permission matrix,
+    message checks), who may do what (a :class:`~migrantcare.cases._access.CaseAccess`),
+    the SLA tracker its operations move the clocks with, and the binding to an office
+    registry that says which calendar a case's clocks run on. :class:`Workflow` adds the
+    operations on cases.
     """
 
     __slots__ = (
-        "_access",
         "_allowed",
-        "_as_role",
-        "_concerned",
+        "_case_access",
         "_machine",
         "_offices",
         "_open_head",
         "_plan",
-        "_selected",
+        "_sla",
         "_states",
         "_steps",
         "_table",
@@ -850,49 +830,18 @@ class Workflow:
         self._table = _validate(spec)
         self._states = {s.id: s for s in spec.states}
         self._offices: Offices | None = None
-        # (actor text, roles, role) -> the actor recording that role: see _acting
-        self._as_role: dict[tuple[str, frozenset[str], str], Actor] = {}
         # the hashed text of every opening event's kind, name, source and destination
         self._open_head = hash_head("opened", "open", None, spec.initial)
         self._plan = _effective_plan(spec)
-        self._selected: dict[tuple[str, str, str], tuple[SlaPolicy, ...]] = {}
-        # per selection (its category, priority, channel), event, destination and state
-        # entered (or the step, which stands for the last three): the selected policies,
-        # what the event does to their clocks, and the part of that which does anything
-        # while no clock is paused
-        self._concerned: dict[
-            tuple[Any, ...],
-            tuple[tuple[SlaPolicy, ...], tuple[Concern, ...], tuple[Concern, ...]],
-        ] = {}
-        self._machine = Machine(
-            model=None,
-            states=[s.id for s in spec.states],
-            initial=spec.initial,
-            auto_transitions=False,
-            send_event=True,
-        )
-        for (source, trigger), t in self._table.items():
-            self._machine.add_transition(trigger, source, t.dest)
+        # one per definition, shared by its bindings: the clocks do not depend on offices
+        self._sla = SlaTracker(self._plan)
         # Who may act, compiled once per (state, trigger) so a check is a set test.
-        self._access = (
-            None if spec.permissions is None else AccessControl(spec.permissions, self._table)
-        )
-        # Read the dispatch table back out of the compiled machine.
-        steps: dict[tuple[str, str], _Step] = {}
+        control = None if spec.permissions is None else AccessControl(spec.permissions, self._table)
+        self._case_access = CaseAccess(control, self._table, spec.name)
+        self._machine, self._steps = _compiled(spec, self._table, control)
         allowed: dict[str, list[str]] = {s.id: [] for s in spec.states}
-        for trigger, event in self._machine.events.items():
-            for source, compiled in event.transitions.items():
-                (only,) = compiled  # _validate refused duplicates
-                t = self._table[source, trigger]
-                dest = source if only.dest is None else only.dest
-                rule = None if self._access is None else self._access.for_step(source, trigger)
-                head = hash_head("transition", trigger, source, dest)
-                steps[source, trigger] = _Step(
-                    trigger, source, dest, t.guards, t.callbacks, rule, head
-                )
         for source, trigger in self._table:  # definition order, for stable listings
             allowed[source].append(trigger)
-        self._steps = steps
         self._allowed = {k: tuple(v) for k, v in allowed.items()}
 
     # ------------------------------------------------------------------ description
@@ -968,13 +917,83 @@ class Workflow:
             raise InvalidArgumentError(
                 f"workflow {self.name!r} has no state {state!r}; states: {', '.join(self._states)}"
             ) from None
-        if by is None or self._access is None:
-            return triggers
-        if not isinstance(case_or_state, Case):
-            raise WrongTypeError("allowed_events(..., by=actor) needs a Case, not a state id")
-        actor, access, office = check_actor(by), self._access, case_or_state.office
-        rules = ((t, self._steps[state, t].rule) for t in triggers)
-        return tuple(t for t, r in rules if r is not None and access.role_for(r, actor, office))
+        return self._case_access.permitted(case_or_state, triggers, by)
+
+    def destination(self, state: str, trigger: str) -> str:
+        """Return the state ``trigger`` leads to from ``state`` (``state`` for internal events).
+
+        Raises:
+            InvalidArgumentError: ``trigger`` is not defined from ``state``.
+        """
+        step = self._steps.get((check_name(state, "state"), check_name(trigger, "trigger")))
+        if step is None:
+            raise InvalidArgumentError(
+                f"workflow {self.name!r} has no event {quote(trigger)} from state {state!r}"
+            )
+        return step.dest
+
+    def mermaid(self, lang: str = "en") -> str:
+        """Return the workflow as a Mermaid ``stateDiagram-v2``, labels in ``lang``.
+
+        When the definition has permissions, each arrow names the roles that may fire it
+        (``*``: on any office's cases), and a note lists internal events and case-wide
+        actions with theirs.
+
+        Examples:
+            >>> from migrantcare import outreach_workflow
+            >>> print(outreach_workflow().mermaid().splitlines()[2])
+                state "Coordinated with the regional government" as coordinated
+        """
+        return "\n".join(_mermaid_lines(self.spec, self._table, lang))
+
+    def check_messages(self, messages: Messages | None = None) -> list[CatalogProblem]:
+        """Check that ``messages`` render every notice this workflow declares, in every locale.
+
+        Run it at start-up (and in your tests) with the catalogs you will send with,
+        overrides included: a missing translation or a placeholder the notice does not
+        pass is reported here, before any case exists, not at the first SLA warning.
+
+        Args:
+            messages: The catalogs; migrantcare's own when omitted.
+
+        Returns:
+            The problems (kinds ``"missing"``, ``"placeholders"``, ``"unused"``); empty
+            when every notice renders.
+
+        Examples:
+            >>> from migrantcare import Messages, complaint_workflow
+            >>> wf = complaint_workflow()
+            >>> wf.check_messages()
+            []
+            >>> broken = Messages.default().with_messages("en", {"complaint.reopened": "{x}"})
+            >>> print(wf.check_messages(broken)[0])  # doctest: +ELLIPSIS
+            [placeholders] en:complaint.reopened: notice on 'reopen' to complainant: the ...
+        """
+        return check_messages(self.spec, Messages.default() if messages is None else messages)
+
+    def _check_case(self, case: object) -> Case:
+        if not isinstance(case, Case):
+            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+        if case.workflow != self.name or case.workflow_version != self.version:
+            raise WorkflowMismatchError(
+                f"case {case.id!r} runs on workflow {case.workflow!r} v{case.workflow_version}, "
+                f"not {self.name!r} v{self.version}; migrate it first"
+            )
+        return case
+
+    def _not_allowed(self, case: Case, trigger: str) -> InvalidTransitionError:
+        source = case.state
+        allowed = self._allowed.get(source, ())
+        if trigger in self._machine.events:
+            problem = f"event {quote(trigger)} is not allowed from state {source!r}"
+        else:
+            problem = f"event {quote(trigger)} does not exist in workflow {self.name!r}"
+        return InvalidTransitionError(
+            f"{problem} (case {case.id!r}); allowed there: {', '.join(allowed) or 'nothing'}",
+            trigger=trigger,
+            state=source,
+            allowed=allowed,
+        )
 
     # ------------------------------------------------------------------ who may act
 
@@ -990,31 +1009,7 @@ class Workflow:
         Raises:
             InvalidArgumentError: ``action`` is neither.
         """
-        return self._role(case, action, check_actor(by), raise_denied=False) is not _DENIED
-
-    def _role(self, case: Case, action: str, actor: Actor, *, raise_denied: bool) -> Any:
-        """Return the role that authorises ``actor`` (``None``: no permissions defined)."""
-        access = self._access
-        if action in CASE_ACTIONS:
-            if access is None:
-                return None
-            rule = access.for_action(action)
-        else:
-            step = self._steps.get((case.state, action))
-            if step is None:
-                raise InvalidArgumentError(
-                    f"{action!r} is neither an event from state {case.state!r} of workflow "
-                    f"{self.name!r} nor a case-wide action ({', '.join(CASE_ACTIONS)})"
-                )
-            if access is None or step.rule is None:
-                return None
-            rule = step.rule
-        role = access.role_for(rule, actor, case.office)
-        if role is not None:
-            return role
-        if raise_denied:
-            raise denied(rule, actor, case.office, case.id)
-        return _DENIED
+        return self._case_access.may(case, action, by)
 
     def can_read(self, case: Case | CaseLike, *, by: Actor) -> bool:
         """Return whether ``by`` may see ``case`` (the ``read_case`` rule, in its scope).
@@ -1024,7 +1019,7 @@ class Workflow:
                 :class:`~migrantcare.CaseSummary` of a query).
             by: The actor.
         """
-        return self._reader(case, check_actor(by), raise_denied=False)
+        return self._case_access.reader(case, by, raise_denied=False)
 
     def check_read(self, case: Case | CaseLike, *, by: Actor) -> None:
         """Refuse ``by`` a case it may not see; call it before showing a case.
@@ -1056,23 +1051,7 @@ class Workflow:
             >>> wf.can_read(case, by=Actor("o-2", roles={"officer"}, office="bp3mi-ntb"))
             False
         """
-        self._reader(case, check_actor(by), raise_denied=True)
-
-    def _reader(self, case: Case | CaseLike, actor: Actor, *, raise_denied: bool) -> bool:
-        access = self._access
-        if access is None:
-            return True
-        office, case_id = getattr(case, "office", None), getattr(case, "id", None)
-        if not isinstance(office, str) or not isinstance(case_id, str):
-            raise WrongTypeError(
-                f"expected a Case or a summary with a str id and office, got {type(case).__name__}"
-            )
-        rule = access.for_action(READ_CASE)
-        if access.role_for(rule, actor, office) is not None:
-            return True
-        if raise_denied:
-            raise denied(rule, actor, office, case_id)
-        return False
+        self._case_access.reader(case, by, raise_denied=True)
 
     def personal_data(self, case: Case, *, by: Actor) -> PersonalData:
         """Return the case's personal data, if ``by`` may read it.
@@ -1081,9 +1060,7 @@ class Workflow:
             PermissionDeniedError: ``by`` may not (``read_personal_data``); the error
                 names the actor and the roles allowed, never the data.
         """
-        self._check_case(case)
-        self._role(case, READ_PERSONAL_DATA, check_actor(by), raise_denied=True)
-        return PersonalData(case.complainant, case.worker)
+        return self._case_access.personal_data(self._check_case(case), by)
 
     def export(self, case: Case, *, by: Actor | None = None) -> dict[str, Any]:
         """Return the case as a JSON-compatible dict for export, reports and third parties.
@@ -1097,12 +1074,7 @@ class Workflow:
             case: The case.
             by: Who asks; ``None`` (a report, a third party) never sees personal data.
         """
-        self._check_case(case)
-        if by is not None:
-            actor = check_actor(by)
-            if self._role(case, READ_PERSONAL_DATA, actor, raise_denied=False) is not _DENIED:
-                return case.to_dict()
-        return redacted_dict(case)
+        return self._case_access.export(self._check_case(case), by)
 
     def authorise(self, case: Case, action: str, *, by: Actor) -> Actor:
         """Check that ``by`` may perform ``action`` on ``case``; return it acting in its role.
@@ -1116,135 +1088,16 @@ class Workflow:
             InvalidArgumentError: ``action`` is neither an event from the case's state
                 nor a case-wide action.
         """
-        actor = check_actor(by)
-        role = self._role(case, action, actor, raise_denied=True)
-        return actor if role is None else actor.acting_as(role)
+        return self._case_access.authorise(case, action, by)
 
-    def erase_personal_data(
-        self,
-        case: Case,
-        *,
-        at: _dt.datetime,
-        by: Actor,
-        note: str | None = None,
-        expected_version: int | None = None,
-    ) -> Case:
-        """Erase the case's personal data (UU 27/2022) if ``by`` may (the ``erase`` rule).
-
-        The persons become tombstones and one ``"erased"`` event records it, with the
-        role that authorised it; see :func:`migrantcare.erase_personal_data` (which does
-        the same without a definition to check against).
-
-        Args:
-            case: The case.
-            at: When (aware; not before the case's newest event).
-            by: Who erases.
-            note: A note for the file (no personal data: it is kept forever).
-            expected_version: The version the caller read (``None``: do not check).
-
-        Raises:
-            PermissionDeniedError: ``by`` may not erase this case's personal data.
-            InvalidArgumentError: ``at`` is before the case's newest event.
-            StaleCaseError: the case is not at ``expected_version``.
-        """
-        self._check_case(case)
-        actor = self._acting(self._action_rule(ERASE), check_actor(by), case.office, case.id)
-        return erase_personal_data(
-            case, at=at, by=actor, note=note, expected_version=expected_version
-        )
-
-    def _acting(self, rule: _Compiled | None, actor: Actor, office: str, case_id: str) -> Actor:
-        """``actor`` acting in the role ``rule`` grants it on ``office``'s case, or refuse.
-
-        Runs before any guard, callback or recorded effect, so a refusal changes nothing.
-        """
-        access = self._access
-        if rule is None or access is None:  # a definition without permissions
-            return actor
-        role = access.role_for(rule, actor, office)
-        if role is None:
-            raise denied(rule, actor, office, case_id)
-        if role == actor._role:
-            return actor
-        # An actor with several roles (a head of office is also an officer) acts in the
-        # one the rule prefers: the copy recording it is made once, not on every event.
-        # The key holds everything the copy is made of, so equal actors share it.
-        key = (actor._text, actor.roles, role)
-        acting = self._as_role.get(key)
-        if acting is None:
-            if len(self._as_role) >= _AS_ROLE_LIMIT:
-                self._as_role.clear()  # a bound on memory, not a correctness matter
-            acting = self._as_role[key] = actor.acting_as(role)
-        return acting
-
-    def _action_rule(self, action: str) -> _Compiled | None:
-        return None if self._access is None else self._access.for_action(action)
-
-    def destination(self, state: str, trigger: str) -> str:
-        """Return the state ``trigger`` leads to from ``state`` (``state`` for internal events).
-
-        Raises:
-            InvalidArgumentError: ``trigger`` is not defined from ``state``.
-        """
-        step = self._steps.get((check_name(state, "state"), check_name(trigger, "trigger")))
-        if step is None:
-            raise InvalidArgumentError(
-                f"workflow {self.name!r} has no event {quote(trigger)} from state {state!r}"
-            )
-        return step.dest
-
-    def mermaid(self, lang: str = "en") -> str:
-        """Return the workflow as a Mermaid ``stateDiagram-v2``, labels in ``lang``.
-
-        When the definition has permissions, each arrow names the roles that may fire it
-        (``*``: on any office's cases), and a note lists internal events and case-wide
-        actions with theirs.
-
-        Examples:
-            >>> from migrantcare import outreach_workflow
-            >>> print(outreach_workflow().mermaid().splitlines()[2])
-                state "Coordinated with the regional government" as coordinated
-        """
-        permissions = self.spec.permissions
-
-        def who(action: str) -> str:
-            if permissions is None:
-                return ""
-            return f" ({roles_text(permissions, permissions.rule(action))})"
-
-        lines = ["stateDiagram-v2"]
-        for s in self.spec.states:
-            lines.append(f'    state "{s.label(lang)}" as {s.id}')
-        if permissions is not None and OPEN in permissions.actions:
-            lines.append(f"    [*] --> {self.spec.initial}: {OPEN}{who(OPEN)}")
-        else:
-            lines.append(f"    [*] --> {self.spec.initial}")
-        internal: dict[str, list[str]] = {}
-        for (source, trigger), t in self._table.items():
-            if t.dest is None:
-                internal.setdefault(trigger, []).append(source)
-            else:
-                lines.append(f"    {source} --> {t.dest}: {trigger}{who(trigger)}")
-        for s in self.spec.states:
-            if s.terminal:
-                lines.append(f"    {s.id} --> [*]")
-        # Internal events (no state change) would draw a loop on every state they leave.
-        for trigger, sources in internal.items():
-            lines.append(f"    %% internal event {trigger}: from {', '.join(sources)}")
-        if permissions is not None:
-            notes = [f"{trigger}{who(trigger)}, without a change of state" for trigger in internal]
-            notes += [
-                f"{a}{who(a)}" for a in CASE_ACTIONS if a != OPEN and a in permissions.actions
-            ]
-            notes.append("* on every office's cases, the others on their own office and its posts")
-            lines.append(f"    note right of {self.spec.initial}")
-            lines.extend(f"        {note}" for note in notes)
-            lines.append("    end note")
-        return "\n".join(lines)
+    @property
+    def _access(self) -> AccessControl | None:
+        """The compiled permissions (``None``: none, or unchecked), as the SQL store reads them."""
+        return self._case_access.control
 
     # ------------------------------------------------------------------ binding
 
-    def bind(self, offices: Offices) -> Workflow:
+    def bind(self: _W, offices: Offices) -> _W:
         """Return this workflow bound to the ``offices`` registry (same compiled machine).
 
         A bound workflow resolves every case's calendar from ``case.office``: no
@@ -1259,30 +1112,31 @@ class Workflow:
         """
         if not isinstance(offices, Offices):
             raise WrongTypeError(f"bind() needs an Offices registry, got {type(offices).__name__}")
-        bound = object.__new__(Workflow)
-        for slot in Workflow.__slots__:
-            object.__setattr__(bound, slot, getattr(self, slot))
+        bound = self._copy()
         bound._offices = offices
-        if self._access is not None:
-            # the same compiled rules; only the office hierarchy is new
-            bound._access = self._access.with_parents({o.id: o.parent for o in offices})
+        # the same compiled rules; only the office hierarchy is new
+        bound._case_access = self._case_access.with_parents({o.id: o.parent for o in offices})
         return bound
 
-    def _unchecked(self) -> Workflow:
+    def _unchecked(self: _W) -> _W:
         """This workflow without permission checks (for replay), same compiled machine."""
-        if self._access is None:
+        if self._case_access.control is None:
             return self
-        clone = object.__new__(Workflow)
-        for slot in Workflow.__slots__:
+        clone = self._copy()
+        clone._case_access = self._case_access.unchecked()
+        return clone
+
+    def _copy(self: _W) -> _W:
+        clone = object.__new__(type(self))
+        for slot in CompiledWorkflow.__slots__:
             object.__setattr__(clone, slot, getattr(self, slot))
-        clone._access = None
         return clone
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilt from its spec and registry: the compiled machine and the memos are
         # derived from them (and the machine does not pickle). A spec with guards or
         # callbacks of the host's own pickles when they are module-level functions.
-        return (_workflow_from, (self.spec, self._offices, self._access is not None))
+        return (_workflow_from, (self.spec, self._offices, self._case_access.control is not None))
 
     @property
     def offices(self) -> Offices | None:
@@ -1307,9 +1161,7 @@ class Workflow:
         offices = self._offices
         if offices is not None:
             entry = offices.get(office)
-            if entry is None:
-                raise offices._unknown(office)
-            own = entry.calendar
+            own = offices.calendar(office) if entry is None else entry.calendar  # or raise
             if calendar is not None and calendar is not own:
                 given = check_calendar(calendar)
                 if given.version != own.version:
@@ -1325,45 +1177,31 @@ class Workflow:
             return None
         return check_calendar(calendar)
 
-    def _sync(self, case: Case, cal: WorkingCalendar | None, when: _dt.datetime, by: Actor) -> Case:
-        """Refuse a calendar of another zone; recompute every clock on a new version."""
-        if cal is None or self._plan is None:
-            return case
-        zone = case.calendar_zone
-        if zone is not None and zone != cal.tz:
-            raise CalendarMismatchError(
-                f"case {case.id!r}: its clocks run on a calendar in {zone} "
-                f"({case.calendar_version}); calendar {cal.version} is in {cal.tz}. A case "
-                "changes zone only by a transfer to an office in that zone"
+    def _transfer_calendars(
+        self, case: Case, to: str, calendar: object
+    ) -> tuple[WorkingCalendar | None, WorkingCalendar | None]:
+        """The calendars a transfer of ``case`` to office ``to`` moves its clocks between."""
+        if self._offices is not None:
+            return self._calendar(case.office, None), self._calendar(to, calendar)
+        if self._plan is not None and case.clocks:
+            raise InvalidArgumentError(
+                f"workflow {self.name!r} tracks SLA clocks: a transfer needs both offices' "
+                "calendars; bind the workflow to the registry (workflow.bind(offices))"
             )
-        if case.calendar_version is not None and case.calendar_version != cal.version:
-            return self._recompute(case, cal, when, by)
-        return case
+        return None, (None if calendar is None else check_calendar(calendar))
 
-    def check_messages(self, messages: Messages | None = None) -> list[CatalogProblem]:
-        """Check that ``messages`` render every notice this workflow declares, in every locale.
 
-        Run it at start-up (and in your tests) with the catalogs you will send with,
-        overrides included: a missing translation or a placeholder the notice does not
-        pass is reported here, before any case exists, not at the first SLA warning.
+class Workflow(CompiledWorkflow):
+    """A validated, compiled workflow: opens cases and fires events on them.
 
-        Args:
-            messages: The catalogs; migrantcare's own when omitted.
+    A workflow holds one ``transitions.Machine`` and nothing per case; it is safe to
+    share between threads. Build one from a :class:`WorkflowSpec`, or take a standard
+    one: ``complaint_workflow()``, ``repatriation_workflow()``, ``outreach_workflow()``.
+    What it is and who may act are answered by its base, :class:`CompiledWorkflow`;
+    SLA clocks are moved by its :class:`~migrantcare.sla._tracker.SlaTracker`.
+    """
 
-        Returns:
-            The problems (kinds ``"missing"``, ``"placeholders"``, ``"unused"``); empty
-            when every notice renders.
-
-        Examples:
-            >>> from migrantcare import Messages, complaint_workflow
-            >>> wf = complaint_workflow()
-            >>> wf.check_messages()
-            []
-            >>> broken = Messages.default().with_messages("en", {"complaint.reopened": "{x}"})
-            >>> print(wf.check_messages(broken)[0])  # doctest: +ELLIPSIS
-            [placeholders] en:complaint.reopened: notice on 'reopen' to complainant: the ...
-        """
-        return check_messages(self.spec, Messages.default() if messages is None else messages)
+    __slots__ = ()
 
     # ------------------------------------------------------------------ operations
 
@@ -1408,29 +1246,14 @@ class Workflow:
         """
         check_id(case_id, "case_id")
         check_id(office, "office")
-        self.spec.categories.term(category)
-        self.spec.channels.term(channel)
-        self.spec.priorities.term(priority)
-        for who, person in (("complainant", complainant), ("worker", worker)):
-            if person is not None:
-                if not isinstance(person, Person):
-                    raise WrongTypeError(f"{who} must be a Person, got {type(person).__name__}")
-                if person.kind not in self.spec.complainant_types:
-                    # a Person field: its value is never quoted, even a code
-                    raise UnknownTermError(
-                        f"the {who}'s kind is not a complainant type of {self.name!r} (value "
-                        f"not shown); allowed: {', '.join(self.spec.complainant_types.codes)}"
-                    )
+        _check_terms(self.spec, category, channel, priority, complainant, worker)
         when = utc(at, "at")
-        actor = self._acting(self._action_rule(OPEN), check_actor(by), office, case_id)
+        actor = self._case_access.acting_for(OPEN, by, office, case_id)
         cal = self._calendar(office, calendar)
-        attributes_json = canonical_json(attributes, "attributes")
-        if len(attributes_json) > MAX_EMBEDDED_JSON:
-            # each value is within its limit, but the opening records them all as one text
-            raise InvalidArgumentError(
-                f"attributes are {len(attributes_json)} characters long as JSON; at most "
-                f"{MAX_EMBEDDED_JSON} are accepted (store big data elsewhere)"
-            )
+        attributes_json = _attributes_json(attributes)
+        opening = _opening_data(
+            self.name, self.version, case_id, office, category, channel, priority, attributes_json
+        )
         event = make_event(
             None,
             "opened",
@@ -1442,7 +1265,7 @@ class Workflow:
             actor.role,
             actor.office,
             note,
-            self._opening_data(case_id, office, category, channel, priority, attributes_json),
+            opening,
             self._open_head,
             actor._text,
         )
@@ -1461,7 +1284,7 @@ class Workflow:
             attributes_json,
             (event,),
         )
-        tracked = self._clocks_after(case, event, cal)
+        tracked = self._sla.clocks_after(case, event, cal)
         if tracked is not None:
             # the case was built just above and has not left this method: it takes its
             # clocks in place rather than by a second copy
@@ -1469,57 +1292,6 @@ class Workflow:
             object.__setattr__(case, "clocks", clocks)
             object.__setattr__(case, "calendar_version", version)
             object.__setattr__(case, "calendar_zone", zone)
-        return case
-
-    def _opening_data(  # noqa: PLR0917 - internal, called once per open
-        self,
-        case_id: str,
-        office: str,
-        category: str,
-        channel: str,
-        priority: str,
-        attributes_json: str,
-    ) -> str:
-        """The canonical JSON of the opening event's data (what replay reopens from).
-
-        Every value is a ``str`` checked by ``open`` (ids, vocabulary codes, canonical
-        JSON text) or the definition's validated name and version, so the text is
-        written directly: the keys in sorted order, each string escaped by ``json``'s
-        own encoder, exactly as ``canonical_json`` writes it (a test holds them equal)
-        at a fifth of the cost. Anything unusual takes ``canonical_json``'s checked way.
-        """
-        version = self.version
-        if len(attributes_json) > MAX_TEXT or not (
-            type(version) is int and -MAX_INT <= version <= MAX_INT
-        ):
-            return canonical_json(
-                {
-                    "case_id": case_id,
-                    "workflow": self.name,
-                    "workflow_version": version,
-                    "office": office,
-                    "category": category,
-                    "channel": channel,
-                    "priority": priority,
-                    "attributes": attributes_json,
-                }
-            )
-        text = _json_text
-        return (
-            f'{{"attributes":{text(attributes_json)},"case_id":{text(case_id)},'
-            f'"category":{text(category)},"channel":{text(channel)},'
-            f'"office":{text(office)},"priority":{text(priority)},'
-            f'"workflow":{text(self.name)},"workflow_version":{version}}}'
-        )
-
-    def _check_case(self, case: object) -> Case:
-        if not isinstance(case, Case):
-            raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
-        if case.workflow != self.name or case.workflow_version != self.version:
-            raise WorkflowMismatchError(
-                f"case {case.id!r} runs on workflow {case.workflow!r} v{case.workflow_version}, "
-                f"not {self.name!r} v{self.version}; migrate it first"
-            )
         return case
 
     def fire(
@@ -1570,14 +1342,7 @@ class Workflow:
         if type(trigger) is not str:
             check_trigger(trigger)
         if expected_version is not None:
-            check_int(expected_version, "expected_version", minimum=1)
-        if expected_version is not None and expected_version != len(case.events):
-            raise StaleCaseError(
-                f"case {case.id!r} is at version {len(case.events)}, not {expected_version}: "
-                "it changed since it was read; reload it and try again",
-                expected=expected_version,
-                actual=len(case.events),
-            )
+            check_expected_version(case, expected_version)
         when = utc(at, "at")
         actor = by if type(by) is Actor else check_actor(by)
         step = self._steps.get((case.state, trigger))
@@ -1585,7 +1350,7 @@ class Workflow:
             raise self._not_allowed(case, trigger)
         # who may act is settled before guards, callbacks and any recompute run
         if step.rule is not None:
-            actor = self._acting(step.rule, actor, case.office, case.id)
+            actor = self._case_access.acting(step.rule, actor, case.office, case.id)
         if when < case.events[-1].at:
             when = in_time_order(case, when)  # a little clock skew, or raises
         if calendar is None and self._offices is None and self._plan is None:
@@ -1593,7 +1358,7 @@ class Workflow:
         else:
             cal = self._calendar(case.office, calendar)
         if cal is not None and case.calendar_version != cal.version:
-            case = self._sync(case, cal, when, actor)
+            case = self._sla.sync(case, cal, when, actor)
         return self._fire(case, trigger, when, actor, note, data, cal, step)
 
     def _fire(  # noqa: PLR0917 - hot path, positional on purpose
@@ -1618,43 +1383,7 @@ class Workflow:
         data_json = "{}" if data is None else canonical_json(data)
         if step.guards or step.callbacks:
             attempt = Attempt(case, trigger, source, step.dest, when, by, note, dict(data or {}))
-            for guard in step.guards:
-                self._check_guard(guard, attempt)
-            extra: dict[str, Any] = {}
-            for callback in step.callbacks:
-                try:
-                    result = callback(attempt)
-                except MigrantCareError:
-                    raise
-                except Exception as exc:
-                    raise CallbackError(
-                        f"a callback of event {quote(trigger)} from state {source!r} raised "
-                        f"{type(exc).__name__}; case {case.id!r} is unchanged. "
-                        f"{_CALLBACK_CONTRACT}",
-                        trigger=trigger,
-                        state=source,
-                    ) from exc
-                if result is not None:
-                    if not isinstance(result, Mapping):
-                        raise CallbackError(
-                            f"a callback of event {quote(trigger)} from state {source!r} returned "
-                            f"{type(result).__name__}; case {case.id!r} is unchanged. "
-                            f"{_CALLBACK_CONTRACT}",
-                            trigger=trigger,
-                            state=source,
-                        )
-                    extra.update(result)
-            if extra:
-                try:
-                    data_json = canonical_json({**attempt.data, **extra}, "callback data")
-                except MigrantCareError as exc:
-                    raise CallbackError(
-                        f"a callback of event {quote(trigger)} from state {source!r} returned data "
-                        f"that cannot be stored ({exc}); case {case.id!r} is unchanged. "
-                        f"{_CALLBACK_CONTRACT}",
-                        trigger=trigger,
-                        state=source,
-                    ) from None
+            data_json = _run_hooks(step, attempt, self._allowed[source], data_json)
         event = make_event(
             case.events[-1],
             "transition",
@@ -1671,11 +1400,27 @@ class Workflow:
             by._text,
             instant,
         )
-        tracked = None if self._plan is None else self._clocks_after(case, event, calendar, step)
+        tracked = (
+            None if self._plan is None else self._sla.clocks_after(case, event, calendar, step)
+        )
         if tracked is None:
             return case.evolved(step.dest, event)
         # one new case for the event and the clocks it moved
         return next_case(case, step.dest, (*case.events, event), *tracked)
+
+    def _quiet(self, case: Case, step: _Step, calendar: WorkingCalendar | None) -> bool:
+        """Whether firing ``step`` on ``case`` only records its event and moves the state.
+
+        True when the step has no guard or callback and the event moves no clock: what
+        :meth:`_fire` then does is make the event (:func:`make_event`) and evolve the
+        case, its clocks and calendar unchanged. A replay of many such events makes them
+        in a row and builds the case once. ``calendar`` is the one ``_fire`` would get.
+        """
+        if step.guards or step.callbacks:
+            return False
+        if self._plan is None or calendar is None:
+            return True  # no clocks to move
+        return self._sla.quiet(case, step, calendar)
 
     def transfer(
         self,
@@ -1717,7 +1462,7 @@ class Workflow:
         self._check_case(case)
         check_expected_version(case, expected_version)
         when, actor = utc(at, "at"), check_actor(by)
-        actor = self._acting(self._action_rule(TRANSFER), actor, case.office, case.id)
+        actor = self._case_access.acting_for(TRANSFER, actor, case.office, case.id)
         when = in_time_order(case, when)
         check_office_id(to, "to")
         if to == case.office:
@@ -1730,82 +1475,19 @@ class Workflow:
                 state=case.state,
                 allowed=self._allowed[case.state],
             )
-        old: WorkingCalendar | None = None
-        new: WorkingCalendar | None = None
-        if self._offices is not None:
-            old = self._calendar(case.office, None)
-            new = self._calendar(to, calendar)
-        elif self._plan is not None and case.clocks:
-            raise InvalidArgumentError(
-                f"workflow {self.name!r} tracks SLA clocks: a transfer needs both offices' "
-                "calendars; bind the workflow to the registry (workflow.bind(offices))"
-            )
-        elif calendar is not None:
-            new = check_calendar(calendar)
-        case = self._sync(case, old, when, actor)
+        old, new = self._transfer_calendars(case, to, calendar)
+        case = self._sla.sync(case, old, when, actor)
         data = {"from_office": case.office, "to_office": to}
-        event = make_event(
-            case.events[-1],
-            "transferred",
-            "transfer",
-            case.state,
-            case.state,
-            when,
-            actor.id,
-            actor.role,
-            actor.office,
-            note,
-            canonical_json(data),
-        )
-        clocks = case.clocks
-        plan = self._plan
-        if plan is not None and old is not None and new is not None:
-            clocks = tuple(
-                rebase(c, plan.policy(c.goal, c.variant), old, new, when) for c in clocks
-            )
+        event = _fact(case, "transferred", "transfer", when, actor, note, data)
         moved = attrs.evolve(
             case,
             office=to,
             events=(*case.events, event),
-            clocks=clocks,
+            clocks=self._sla.rebased(case.clocks, old, new, when),
             calendar_version=case.calendar_version if new is None else new.version,
             calendar_zone=case.calendar_zone if new is None else new.tz,
         )
-        return self._track(moved, event, new)
-
-    def _not_allowed(self, case: Case, trigger: str) -> InvalidTransitionError:
-        source = case.state
-        allowed = self._allowed.get(source, ())
-        if trigger in self._machine.events:
-            problem = f"event {quote(trigger)} is not allowed from state {source!r}"
-        else:
-            problem = f"event {quote(trigger)} does not exist in workflow {self.name!r}"
-        return InvalidTransitionError(
-            f"{problem} (case {case.id!r}); allowed there: {', '.join(allowed) or 'nothing'}",
-            trigger=trigger,
-            state=source,
-            allowed=allowed,
-        )
-
-    def _check_guard(self, guard: Guard, attempt: Attempt) -> None:
-        error: Exception | None = None
-        try:
-            passed = bool(guard.check(attempt))
-        except MigrantCareError:
-            raise
-        except Exception as exc:
-            passed, error = False, exc
-        if passed:
-            return
-        reason = f"its check raised {type(error).__name__}" if error else guard.requirement
-        raise GuardRejectedError(
-            f"event {attempt.trigger!r} from state {attempt.source!r} of case "
-            f"{attempt.case.id!r} was refused by guard {guard.name!r}: {reason}",
-            trigger=attempt.trigger,
-            state=attempt.source,
-            allowed=self._allowed[attempt.source],
-            guard=guard.name,
-        ) from error
+        return self._sla.track(moved, event, new)
 
     def migrate(
         self,
@@ -1836,17 +1518,9 @@ class Workflow:
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
         # the receiving definition decides who may move cases onto it
-        actor = self._acting(self._action_rule(MIGRATE), check_actor(by), case.office, case.id)
+        actor = self._case_access.acting_for(MIGRATE, by, case.office, case.id)
         cal = self._calendar(case.office, calendar)
-        if state_map is not None and not isinstance(state_map, Mapping):
-            raise WrongTypeError(
-                f"state_map must be a mapping of old to new state ids, got "
-                f"{type(state_map).__name__}"
-            )
-        mapping = dict(state_map or {})
-        for old, new in mapping.items():
-            check_name(old, "a state_map key")
-            check_name(new, "a state_map value")
+        mapping = _state_map(state_map)
         dest = mapping.get(case.state, case.state)
         if dest not in self._states:
             raise InvalidArgumentError(
@@ -1866,124 +1540,44 @@ class Workflow:
             "state_map": mapping,
         }
         when = in_time_order(case, utc(at, "at"))
-        event = make_event(
-            case.events[-1],
-            "migrated",
-            "migrate",
-            case.state,
-            dest,
-            when,
-            actor.id,
-            actor.role,
-            actor.office,
-            note,
-            canonical_json(data),
-        )
+        event = _fact(case, "migrated", "migrate", when, actor, note, data, dest)
         moved = case.evolved(dest, event, workflow=self.name, workflow_version=self.version)
-        return self._track(moved, event, cal)
+        return self._sla.track(moved, event, cal)
 
-    # ------------------------------------------------------------------ SLA clocks
-
-    def _policies(self, case: Case) -> tuple[SlaPolicy, ...]:
-        plan = self._plan
-        if plan is None:
-            return ()
-        key = (case.category, case.priority, case.channel)
-        chosen = self._selected.get(key)
-        if chosen is None:
-            # the choice depends on these three codes only: one small table per workflow
-            chosen = self._selected[key] = plan.select(case)
-        return chosen
-
-    def _track(self, case: Case, event: CaseEvent, calendar: WorkingCalendar | None) -> Case:
-        """Apply ``event`` to the case's SLA clocks and refresh the ones it changed."""
-        tracked = self._clocks_after(case, event, calendar)
-        if tracked is None:
-            return case
-        return case.tracked(*tracked)
-
-    def _quiet(self, case: Case, step: _Step, calendar: WorkingCalendar | None) -> bool:
-        """Whether firing ``step`` on ``case`` only records its event and moves the state.
-
-        True when the step has no guard or callback and the event moves no clock: what
-        :meth:`_fire` then does is make the event (:func:`make_event`) and evolve the
-        case, its clocks and calendar unchanged. A replay of many such events makes them
-        in a row and builds the case once. ``calendar`` is the one ``_fire`` would get.
-        """
-        if step.guards or step.callbacks:
-            return False
-        if self._plan is None or calendar is None:
-            return True  # no clocks to move
-        if case.calendar_version != calendar.version or any(c.paused for c in case.clocks):
-            return False
-        # what _clocks_after looks up; not known yet, _fire works it out
-        known = self._concerned.get((step, case.category, case.priority, case.channel))
-        return known is not None and not known[2]
-
-    def _clocks_after(
+    def erase_personal_data(
         self,
         case: Case,
-        event: CaseEvent,
-        calendar: WorkingCalendar | None,
-        step: _Step | None = None,
-    ) -> tuple[tuple[SlaClock, ...], str, str] | None:
-        """The case's SLA clocks after ``event``, and their calendar; None: unchanged.
+        *,
+        at: _dt.datetime,
+        by: Actor,
+        note: str | None = None,
+        expected_version: int | None = None,
+    ) -> Case:
+        """Erase the case's personal data (UU 27/2022) if ``by`` may (the ``erase`` rule).
 
-        ``step`` is the step ``event`` took, when it is a transition: a step has one
-        name, source and destination, so it stands for them in the cache key.
+        The persons become tombstones and one ``"erased"`` event records it, with the
+        role that authorised it; see :func:`migrantcare.erase_personal_data` (which does
+        the same without a definition to check against).
+
+        Args:
+            case: The case.
+            at: When (aware; not before the case's newest event).
+            by: Who erases.
+            note: A note for the file (no personal data: it is kept forever).
+            expected_version: The version the caller read (``None``: do not check).
+
+        Raises:
+            PermissionDeniedError: ``by`` may not erase this case's personal data.
+            InvalidArgumentError: ``at`` is before the case's newest event.
+            StaleCaseError: the case is not at ``expected_version``.
         """
-        plan = self._plan
-        if plan is None or calendar is None:
-            return None
-        key: tuple[Any, ...]
-        if step is None:
-            key = (
-                case.category,
-                case.priority,
-                case.channel,
-                event.name,
-                event.dest,
-                entered_state(event),
-            )
-        else:
-            key = (step, case.category, case.priority, case.channel)
-        known = self._concerned.get(key)
-        if known is None:
-            policies = self._policies(case)
-            concerned = concerns(policies, event.name, event.dest, entered_state(event))
-            # A concern that neither stops, pauses nor starts a clock only resumes a
-            # paused one (a self-loop into a state a policy names does that): with no
-            # clock paused it does nothing, and the event skips apply_event.
-            known = self._concerned[key] = (
-                policies,
-                concerned,
-                tuple(c for c in concerned if c[1] or c[2] or c[3]),
-            )
-        before = case.clocks
-        version = calendar.version
-        for c in before:
-            if c.paused_since is not None and c.stopped_at is None:
-                # a paused clock's policy is concerned by every event (it may resume):
-                # apply_event works out what concerns it
-                after, stale = apply_event(before, known[0], event, calendar, known[1])
-                break
-        else:
-            if not known[2]:  # the event does nothing to any clock
-                if case.calendar_version == version:
-                    return None
-                return before, version, calendar.tz
-            after, stale = apply_event(
-                before, known[0], event, calendar, known[2], none_paused=True
-            )
-        if stale:
-            shared = new_measure(calendar)
-            after = tuple(
-                refresh(c, plan.policy(c.goal, c.variant), calendar, shared) if i in stale else c
-                for i, c in enumerate(after)
-            )
-        elif after is before and case.calendar_version == version:
-            return None
-        return after, version, calendar.tz
+        self._check_case(case)
+        actor = self._case_access.acting_for(ERASE, by, case.office, case.id)
+        return erase_personal_data(
+            case, at=at, by=actor, note=note, expected_version=expected_version
+        )
+
+    # ------------------------------------------------------------------ SLA clocks
 
     def _append_fact(  # noqa: PLR0917 - internal, mirrors make_event
         self,
@@ -1996,32 +1590,7 @@ class Workflow:
         note: str | None = None,
     ) -> Case:
         """Record a fact that does not move the state (an SLA warning, breach, recompute)."""
-        event = make_event(
-            case.events[-1],
-            kind,
-            name,
-            case.state,
-            case.state,
-            at,
-            by.id,
-            by.role,
-            by.office,
-            note,
-            canonical_json(data),
-        )
-        clocks = case.clocks
-        if kind == "sla" and name in ("warning", "breach"):
-            clocks = record_mark(clocks, data["goal"], data["cycle"], data["mark"])
-        # next_case is attrs.evolve of these fields without its per-field walk (a sweep
-        # records a mark or two on every case it advances)
-        return next_case(
-            case,
-            case.state,
-            (*case.events, event),
-            clocks,
-            case.calendar_version,
-            case.calendar_zone,
-        )
+        return self._sla.append_fact(case, kind, name, at, by, data, note)
 
     def _recompute(
         self,
@@ -2032,16 +1601,24 @@ class Workflow:
         data: Mapping[str, Any] | None = None,
     ) -> Case:
         """Record one ``recomputed`` event and move every unfinished clock to ``calendar``."""
-        plan = self._plan
-        assert plan is not None
-        if data is None:
-            data = {"from": case.calendar_version, "to": calendar.version}
-        case = self._append_fact(case, "sla", "recomputed", when, by, data)
-        clocks = tuple(
-            c if c.stopped_at is not None else refresh(c, plan.policy(c.goal, c.variant), calendar)
-            for c in case.clocks
-        )
-        return case.tracked(clocks, calendar.version, calendar.tz)
+        return self._sla.recompute_on(case, calendar, when, by, data)
+
+    def _escalate(  # noqa: PLR0917 - the tracker's Escalate callback
+        self,
+        case: Case,
+        trigger: str,
+        when: _dt.datetime,
+        by: Actor,
+        data: Mapping[str, Any],
+        calendar: WorkingCalendar,
+    ) -> Case:
+        """Fire a breach's escalation ``trigger`` if the case's state allows it."""
+        step = self._steps.get((case.state, trigger))
+        if step is None:
+            return case
+        # an escalation is an event like any other: the sweep's actor needs the role
+        actor = self._case_access.acting(step.rule, by, case.office, case.id)
+        return self._fire(case, trigger, when, actor, None, data, calendar, step)
 
     def status(
         self, case: Case, *, at: _dt.datetime, calendar: WorkingCalendar | None = None
@@ -2062,33 +1639,13 @@ class Workflow:
         """
         self._check_case(case)
         when = utc(at, "at")
-        plan = self._plan
-        if plan is None:
+        if self._plan is None:
             if calendar is not None:
                 check_calendar(calendar)
             return ()
         cal = self._calendar(case.office, calendar)
         assert cal is not None
-        zone = case.calendar_zone
-        if zone is not None and zone != cal.tz:
-            raise CalendarMismatchError(
-                f"case {case.id!r}: its clocks run on a calendar in {zone}; calendar "
-                f"{cal.version} is in {cal.tz}"
-            )
-        shared = new_measure(cal)
-        # the plan's own table: the clocks' goal/variant were checked when they were
-        # stored (plan.policy checks its arguments again on every call)
-        by_key = plan._by_key
-        return tuple(
-            clock_status(
-                c,
-                by_key.get((c.goal, c.variant)) or plan.policy(c.goal, c.variant),
-                cal,
-                when,
-                shared,
-            )
-            for c in current_clocks(case.clocks)
-        )
+        return self._sla.status(case, when, cal)
 
     def next_due_at(self, case: Case) -> _dt.datetime | None:
         """The earliest instant at which :meth:`advance` will record a warning or breach.
@@ -2099,11 +1656,11 @@ class Workflow:
         """
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
-        return next_due_at(case)
+        return self._sla.next_due_at(case)
 
     def due_cases(self, cases: Iterable[Case], *, at: _dt.datetime) -> list[Case]:
         """Return the cases whose :meth:`next_due_at` is at or before ``at`` (one pass)."""
-        return due_cases(cases, at=at)
+        return self._sla.due_cases(cases, at=at)
 
     def advance(
         self,
@@ -2134,52 +1691,8 @@ class Workflow:
         # the deadline, before the scheduler ran) is taken as happening now.
         when = max(utc(at, "at"), case.events[-1].at)
         actor = check_actor(by)
-        plan = self._plan
         cal = self._calendar(case.office, calendar)
-        if plan is None or not case.clocks:
-            return case
-        assert cal is not None
-        case = self._sync(case, cal, when, actor)
-        due: list[tuple[_dt.datetime, str, float, SlaClock, SlaPolicy]] = []
-        for clock in case.clocks:
-            policy = plan.policy(clock.goal, clock.variant)
-            for instant, mark, fraction in pending_marks(clock, policy):
-                if instant <= when:
-                    due.append((instant, mark, fraction, clock, policy))
-        due.sort(key=lambda item: item[0])
-        escalations: list[tuple[SlaClock, SlaPolicy]] = []
-        for instant, mark, fraction, clock, policy in due:
-            assert clock.due_at is not None
-            data = {
-                "goal": clock.goal,
-                "variant": clock.variant,
-                "cycle": clock.cycle,
-                "mark": mark,
-                "threshold_percent": round(fraction * 100),
-                "crossed_at": instant.isoformat(),
-                "due_at": clock.due_at.isoformat(),
-                "calendar_version": clock.calendar_version,
-            }
-            name = "breach" if mark == "breach" else "warning"
-            case = self._append_fact(case, "sla", name, when, actor, data)
-            if name == "breach" and clock.stopped_at is None and policy.escalate_with:
-                escalations.append((clock, policy))
-        for clock, policy in escalations:
-            trigger = policy.escalate_with
-            assert trigger is not None
-            step = self._steps.get((case.state, trigger))
-            if step is not None:
-                # an escalation is an event like any other: the sweep's actor needs the role
-                case = self._fire(
-                    case,
-                    trigger,
-                    when,
-                    self._acting(step.rule, actor, case.office, case.id),
-                    None,
-                    {"sla_goal": clock.goal, "sla_cycle": clock.cycle},
-                    cal,
-                )
-        return case
+        return self._sla.advance(case, when, actor, cal, self._escalate)
 
     def recompute(
         self,
@@ -2204,14 +1717,263 @@ class Workflow:
         self._check_case(case)
         when = utc(at, "at")
         actor = check_actor(by)
-        cal = self._calendar(case.office, calendar)
-        if self._plan is None or cal is None or case.calendar_version == cal.version:
-            return case
-        when = in_time_order(case, when)
-        zone = case.calendar_zone
-        if zone is not None and zone != cal.tz:
-            raise CalendarMismatchError(
-                f"case {case.id!r}: its clocks run on a calendar in {zone}; calendar "
-                f"{cal.version} is in {cal.tz} (a zone changes only by a transfer)"
-            )
-        return self._recompute(case, cal, when, actor)
+        return self._sla.recompute(case, when, actor, self._calendar(case.office, calendar))
+
+
+# ---------------------------------------------------------------------- compiling
+
+
+def _compiled(
+    spec: WorkflowSpec, table: Mapping[tuple[str, str], Transition], control: AccessControl | None
+) -> tuple[Machine, dict[tuple[str, str], _Step]]:
+    """The one machine of a validated spec, and the dispatch table read back out of it."""
+    machine = Machine(
+        model=None,
+        states=[s.id for s in spec.states],
+        initial=spec.initial,
+        auto_transitions=False,
+        send_event=True,
+    )
+    for (source, trigger), t in table.items():
+        machine.add_transition(trigger, source, t.dest)
+    steps: dict[tuple[str, str], _Step] = {}
+    for trigger, event in machine.events.items():
+        for source, compiled in event.transitions.items():
+            (only,) = compiled  # _validate refused duplicates
+            t = table[source, trigger]
+            dest = source if only.dest is None else only.dest
+            rule = None if control is None else control.for_step(source, trigger)
+            head = hash_head("transition", trigger, source, dest)
+            steps[source, trigger] = _Step(trigger, source, dest, t.guards, t.callbacks, rule, head)
+    return machine, steps
+
+
+def _mermaid_lines(
+    spec: WorkflowSpec, table: Mapping[tuple[str, str], Transition], lang: str
+) -> list[str]:
+    """The lines of :meth:`CompiledWorkflow.mermaid`'s diagram."""
+    permissions = spec.permissions
+
+    def who(action: str) -> str:
+        if permissions is None:
+            return ""
+        return f" ({roles_text(permissions, permissions.rule(action))})"
+
+    lines = ["stateDiagram-v2"]
+    for s in spec.states:
+        lines.append(f'    state "{s.label(lang)}" as {s.id}')
+    if permissions is not None and OPEN in permissions.actions:
+        lines.append(f"    [*] --> {spec.initial}: {OPEN}{who(OPEN)}")
+    else:
+        lines.append(f"    [*] --> {spec.initial}")
+    internal: dict[str, list[str]] = {}
+    for (source, trigger), t in table.items():
+        if t.dest is None:
+            internal.setdefault(trigger, []).append(source)
+        else:
+            lines.append(f"    {source} --> {t.dest}: {trigger}{who(trigger)}")
+    for s in spec.states:
+        if s.terminal:
+            lines.append(f"    {s.id} --> [*]")
+    # Internal events (no state change) would draw a loop on every state they leave.
+    for trigger, sources in internal.items():
+        lines.append(f"    %% internal event {trigger}: from {', '.join(sources)}")
+    if permissions is not None:
+        notes = [f"{trigger}{who(trigger)}, without a change of state" for trigger in internal]
+        notes += [f"{a}{who(a)}" for a in CASE_ACTIONS if a != OPEN and a in permissions.actions]
+        notes.append("* on every office's cases, the others on their own office and its posts")
+        lines.append(f"    note right of {spec.initial}")
+        lines.extend(f"        {note}" for note in notes)
+        lines.append("    end note")
+    return lines
+
+
+# ---------------------------------------------------------------------- opening
+
+
+def _check_terms(  # noqa: PLR0917 - internal, the codes open() checks
+    spec: WorkflowSpec,
+    category: str,
+    channel: str,
+    priority: str,
+    complainant: Person | None,
+    worker: Person | None,
+) -> None:
+    """Refuse a code outside its vocabulary, or a person of a kind the workflow lacks."""
+    spec.categories.term(category)
+    spec.channels.term(channel)
+    spec.priorities.term(priority)
+    for who, person in (("complainant", complainant), ("worker", worker)):
+        if person is not None:
+            if not isinstance(person, Person):
+                raise WrongTypeError(f"{who} must be a Person, got {type(person).__name__}")
+            if person.kind not in spec.complainant_types:
+                # a Person field: its value is never quoted, even a code
+                raise UnknownTermError(
+                    f"the {who}'s kind is not a complainant type of {spec.name!r} (value "
+                    f"not shown); allowed: {', '.join(spec.complainant_types.codes)}"
+                )
+
+
+def _attributes_json(attributes: Mapping[str, Any] | None) -> str:
+    """The canonical JSON of a new case's attributes, refused when too long to record."""
+    text = canonical_json(attributes, "attributes")
+    if len(text) > MAX_EMBEDDED_JSON:
+        # each value is within its limit, but the opening records them all as one text
+        raise InvalidArgumentError(
+            f"attributes are {len(text)} characters long as JSON; at most "
+            f"{MAX_EMBEDDED_JSON} are accepted (store big data elsewhere)"
+        )
+    return text
+
+
+def _opening_data(  # noqa: PLR0917 - internal, called once per open
+    workflow: str,
+    version: int,
+    case_id: str,
+    office: str,
+    category: str,
+    channel: str,
+    priority: str,
+    attributes_json: str,
+) -> str:
+    """The canonical JSON of the opening event's data (what replay reopens from).
+
+    Every value is a ``str`` checked by ``open`` (ids, vocabulary codes, canonical
+    JSON text) or the definition's validated name and version, so the text is
+    written directly: the keys in sorted order, each string escaped by ``json``'s
+    own encoder, exactly as ``canonical_json`` writes it (a test holds them equal)
+    at a fifth of the cost. Anything unusual takes ``canonical_json``'s checked way.
+    """
+    if len(attributes_json) > MAX_TEXT or not (
+        type(version) is int and -MAX_INT <= version <= MAX_INT
+    ):
+        return canonical_json(
+            {
+                "case_id": case_id,
+                "workflow": workflow,
+                "workflow_version": version,
+                "office": office,
+                "category": category,
+                "channel": channel,
+                "priority": priority,
+                "attributes": attributes_json,
+            }
+        )
+    text = _json_text
+    return (
+        f'{{"attributes":{text(attributes_json)},"case_id":{text(case_id)},'
+        f'"category":{text(category)},"channel":{text(channel)},'
+        f'"office":{text(office)},"priority":{text(priority)},'
+        f'"workflow":{text(workflow)},"workflow_version":{version}}}'
+    )
+
+
+# ---------------------------------------------------------------------- firing
+
+
+def _run_hooks(step: _Step, attempt: Attempt, allowed: tuple[str, ...], data_json: str) -> str:
+    """Run the step's guards, then its callbacks; return the event's data as JSON.
+
+    ``data_json`` is the data as given; callbacks may add to it. Raises (and so changes
+    nothing) when a guard refuses or a callback fails.
+    """
+    for guard in step.guards:
+        _check_guard(guard, attempt, allowed)
+    extra: dict[str, Any] = {}
+    for callback in step.callbacks:
+        result = _call_back(callback, attempt)
+        if result is not None:
+            extra.update(result)
+    if not extra:
+        return data_json
+    try:
+        return canonical_json({**attempt.data, **extra}, "callback data")
+    except MigrantCareError as exc:
+        raise _callback_error(attempt, f"returned data that cannot be stored ({exc})") from None
+
+
+def _call_back(callback: Callback, attempt: Attempt) -> Mapping[str, Any] | None:
+    """Run one callback: what it returns, checked, or a :class:`CallbackError`."""
+    try:
+        result = callback(attempt)
+    except MigrantCareError:
+        raise
+    except Exception as exc:
+        raise _callback_error(attempt, f"raised {type(exc).__name__}") from exc
+    if result is not None and not isinstance(result, Mapping):
+        raise _callback_error(attempt, f"returned {type(result).__name__}")
+    return result
+
+
+def _callback_error(attempt: Attempt, what: str) -> CallbackError:
+    return CallbackError(
+        f"a callback of event {quote(attempt.trigger)} from state {attempt.source!r} {what}; "
+        f"case {attempt.case.id!r} is unchanged. {_CALLBACK_CONTRACT}",
+        trigger=attempt.trigger,
+        state=attempt.source,
+    )
+
+
+def _check_guard(guard: Guard, attempt: Attempt, allowed: tuple[str, ...]) -> None:
+    """Refuse the attempt unless ``guard`` passes (a guard that raises does not pass)."""
+    error: Exception | None = None
+    try:
+        passed = bool(guard.check(attempt))
+    except MigrantCareError:
+        raise
+    except Exception as exc:
+        passed, error = False, exc
+    if passed:
+        return
+    reason = f"its check raised {type(error).__name__}" if error else guard.requirement
+    raise GuardRejectedError(
+        f"event {attempt.trigger!r} from state {attempt.source!r} of case "
+        f"{attempt.case.id!r} was refused by guard {guard.name!r}: {reason}",
+        trigger=attempt.trigger,
+        state=attempt.source,
+        allowed=allowed,
+        guard=guard.name,
+    ) from error
+
+
+# ---------------------------------------------------------------------- moving
+
+
+def _state_map(state_map: object) -> dict[str, str]:
+    """``migrate``'s ``state_map`` checked: old state id -> new state id."""
+    if state_map is not None and not isinstance(state_map, Mapping):
+        raise WrongTypeError(
+            f"state_map must be a mapping of old to new state ids, got {type(state_map).__name__}"
+        )
+    mapping = dict(state_map or {})
+    for old, new in mapping.items():
+        check_name(old, "a state_map key")
+        check_name(new, "a state_map value")
+    return mapping
+
+
+def _fact(  # noqa: PLR0917 - internal, mirrors make_event
+    case: Case,
+    kind: str,
+    name: str,
+    when: _dt.datetime,
+    by: Actor,
+    note: str | None,
+    data: Mapping[str, Any],
+    dest: str | None = None,
+) -> CaseEvent:
+    """The next event of ``case``: a transfer or migration, into ``dest`` (its state)."""
+    return make_event(
+        case.events[-1],
+        kind,
+        name,
+        case.state,
+        case.state if dest is None else dest,
+        when,
+        by.id,
+        by.role,
+        by.office,
+        note,
+        canonical_json(data),
+    )

@@ -16,7 +16,7 @@ can widen the scope of one more role for that action only (the call centre regis
 complaints for every office, but does not close them).
 
 The check runs once per event, so it is compiled: :class:`AccessControl` resolves every
-(state, trigger) pair of a workflow to a :class:`_Compiled` rule up front, and a check is
+(state, trigger) pair of a workflow to a :class:`CompiledRule` up front, and a check is
 a set-disjointness test plus a short loop over the rule's roles (see
 ``benchmarks/bench_permissions.py``).
 """
@@ -319,7 +319,7 @@ class Permissions:
         return problems
 
 
-class _Compiled:
+class CompiledRule:
     """A rule ready for checking: its roles in order, as a set, and the wide-scope ones."""
 
     __slots__ = ("action", "allowed", "anywhere", "order", "rule")
@@ -377,15 +377,15 @@ class AccessControl:
     ) -> None:
         self.permissions = permissions
         cross = permissions.cross_office
-        by_action: dict[str, _Compiled] = {}
+        by_action: dict[str, CompiledRule] = {}
 
-        def compiled(action: str) -> _Compiled:
+        def compiled(action: str) -> CompiledRule:
             if action not in by_action:
                 try:
                     rule = permissions.rule(action)
                 except InvalidArgumentError as exc:
                     raise WorkflowDefinitionError(str(exc)) from None
-                by_action[action] = _Compiled(action, rule, cross)
+                by_action[action] = CompiledRule(action, rule, cross)
             return by_action[action]
 
         # one entry per (state, trigger), sharing the compiled rule of the trigger
@@ -408,11 +408,11 @@ class AccessControl:
         clone._ancestors = ancestors_of(parents)
         return clone
 
-    def for_step(self, state: str, trigger: str) -> _Compiled | None:
+    def for_step(self, state: str, trigger: str) -> CompiledRule | None:
         """Return the compiled rule of ``trigger`` from ``state`` (``None``: not defined)."""
         return self._steps.get((state, trigger))
 
-    def for_action(self, action: str) -> _Compiled:
+    def for_action(self, action: str) -> CompiledRule:
         """Return the compiled rule of a case-wide action (``open``, ``transfer``, …).
 
         Raises:
@@ -425,7 +425,7 @@ class AccessControl:
                 f"no permission rule for {action!r}; case-wide actions: {', '.join(CASE_ACTIONS)}"
             ) from None
 
-    def role_for(self, rule: _Compiled, actor: ActorLike, office: str) -> str | None:
+    def role_for(self, rule: CompiledRule, actor: ActorLike, office: str) -> str | None:
         """Return the role under which ``actor`` may act on a case of ``office``, or ``None``.
 
         This is the hot path (once per event): a disjointness test refuses most
@@ -444,7 +444,7 @@ class AccessControl:
         return None
 
     def authorise(
-        self, rule: _Compiled, actor: ActorLike, office: str, *, case_id: str | None = None
+        self, rule: CompiledRule, actor: ActorLike, office: str, *, case_id: str | None = None
     ) -> str:
         """Return the role that authorises ``actor`` to act on a case of ``office``.
 
@@ -465,7 +465,7 @@ class AccessControl:
 
 
 def denied(
-    rule: _Compiled, actor: ActorLike, office: str, case_id: str | None
+    rule: CompiledRule, actor: ActorLike, office: str, case_id: str | None
 ) -> PermissionDeniedError:
     """Build the refusal for ``actor``: who, what, where, and who would be allowed.
 
