@@ -17,7 +17,7 @@ from migrantcare import (
     calendar_to_ics,
     calendar_to_numpy,
 )
-from migrantcare.calendar._exports import _escape, _fold
+from migrantcare.calendar._formats import _escape, _fold
 from migrantcare.cli._cli import main
 from migrantcare.exceptions import (
     DateOutOfRangeError,

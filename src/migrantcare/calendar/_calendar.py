@@ -16,8 +16,6 @@ Integers in microseconds keep working-time arithmetic exact, so
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
-from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -34,12 +32,20 @@ from migrantcare._time import (
     zone,
 )
 from migrantcare._validate import quote
-from migrantcare.calendar._exports import BusdayCalendar, calendar_to_ics, calendar_to_numpy
+from migrantcare.calendar._edits import (
+    added_holidays,
+    check_year_span,
+    checked_dates,
+    checked_span,
+    closure_names,
+    delta_micros,
+    fingerprint,
+    removed_holidays,
+)
+from migrantcare.calendar._formats import BusdayCalendar, busday_arguments, ics_text
 from migrantcare.calendar._holidays import (
-    HOLIDAY_KINDS,
     Holiday,
     HolidayKind,
-    holiday_sort_key,
     load_indonesia,
 )
 from migrantcare.calendar._index import (
@@ -50,7 +56,6 @@ from migrantcare.calendar._index import (
 from migrantcare.calendar._regions import PROVINCE_TIMEZONES, province_name
 from migrantcare.calendar._schedule import WorkSchedule
 from migrantcare.exceptions import (
-    DateOutOfRangeError,
     InvalidArgumentError,
     WrongTypeError,
 )
@@ -128,39 +133,22 @@ class WorkingCalendar:
             raise InvalidArgumentError(
                 f"last_year {self.last_year} is before first_year {self.first_year}"
             )
-        object.__setattr__(self, "_version", self._fingerprint())
+        ranges = [(r.start, r.end, r.schedule) for r in self.schedule_ranges]
+        args = (self.first_year, self.last_year, self.holiday_list, self.schedule, ranges)
+        object.__setattr__(self, "_version", fingerprint(self.tz, *args))
         table = self._index
         if table is None:
-            table = build_day_table(
-                self.first_year,
-                self.last_year,
-                self.holiday_list,
-                self.schedule,
-                [(r.start, r.end, r.schedule) for r in self.schedule_ranges],
-                self.collective_leave_years,
-            )
+            table = build_day_table(*args, self.collective_leave_years)
             object.__setattr__(self, "_index", table)
         # its caches are functions of the days and the zone: a new one per calendar
         object.__setattr__(self, "_working_time", WorkingTimeIndex(table, self._zone))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # A copy (pickle, deepcopy) starts its caches afresh: their "not looked up yet"
-        # marker is this module's own object, which a copied one would not be. The index
+        # A copy (pickle, deepcopy) starts its working-time caches afresh; the day table
         # travels as it is (building it again costs twice as much as reading it).
-        return (
-            _calendar_from,
-            (
-                self.tz,
-                self.first_year,
-                self.last_year,
-                self.holiday_list,
-                self.schedule,
-                self.schedule_ranges,
-                self.collective_leave_years,
-                self.strict,
-                self._index,
-            ),
-        )
+        fields = (self.tz, self.first_year, self.last_year, self.holiday_list, self.schedule)
+        rest = (self.schedule_ranges, self.collective_leave_years, self.strict, self._index)
+        return (_calendar_from, (*fields, *rest))
 
     # ------------------------------------------------------------------ construction
 
@@ -200,26 +188,10 @@ class WorkingCalendar:
             'Asia/Makassar'
         """
         zone(tz)  # fail on a bad zone before the expensive data load
-        for name, year in (("first_year", first_year), ("last_year", last_year)):
-            if type(year) is not int:
-                raise WrongTypeError(
-                    f"{name} must be an int, got {type(year).__name__} {quote(year)}"
-                )
-        if not 1 <= first_year <= last_year <= 9998:
-            raise InvalidArgumentError(
-                f"year range {first_year}..{last_year} is empty or out of bounds; "
-                "need 1 <= first_year <= last_year <= 9998"
-            )
+        check_year_span(first_year, last_year)
         holidays, coverage = load_indonesia(first_year, last_year)
-        return cls(
-            tz=tz,
-            first_year=first_year,
-            last_year=last_year,
-            holiday_list=holidays,
-            schedule=schedule if schedule is not None else WorkSchedule.civil_service(),
-            collective_leave_years=coverage,
-            strict=strict,
-        )
+        hours = schedule if schedule is not None else WorkSchedule.civil_service()
+        return cls(tz, first_year, last_year, holidays, hours, (), coverage, strict)
 
     @classmethod
     def for_province(
@@ -266,19 +238,7 @@ class WorkingCalendar:
 
     # ------------------------------------------------------------------ helpers
     def _day(self, value: object, what: str) -> int:
-        """Return the day number of ``value`` (a date, or an aware datetime read in ``tz``)."""
-        if type(value) is _Date:
-            ordinal = value.toordinal()
-        elif isinstance(value, _DateTime):
-            ordinal = to_zone_fields(require_aware(value, what), self._zone)[0]
-        elif isinstance(value, _Date):
-            ordinal = value.toordinal()
-        else:
-            raise WrongTypeError(
-                f"{what} must be a datetime.date (or an aware datetime), "
-                f"got {type(value).__name__} {quote(value)}"
-            )
-        return self._working_time.day_number(ordinal, what)
+        return self._working_time.day_of(value, what)
 
     # ------------------------------------------------------------------ working days
 
@@ -397,31 +357,21 @@ class WorkingCalendar:
             >>> cal.add_working_time(start, dt.timedelta(hours=8)).isoformat()
             '2026-03-26T08:00:00+07:00'
         """
-        if type(delta) is not _dt.timedelta and not isinstance(delta, _dt.timedelta):
-            raise WrongTypeError(
-                f"delta must be a datetime.timedelta, got {type(delta).__name__} {quote(delta)}"
-            )
-        if delta < _ZERO:
-            raise InvalidArgumentError(
-                f"delta must not be negative, got {quote(delta)}; working time only moves forward"
-            )
+        us = delta_micros(delta)
         index = self._working_time
         i, pos = index.locate(start, "start")
-        if not delta:
+        if not us:
             ordinal, tod = to_zone_fields(start, self._zone)
             return from_zone_fields(ordinal, tod, self._zone)
-        target = pos + (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-        cum = index.cum_us
-        k = bisect_left(cum, target, i + 1)
-        if k > index.n_days:
+        target = pos + us
+        j = index.day_reaching(i, target)
+        if j is None:
             raise index.beyond(f"{delta} of working time from {start.isoformat()}")
-        j = k - 1  # the day on which the target is reached
         if self.strict:
             index.check_settled(index.year_of(i), index.year_of(j))
         return from_zone_fields(index.first_ordinal + j, index.wall_time(j, target), self._zone)
 
-    # Until reports/_performance.py reads ``working_time`` (the lead's edit): the two
-    # names it used, kept as thin aliases. Remove with that switch.
+    # thin aliases until reports/_performance.py reads ``working_time``: then remove
     def _working_position(self, instant: _dt.datetime) -> int:
         return self._working_time.position(instant)
 
@@ -466,15 +416,9 @@ class WorkingCalendar:
             >>> cal.close_of_business(dt.date(2026, 3, 27)).isoformat()  # a Friday
             '2026-03-27T16:30:00+07:00'
         """
-        i = self._day(day, "day")
         index = self._working_time
-        intervals = index.day_intervals[i]
-        if not intervals:
-            raise InvalidArgumentError(
-                f"{_Date.fromordinal(index.first_ordinal + i).isoformat()} is not a working day; "
-                "close of business exists only on working days"
-            )
-        return from_zone_fields(index.first_ordinal + i, intervals[-1][1], self._zone)
+        i = self._day(day, "day")
+        return from_zone_fields(index.first_ordinal + i, index.close_of_day(i), self._zone)
 
     def local(self, instant: _dt.datetime) -> pendulum.DateTime:
         """Return the aware ``instant`` as a ``pendulum.DateTime`` in :attr:`tz`.
@@ -494,12 +438,7 @@ class WorkingCalendar:
 
     @property
     def working_time(self) -> WorkingTimeIndex:
-        """The calendar's days and working time as integers (internal API).
-
-        What the SLA arithmetic and the reports compute deadlines and budgets on
-        (working positions, day numbers); see :class:`WorkingTimeIndex`. Not part of
-        the public API: its methods may change between releases.
-        """
+        """Days and working time as integers, for the SLA arithmetic (internal API)."""
         return self._working_time
 
     def start_of_day(self, day: _dt.date) -> pendulum.DateTime:
@@ -525,14 +464,7 @@ class WorkingCalendar:
             >>> ", ".join(f"{h.date:%d %b}" for h in leave)
             '16 Feb, 18 Mar, 20 Mar, 23 Mar, 24 Mar, 15 May, 28 May, 24 Dec'
         """
-        if type(year) is not int:
-            year = _whole(year, "year")
-        try:
-            return self._working_time.table.by_year[year]
-        except KeyError:
-            raise DateOutOfRangeError(
-                f"year {year} is outside this calendar's years {self.first_year}..{self.last_year}"
-            ) from None
+        return self._working_time.holidays_in(year if type(year) is int else _whole(year, "year"))
 
     def holidays_on(self, day: _dt.date) -> tuple[Holiday, ...]:
         """Return the holidays falling on ``day`` (usually zero or one)."""
@@ -610,36 +542,10 @@ class WorkingCalendar:
         """
         return self._version
 
-    def _fingerprint(self) -> str:
-        digest = hashlib.sha256()
-        digest.update(f"{self.tz}|{self.first_year}|{self.last_year}|".encode())
-        digest.update(",".join(sorted({h.date.isoformat() for h in self.holiday_list})).encode())
-        digest.update(repr(self.schedule.days).encode())
-        for r in self.schedule_ranges:
-            digest.update(f"|{r.start}|{r.end}|{r.schedule.days!r}".encode())
-        return "cal-" + digest.hexdigest()[:16]
-
     # ------------------------------------------------------------------ overrides
 
     def _rebuilt(self, **changes: Any) -> WorkingCalendar:
         return attrs.evolve(self, index=None, **changes)
-
-    def _checked_dates(self, dates: Iterable[_dt.date], what: str) -> list[_dt.date]:
-        if isinstance(dates, _Date):
-            dates = [dates]
-        if isinstance(dates, str | bytes | Mapping) or not isinstance(dates, Iterable):
-            raise WrongTypeError(
-                f"{what}s must be a date or an iterable of dates, got {type(dates).__name__}"
-            )
-        out = []
-        for d in dates:
-            if not isinstance(d, _Date) or isinstance(d, _DateTime):
-                raise WrongTypeError(
-                    f"{what} must be datetime.date values, got {type(d).__name__} {quote(d)}"
-                )
-            self._day(d, what)
-            out.append(d)
-        return out
 
     def with_holidays(
         self,
@@ -669,30 +575,7 @@ class WorkingCalendar:
             >>> extra.is_working_day(monday), cal.is_working_day(monday)
             (False, True)
         """
-        if kind not in HOLIDAY_KINDS:
-            raise InvalidArgumentError(
-                f"kind must be one of {', '.join(map(repr, HOLIDAY_KINDS))}, got {quote(kind)}"
-            )
-        if not isinstance(holidays, Mapping):
-            raise WrongTypeError(
-                "holidays must be a mapping {date: (name_id, name_en)}, "
-                f"got {type(holidays).__name__}"
-            )
-        dates = self._checked_dates(holidays.keys(), "holiday date")
-        added = []
-        for d in dates:
-            names = holidays[d]
-            if not (
-                isinstance(names, tuple)
-                and len(names) == 2
-                and all(isinstance(n, str) and n.strip() for n in names)
-            ):
-                raise InvalidArgumentError(
-                    f"holiday {d.isoformat()} needs (name_id, name_en), two non-empty strings, "
-                    f"got {quote(names)}"
-                )
-            added.append(Holiday(d, names[0], names[1], kind))
-        merged = tuple(sorted(set(self.holiday_list) | set(added), key=holiday_sort_key))
+        merged = added_holidays(self.holiday_list, holidays, kind, self._day)
         return self._rebuilt(holiday_list=merged)
 
     def with_closures(
@@ -716,12 +599,9 @@ class WorkingCalendar:
             >>> cal.holidays_on(dt.date(2026, 4, 6))[0].kind
             'office'
         """
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidArgumentError(f"a closure needs a non-empty name, got {quote(name)}")
-        return self.with_holidays(
-            dict.fromkeys(self._checked_dates(dates, "closure date"), (name, name_en or name)),
-            kind="office",
-        )
+        names = closure_names(name, name_en)
+        closed = checked_dates(dates, "closure date", self._day)
+        return self.with_holidays(dict.fromkeys(closed, names), kind="office")
 
     def without_holidays(self, dates: Iterable[_dt.date]) -> WorkingCalendar:
         """Return a new calendar in which ``dates`` are no longer holidays (a revoking decree).
@@ -737,15 +617,7 @@ class WorkingCalendar:
             >>> cal.is_working_day(dt.date(2026, 12, 24))
             True
         """
-        drop = set(self._checked_dates(dates, "holiday date"))
-        present = {h.date for h in self.holiday_list}
-        missing = sorted(drop - present)
-        if missing:
-            raise InvalidArgumentError(
-                f"no holiday to remove on {', '.join(d.isoformat() for d in missing)}; "
-                "only existing holidays can be revoked"
-            )
-        return self._rebuilt(holiday_list=tuple(h for h in self.holiday_list if h.date not in drop))
+        return self._rebuilt(holiday_list=removed_holidays(self.holiday_list, dates, self._day))
 
     def with_schedule(
         self, schedule: WorkSchedule, *, start: _dt.date, end: _dt.date
@@ -764,15 +636,7 @@ class WorkingCalendar:
             WrongTypeError: ``schedule`` is not a :class:`WorkSchedule`.
             InvalidArgumentError: ``end`` is before ``start``.
         """
-        if not isinstance(schedule, WorkSchedule):
-            raise WrongTypeError(
-                f"schedule must be a WorkSchedule, got {type(schedule).__name__} {quote(schedule)}"
-            )
-        start, end = self._checked_dates([start, end], "schedule range date")
-        if end < start:
-            raise InvalidArgumentError(
-                f"schedule range ends ({end.isoformat()}) before it starts ({start.isoformat()})"
-            )
+        start, end = checked_span(schedule, start, end, self._day)
         return self._rebuilt(
             schedule_ranges=(*self.schedule_ranges, ScheduleRange(start, end, schedule))
         )
@@ -812,9 +676,7 @@ class WorkingCalendar:
             >>> ics.splitlines()[:2]
             ['BEGIN:VCALENDAR', 'VERSION:2.0']
         """
-        return calendar_to_ics(
-            self, year, lang=lang, name=name, uid_prefix=uid_prefix, dtstamp=dtstamp
-        )
+        return ics_text(self, year, lang, name, uid_prefix, dtstamp)
 
     def to_numpy(self) -> BusdayCalendar:
         """Return the weekmask and holidays for ``numpy.busdaycalendar``.
@@ -825,7 +687,7 @@ class WorkingCalendar:
             >>> WorkingCalendar.indonesia().to_numpy().weekmask
             '1111100'
         """
-        return calendar_to_numpy(self)
+        return busday_arguments(self)
 
 
 _ZERO = _dt.timedelta(0)

@@ -22,9 +22,15 @@ import attrs
 from pendulum.tz.timezone import Timezone
 
 from migrantcare._time import micros, require_aware, to_zone_fields
+from migrantcare._validate import quote
 from migrantcare.calendar._holidays import Holiday, unsettled_year
 from migrantcare.calendar._schedule import WorkSchedule
-from migrantcare.exceptions import CalendarCoverageError, DateOutOfRangeError
+from migrantcare.exceptions import (
+    CalendarCoverageError,
+    DateOutOfRangeError,
+    InvalidArgumentError,
+    WrongTypeError,
+)
 
 _US_PER_MINUTE = 60_000_000
 #: The origin of the integer instants of :meth:`WorkingTimeIndex.day_segments`.
@@ -269,6 +275,27 @@ class WorkingTimeIndex:
             )
         return i
 
+    def day_of(self, value: object, what: str) -> int:
+        """The day number of ``value``: a date, or an aware datetime read in the zone.
+
+        Raises:
+            WrongTypeError: ``value`` is neither.
+            NaiveDatetimeError: it is a naive datetime.
+            DateOutOfRangeError: its day is outside the calendar's years.
+        """
+        if type(value) is _Date:
+            ordinal = value.toordinal()
+        elif isinstance(value, _DateTime):
+            ordinal = to_zone_fields(require_aware(value, what), self.zone)[0]
+        elif isinstance(value, _Date):
+            ordinal = value.toordinal()
+        else:
+            raise WrongTypeError(
+                f"{what} must be a datetime.date (or an aware datetime), "
+                f"got {type(value).__name__} {quote(value)}"
+            )
+        return self.day_number(ordinal, what)
+
     def year_of(self, i: int) -> int:
         """The year of day number ``i``."""
         return _Date.fromordinal(self.first_ordinal + i).year
@@ -383,6 +410,41 @@ class WorkingTimeIndex:
             start = self._wall_to_utc(self.first_ordinal + i, 0)
             found = self._starts[i] = self.locate(start, "start of day")[1]
         return found
+
+    def day_reaching(self, i: int, target: int) -> int | None:
+        """The day number, ``i`` or later, on which position ``target`` is reached.
+
+        ``None`` when the calendar's working time ends before it.
+        """
+        k = bisect_left(self.cum_us, target, i + 1)
+        return None if k > self.n_days else k - 1
+
+    def close_of_day(self, i: int) -> int:
+        """The local time of day (µs) at which working day number ``i`` closes.
+
+        Raises:
+            InvalidArgumentError: day ``i`` is not a working day.
+        """
+        intervals = self.day_intervals[i]
+        if not intervals:
+            raise InvalidArgumentError(
+                f"{self.date_of(i).isoformat()} is not a working day; "
+                "close of business exists only on working days"
+            )
+        return intervals[-1][1]
+
+    def holidays_in(self, year: int) -> tuple[Holiday, ...]:
+        """The holidays of ``year``, sorted by date.
+
+        Raises:
+            DateOutOfRangeError: ``year`` is outside the calendar's years.
+        """
+        try:
+            return self.table.by_year[year]
+        except KeyError:
+            raise DateOutOfRangeError(
+                f"year {year} is outside this calendar's years {self.first_year}..{self.last_year}"
+            ) from None
 
     def close_position(self, ordinal: int) -> int:
         """The position of the close of business of day ``ordinal``."""
