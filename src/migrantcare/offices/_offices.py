@@ -355,11 +355,7 @@ class Offices:
         if problem is not None:
             raise OfficeConfigError(f"{source}: {problem[0] or '<top>'}: {problem[1]}")
         entries = _office_entries(data, source)
-        if calendar is not None and not isinstance(calendar, WorkingCalendar):
-            raise WrongTypeError(
-                f"calendar must be a WorkingCalendar, got {type(calendar).__name__}"
-            )
-        base = calendar if calendar is not None else WorkingCalendar.indonesia()
+        base = _base_calendar(calendar)
         offices = [
             _office_from(entry, f"{source}: office[{i}]", base) for i, entry in enumerate(entries)
         ]
@@ -367,6 +363,15 @@ class Offices:
             return cls(offices)
         except MigrantCareError as exc:
             raise OfficeConfigError(f"{source}: {exc}") from None
+
+
+def _base_calendar(calendar: object) -> WorkingCalendar:
+    """The calendar the offices' calendars derive from: ``calendar``, or the national one."""
+    if calendar is None:
+        return WorkingCalendar.indonesia()
+    if not isinstance(calendar, WorkingCalendar):
+        raise WrongTypeError(f"calendar must be a WorkingCalendar, got {type(calendar).__name__}")
+    return calendar
 
 
 def _read_bytes(file: Path, where: str) -> bytes:
@@ -482,12 +487,7 @@ def _closure(cal: WorkingCalendar, closure: object, where: str) -> WorkingCalend
     unknown = sorted(set(closure) - {"dates", "name", "name_en"})
     if unknown:
         raise OfficeConfigError(f"{where}.{unknown[0]}: unknown key; allowed: dates, name, name_en")
-    dates = closure.get("dates")
-    if not isinstance(dates, list) or not dates:
-        raise OfficeConfigError(
-            f"{where}.dates: must be a non-empty list of dates, got {quote(dates)}"
-        )
-    parsed = [_closure_date(value, f"{where}.dates[{k}]") for k, value in enumerate(dates)]
+    parsed = _closure_dates(closure.get("dates"), f"{where}.dates")
     name = closure.get("name")
     name_en = closure.get("name_en")
     if not isinstance(name, str) or (name_en is not None and not isinstance(name_en, str)):
@@ -496,6 +496,13 @@ def _closure(cal: WorkingCalendar, closure: object, where: str) -> WorkingCalend
         return cal.with_closures(parsed, name, name_en)
     except MigrantCareError as exc:
         raise OfficeConfigError(f"{where}: {exc}") from None
+
+
+def _closure_dates(dates: object, where: str) -> list[_dt.date]:
+    """The dates of a closure: a non-empty list of dates."""
+    if not isinstance(dates, list) or not dates:
+        raise OfficeConfigError(f"{where}: must be a non-empty list of dates, got {quote(dates)}")
+    return [_closure_date(value, f"{where}[{k}]") for k, value in enumerate(dates)]
 
 
 def _closure_date(value: object, where: str) -> _dt.date:
