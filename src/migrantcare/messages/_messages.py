@@ -230,26 +230,26 @@ def compile_template(text: str, where: str) -> Compiled:
         parsed = list(_FORMATTER.parse(text))
     except ValueError as exc:
         raise CatalogError(f"{where}: template does not parse ({exc}): {quote(text)}") from None
-    parts: list[tuple[str, str | None]] = []
-    for literal, name, spec, conversion in parsed:
-        if name is None:
-            parts.append((literal, None))
-            continue
-        if conversion is not None or spec:
-            field = (
-                f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
-            )
-            raise CatalogError(
-                f"{where}: placeholder {quote(field)} uses a conversion or format spec; only "
-                "plain names such as {due} are allowed"
-            )
-        if not _NAME.match(name):
-            raise CatalogError(
-                f"{where}: placeholder {quote('{' + name + '}')} is not a plain lower-case name; "
-                "attribute access, indexing and positional fields are refused"
-            )
-        parts.append((literal, name))
-    return tuple(parts)
+    return tuple(
+        (literal, None if name is None else _plain_name(name, spec, conversion, where))
+        for literal, name, spec, conversion in parsed
+    )
+
+
+def _plain_name(name: str, spec: str | None, conversion: str | None, where: str) -> str:
+    """``name`` if the placeholder is a plain lower-case name, without spec or conversion."""
+    if conversion is not None or spec:
+        field = f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+        raise CatalogError(
+            f"{where}: placeholder {quote(field)} uses a conversion or format spec; only "
+            "plain names such as {due} are allowed"
+        )
+    if not _NAME.match(name):
+        raise CatalogError(
+            f"{where}: placeholder {quote('{' + name + '}')} is not a plain lower-case name; "
+            "attribute access, indexing and positional fields are refused"
+        )
+    return name
 
 
 def placeholders(compiled: Compiled) -> frozenset[str]:
