@@ -88,12 +88,7 @@ def load_indonesia(first_year: int, last_year: int) -> tuple[tuple[Holiday, ...]
             "ID", years=years, categories=(category,), language="en_US", expand=False
         )
         for day, name_id in names_id.items():
-            parts_id = _split(name_id)
-            parts_en = _split(names_en.get(day, name_id))
-            if len(parts_en) != len(parts_id):
-                parts_en = parts_id
-            for (nid, est_id), (nen, est_en) in zip(parts_id, parts_en, strict=True):
-                result.append(Holiday(day, nid, nen, kind, est_id or est_en))  # type: ignore[arg-type]
+            result += _holidays_of_day(day, name_id, names_en.get(day, name_id), kind)
             if kind == "collective_leave":
                 collective_years.add(day.year)
     result.sort(key=holiday_sort_key)
@@ -101,6 +96,18 @@ def load_indonesia(first_year: int, last_year: int) -> tuple[tuple[Holiday, ...]
         range(min(collective_years), max(collective_years) + 1) if collective_years else range(0)
     )
     return tuple(result), coverage
+
+
+def _holidays_of_day(day: _dt.date, name_id: str, name_en: str, kind: str) -> list[Holiday]:
+    """The holidays one day's names hold (a day may hold two, joined by ``"; "``)."""
+    parts_id = _split(name_id)
+    parts_en = _split(name_en)
+    if len(parts_en) != len(parts_id):
+        parts_en = parts_id
+    return [
+        Holiday(day, nid, nen, kind, est_id or est_en)  # type: ignore[arg-type]
+        for (nid, est_id), (nen, est_en) in zip(parts_id, parts_en, strict=True)
+    ]
 
 
 def unsettled_year(year: int, *, decreed: bool, earlier: bool, estimated: int, lang: str) -> str:
