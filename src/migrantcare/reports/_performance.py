@@ -18,7 +18,7 @@ import math
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import partial
-from typing import Final, NamedTuple
+from typing import Literal, NamedTuple
 
 import attrs
 
@@ -450,10 +450,9 @@ def _unsettled_reason(cal: WorkingCalendar, first: int, last: int, lang: str) ->
 
 # --------------------------------------------------------------------------- counters
 
-#: The outcomes of an SLA clock: the one met/breached rule (see :func:`_decide`).
-MET: Final = "met"
-BREACHED: Final = "breached"
-PENDING: Final = "pending"
+#: The outcomes of an SLA clock: the one met/breached rule (see :func:`_decide`). Written
+#: as literals in the code (a constant, not a global to look up, once per clock).
+_Kind = Literal["met", "breached", "pending"]
 
 
 class _GoalTally:
@@ -467,10 +466,10 @@ class _GoalTally:
         self.pending = 0
         self.provisional = 0
 
-    def add(self, kind: str, provisional: bool) -> None:
-        if kind == MET:
+    def add(self, kind: _Kind, provisional: bool) -> None:
+        if kind == "met":
             self.met += 1
-        elif kind == BREACHED:
+        elif kind == "breached":
             self.breached += 1
         else:
             self.pending += 1
@@ -783,9 +782,10 @@ class _Transfer(NamedTuple):
     to_office: str
 
 
-#: An outcome: (MET / BREACHED / PENDING, the instant it was decided — ``at`` while
-#: pending —, the office credited, whether its deadline rests on unsettled holiday data).
-_Outcome = tuple[str, _dt.datetime, _Acc, bool]
+#: A clock and its outcome: (the clock, met / breached / pending, the instant it was
+#: decided — ``at`` while pending —, the office credited, whether its deadline rests on
+#: unsettled holiday data).
+_Outcome = tuple[SlaClock, _Kind, _dt.datetime, _Acc, bool]
 
 
 def _transfer(event: CaseEvent) -> _Transfer:
@@ -816,10 +816,11 @@ class _Reading:
     )
 
     def __init__(self, run: _Pass, case: Case, key: tuple[str, int]) -> None:
-        ends = run.terminal[key]
+        rules = run.rules[key]
+        ends = rules.ends
         self.case = case
-        self.plan = run.plans[key]
-        self.known = run.goal_names[key]
+        self.plan = rules.plan
+        self.known = rules.goals
         when = run.when
         events = case.events
         state = case.state
@@ -883,7 +884,7 @@ def _holder_at(
 
 def _decide(
     clock: SlaClock, plan: SlaPlan, when: _dt.datetime, holder: Callable[[_dt.datetime], _Acc]
-) -> tuple[str, _dt.datetime, _dt.datetime | None]:
+) -> tuple[_Kind, _dt.datetime, _dt.datetime | None]:
     """The one met/breached rule: (outcome, when it was decided, the deadline known).
 
     Met when the clock stopped on time; breached when its deadline passed (stopped
@@ -895,15 +896,15 @@ def _decide(
     if stopped is not None and stopped <= when:
         if due is None:  # stopped while paused: no cached deadline
             due = _deadline(plan, clock, holder(stopped))
-        return (MET, stopped, due) if stopped <= due else (BREACHED, due, due)
+        return ("met", stopped, due) if stopped <= due else ("breached", due, due)
     paused = clock.paused_since
     if paused is not None and paused <= when:
         if "breach" in clock.recorded:
-            return BREACHED, _deadline(plan, clock, holder(paused)), due
-        return PENDING, when, due
+            return "breached", _deadline(plan, clock, holder(paused)), due
+        return "pending", when, due
     if due is None:
         due = _deadline(plan, clock, holder(when))
-    return (BREACHED, due, due) if when > due else (PENDING, when, due)
+    return ("breached", due, due) if when > due else ("pending", when, due)
 
 
 def _unknown_goal(case: Case, clock: SlaClock) -> UnknownTermError:
@@ -918,6 +919,17 @@ def _deadline(plan: SlaPlan, clock: SlaClock, acc: _Acc) -> _dt.datetime:
     return deadline(plan.policy(clock.goal, clock.variant), clock, acc.cal, clock.pauses)
 
 
+class _Rules:
+    """What the pass needs of one workflow: its terminal states, SLA plan and goals."""
+
+    __slots__ = ("ends", "goals", "plan")
+
+    def __init__(self, workflow: Workflow) -> None:
+        self.ends = frozenset(s.id for s in workflow.states if s.terminal)
+        self.plan = workflow.spec.sla
+        self.goals = frozenset(() if self.plan is None else self.plan.goals)
+
+
 class _Pass:
     """The one reading of cases that both reports count from (private, one call).
 
@@ -929,11 +941,9 @@ class _Pass:
     __slots__ = (
         "accs",
         "by_key",
-        "goal_names",
         "lookup",
         "period",
-        "plans",
-        "terminal",
+        "rules",
         "unsettled",
         "unsettled_cal",
         "when",
@@ -947,14 +957,7 @@ class _Pass:
         when: _dt.datetime,
     ) -> None:
         self.by_key: dict[tuple[str, int], Workflow] = {(w.name, w.version): w for w in pool}
-        self.terminal = {
-            key: frozenset(s.id for s in w.states if s.terminal) for key, w in self.by_key.items()
-        }
-        self.plans = {key: w.spec.sla for key, w in self.by_key.items()}
-        self.goal_names = {
-            key: frozenset() if plan is None else frozenset(plan.goals)
-            for key, plan in self.plans.items()
-        }
+        self.rules = {key: _Rules(w) for key, w in self.by_key.items()}
         self.lookup = lookup
         self.period = period
         self.when = when
@@ -980,7 +983,7 @@ class _Pass:
         if not isinstance(case, Case):
             raise WrongTypeError(f"cases must hold Case values, got {type(case).__name__}")
         key = (case.workflow, case.workflow_version)
-        if key not in self.terminal:
+        if key not in self.rules:
             raise UnknownTermError(
                 f"case {case.id!r} runs on {case.workflow!r} v{case.workflow_version}, "
                 f"which was not given; workflows: "
@@ -988,9 +991,7 @@ class _Pass:
             )
         return None if case.opened_at > self.when else key
 
-    def outcomes(
-        self, reading: _Reading, clocks: Iterable[SlaClock]
-    ) -> Iterator[tuple[SlaClock, _Outcome]]:
+    def outcomes(self, reading: _Reading, clocks: Iterable[SlaClock]) -> Iterator[_Outcome]:
         """Each of ``clocks`` started by ``at``, with its outcome then.
 
         Raises:
@@ -1006,9 +1007,9 @@ class _Pass:
             kind, instant, due = _decide(clock, plan, when, reading.holder)
             who = reading.opener if holder is None else holder(instant)
             if clock.due_at is not None and not clock.provisional:  # most clocks
-                yield clock, (kind, instant, who, False)
+                yield clock, kind, instant, who, False
             else:
-                yield clock, (kind, instant, who, self._provisional(clock, plan, due, who))
+                yield clock, kind, instant, who, self._provisional(clock, plan, due, who)
 
     def _provisional(
         self, clock: SlaClock, plan: SlaPlan, due: _dt.datetime | None, who: _Acc
@@ -1086,10 +1087,10 @@ class _Performance:
         # place here rather than through _GoalTally.add and _Acc.month
         case = reading.case
         service = self.service
-        for clock, (kind, instant, who, provisional) in self.run.outcomes(reading, case.clocks):
+        for clock, kind, instant, who, provisional in self.run.outcomes(reading, case.clocks):
             goal = clock.goal
             tally = who.goals.get(goal) or _tally(who.goals, goal)
-            if kind == PENDING:
+            if kind == "pending":
                 tally.pending += 1
                 tally.provisional += provisional
                 continue
@@ -1099,7 +1100,7 @@ class _Performance:
                 continue
             by_month = who.months[month].get(goal) or _tally(who.months[month], goal)
             tally.provisional += provisional
-            if kind == MET:
+            if kind == "met":
                 tally.met += 1
                 by_month.met += 1
                 if goal == "first_response" and goal in service:
@@ -1113,8 +1114,8 @@ class _Performance:
     def count_opening(self, reading: _Reading, chan: _ChannelTally) -> None:
         """Opened in the period: the opener's volume, first response and resolution."""
         opener = reading.opener
-        month = opener.month(reading.case.opened_at)
-        if month < 0:
+        month = bisect_right(opener.bounds, reading.case.opened_at) - 1  # as _Acc.month
+        if month < 0 or month >= len(opener.bounds) - 1:
             return
         opener.opened += 1
         opener.month_opened[month] += 1

@@ -197,7 +197,7 @@ class _Cohort:
 
     def _count_goals(self, reading: _Reading) -> None:
         # the newest cycle of each goal: where the goal stands now
-        for clock, (kind, _, who, provisional) in self.run.outcomes(
+        for clock, kind, _, who, provisional in self.run.outcomes(
             reading, current_clocks(reading.case.clocks)
         ):
             _tally(self._touch(who).goals, clock.goal).add(kind, provisional)
