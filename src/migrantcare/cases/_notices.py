@@ -229,16 +229,21 @@ def _calendar_version_at(case: Case, seq: int) -> str | None:
     for e in reversed(case.events[: seq + 1]):
         if e.kind == "transferred":
             break  # the new office's calendar holds until the next change
-        if e.kind == "sla" and e.name == "recomputed":
+        if _is_recompute(e):
             version: str | None = e.data["to"]
             return version
     for e in case.events[seq + 1 :]:
         if e.kind == "transferred":
             return None  # on another office's calendar then: not recorded, not checked
-        if e.kind == "sla" and e.name == "recomputed":
+        if _is_recompute(e):
             earlier: str | None = e.data["from"]
             return earlier
     return case.calendar_version
+
+
+def _is_recompute(event: CaseEvent) -> bool:
+    """Whether ``event`` moved the case's clocks to another calendar version."""
+    return event.kind == "sla" and event.name == "recomputed"
 
 
 def _rebound(
@@ -379,15 +384,18 @@ def _calendar_then(
     """
     if isinstance(calendar, Mapping):
         raise WrongTypeError("calendar= as a mapping of office to calendar needs a bound workflow")
-    if calendar is None and not bound:
-        raise InvalidArgumentError(
-            f"event {seq} of case {case.id!r} is not its newest: its notices show deadlines, "
-            "which are rebuilt by replaying the history up to it; pass calendar= (the "
-            "office's calendar in the version used then) or use a workflow bound to offices"
-        )
-    if calendar is not None and not isinstance(calendar, WorkingCalendar):
+    if calendar is None:
+        if not bound:
+            raise InvalidArgumentError(
+                f"event {seq} of case {case.id!r} is not its newest: its notices show "
+                "deadlines, which are rebuilt by replaying the history up to it; pass "
+                "calendar= (the office's calendar in the version used then) or use a workflow "
+                "bound to offices"
+            )
+        return None
+    if not isinstance(calendar, WorkingCalendar):
         raise WrongTypeError(f"calendar must be a WorkingCalendar, got {type(calendar).__name__}")
-    if calendar is not None and version is not None and calendar.version != version:
+    if version is not None and calendar.version != version:
         raise InvalidArgumentError(
             f"the deadlines of case {case.id!r} at event {seq} were computed on calendar "
             f"version {version!r}; pass that calendar (given: {calendar.version!r}) to "
