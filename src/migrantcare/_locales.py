@@ -86,15 +86,20 @@ def _parsed(tag: str) -> tuple[str, str | None, str | None] | None:
         locale = Locale.parse(tag)
     except (UnknownLocaleError, ValueError, TypeError):
         return None
-    script = locale.script
-    if script is None:
-        likely = get_global("likely_subtags").get(locale.language)
-        if likely:
-            try:
-                script = Locale.parse(likely).script
-            except (UnknownLocaleError, ValueError):
-                script = None
+    script = locale.script if locale.script is not None else _likely_script(locale.language)
     return locale.language, script, locale.territory
+
+
+def _likely_script(language: str) -> str | None:
+    """The script CLDR deems likely for ``language`` (``Latn`` for ``id``), if any."""
+    likely = get_global("likely_subtags").get(language)
+    if not likely:
+        return None
+    try:
+        script: str | None = Locale.parse(likely).script
+    except (UnknownLocaleError, ValueError):
+        return None
+    return script
 
 
 @functools.lru_cache(maxsize=1024)
