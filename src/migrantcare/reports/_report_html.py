@@ -28,6 +28,7 @@ from migrantcare.calendar._regions import ZONE_ABBREVIATIONS
 from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, WrongTypeError
 from migrantcare.reports._performance import (
     ALL_OFFICES,
+    ChannelFigures,
     GoalCount,
     MonthRow,
     OfficePerformance,
@@ -282,6 +283,25 @@ def _office_rows(o: OfficePerformance) -> Iterator[tuple[str, str, str, str, Cel
     yield ("open_now", office, "", "count", o.open_now)
     for b in o.backlog:
         yield ("backlog", office, b.label, "count", b.count)
+    yield from _goal_rows(o)
+    for name, s in (("first_response", o.first_response), ("resolution", o.resolution)):
+        yield (name, office, "", "count", s.count)
+        yield (name, office, "", "median_hours", _td(s.median))
+        yield (name, office, "", "p90_hours", _td(s.p90))
+    for c in o.breaches_by_category:
+        yield ("breaches_by_category", office, c.code, "count", c.count)
+    for c in o.breaches_by_channel:
+        yield ("breaches_by_channel", office, c.code, "count", c.count)
+    for ch in o.channels:
+        for measure, value in _channel_measures(ch):
+            yield ("channel", office, ch.channel, measure, value)
+    yield ("transfers", office, "", "in", o.transfers_in)
+    yield ("transfers", office, "", "out", o.transfers_out)
+
+
+def _goal_rows(o: OfficePerformance) -> Iterator[tuple[str, str, str, str, Cell]]:
+    """The goals' outcomes over the period, then month by month."""
+    office = o.office
     for g in o.goals:
         yield ("goal", office, g.goal, "met", g.met)
         yield ("goal", office, g.goal, "breached", g.breached)
@@ -294,29 +314,20 @@ def _office_rows(o: OfficePerformance) -> Iterator[tuple[str, str, str, str, Cel
         for g in m.goals:
             yield ("month_goal", office, f"{month}/{g.goal}", "met", g.met)
             yield ("month_goal", office, f"{month}/{g.goal}", "breached", g.breached)
-    for name, s in (("first_response", o.first_response), ("resolution", o.resolution)):
-        yield (name, office, "", "count", s.count)
-        yield (name, office, "", "median_hours", _td(s.median))
-        yield (name, office, "", "p90_hours", _td(s.p90))
-    for c in o.breaches_by_category:
-        yield ("breaches_by_category", office, c.code, "count", c.count)
-    for c in o.breaches_by_channel:
-        yield ("breaches_by_channel", office, c.code, "count", c.count)
-    for ch in o.channels:
-        for measure, value in (
-            ("opened", ch.opened),
-            ("responded", ch.responded),
-            ("unanswered", ch.unanswered),
-            ("open_now", ch.open_now),
-            ("median_hours", _td(ch.first_response.median)),
-            ("p90_hours", _td(ch.first_response.p90)),
-            ("met", ch.met),
-            ("breached", ch.breached),
-            ("clogged", int(ch.clogged)),
-        ):
-            yield ("channel", office, ch.channel, measure, value)
-    yield ("transfers", office, "", "in", o.transfers_in)
-    yield ("transfers", office, "", "out", o.transfers_out)
+
+
+def _channel_measures(ch: ChannelFigures) -> tuple[tuple[str, Cell], ...]:
+    return (
+        ("opened", ch.opened),
+        ("responded", ch.responded),
+        ("unanswered", ch.unanswered),
+        ("open_now", ch.open_now),
+        ("median_hours", _td(ch.first_response.median)),
+        ("p90_hours", _td(ch.first_response.p90)),
+        ("met", ch.met),
+        ("breached", ch.breached),
+        ("clogged", int(ch.clogged)),
+    )
 
 
 def figures_to_csv(figures: PerformanceFigures, *, lang: str = "en") -> str:
