@@ -1148,13 +1148,7 @@ class _Performance:
             tally = self.outreach[key] = _OutreachTally()
         if acc.month(case.opened_at) >= 0:
             tally.planned += 1
-        for event in case.events:
-            if event.at > self.run.when:
-                break
-            if event.kind != "transition" or event.source == event.dest:
-                continue
-            if acc.month(event.at) < 0:
-                continue
+        for event in _moves_in_period(case, acc, self.run.when):
             if event.dest == "held":
                 tally.held_one(event, attributes.get("village"))
             elif event.dest == "cancelled":
@@ -1162,6 +1156,15 @@ class _Performance:
 
     def outreach_rows(self) -> tuple[OutreachRow, ...]:
         return tuple(tally.row(*key) for key, tally in sorted(self.outreach.items()))
+
+
+def _moves_in_period(case: Case, acc: _Acc, when: _dt.datetime) -> Iterator[CaseEvent]:
+    """The transitions of ``case`` to another state, by ``when`` and in ``acc``'s period."""
+    for event in case.events:
+        if event.at > when:
+            return
+        if event.kind == "transition" and event.source != event.dest and acc.month(event.at) >= 0:
+            yield event
 
 
 def _workflow_list(workflows: object) -> list[Workflow]:
