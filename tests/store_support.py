@@ -80,7 +80,7 @@ def each_store(
 ) -> Iterator[CaseStore]:
     """The body of a ``store`` fixture parametrized over "memory", "sqlite", "postgresql"."""
     if request.param == "memory":
-        yield InMemoryCaseStore()
+        yield InMemoryCaseStore(wf, calendar=cal)  # every get replays, as the SQL stores do
     elif request.param == "sqlite":
         engine = sqlite_engine(str(tmp_path / "cases.db"))
         yield sql_store(engine, wf, cal)

@@ -1,14 +1,14 @@
-"""The SQL store's quick reads build and refuse exactly what its checked reads do.
+"""The core loader's quick reads and fast replay give exactly what the reference paths do.
 
-A load reads each stored event row (its columns and its document) with ``_quick_event``
-when it can, and with ``SqlCaseStore._event`` otherwise. Rows as PostgreSQL's JSON
-aggregate gives them and as SQLite's rows give them are mutated at random, column by
-column and field by field: the quick read must give the same event as the checked one
-or leave the row to it, and a whole history the same events or the same error.
+A load reads each stored event row (its columns and its document) with ``quick_event``
+when it can, and with ``checked_event`` otherwise. Rows as PostgreSQL's JSON aggregate
+gives them and as SQLite's rows give them are mutated at random, column by column and
+field by field: the quick read must give the same event as the checked one or leave the
+row to it, and a whole history the same events or the same error.
 
-A load of PostgreSQL's one-row result first tries ``_quick_load``, which replays the
-history straight from the rows. Rows, header, persons and case columns are mutated
-the same way: it must give the case the full load gives, or leave it to the full load.
+A load replays the history by the fast path when it can (``replay_history``), by the
+reference otherwise. Rows, header, persons and case columns are mutated the same way:
+the load must give the case (or the error) the reference-only load gives.
 """
 
 from __future__ import annotations
@@ -17,16 +17,26 @@ import datetime as dt
 import json
 from typing import Any
 
+import attrs
 import sqlalchemy as sa
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
 from migrantcare import CaseEvent, Person, WorkingCalendar, complaint_workflow
+from migrantcare.cases._loader import (
+    StoredCase,
+    _Actors,
+    _fast_replay,
+    checked_event,
+    decode_events,
+    quick_event,
+    replay_opening,
+)
 from migrantcare.exceptions import MigrantCareError
 from migrantcare.records._case import is_instant_text
 from migrantcare.sla._sla import next_due_at
 from migrantcare.sql import SqlCaseStore
-from migrantcare.sql._store import _header, _quick_event, _Stored
+from migrantcare.sql._writing import header as _header
 from tests.actors import actor
 from tests.strategies import REPLACEMENTS
 
@@ -68,8 +78,9 @@ _case = WF.fire(_case, "escalate", at=T0 + dt.timedelta(days=2), by=actor("o-1")
 CASE = WF.fire(
     _case, "escalate", at=T0 + dt.timedelta(days=2, hours=1), by=actor("o-2"), calendar=CAL
 )
-#: The store whose checked read the quick one is held against (it reads no database).
+#: The store whose loader the tests use (it reads no database).
 STORE = SqlCaseStore(sa.create_engine("sqlite://"), WF, calendar=CAL)
+LOADER = STORE._loader
 FIELDS = sorted(CASE.events[0].to_dict())
 COLUMNS = range(7)  # seq, at, kind, name, actor, prev_hash, hash
 
@@ -102,7 +113,7 @@ def sqlite_items() -> list[list[Any]]:
 def checked(items: list[list[Any]]) -> object:
     """The events the checked read makes of the rows, or the error and its message."""
     try:
-        return [STORE._event("PGD-7", *item) for item in items]
+        return [checked_event("PGD-7", item) for item in items]
     except (MigrantCareError, OverflowError) as exc:
         return (type(exc), str(exc))
 
@@ -110,7 +121,7 @@ def checked(items: list[list[Any]]) -> object:
 def loaded(items: list[list[Any]]) -> object:
     """The events a load makes of the rows (quick where it can), or the error."""
     try:
-        return STORE._events("PGD-7", items)
+        return decode_events("PGD-7", items)
     except (MigrantCareError, OverflowError) as exc:
         return (type(exc), str(exc))
 
@@ -175,9 +186,9 @@ def test_a_mutated_row_reads_the_same_quickly_and_checked(
         del item[7][target]
     else:
         item[7][target] = value
-    quick = _quick_event(item, set())  # reads the row, changes nothing
+    quick = quick_event(item, set())  # reads the row, changes nothing
     if quick is not None:
-        assert quick == STORE._event("PGD-7", *item)
+        assert quick == checked_event("PGD-7", item)
     assert loaded(items) == checked(items)
 
 
@@ -185,22 +196,23 @@ def test_genuine_rows_take_the_quick_path_and_give_the_stored_events() -> None:
     for items in (pg_items(), sqlite_items()):
         plain: set[str] = set()
         for event, item in zip(CASE.events, items, strict=True):
-            quick = _quick_event(item, plain)
-            assert quick == event == STORE._event("PGD-7", *item)
+            quick = quick_event(item, plain)
+            assert quick == event == checked_event("PGD-7", item)
             assert type(quick) is CaseEvent
-        assert STORE._events("PGD-7", items) == list(CASE.events)
+        assert decode_events("PGD-7", items) == list(CASE.events)
 
 
 def test_an_instant_written_in_another_zone_takes_the_quick_path() -> None:
     # a server whose TimeZone is not UTC writes the column's instant with its offset
     for event, item in zip(CASE.events, pg_items(), strict=True):
         item[1] = event.at.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat()
-        assert _quick_event(item, set()) == event
+        assert quick_event(item, set()) == event
 
 
-def one_row(items: list[list[Any]]) -> _Stored:
-    """PostgreSQL's one-row result for CASE, read, its events ``items``."""
-    return _Stored(
+def one_row(items: list[list[Any]]) -> StoredCase:
+    """CASE as a store hands it to the loader, its events ``items``."""
+    return StoredCase(
+        "PGD-7",
         CASE.version,
         CASE.head_hash,
         CASE.state,
@@ -210,12 +222,6 @@ def one_row(items: list[list[Any]]) -> _Stored:
         None if CASE.complainant is None else CASE.complainant.to_dict(),
         None,
         items,
-        CASE.workflow,
-        CASE.workflow_version,
-        CASE.calendar_version,
-        CASE.opened_at,
-        CASE.events[-1].at,
-        CASE.version - 1,
     )
 
 
@@ -233,24 +239,32 @@ def as_read(items: list[list[Any]], pg: bool) -> list[Any]:
     return [(*item[:7], doc) for item, doc in zip(items, docs, strict=True)]
 
 
-def full_load(row: _Stored) -> object:
-    """The case the full load (no quick path) makes of the row, or the error."""
+def full_load(row: StoredCase) -> object:
+    """The case the reference load (no fast path) makes of the row, or the error."""
     try:
-        events = STORE._events("PGD-7", row.items)
-        return STORE._replayed_and_checked(STORE._assemble("PGD-7", row, events))
+        return LOADER.load(row, general=True).case
     except (MigrantCareError, OverflowError) as exc:
         return (type(exc), str(exc))
 
 
-def load(row: _Stored) -> object:
-    """The case a load of the row makes (quick where it can), or the error."""
+def load(row: StoredCase) -> object:
+    """The case a load of the row makes (fast where it can), or the error."""
     try:
-        quick = STORE._quick_load("PGD-7", row)
-        if quick is not None:
-            return quick[0]
-        return full_load(row)
+        loaded = LOADER.load(row)
     except (MigrantCareError, OverflowError) as exc:
         return (type(exc), str(exc))
+    assert loaded.replayed.events == loaded.case.events
+    return loaded.case
+
+
+def fast_replay_takes(case: object) -> bool:
+    """Whether the fast path replays ``case``'s history (rather than leaving it)."""
+    assert isinstance(case, type(CASE))
+    by_key = LOADER._by_key
+    rebuilt, wf = replay_opening(
+        case.id, case.events[0], case.complainant, case.worker, by_key, CAL
+    )
+    return _fast_replay(rebuilt, case.events[1:], wf, by_key, CAL, _Actors()) is not None
 
 
 HEADER_FIELDS = sorted(_header(CASE))
@@ -262,16 +276,16 @@ _TEXTS = st.text(max_size=3) | st.sampled_from(
 #: A column and its field in the document, edited alike.
 PAIRS = [(0, "seq"), (1, "at"), (2, "kind"), (3, "name"), (4, "by"), (5, "prev_hash"), (6, "hash")]
 ROW_EDITS = st.one_of(
-    st.tuples(st.just("c_version"), st.integers(-1, 6)),
-    st.tuples(st.sampled_from(["c_head", "c_state", "c_office"]), _TEXTS),
+    st.tuples(st.just("version"), st.integers(-1, 6)),
+    st.tuples(st.sampled_from(["head", "state", "office"]), _TEXTS),
     st.tuples(
-        st.just("c_due"),
+        st.just("due"),
         st.none()
         | st.datetimes(timezones=st.just(dt.timezone.utc))
         | st.sampled_from([CASE.clocks[0].started_at, next_due_at(CASE)]),
     ),
     st.tuples(
-        st.sampled_from(["c_complainant", "c_worker"]),
+        st.sampled_from(["complainant", "worker"]),
         st.none()
         | st.sampled_from([{"name": "Siti"}, {"name": "Ani", "kind": "family"}, {}, [], "Siti"]),
     ),
@@ -299,7 +313,7 @@ ROW_EDITS = st.one_of(
 @example(pg=True, index=1, edit=("at", "2026-03-02T02:00:00.000250+00:00"), drop=False)
 @example(pg=True, index=0, edit=("header", "state", "closed"), drop=False)
 @example(pg=True, index=0, edit=("clock", "due_at", None), drop=False)
-@example(pg=True, index=0, edit=("row", "c_version", 3), drop=False)
+@example(pg=True, index=0, edit=("row", "version", 3), drop=False)
 def test_a_mutated_stored_case_loads_the_same_quickly_and_in_full(
     pg: bool, index: int, edit: tuple[Any, ...], drop: bool, hostile_tally: list[int]
 ) -> None:
@@ -308,14 +322,14 @@ def test_a_mutated_stored_case_loads_the_same_quickly_and_in_full(
     items = pg_items() if pg else sqlite_items()
     row = one_row(items)
     if edit[0] == "row":
-        row = row._replace(**{edit[1]: edit[2]})
+        row = attrs.evolve(row, **{edit[1]: edit[2]})
     elif edit[0] == "pair":
         (column, field), value = edit[1], edit[2]
         assume(column != 0 or type(value) is int)
         items[index][column] = items[index][7][field] = value
-        row = row._replace(items=as_read(items, pg))
+        row = attrs.evolve(row, events=as_read(items, pg))
     elif edit[0] in ("header", "clock"):
-        header = row.c_header
+        header = row.header
         target = header if edit[0] == "header" else header["clocks"][index % len(CASE.clocks)]
         if drop:
             del target[edit[1]]
@@ -331,21 +345,18 @@ def test_a_mutated_stored_case_loads_the_same_quickly_and_in_full(
             del items[index][7][target]
         else:
             items[index][7][target] = value
-        row = row._replace(items=as_read(items, pg))
+        row = attrs.evolve(row, events=as_read(items, pg))
     expected = full_load(row)
-    quick = STORE._quick_load("PGD-7", row)  # changes nothing
-    if quick is not None:
-        assert quick[0] == quick[1] == expected
     assert load(row) == expected
 
 
-def test_a_genuine_stored_case_takes_the_quick_path_and_gives_it() -> None:
+def test_a_genuine_stored_case_takes_the_fast_path_and_gives_it() -> None:
+    assert fast_replay_takes(CASE)
     for items in (pg_items(), sqlite_items()):
         row = one_row(items)
-        quick = STORE._quick_load("PGD-7", row)
-        assert quick is not None
-        assert quick[0] == quick[1] == CASE == full_load(row)
-        assert quick[0].events == CASE.events
+        loaded = LOADER.load(row)
+        assert loaded.case == loaded.replayed == CASE == full_load(row)
+        assert loaded.case.events == CASE.events
 
 
 @given(

@@ -398,12 +398,14 @@ def test_a_sealed_case_loads_without_replay_but_not_one_on_another_calendar(
     store = make_store(engine, wf, cal_wita, tables, Sealer({"k1": K1}))
     case = saved(store, wf, cal_wita, "PGD-1", 3)
     with engine.connect() as conn:
-        stored = store._fetch(conn, "PGD-1")
-    assert store._sealed_load("PGD-1", stored) == case
+        stored = store.fetch_in(conn, "PGD-1")
+    # the seal vouches: the loader is not asked to replay
+    assert store._loader.on_current_calendar(case)
+    assert store.load_stored(*stored) == case
     other = cal_wita.with_holidays({dt.date(2026, 11, 30): ("Libur Contoh", "Example")})
     assert other.version != cal_wita.version
     moved = make_store(engine, wf, other, tables, Sealer({"k1": K1}))
-    assert moved._sealed_load("PGD-1", stored) is None  # the full replay decides
+    assert not moved._loader.on_current_calendar(case)  # the full replay decides
 
 
 STEPS = st.lists(st.integers(0, 50), min_size=0, max_size=12)

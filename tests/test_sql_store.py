@@ -560,7 +560,7 @@ def test_get_loads_the_same_case_on_the_drivers_cursor_and_through_sqlalchemy(
 ) -> None:
     truncate(pg_engine)
     store = sql_store(pg_engine, wf, cal_wita)
-    assert store._one_sql is not None  # psycopg: get() runs on the driver's cursor
+    assert store._reads.one_sql is not None  # psycopg: get() runs on the driver's cursor
     case = saved(store, wf, cal_wita, "PGD-8", 5)
     executed: list[object] = []
 
@@ -697,16 +697,20 @@ def test_the_events_of_the_one_row_load_in_seq_order_whatever_order_they_come_in
     pg_engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar
 ) -> None:
     # the server aggregates the event rows in the order its plan reads them
-    from migrantcare.sql._store import _OneRow  # noqa: PLC0415
+    from migrantcare.sql._reading import OneRow, stored_one  # noqa: PLC0415
 
     truncate(pg_engine)
     store = sql_store(pg_engine, wf, cal_wita)
     new = saved(store, wf, cal_wita, "PGD-8", 4)
     with pg_engine.connect() as conn:
-        row = conn.execute(store._select_one, {"b_id": "PGD-8"}).one()
+        row = conn.execute(store._reads.one, {"b_id": "PGD-8"}).one()
     header, persons, items = json.loads(row.c_doc)
-    shuffled = _OneRow(*row[:-1], json.dumps([header, persons, items[::-1]]))
-    assert store._load_one("PGD-8", shuffled) == store._load_one("PGD-8", row) == new
+    shuffled = OneRow(*row[:-1], json.dumps([header, persons, items[::-1]]))
+    assert (
+        store.load_stored(*stored_one("PGD-8", shuffled))
+        == store.load_stored(*stored_one("PGD-8", row))
+        == new
+    )
 
 
 def _stored_rows(engine: sa.Engine) -> tuple[object, ...]:

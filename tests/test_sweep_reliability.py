@@ -28,7 +28,7 @@ from migrantcare.sql import (
     create_outbox,
     sweep,
 )
-from migrantcare.sql._store import _event_row
+from migrantcare.sql._writing import event_row
 from tests import sweep_workers
 from tests.sweep_workers import CC, OFFICER, T0, calendar, sink_table
 
@@ -98,9 +98,12 @@ def bulk_add(store: SqlCaseStore, cases: list[Case]) -> None:
         with store.transaction() as conn:
             conn.execute(
                 t.cases.insert(),
-                [{"id": c.id, "opened_at": c.opened_at, **store._case_values(c)} for c in chunk],
+                [
+                    {"id": c.id, "opened_at": c.opened_at, **store._writes.case_values(c)}
+                    for c in chunk
+                ],
             )
-            conn.execute(t.events.insert(), [_event_row(c.id, e) for c in chunk for e in c.events])
+            conn.execute(t.events.insert(), [event_row(c.id, e) for c in chunk for e in c.events])
 
 
 def spawn(target: Any, *args: Any) -> multiprocessing.process.BaseProcess:

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 import datetime as _dt
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol, runtime_checkable
 
 import attrs
 
 from migrantcare._time import as_utc, require_aware
 from migrantcare._validate import check_int, quote
+from migrantcare.calendar._calendar import WorkingCalendar
+from migrantcare.cases._loader import CaseLoader
+from migrantcare.cases._loader import check_workflows as _check_workflows
+from migrantcare.cases._workflow import Workflow
 from migrantcare.exceptions import (
     CaseExistsError,
     CaseNotFoundError,
@@ -329,6 +333,15 @@ def check_lookups(**values: str | None) -> None:
 class InMemoryCaseStore:
     """A thread-safe dict of cases with compare-and-set saves; satisfies :class:`CaseStore`.
 
+    Every :meth:`get` checks the case it returns, as every store's does: its hash chain
+    and states, and, given the workflows it runs on, its whole record by replaying the
+    history (the core loader the SQL store uses).
+
+    Args:
+        workflows: The workflow the cases run on, or every version they ran on.
+        calendar: Unbound workflows only: the calendar replays use (one, or one per
+            office id).
+
     Examples:
         >>> store = InMemoryCaseStore()
         >>> len(store)
@@ -337,9 +350,21 @@ class InMemoryCaseStore:
         True
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        workflows: Workflow | Iterable[Workflow] | None = None,
+        *,
+        calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None = None,
+    ) -> None:
         self._lock = threading.Lock()
         self._cases: dict[str, Case] = {}
+        # Given the workflows, every get replays the case through the core loader, as
+        # the SQL store's does; without them it checks the hash chain and states.
+        self._loader = (
+            None
+            if workflows is None
+            else CaseLoader(_check_workflows(workflows, Workflow), calendar)
+        )
 
     def __len__(self) -> int:
         return len(self._cases)
@@ -354,14 +379,20 @@ class InMemoryCaseStore:
         Raises:
             CaseNotFoundError: no case has that id.
             InvalidArgumentError: the id holds a NUL or a lone surrogate.
+            IntegrityError: the case does not verify (see the class).
         """
         if type(case_id) is str:
             check_lookup(case_id, "case_id")
         with self._lock:
             try:
-                return self._cases[case_id]
+                case = self._cases[case_id]
             except (KeyError, TypeError):
                 raise CaseNotFoundError(f"no stored case {quote(case_id)}") from None
+        if self._loader is None:
+            case.verify()
+        else:
+            self._loader.verified(case)
+        return case
 
     def add(self, case: Case) -> None:
         """Store a new case.
@@ -378,20 +409,20 @@ class InMemoryCaseStore:
                 raise exists(case.id, current.version)
             self._cases[case.id] = case
 
-    def save(self, case: Case, *, expected_version: int | None) -> None:
+    def save(self, case: Case, *, expected_version: int) -> None:
         """Store ``case`` if the stored version is ``expected_version``.
 
         Args:
             case: The new case value.
-            expected_version: The version the change was based on; ``None`` adds a new
-                case (kept for compatibility; prefer :meth:`add`).
+            expected_version: The version the change was based on. (``None``, which
+                added a new case, is still taken for compatibility; use :meth:`add`.)
 
         Raises:
             CaseNotFoundError: no case has that id and ``expected_version`` is not None.
             StaleCaseError: someone else saved a different version in the meantime.
         """
-        if expected_version is None:
-            self.add(case)
+        if expected_version is None:  # compatibility: None added a new case
+            self.add(case)  # type: ignore[unreachable]
             return
         if not isinstance(case, Case):
             raise WrongTypeError(f"expected a Case, got {type(case).__name__}")

@@ -1719,6 +1719,22 @@ class Workflow(CompiledWorkflow):
         actor = check_actor(by)
         return self._sla.recompute(case, when, actor, self._calendar(case.office, calendar))
 
+    def replay_case(
+        self, case: Case, workflows: Iterable[Workflow], calendar: WorkingCalendar | None = None
+    ) -> Case:
+        """``case`` rebuilt from its history through ``workflows`` (what ``Case.verify`` asks).
+
+        Records sit below the engine, so :meth:`Case.verify` asks a workflow it was given
+        to replay; see :func:`migrantcare.replay`.
+
+        Raises:
+            WrongTypeError: ``workflows`` holds something other than workflows.
+            IntegrityError: the history does not replay.
+        """
+        from migrantcare.cases._loader import replay_checked  # noqa: PLC0415 - no cycle: _loader imports no _workflow
+
+        return replay_checked(case, workflows, calendar, Workflow)
+
 
 # ---------------------------------------------------------------------- compiling
 

@@ -15,12 +15,12 @@ import datetime as _dt
 import hashlib
 import json
 import zoneinfo
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final
 
 import attrs
 
-from migrantcare._time import as_utc, parse_utc, require_aware, shift_to_utc
+from migrantcare._time import as_utc, parse_utc, read_utc, require_aware, shift_to_utc
 from migrantcare._validate import (
     MAX_TEXT,
     check_hex_digest,
@@ -30,6 +30,7 @@ from migrantcare._validate import (
     check_mapping,
     check_optional_text,
     check_text,
+    plain_text,
     quote,
     type_name,
 )
@@ -478,7 +479,7 @@ class CaseEvent(_EventSlots):
                 if data["by_office"] is None
                 else _stored_text(data["by_office"], "event by_office"),
                 note=check_optional_text(data["note"], "event note", error=SchemaError),
-                data_json=_stored_json(raw, "event data"),
+                data_json=stored_json(raw, "event data"),
                 prev_digest=check_hex_digest(data["prev_hash"], "prev_hash"),
                 digest=check_hex_digest(data["hash"], "hash"),
             )
@@ -486,66 +487,132 @@ class CaseEvent(_EventSlots):
             raise SchemaError(f"event record lacks field {quote(exc.args[0])}") from None
 
 
-def _plain(value: object) -> bool:
-    # what check_text lets through at once: a non-blank ASCII str within the limit
-    return (
-        type(value) is str
-        and 0 < len(value) <= MAX_TEXT
-        and value.isascii()
-        and not value.isspace()
-    )
+#: What :func:`plain_event_fields` reads from an event's document: the fields as
+#: :func:`new_event` takes them, the instant's own text after the instant, and the
+#: two hashes as their (not yet decoded) hex text.
+PlainFields = tuple[
+    int,
+    str,
+    str,
+    "str | None",
+    str,
+    _dt.datetime,
+    str,
+    str,
+    "str | None",
+    "str | None",
+    "str | None",
+    str,
+    str,
+    str,
+]
 
 
-def _plain_event(cls: type[CaseEvent], data: dict[str, Any]) -> CaseEvent | None:
-    """The event of a stored record whose fields need no second look, else ``None``.
+def _plain_texts(texts: tuple[object, ...], plain: set[str]) -> bool:
+    """Whether every text is ``None`` or plain (see ``plain_text``); ``plain`` caches them.
 
-    Accepts only records :meth:`CaseEvent.from_dict`'s checked path accepts too, and
-    builds the same event.
+    A history repeats its states, actors and triggers: after a few events every text
+    is in ``plain`` already.
     """
     try:
-        seq = data["seq"]
-        kind, name, source, dest = data["kind"], data["name"], data["source"], data["dest"]
-        by, role, office, note = data["by"], data["role"], data["by_office"], data["note"]
-        raw, prev_hash, hash_ = data["data"], data["prev_hash"], data["hash"]
+        if plain.issuperset(texts):
+            return True
+    except TypeError:  # a list or a dict: not a text
+        return False
+    for text in texts:
+        if text is None or (type(text) is str and text in plain):
+            continue
+        if not plain_text(text):
+            return False
+        plain.add(text)  # type: ignore[arg-type] # plain_text: a str
+    return True
+
+
+def _plain_shape(data: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The fields of an event document whose types need no second look, else ``None``."""
+    try:
+        seq, raw, note = data["seq"], data["data"], data["note"]
+        prev_hash, hash_ = data["prev_hash"], data["hash"]
+        texts = (data["kind"], data["name"], data["by"], data["dest"])
+        optional = (data["source"], data["role"], data["by_office"])
         at = data["at"]
     except KeyError:
         return None
     if not (
         type(seq) is int
         and seq >= 0
-        and _plain(kind)
-        and _plain(name)
-        and _plain(dest)
-        and _plain(by)
-        and (source is None or _plain(source))
-        and (role is None or _plain(role))
-        and (office is None or _plain(office))
-        and (note is None or (type(note) is str and len(note) <= MAX_TEXT and note.isascii()))
         and type(raw) is dict
         and type(prev_hash) is str
         and len(prev_hash) == 64
         and type(hash_) is str
         and len(hash_) == 64
+        and (note is None or (type(note) is str and len(note) <= MAX_TEXT and note.isascii()))
+        and None not in texts
     ):
         return None
-    try:
-        prev_digest, digest = bytes.fromhex(prev_hash), bytes.fromhex(hash_)
-    except ValueError:
+    return seq, raw, note, prev_hash, hash_, texts, optional, at
+
+
+def plain_event_fields(data: dict[str, Any], plain: set[str]) -> PlainFields | None:
+    """The fields of a stored event document when none needs a second look, else ``None``.
+
+    The one quick reading of an event document: :meth:`CaseEvent.from_dict` takes it
+    first, and so does the core loader for every stored row. It accepts only documents
+    the checked reading accepts too, and gives the same fields; ``None`` sends the
+    document to the checked reading, which names what is wrong. ``plain`` holds the
+    texts found plain already (see :func:`_plain_texts`).
+
+    Raises:
+        SchemaError: the instant or the data is unreadable, as the checked reading says.
+    """
+    shape = _plain_shape(data)
+    if shape is None:
         return None
-    return cls(
+    seq, raw, note, prev_hash, hash_, texts, optional, at = shape
+    if not _plain_texts((*texts, *optional), plain):
+        return None
+    when = read_utc(at)
+    if when is None:
+        when = parse_utc(at, "event time")  # the general reading, or why not
+    kind, name, by, dest = texts
+    source, role, office = optional
+    data_json = "{}" if not raw else stored_json(raw, "event data")
+    return (
         seq,
         kind,
         name,
         source,
         dest,
-        parse_utc(at, "event time"),  # raises what the checked path raises
+        when,
+        at,
         by,
         role,
         office,
         note,
-        "{}" if not raw else _stored_json(raw, "event data"),
-        prev_digest,
-        digest,
+        data_json,
+        prev_hash,
+        hash_,
+    )
+
+
+def _plain_event(cls: type[CaseEvent], data: dict[str, Any]) -> CaseEvent | None:
+    """The event of a stored document whose fields need no second look, else ``None``.
+
+    Accepts only records :meth:`CaseEvent.from_dict`'s checked path accepts too, and
+    builds the same event (a ``cls`` other than :class:`CaseEvent` takes that path).
+    """
+    if cls is not CaseEvent:
+        return None
+    fields = plain_event_fields(data, set())
+    if fields is None:
+        return None
+    seq, kind, name, source, dest, when, _, by, role, office, note, data_json, prev, hash_ = fields
+    try:
+        prev_digest, digest = bytes.fromhex(prev), bytes.fromhex(hash_)
+    except ValueError:
+        return None
+    return new_event(
+        seq, kind, name, source, dest, when, by, role, office, note, data_json, prev_digest, digest
     )
 
 
@@ -553,7 +620,12 @@ def _stored_text(value: object, what: str) -> str:
     return check_text(value, what, error=SchemaError)
 
 
-def _stored_json(value: object, what: str) -> str:
+def stored_json(value: object, what: str) -> str:
+    """The canonical JSON text of a stored mapping ``value``.
+
+    Raises:
+        SchemaError: ``value`` is not strict, bounded JSON data.
+    """
     try:
         return canonical_json(value, what)  # type: ignore[arg-type]
     except MigrantCareError as exc:
@@ -927,9 +999,7 @@ class Case(_CaseSlots):
         self._verify_chain(head_hash)
         if workflows is None:
             return
-        from migrantcare.cases._replay import replay  # noqa: PLC0415 - _workflow imports _case
-
-        rebuilt = replay(self, workflows, calendar=calendar)
+        rebuilt = _replayed_by(self, workflows, calendar)
         for field in _HEADER_FIELDS:
             stored, derived = getattr(self, field), getattr(rebuilt, field)
             if stored != derived:
@@ -1027,67 +1097,110 @@ class Case(_CaseSlots):
             SchemaError: the schema id is missing or unknown, or a field is missing, of
                 the wrong type or impossible.
         """
-        return cls._from_dict(data, None)
+        return case_from_document(data, None)
 
-    @classmethod
-    def _from_dict(
-        cls,
-        data: Mapping[str, Any],
-        events: tuple[CaseEvent, ...] | None,
-        persons: tuple[Person | None, Person | None] | None = None,
-    ) -> Case:
-        """:meth:`from_dict`; with ``events``, those (parsed already) instead of ``data``'s.
 
-        A store keeps the events apart from the header: it parses each once. So with
-        ``persons``: the complainant and worker read already from ``data``'s records.
-        """
-        if not isinstance(data, Mapping):
-            raise SchemaError(f"a case record must be a mapping, got {type_name(data)}")
-        schema = data.get("schema")
-        if schema != CASE_SCHEMA:
-            raise SchemaError(
-                f"unknown case schema {quote(schema)}; this version reads {CASE_SCHEMA!r}"
+def case_from_document(
+    data: Mapping[str, Any],
+    events: tuple[CaseEvent, ...] | None,
+    persons: tuple[Person | None, Person | None] | None = None,
+) -> Case:
+    """:meth:`Case.from_dict`; with ``events``, those (parsed already) instead of ``data``'s.
+
+    A store keeps the events apart from the header: the loader decodes each once. So
+    with ``persons``: the complainant and worker read already from ``data``'s records.
+
+    Raises:
+        SchemaError: as :meth:`Case.from_dict`.
+    """
+    if not isinstance(data, Mapping):
+        raise SchemaError(f"a case record must be a mapping, got {type_name(data)}")
+    schema = data.get("schema")
+    if schema != CASE_SCHEMA:
+        raise SchemaError(
+            f"unknown case schema {quote(schema)}; this version reads {CASE_SCHEMA!r}"
+        )
+    try:
+        complainant, worker = data["complainant"], data["worker"]
+        stored_events = () if events is not None else check_list(data["events"], "events")
+        clocks = check_list(data.get("clocks", ()), "clocks")
+        calendar_version = data.get("calendar_version")
+        if calendar_version is not None:
+            _stored_text(calendar_version, "calendar_version")
+        attributes = data["attributes"]
+        check_mapping(attributes, "attributes")
+        if persons is None:
+            persons = (
+                None if complainant is None else Person.from_dict(complainant),
+                None if worker is None else Person.from_dict(worker),
             )
-        try:
-            complainant, worker = data["complainant"], data["worker"]
-            stored_events = () if events is not None else check_list(data["events"], "events")
-            clocks = check_list(data.get("clocks", ()), "clocks")
-            calendar_version = data.get("calendar_version")
-            if calendar_version is not None:
-                _stored_text(calendar_version, "calendar_version")
-            attributes = data["attributes"]
-            check_mapping(attributes, "attributes")
-            if persons is None:
-                persons = (
-                    None if complainant is None else Person.from_dict(complainant),
-                    None if worker is None else Person.from_dict(worker),
-                )
-            return cls(
-                id=_stored_text(data["id"], "case id"),
-                workflow=_stored_text(data["workflow"], "workflow"),
-                workflow_version=check_int(
-                    data["workflow_version"], "workflow_version", minimum=1, error=SchemaError
-                ),
-                state=_stored_text(data["state"], "state"),
-                office=_stored_text(data["office"], "office"),
-                category=_stored_text(data["category"], "category"),
-                channel=_stored_text(data["channel"], "channel"),
-                priority=_stored_text(data["priority"], "priority"),
-                opened_at=parse_utc(data["opened_at"], "opened_at"),
-                complainant=persons[0],
-                worker=persons[1],
-                attributes_json=_stored_json(attributes, "attributes"),
-                events=events
-                if events is not None
-                else tuple(CaseEvent.from_dict(e) for e in stored_events),
-                clocks=tuple(clock_from_dict(c) for c in clocks),
-                calendar_version=calendar_version,
-                calendar_zone=None
-                if data["calendar_zone"] is None
-                else _stored_text(data["calendar_zone"], "calendar_zone"),
-            )
-        except KeyError as exc:
-            raise SchemaError(f"case record lacks field {quote(exc.args[0])}") from None
+        return Case(
+            id=_stored_text(data["id"], "case id"),
+            workflow=_stored_text(data["workflow"], "workflow"),
+            workflow_version=check_int(
+                data["workflow_version"], "workflow_version", minimum=1, error=SchemaError
+            ),
+            state=_stored_text(data["state"], "state"),
+            office=_stored_text(data["office"], "office"),
+            category=_stored_text(data["category"], "category"),
+            channel=_stored_text(data["channel"], "channel"),
+            priority=_stored_text(data["priority"], "priority"),
+            opened_at=parse_utc(data["opened_at"], "opened_at"),
+            complainant=persons[0],
+            worker=persons[1],
+            attributes_json=stored_json(attributes, "attributes"),
+            events=events
+            if events is not None
+            else tuple(CaseEvent.from_dict(e) for e in stored_events),
+            clocks=tuple(clock_from_dict(c) for c in clocks),
+            calendar_version=calendar_version,
+            calendar_zone=None
+            if data["calendar_zone"] is None
+            else _stored_text(data["calendar_zone"], "calendar_zone"),
+        )
+    except KeyError as exc:
+        raise SchemaError(f"case record lacks field {quote(exc.args[0])}") from None
+
+
+#: The method of a workflow that replays a history (``Workflow.replay_case``): records
+#: are a lower layer than the engine, so a case asks the workflows it is given.
+_REPLAY_METHOD: Final = "replay_case"
+
+
+def _replayer(value: object) -> bool:
+    return callable(getattr(type(value), _REPLAY_METHOD, None))
+
+
+def _replayed_by(case: Case, workflows: object, calendar: object) -> Case:
+    """``case`` rebuilt from its history by the workflows given to :meth:`Case.verify`.
+
+    Asks the first of them to replay it through all of them (see
+    ``Workflow.replay_case``), which checks what they are.
+
+    Raises:
+        WrongTypeError: ``workflows`` is not a workflow or an iterable of them.
+        IntegrityError: the history does not replay (none given, or refused).
+    """
+    if _replayer(workflows):
+        pool: tuple[Any, ...] = (workflows,)
+    elif isinstance(workflows, str | bytes | Mapping) or not isinstance(workflows, Iterable):
+        raise WrongTypeError(
+            f"workflows must be a Workflow or an iterable of them, got {type(workflows).__name__}"
+        )
+    else:
+        pool = tuple(workflows)
+    for workflow in pool:
+        if _replayer(workflow):
+            rebuilt: Case = getattr(workflow, _REPLAY_METHOD)(case, pool, calendar)
+            return rebuilt
+    if pool:
+        raise WrongTypeError(f"workflows must be Workflow values, got {type(pool[0]).__name__}")
+    try:
+        info = case.events[0].data
+        key = (info.get("workflow"), info.get("workflow_version"))
+    except IntegrityError:
+        key = (None, None)
+    raise IntegrityError(f"case {case.id!r}: no workflow {key} given to replay it")
 
 
 def in_time_order(case: Case, when: _dt.datetime) -> _dt.datetime:

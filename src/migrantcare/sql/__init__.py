@@ -6,6 +6,7 @@ PostgreSQL; SQLite needs nothing). The domain core never imports this package.
 
 # The SLA sweep and the outbox of notices, built on the store.
 # Digests of every case head, inclusion proofs (migrantcare audit).
+from migrantcare.sql._capability import TransactionalStore
 from migrantcare.sql._digest import (
     Digest,
     DigestCheck,
@@ -23,11 +24,10 @@ from migrantcare.sql._outbox import (
     OutboxCounts,
     OutboxNotice,
     Route,
-    create_outbox,
     default_router,
     idempotency_key,
-    outbox_table,
 )
+from migrantcare.sql._outbox_table import create_outbox, outbox_table
 from migrantcare.sql._persons import normalise_nik, normalise_passport, normalise_phone
 from migrantcare.sql._reseal import ResealResult, reseal
 from migrantcare.sql._schema import SCHEMA_VERSION, CaseTables, case_tables, create_all
@@ -51,6 +51,7 @@ __all__ = [
     "Sealer",
     "SqlCaseStore",
     "SweepResult",
+    "TransactionalStore",
     "case_tables",
     "check_digest",
     "check_proof",

@@ -26,7 +26,8 @@ import sqlalchemy as sa
 from migrantcare.exceptions import InvalidArgumentError
 from migrantcare.records._case import utc
 from migrantcare.sql._migrations import Names, recorded_version
-from migrantcare.sql._outbox import Outbox, _aware
+from migrantcare.sql._outbox import Outbox
+from migrantcare.sql._outbox_table import aware
 from migrantcare.sql._schema import SCHEMA_VERSION
 from migrantcare.sql._sweep import SweepResult
 
@@ -124,7 +125,7 @@ class WorkerMetrics:
         )
         found: dict[str, list[float]] = {}
         for channel, created, sent in conn.execute(stmt):
-            created_at, sent_at = _aware(created), _aware(sent)
+            created_at, sent_at = aware(created), aware(sent)
             if created_at is not None and sent_at is not None:
                 found.setdefault(channel, []).append((sent_at - created_at).total_seconds())
         return found
@@ -228,7 +229,7 @@ def oldest_due(box: Outbox, now: _dt.datetime) -> _dt.datetime | None:
     c = box.store.tables.cases.c
     stmt = sa.select(sa.func.min(c.next_due_at)).where(c.next_due_at <= utc(now, "now"))
     with box.store.engine.connect() as conn:
-        return _aware(conn.execute(stmt).scalar_one_or_none())
+        return aware(conn.execute(stmt).scalar_one_or_none())
 
 
 # --------------------------------------------------------------------------- HTTP
@@ -337,7 +338,7 @@ def health(
                 sa.column("next_due_at", sa.DateTime(timezone=True)),
                 schema=names.schema,
             ).c
-            oldest = _aware(
+            oldest = aware(
                 conn.execute(
                     sa.select(sa.func.min(c.next_due_at)).where(c.next_due_at <= when)
                 ).scalar_one_or_none()

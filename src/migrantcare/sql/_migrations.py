@@ -24,7 +24,7 @@ import attrs
 import sqlalchemy as sa
 
 from migrantcare.exceptions import InvalidArgumentError
-from migrantcare.sql._outbox import outbox_table
+from migrantcare.sql._outbox_table import outbox_table
 from migrantcare.sql._schema import SCHEMA_VERSION, case_tables
 
 #: The package's Alembic environment (``script_location`` of ``migrantcare db``).

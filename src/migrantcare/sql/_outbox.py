@@ -35,23 +35,20 @@ from migrantcare.exceptions import (
 from migrantcare.messages._messages import Messages
 from migrantcare.offices._actors import Actor
 from migrantcare.records._case import Case, CaseEvent, utc
-from migrantcare.sql._schema import CaseTables
-from migrantcare.sql._store import SqlCaseStore
+from migrantcare.sql._capability import TransactionalStore
+from migrantcare.sql._outbox_table import (
+    MAX_ERROR,
+    aware,
+    outbox_table,
+)
 
 _UTC = _dt.timezone.utc
 #: The statuses of an outbox row: waiting (or waiting for a retry), delivered, given up.
 STATUSES: Final = ("pending", "sent", "failed")
-_MAX_ERROR = 500
+_MAX_ERROR = MAX_ERROR
 _ZONE_FALLBACK: Final = "Asia/Jakarta"
 #: Failed deliveries (ids, keys, counts: never a text or a number).
 _log = logging.getLogger("migrantcare.sql.outbox")
-
-
-def _aware(value: _dt.datetime | None) -> _dt.datetime | None:
-    # SQLite hands instants back without a zone; they were written in UTC.
-    if value is None:
-        return None
-    return value.replace(tzinfo=_UTC) if value.tzinfo is None else value.astimezone(_UTC)
 
 
 def office_at(case: Case, seq: int) -> str:
@@ -64,91 +61,6 @@ def office_at(case: Case, seq: int) -> str:
         if event.kind == "transferred":
             return str(event.data["from_office"])
     return case.office
-
-
-def scrub_notices(conn: sa.Connection, table: sa.Table, case_id: str) -> None:
-    """Blank the texts of ``case_id``'s notices and give up those not yet sent.
-
-    What an erasure does to the outbox (see :meth:`SqlCaseStore.erase_in`): the texts
-    carry the erased names.
-    """
-    t = table
-    conn.execute(
-        t.update()
-        .where(t.c.case_id == case_id, t.c.status == "pending")
-        .values(status="failed", last_error="erased")
-    )
-    conn.execute(t.update().where(t.c.case_id == case_id, t.c.body != "").values(body=""))
-
-
-def outbox_table(tables: CaseTables) -> sa.Table:
-    """Add the outbox table to the store's ``MetaData`` (once) and return it.
-
-    The table is named like the store's (same schema, same prefix):
-    ``<prefix>notice_outbox``. The package's migration ``mc0005`` (``migrantcare db
-    upgrade``) creates it; include ``tables.metadata`` in your own migrations after
-    calling this, or call :func:`create_outbox` for a quick start.
-
-    Examples:
-        >>> from migrantcare.sql import case_tables
-        >>> tables = case_tables(prefix="mc_")
-        >>> outbox_table(tables).name
-        'mc_notice_outbox'
-        >>> outbox_table(tables) is outbox_table(tables)
-        True
-    """
-    prefix = tables.cases.name[: -len("cases")]
-    name = f"{prefix}notice_outbox"
-    md = tables.metadata
-    key = name if md.schema is None else f"{md.schema}.{name}"
-    if key in md.tables:
-        return md.tables[key]
-    # an integer rowid on SQLite (autoincrement), a bigint identity on PostgreSQL
-    ident = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-    instant = sa.DateTime(timezone=True)
-    table = sa.Table(
-        name,
-        md,
-        sa.Column("id", ident, primary_key=True, autoincrement=True),
-        sa.Column("idempotency_key", sa.String(64), nullable=False, unique=True),
-        sa.Column("case_id", sa.String(200), nullable=False),
-        sa.Column("event_seq", sa.Integer, nullable=False),
-        sa.Column("event_hash", sa.String(64), nullable=False),
-        sa.Column("message_key", sa.String(200), nullable=False),
-        sa.Column("recipient", sa.String(100), nullable=False),
-        sa.Column("channel", sa.String(40), nullable=False),
-        sa.Column("locale", sa.String(35), nullable=False),
-        sa.Column("tz", sa.String(64), nullable=False),
-        sa.Column("office", sa.String(100), nullable=False),
-        # The rendered text: it carries personal data (names); erase_person blanks it.
-        sa.Column("body", sa.Text, nullable=False),
-        sa.Column("status", sa.String(10), nullable=False, server_default="pending"),
-        sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-        sa.Column("next_attempt_at", instant, nullable=False),
-        sa.Column("created_at", instant, nullable=False),
-        sa.Column("sent_at", instant, nullable=True),
-        sa.Column("last_error", sa.String(_MAX_ERROR), nullable=True),
-        sa.CheckConstraint(
-            "status IN ('pending', 'sent', 'failed')", name=f"{prefix}notice_outbox_status"
-        ),
-    )
-    # The senders' claim walks only pending rows, soonest first.
-    sa.Index(
-        f"{prefix}notice_outbox_pending",
-        table.c.next_attempt_at,
-        table.c.id,
-        postgresql_where=table.c.status == "pending",
-        sqlite_where=table.c.status == "pending",
-    )
-    sa.Index(f"{prefix}notice_outbox_case", table.c.case_id, table.c.event_seq)
-    return table
-
-
-def create_outbox(engine: sa.Engine, tables: CaseTables) -> sa.Table:
-    """Create the outbox table if missing (a quick start; migrations own it in production)."""
-    table = outbox_table(tables)
-    table.create(engine, checkfirst=True)
-    return table
 
 
 @attrs.frozen
@@ -439,15 +351,18 @@ class Outbox:
 
     def __init__(
         self,
-        store: SqlCaseStore,
+        store: TransactionalStore,
         *,
         messages: Messages | None = None,
         router: Router = default_router,
         backoff: Backoff | None = None,
         contact: str | None = None,
     ) -> None:
-        if not isinstance(store, SqlCaseStore):
-            raise WrongTypeError(f"store must be a SqlCaseStore, got {type(store).__name__}")
+        if not isinstance(store, TransactionalStore):
+            raise WrongTypeError(
+                f"store must be a SqlCaseStore (or another TransactionalStore), got "
+                f"{type(store).__name__}"
+            )
         self.store = store
         self.table = outbox_table(store.tables)
         self.messages = Messages.default() if messages is None else messages
@@ -455,7 +370,7 @@ class Outbox:
         self.backoff = Backoff() if backoff is None else backoff
         self._contact = contact
         # pass the store's workflows through, as (name, version) -> workflow
-        self._workflows = {(w.name, w.version): w for w in store._workflows}
+        self._workflows = {(w.name, w.version): w for w in store.workflows}
         t = self.table
         self._insert: Any
         if store.engine.dialect.name == "postgresql":
@@ -669,7 +584,7 @@ class Outbox:
         stmt = sa.select(sa.func.min(t.c.next_attempt_at)).where(t.c.status == "pending")
         with self.store.engine.connect() as conn:
             value = conn.execute(stmt).scalar_one_or_none()
-        return _aware(value)
+        return aware(value)
 
     # ------------------------------------------------------------------ erasure
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 
 import attrs
@@ -54,13 +53,10 @@ def reseal(
     Raises:
         InvalidArgumentError: the store has no keys.
     """
-    sealer = store._sealer
-    if sealer is None:
+    if not store.sealed:
         raise InvalidArgumentError(
             "reseal needs a store with keys: SqlCaseStore(..., sealer=Sealer.from_env())"
         )
-    unsealed = copy.copy(store)  # the same store, reading without keys
-    unsealed._sealer = None
     c = store.tables.cases.c
     done, refused, last = 0, [], None
     while True:
@@ -77,12 +73,11 @@ def reseal(
                     # the row stays as read until the seal is written (SQLite's write
                     # transaction excludes other writers already)
                     conn.execute(sa.select(c.id).where(c.id == case_id).with_for_update())
-                    stored = store._fetch(conn, case_id)
-                    has_seal = isinstance(stored.c_header, dict) and SEAL_FIELD in stored.c_header
+                    stored, columns = store.fetch_in(conn, case_id)
+                    has_seal = isinstance(stored.header, dict) and SEAL_FIELD in stored.header
                     if not has_seal and not allow_unsealed:
-                        store._load_stored(case_id, stored, deep=True)  # names why
-                    checker = store if has_seal else unsealed
-                    case = checker._load_stored(case_id, stored, deep=True)
+                        store.load_stored(stored, columns, deep=True)  # names why
+                    case = store.load_stored(stored, columns, deep=True, seal=has_seal)
                     conn.execute(
                         store.tables.cases.update()
                         .where(
@@ -90,7 +85,7 @@ def reseal(
                             c.version == case.version,
                             c.head_hash == case.head_hash,
                         )
-                        .values(header=store._sealed_header(case))
+                        .values(header=store.sealed_header(case))
                     )
                 done += 1
             except MigrantCareError as exc:

@@ -26,8 +26,9 @@ from migrantcare.exceptions import (
 )
 from migrantcare.offices._actors import SYSTEM, Actor
 from migrantcare.records._case import Case, utc
-from migrantcare.sql._outbox import Outbox, _aware
-from migrantcare.sql._store import SqlCaseStore
+from migrantcare.sql._capability import TransactionalStore
+from migrantcare.sql._outbox import Outbox
+from migrantcare.sql._outbox_table import aware
 
 _UTC = _dt.timezone.utc
 _MAX_BATCH = 10_000
@@ -86,7 +87,7 @@ def _check_limit(limit: object) -> int:
 
 
 def sweep(
-    store: SqlCaseStore | Outbox,
+    store: TransactionalStore | Outbox,
     *,
     at: _dt.datetime,
     limit: int = 100,
@@ -126,9 +127,10 @@ def sweep(
     started = time.perf_counter()
     outbox = store if isinstance(store, Outbox) else None
     cases_store = store.store if isinstance(store, Outbox) else store
-    if not isinstance(cases_store, SqlCaseStore):
+    if not isinstance(cases_store, TransactionalStore):
         raise WrongTypeError(
-            f"store must be a SqlCaseStore or an Outbox, got {type(store).__name__}"
+            "store must be a SqlCaseStore or an Outbox (or another TransactionalStore), got "
+            f"{type(store).__name__}"
         )
     when = utc(at, "at")
     limit = _check_limit(limit)
@@ -213,7 +215,7 @@ def sweep(
     return result
 
 
-def earliest_due(store: SqlCaseStore | Outbox) -> _dt.datetime | None:
+def earliest_due(store: TransactionalStore | Outbox) -> _dt.datetime | None:
     """The earliest ``next_due_at`` of any stored case, or ``None`` (nothing is due ever).
 
     A worker sleeps until then (bounded, since new cases arrive meanwhile).
@@ -222,4 +224,4 @@ def earliest_due(store: SqlCaseStore | Outbox) -> _dt.datetime | None:
     c = cases_store.tables.cases.c
     with cases_store.engine.connect() as conn:
         value = conn.execute(sa.select(sa.func.min(c.next_due_at))).scalar_one_or_none()
-    return _aware(value)
+    return aware(value)

@@ -1,0 +1,431 @@
+"""What the SQL store writes: case rows, event rows and persons, compare-and-set.
+
+A save inserts only the events the stored case lacks and compare-and-sets the case row
+on its version and head hash, in one transaction (one statement on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterable
+from typing import Any
+
+import attrs
+import sqlalchemy as sa
+
+from migrantcare.cases._erasure import PERSON_ROLES
+from migrantcare.cases._store import exists, stale
+from migrantcare.exceptions import (
+    CaseExistsError,
+    CaseNotFoundError,
+    IntegrityError,
+    InvalidArgumentError,
+    StaleCaseError,
+    WrongTypeError,
+)
+from migrantcare.records._case import Case, CaseEvent, Person
+from migrantcare.sla._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
+from migrantcare.sql._engine import Driver
+from migrantcare.sql._persons import erase_keys, key_rows
+from migrantcare.sql._schema import CaseTables
+from migrantcare.sql._seal import SEAL_FIELD, Sealer
+
+#: The most new events a save sends as one statement (PostgreSQL).
+_ONE_STATEMENT_EVENTS = 8
+
+
+def compare_and_set(cases: sa.Table) -> tuple[sa.Update, sa.Update]:
+    """The compare-and-set of a case row: with ``deadline_at`` (schema 4), and without.
+
+    The row moves only from the version (and head) the change was based on; under
+    concurrency exactly one writer matches.
+    """
+    c = cases.c
+    cas = cases.update().where(
+        c.id == sa.bindparam("b_id"),
+        c.version == sa.bindparam("b_version"),
+        c.head_hash == sa.bindparam("b_head"),
+    )
+    moved: dict[str, Any] = {
+        name: sa.bindparam(name)
+        for name in (
+            "workflow",
+            "workflow_version",
+            "version",
+            "state",
+            "office",
+            "calendar_version",
+            "next_due_at",
+            "updated_at",
+            "head_hash",
+            "header",
+        )
+    }
+    return cas.values(**moved, deadline_at=sa.bindparam("deadline_at")), cas.values(**moved)
+
+
+def deadline(case: Case) -> _dt.datetime | None:
+    """The earliest deadline of the case's running (unstopped) clocks, breached or not."""
+    best: _dt.datetime | None = None
+    for clock in case.clocks:
+        due = clock.due_at
+        if clock.stopped_at is None and due is not None and (best is None or due < best):
+            best = due
+    return best
+
+
+def header(case: Case) -> dict[str, Any]:
+    # The case document without its history and persons: those have their own rows.
+    # One event is kept so the record stays a valid case; its dict is dropped.
+    doc = attrs.evolve(case, events=case.events[:1], complainant=None, worker=None).to_dict()
+    for key in ("events", "complainant", "worker"):
+        del doc[key]
+    return doc
+
+
+def event_row(case_id: str, event: CaseEvent) -> dict[str, Any]:
+    return {
+        "case_id": case_id,
+        "seq": event.seq,
+        "at": event.at,
+        "kind": event.kind,
+        "name": event.name,
+        "actor": event.by,
+        "prev_hash": event.prev_hash,
+        "hash": event.hash,
+        "body": event.to_dict(),
+    }
+
+
+def _check_save(case: object, expected_version: object) -> Case:
+    if not isinstance(case, Case):
+        raise WrongTypeError(f"expected a Case, got {type(case).__name__}")
+    if isinstance(expected_version, bool) or not isinstance(expected_version, int):
+        raise WrongTypeError(
+            f"expected_version must be an int, got {type(expected_version).__name__}"
+        )
+    if not 1 <= expected_version <= case.version:
+        raise InvalidArgumentError(
+            f"case {case.id!r}: expected_version must be between 1 and the case's "
+            f"version {case.version}, got {expected_version}"
+        )
+    return case
+
+
+def past_head(case: Case, expected_version: int) -> IntegrityError:
+    """The error of a save whose events collide with rows past the stored head."""
+    return IntegrityError(
+        f"case {case.id!r}: an event row at seq {expected_version} or later is stored "
+        "past the head the case row records (inserted outside the store); the save "
+        "is refused and nothing of it is kept"
+    )
+
+
+class Writes:
+    """The store's writes: statements built once, rows made from cases.
+
+    Args:
+        engine: The store's engine.
+        tables: The store's tables.
+        sealer: The host's seal keys, or ``None``.
+        person_key: The key of the persons' blind index, or ``None``.
+        driver: Statements on the driver's cursor (see :class:`Driver`).
+    """
+
+    #: Whether the cases table has ``deadline_at`` (schema 4); asked at the first write.
+    deadline_column: bool | None = None
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        tables: CaseTables,
+        sealer: Sealer | None,
+        person_key: bytes | None,
+        driver: Driver,
+    ) -> None:
+        self._engine, self.tables, self._sealer = engine, tables, sealer
+        self._person_key, self._driver = person_key, driver
+        self._select_case = sa.select(tables.cases.c.version, tables.cases.c.head_hash).where(
+            tables.cases.c.id == sa.bindparam("b_id")
+        )
+        # Tables not yet upgraded to schema version 4 have no deadline_at column: the
+        # store writes them without it (see deadlines) until `migrantcare db upgrade`.
+        self._update_4, self._update_3 = compare_and_set(tables.cases)
+        # per number of new events: the single-statement save of PostgreSQL, and the
+        # same compiled for the driver's own cursor (its SQL and the bind processors
+        # of its JSON parameters)
+        self._save_statements: dict[int, sa.Insert] = {}
+        self._save_sql: dict[int, tuple[str, dict[str, Any]]] = {}
+
+    # ------------------------------------------------------------ schema
+
+    def deadlines(self, conn: sa.Connection) -> bool:
+        """Whether the cases table has ``deadline_at`` (schema 4), asked once on ``conn``."""
+        known = self.deadline_column
+        if known is None:
+            t = self.tables.cases
+            columns = sa.inspect(conn).get_columns(t.name, schema=t.schema)
+            known = self.deadline_column = any(col["name"] == "deadline_at" for col in columns)
+        return known
+
+    def _update_case(self, conn: sa.Connection, values: Any) -> sa.Update:
+        """The compare-and-set of the case row for the tables ``conn`` reaches.
+
+        ``values`` (one dict or a list of them) lose ``deadline_at`` when the tables
+        have no such column yet.
+        """
+        if self.deadlines(conn):
+            return self._update_4
+        for row in [values] if isinstance(values, dict) else values:
+            row.pop("deadline_at", None)
+        return self._update_3
+
+    # ------------------------------------------------------------ rows
+
+    def sealed_header(self, case: Case) -> dict[str, Any]:
+        """The header document of ``case``, with its seal when the store has keys."""
+        doc = header(case)
+        if self._sealer is not None:
+            doc[SEAL_FIELD] = self._sealer.seal(case, doc)
+        return doc
+
+    def case_values(self, case: Case) -> dict[str, Any]:
+        """The case row's columns for ``case`` (the id and ``opened_at`` apart)."""
+        return {
+            "workflow": case.workflow,
+            "workflow_version": case.workflow_version,
+            "version": case.version,
+            "state": case.state,
+            "office": case.office,
+            "calendar_version": case.calendar_version,
+            "next_due_at": next_due_at(case),
+            "deadline_at": deadline(case),
+            "updated_at": case.events[-1].at,
+            "head_hash": case.head_hash,
+            "header": self.sealed_header(case),
+        }
+
+    def save_values(
+        self, case: Case, expected_version: int
+    ) -> tuple[tuple[CaseEvent, ...], dict[str, Any]]:
+        """The new events of a save, and the parameters of its statements."""
+        case = _check_save(case, expected_version)
+        new = case.events[expected_version:]
+        values = self.case_values(case)
+        values.update(
+            b_id=case.id, b_version=expected_version, b_head=case.events[expected_version - 1].hash
+        )
+        for i, event in enumerate(new):
+            row = event_row(case.id, event)
+            del row["case_id"]
+            values.update({f"{k}_{i}": v for k, v in row.items()})
+        return new, values
+
+    def refused(self, conn: sa.Connection, case: Case, expected_version: int) -> None:
+        """Raise why a compare-and-set matched no row."""
+        row = conn.execute(self._select_case, {"b_id": case.id}).one_or_none()
+        if row is None:
+            raise CaseNotFoundError(f"no stored case {case.id!r}; add it first")
+        if row.version != expected_version:
+            raise stale(case.id, expected_version, row.version)
+        raise InvalidArgumentError(
+            f"case {case.id!r}: the new value does not extend the stored history "
+            f"(event {expected_version - 1} differs, or nothing new); histories are "
+            "append-only"
+        )
+
+    def existing(self, case_id: str) -> CaseExistsError | None:
+        """The error for an ``add`` of ``case_id`` if a case has that id (read afresh)."""
+        with self._engine.connect() as conn:
+            row = conn.execute(self._select_case, {"b_id": case_id}).one_or_none()
+        return None if row is None else exists(case_id, row.version)
+
+    # ------------------------------------------------------------ writes
+
+    def add_in(self, conn: sa.Connection, case: Case) -> None:
+        """Insert a new case: its row, persons (and their blind index) and events."""
+        t = self.tables
+        row = {"id": case.id, "opened_at": case.opened_at, **self.case_values(case)}
+        if not self.deadlines(conn):
+            del row["deadline_at"]  # tables before schema version 4
+        try:
+            conn.execute(t.cases.insert(), row)
+        except sa.exc.IntegrityError:
+            # the primary key: a case with that id was added before, or beside, this one
+            # (read on another connection: this transaction may be unusable now)
+            found = self.existing(case.id)
+            if found is None:  # pragma: no cover - not the primary key: the driver's error
+                raise
+            raise found from None
+        persons = [(role, p) for role in PERSON_ROLES if (p := getattr(case, role)) is not None]
+        if persons:
+            conn.execute(
+                t.persons.insert(),
+                [
+                    {"case_id": case.id, "role": role, "data": p.to_dict(), "erased_at": None}
+                    for role, p in persons
+                ],
+            )
+            if self._person_key is not None:
+                keys = key_rows(self._person_key, case.id, persons)
+                if keys:
+                    conn.execute(t.person_keys.insert(), keys)
+        conn.execute(t.events.insert(), [event_row(case.id, e) for e in case.events])
+
+    def save_in(
+        self, conn: sa.Connection, case: Case, expected_version: int
+    ) -> tuple[CaseEvent, ...]:
+        """Append the new events and compare-and-set the row, in the caller's transaction."""
+        new, values = self.save_values(case, expected_version)
+        result = conn.execute(self._update_case(conn, values), values)
+        if result.rowcount != 1:
+            self.refused(conn, case, expected_version)
+        if new:
+            try:
+                conn.execute(self.tables.events.insert(), [event_row(case.id, e) for e in new])
+            except sa.exc.IntegrityError:
+                raise past_head(case, expected_version) from None
+        erased = [e for e in new if e.kind == "erased"]
+        if erased:
+            self._erase_persons(conn, case, erased[-1])
+        return new
+
+    def _erase_persons(self, conn: sa.Connection, case: Case, erased: CaseEvent) -> None:
+        p = self.tables.persons
+        for role in erased.data.get("roles", ()):
+            person = getattr(case, role, None)
+            if isinstance(person, Person):
+                # the blind index goes with the data, whoever wrote it (any key)
+                erase_keys(conn, self.tables, case.id, role)
+                conn.execute(
+                    p.update()
+                    .where(p.c.case_id == case.id, p.c.role == role)
+                    .values(data=person.to_dict(), erased_at=erased.at)
+                )
+
+    def save(self, case: Case, expected_version: int, writer: sa.Engine, reader: sa.Engine) -> None:
+        """A save in a transaction of its own (one statement on PostgreSQL)."""
+        new, values = self.save_values(case, expected_version)
+        if (
+            self._engine.dialect.name != "postgresql"
+            or not new
+            or len(new) > _ONE_STATEMENT_EVENTS
+            or any(e.kind == "erased" for e in new)
+        ):
+            with writer.begin() as conn:
+                self.save_in(conn, case, expected_version)
+            return
+        if self.deadline_column is None:
+            with reader.connect() as conn:
+                self.deadlines(conn)
+        if not self.deadline_column:
+            values.pop("deadline_at", None)
+        statement = self._save_statements.get(len(new))
+        if statement is None:
+            statement = self._save_statements[len(new)] = self._save_statement(len(new))
+        if self._driver.watched():
+            with reader.connect() as conn:
+                # One statement (a CTE: compare-and-set the row, then insert the events
+                # it let through) is one transaction and one round trip.
+                try:
+                    inserted = conn.execute(statement, values).all()
+                except sa.exc.IntegrityError:
+                    raise past_head(case, expected_version) from None
+                if len(inserted) != len(new):
+                    self.refused(conn, case, expected_version)
+            return
+        self._save_on_driver(statement, case, expected_version, new, values, reader)
+
+    def _save_on_driver(  # noqa: PLR0917 - the save's parts
+        self,
+        statement: sa.Insert,
+        case: Case,
+        expected_version: int,
+        new: tuple[CaseEvent, ...],
+        values: dict[str, Any],
+        reader: sa.Engine,
+    ) -> None:
+        compiled = self._save_sql.get(len(new))
+        if compiled is None:
+            compiled = self._save_sql[len(new)] = self._driver.statement(statement)
+        sql, processors = compiled
+        for name, process in processors.items():
+            values[name] = process(values[name])
+        # the same statement on the driver's cursor: a third of a save's work on this
+        # side was SQLAlchemy's per-execution and per-connection work
+        try:
+            rows = self._driver.run(sql, values, all_rows=True)
+        except sa.exc.IntegrityError:
+            raise past_head(case, expected_version) from None
+        if len(rows) != len(new):
+            with reader.connect() as conn:
+                self.refused(conn, case, expected_version)
+
+    def _save_statement(self, count: int) -> sa.Insert:
+        # built on PostgreSQL, once the deadline column is known (see save())
+        e = self.tables.events
+        update = self._update_4 if self.deadline_column else self._update_3
+        upd = update.returning(self.tables.cases.c.id).cte("mc_cas")
+        columns = ("seq", "at", "kind", "name", "actor", "prev_hash", "hash", "body")
+        rows = sa.union_all(
+            *(
+                sa.select(*(sa.bindparam(f"{k}_{i}", type_=e.c[k].type).label(k) for k in columns))
+                for i in range(count)
+            )
+        ).subquery("mc_new")
+        source = sa.select(upd.c.id, *(rows.c[k] for k in columns)).select_from(
+            upd.join(rows, sa.true())
+        )
+        return e.insert().from_select(["case_id", *columns], source).returning(e.c.seq)
+
+    def save_many_in(
+        self, conn: sa.Connection, changes: Iterable[tuple[Case, int]]
+    ) -> list[tuple[CaseEvent, ...]]:
+        """Save many changed cases in the caller's transaction: one update, one insert."""
+        updates: list[dict[str, Any]] = []
+        event_rows: list[dict[str, Any]] = []
+        appended: list[tuple[CaseEvent, ...]] = []
+        seen: set[str] = set()
+        for case, expected_version in changes:
+            new, values = self.save_values(case, expected_version)
+            if case.id in seen:
+                raise InvalidArgumentError(
+                    f"case {case.id!r} is given twice; save each case once per batch"
+                )
+            seen.add(case.id)
+            appended.append(new)
+            if any(e.kind == "erased" for e in new):
+                # persons rows change too: the single-case path knows how
+                self.save_in(conn, case, expected_version)
+                continue
+            updates.append(values)
+            event_rows.extend(event_row(case.id, e) for e in new)
+        if updates:
+            self._update_many(conn, updates)
+        if event_rows:
+            try:
+                conn.execute(self.tables.events.insert(), event_rows)
+            except sa.exc.IntegrityError:
+                names = sorted({row["case_id"] for row in event_rows})
+                raise IntegrityError(
+                    f"cases {names}: an event row lies past a stored head (inserted "
+                    "outside the store); nothing of the batch is kept (roll it back)"
+                ) from None
+        return appended
+
+    def _update_many(self, conn: sa.Connection, updates: list[dict[str, Any]]) -> None:
+        result = conn.execute(self._update_case(conn, updates), updates)
+        if result.rowcount in (-1, len(updates)):
+            return
+        # find which one moved, and say why
+        for values in updates:
+            row = conn.execute(self._select_case, {"b_id": values["b_id"]}).one_or_none()
+            if row is None:
+                raise CaseNotFoundError(f"no stored case {values['b_id']!r}; add it first")
+            if row.version != values["version"]:
+                raise stale(values["b_id"], values["b_version"], row.version)
+        raise StaleCaseError(  # pragma: no cover - one of them said why above
+            f"{len(updates) - result.rowcount} of {len(updates)} cases moved on",
+            expected=len(updates),
+            actual=result.rowcount,
+        )
