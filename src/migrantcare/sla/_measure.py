@@ -27,11 +27,12 @@ class Measure:
         positions: Working positions of the instants seen so far.
     """
 
-    __slots__ = ("a", "a_pos", "b", "b_pos", "calendar", "positions")
+    __slots__ = ("a", "a_pos", "b", "b_pos", "calendar", "index", "positions")
 
     def __init__(self, calendar: WorkingCalendar | None) -> None:
         """A measure of working time on ``calendar``, or of wall time (``None``)."""
         self.calendar = calendar
+        self.index = None if calendar is None else calendar.working_time
         self.positions: dict[_dt.datetime, int] = {}
         # the two instants asked last: the clocks of a case share theirs (one ``now``;
         # the clocks an event started share its instant), and an identity test spares
@@ -48,8 +49,8 @@ class Measure:
             return self.b_pos
         pos = self.positions.get(instant)
         if pos is None:
-            assert self.calendar is not None
-            pos = self.positions[instant] = self.calendar.working_time.position(instant)
+            assert self.index is not None
+            pos = self.positions[instant] = self.index.locate(instant)[1]
         self.b, self.b_pos = self.a, self.a_pos
         self.a, self.a_pos = instant, pos
         return pos
@@ -70,7 +71,8 @@ class Measure:
             # the public method checks the years it crosses
             return as_utc(self.calendar.add_working_time(a, _dt.timedelta(microseconds=us)))
         target = self.position(a) + us
-        result = self.calendar.working_time.instant_at(target)
+        assert self.index is not None
+        result = self.index.instant_at(target)
         # the result sits exactly at that working position: later between() calls on
         # it (the budget, the status) need no conversion
         self.positions[result] = target

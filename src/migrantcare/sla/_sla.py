@@ -432,7 +432,8 @@ def apply_event(
     clock's policy is concerned by every event, whatever ``concerned`` says.
     ``none_paused`` says that the caller has seen that no clock is paused.
     """
-    concerned = _concerned(clocks, policies, event, concerned, none_paused)
+    if concerned is None or not none_paused:  # given, and none paused: no call
+        concerned = _concerned(clocks, policies, event, concerned, none_paused)
     if not concerned:
         return clocks, _NOTHING_STALE
     update = _Update(clocks, event.at, calendar)
@@ -516,41 +517,38 @@ class _Update:
     def start(self, p: SlaPolicy, cycle: int, pauses: bool) -> None:
         """Start cycle ``cycle`` of ``p``'s clock (paused if the event enters a pause state)."""
         at, calendar = self.at, self.calendar
+        self.latest[p.name] = len(self.clocks)
         if calendar is None or pauses:
-            clock = SlaClock(p.name, p.variant, cycle, at, paused_since=at if pauses else None)
             if not pauses:
                 self.stale.append(len(self.clocks))
-        else:
-            clock = self._fresh(p, cycle, at, calendar)
-        self.latest[p.name] = len(self.clocks)
-        self.clocks.append(clock)
-
-    def _fresh(
-        self, p: SlaPolicy, cycle: int, at: _dt.datetime, calendar: WorkingCalendar
-    ) -> SlaClock:
+            paused = at if pauses else None
+            self.clocks.append(SlaClock(p.name, p.variant, cycle, at, paused_since=paused))
+            return
         # what refresh(SlaClock(p.name, p.variant, cycle, at), p, calendar) gives on a
         # non-strict calendar, built once
         kind = p.target._kind
         if self.point is None and kind.on_calendar:
             self.point = calendar.working_time.locate(at)
         due, warns, budget, provisional = kind.fresh(p, at, calendar, self.point, ())
-        return new_clock(
-            p.name,
-            p.variant,
-            cycle,
-            at,
-            (),
-            None,
-            None,
-            (),
-            due,
-            warns,
-            budget,
-            calendar.version,
-            provisional,
-            None,
-            0,
-            0,
+        self.clocks.append(
+            new_clock(
+                p.name,
+                p.variant,
+                cycle,
+                at,
+                (),
+                None,
+                None,
+                (),
+                due,
+                warns,
+                budget,
+                calendar.version,
+                provisional,
+                None,
+                0,
+                0,
+            )
         )
 
 
@@ -1034,9 +1032,19 @@ def clock_status(
 
     ``shared`` is a working-time measure reused across the clocks of one case.
     """
-    if _cache_holds(clock, calendar):
-        # never paused nor transferred, cache current (most clocks): read the cache
-        status = _status_of_cached(clock, policy, calendar, now, shared)
+    due = clock.due_at
+    budget = clock.budget_us
+    if (
+        due is not None
+        and budget is not None
+        and not clock.pauses
+        and clock.paused_since is None
+        and clock.rebased_at is None
+        and (clock.stopped_at is not None or clock.calendar_version == calendar.version)
+    ):
+        # never paused nor transferred, cache current (most clocks): read the cache (the
+        # test inline: status() runs it for every clock)
+        status = _status_of_cached(clock, policy, calendar, now, due, budget, shared)
     else:
         status = _clock_status_general(clock, policy, calendar, now, shared)
     if (status.state == "breached" and status.remaining >= _ZERO) or (
@@ -1051,18 +1059,6 @@ def clock_status(
     return status
 
 
-def _cache_holds(clock: SlaClock, calendar: WorkingCalendar) -> bool:
-    """Whether the status of ``clock`` can be read from its cache alone."""
-    return (
-        clock.due_at is not None
-        and clock.budget_us is not None
-        and not clock.pauses
-        and clock.paused_since is None
-        and clock.rebased_at is None
-        and (clock.stopped_at is not None or clock.calendar_version == calendar.version)
-    )
-
-
 def _state(clock: SlaClock, now: _dt.datetime, due: _dt.datetime, paused: bool) -> ClockState:
     """Where ``clock`` stands at ``now`` against ``due``."""
     stopped = clock.stopped_at
@@ -1074,30 +1070,39 @@ def _state(clock: SlaClock, now: _dt.datetime, due: _dt.datetime, paused: bool) 
     return "paused" if paused else "running"
 
 
-def _status_of_cached(
+def _status_of_cached(  # noqa: PLR0917 - internal, hot path
     clock: SlaClock,
     policy: SlaPolicy,
     calendar: WorkingCalendar,
     now: _dt.datetime,
+    due: _dt.datetime,
+    budget: int,
     shared: Measure | None,
 ) -> SlaStatus:
     """:func:`clock_status` of a clock whose cache holds (equal to the general path)."""
-    due, budget = clock.due_at, clock.budget_us
-    assert due is not None
-    assert budget is not None
     start = clock.started_at
     stopped = clock.stopped_at
-    end = now if stopped is None or now < stopped else stopped
+    # _state's answer, inline (hot path: status() reads every clock of a case)
+    state: ClockState
+    if stopped is not None and stopped <= now:
+        state = "met" if stopped <= due else "breached"
+        end = stopped
+    else:
+        state = "breached" if now > due or "breach" in clock.recorded else "running"
+        end = now
     used = clock.used_us
     if end > start:
-        used += measure_for(policy, calendar, shared).between(start, end)
+        kind = policy.target._kind
+        # the shared working measure without a call, for the units counted on the calendar
+        measure = shared if shared is not None and kind.on_calendar else kind.measure(calendar)
+        used += measure.between(start, end)
     zone = calendar.zone
     alert = _next_alert(clock)
     return _new_status(
         clock.goal,
         clock.variant,
         clock.cycle,
-        _state(clock, now, due, False),
+        state,
         start.astimezone(zone),
         due.astimezone(zone),
         _dt.timedelta(0, 0, used),
