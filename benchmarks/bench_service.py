@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
+import os
 import runpy
 import statistics
 import sys
@@ -269,6 +270,12 @@ def main() -> None:
         f"The machine's own thread hop (a no-op through the same thread pool, no FastAPI): "
         f"{bare_hop[0]:.0f} µs wall, {bare_hop[1]:.0f} µs CPU per call."
     )
+    if os.getloadavg()[0] > (os.cpu_count() or 1):
+        print(
+            "The load average is above the core count: the wall rows include waiting for a "
+            "core (a thread hop wakes two threads, each of which waits its turn); the CPU "
+            "rows are the steadier measure of the service's own work."
+        )
     store.engine.dispose()
     tmp.cleanup()
 

@@ -26,12 +26,18 @@ What it shows:
   in the zone of the office that held the case when the notice was written;
 * every migrantcare error maps to its HTTP status in one handler (``exc.http_status``);
   a database that is briefly away (a restart, a failover) is waited for, then 503;
+* the store is synchronous, so its calls run in the thread pool, never on the event
+  loop: each endpoint hands all its database work to one function there (one hop a
+  request, the largest fixed cost of the request path) and does the CPU-only rest on
+  the loop; no ``Depends()``, no response models (``to_dict()`` is JSON already) - see
+  "What a request costs" in ``docs/howto/web-service.md``;
 * the SLA sweep runs in ``migrantcare worker`` processes; ``POST /sweep`` sweeps once for
   hosts without one, and :func:`send_pending` is the notice sender's loop body.
 """
 
 import datetime as _dt
 import functools
+import json
 import os
 import time
 from collections.abc import Callable
@@ -42,8 +48,9 @@ import anyio.to_thread
 import pendulum
 import sqlalchemy as sa
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
 from migrantcare import (
     SYSTEM,
@@ -62,6 +69,7 @@ from migrantcare.sql import Outbox, OutboxNotice, SqlCaseStore, create_all, crea
 
 Clock = Callable[[], _dt.datetime]
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 #: The database when ``MIGRANTCARE_DB`` is not set.
 DEFAULT_DB = "sqlite:///migrantcare-example.db"
 OFFICES = Path(__file__).with_name("offices.toml")
@@ -95,6 +103,38 @@ class Transfer(BaseModel):
 class Erase(BaseModel):
     expected_version: int | None = None
     note: str | None = None
+
+
+async def body_of(model: type[M], request: Request) -> M:
+    """The request's body as ``model``, refused (422) exactly as FastAPI refuses a body.
+
+    For the endpoints that are plain Starlette routes (see ``create_app``): FastAPI's
+    rules for a ``body: Model`` parameter - JSON only under a JSON content type, an empty
+    body is missing, the errors located under ``"body"`` - answered by its own handler.
+    """
+    raw = await request.body()
+    if not raw:
+        missing = {"type": "missing", "loc": ("body",), "msg": "Field required", "input": None}
+        raise RequestValidationError([missing])
+    data: Any = raw  # not JSON: validated as bytes, which a model refuses
+    kind = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if kind == "application/json" or (kind.startswith("application/") and kind.endswith("+json")):
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            error = {
+                "type": "json_invalid",
+                "loc": ("body", exc.pos),
+                "msg": "JSON decode error",
+                "input": {},
+                "ctx": {"error": exc.msg},
+            }
+            raise RequestValidationError([error], body=exc.doc) from None
+    try:
+        return model.model_validate(data, from_attributes=True)
+    except ValidationError as exc:
+        errors = [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+        raise RequestValidationError(errors, body=data) from None
 
 
 class _OfficeScope:
@@ -303,16 +343,22 @@ def create_app(  # noqa: PLR0915 - the endpoints are its inner functions
         await database(outbox.add, case)
         return answer({**view(case, locale, by), "notices": rendered(case, locale, 0)}, 201)
 
-    @app.get("/complaints/{case_id}")
-    async def status(case_id: str, request: Request) -> JSONResponse:
+    # The two requests clients make most, status and fire, are plain Starlette routes
+    # (added below): FastAPI's handler of a route solves its parameters as a dependency
+    # graph per request, ~50 µs (more on a busy machine) for a path parameter and a body
+    # that body_of reads alike. They are not in FastAPI's OpenAPI schema; declared with
+    # @app.get / @app.post (case_id: str, body: FireEvent) they would be, at that cost.
+    async def status(request: Request) -> JSONResponse:
+        case_id = request.path_params["case_id"]
         by, locale = actor(request), language(request)
         case = await readable(case_id, by)
         # deadlines in the zone of the office holding the case
         sla = [s.to_dict() for s in workflow.status(case, at=now())]
         return answer({**view(case, locale, by), "sla": sla})
 
-    @app.post("/complaints/{case_id}/events")
-    async def fire(case_id: str, body: FireEvent, request: Request) -> JSONResponse:
+    async def fire(request: Request) -> JSONResponse:
+        body = await body_of(FireEvent, request)  # first, as FastAPI checks a body first
+        case_id = request.path_params["case_id"]
         by, locale = actor(request), language(request)
 
         def change(case: Case, at: _dt.datetime) -> Case:
@@ -328,6 +374,9 @@ def create_app(  # noqa: PLR0915 - the endpoints are its inner functions
 
         new, before = await database(write, case_id, change)
         return answer({**view(new, locale, by), "notices": rendered(new, locale, before)})
+
+    app.add_route("/complaints/{case_id}", status, methods=["GET"])
+    app.add_route("/complaints/{case_id}/events", fire, methods=["POST"])
 
     @app.post("/complaints/{case_id}/transfer")
     async def transfer(case_id: str, body: Transfer, request: Request) -> JSONResponse:
