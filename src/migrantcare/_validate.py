@@ -227,7 +227,7 @@ def _fast_count(item: Any, depth: int) -> int:
 
     Recursion is safe here: it stops at :data:`MAX_DEPTH` levels.
     """
-    if depth >= MAX_DEPTH:
+    if depth >= MAX_DEPTH or len(item) >= MAX_ITEMS:  # at a limit: the full walk decides
         return -1
     if type(item) is dict:
         return _fast_values(item.values(), len(item), depth) if _fine_keys(item) else -1
@@ -236,14 +236,15 @@ def _fast_count(item: Any, depth: int) -> int:
 
 def _fast_values(values: Iterable[Any], count: int, depth: int) -> int:
     """``count`` plus the values nested in ``values`` if all are fine, else -1."""
-    if count >= MAX_ITEMS:  # at the limit: let the full walk decide
-        return -1
     for v in values:
         t = type(v)
+        # the commonest values, texts and small integers, are judged here; the others
+        # (and an integer out of range) through the table below
         if t is str:
-            # the commonest value, judged here rather than through the table below
             if len(v) > MAX_TEXT or "\x00" in v or (not v.isascii() and _has_surrogate(v)):
                 return -1
+            continue
+        if t is int and -MAX_INT <= v <= MAX_INT:
             continue
         inner = _FAST_COUNT.get(t, _fast_refused)(v, depth + 1)
         if inner < 0:
