@@ -176,12 +176,12 @@ def quick_fields(item: Sequence[Any], plain: set[str]) -> PlainFields | None:
 def event_of(fields: PlainFields) -> CaseEvent | None:
     """The event of :func:`quick_fields`' fields; ``None`` when a hash is not lowercase hex."""
     seq, kind, name, source, dest, when, _, by, role, office, note, data_json, prev, hash_ = fields
+    if prev != prev.lower() or hash_ != hash_.lower():
+        return None  # not lowercase hex, as hex() writes it
     try:
         prev_digest, digest = bytes.fromhex(prev), bytes.fromhex(hash_)
     except ValueError:
         return None
-    if digest.hex() != hash_ or prev_digest.hex() != prev:
-        return None  # not lowercase hex, as hex() writes it
     return new_event(
         seq, kind, name, source, dest, when, by, role, office, note, data_json, prev_digest, digest
     )
@@ -515,7 +515,7 @@ def _fast_replay(  # noqa: PLR0917 - internal, mirrors replay_history
                 else None
             )
             if step is None or event.source != state.state:
-                _other_event(state, event, by_key, calendar)
+                _other_event(state, event, by_key, calendar, actors)
             else:
                 _transition(state, event, step, actors)
             if state.last.digest != event.digest:
@@ -574,9 +574,11 @@ def _other_event(
     event: CaseEvent,
     by_key: Mapping[tuple[str, int], Workflow],
     calendar: WorkingCalendar | None,
+    actors: _Actors,
 ) -> None:
     """Replay any other event as the reference does; it may move the case or its workflow."""
-    rebuilt = _replay_event(state.flush(), event, state.workflow, by_key, calendar)
+    actor = actors.get(event.by, event.role, event.office)[0]
+    rebuilt = _replay_event(state.flush(), event, state.workflow, by_key, calendar, actor)
     if event.kind == "migrated":
         state.workflow = by_key[rebuilt.workflow, rebuilt.workflow_version]
     state.case, state.state, state.last = rebuilt, rebuilt.state, rebuilt.events[-1]
@@ -595,15 +597,20 @@ def _recorded_data(case_id: str, event: CaseEvent) -> Any:
         ) from None
 
 
-def _replay_event(
+def _replay_event(  # noqa: PLR0917 - internal, the replay's state
     case: Case,
     event: CaseEvent,
     workflow: Workflow,
     by_key: Mapping[tuple[str, int], Workflow],
     calendar: WorkingCalendar | None,
+    actor: Actor | None = None,
 ) -> Case:
-    """The reference replay of one event: what the engine's steps make of it."""
-    actor = recorded_actor(event.by, event.role, event.office)
+    """The reference replay of one event: what the engine's steps make of it.
+
+    ``actor``: the actor the event records, when the caller keeps it built.
+    """
+    if actor is None:
+        actor = recorded_actor(event.by, event.role, event.office)
     if event.kind == "transition":
         return workflow._fire(
             case,
