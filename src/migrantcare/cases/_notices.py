@@ -193,7 +193,7 @@ def notices(
         raise WrongTypeError(f"notices needs a Workflow, got {type(workflow).__name__}")
     if not isinstance(case, Case):
         raise WrongTypeError(f"notices needs a Case, got {type(case).__name__}")
-    event = _event_of(case, event)
+    event = case.events[-1] if event is None else _checked_event(case, event)
     seq = event.seq
     if seq != len(case.events) - 1:
         workflow, case = _as_of(workflow, case, event, calendar, tuple(history))
@@ -210,10 +210,8 @@ def notices(
     return tuple(out)
 
 
-def _event_of(case: Case, event: object) -> CaseEvent:
-    """``event`` if it is one of the case's events; the newest when it is ``None``."""
-    if event is None:
-        return case.events[-1]
+def _checked_event(case: Case, event: object) -> CaseEvent:
+    """``event`` if it is one of the case's events."""
     if not isinstance(event, CaseEvent):
         raise WrongTypeError(f"event must be a CaseEvent or None, got {type(event).__name__}")
     seq = event.seq
