@@ -450,7 +450,7 @@ def _unsettled_reason(cal: WorkingCalendar, first: int, last: int, lang: str) ->
 
 # --------------------------------------------------------------------------- counters
 
-#: The outcomes of an SLA clock: the one met/breached rule (see :func:`_decide`). Written
+#: The outcomes of an SLA clock: the one met/breached rule (see :meth:`_Pass.outcomes`). Written
 #: as literals in the code (a constant, not a global to look up, once per clock).
 _Kind = Literal["met", "breached", "pending"]
 
@@ -788,11 +788,6 @@ class _Transfer(NamedTuple):
 _Outcome = tuple[SlaClock, _Kind, _dt.datetime, _Acc, bool]
 
 
-def _transfer(event: CaseEvent) -> _Transfer:
-    data = event.data
-    return _Transfer(event.at, str(data.get("from_office")), str(data.get("to_office")))
-
-
 class _Reading:
     """What one scan of a case's events up to ``at`` says (private).
 
@@ -815,8 +810,7 @@ class _Reading:
         "transfers",
     )
 
-    def __init__(self, run: _Pass, case: Case, key: tuple[str, int]) -> None:
-        rules = run.rules[key]
+    def __init__(self, run: _Pass, case: Case, rules: _Rules) -> None:
         ends = rules.ends
         self.case = case
         self.plan = rules.plan
@@ -838,7 +832,10 @@ class _Reading:
                 if resolved is None and event.dest in ends:
                     resolved = event.at
             elif kind == "transferred":
-                transfers.append(_transfer(event))
+                data = event.data
+                transfers.append(
+                    _Transfer(event.at, str(data.get("from_office")), str(data.get("to_office")))
+                )
         self.first_response = first_response
         self.resolved = resolved
         self.open = state not in ends
@@ -882,21 +879,18 @@ def _holder_at(
     return office
 
 
-def _decide(
-    clock: SlaClock, plan: SlaPlan, when: _dt.datetime, holder: Callable[[_dt.datetime], _Acc]
+def _open_outcome(
+    clock: SlaClock,
+    plan: SlaPlan | None,
+    when: _dt.datetime,
+    holder: Callable[[_dt.datetime], _Acc],
 ) -> tuple[_Kind, _dt.datetime, _dt.datetime | None]:
-    """The one met/breached rule: (outcome, when it was decided, the deadline known).
+    """The outcome of a clock not stopped by ``when`` (see :meth:`_Pass.outcomes`).
 
-    Met when the clock stopped on time; breached when its deadline passed (stopped
-    late, still running late, or paused after a recorded breach); pending otherwise. A
-    deadline is computed only for a clock paused or stopped without a cached one.
+    Paused: breached if it recorded a breach (at its deadline as if it had resumed when
+    it paused), else pending. Running: breached once its deadline passed.
     """
-    stopped = clock.stopped_at
     due = clock.due_at
-    if stopped is not None and stopped <= when:
-        if due is None:  # stopped while paused: no cached deadline
-            due = _deadline(plan, clock, holder(stopped))
-        return ("met", stopped, due) if stopped <= due else ("breached", due, due)
     paused = clock.paused_since
     if paused is not None and paused <= when:
         if "breach" in clock.recorded:
@@ -914,8 +908,9 @@ def _unknown_goal(case: Case, clock: SlaClock) -> UnknownTermError:
     )
 
 
-def _deadline(plan: SlaPlan, clock: SlaClock, acc: _Acc) -> _dt.datetime:
+def _deadline(plan: SlaPlan | None, clock: SlaClock, acc: _Acc) -> _dt.datetime:
     # the deadline as if the clock had resumed when it paused (its pauses so far)
+    assert plan is not None  # the clock's goal is one of the plan's
     return deadline(plan.policy(clock.goal, clock.variant), clock, acc.cal, clock.pauses)
 
 
@@ -973,8 +968,8 @@ class _Pass:
             acc = self.accs[office_id] = _Acc(self.lookup(office_id), self.period, self.when)
         return acc
 
-    def admit(self, case: object) -> tuple[str, int] | None:
-        """The case's workflow key, or ``None`` for a case opened after ``at``.
+    def admit(self, case: object) -> _Rules | None:
+        """The rules of the case's workflow, or ``None`` for a case opened after ``at``.
 
         Raises:
             WrongTypeError: ``case`` is not a :class:`Case`.
@@ -982,37 +977,53 @@ class _Pass:
         """
         if not isinstance(case, Case):
             raise WrongTypeError(f"cases must hold Case values, got {type(case).__name__}")
-        key = (case.workflow, case.workflow_version)
-        if key not in self.rules:
+        rules = self.rules.get((case.workflow, case.workflow_version))
+        if rules is None:
             raise UnknownTermError(
                 f"case {case.id!r} runs on {case.workflow!r} v{case.workflow_version}, "
                 f"which was not given; workflows: "
                 f"{', '.join(f'{n}@{v}' for n, v in self.by_key) or '(none)'}"
             )
-        return None if case.opened_at > self.when else key
+        return None if case.opened_at > self.when else rules
 
     def outcomes(self, reading: _Reading, clocks: Iterable[SlaClock]) -> Iterator[_Outcome]:
         """Each of ``clocks`` started by ``at``, with its outcome then.
 
+        The one met/breached rule: met when the clock stopped on time; breached when its
+        deadline passed (stopped late, still running late, or paused after a recorded
+        breach); pending otherwise. A deadline is computed only for a clock paused or
+        stopped without a cached one. The outcome counts for the office holding the
+        case when it was decided (at ``at`` while pending).
+
         Raises:
             UnknownTermError: a clock's goal is not one of the workflow's.
         """
-        when, plan, known = self.when, reading.plan, reading.known
-        holder = reading.holder if reading.transfers else None
+        # the hottest loop of the reports (once per clock): a stopped clock, the most
+        # common, is decided here without a call
+        when, plan, known, holder = self.when, reading.plan, reading.known, reading.holder
+        opener = None if reading.transfers else reading.opener
+        kind: _Kind
         for clock in clocks:
             if clock.started_at > when:
                 continue
-            if clock.goal not in known or plan is None:
+            if clock.goal not in known:
                 raise _unknown_goal(reading.case, clock)
-            kind, instant, due = _decide(clock, plan, when, reading.holder)
-            who = reading.opener if holder is None else holder(instant)
+            stopped = clock.stopped_at
+            if stopped is not None and stopped <= when:
+                due = clock.due_at
+                if due is None:  # stopped while paused: no cached deadline
+                    due = _deadline(plan, clock, holder(stopped))
+                kind, instant = ("met", stopped) if stopped <= due else ("breached", due)
+            else:
+                kind, instant, due = _open_outcome(clock, plan, when, holder)
+            who = holder(instant) if opener is None else opener
             if clock.due_at is not None and not clock.provisional:  # most clocks
                 yield clock, kind, instant, who, False
             else:
                 yield clock, kind, instant, who, self._provisional(clock, plan, due, who)
 
     def _provisional(
-        self, clock: SlaClock, plan: SlaPlan, due: _dt.datetime | None, who: _Acc
+        self, clock: SlaClock, plan: SlaPlan | None, due: _dt.datetime | None, who: _Acc
     ) -> bool:
         """Whether the clock's deadline rests on holiday data not settled yet.
 
@@ -1026,7 +1037,7 @@ class _Pass:
         else:
             years = range(clock.started_at.year, last_year + 1)
             provisional = not who.cal.provisional_years.isdisjoint(years) and (
-                plan.policy(clock.goal, clock.variant).target.unit != "elapsed"
+                plan is not None and plan.policy(clock.goal, clock.variant).target.unit != "elapsed"
             )
         if provisional:
             self._note_unsettled(clock.started_at.year, last_year, who.cal)
@@ -1064,11 +1075,31 @@ class _Performance:
         self.outreach: dict[tuple[str, str], _OutreachTally] = {}
 
     def count(self, reading: _Reading) -> None:
-        """Count one service case."""
+        """Count one service case.
+
+        Opened in the period: the opener's volume, and the first response and resolution
+        times for the office holding the case then. Open at ``at``: the backlog. Then its
+        SLA clocks and its transfers.
+        """
         case = reading.case
+        opener = reading.opener
         # the channel is listed for the opener whether the case was opened in the period
-        chan = reading.opener.channel(case.channel)
-        self.count_opening(reading, chan)
+        chan = opener.chan.get(case.channel) or opener.channel(case.channel)
+        month = bisect_right(opener.bounds, case.opened_at) - 1  # as _Acc.month
+        if 0 <= month < len(opener.bounds) - 1:
+            opener.opened += 1
+            opener.month_opened[month] += 1
+            chan.opened += 1
+            if reading.first_response is not None:
+                who, us = reading.since_opening(reading.first_response)
+                who.response.append(us)
+                chan.responded += 1
+                chan.responses.append(us)
+            else:
+                chan.unanswered += 1
+            if reading.resolved is not None:
+                who, us = reading.since_opening(reading.resolved)
+                who.resolution.append(us)
         if reading.open:
             reading.holder(self.run.when).count_backlog(reading, self.run.when)
         if case.clocks:
@@ -1098,8 +1129,9 @@ class _Performance:
             month = bisect_right(bounds, instant) - 1
             if month < 0 or month >= len(bounds) - 1:
                 continue
+            if provisional:
+                tally.provisional += 1
             by_month = who.months[month].get(goal) or _tally(who.months[month], goal)
-            tally.provisional += provisional
             if kind == "met":
                 tally.met += 1
                 by_month.met += 1
@@ -1110,26 +1142,6 @@ class _Performance:
                 by_month.breached += 1
                 if goal in service:
                     who.count_breach(case, goal, chan)
-
-    def count_opening(self, reading: _Reading, chan: _ChannelTally) -> None:
-        """Opened in the period: the opener's volume, first response and resolution."""
-        opener = reading.opener
-        month = bisect_right(opener.bounds, reading.case.opened_at) - 1  # as _Acc.month
-        if month < 0 or month >= len(opener.bounds) - 1:
-            return
-        opener.opened += 1
-        opener.month_opened[month] += 1
-        chan.opened += 1
-        if reading.first_response is not None:
-            who, us = reading.since_opening(reading.first_response)
-            who.response.append(us)
-            chan.responded += 1
-            chan.responses.append(us)
-        else:
-            chan.unanswered += 1
-        if reading.resolved is not None:
-            who, us = reading.since_opening(reading.resolved)
-            who.resolution.append(us)
 
     def count_transfer(self, move: _Transfer) -> None:
         source = self.run.acc_of(move.from_office)
@@ -1298,15 +1310,16 @@ def performance_figures(
     run = _Pass(pool, _office_resolver(offices), period, when)
     figures = _Performance(run, service)
     n_read = 0
+    admit, count = run.admit, figures.count
     for case in cases:
         n_read += 1
-        key = run.admit(case)
-        if key is None:
+        rules = admit(case)
+        if rules is None:
             continue
         if case.workflow == outreach:
             figures.count_outreach(case)
         else:
-            figures.count(_Reading(run, case, key))
+            count(_Reading(run, case, rules))
     accs = run.accs
     goal_order = tuple(dict.fromkeys(s.goal for s in sources))
     office_rows = tuple(_finish(accs[k], goal_order, period) for k in sorted(accs))

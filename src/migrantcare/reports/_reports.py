@@ -178,11 +178,11 @@ class _Cohort:
 
     def count(self, case: object) -> None:
         run = self.run
-        key = run.admit(case)
-        if key is None:
+        rules = run.admit(case)
+        if rules is None:
             return
         assert isinstance(case, Case)  # admitted
-        reading = _Reading(run, case, key)
+        reading = _Reading(run, case, rules)
         opener = reading.opener
         if opener.month(case.opened_at) < 0:
             return
