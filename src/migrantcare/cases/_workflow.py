@@ -1090,11 +1090,6 @@ class CompiledWorkflow:
         """
         return self._case_access.authorise(case, action, by)
 
-    @property
-    def _access(self) -> AccessControl | None:
-        """The compiled permissions (``None``: none, or unchecked), as the SQL store reads them."""
-        return self._case_access.control
-
     # ------------------------------------------------------------------ binding
 
     def bind(self: _W, offices: Offices) -> _W:

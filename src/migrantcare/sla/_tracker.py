@@ -19,8 +19,8 @@ for the events that are not steps (an opening, a transfer, a migration), those t
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Callable, Hashable, Iterable, Mapping
-from typing import Any, NamedTuple, Protocol, TypeVar
+from collections.abc import Callable, Hashable, Mapping
+from typing import Any, Protocol, TypeVar
 
 import attrs
 
@@ -99,22 +99,10 @@ class Effect:
     acting: tuple[Concern, ...]
 
 
-class Mark(NamedTuple):
-    """A warning or breach due on a clock: what :meth:`SlaTracker.advance` records.
-
-    Attributes:
-        instant: When the mark fell due.
-        mark: ``"breach"`` or the warning's name.
-        fraction: The share of the budget used at ``instant``.
-        clock: The clock.
-        policy: Its policy.
-    """
-
-    instant: _dt.datetime
-    mark: str
-    fraction: float
-    clock: SlaClock
-    policy: SlaPolicy
+#: A warning or breach due on a clock, as :meth:`SlaTracker.advance` records it: when it
+#: fell due, ``"breach"`` or the warning's name, the share of the budget used then, the
+#: clock and its policy. A plain tuple: a sweep makes one or two for every case it meets.
+Due = tuple[_dt.datetime, str, float, SlaClock, SlaPolicy]
 
 
 class SlaTracker:
@@ -335,7 +323,9 @@ class SlaTracker:
         """
         plan = self.plan
         assert plan is not None
-        _same_zone(case, calendar, "")
+        zone = case.calendar_zone
+        if zone is not None and zone != calendar.tz:
+            raise _zone_error(case, calendar, "")
         shared = new_measure(calendar)
         # the plan's own table: the clocks' goal/variant were checked when they were
         # stored (plan.policy checks its arguments again on every call)
@@ -351,15 +341,12 @@ class SlaTracker:
             for c in current_clocks(case.clocks)
         )
 
-    @staticmethod
-    def next_due_at(case: Case) -> _dt.datetime | None:
-        """The earliest instant at which :meth:`advance` will record a warning or breach."""
-        return next_due_at(case)
-
-    @staticmethod
-    def due_cases(cases: Iterable[Case], *, at: _dt.datetime) -> list[Case]:
-        """The cases whose :meth:`next_due_at` is at or before ``at`` (one pass)."""
-        return due_cases(cases, at=at)
+    # They read only what the cases carry: the functions themselves, without a call
+    # more (a sweep asks them of every case).
+    #: The earliest instant at which :meth:`advance` will record a warning or breach.
+    next_due_at = staticmethod(next_due_at)
+    #: The cases whose :meth:`next_due_at` is at or before ``at`` (one pass).
+    due_cases = staticmethod(due_cases)
 
     def advance(
         self,
@@ -379,22 +366,21 @@ class SlaTracker:
         assert calendar is not None
         case = self.sync(case, calendar, when, by)
         escalations: list[tuple[SlaClock, str]] = []
-        for due in self._due(case, when):
-            clock = due.clock
+        for instant, mark, fraction, clock, policy in self._due(case, when):
             assert clock.due_at is not None
             data = {
                 "goal": clock.goal,
                 "variant": clock.variant,
                 "cycle": clock.cycle,
-                "mark": due.mark,
-                "threshold_percent": round(due.fraction * 100),
-                "crossed_at": due.instant.isoformat(),
+                "mark": mark,
+                "threshold_percent": round(fraction * 100),
+                "crossed_at": instant.isoformat(),
                 "due_at": clock.due_at.isoformat(),
                 "calendar_version": clock.calendar_version,
             }
-            name = "breach" if due.mark == "breach" else "warning"
+            name = "breach" if mark == "breach" else "warning"
             case = self.append_fact(case, "sla", name, when, by, data)
-            trigger = due.policy.escalate_with
+            trigger = policy.escalate_with
             if name == "breach" and clock.stopped_at is None and trigger:
                 escalations.append((clock, trigger))
         for clock, trigger in escalations:
@@ -402,17 +388,17 @@ class SlaTracker:
             case = escalate(case, trigger, when, by, data, calendar)
         return case
 
-    def _due(self, case: Case, when: _dt.datetime) -> list[Mark]:
+    def _due(self, case: Case, when: _dt.datetime) -> list[Due]:
         """The marks due by ``when`` on the case's clocks, oldest first."""
         plan = self.plan
         assert plan is not None
-        due: list[Mark] = []
+        due: list[Due] = []
         for clock in case.clocks:
             policy = plan.policy(clock.goal, clock.variant)
             for instant, mark, fraction in pending_marks(clock, policy):
                 if instant <= when:
-                    due.append(Mark(instant, mark, fraction, clock, policy))
-        due.sort(key=lambda item: item.instant)
+                    due.append((instant, mark, fraction, clock, policy))
+        due.sort(key=lambda item: item[0])
         return due
 
     def recompute(
@@ -422,15 +408,15 @@ class SlaTracker:
         if self.plan is None or calendar is None or case.calendar_version == calendar.version:
             return case
         when = in_time_order(case, when)
-        _same_zone(case, calendar, " (a zone changes only by a transfer)")
+        zone = case.calendar_zone
+        if zone is not None and zone != calendar.tz:
+            raise _zone_error(case, calendar, " (a zone changes only by a transfer)")
         return self.recompute_on(case, calendar, when, by)
 
 
-def _same_zone(case: Case, calendar: WorkingCalendar, why: str) -> None:
-    """Refuse a calendar in another zone than the one the case's clocks run in."""
-    zone = case.calendar_zone
-    if zone is not None and zone != calendar.tz:
-        raise CalendarMismatchError(
-            f"case {case.id!r}: its clocks run on a calendar in {zone}; calendar "
-            f"{calendar.version} is in {calendar.tz}{why}"
-        )
+def _zone_error(case: Case, calendar: WorkingCalendar, why: str) -> CalendarMismatchError:
+    """The refusal of a calendar in another zone than the one the case's clocks run in."""
+    return CalendarMismatchError(
+        f"case {case.id!r}: its clocks run on a calendar in {case.calendar_zone}; calendar "
+        f"{calendar.version} is in {calendar.tz}{why}"
+    )
