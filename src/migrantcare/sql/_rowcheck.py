@@ -12,7 +12,6 @@ from typing import Any
 
 from migrantcare.exceptions import IntegrityError
 from migrantcare.records._case import Case
-from migrantcare.records._sla_state import SlaClock
 
 _UTC = _dt.timezone.utc
 
@@ -51,41 +50,3 @@ def check_columns(case_id: str, case: Case, row: Any) -> None:
                 f"case {case_id!r}: the case row's column {column!r} differs from its "
                 "header and history (edited)"
             )
-
-
-def _skeleton(clock: SlaClock) -> tuple[Any, ...]:
-    # What a clock takes from the history alone, whatever the calendar: its deadline,
-    # warning times and budget are the calendar's.
-    return (
-        clock.goal,
-        clock.variant,
-        clock.cycle,
-        clock.started_at,
-        clock.pauses,
-        clock.paused_since,
-        clock.stopped_at,
-        clock.recorded,
-        clock.rebased_at,
-    )
-
-
-def check_recalendared(case: Case, replayed: Case) -> None:
-    """Check the clocks of a case resting on another calendar than the one replayed on.
-
-    The store holds only the current calendar, so the deadlines of a case still on an
-    older calendar version cannot be recomputed; but which clocks run, and when each
-    started, paused, stopped and was marked come from the history alone, and must be
-    what replay gives. (A sealed store also covers the deadlines: the seal does.)
-
-    Raises:
-        IntegrityError: naming the case.
-    """
-    if len(case.clocks) != len(replayed.clocks) or any(
-        _skeleton(mine) != _skeleton(theirs)
-        for mine, theirs in zip(case.clocks, replayed.clocks, strict=True)
-    ):
-        raise IntegrityError(
-            f"case {case.id!r}: stored SLA clocks differ from what its history gives "
-            f"(clocks added, removed or moved; the header names calendar "
-            f"{case.calendar_version!r}, replayed on {replayed.calendar_version!r})"
-        )

@@ -367,6 +367,8 @@ class SqlCaseStore:
             IntegrityError: a row's columns and document disagree, its hash does not
                 match its content, or it lies past the head the case row records.
         """
+        _, limit = check_query(None, limit)
+        check_lookup(case_id, "case_id")
         return self._loads.history(case_id, after=after, limit=limit)
 
     def export_jsonl(
