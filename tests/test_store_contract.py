@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import pathlib
 
+import attrs
 import pytest
 import sqlalchemy as sa
 
-from migrantcare import CaseStore, InMemoryCaseStore, Workflow, WorkingCalendar
+from migrantcare import (
+    CaseStore,
+    InMemoryCaseStore,
+    Workflow,
+    WorkingCalendar,
+    complaint_workflow,
+)
+from migrantcare.exceptions import IntegrityError
+from migrantcare.sql import TransactionalStore
 from migrantcare.sql.testing import CaseStoreContract
-from tests.store_support import sql_store, sqlite_engine, truncate
+from tests.actors import actor
+from tests.store_support import at, open_case, sql_store, sqlite_engine, truncate
 
 
 class TestInMemoryCaseStore(CaseStoreContract):
@@ -60,3 +70,38 @@ class TestPostgresCaseStore(CaseStoreContract):
 def test_the_contract_alone_is_not_a_store() -> None:
     with pytest.raises(NotImplementedError, match="make_store"):
         CaseStoreContract().store()
+
+
+def test_the_in_memory_store_checks_what_it_returns(
+    wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    # a case changed behind the store's back (its dict edited) is refused on get, as a
+    # SQL row edited behind the store's is
+    case = wf.fire(
+        open_case(wf, cal_wita, "PGD-1"), "escalate", at=at(5), by=actor("o-1"), calendar=cal_wita
+    )
+    for store in (InMemoryCaseStore(wf, calendar=cal_wita), InMemoryCaseStore()):
+        store.add(case)
+        forged = attrs.evolve(case, events=(case.events[0], attrs.evolve(case.events[1], note="x")))
+        store._cases["PGD-1"] = forged
+        with pytest.raises(IntegrityError, match="PGD-1"):
+            store.get("PGD-1")
+    replayed = InMemoryCaseStore(wf, calendar=cal_wita)
+    replayed.add(case)
+    replayed._cases["PGD-1"] = attrs.evolve(case, priority="high")  # the header edited
+    with pytest.raises(IntegrityError, match="priority"):
+        replayed.get("PGD-1")
+
+
+def test_the_sql_store_is_what_the_sweep_and_the_outbox_need(
+    wf: Workflow, cal_wita: WorkingCalendar
+) -> None:
+    store = sql_store(sa.create_engine("sqlite://"), wf, cal_wita)
+    assert isinstance(store, TransactionalStore)
+    assert isinstance(store, CaseStore)
+    assert not isinstance(InMemoryCaseStore(), TransactionalStore)
+
+
+@pytest.fixture(scope="module")
+def wf() -> Workflow:
+    return complaint_workflow()
