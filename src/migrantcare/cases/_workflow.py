@@ -1771,8 +1771,7 @@ def _mermaid_lines(
         return f" ({roles_text(permissions, permissions.rule(action))})"
 
     lines = ["stateDiagram-v2"]
-    for s in spec.states:
-        lines.append(f'    state "{s.label(lang)}" as {s.id}')
+    lines += [f'    state "{s.label(lang)}" as {s.id}' for s in spec.states]
     if permissions is not None and OPEN in permissions.actions:
         lines.append(f"    [*] --> {spec.initial}: {OPEN}{who(OPEN)}")
     else:
@@ -1783,20 +1782,30 @@ def _mermaid_lines(
             internal.setdefault(trigger, []).append(source)
         else:
             lines.append(f"    {source} --> {t.dest}: {trigger}{who(trigger)}")
-    for s in spec.states:
-        if s.terminal:
-            lines.append(f"    {s.id} --> [*]")
+    lines += [f"    {s.id} --> [*]" for s in spec.states if s.terminal]
     # Internal events (no state change) would draw a loop on every state they leave.
     for trigger, sources in internal.items():
         lines.append(f"    %% internal event {trigger}: from {', '.join(sources)}")
     if permissions is not None:
-        notes = [f"{trigger}{who(trigger)}, without a change of state" for trigger in internal]
-        notes += [f"{a}{who(a)}" for a in CASE_ACTIONS if a != OPEN and a in permissions.actions]
-        notes.append("* on every office's cases, the others on their own office and its posts")
-        lines.append(f"    note right of {spec.initial}")
-        lines.extend(f"        {note}" for note in notes)
-        lines.append("    end note")
+        lines += _mermaid_note(spec.initial, permissions, internal, who)
     return lines
+
+
+def _mermaid_note(
+    initial: str,
+    permissions: Permissions,
+    internal: Iterable[str],
+    who: Callable[[str], str],
+) -> list[str]:
+    """The diagram's note: who may fire the internal events and the case-wide actions."""
+    notes = [f"{trigger}{who(trigger)}, without a change of state" for trigger in internal]
+    notes += [f"{a}{who(a)}" for a in CASE_ACTIONS if a != OPEN and a in permissions.actions]
+    notes.append("* on every office's cases, the others on their own office and its posts")
+    return [
+        f"    note right of {initial}",
+        *(f"        {note}" for note in notes),
+        "    end note",
+    ]
 
 
 # ---------------------------------------------------------------------- opening
