@@ -40,6 +40,7 @@ passes is known.
 from __future__ import annotations
 
 import datetime as _dt
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from types import MappingProxyType
@@ -64,6 +65,7 @@ from migrantcare.sla._units import SLA_UNITS
 if TYPE_CHECKING:
     from migrantcare.cases._workflow import State, WorkflowSpec
     from migrantcare.records._case import Case, CaseEvent
+    from migrantcare.records._sla_state import SlaClock
 
 #: The points of a case's life a notice can be declared on, besides a trigger name.
 #: ``"*"`` is every state change that has no notice of its own (a fallback).
@@ -165,12 +167,18 @@ def _person(which: str) -> Resolver:
     return resolve
 
 
+def _newest_clock(case: Case, goal: object, cycle: object = None) -> SlaClock | None:
+    """The case's newest clock of ``goal`` (of that cycle, when one is given)."""
+    for clock in reversed(case.clocks):
+        if clock.goal == goal and (cycle is None or clock.cycle == cycle):
+            return clock
+    return None
+
+
 def _due(goal: str) -> Resolver:
     def resolve(ctx: NoticeContext) -> Any:
-        for clock in reversed(ctx.case.clocks):
-            if clock.goal == goal:
-                return MISSING if clock.due_at is None else clock.due_at
-        return MISSING
+        clock = _newest_clock(ctx.case, goal)
+        return MISSING if clock is None or clock.due_at is None else clock.due_at
 
     return resolve
 
@@ -223,11 +231,8 @@ def _provisional_note(ctx: NoticeContext) -> Any:
     """``provisional`` of an SLA notice: the note when the goal's deadline is provisional."""
     data = ctx.data
     goal = data.get("goal") if ctx.event.kind == "sla" else data.get("sla_goal")
-    cycle = data.get("cycle")
-    for clock in reversed(ctx.case.clocks):
-        if clock.goal == goal and (cycle is None or clock.cycle == cycle):
-            return MessageRef(PROVISIONAL_NOTE) if clock.provisional else ""
-    return ""
+    clock = _newest_clock(ctx.case, goal, data.get("cycle"))
+    return MessageRef(PROVISIONAL_NOTE) if clock is not None and clock.provisional else ""
 
 
 def vocabulary(spec: WorkflowSpec, name: str) -> Vocabulary:
@@ -238,33 +243,69 @@ def vocabulary(spec: WorkflowSpec, name: str) -> Vocabulary:
     return SHARED_VOCABULARIES[name]
 
 
+def _instant(value: Any) -> _dt.datetime | None:
+    """``value`` read as an ISO 8601 text, or ``None`` if it is not one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return _dt.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _as_datetime(value: Any) -> Any:
+    parsed = _instant(value)
+    # a naive instant could be in any zone: not shown rather than shown wrong
+    return MISSING if parsed is None or parsed.utcoffset() is None else parsed
+
+
+def _as_date(value: Any) -> Any:
+    parsed = _instant(value)
+    return MISSING if parsed is None else parsed.date()
+
+
+def _as_number(value: Any) -> Any:
+    # bool is an int to Python, not a number to a reader
+    return MISSING if isinstance(value, bool) or not isinstance(value, int | float) else value
+
+
+def _as_money(value: Any) -> Any:
+    number = _as_number(value)
+    return MISSING if number is MISSING else Money(number)
+
+
+#: ``data.<key>:<kind>``: how a value of the event's data is read as ``<kind>``.
+_READ_AS: Final[Mapping[str, Callable[[Any], Any]]] = MappingProxyType(
+    {
+        "datetime": _as_datetime,
+        "date": _as_date,
+        "money": _as_money,
+        "number": _as_number,
+    }
+)
+
+
+def _term(vocab: Vocabulary, code: Any) -> Any:
+    """The term of ``code`` in ``vocab``; a code the vocabulary does not know as it is."""
+    return vocab.term(code) if isinstance(code, str) and code in vocab else code
+
+
+def _terms(value: Any, vocab: Vocabulary) -> Any:
+    """``value``, a code or a list of codes, as the terms of ``vocab``."""
+    if isinstance(value, list):
+        return [_term(vocab, code) for code in value] or MISSING
+    return _term(vocab, value)
+
+
 def _typed(value: Any, kind: str, spec: WorkflowSpec) -> Any:
     if value is None:
         return MISSING
     if kind == "":
         return value
-    if kind in ("datetime", "date"):
-        if not isinstance(value, str):
-            return MISSING
-        try:
-            parsed = _dt.datetime.fromisoformat(value)
-        except ValueError:
-            return MISSING
-        if kind == "date":
-            return parsed.date()
-        return parsed if parsed.utcoffset() is not None else MISSING
-    if kind in ("money", "number"):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return MISSING
-        return Money(value) if kind == "money" else value
-    vocab = vocabulary(spec, kind.removeprefix("term."))
-
-    def term(code: Any) -> Any:
-        return vocab.term(code) if isinstance(code, str) and code in vocab else code
-
-    if isinstance(value, list):
-        return [term(v) for v in value] or MISSING
-    return term(value)
+    read = _READ_AS.get(kind)
+    if read is not None:
+        return read(value)
+    return _terms(value, vocabulary(spec, kind.removeprefix("term.")))
 
 
 def _data(key: str, kind: str) -> Resolver:
@@ -323,34 +364,82 @@ _SIMPLE: Final[Mapping[str, Resolver]] = MappingProxyType(
 )
 
 
-def _one(text: str, where: str) -> Resolver:
+def _literal(text: str) -> Resolver | None:
+    """``'text'``: the text between the quotes."""
     if len(text) >= 2 and text[0] == text[-1] == "'":
         return _constant(text[1:-1])
-    simple = _SIMPLE.get(text)
-    if simple is not None:
-        return simple
+    return None
+
+
+#: The kinds a ``data.<key>:<kind>`` source can name besides ``term.<vocabulary>``.
+_DATA_KINDS: Final = frozenset({"", "datetime", "date", "money", "number", "office"})
+
+
+def _data_kind_known(kind: str) -> bool:
+    if kind in _DATA_KINDS:
+        return True
+    vocab = kind.removeprefix("term.")
+    return kind.startswith("term.") and (vocab in _OWN_VOCABULARIES or vocab in SHARED_VOCABULARIES)
+
+
+def _data_source(text: str) -> Resolver | None:
+    """``data.<key>`` or ``data.<key>:<kind>``, the kind one a value can be read as."""
     head, _, rest = text.partition(".")
-    if head in ("due", "period") and _KEY.match(rest):
-        return _due(rest) if head == "due" else _period(rest)
-    if head == "data":
-        key, _, kind = rest.partition(":")
-        vocab = kind.removeprefix("term.")
-        if _KEY.match(key) and (
-            kind in ("", "datetime", "date", "money", "number", "office")
-            or (
-                kind.startswith("term.")
-                and (vocab in _OWN_VOCABULARIES or vocab in SHARED_VOCABULARIES)
-            )
-        ):
-            return _data(key, kind)
-    if head == "attr" and _KEY.match(rest):
-        return _attr(rest)
-    if head == "ref" and _MESSAGE_KEY.match(rest):
-        return _constant(MessageRef(rest))
+    key, _, kind = rest.partition(":")
+    if head == "data" and _KEY.match(key) and _data_kind_known(kind):
+        return _data(key, kind)
+    return None
+
+
+def _message_ref(key: str) -> Resolver:
+    """``ref.<message key>``: another message of the catalog, rendered with the notice."""
+    return _constant(MessageRef(key))
+
+
+#: ``<head>.<rest>`` sources (``data.`` aside): what ``rest`` must look like, and the
+#: resolver made of it.
+_DOTTED: Final[Mapping[str, tuple[re.Pattern[str], Callable[[str], Resolver]]]] = MappingProxyType(
+    {
+        "due": (_KEY, _due),
+        "period": (_KEY, _period),
+        "attr": (_KEY, _attr),
+        "ref": (_MESSAGE_KEY, _message_ref),
+    }
+)
+
+
+def _dotted(text: str) -> Resolver | None:
+    """``due.<goal>``, ``period.<goal>``, ``attr.<key>`` or ``ref.<message key>``."""
+    head, _, rest = text.partition(".")
+    rule = _DOTTED.get(head)
+    if rule is None:
+        return None
+    pattern, make = rule
+    return make(rest) if pattern.match(rest) else None
+
+
+def _plural(text: str) -> Resolver | None:
+    """``plural:<message key>:<count>``: a fixed count."""
     kind, _, rest = text.partition(":")
     key, _, count = rest.partition(":")
     if kind == "plural" and _MESSAGE_KEY.match(key) and count.isdigit():
         return _constant(Plural(key, int(count)))
+    return None
+
+
+#: How the sources other than the fixed names are parsed: each returns ``None`` for a
+#: text that is not its kind of source (at most one recognises a text).
+_PARSERS: Final = (_literal, _data_source, _dotted, _plural)
+
+
+def _one(text: str, where: str) -> Resolver:
+    simple = _SIMPLE.get(text)
+    if simple is not None:
+        return simple
+    for parse in _PARSERS:
+        resolver = parse(text)
+        if resolver is not None:
+            return resolver
     raise InvalidArgumentError(f"{where}: unknown value source {text!r}; {_SOURCE_HELP}")
 
 
@@ -400,6 +489,54 @@ def _check_recipient(_instance: object, _attribute: object, value: Any) -> None:
     check_code(value, "notice recipient")
 
 
+def _first_known(alternatives: tuple[Resolver, ...]) -> Resolver:
+    """One resolver for a source's alternatives: the first value that resolves."""
+    if len(alternatives) == 1:
+        # the common source: called directly, as fast as before alternatives existed
+        return alternatives[0]
+
+    def resolve(ctx: NoticeContext) -> Any:
+        for resolver in alternatives:
+            value = resolver(ctx)
+            if value is not MISSING:
+                return value
+        return MISSING
+
+    return resolve
+
+
+def _check_value_name(name: str, seen: set[str], where: str) -> None:
+    """Refuse a value name that is no placeholder name, or one passed already."""
+    if not _KEY.match(name):
+        raise InvalidArgumentError(
+            f"{where}: value name {name!r} is not a plain lower-case placeholder name"
+        )
+    if name in seen or name in BASE_VALUES:
+        raise InvalidArgumentError(
+            f"{where}: value {name!r} is given twice (case_number and office are always passed)"
+        )
+
+
+def _compiled_values(
+    values: tuple[tuple[str, str], ...], where: str
+) -> tuple[tuple[str, str, Resolver], ...]:
+    """Each value's name, source and compiled resolver, the names checked."""
+    seen: set[str] = set()
+    compiled = []
+    for name, source in values:
+        _check_value_name(name, seen, where)
+        seen.add(name)
+        alternatives = compile_source(source, f"{where}, value {name!r}")
+        compiled.append((name, source, _first_known(alternatives)))
+    return tuple(compiled)
+
+
+def _check_match(match: object, what: str) -> None:
+    """Refuse a ``when`` or ``unless`` that is not a :class:`CaseMatch`."""
+    if match is not None and not isinstance(match, CaseMatch):
+        raise WrongTypeError(f"{what} must be a CaseMatch, got {type(match).__name__}")
+
+
 @attrs.frozen
 class NoticeSpec:
     """A notice a workflow declares: at which point, to whom, which message, which values.
@@ -438,38 +575,21 @@ class NoticeSpec:
     channels: tuple[str, ...] = attrs.field(default=(), converter=_channels)
     when: CaseMatch | None = None
     unless: CaseMatch | None = None
-    _compiled: tuple[tuple[str, str, tuple[Resolver, ...]], ...] = attrs.field(
-        init=False, eq=False, repr=False
-    )
-    _person: str | None = attrs.field(init=False, eq=False, repr=False)
+    _compiled: tuple[tuple[str, str, Resolver], ...] = attrs.field(init=False, eq=False, repr=False)
+    # reads the recipient person off a case (None: the recipient is no person of the case)
+    _person: Callable[[Case], Any] | None = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         where = f"notice {self.key!r} on {self.on!r}"
-        seen: set[str] = set()
-        compiled = []
-        for name, source in self.values:
-            if not _KEY.match(name):
-                raise InvalidArgumentError(
-                    f"{where}: value name {name!r} is not a plain lower-case placeholder name"
-                )
-            if name in seen or name in BASE_VALUES:
-                raise InvalidArgumentError(
-                    f"{where}: value {name!r} is given twice (case_number and office are "
-                    "always passed)"
-                )
-            seen.add(name)
-            compiled.append((name, source, compile_source(source, f"{where}, value {name!r}")))
+        compiled = _compiled_values(self.values, where)
         for channel in self.channels:
             check_code(channel, f"{where}: channel")
-        for label, match in (("when", self.when), ("unless", self.unless)):
-            if match is not None and not isinstance(match, CaseMatch):
-                raise WrongTypeError(
-                    f"{where}: {label} must be a CaseMatch, got {type(match).__name__}"
-                )
+        _check_match(self.when, f"{where}: when")
+        _check_match(self.unless, f"{where}: unless")
         # parsed once: resolving is then a call per value
-        object.__setattr__(self, "_compiled", tuple(compiled))
+        object.__setattr__(self, "_compiled", compiled)
         person = PERSON_RECIPIENTS.get(self.recipient)
-        object.__setattr__(self, "_person", None if person is None else person[0])
+        object.__setattr__(self, "_person", None if person is None else operator.attrgetter(person))
 
     def __reduce__(self) -> tuple[Any, ...]:
         # rebuilt from its declaration: the compiled resolvers are closures, which do
@@ -493,7 +613,7 @@ class NoticeSpec:
     def applies(self, case: Case) -> bool:
         """Return whether this notice concerns ``case`` (its person and its match rules)."""
         person = self._person
-        if person is not None and (case.complainant if person == "c" else case.worker) is None:
+        if person is not None and person(case) is None:
             return False
         if self.when is not None and not self.when.matches(case):
             return False
@@ -505,14 +625,11 @@ class NoticeSpec:
         if self.on in SLA_POINTS:
             out["provisional"] = _provisional_note(ctx)
         memo = ctx.memo
-        for name, source, alternatives in self._compiled:
+        for name, source, resolver in self._compiled:
             value = memo.get(source, MISSING)
             if value is MISSING:
-                for resolver in alternatives:
-                    value = resolver(ctx)
-                    if value is not MISSING:
-                        break
-                else:
+                value = resolver(ctx)
+                if value is MISSING:
                     return None
                 memo[source] = value
             out[name] = value
@@ -553,59 +670,89 @@ def _need(  # noqa: PLR0917 - private helper of check_messages
     return True
 
 
+def _unused(n: NoticeSpec, messages: Messages, locale: str, why: str) -> list[CatalogProblem]:
+    """The values ``n`` passes that its template (present in ``locale``) never uses."""
+    unused = {name for name, _ in n.values} - messages.placeholders(n.key, locale)
+    if not unused:
+        return []
+    detail = f"{why}: passes {{{', '.join(sorted(unused))}}}, which the template does not use"
+    return [CatalogProblem("unused", locale, n.key, detail)]
+
+
+def _shows_provisional(n: NoticeSpec, messages: Messages, locale: str) -> bool:
+    """Whether ``n``'s template in ``locale`` shows the note on a provisional deadline."""
+    return (
+        n.on in SLA_POINTS
+        and n.key in messages.keys(locale)
+        and "provisional" in messages.placeholders(n.key, locale)
+    )
+
+
+def _referred(part: str) -> tuple[str, frozenset[str]] | None:
+    """The message a ``ref.`` or ``plural:`` source part names, and the values it gets."""
+    head, _, rest = part.partition(".")
+    if head == "ref":
+        return rest, frozenset()
+    if part.startswith("plural:"):
+        return part.split(":")[1], frozenset({"count"})
+    return None
+
+
 def _check_notice(
     spec: WorkflowSpec, n: NoticeSpec, messages: Messages, locale: str
 ) -> list[CatalogProblem]:
     problems: list[CatalogProblem] = []
     why = f"notice on {n.on!r} to {n.recipient}"
     if _need(messages, locale, n.key, why, n.provides, problems):
-        unused = {name for name, _ in n.values} - messages.placeholders(n.key, locale)
-        if unused:
-            problems.append(
-                CatalogProblem(
-                    "unused",
-                    locale,
-                    n.key,
-                    f"{why}: passes {{{', '.join(sorted(unused))}}}, which the template "
-                    "does not use",
-                )
-            )
+        problems.extend(_unused(n, messages, locale, why))
     for channel in n.channels:
-        _need(
-            messages,
-            locale,
-            f"{n.key}.{channel}",
-            f"{why}, channel {channel!r}",
-            n.provides,
-            problems,
-        )
-    if (
-        n.on in SLA_POINTS
-        and n.key in messages.keys(locale)
-        and "provisional" in messages.placeholders(n.key, locale)
-    ):
+        what = f"{why}, channel {channel!r}"
+        _need(messages, locale, f"{n.key}.{channel}", what, n.provides, problems)
+    if _shows_provisional(n, messages, locale):
         what = f"{why}: the note on a provisional deadline"
         _need(messages, locale, PROVISIONAL_NOTE, what, frozenset(), problems)
+    _check_sources(spec, n, why, messages, locale, problems)
+    _check_goal_names(spec, n, messages, locale, problems)
+    return problems
+
+
+def _check_sources(  # noqa: PLR0917 - private helper of _check_notice
+    spec: WorkflowSpec,
+    n: NoticeSpec,
+    why: str,
+    messages: Messages,
+    locale: str,
+    problems: list[CatalogProblem],
+) -> None:
+    """Check the messages the sources of ``n``'s values name: ``ref.``, ``plural:``, ``period.``."""
     count = frozenset({"count"})
     for name, source in n.values:
         what = f"{why}, value {name!r}"
         for part in source_parts(source):
+            referred = _referred(part)
+            if referred is not None:
+                _need(messages, locale, referred[0], what, referred[1], problems)
             head, _, rest = part.partition(".")
-            if head == "ref":
-                _need(messages, locale, rest, what, frozenset(), problems)
-            elif part.startswith("plural:"):
-                _need(messages, locale, part.split(":")[1], what, count, problems)
-            elif head == "period" and spec.sla is not None:
+            if head == "period" and spec.sla is not None:
                 for policy in spec.sla.policies:
                     if policy.name == rest:
                         unit = SLA_UNITS[policy.target.unit].message_key
                         _need(messages, locale, unit, what, count, problems)
-            elif part == "sla.goal" and spec.sla is not None:
-                for goal in spec.sla.goals:
-                    key = f"sla.goal.{goal}"
-                    what = f"the name of SLA goal {goal!r}, shown in SLA notices"
-                    _need(messages, locale, key, what, frozenset(), problems)
-    return problems
+
+
+def _check_goal_names(
+    spec: WorkflowSpec,
+    n: NoticeSpec,
+    messages: Messages,
+    locale: str,
+    problems: list[CatalogProblem],
+) -> None:
+    """Check the name of every SLA goal when ``n`` shows one (an ``sla.goal`` source)."""
+    if spec.sla is None or not any("sla.goal" in source_parts(s) for _, s in n.values):
+        return
+    for goal in spec.sla.goals:
+        what = f"the name of SLA goal {goal!r}, shown in SLA notices"
+        _need(messages, locale, f"sla.goal.{goal}", what, frozenset(), problems)
 
 
 def check_messages(spec: WorkflowSpec, messages: Messages) -> list[CatalogProblem]:
