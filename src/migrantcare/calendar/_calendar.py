@@ -371,13 +371,6 @@ class WorkingCalendar:
             index.check_settled(index.year_of(i), index.year_of(j))
         return from_zone_fields(index.first_ordinal + j, index.wall_time(j, target), self._zone)
 
-    # thin aliases until reports/_performance.py reads ``working_time``: then remove
-    def _working_position(self, instant: _dt.datetime) -> int:
-        return self._working_time.position(instant)
-
-    def _reason(self, first: int, last: int, lang: str) -> str:
-        return self._working_time.unsettled_reason(first, last, lang)
-
     def working_time_between(self, start: _dt.datetime, end: _dt.datetime) -> _dt.timedelta:
         """Return the working time between two aware instants.
 

@@ -30,6 +30,7 @@ from migrantcare.offices._actors import acted_by_system
 from migrantcare.records._case import Case, CaseEvent, utc
 from migrantcare.records._sla_state import SlaClock
 from migrantcare.sla._sla import SlaPlan, deadline
+from migrantcare.sla._units import SLA_UNITS
 
 #: Age buckets of the open backlog, in working days since opening: (label, low, high).
 BACKLOG_BUCKETS: tuple[tuple[str, int, int | None], ...] = (
@@ -438,14 +439,14 @@ def _position_on(cal: WorkingCalendar) -> Callable[[_dt.datetime], int]:
     """Working µs from ``cal``'s first day to an instant, as one function per calendar.
 
     The reports reach the calendar's working-time index here and in
-    :func:`_unsettled_reason` only: the switch to its named API is one edit each.
+    :func:`_unsettled_reason` only.
     """
-    return cal._working_position
+    return cal.working_time.position
 
 
 def _unsettled_reason(cal: WorkingCalendar, first: int, last: int, lang: str) -> str:
     """Why deadlines in the years ``first..last`` rest on unsettled holiday data."""
-    return cal._reason(first, last, lang)
+    return cal.working_time.unsettled_reason(first, last, lang)
 
 
 # --------------------------------------------------------------------------- counters
@@ -1037,7 +1038,8 @@ class _Pass:
         else:
             years = range(clock.started_at.year, last_year + 1)
             provisional = not who.cal.provisional_years.isdisjoint(years) and (
-                plan is not None and plan.policy(clock.goal, clock.variant).target.unit != "elapsed"
+                plan is not None
+                and SLA_UNITS[plan.policy(clock.goal, clock.variant).target.unit].on_calendar
             )
         if provisional:
             self._note_unsettled(clock.started_at.year, last_year, who.cal)
