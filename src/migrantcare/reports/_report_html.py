@@ -14,11 +14,12 @@ import csv
 import datetime as _dt
 import io
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from html import escape
 from types import MappingProxyType
 from typing import Final
 
+import attrs
 from babel.dates import format_date
 from babel.numbers import format_decimal
 
@@ -29,9 +30,11 @@ from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, Wrong
 from migrantcare.reports._performance import (
     ALL_OFFICES,
     ChannelFigures,
+    Count,
     GoalCount,
     MonthRow,
     OfficePerformance,
+    OutreachRow,
     PerformanceFigures,
     Spread,
 )
@@ -255,14 +258,27 @@ def csv_rows(
     0-100; ``None`` is an empty cell. Codes stay codes; the words of a goal's target and
     source are in ``lang`` (``"2 jam"`` in Indonesian).
     """
+    yield from _source_rows(figures, lang)
+    for o in (figures.total, *figures.offices):
+        yield from _office_rows(o)
+    yield from _ranking_rows(figures)
+    yield from _outreach_rows(figures)
+
+
+Row = tuple[str, str, str, str, Cell]
+
+
+def _source_rows(figures: PerformanceFigures, lang: str) -> Iterator[Row]:
+    """Where each goal's target comes from, its words in ``lang``."""
     for src in figures.goal_sources:
         key = f"{src.goal}/{src.variant}"
         yield ("goal_source", "", key, "target", _target(src.target, lang))
         yield ("goal_source", "", key, "source", _isolated(_source(src.source, lang)))
         yield ("goal_source", "", key, "confirmed", int(src.confirmed))
         yield ("goal_source", "", key, "basis", src.basis)
-    for o in (figures.total, *figures.offices):
-        yield from _office_rows(o)
+
+
+def _ranking_rows(figures: PerformanceFigures) -> Iterator[Row]:
     for r in figures.ranking:
         yield ("ranking", r.office, "", "rank", r.rank)
         yield ("ranking", r.office, "", "opened", r.opened)
@@ -271,35 +287,54 @@ def csv_rows(
         yield ("ranking", r.office, "", "compliance_pct", r.compliance)
         yield ("ranking", r.office, "", "wilson_lower_pct", r.wilson_lower)
         yield ("ranking", r.office, "", "breaches_per_100", r.breaches_per_100)
+
+
+def _outreach_rows(figures: PerformanceFigures) -> Iterator[Row]:
     for row in figures.outreach:
         key = f"{row.province}/{row.category}"
         for measure in ("planned", "held", "cancelled", "participants", "villages"):
             yield ("outreach", "", key, measure, getattr(row, measure))
 
 
-def _office_rows(o: OfficePerformance) -> Iterator[tuple[str, str, str, str, Cell]]:
+def _office_rows(o: OfficePerformance) -> Iterator[Row]:
     office = o.office
     yield ("opened", office, "", "count", o.opened)
     yield ("open_now", office, "", "count", o.open_now)
     for b in o.backlog:
         yield ("backlog", office, b.label, "count", b.count)
     yield from _goal_rows(o)
-    for name, s in (("first_response", o.first_response), ("resolution", o.resolution)):
-        yield (name, office, "", "count", s.count)
-        yield (name, office, "", "median_hours", _td(s.median))
-        yield (name, office, "", "p90_hours", _td(s.p90))
-    for c in o.breaches_by_category:
-        yield ("breaches_by_category", office, c.code, "count", c.count)
-    for c in o.breaches_by_channel:
-        yield ("breaches_by_channel", office, c.code, "count", c.count)
-    for ch in o.channels:
-        for measure, value in _channel_measures(ch):
-            yield ("channel", office, ch.channel, measure, value)
+    yield from _spread_rows(o)
+    yield from _breach_rows(o)
+    yield from _channel_rows(o)
     yield ("transfers", office, "", "in", o.transfers_in)
     yield ("transfers", office, "", "out", o.transfers_out)
 
 
-def _goal_rows(o: OfficePerformance) -> Iterator[tuple[str, str, str, str, Cell]]:
+def _spread_rows(o: OfficePerformance) -> Iterator[Row]:
+    """How long first responses and resolutions took (count, median, 90th percentile)."""
+    for name, s in (("first_response", o.first_response), ("resolution", o.resolution)):
+        yield (name, o.office, "", "count", s.count)
+        yield (name, o.office, "", "median_hours", _td(s.median))
+        yield (name, o.office, "", "p90_hours", _td(s.p90))
+
+
+def _breach_rows(o: OfficePerformance) -> Iterator[Row]:
+    """Breaches by the case's category, then by its channel."""
+    for figure, counts in (
+        ("breaches_by_category", o.breaches_by_category),
+        ("breaches_by_channel", o.breaches_by_channel),
+    ):
+        for c in counts:
+            yield (figure, o.office, c.code, "count", c.count)
+
+
+def _channel_rows(o: OfficePerformance) -> Iterator[Row]:
+    for ch in o.channels:
+        for measure, value in _channel_measures(ch):
+            yield ("channel", o.office, ch.channel, measure, value)
+
+
+def _goal_rows(o: OfficePerformance) -> Iterator[Row]:
     """The goals' outcomes over the period, then month by month."""
     office = o.office
     for g in o.goals:
@@ -345,6 +380,11 @@ def figures_to_csv(figures: PerformanceFigures, *, lang: str = "en") -> str:
         WrongTypeError: ``figures`` is not :class:`PerformanceFigures`.
         InvalidArgumentError: ``lang`` is neither ``"id"`` nor ``"en"``.
     """
+    return _csv_text(CSV_HEADER, csv_rows(_checked(figures, lang), lang))
+
+
+def _checked(figures: object, lang: str) -> PerformanceFigures:
+    """``figures``, once it and ``lang`` are checked (for the public entry points)."""
     if not isinstance(figures, PerformanceFigures):
         raise WrongTypeError(
             f"figures must be PerformanceFigures (from performance_figures), got "
@@ -352,7 +392,7 @@ def figures_to_csv(figures: PerformanceFigures, *, lang: str = "en") -> str:
         )
     if lang not in ("id", "en"):
         raise InvalidArgumentError(f"lang must be 'id' or 'en', got {lang!r}")
-    return _csv_text(CSV_HEADER, csv_rows(figures, lang))
+    return figures
 
 
 # --------------------------------------------------------------------------- HTML parts
@@ -395,11 +435,14 @@ class _Table:
 
     def _text_columns(self) -> set[int]:
         # text columns read left-aligned, numbers right-aligned
-        return {
-            j
-            for j in range(1, len(self.header))
-            if self.rows and all(isinstance(r[j], str) for r in self.rows if j < len(r))
-        }
+        if not self.rows:
+            return set()
+        return {j for j in range(1, len(self.header)) if _all_text(self.rows, j)}
+
+
+def _all_text(rows: Sequence[Sequence[Cell]], j: int) -> bool:
+    """Whether column ``j`` holds text in every row that has it."""
+    return all(isinstance(r[j], str) for r in rows if j < len(r))
 
 
 def _body_row(row: Sequence[str], text: set[int]) -> str:
@@ -453,13 +496,13 @@ def _bar_chart(
     """
     label_w, bar_w, row_h = 250, 400, 22
     height = row_h * len(bars) + 10
-    top = scale if scale else max([v or 0.0 for _, v, _ in bars] + [1e-9])
+    top = scale if scale else _largest(bars)
     parts = [_svg_open(label_w + bar_w + 90, height, title, _desc(bars), uid)]
     for i, (label, value, text) in enumerate(bars):
         y = 5 + i * row_h
-        width = 0.0 if value is None or top <= 0 else bar_w * min(value, top) / top
+        width = _bar_width(value, top, bar_w)
         color = "#9aa5b1" if i in muted else _PALETTE[0]
-        short = _isolated(label if len(label) <= 36 else label[:35] + "\u2026")
+        short = _isolated(_shortened(label, 36))
         parts.append(
             f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end">{escape(short)}</text>'
             f'<rect x="{label_w}" y="{y + 3}" width="{width:.1f}" height="{row_h - 6}" '
@@ -468,6 +511,23 @@ def _bar_chart(
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _largest(bars: Sequence[tuple[str, float | None, str]]) -> float:
+    """The full width of bars drawn to no given scale: the largest value (never 0)."""
+    return max([v or 0.0 for _, v, _ in bars] + [1e-9])
+
+
+def _bar_width(value: float | None, top: float, full: int) -> float:
+    """How wide a bar of ``value`` is drawn when ``top`` is ``full`` wide (capped there)."""
+    if value is None or top <= 0:
+        return 0.0
+    return full * min(value, top) / top
+
+
+def _shortened(label: str, most: int) -> str:
+    """``label`` cut to ``most`` characters, an ellipsis last, when it is longer."""
+    return label if len(label) <= most else label[: most - 1] + "\u2026"
 
 
 def _desc(bars: Sequence[tuple[str, float | None, str]]) -> str:
@@ -487,50 +547,110 @@ def _line_chart(
     """
     left, top, w, h = 44, 12, 640, 200
     n = max(len(months), 1)
-    step = w / max(n - 1, 1)
-    legend_h = 18 * len(series)
-    height = top + h + 54 + legend_h
-    desc = "; ".join(
+    plot = _Plot(left, top, w, h, step=w / max(n - 1, 1))
+    height = top + h + 54 + 18 * len(series)
+    parts = [
+        _svg_open(left + w + 30, height, title, _line_desc(months, series, lang), uid),
+        plot.grid(),
+        plot.ticks(months),
+    ]
+    parts += [plot.line(k, name, values) for k, (name, values) in enumerate(series)]
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _line_desc(
+    months: Sequence[tuple[str, str, str]],
+    series: Sequence[tuple[str, Sequence[float | None]]],
+    lang: str,
+) -> str:
+    """The numbers of a line chart in words, for screen readers."""
+    return "; ".join(
         f"{name}: "
         + ", ".join(f"{m[1]} {_pct(v, lang)}" for m, v in zip(months, values, strict=True))
         for name, values in series
     )
-    parts = [_svg_open(left + w + 30, height, title, desc, uid)]
-    for pct in (0, 25, 50, 75, 100):
-        y = top + h - h * pct / 100
-        parts.append(
-            f'<line x1="{left}" x2="{left + w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#cbd2d9"></line>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{pct}%</text>'
-        )
-    for i, (tick, _, year) in enumerate(months):
-        x = left + i * step
-        parts.append(
-            f'<text x="{x:.1f}" y="{top + h + 16}" text-anchor="middle">{escape(tick)}</text>'
-            f'<text x="{x:.1f}" y="{top + h + 30}" text-anchor="middle">{escape(year)}</text>'
-        )
-    for k, (name, values) in enumerate(series):
+
+
+@attrs.frozen
+class _Plot:
+    """Where a line chart draws: 0-100 % upwards over ``h``, a month every ``step``."""
+
+    left: int
+    top: int
+    w: int
+    h: int
+    step: float
+
+    def x(self, i: int) -> float:
+        return self.left + i * self.step
+
+    def y(self, pct: float) -> float:
+        return self.top + self.h - self.h * pct / 100
+
+    def grid(self) -> str:
+        """The horizontal lines of 0, 25, 50, 75 and 100 %, labelled."""
+        parts = []
+        for pct in (0, 25, 50, 75, 100):
+            y = self.y(pct)
+            parts.append(
+                f'<line x1="{self.left}" x2="{self.left + self.w}" y1="{y:.1f}" y2="{y:.1f}" '
+                'stroke="#cbd2d9"></line>'
+                f'<text x="{self.left - 6}" y="{y + 4:.1f}" text-anchor="end">{pct}%</text>'
+            )
+        return "".join(parts)
+
+    def ticks(self, months: Sequence[tuple[str, str, str]]) -> str:
+        """Each month's tick label, and the year under January (and the first month)."""
+        bottom = self.top + self.h
+        parts = []
+        for i, (tick, _, year) in enumerate(months):
+            x = self.x(i)
+            parts.append(
+                f'<text x="{x:.1f}" y="{bottom + 16}" text-anchor="middle">{escape(tick)}</text>'
+                f'<text x="{x:.1f}" y="{bottom + 30}" text-anchor="middle">{escape(year)}</text>'
+            )
+        return "".join(parts)
+
+    def line(self, k: int, name: str, values: Sequence[float | None]) -> str:
+        """Series ``k``: a dot per month with a value, lines between them, its legend."""
         color = _PALETTE[k % len(_PALETTE)]
-        runs: list[list[str]] = [[]]
-        for i, v in enumerate(values):
-            if v is None:
-                runs.append([])
-                continue
-            x, y = left + i * step, top + h - h * v / 100
-            runs[-1].append(f"{x:.1f},{y:.1f}")
-            parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"></circle>')
-        for run in runs:
-            if len(run) > 1:
-                parts.append(
-                    f'<polyline points="{" ".join(run)}" fill="none" stroke="{color}" '
-                    'stroke-width="2"></polyline>'
-                )
-        ly = top + h + 48 + 18 * k
-        parts.append(
-            f'<rect x="{left}" y="{ly - 10}" width="14" height="4" fill="{color}"></rect>'
-            f'<text x="{left + 20}" y="{ly - 4}">{escape(name)}</text>'
+        points = [None if v is None else (self.x(i), self.y(v)) for i, v in enumerate(values)]
+        dots = "".join(
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"></circle>'
+            for x, y in _known(points)
         )
-    parts.append("</svg>")
-    return "".join(parts)
+        ly = self.top + self.h + 48 + 18 * k
+        return (
+            dots
+            + _polylines(points, color)
+            + f'<rect x="{self.left}" y="{ly - 10}" width="14" height="4" fill="{color}"></rect>'
+            f'<text x="{self.left + 20}" y="{ly - 4}">{escape(name)}</text>'
+        )
+
+
+Point = tuple[float, float]
+
+
+def _known(points: Sequence[Point | None]) -> list[Point]:
+    """The points of the months that have a value (each drawn as a dot)."""
+    return [p for p in points if p is not None]
+
+
+def _polylines(points: Sequence[Point | None], color: str) -> str:
+    """A line through each run of points; a month without a value breaks the line."""
+    runs: list[list[str]] = [[]]
+    for point in points:
+        if point is None:
+            runs.append([])
+        else:
+            runs[-1].append(f"{point[0]:.1f},{point[1]:.1f}")
+    return "".join(
+        f'<polyline points="{" ".join(run)}" fill="none" stroke="{color}" '
+        'stroke-width="2"></polyline>'
+        for run in runs
+        if len(run) > 1
+    )
 
 
 def _section(anchor: str, title: str, what: str, *body: str) -> str:
@@ -595,10 +715,16 @@ class _Report:
         )
         return f'<p class="what"><span class="flag">{escape(text)}</span></p>'
 
+    def service(self, o: OfficePerformance) -> list[GoalCount]:
+        """The outcomes of ``o``'s service goals (those the ranking counts)."""
+        return [g for g in o.goals if g.goal in self.f.service_goals]
+
+    def service_goal_names(self) -> str:
+        """The service goals, named in the report's language, as one text."""
+        return ", ".join(_goal(g, self.lang) for g in self.f.service_goals)
+
     def cards(self, o: OfficePerformance) -> str:
         lang = self.lang
-        service = [g for g in o.goals if g.goal in self.f.service_goals]
-        met, decided = sum(g.met for g in service), sum(g.decided for g in service)
         items = (
             (_num(o.opened, lang),
              self.t("kasus dibuka dalam periode", "cases opened in the period")),
@@ -606,26 +732,42 @@ class _Report:
             (_hours(o.first_response.median, lang),
              self.t("median tanggapan pertama (jam kerja)",
                     "median first response (working hours)")),
-            (_pct(None if not decided else 100 * met / decided, lang),
+            (_pct(_compliance(self.service(o)), lang),
              self.t("kepatuhan SLA layanan", "service SLA compliance")),
             (_num(o.transfers_in, lang) + " / " + _num(o.transfers_out, lang),
              self.t("pelimpahan masuk / keluar", "transfers in / out")),
         )  # fmt: skip
-        return (
-            '<div class="cards">'
-            + "".join(
-                f'<div class="card"><div class="n">{escape(n)}</div><div class="l">{escape(label)}'
-                "</div></div>"
-                for n, label in items
-            )
-            + "</div>"
-        )
+        return _cards(items)
 
     # ---------------------------------------------------------------- all offices
 
     def ranking(self) -> str:
         lang, f = self.lang, self.f
         names = {o.office: o.name(lang) for o in f.offices}
+        chart = _bar_chart(
+            "rank",
+            self.t("Batas bawah Wilson kepatuhan SLA per kantor", "Wilson lower bound of SLA "
+                   "compliance per office"),
+            [(names.get(r.office, r.office), r.wilson_lower, _pct(r.wilson_lower, lang))
+             for r in f.ranking],
+            scale=100.0,
+        )  # fmt: skip
+        goals = self.service_goal_names()
+        what = self.t(
+            f"Kantor diurutkan menurut batas bawah interval Wilson 95 % dari kepatuhan SLA "
+            f"layanan ({goals}): tepat waktu ÷ (tepat waktu + terlambat). Batas bawah ini "
+            "adil terhadap volume: kantor dengan sedikit kasus tidak menjadi juara karena "
+            "kebetulan, karena ketidakpastiannya lebih lebar. Angka di baliknya ada di tabel.",
+            f"Offices ranked by the 95 % Wilson lower bound of their service SLA compliance "
+            f"({goals}): met ÷ (met + breached). The bound is fair to volume: an office with "
+            "few cases cannot top the ranking by luck, because its uncertainty is wider. The "
+            "numbers behind it are in the table.",
+        )
+        return _section("ranking", self.t("Peringkat kantor", "Office ranking"), what,
+                        chart, self.ranking_table(names).html(lang))  # fmt: skip
+
+    def ranking_table(self, names: Mapping[str, str]) -> _Table:
+        lang, f = self.lang, self.f
         rows = [
             (_isolated(names.get(r.office, r.office)), r.rank, r.opened, r.met, r.breached,
              r.compliance, r.wilson_lower, r.breaches_per_100, r.office)
@@ -656,52 +798,16 @@ class _Report:
             "ranking.csv",
         )  # fmt: skip
         table.csv_header = [*table.header, "office_id"]
-        chart = _bar_chart(
-            "rank",
-            self.t("Batas bawah Wilson kepatuhan SLA per kantor", "Wilson lower bound of SLA "
-                   "compliance per office"),
-            [(names.get(r.office, r.office), r.wilson_lower, _pct(r.wilson_lower, lang))
-             for r in f.ranking],
-            scale=100.0,
-        )  # fmt: skip
-        goals = ", ".join(_goal(g, lang) for g in f.service_goals)
-        what = self.t(
-            f"Kantor diurutkan menurut batas bawah interval Wilson 95 % dari kepatuhan SLA "
-            f"layanan ({goals}): tepat waktu ÷ (tepat waktu + terlambat). Batas bawah ini "
-            "adil terhadap volume: kantor dengan sedikit kasus tidak menjadi juara karena "
-            "kebetulan, karena ketidakpastiannya lebih lebar. Angka di baliknya ada di tabel.",
-            f"Offices ranked by the 95 % Wilson lower bound of their service SLA compliance "
-            f"({goals}): met ÷ (met + breached). The bound is fair to volume: an office with "
-            "few cases cannot top the ranking by luck, because its uncertainty is wider. The "
-            "numbers behind it are in the table.",
-        )
-        return _section("ranking", self.t("Peringkat kantor", "Office ranking"), what,
-                        chart, table.html(lang))  # fmt: skip
+        return table
 
     def goals(self, o: OfficePerformance, uid: str) -> str:
         lang = self.lang
-        rows = [
-            (g.goal, g.met, g.breached, g.pending, g.compliance, g.provisional) for g in o.goals
-        ]
-        shown = [
-            [escape(_goal(g.goal, lang)), _num(g.met, lang), _num(g.breached, lang),
-             _num(g.pending, lang), _pct(g.compliance, lang), _num(g.provisional, lang)]
-            for g in o.goals
-        ]  # fmt: skip
-        table = _Table(
-            self.t("Capaian SLA per sasaran", "SLA outcomes per goal"),
-            [self.t("Sasaran", "Goal"), self.t("Tepat waktu", "Met"),
-             self.t("Terlambat", "Breached"), self.t("Berjalan", "Pending"),
-             self.t("Kepatuhan", "Compliance"),
-             self.t("Atas data libur sementara", "On provisional holiday data")],
-            rows, shown, f"{_slug(o.office)}-sla-goals.csv",
-        )  # fmt: skip
         chart = _bar_chart(
             f"{uid}-goals",
             self.t("Kepatuhan SLA per sasaran", "SLA compliance per goal"),
             [(_goal(g.goal, lang), g.compliance, _pct(g.compliance, lang)) for g in o.goals],
             scale=100.0,
-            muted=frozenset(i for i, g in enumerate(o.goals) if g.goal not in self.f.service_goals),
+            muted=self.context_goals(o),
         )
         what = self.t(
             "Jam SLA yang selesai dalam periode: tepat waktu bila berhenti sebelum tenggat, "
@@ -716,7 +822,30 @@ class _Report:
             "respondent, shown for context (not in the ranking).",
         )
         return _section(f"{uid}-goals", self.t("SLA per sasaran", "SLA per goal"), what,
-                        self.unsettled(o), chart, table.html(lang))  # fmt: skip
+                        self.unsettled(o), chart, self.goals_table(o).html(lang))  # fmt: skip
+
+    def context_goals(self, o: OfficePerformance) -> frozenset[int]:
+        """The positions of ``o``'s goals that are no service goal (shown as context)."""
+        return frozenset(i for i, g in enumerate(o.goals) if g.goal not in self.f.service_goals)
+
+    def goals_table(self, o: OfficePerformance) -> _Table:
+        lang = self.lang
+        rows = [
+            (g.goal, g.met, g.breached, g.pending, g.compliance, g.provisional) for g in o.goals
+        ]
+        shown = [
+            [escape(_goal(g.goal, lang)), _num(g.met, lang), _num(g.breached, lang),
+             _num(g.pending, lang), _pct(g.compliance, lang), _num(g.provisional, lang)]
+            for g in o.goals
+        ]  # fmt: skip
+        return _Table(
+            self.t("Capaian SLA per sasaran", "SLA outcomes per goal"),
+            [self.t("Sasaran", "Goal"), self.t("Tepat waktu", "Met"),
+             self.t("Terlambat", "Breached"), self.t("Berjalan", "Pending"),
+             self.t("Kepatuhan", "Compliance"),
+             self.t("Atas data libur sementara", "On provisional holiday data")],
+            rows, shown, f"{_slug(o.office)}-sla-goals.csv",
+        )  # fmt: skip
 
     def sources(self) -> str:
         lang = self.lang
@@ -754,24 +883,15 @@ class _Report:
 
     def trend(self, o: OfficePerformance, uid: str) -> str:
         lang = self.lang
-        goals = [g for g in self.f.service_goals if any(x.goal == g for x in o.goals)]
-        series = [
-            (_goal(goal, lang), [_goal_in(m, goal).compliance for m in o.months]) for goal in goals
-        ]
+        goals = self.service_goals_in(o)
         chart = _line_chart(
             f"{uid}-trend",
             self.t("Kepatuhan SLA layanan per bulan", "Service SLA compliance per month"),
             self.months,
-            series,
+            _trend_series(o, goals, lang),
             lang,
         )
-        header = [self.t("Bulan", "Month"), self.t("Dibuka", "Opened")]
-        for goal in goals:
-            label = _goal(goal, lang)
-            header += [
-                f"{label}: {self.t('tepat', 'met')}",
-                f"{label}: {self.t('terlambat', 'breached')}",
-            ]
+        header = self.trend_header(goals)
         rows = [_month_row(m, goals) for m in o.months]
         shown = [_month_cells(m, goals, lang) for m in o.months]
         table = _Table(self.t("Tren per bulan", "Monthly trend"), header, rows, shown,
@@ -784,6 +904,22 @@ class _Report:
         )
         return _section(f"{uid}-trend", self.t("Tren bulanan", "Monthly trend"), what, chart,
                         table.html(lang))  # fmt: skip
+
+    def service_goals_in(self, o: OfficePerformance) -> list[str]:
+        """The service goals ``o`` has outcomes of, in the figures' order."""
+        held = {x.goal for x in o.goals}
+        return [g for g in self.f.service_goals if g in held]
+
+    def trend_header(self, goals: Sequence[str]) -> list[str]:
+        """Month, opened, then met and breached per goal."""
+        header = [self.t("Bulan", "Month"), self.t("Dibuka", "Opened")]
+        for goal in goals:
+            label = _goal(goal, self.lang)
+            header += [
+                f"{label}: {self.t('tepat', 'met')}",
+                f"{label}: {self.t('terlambat', 'breached')}",
+            ]
+        return header
 
     def backlog(self, o: OfficePerformance, uid: str) -> str:
         lang = self.lang
@@ -865,43 +1001,47 @@ class _Report:
                         table.html(lang))  # fmt: skip
 
     def breaches(self, o: OfficePerformance, uid: str) -> str:
-        lang = self.lang
-        parts = []
-        for key, vocab, items, title in (
-            ("category", CATEGORIES, o.breaches_by_category,
-             self.t("Pelanggaran SLA menurut kategori", "SLA breaches by category")),
-            ("channel", CHANNELS, o.breaches_by_channel,
-             self.t("Pelanggaran SLA menurut kanal", "SLA breaches by channel")),
-        ):  # fmt: skip
-            parts.append(
-                _bar_chart(
-                    f"{uid}-br-{key}",
-                    title,
-                    [
-                        (_term(vocab, c.code, lang), float(c.count), _num(c.count, lang))
-                        for c in items[:12]
-                    ],
-                    scale=None,
-                )
-            )
-            parts.append(
-                _Table(
-                    title,
-                    [self.t("Kode", "Code"), self.t("Nama", "Name"),
-                     self.t("Pelanggaran", "Breaches")],
-                    [(c.code, _term(vocab, c.code, lang), c.count) for c in items],
-                    [[escape(c.code), escape(_term(vocab, c.code, lang)), _num(c.count, lang)]
-                     for c in items],
-                    f"{_slug(o.office)}-breaches-by-{key}.csv",
-                ).html(lang)
-            )  # fmt: skip
-        goals = ", ".join(_goal(g, lang) for g in self.f.service_goals)
+        parts = [
+            *self.breaches_by(o, uid, "category", CATEGORIES, o.breaches_by_category,
+                              self.t("Pelanggaran SLA menurut kategori",
+                                     "SLA breaches by category")),
+            *self.breaches_by(o, uid, "channel", CHANNELS, o.breaches_by_channel,
+                              self.t("Pelanggaran SLA menurut kanal", "SLA breaches by channel")),
+        ]  # fmt: skip
+        goals = self.service_goal_names()
         what = self.t(
             f"Sasaran layanan ({goals}) yang terlambat dalam periode, menurut kategori dan "
             "kanal kasus.",
             f"Service goals ({goals}) breached in the period, by the case's category and channel.",
         )
         return _section(f"{uid}-breaches", self.t("Pelanggaran", "Breaches"), what, *parts)
+
+    def breaches_by(  # noqa: PLR0917 - one breakdown, every part named at the call
+        self,
+        o: OfficePerformance,
+        uid: str,
+        key: str,
+        vocab: Vocabulary,
+        items: Sequence[Count],
+        title: str,
+    ) -> tuple[str, str]:
+        """The chart (twelve largest) and the table of ``o``'s breaches by ``key``."""
+        lang = self.lang
+        chart = _bar_chart(
+            f"{uid}-br-{key}",
+            title,
+            [(_term(vocab, c.code, lang), float(c.count), _num(c.count, lang)) for c in items[:12]],
+            scale=None,
+        )
+        table = _Table(
+            title,
+            [self.t("Kode", "Code"), self.t("Nama", "Name"), self.t("Pelanggaran", "Breaches")],
+            [(c.code, _term(vocab, c.code, lang), c.count) for c in items],
+            [[escape(c.code), escape(_term(vocab, c.code, lang)), _num(c.count, lang)]
+             for c in items],
+            f"{_slug(o.office)}-breaches-by-{key}.csv",
+        )  # fmt: skip
+        return chart, table.html(lang)
 
     def channels(self, o: OfficePerformance, uid: str) -> str:
         lang = self.lang
@@ -985,15 +1125,6 @@ class _Report:
              for r in rows],
             "outreach.csv",
         )  # fmt: skip
-        dme = [r for r in rows if r.category == "desa_migran_emas"]
-        chart = _bar_chart(
-            "outreach-dme",
-            self.t("Kegiatan Desa Migran Emas terlaksana per provinsi",
-                   "Desa Migran Emas activities held per province"),
-            [(r.province, float(r.held), f"{_num(r.held, lang)} ({_num(r.villages, lang)} "
-              f"{self.t('desa', 'villages')})") for r in dme],
-            scale=None,
-        )  # fmt: skip
         what = self.t(
             "Kegiatan sosialisasi (alur kerja outreach) per provinsi dan jenis: direncanakan "
             "(dibuka dalam periode), terlaksana dan dibatalkan dalam periode; peserta dan desa "
@@ -1004,7 +1135,22 @@ class _Report:
         )
         return _section("outreach", self.t("Sosialisasi dan Desa Migran Emas",
                                            "Outreach and Desa Migran Emas"), what,
-                        chart if dme else "", table.html(lang))  # fmt: skip
+                        self.dme_chart(rows), table.html(lang))  # fmt: skip
+
+    def dme_chart(self, rows: Sequence[OutreachRow]) -> str:
+        """Desa Migran Emas activities held per province ("" when the period had none)."""
+        lang = self.lang
+        dme = [r for r in rows if r.category == "desa_migran_emas"]
+        if not dme:
+            return ""
+        return _bar_chart(
+            "outreach-dme",
+            self.t("Kegiatan Desa Migran Emas terlaksana per provinsi",
+                   "Desa Migran Emas activities held per province"),
+            [(r.province, float(r.held), f"{_num(r.held, lang)} ({_num(r.villages, lang)} "
+              f"{self.t('desa', 'villages')})") for r in dme],
+            scale=None,
+        )  # fmt: skip
 
     def office(self, o: OfficePerformance) -> str:
         lang = self.lang
@@ -1028,17 +1174,37 @@ class _Report:
         )
 
 
+def _compliance(goals: Sequence[GoalCount]) -> float | None:
+    """Met ÷ decided over ``goals``, in percent; ``None`` when none was decided."""
+    met, decided = sum(g.met for g in goals), sum(g.decided for g in goals)
+    return None if not decided else 100 * met / decided
+
+
+def _cards(items: Iterable[tuple[str, str]]) -> str:
+    """The key figures at the top of a section: (figure as text, what it counts)."""
+    return (
+        '<div class="cards">'
+        + "".join(
+            f'<div class="card"><div class="n">{escape(n)}</div><div class="l">{escape(label)}'
+            "</div></div>"
+            for n, label in items
+        )
+        + "</div>"
+    )
+
+
+def _trend_series(
+    o: OfficePerformance, goals: Sequence[str], lang: str
+) -> list[tuple[str, list[float | None]]]:
+    """Each goal's compliance month by month, named in ``lang``."""
+    return [(_goal(goal, lang), [_goal_in(m, goal).compliance for m in o.months]) for goal in goals]
+
+
 def _chosen_offices(
     figures: object, lang: str, offices: Iterable[str] | None
 ) -> list[OfficePerformance]:
     """Check the arguments of :func:`render_report_html`; the offices given a section."""
-    if not isinstance(figures, PerformanceFigures):
-        raise WrongTypeError(
-            f"figures must be PerformanceFigures (from performance_figures), got "
-            f"{type(figures).__name__}"
-        )
-    if lang not in ("id", "en"):
-        raise InvalidArgumentError(f"lang must be 'id' or 'en', got {lang!r}")
+    figures = _checked(figures, lang)
     if offices is None:
         return list(figures.offices)
     if isinstance(offices, str) or not isinstance(offices, Iterable):
