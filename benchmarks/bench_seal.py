@@ -179,6 +179,9 @@ def main() -> None:
         raw = RawRun(server, hist)
         es = EsRun(server, hist)
         raw_w, raw_c = timed(raw.save_all)
+        # the anchor loads the same events: its aggregates get every action's events too
+        # (EsRun stores the openings only; without this it loaded one event per case)
+        es.save_all()
         plain = StoreRun(server.url, work, hist)  # the same store without keys
         pl_w, pl_c = timed(plain.save_all)
         plain.engine.dispose()
