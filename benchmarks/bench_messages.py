@@ -51,6 +51,7 @@ VALUES = {
     "verify_by": pendulum.datetime(2026, 3, 27, 16, 30, tz="Asia/Makassar"),
     "contact": "0800-1000 / +62 21 2924 4800",
     "office": "BP3MI Nusa Tenggara Timur",
+    "receipt": "PGD-2026-000123 33a72d19733af84f 2026-03-19",
 }
 PATTERNS = {"id": "EEEE, d MMMM y HH.mm", "en": "EEEE, d MMMM y, HH:mm"}
 TEMPLATES = {
@@ -58,13 +59,13 @@ TEMPLATES = {
         "Yth. {name},\n\nPengaduan Anda telah kami terima pada {received_at} dengan nomor "
         "{case_number}. Kami akan memverifikasi pengaduan Anda paling lambat {verify_by}.\n\n"
         "Simpan nomor pengaduan ini untuk memantau perkembangannya. Jika ada pertanyaan, "
-        "hubungi kami melalui {contact}.\n\nHormat kami,\n{office}"
+        "hubungi kami melalui {contact}.\n\nTanda terima: {receipt}\n\nHormat kami,\n{office}"
     ),
     "en": (
         "Dear {name},\n\nWe received your complaint on {received_at} under number "
         "{case_number}. We will verify it by {verify_by}.\n\nKeep this number to follow the "
         "progress of your complaint. If you have any questions, contact us at {contact}.\n\n"
-        "Yours sincerely,\n{office}"
+        "Receipt: {receipt}\n\nYours sincerely,\n{office}"
     ),
 }
 # Recipients' zones with letter abbreviations (the anchor appends tzname() as we do).
@@ -273,7 +274,7 @@ def workload_rendering() -> str:
                 TEMPLATES[locale].format(
                     name=v["name"], case_number=v["case_number"], contact=v["contact"],
                     office=v["office"].label(locale), received_at=stamp(v["received_at"]),
-                    verify_by=stamp(v["verify_by"]),
+                    verify_by=stamp(v["verify_by"]), receipt=v["receipt"],
                 )  # fmt: skip
 
         best: dict[str, tuple[float, float]] = {}

@@ -118,6 +118,8 @@ def _complaint(
             received_at=event.at,
             verify_by=_due(case, "verification") or event.at,
             contact="0800-1000",
+            # what the receipt source gives: the case, its opening's hash prefix, its day
+            receipt=f"{case.id} {event.hash[:16]} {event.at.date().isoformat()}",
         )
     elif trigger == "request_documents":
         docs = [
