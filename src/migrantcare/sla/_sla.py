@@ -118,14 +118,20 @@ def _duration(amount: object, seconds: int, unit: str) -> _dt.timedelta:
     return _dt.timedelta(seconds=value * seconds)
 
 
+def _tuple_of(value: object, refusal: str) -> tuple[Any, ...]:
+    """The items of ``value``, refused (``refusal``, then its type) unless a collection.
+
+    Text, bytes and mappings are iterable but never a list of items here.
+    """
+    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
+        raise WrongTypeError(f"{refusal}, got {type(value).__name__}")
+    return tuple(value)
+
+
 def _states(value: str | Iterable[str]) -> frozenset[str]:
     if isinstance(value, str):
         return frozenset((value,))
-    if not isinstance(value, Iterable) or isinstance(value, bytes | Mapping):
-        raise WrongTypeError(
-            f"states and events must be a str or an iterable of str, got {type(value).__name__}"
-        )
-    items = tuple(value)
+    items = _tuple_of(value, "states and events must be a str or an iterable of str")
     for item in items:
         if type(item) is not str:
             raise WrongTypeError(
@@ -135,9 +141,7 @@ def _states(value: str | Iterable[str]) -> frozenset[str]:
 
 
 def _policies(value: Iterable[SlaPolicy]) -> tuple[SlaPolicy, ...]:
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise WrongTypeError(f"an SLA plan needs SlaPolicy values, got {type(value).__name__}")
-    out = tuple(value)
+    out = _tuple_of(value, "an SLA plan needs SlaPolicy values")
     for policy in out:
         if not isinstance(policy, SlaPolicy):
             raise WrongTypeError(f"an SLA plan holds SlaPolicy values, got {type(policy).__name__}")
@@ -169,16 +173,19 @@ class CaseMatch:
         )
 
 
+def _fraction(value: object) -> float:
+    """One warning threshold as a float, refused unless a number (range checked after)."""
+    if type(value) not in (int, float):
+        raise WrongTypeError(
+            f"warning thresholds must be numbers, got {type(value).__name__} {quote(value)}"
+        )
+    return float(value)  # type: ignore[arg-type]
+
+
 def _fractions(value: Iterable[float]) -> tuple[float, ...]:
-    if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
-        raise WrongTypeError(f"warn_at must be fractions, got {type(value).__name__}")
-    items = tuple(value)
-    for v in items:
-        if type(v) not in (int, float):
-            raise WrongTypeError(
-                f"warning thresholds must be numbers, got {type(v).__name__} {quote(v)}"
-            )
-    out = tuple(sorted(float(v) for v in items))
+    # every item's type is checked before any range, as the messages have always come
+    items = tuple(_fraction(v) for v in _tuple_of(value, "warn_at must be fractions"))
+    out = tuple(sorted(items))
     if any(not 0 < f < 1 for f in out):  # NaN fails this too
         raise InvalidArgumentError(f"warning thresholds must be between 0 and 1, got {quote(out)}")
     return out
@@ -279,11 +286,21 @@ class SlaPolicy:
     def __attrs_post_init__(self) -> None:
         if self.basis is None:
             object.__setattr__(self, "basis", "regulation" if self.confirmed else "default")
-        if not (self.start_states or self.start_events):
-            raise InvalidArgumentError(f"SLA policy {self.name!r} never starts: give start_*")
-        if not (self.stop_states or self.stop_events):
-            raise InvalidArgumentError(f"SLA policy {self.name!r} never stops: give stop_*")
-        # what can concern this policy's clock: read on every event, worked out once
+        self._refuse_endless()
+        self._work_out_lookups()
+
+    def _refuse_endless(self) -> None:
+        """Refuse a policy whose clock could never start, or never stop."""
+        for verb, states, events, field in (
+            ("starts", self.start_states, self.start_events, "start"),
+            ("stops", self.stop_states, self.stop_events, "stop"),
+        ):
+            if not (states or events):
+                raise InvalidArgumentError(f"SLA policy {self.name!r} never {verb}: give {field}_*")
+
+    def _work_out_lookups(self) -> None:
+        """Work out once what every event and status reads of this policy."""
+        # what can concern this policy's clock: read on every event
         object.__setattr__(self, "_events", self.start_events | self.stop_events)
         object.__setattr__(
             self, "_states", self.start_states | self.pause_states | self.stop_states
@@ -354,20 +371,26 @@ class SlaPlan:
 
     def check_against(self, states: set[str], triggers: set[str], where: str) -> list[str]:
         """Return problems of this plan against a workflow's states and triggers."""
-        problems = []
-        for p in self.policies:
-            for label, names, known in (
-                ("state", p.start_states | p.pause_states | p.stop_states, states),
-                ("event", p.start_events | p.stop_events, triggers),
-            ):
-                for n in sorted(names - known):
-                    problems.append(f"{where}: SLA policy {p.name!r} names unknown {label} {n!r}")
-            if p.escalate_with is not None and p.escalate_with not in triggers:
-                problems.append(
-                    f"{where}: SLA policy {p.name!r} escalates with unknown event "
-                    f"{p.escalate_with!r}"
-                )
-        return problems
+        return [
+            problem for p in self.policies for problem in _problems_of(p, states, triggers, where)
+        ]
+
+
+def _problems_of(policy: SlaPolicy, states: set[str], triggers: set[str], where: str) -> list[str]:
+    """The states and events ``policy`` names that a workflow lacks, in words."""
+    problems = []
+    for label, names, known in (
+        ("state", policy.start_states | policy.pause_states | policy.stop_states, states),
+        ("event", policy.start_events | policy.stop_events, triggers),
+    ):
+        for n in sorted(names - known):
+            problems.append(f"{where}: SLA policy {policy.name!r} names unknown {label} {n!r}")
+    if policy.escalate_with is not None and policy.escalate_with not in triggers:
+        problems.append(
+            f"{where}: SLA policy {policy.name!r} escalates with unknown event "
+            f"{policy.escalate_with!r}"
+        )
+    return problems
 
 
 # --------------------------------------------------------------------------- clock facts
