@@ -29,6 +29,7 @@ from migrantcare.cases._workflow import Workflow
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 from migrantcare.messages._jsonable import notice_value
 from migrantcare.messages._messages import Messages
+from migrantcare.offices._offices import Offices
 from migrantcare.records._case import Case, CaseEvent
 
 #: Who a notice goes to: a role named by the notice's declaration (``"complainant"``,
@@ -257,14 +258,31 @@ def _rebound(
     whose calendar has changed since. Returns the workflows rebound, and the calendar of
     ``office`` that the replay must reach (for the version check).
     """
+    given = _calendars_given(calendar, office)
+    assert then.offices is not None  # bound
+    offices = _with_calendars(then.offices, given)
+    rebound = {
+        key: w.bind(offices) if getattr(w, "offices", None) is not None else w
+        for key, w in pool.items()
+    }
+    return rebound[then.name, then.version], rebound, given.get(office)
+
+
+def _calendars_given(
+    calendar: WorkingCalendar | Mapping[str, WorkingCalendar], office: str
+) -> Mapping[str, WorkingCalendar]:
+    """``calendar`` as a mapping office id -> calendar (one calendar is ``office``'s)."""
     given = {office: calendar} if isinstance(calendar, WorkingCalendar) else calendar
     if not isinstance(given, Mapping):
         raise WrongTypeError(
             "calendar must be a WorkingCalendar or a mapping of office id to calendar, "
             f"got {type(calendar).__name__}"
         )
-    offices = then.offices
-    assert offices is not None  # bound
+    return given
+
+
+def _with_calendars(offices: Offices, given: Mapping[str, WorkingCalendar]) -> Offices:
+    """The registry ``offices`` with each given office on its given calendar."""
     for office_id, cal in given.items():
         if not isinstance(cal, WorkingCalendar):
             raise WrongTypeError(
@@ -272,11 +290,7 @@ def _rebound(
                 f"got {type(cal).__name__}"
             )
         offices = offices.with_office(attrs.evolve(offices[office_id], calendar=cal))
-    rebound = {
-        key: w.bind(offices) if getattr(w, "offices", None) is not None else w
-        for key, w in pool.items()
-    }
-    return rebound[then.name, then.version], rebound, given.get(office)
+    return offices
 
 
 def _as_of(
@@ -291,19 +305,24 @@ def _as_of(
     later = case.events[seq + 1 :]
     pool = {(w.name, w.version): w for w in (workflow, *history)}
     then = _workflow_then(workflow, pool, later, case, seq)
-    transfer = next((e for e in later if e.kind == "transferred"), None)
-    office = transfer.data["from_office"] if transfer is not None else case.office
     prefix = attrs.evolve(
         case,
         events=case.events[: seq + 1],
         state=event.dest if event.dest is not None else event.source,
-        office=office,
+        office=_office_then(case, later),
         workflow=then.name,
         workflow_version=then.version,
     )
     if not _shows_deadlines(then, event) or then.spec.sla is None:
         return then, prefix
     return _with_clocks_then(then, pool, prefix, calendar, case)
+
+
+def _office_then(case: Case, later: Sequence[CaseEvent]) -> str:
+    """The office that held ``case`` before the ``later`` events (the first transfer's)."""
+    transfer = next((e for e in later if e.kind == "transferred"), None)
+    office: str = transfer.data["from_office"] if transfer is not None else case.office
+    return office
 
 
 def _workflow_then(
@@ -391,6 +410,12 @@ def _calendar_then(
                 "bound to offices"
             )
         return None
+    _check_calendar_version(calendar, version, case, seq)
+    return None if bound else calendar
+
+
+def _check_calendar_version(calendar: object, version: str | None, case: Case, seq: int) -> None:
+    """Refuse ``calendar`` unless a calendar in ``version`` (the deadlines' of then)."""
     if not isinstance(calendar, WorkingCalendar):
         raise WrongTypeError(f"calendar must be a WorkingCalendar, got {type(calendar).__name__}")
     if version is not None and calendar.version != version:
@@ -399,4 +424,3 @@ def _calendar_then(
             f"version {version!r}; pass that calendar (given: {calendar.version!r}) to "
             "reproduce the notice that was sent"
         )
-    return None if bound else calendar
