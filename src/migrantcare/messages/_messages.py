@@ -326,16 +326,29 @@ def _check_date_pattern(key: str, pattern: str, locale: str) -> str:
     and for ``_format.datetime`` hour and minute; quotes must be balanced (Babel would
     silently read the rest of an unbalanced pattern as text).
     """
-    if len(pattern) > 200:
-        return f"date pattern is {len(pattern)} characters long; at most 200"
-    if pattern.replace("''", "").count("'") % 2:
-        return f"{quote(pattern)} has an unbalanced quote (write '' for a literal quote)"
+    shape = _pattern_shape_problem(pattern)
+    if shape:
+        return shape
     is_date = key == "_format.date"
     try:
         fields = _pattern_fields(pattern, locale, is_date=is_date)
     except (ValueError, KeyError, AttributeError, TypeError, IndexError) as exc:
         what = "a date (no hours, minutes or zones)" if is_date else "a date-time"
         return f"{quote(pattern)} is not a Babel pattern for {what}: {quote(str(exc), 80)}"
+    return _lacking_fields_problem(pattern, fields, is_date=is_date)
+
+
+def _pattern_shape_problem(pattern: str) -> str:
+    """Why ``pattern`` is refused before Babel reads it (too long, a lone quote), or ``""``."""
+    if len(pattern) > 200:
+        return f"date pattern is {len(pattern)} characters long; at most 200"
+    if pattern.replace("''", "").count("'") % 2:
+        return f"{quote(pattern)} has an unbalanced quote (write '' for a literal quote)"
+    return ""
+
+
+def _lacking_fields_problem(pattern: str, fields: set[str], *, is_date: bool) -> str:
+    """Which of the fields a reader needs ``pattern`` does not show, in words, or ``""``."""
     needed = _DATE_FIELDS if is_date else _DATE_FIELDS + _TIME_FIELDS
     lacking = [name for chars, name in needed if not fields & set(chars)]
     if lacking:
@@ -356,19 +369,23 @@ def _pattern_fields(pattern: str, locale: str, *, is_date: bool) -> set[str]:
     return fields
 
 
-def _po_files(directory: Path) -> dict[str, Path]:
-    out = {}
+def _children(directory: Path) -> list[Path]:
+    """What ``directory`` holds, sorted; refused if it is missing or cannot be read."""
     try:
         if not directory.is_dir():
             raise MissingMessageError(
                 f"catalog directory {quote(str(directory), 200)} does not exist"
             )
-        children = sorted(directory.iterdir())
+        return sorted(directory.iterdir())
     except (OSError, ValueError) as exc:  # a NUL byte, a path too long, no permission
         raise CatalogError(
             f"catalog directory {quote(str(directory), 200)} cannot be read ({type(exc).__name__})"
         ) from None
-    for child in children:
+
+
+def _po_files(directory: Path) -> dict[str, Path]:
+    out = {}
+    for child in _children(directory):
         po = child / "LC_MESSAGES" / f"{DOMAIN}.po"
         if child.is_dir() and po.is_file():
             out[child.name] = po
@@ -432,16 +449,22 @@ def _message_refusal(message: PoEntry, texts: list[str], locale: str) -> tuple[s
             "missing",
             "marked fuzzy (not reviewed; msgfmt leaves it out): review it and remove the flag",
         )
-    complete = len(texts) == len(message.strings)
-    if message.plural and texts and not complete:
-        return "plural_forms", f"{len(texts)} of {len(message.strings)} plural forms given"
-    if not texts or not complete:
-        return "missing", "the message is not translated"
-    if message.msgid in FORMAT_KEYS:
+    untranslated = _untranslated(message, texts)
+    if untranslated is None and message.msgid in FORMAT_KEYS:
         why = _check_date_pattern(message.msgid, texts[0], locale)
         if why:
             return "date_pattern", why
-    return None
+    return untranslated
+
+
+def _untranslated(message: PoEntry, texts: list[str]) -> tuple[str, str] | None:
+    """``(kind, detail)`` if ``message`` lacks a form (its non-empty ``texts``)."""
+    if texts and len(texts) == len(message.strings):
+        return None
+    if message.plural and texts:
+        # some plural forms given, not all
+        return "plural_forms", f"{len(texts)} of {len(message.strings)} plural forms given"
+    return "missing", "the message is not translated"
 
 
 def default_directory() -> Path:
@@ -698,14 +721,7 @@ class Messages:
             CatalogError: ``locale`` is not a locale Babel knows, a template does not
                 parse or uses a refused placeholder, or a date pattern is not valid.
         """
-        name = check_tag(locale).replace("-", "_")
-        try:
-            Locale.parse(name)
-        except (UnknownLocaleError, ValueError, TypeError):
-            raise CatalogError(
-                f"unknown locale {quote(locale)}: use a CLDR locale such as 'id', 'en', 'ms' "
-                "or 'zh_Hant'"
-            ) from None
+        name = _known_locale(locale)
         if not isinstance(messages, Mapping):
             raise WrongTypeError(
                 f"messages must be a mapping of key to template, got {type(messages).__name__}"
@@ -713,17 +729,7 @@ class Messages:
         entries = {loc: dict(e) for loc, e in self._entries.items()}
         target = entries.setdefault(name, {})
         for key, text in messages.items():
-            check_text(key, "message key", MAX_KEY_CHARS)
-            check_text(text, f"template of {quote(key)}", MAX_TEMPLATE_CHARS)
-            where = f"{name}:{quote(key)}"
-            if key in FORMAT_KEYS:
-                why = _check_date_pattern(key, text, name)
-                if why:
-                    raise CatalogError(f"{where}: {why}")
-                form: Compiled = ((text, None),)
-            else:
-                form = compile_template(text, where)
-            target[key] = _Entry(key, (form,), False, "override")
+            target[key] = _override(name, key, text)
         plurals = dict(self._plurals)
         plurals.setdefault(name, None)
         return Messages(entries, plurals)
@@ -1105,6 +1111,36 @@ _FORMAT_BY_TYPE: Final[Mapping[type, _Formatter]] = MappingProxyType(
 )
 
 
+def _known_locale(locale: str) -> str:
+    """``locale`` as a catalog names it (``en_US``), refused unless Babel knows it."""
+    name = check_tag(locale).replace("-", "_")
+    try:
+        Locale.parse(name)
+    except (UnknownLocaleError, ValueError, TypeError):
+        raise CatalogError(
+            f"unknown locale {quote(locale)}: use a CLDR locale such as 'id', 'en', 'ms' "
+            "or 'zh_Hant'"
+        ) from None
+    return name
+
+
+def _override(locale: str, key: str, text: str) -> _Entry:
+    """The entry that one template given in code makes, once checked and compiled.
+
+    ``key`` and ``text`` come from a caller's mapping: their types are checked here.
+    """
+    check_text(key, "message key", MAX_KEY_CHARS)
+    check_text(text, f"template of {quote(key)}", MAX_TEMPLATE_CHARS)
+    where = f"{locale}:{quote(key)}"
+    if key not in FORMAT_KEYS:
+        return _Entry(key, (compile_template(text, where),), False, "override")
+    # a date pattern is kept as one literal: Babel formats it, not the template engine
+    why = _check_date_pattern(key, text, locale)
+    if why:
+        raise CatalogError(f"{where}: {why}")
+    return _Entry(key, (((text, None),),), False, "override")
+
+
 def _directories(directories: Sequence[object]) -> list[Path]:
     out = []
     for d in directories:
@@ -1176,18 +1212,25 @@ def check_catalogs(
     dirs: list[object] = [default_directory()] if include_default else []
     dirs.extend(directories)
     entries, _plurals, problems = _load(dirs)
-    all_keys = set().union(*(set(e) for e in entries.values())) if entries else set()
+    all_keys: set[str] = set().union(*entries.values())
     reported = {(p.locale, p.key) for p in problems}
     reference = _Reference.of(entries)
     for locale in sorted(entries):
         have = entries[locale]
-        problems.extend(
-            CatalogProblem("missing", locale, key, "not in this locale")
-            for key in sorted(all_keys - set(have))
-            if (locale, key) not in reported
-        )
+        problems.extend(_missing_problems(locale, have, all_keys, reported))
         problems.extend(_entry_problems(locale, have, reference))
     return problems
+
+
+def _missing_problems(
+    locale: str, have: Mapping[str, _Entry], all_keys: set[str], reported: set[tuple[str, str]]
+) -> Iterator[CatalogProblem]:
+    """The keys another locale has and ``locale`` lacks, unless a problem already names them."""
+    return (
+        CatalogProblem("missing", locale, key, "not in this locale")
+        for key in sorted(all_keys - set(have))
+        if (locale, key) not in reported
+    )
 
 
 def _entry_problems(
