@@ -488,8 +488,8 @@ class CaseEvent(_EventSlots):
 
 
 #: What :func:`plain_event_fields` reads from an event's document: the fields as
-#: :func:`new_event` takes them, the instant's own text after the instant, and the
-#: two hashes as their (not yet decoded) hex text.
+#: :func:`new_event` takes them, the instant's own text after the instant (``None``:
+#: not known), and the two hashes as their (not yet decoded) hex text.
 PlainFields = tuple[
     int,
     str,
@@ -497,7 +497,7 @@ PlainFields = tuple[
     "str | None",
     str,
     _dt.datetime,
-    str,
+    "str | None",
     str,
     "str | None",
     "str | None",
