@@ -29,7 +29,7 @@ from migrantcare.exceptions import InvalidArgumentError, UnknownTermError, Wrong
 from migrantcare.offices._actors import acted_by_system
 from migrantcare.records._case import Case, CaseEvent, utc
 from migrantcare.records._sla_state import SlaClock
-from migrantcare.sla._sla import SlaPlan, deadline
+from migrantcare.sla._sla import SlaPlan, SlaPolicy, deadline
 from migrantcare.sla._units import SLA_UNITS
 
 #: Age buckets of the open backlog, in working days since opening: (label, low, high).
@@ -391,10 +391,15 @@ class PerformanceFigures:
         for o in self.offices:
             if o.office == office_id:
                 return o
-        raise UnknownTermError(
-            f"no figures for office {office_id!r}; offices: "
-            f"{', '.join(o.office for o in self.offices) or '(none)'}"
-        )
+        raise _no_figures_for(office_id, self.offices)
+
+
+def _no_figures_for(office_id: str, offices: tuple[OfficePerformance, ...]) -> UnknownTermError:
+    """The error for an office the figures lack, naming the ones they have."""
+    return UnknownTermError(
+        f"no figures for office {office_id!r}; offices: "
+        f"{', '.join(o.office for o in offices) or '(none)'}"
+    )
 
 
 # --------------------------------------------------------------------------- helpers
@@ -1194,17 +1199,20 @@ def _workflow_list(workflows: object) -> list[Workflow]:
 
 
 def _check_period(period_start: object, period_end: object) -> tuple[_dt.date, _dt.date]:
-    for what, value in (("period_start", period_start), ("period_end", period_end)):
-        if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
-            raise WrongTypeError(
-                f"{what} must be a datetime.date (an office-local day), "
-                f"got {type(value).__name__} {value!r}"
-            )
-    assert isinstance(period_start, _dt.date)
-    assert isinstance(period_end, _dt.date)
-    if period_end < period_start:
-        raise InvalidArgumentError(f"period ends ({period_end}) before it starts ({period_start})")
-    return period_start, period_end
+    start, end = _day(period_start, "period_start"), _day(period_end, "period_end")
+    if end < start:
+        raise InvalidArgumentError(f"period ends ({end}) before it starts ({start})")
+    return start, end
+
+
+def _day(value: object, what: str) -> _dt.date:
+    """``value`` if it is a day: a ``date``, not a ``datetime`` (whose day depends on a zone)."""
+    if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
+        raise WrongTypeError(
+            f"{what} must be a datetime.date (an office-local day), "
+            f"got {type(value).__name__} {value!r}"
+        )
+    return value
 
 
 def _check_options(outreach: object, service_goals: object) -> frozenset[str]:
@@ -1226,19 +1234,21 @@ def _goal_sources(pool: list[Workflow]) -> tuple[GoalSource, ...]:
     for wf in pool:
         plan = wf.spec.sla
         for p in () if plan is None else plan.policies:
-            seen.setdefault(
-                (p.name, p.variant),
-                GoalSource(
-                    p.name,
-                    p.variant,
-                    p.target.describe(),
-                    p.source,
-                    p.confirmed,
-                    p.description,
-                    p.basis or "default",
-                ),
-            )
+            seen.setdefault((p.name, p.variant), _goal_source(p))
     return tuple(seen.values())
+
+
+def _goal_source(policy: SlaPolicy) -> GoalSource:
+    """What the report says of ``policy``'s target and where it comes from."""
+    return GoalSource(
+        policy.name,
+        policy.variant,
+        policy.target.describe(),
+        policy.source,
+        policy.confirmed,
+        policy.description,
+        policy.basis or "default",
+    )
 
 
 #: The goals an office answers for itself (the complainant's and the respondent's
@@ -1360,16 +1370,8 @@ def _bucket(age: int) -> int:
 
 
 def _finish(acc: _Acc, goal_order: tuple[str, ...], period: _Period) -> OfficePerformance:
+    # the goals in policy order, then any a case's clock named that no policy does
     names = (*goal_order, *(g for g in acc.goals if g not in goal_order))
-    empty = _GoalTally()
-    months = tuple(
-        MonthRow(
-            month=first,
-            opened=acc.month_opened[i],
-            goals=tuple(acc.months[i].get(g, empty).count(g) for g in names),
-        )
-        for i, first in enumerate(period.months)
-    )
     response = spread(acc.response)
     info = acc.info
     return OfficePerformance(
@@ -1380,22 +1382,48 @@ def _finish(acc: _Acc, goal_order: tuple[str, ...], period: _Period) -> OfficePe
         tz="" if info.calendar is None else info.calendar.tz,
         opened=acc.opened,
         open_now=acc.open_now,
-        backlog=tuple(
-            BacklogBucket(label, low, high, acc.buckets[i])
-            for i, (label, low, high) in enumerate(BACKLOG_BUCKETS)
-        ),
-        goals=tuple(acc.goals.get(g, empty).count(g) for g in names),
-        months=months,
+        backlog=_backlog(acc),
+        goals=_goal_counts(acc.goals, names),
+        months=_month_rows(acc, names, period),
         first_response=response,
         resolution=spread(acc.resolution),
         breaches_by_category=_counts(acc.breach_cat),
         breaches_by_channel=_counts(acc.breach_chan),
-        channels=tuple(
-            acc.chan[code].figures(code, response)
-            for code in sorted(acc.chan, key=lambda c: (-acc.chan[c].opened, c))
-        ),
+        channels=_channel_rows(acc, response),
         transfers_in=acc.t_in,
         transfers_out=acc.t_out,
+    )
+
+
+def _goal_counts(
+    tallies: Mapping[str, _GoalTally], names: tuple[str, ...]
+) -> tuple[GoalCount, ...]:
+    """The counts of each goal in ``names``, zero for a goal without a tally."""
+    empty = _GoalTally()
+    return tuple(tallies.get(g, empty).count(g) for g in names)
+
+
+def _month_rows(acc: _Acc, names: tuple[str, ...], period: _Period) -> tuple[MonthRow, ...]:
+    """One row per month of the period: cases opened and each goal's counts."""
+    return tuple(
+        MonthRow(month=first, opened=acc.month_opened[i], goals=_goal_counts(acc.months[i], names))
+        for i, first in enumerate(period.months)
+    )
+
+
+def _backlog(acc: _Acc) -> tuple[BacklogBucket, ...]:
+    """The open cases of ``acc`` by age, one entry per bucket of :data:`BACKLOG_BUCKETS`."""
+    return tuple(
+        BacklogBucket(label, low, high, acc.buckets[i])
+        for i, (label, low, high) in enumerate(BACKLOG_BUCKETS)
+    )
+
+
+def _channel_rows(acc: _Acc, response: Spread) -> tuple[ChannelFigures, ...]:
+    """The figures of each channel, the busiest first (then by code)."""
+    return tuple(
+        acc.chan[code].figures(code, response)
+        for code in sorted(acc.chan, key=lambda c: (-acc.chan[c].opened, c))
     )
 
 
@@ -1405,8 +1433,11 @@ def _counts(table: Mapping[str, int]) -> tuple[Count, ...]:
 
 def _rank_row(row: OfficePerformance, service: frozenset[str]) -> RankRow:
     """``row``'s place in the ranking, without its rank yet."""
-    met = sum(g.met for g in row.goals if g.goal in service)
-    breached = sum(g.breached for g in row.goals if g.goal in service)
+    met = breached = 0
+    for g in row.goals:
+        if g.goal in service:
+            met += g.met
+            breached += g.breached
     decided = met + breached
     return RankRow(
         rank=None,
@@ -1414,10 +1445,15 @@ def _rank_row(row: OfficePerformance, service: frozenset[str]) -> RankRow:
         opened=row.opened,
         met=met,
         breached=breached,
-        compliance=None if not decided else 100.0 * met / decided,
+        compliance=_percent(met, decided),
         wilson_lower=wilson_lower(met, decided),
-        breaches_per_100=None if not row.opened else 100.0 * breached / row.opened,
+        breaches_per_100=_percent(breached, row.opened),
     )
+
+
+def _percent(part: int, whole: int) -> float | None:
+    """``part`` per hundred of ``whole``; ``None`` when there is no whole to share."""
+    return None if not whole else 100.0 * part / whole
 
 
 def _ranking(rows: tuple[OfficePerformance, ...], service: frozenset[str]) -> tuple[RankRow, ...]:
