@@ -105,17 +105,25 @@ class SlaTarget:
 
 def _duration(amount: object, seconds: int, unit: str) -> _dt.timedelta:
     """``amount`` units of ``seconds`` each, refused unless a finite, datable number."""
-    if type(amount) not in (int, float):
-        raise WrongTypeError(
-            f"a target in {unit} needs a number, got {type(amount).__name__} {quote(amount)}"
-        )
-    value = float(amount) if type(amount) is float or abs(amount) < 2**60 else math.inf  # type: ignore[arg-type]
+    value = _amount(amount, unit)
     if not math.isfinite(value) or not 0 < value * seconds <= MAX_TARGET.total_seconds():
         raise InvalidArgumentError(
             f"a target in {unit} needs a positive duration of at most {MAX_TARGET.days} days, "
             f"got {quote(amount)}"
         )
     return _dt.timedelta(seconds=value * seconds)
+
+
+def _amount(amount: object, unit: str) -> float:
+    """``amount`` as a float, refused unless an int or float.
+
+    An int too large for a float reads as infinity (refused after, as out of range).
+    """
+    if type(amount) not in (int, float):
+        raise WrongTypeError(
+            f"a target in {unit} needs a number, got {type(amount).__name__} {quote(amount)}"
+        )
+    return float(amount) if type(amount) is float or abs(amount) < 2**60 else math.inf  # type: ignore[arg-type]
 
 
 def _tuple_of(value: object, refusal: str) -> tuple[Any, ...]:
@@ -810,16 +818,24 @@ def rebase(
         return clock
     if clock.due_at is not None and clock.due_at < at:
         return attrs.evolve(clock, calendar_version=new.version)
+    used_us, used_days = _used_until(clock, policy, old, at)
+    moved = attrs.evolve(clock, rebased_at=at, used_us=used_us, used_days=used_days)
+    return refresh(moved, policy, new)
+
+
+def _used_until(
+    clock: SlaClock, policy: SlaPolicy, calendar: WorkingCalendar, at: _dt.datetime
+) -> tuple[int, int]:
+    """The time and working days ``clock`` has used by ``at``, measured on ``calendar``."""
     pauses = clock.pauses
     if clock.paused_since is not None:
         pauses = (*pauses, (clock.paused_since, at))
     origin, counted = segment(clock, pauses)
     before = tuple((p0, min(p1, at)) for p0, p1 in counted if p0 < at)
     kind = policy.target._kind
-    used_us = clock.used_us + active_time(origin, at, before, kind.measure(old))
-    used_days = clock.used_days + kind.used_days(clock, old, origin, at, before)
-    moved = attrs.evolve(clock, rebased_at=at, used_us=used_us, used_days=used_days)
-    return refresh(moved, policy, new)
+    used_us = clock.used_us + active_time(origin, at, before, kind.measure(calendar))
+    used_days = clock.used_days + kind.used_days(clock, calendar, origin, at, before)
+    return used_us, used_days
 
 
 def check_calendar(calendar: object) -> WorkingCalendar:
@@ -958,11 +974,7 @@ class SlaStatus(_StatusSlots):
                 with an offset.
             WrongTypeError: a field has the wrong type.
         """
-        if not isinstance(data, Mapping):
-            raise WrongTypeError(f"expected a mapping, got {type(data).__name__}")
-        missing = [k for k in _STATUS_FIELDS if k not in data]
-        if missing:
-            raise InvalidArgumentError(f"an SLA status needs {', '.join(missing)}")
+        _check_status_data(data)
         alert = data["next_alert_at"]
         return cls(
             goal=data["goal"],
@@ -983,6 +995,15 @@ class SlaStatus(_StatusSlots):
             # optional: documents written before it was added lack it
             provisional_reason=data.get("provisional_reason", ""),
         )
+
+
+def _check_status_data(data: object) -> None:
+    """Refuse ``data`` unless a mapping with every key :meth:`SlaStatus.to_dict` writes."""
+    if not isinstance(data, Mapping):
+        raise WrongTypeError(f"expected a mapping, got {type(data).__name__}")
+    missing = [k for k in _STATUS_FIELDS if k not in data]
+    if missing:
+        raise InvalidArgumentError(f"an SLA status needs {', '.join(missing)}")
 
 
 #: The keys of :meth:`SlaStatus.to_dict`.
