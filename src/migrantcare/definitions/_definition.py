@@ -581,18 +581,26 @@ def workflow_from_dict(
     if problem is not None:
         raise reader.fail(*problem)
     reader.keys(doc, "", _TOP_KEYS)
+    _check_format(reader, doc)
+    if "extends" in doc:
+        return _extend(reader, doc)
+    return _full(reader, doc)
+
+
+def _check_format(reader: _Reader, doc: Mapping[str, Any]) -> None:
     fmt = reader.get(doc, "format", "", str, FORMAT)
     if fmt != FORMAT:
         raise reader.fail(
             "format", f"unsupported format {quote(fmt)}; this version reads {FORMAT!r}"
         )
-    if "extends" in doc:
-        return _extend(reader, doc)
+
+
+def _full(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
+    """A workflow the document defines in full (it extends none)."""
     for key in ("remove_transitions", "remove_goals", "remove_notices"):
         if key in doc:
             raise reader.fail(key, "only allowed together with 'extends'")
-    vocabularies = reader.table(doc.get("vocabularies", {}), "vocabularies")
-    reader.keys(vocabularies, "vocabularies", _VOCAB_FIELDS)
+    vocabularies = _vocabularies(reader, doc)
     return reader.call(
         "",
         WorkflowSpec,
@@ -607,8 +615,15 @@ def workflow_from_dict(
         sla=_plan(reader, doc),
         notices=tuple(reader.notice(n, p) for p, n in reader.items(doc, "notices", "")),
         permissions=reader.permissions(doc, None) if "permissions" in doc else None,
-        **{k: reader.vocabulary(v, f"vocabularies.{k}") for k, v in vocabularies.items()},
+        **vocabularies,
     )
+
+
+def _vocabularies(reader: _Reader, doc: Mapping[str, Any]) -> dict[str, Vocabulary]:
+    """The ``[vocabularies]`` table, by field name (empty when there is none)."""
+    vocabularies = reader.table(doc.get("vocabularies", {}), "vocabularies")
+    reader.keys(vocabularies, "vocabularies", _VOCAB_FIELDS)
+    return {k: reader.vocabulary(v, f"vocabularies.{k}") for k, v in vocabularies.items()}
 
 
 def _plan(reader: _Reader, doc: Mapping[str, Any]) -> SlaPlan | None:
@@ -627,6 +642,27 @@ def _plan(reader: _Reader, doc: Mapping[str, Any]) -> SlaPlan | None:
 
 
 def _extend(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
+    """A workflow the document builds on a registered one (its ``extends``)."""
+    spec = _renamed_base(reader, doc)
+    changes: dict[str, Any] = {
+        key: reader.get(doc, key, "", str) for key in ("initial", "description") if key in doc
+    }
+    changes.update(_vocabularies(reader, doc))
+    spec = attrs.evolve(spec, **changes)
+    spec = _removed(reader, doc, spec)
+    spec = spec.with_states(*(reader.state(s, p) for p, s in reader.items(doc, "states", "")))
+    spec = spec.with_transitions(
+        *(reader.transition(t, p) for p, t in reader.items(doc, "transitions", ""))
+    )
+    spec = spec.with_sla(_extended_plan(reader, doc, spec.sla))
+    if "permissions" in doc:
+        # rules given replace the base's rules for those actions; the rest are kept
+        spec = spec.with_permissions(reader.permissions(doc, spec.permissions))
+    return spec.with_notice(*(reader.notice(n, p) for p, n in reader.items(doc, "notices", "")))
+
+
+def _renamed_base(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
+    """The workflow ``extends`` names, with the document's name and version."""
     base_name = reader.get(doc, "extends", "", str)
     make = reader.registry.workflows.get(base_name)
     if make is None:
@@ -636,22 +672,16 @@ def _extend(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
             f"{', '.join(sorted(reader.registry.workflows)) or 'none'}",
         )
     spec = make()
-    spec = reader.call(
+    return reader.call(
         "name",
         spec.derive,
         name=reader.get(doc, "name", "", str, spec.name),
         version=reader.get(doc, "version", "", int, spec.version, low=1, high=MAX_VERSION),
     )
-    changes: dict[str, Any] = {}
-    if "initial" in doc:
-        changes["initial"] = reader.get(doc, "initial", "", str)
-    if "description" in doc:
-        changes["description"] = reader.get(doc, "description", "", str)
-    vocabularies = reader.table(doc.get("vocabularies", {}), "vocabularies")
-    reader.keys(vocabularies, "vocabularies", _VOCAB_FIELDS)
-    for k, v in vocabularies.items():
-        changes[k] = reader.vocabulary(v, f"vocabularies.{k}")
-    spec = attrs.evolve(spec, **changes)
+
+
+def _removed(reader: _Reader, doc: Mapping[str, Any], spec: WorkflowSpec) -> WorkflowSpec:
+    """``spec`` without the transitions and notices the document removes."""
     for i, trigger in enumerate(reader.strings(doc, "remove_transitions", "")):
         spec = reader.call(f"remove_transitions[{i}]", spec.without_transition, trigger)
     for path, n in reader.items(doc, "remove_notices", ""):
@@ -662,23 +692,19 @@ def _extend(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
             reader.get(n, "on", path, str),
             reader.get(n, "key", path, str, None),
         )
-    spec = spec.with_states(*(reader.state(s, p) for p, s in reader.items(doc, "states", "")))
-    spec = spec.with_transitions(
-        *(reader.transition(t, p) for p, t in reader.items(doc, "transitions", ""))
-    )
-    plan = spec.sla
+    return spec
+
+
+def _extended_plan(reader: _Reader, doc: Mapping[str, Any], plan: SlaPlan | None) -> SlaPlan | None:
+    """The base's SLA plan without the goals removed, with the policies added."""
     for i, goal in enumerate(reader.strings(doc, "remove_goals", "")):
         if plan is None or goal not in plan.goals:
             raise reader.fail(f"remove_goals[{i}]", f"the workflow has no SLA goal {quote(goal)}")
         plan = reader.call(f"remove_goals[{i}]", plan.without, goal)
     added = _plan(reader, doc)
-    if added is not None:
-        plan = added if plan is None else reader.call("sla", plan.with_policies, *added.policies)
-    spec = spec.with_sla(plan)
-    if "permissions" in doc:
-        # rules given replace the base's rules for those actions; the rest are kept
-        spec = spec.with_permissions(reader.permissions(doc, spec.permissions))
-    return spec.with_notice(*(reader.notice(n, p) for p, n in reader.items(doc, "notices", "")))
+    if added is None:
+        return plan
+    return added if plan is None else reader.call("sla", plan.with_policies, *added.policies)
 
 
 def _detect(text: str, fmt: str | None, file: str) -> Literal["toml", "json"]:
@@ -818,44 +844,52 @@ def _target_doc(target: SlaTarget) -> dict[str, Any]:
     return SLA_UNITS[target.unit].document(target)
 
 
+def _unless_default(*fields: tuple[str, Any, Any]) -> dict[str, Any]:
+    """The ``(key, value, default)`` fields whose value is not the default, in order.
+
+    A document leaves a field out when it holds the default, so a written definition
+    shows only what its author chose.
+    """
+    return {key: value for key, value, default in fields if value != default}
+
+
+def _optional_match_doc(match: CaseMatch | None) -> dict[str, Any] | None:
+    return None if match is None else _match_doc(match)
+
+
 def _policy_doc(p: SlaPolicy) -> dict[str, Any]:
-    doc: dict[str, Any] = {"goal": p.name}
-    if p.variant != "default":
-        doc["variant"] = p.variant
-    doc["target"] = _target_doc(p.target)
-    for key in (*_STATE_SETS, *_EVENT_SETS):
-        if getattr(p, key):
-            doc[key] = sorted(getattr(p, key))
-    if not p.pause_on_waiting:
-        doc["pause_on_waiting"] = False
-    if p.warn_at != (0.5, 0.75):
-        doc["warn_at"] = list(p.warn_at)
-    if p.escalate_with is not None:
-        doc["escalate_with"] = p.escalate_with
-    if p.when is not None:
-        doc["when"] = _match_doc(p.when)
-    if p.source:
-        doc["source"] = p.source
-    if not p.confirmed:
-        doc["confirmed"] = False
-    if p.description:
-        doc["description"] = p.description
-    if p.basis != ("regulation" if p.confirmed else "default"):
-        doc["basis"] = p.basis
-    return doc
+    # an omitted basis follows confirmed: written only when it says otherwise
+    implied_basis = "regulation" if p.confirmed else "default"
+    return {
+        "goal": p.name,
+        **_unless_default(
+            ("variant", p.variant, "default"),
+            ("target", _target_doc(p.target), None),
+            *((key, sorted(getattr(p, key)), []) for key in (*_STATE_SETS, *_EVENT_SETS)),
+            ("pause_on_waiting", p.pause_on_waiting, True),
+            ("warn_at", list(p.warn_at), [0.5, 0.75]),
+            ("escalate_with", p.escalate_with, None),
+            ("when", _optional_match_doc(p.when), None),
+            ("source", p.source, ""),
+            ("confirmed", p.confirmed, True),
+            ("description", p.description, ""),
+            ("basis", p.basis, implied_basis),
+        ),
+    }
 
 
 def _notice_doc(n: NoticeSpec) -> dict[str, Any]:
-    doc: dict[str, Any] = {"on": n.on, "key": n.key, "recipient": n.recipient}
-    if n.values:
-        doc["values"] = dict(n.values)
-    if n.channels:
-        doc["channels"] = list(n.channels)
-    if n.when is not None:
-        doc["when"] = _match_doc(n.when)
-    if n.unless is not None:
-        doc["unless"] = _match_doc(n.unless)
-    return doc
+    return {
+        "on": n.on,
+        "key": n.key,
+        "recipient": n.recipient,
+        **_unless_default(
+            ("values", dict(n.values), {}),
+            ("channels", list(n.channels), []),
+            ("when", _optional_match_doc(n.when), None),
+            ("unless", _optional_match_doc(n.unless), None),
+        ),
+    }
 
 
 def workflow_to_dict(spec: WorkflowSpec, *, registry: Registry | None = None) -> dict[str, Any]:
@@ -873,17 +907,17 @@ def workflow_to_dict(spec: WorkflowSpec, *, registry: Registry | None = None) ->
     if not isinstance(spec, WorkflowSpec):
         raise WrongTypeError(f"workflow_to_dict needs a WorkflowSpec, got {type(spec).__name__}")
     reg = registry if registry is not None else Registry.standard()
-    doc: dict[str, Any] = {"format": FORMAT, "name": spec.name, "version": spec.version}
-    if spec.description:
-        doc["description"] = spec.description
-    doc["initial"] = spec.initial
-    vocabularies = _vocabularies_doc(spec)
-    if vocabularies:
-        doc["vocabularies"] = vocabularies
-    doc["states"] = [_state_doc(s) for s in spec.states]
-    doc["transitions"] = [_transition_doc(t, i, reg) for i, t in enumerate(spec.transitions)]
-    doc.update(_declarations_doc(spec))
-    return doc
+    return {
+        "format": FORMAT,
+        "name": spec.name,
+        "version": spec.version,
+        **_unless_default(("description", spec.description, "")),
+        "initial": spec.initial,
+        **_unless_default(("vocabularies", _vocabularies_doc(spec), {})),
+        "states": [_state_doc(s) for s in spec.states],
+        "transitions": [_transition_doc(t, i, reg) for i, t in enumerate(spec.transitions)],
+        **_declarations_doc(spec),
+    }
 
 
 def _vocabularies_doc(spec: WorkflowSpec) -> dict[str, Any]:
@@ -898,60 +932,63 @@ def _vocabularies_doc(spec: WorkflowSpec) -> dict[str, Any]:
 
 def _declarations_doc(spec: WorkflowSpec) -> dict[str, Any]:
     """The SLA plan, notices and permissions of ``spec``, those it has, in that order."""
-    doc: dict[str, Any] = {}
-    if spec.sla is not None:
-        doc["sla"] = {"policies": [_policy_doc(p) for p in spec.sla.policies]}
-    if spec.notices:
-        doc["notices"] = [_notice_doc(n) for n in spec.notices]
-    if spec.permissions is not None:
-        doc["permissions"] = _permissions_doc(spec.permissions)
-    return doc
+    sla = None if spec.sla is None else {"policies": [_policy_doc(p) for p in spec.sla.policies]}
+    permissions = None if spec.permissions is None else _permissions_doc(spec.permissions)
+    return _unless_default(
+        ("sla", sla, None),
+        ("notices", [_notice_doc(n) for n in spec.notices], []),
+        ("permissions", permissions, None),
+    )
 
 
 def _state_doc(state: State) -> dict[str, Any]:
-    doc: dict[str, Any] = {"id": state.id, "label_id": state.label_id, "label_en": state.label_en}
-    if state.terminal:
-        doc["terminal"] = True
-    if state.waiting:
-        doc["waiting"] = True
-    return doc
+    return {
+        "id": state.id,
+        "label_id": state.label_id,
+        "label_en": state.label_en,
+        # the flags are written as true or left out
+        **_unless_default(
+            ("terminal", bool(state.terminal), False), ("waiting", bool(state.waiting), False)
+        ),
+    }
 
 
 def _transition_doc(t: Transition, index: int, reg: Registry) -> dict[str, Any]:
     """The document of ``t``, the transition at ``index`` (named so in errors)."""
     where = f"transitions[{index}] ({t.trigger!r})"
-    item: dict[str, Any] = {"trigger": t.trigger, "sources": list(t.sources)}
-    if t.dest is not None:
-        item["dest"] = t.dest
-    if t.guards:
-        item["guards"] = [_guard_doc(g, reg, where) for g in t.guards]
-    if t.callbacks:
-        item["callbacks"] = [_name_of(c, reg.callbacks, "callback", where) for c in t.callbacks]
-    if t.label_id:
-        item["label_id"] = t.label_id
-    if t.label_en:
-        item["label_en"] = t.label_en
-    return item
+    return {
+        "trigger": t.trigger,
+        "sources": list(t.sources),
+        **_unless_default(
+            ("dest", t.dest, None),
+            ("guards", [_guard_doc(g, reg, where) for g in t.guards], []),
+            ("callbacks", [_name_of(c, reg.callbacks, "callback", where) for c in t.callbacks], []),
+            ("label_id", t.label_id, ""),
+            ("label_en", t.label_en, ""),
+        ),
+    }
 
 
 def _rule_doc(rule: Rule, action: str | None) -> dict[str, Any]:
-    doc: dict[str, Any] = {} if action is None else {"action": action}
-    doc["roles"] = list(rule.roles)
-    if rule.any_office:
-        doc["any_office"] = [r for r in rule.roles if r in rule.any_office]
-    if rule.source != OUR_DEFAULT:
-        doc["source"] = rule.source
-    if rule.confirmed:
-        doc["confirmed"] = True
-    return doc
+    return {
+        **_unless_default(("action", action, None)),
+        "roles": list(rule.roles),
+        **_unless_default(
+            ("any_office", [r for r in rule.roles if r in rule.any_office], []),
+            ("source", rule.source, OUR_DEFAULT),
+            # written as true or left out
+            ("confirmed", bool(rule.confirmed), False),
+        ),
+    }
 
 
 def _permissions_doc(permissions: Permissions) -> dict[str, Any]:
-    doc: dict[str, Any] = {"cross_office": sorted(permissions.cross_office)}
-    if permissions.default is not None:
-        doc["default"] = _rule_doc(permissions.default, None)
-    doc["rules"] = [_rule_doc(rule, action) for action, rule in permissions.rules]
-    return doc
+    default = None if permissions.default is None else _rule_doc(permissions.default, None)
+    return {
+        "cross_office": sorted(permissions.cross_office),
+        **_unless_default(("default", default, None)),
+        "rules": [_rule_doc(rule, action) for action, rule in permissions.rules],
+    }
 
 
 _BARE: Final = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -966,22 +1003,40 @@ def _toml_str(text: str) -> str:
     return json.dumps(text, ensure_ascii=False).replace("\x7f", "\\u007f")
 
 
+def _toml_bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def _toml_float(value: float) -> str:
+    if not math.isfinite(value):
+        raise WrongTypeError(f"cannot write {value!r} to a definition document")
+    return repr(value)
+
+
+def _toml_list(value: list[Any]) -> str:
+    return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+
+
+def _toml_inline_table(value: Mapping[str, Any]) -> str:
+    inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
+    return "{ " + inner + " }" if inner else "{}"
+
+
+#: How each kind of value is written, tried in order: bool before int (a bool is an int).
+_TOML_WRITERS: Final[tuple[tuple[type | tuple[type, ...], Callable[[Any], str]], ...]] = (
+    (bool, _toml_bool),
+    (int, str),
+    (float, _toml_float),
+    (str, _toml_str),
+    (list, _toml_list),
+    (Mapping, _toml_inline_table),
+)
+
+
 def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise WrongTypeError(f"cannot write {value!r} to a definition document")
-        return repr(value)
-    if isinstance(value, str):
-        return _toml_str(value)
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, Mapping):
-        inner = ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items())
-        return "{ " + inner + " }" if inner else "{}"
+    for kind, write in _TOML_WRITERS:
+        if isinstance(value, kind):
+            return write(value)
     raise WrongTypeError(f"cannot write {type(value).__name__} to a definition document")
 
 
@@ -996,6 +1051,57 @@ def _toml_table(lines: list[str], header: str, table: Mapping[str, Any]) -> None
             lines.append("]")
         else:
             lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+
+
+def _toml_tables(lines: list[str], header: str, items: Iterable[Mapping[str, Any]]) -> None:
+    """An array of tables: one ``[[header]]`` table per item."""
+    for item in items:
+        _toml_table(lines, header, item)
+
+
+def _is_section(value: Any) -> bool:
+    """Whether a top-level value is written as a table or tables after the plain keys."""
+    return isinstance(value, Mapping) or (
+        isinstance(value, list) and bool(value) and isinstance(value[0], Mapping)
+    )
+
+
+def _toml_sla(lines: list[str], sla: Mapping[str, Any]) -> None:
+    if not sla["policies"]:
+        # an empty plan still has its table: it differs from no plan at all
+        lines.extend(("", "[sla]", "policies = []"))
+    _toml_tables(lines, "[[sla.policies]]", sla["policies"])
+
+
+def _toml_permissions(lines: list[str], permissions: Mapping[str, Any]) -> None:
+    head = {k: v for k, v in permissions.items() if k != "rules"}
+    _toml_table(lines, "[permissions]", head)
+    if not permissions["rules"]:
+        lines.append("rules = []")
+    _toml_tables(lines, "[[permissions.rules]]", permissions["rules"])
+
+
+#: The document's sections after its plain keys, in the order they are written.
+_TOML_SECTIONS: Final[tuple[tuple[str, Callable[[list[str], Any], None]], ...]] = (
+    ("vocabularies", lambda lines, value: _toml_table(lines, "[vocabularies]", value)),
+    ("states", lambda lines, value: _toml_tables(lines, "[[states]]", value)),
+    ("transitions", lambda lines, value: _toml_tables(lines, "[[transitions]]", value)),
+    ("sla", _toml_sla),
+    ("notices", lambda lines, value: _toml_tables(lines, "[[notices]]", value)),
+    ("permissions", _toml_permissions),
+)
+
+
+def _toml_document(doc: Mapping[str, Any]) -> str:
+    lines = [
+        f"{_toml_key(key)} = {_toml_value(value)}"
+        for key, value in doc.items()
+        if not _is_section(value)
+    ]
+    for key, write in _TOML_SECTIONS:
+        if key in doc:
+            write(lines, doc[key])
+    return "\n".join(lines) + "\n"
 
 
 def dump_workflow(
@@ -1016,33 +1122,7 @@ def dump_workflow(
         return json.dumps(doc, ensure_ascii=False, indent=2) + "\n"
     if format != "toml":
         raise WrongTypeError(f"unknown format {quote(format)}; use 'toml' or 'json'")
-    lines: list[str] = []
-    for key, value in doc.items():
-        if not isinstance(value, Mapping) and not (
-            isinstance(value, list) and value and isinstance(value[0], Mapping)
-        ):
-            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
-    if "vocabularies" in doc:
-        _toml_table(lines, "[vocabularies]", doc["vocabularies"])
-    for key in ("states", "transitions"):
-        for item in doc[key]:
-            _toml_table(lines, f"[[{key}]]", item)
-    if "sla" in doc:
-        if not doc["sla"]["policies"]:
-            lines.extend(("", "[sla]", "policies = []"))
-        for item in doc["sla"]["policies"]:
-            _toml_table(lines, "[[sla.policies]]", item)
-    for item in doc.get("notices", ()):
-        _toml_table(lines, "[[notices]]", item)
-    if "permissions" in doc:
-        permissions = doc["permissions"]
-        head = {k: v for k, v in permissions.items() if k != "rules"}
-        _toml_table(lines, "[permissions]", head)
-        if not permissions["rules"]:
-            lines.append("rules = []")
-        for item in permissions["rules"]:
-            _toml_table(lines, "[[permissions.rules]]", item)
-    return "\n".join(lines) + "\n"
+    return _toml_document(doc)
 
 
 def workflow_schema() -> dict[str, Any]:
