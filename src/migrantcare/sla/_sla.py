@@ -126,20 +126,20 @@ def _amount(amount: object, unit: str) -> float:
     return float(amount) if type(amount) is float or abs(amount) < 2**60 else math.inf  # type: ignore[arg-type]
 
 
-def _tuple_of(value: object, refusal: str) -> tuple[Any, ...]:
-    """The items of ``value``, refused (``refusal``, then its type) unless a collection.
+def _collection(value: object, refusal: str) -> Iterable[Any]:
+    """``value``, refused (``refusal``, then its type) unless a collection of items.
 
     Text, bytes and mappings are iterable but never a list of items here.
     """
     if isinstance(value, str | bytes | Mapping) or not isinstance(value, Iterable):
         raise WrongTypeError(f"{refusal}, got {type(value).__name__}")
-    return tuple(value)
+    return value
 
 
 def _states(value: str | Iterable[str]) -> frozenset[str]:
     if isinstance(value, str):
         return frozenset((value,))
-    items = _tuple_of(value, "states and events must be a str or an iterable of str")
+    items = tuple(_collection(value, "states and events must be a str or an iterable of str"))
     for item in items:
         if type(item) is not str:
             raise WrongTypeError(
@@ -149,7 +149,7 @@ def _states(value: str | Iterable[str]) -> frozenset[str]:
 
 
 def _policies(value: Iterable[SlaPolicy]) -> tuple[SlaPolicy, ...]:
-    out = _tuple_of(value, "an SLA plan needs SlaPolicy values")
+    out = tuple(_collection(value, "an SLA plan needs SlaPolicy values"))
     for policy in out:
         if not isinstance(policy, SlaPolicy):
             raise WrongTypeError(f"an SLA plan holds SlaPolicy values, got {type(policy).__name__}")
@@ -192,7 +192,7 @@ def _fraction(value: object) -> float:
 
 def _fractions(value: Iterable[float]) -> tuple[float, ...]:
     # every item's type is checked before any range, as the messages have always come
-    items = tuple(_fraction(v) for v in _tuple_of(value, "warn_at must be fractions"))
+    items = tuple(_fraction(v) for v in _collection(value, "warn_at must be fractions"))
     out = tuple(sorted(items))
     if any(not 0 < f < 1 for f in out):  # NaN fails this too
         raise InvalidArgumentError(f"warning thresholds must be between 0 and 1, got {quote(out)}")
@@ -1314,10 +1314,8 @@ def due_cases(cases: Iterable[Case], *, at: _dt.datetime) -> list[Case]:
     One pass, constant work per case: a sweep of a million cases takes seconds.
     """
     limit = utc(at, "at")
-    if isinstance(cases, str | bytes | Mapping) or not isinstance(cases, Iterable):
-        raise WrongTypeError(f"due_cases needs an iterable of Case, got {type(cases).__name__}")
     out = []
-    for case in cases:
+    for case in _collection(cases, "due_cases needs an iterable of Case"):
         when = next_due_at(case)
         if when is not None and when <= limit:
             out.append(case)
