@@ -231,6 +231,15 @@ def _calendar_version_at(case: Case, seq: int) -> str | None:
         if _is_recompute(e):
             version: str | None = e.data["to"]
             return version
+    return _version_left_at_next_change(case, seq)
+
+
+def _version_left_at_next_change(case: Case, seq: int) -> str | None:
+    """The calendar version the first change after event ``seq`` moved the clocks from.
+
+    ``None`` when a transfer comes first (another office's calendar: not recorded); the
+    case's own version when nothing changed it since.
+    """
     for e in case.events[seq + 1 :]:
         if e.kind == "transferred":
             return None  # on another office's calendar then: not recorded, not checked
@@ -375,6 +384,12 @@ def _with_clocks_then(
         then, pool, calendar = _rebound(then, pool, calendar, prefix.office)
     plain = _calendar_then(calendar, version, bound=bound, case=case, seq=seq)
     rebuilt = replay(prefix, list(pool.values()), calendar=plain)
+    _check_rebuilt_on(version, rebuilt, case, seq)
+    return then, rebuilt
+
+
+def _check_rebuilt_on(version: str | None, rebuilt: Case, case: Case, seq: int) -> None:
+    """Refuse clocks ``rebuilt`` on another calendar version than the deadlines' of then."""
     if version is not None and rebuilt.calendar_version != version:
         # the registry's calendar has changed since (a new decree): the clocks of then
         # cannot be rebuilt from it
@@ -383,7 +398,6 @@ def _with_clocks_then(
             f"version {version!r}, but the offices now give {rebuilt.calendar_version!r}; "
             "pass the calendar of then as calendar= to reproduce the notice that was sent"
         )
-    return then, rebuilt
 
 
 def _calendar_then(
