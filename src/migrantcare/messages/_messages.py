@@ -432,14 +432,18 @@ def _read_message(message: PoEntry, locale: str, file: str) -> _Entry | CatalogP
     if refusal is not None:
         kind, detail = refusal
         return CatalogProblem(kind, locale, key, detail, file, message.line)
-    where = f"{locale}:{quote(key, MAX_KEY_CHARS)}"
     try:
-        forms: tuple[Compiled, ...] = tuple(
-            (((t, None),) if key in FORMAT_KEYS else compile_template(t, where)) for t in texts
-        )
+        forms = _compiled_forms(key, texts, f"{locale}:{quote(key, MAX_KEY_CHARS)}")
     except CatalogError as exc:
         return CatalogProblem("syntax", locale, key, str(exc), file, message.line)
     return _Entry(key, forms, message.plural, file, message.line)
+
+
+def _compiled_forms(key: str, texts: list[str], where: str) -> tuple[Compiled, ...]:
+    """Each form of message ``key`` compiled (a date pattern stays one literal for Babel)."""
+    return tuple(
+        (((t, None),) if key in FORMAT_KEYS else compile_template(t, where)) for t in texts
+    )
 
 
 def _message_refusal(message: PoEntry, texts: list[str], locale: str) -> tuple[str, str] | None:
@@ -688,9 +692,7 @@ class Messages:
         entries, plurals, problems = _load(directories)
         fatal = [p for p in problems if p.kind in _FATAL]
         if fatal:
-            shown = "; ".join(str(p) for p in fatal[:10])
-            more = f"; and {len(fatal) - 10} more" if len(fatal) > 10 else ""
-            raise CatalogError(shown + more)
+            raise _unusable(fatal)
         return cls(entries, plurals)
 
     def with_directory(self, directory: str | os.PathLike[str]) -> Messages:
@@ -1109,6 +1111,13 @@ _FORMAT_BY_TYPE: Final[Mapping[type, _Formatter]] = MappingProxyType(
         tuple: _format_list,
     }
 )
+
+
+def _unusable(fatal: list[CatalogProblem]) -> CatalogError:
+    """The error for catalogs with ``fatal`` problems: the first ten, and how many more."""
+    shown = "; ".join(str(p) for p in fatal[:10])
+    more = f"; and {len(fatal) - 10} more" if len(fatal) > 10 else ""
+    return CatalogError(shown + more)
 
 
 def _known_locale(locale: str) -> str:
