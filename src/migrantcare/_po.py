@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
+from typing import Final
 
 import attrs
 
@@ -97,6 +98,9 @@ class PoFile:
     errors: tuple[PoSyntaxError, ...]
 
 
+_UNTERMINATED: Final = "unterminated string: the closing double quote is missing"
+
+
 def _unquote(text: str, start: int) -> tuple[str | None, str]:
     """Read the quoted string that starts at ``text[start]``: ``(value, "")`` or ``(None, why)``."""
     if start >= len(text) or text[start] != '"':
@@ -112,26 +116,38 @@ def _unescape(text: str, i: int) -> tuple[str | None, str]:
     out: list[str] = []
     n = len(text)
     while i < n:
-        c = text[i]
-        if c == '"':
-            rest = text[i + 1 :].strip()
-            if rest:
-                return None, f"unexpected characters after the closing quote: {quote(rest)}"
-            return "".join(out), ""
-        if c == "\\":
-            if i + 1 >= n:
-                break
-            char, width = _escape(text, i + 1)
-            if width == 0:
-                return None, char
-            out.append(char)
-            i += 1 + width
-            continue
-        if c < " " and c != "\t":
-            return None, f"control character {c!r} inside a string; use an escape such as \\n"
-        out.append(c)
-        i += 1
-    return None, "unterminated string: the closing double quote is missing"
+        if text[i] == '"':
+            return _closed(out, text[i + 1 :])
+        char, width = _character(text, i)
+        if width == 0:
+            return None, char
+        out.append(char)
+        i += width
+    return None, _UNTERMINATED
+
+
+def _closed(out: list[str], rest: str) -> tuple[str | None, str]:
+    """The string read into ``out``, if only space follows its closing quote (``rest``)."""
+    rest = rest.strip()
+    if rest:
+        return None, f"unexpected characters after the closing quote: {quote(rest)}"
+    return "".join(out), ""
+
+
+def _character(text: str, i: int) -> tuple[str, int]:
+    """The character that ``text[i]`` (inside a string) stands for, with an escape read.
+
+    Returns ``(character, characters read)``, or ``(why, 0)``.
+    """
+    c = text[i]
+    if c == "\\":
+        if i + 1 >= len(text):
+            return _UNTERMINATED, 0
+        char, width = _escape(text, i + 1)
+        return char, (1 + width if width else 0)
+    if c < " " and c != "\t":
+        return f"control character {c!r} inside a string; use an escape such as \\n", 0
+    return c, 1
 
 
 def _plain_string(text: str, start: int) -> str | None:
@@ -237,17 +253,18 @@ class _Builder:
 
     def finish(self) -> None:
         """Close the entry being read (at a new ``msgid``, a comment block or the end)."""
-        if self.msgid is None or self.broken:
-            self.reset(fuzzy=False)
-            return
-        msgid = "".join(self.msgid)
+        if self.msgid is not None and not self.broken:
+            self.complete("".join(self.msgid))
+        self.reset(fuzzy=False)
+
+    def complete(self, msgid: str) -> None:
+        """Keep the entry of ``msgid`` if it has the strings it needs, else say what is missing."""
         if not self.strings:
             self.error(self.msgid_line, f"msgid {quote(msgid)} has no msgstr")
         elif self.plural is not None and 0 not in self.strings:
             self.error(self.msgid_line, f"msgid {quote(msgid)} has msgid_plural but no msgstr[0]")
         else:
             self.store(msgid, tuple("".join(self.strings[i]) for i in sorted(self.strings)))
-        self.reset(fuzzy=False)
 
     def store(self, msgid: str, strings: tuple[str, ...]) -> None:
         """Keep a complete entry: the header, or a message not defined before."""
@@ -301,14 +318,24 @@ class _Builder:
 
     def msgstr_problem(self, index: str | None) -> str:
         """Why a ``msgstr`` cannot come here, or ``""``."""
-        if self.plural is None and index is not None:
-            return f"msgstr[{index}] in a message without msgid_plural"
-        if self.plural is not None and index is None:
+        if index is None:
+            return self.plain_msgstr_problem()
+        return self.indexed_msgstr_problem(index)
+
+    def plain_msgstr_problem(self) -> str:
+        """Why a ``msgstr`` without an index cannot come here, or ``""``."""
+        if self.plural is not None:
             return "a message with msgid_plural needs msgstr[0], msgstr[1]…, not msgstr"
-        if (int(index) if index is not None else 0) != len(self.strings):
-            what = "msgstr" if index is None else f"msgstr[{index}]"
-            expected = "no further msgstr" if index is None else f"msgstr[{len(self.strings)}]"
-            return f"{what} out of order: expected {expected}"
+        if self.strings:
+            return "msgstr out of order: expected no further msgstr"
+        return ""
+
+    def indexed_msgstr_problem(self, index: str) -> str:
+        """Why ``msgstr[index]`` cannot come here, or ``""``."""
+        if self.plural is None:
+            return f"msgstr[{index}] in a message without msgid_plural"
+        if int(index) != len(self.strings):
+            return f"msgstr[{index}] out of order: expected msgstr[{len(self.strings)}]"
         return ""
 
     def continuation(self, value: str, line: int) -> None:
