@@ -239,10 +239,9 @@ def compile_template(text: str, where: str) -> Compiled:
 def _plain_name(name: str, spec: str | None, conversion: str | None, where: str) -> str:
     """``name`` if the placeholder is a plain lower-case name, without spec or conversion."""
     if conversion is not None or spec:
-        field = f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
         raise CatalogError(
-            f"{where}: placeholder {quote(field)} uses a conversion or format spec; only "
-            "plain names such as {due} are allowed"
+            f"{where}: placeholder {quote(_field(name, spec, conversion))} uses a conversion "
+            "or format spec; only plain names such as {due} are allowed"
         )
     if not _NAME.match(name):
         raise CatalogError(
@@ -250,6 +249,13 @@ def _plain_name(name: str, spec: str | None, conversion: str | None, where: str)
             "attribute access, indexing and positional fields are refused"
         )
     return name
+
+
+def _field(name: str, spec: str | None, conversion: str | None) -> str:
+    """The placeholder as the template wrote it, e.g. ``{due!r:>10}``."""
+    shown_conversion = "!" + conversion if conversion else ""
+    shown_spec = ":" + spec if spec else ""
+    return f"{{{name}{shown_conversion}{shown_spec}}}"
 
 
 def placeholders(compiled: Compiled) -> frozenset[str]:
@@ -307,10 +313,13 @@ class CatalogProblem:
 
     def __str__(self) -> str:
         where = f"{self.locale}:{self.key}" if self.key else self.locale
-        at = (
-            f" ({self.file}:{self.line})" if self.line else (f" ({self.file})" if self.file else "")
-        )
-        return f"[{self.kind}] {where}: {self.detail}{at}"
+        return f"[{self.kind}] {where}: {self.detail}{self._place()}"
+
+    def _place(self) -> str:
+        """Where in the files the problem is: `` (file:line)``, `` (file)`` or nothing."""
+        if self.line:
+            return f" ({self.file}:{self.line})"
+        return f" ({self.file})" if self.file else ""
 
 
 #: Kinds of problem that make a catalog unusable: loading it raises ``CatalogError``.
