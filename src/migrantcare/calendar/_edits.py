@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeGuard
 
 from migrantcare._validate import quote
 from migrantcare.calendar._holidays import HOLIDAY_KINDS, Holiday, holiday_sort_key
@@ -28,16 +29,19 @@ def check_year_span(first_year: object, last_year: object) -> None:
         WrongTypeError: a year is not an int.
         InvalidArgumentError: the range is empty or outside 1..9998.
     """
-    for name, year in (("first_year", first_year), ("last_year", last_year)):
-        if type(year) is not int:
-            raise WrongTypeError(f"{name} must be an int, got {type(year).__name__} {quote(year)}")
-    assert isinstance(first_year, int)
-    assert isinstance(last_year, int)
-    if not 1 <= first_year <= last_year <= 9998:
+    first, last = _year("first_year", first_year), _year("last_year", last_year)
+    if not 1 <= first <= last <= 9998:
         raise InvalidArgumentError(
-            f"year range {first_year}..{last_year} is empty or out of bounds; "
+            f"year range {first}..{last} is empty or out of bounds; "
             "need 1 <= first_year <= last_year <= 9998"
         )
+
+
+def _year(name: str, year: object) -> int:
+    """``year`` if it is an int (not a bool or other int subclass)."""
+    if type(year) is not int:
+        raise WrongTypeError(f"{name} must be an int, got {type(year).__name__} {quote(year)}")
+    return year
 
 
 def delta_micros(delta: object) -> int:
@@ -65,34 +69,50 @@ def checked_dates(dates: object, what: str, check_day: DayCheck) -> list[_dt.dat
         WrongTypeError: a value is not a ``datetime.date`` (datetimes are refused).
         DateOutOfRangeError: a date is outside the calendar's years.
     """
-    if isinstance(dates, _dt.date):
-        dates = [dates]
-    if isinstance(dates, str | bytes | Mapping) or not isinstance(dates, Iterable):
-        raise WrongTypeError(
-            f"{what}s must be a date or an iterable of dates, got {type(dates).__name__}"
-        )
     out = []
-    for d in dates:
-        if not isinstance(d, _dt.date) or isinstance(d, _dt.datetime):
-            raise WrongTypeError(
-                f"{what} must be datetime.date values, got {type(d).__name__} {quote(d)}"
-            )
+    for value in _iterable_of_dates(dates, what):
+        d = _date(value, what)
         check_day(d, what)
         out.append(d)
     return out
 
 
+def _iterable_of_dates(dates: object, what: str) -> Iterable[object]:
+    """``dates`` as an iterable: one date is a list of it; text or a mapping is refused."""
+    if isinstance(dates, _dt.date):
+        return [dates]
+    if isinstance(dates, str | bytes | Mapping) or not isinstance(dates, Iterable):
+        raise WrongTypeError(
+            f"{what}s must be a date or an iterable of dates, got {type(dates).__name__}"
+        )
+    return dates
+
+
+def _date(value: object, what: str) -> _dt.date:
+    """``value`` if it is a date (a datetime is refused: a calendar's days have no time)."""
+    if not isinstance(value, _dt.date) or isinstance(value, _dt.datetime):
+        raise WrongTypeError(
+            f"{what} must be datetime.date values, got {type(value).__name__} {quote(value)}"
+        )
+    return value
+
+
 def _holiday(day: _dt.date, names: object, kind: str) -> Holiday:
-    if not (
-        isinstance(names, tuple)
-        and len(names) == 2
-        and all(isinstance(n, str) and n.strip() for n in names)
-    ):
+    if not _is_name_pair(names):
         raise InvalidArgumentError(
             f"holiday {day.isoformat()} needs (name_id, name_en), two non-empty strings, "
             f"got {quote(names)}"
         )
     return Holiday(day, names[0], names[1], kind)  # type: ignore[arg-type]
+
+
+def _is_name_pair(names: object) -> TypeGuard[tuple[str, str]]:
+    """Whether ``names`` is a holiday's (name_id, name_en): two non-empty strings."""
+    return (
+        isinstance(names, tuple)
+        and len(names) == 2
+        and all(isinstance(n, str) and n.strip() for n in names)
+    )
 
 
 def added_holidays(
@@ -139,13 +159,18 @@ def removed_holidays(
         InvalidArgumentError: a date has no holiday to remove (a likely typo).
     """
     drop = set(checked_dates(dates, "holiday date", check_day))
+    _check_removable(drop, existing)
+    return tuple(h for h in existing if h.date not in drop)
+
+
+def _check_removable(drop: set[_dt.date], existing: tuple[Holiday, ...]) -> None:
+    """Refuse to remove a holiday that is not there: a likely typo in the date."""
     missing = sorted(drop - {h.date for h in existing})
     if missing:
         raise InvalidArgumentError(
             f"no holiday to remove on {', '.join(d.isoformat() for d in missing)}; "
             "only existing holidays can be revoked"
         )
-    return tuple(h for h in existing if h.date not in drop)
 
 
 def checked_span(
