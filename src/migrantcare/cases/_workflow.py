@@ -73,7 +73,7 @@ from migrantcare.exceptions import (
     WrongTypeError,
 )
 from migrantcare.messages._messages import CatalogProblem, Messages
-from migrantcare.offices._actors import SYSTEM, Actor, check_actor
+from migrantcare.offices._actors import SYSTEM, Actor, check_actor, recorded_text
 from migrantcare.offices._offices import Offices, check_office_id
 from migrantcare.offices._permissions import (
     CASE_ACTIONS,
@@ -1262,7 +1262,7 @@ class Workflow(CompiledWorkflow):
             note,
             opening,
             self._open_head,
-            actor._text,
+            recorded_text(actor),
         )
         case = new_case(
             case_id,
@@ -1392,7 +1392,7 @@ class Workflow(CompiledWorkflow):
             note,
             data_json,
             step.head,
-            by._text,
+            recorded_text(by),
             instant,
         )
         tracked = (

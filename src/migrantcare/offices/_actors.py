@@ -115,6 +115,15 @@ SYSTEM: Final = Actor("system:sla", roles={"system"})
 """The actor of scheduled SLA sweeps (``advance``, ``recompute``): role ``system``, all offices."""
 
 
+def recorded_text(actor: Actor) -> str:
+    """The text an event's hash records for ``actor``: its id, role and office.
+
+    Made once when the actor is built (``actor_text``), so the engine's fire path reads
+    it here instead of joining the three again per event.
+    """
+    return actor._text
+
+
 def acted_by_system(by: str, role: str | None) -> bool:
     """Whether an event was the system's doing rather than a person's.
 
