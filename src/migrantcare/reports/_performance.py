@@ -592,15 +592,27 @@ def _known_offices(offices: object) -> tuple[dict[str, _OfficeInfo], WorkingCale
     if isinstance(offices, WorkingCalendar):
         return {}, offices
     if isinstance(offices, Mapping):
-        return {key: _info_of_calendar(key, cal) for key, cal in offices.items()}, None
+        return _infos_of_calendars(offices), None
     if isinstance(offices, Iterable) and not isinstance(offices, str):
-        # an office registry, or office records: anything with id, names, province, calendar
-        infos = (_info_of_record(office) for office in offices)
-        return {info.id: info for info in infos}, None
+        return _infos_of_records(offices), None
     raise WrongTypeError(
         "offices must be a WorkingCalendar, a mapping office id -> calendar, or office "
         f"records (an Offices registry); got {type(offices).__name__}"
     )
+
+
+def _infos_of_calendars(calendars: Mapping[str, object]) -> dict[str, _OfficeInfo]:
+    """Offices known by their calendars only: each named by its id, in no province."""
+    return {key: _info_of_calendar(key, cal) for key, cal in calendars.items()}
+
+
+def _infos_of_records(records: Iterable[object]) -> dict[str, _OfficeInfo]:
+    """Offices from an office registry, or office records.
+
+    A record is anything with an id, names, a province and a calendar.
+    """
+    infos = (_info_of_record(office) for office in records)
+    return {info.id: info for info in infos}
 
 
 def _info_of_calendar(key: str, cal: object) -> _OfficeInfo:
@@ -1318,8 +1330,7 @@ def performance_figures(
     pool = _workflow_list(workflows)
     service = _check_options(outreach, service_goals)
     sources = _goal_sources(pool)
-    period = _Period(start, end)
-    run = _Pass(pool, _office_resolver(offices), period, when)
+    run = _Pass(pool, _office_resolver(offices), _Period(start, end), when)
     figures = _Performance(run, service)
     n_read = 0
     admit, count = run.admit, figures.count
@@ -1332,21 +1343,32 @@ def performance_figures(
             figures.count_outreach(case)
         else:
             count(_Reading(run, case, rules))
+    return _figures(figures, sources, (start, end), n_read)
+
+
+def _figures(
+    figures: _Performance,
+    sources: tuple[GoalSource, ...],
+    days: tuple[_dt.date, _dt.date],
+    cases_read: int,
+) -> PerformanceFigures:
+    """The figures once every case is counted: one row per office (by id), and all."""
+    run, service = figures.run, figures.service
     accs = run.accs
     goal_order = tuple(dict.fromkeys(s.goal for s in sources))
-    office_rows = tuple(_finish(accs[k], goal_order, period) for k in sorted(accs))
+    office_rows = tuple(_finish(accs[k], goal_order, run.period) for k in sorted(accs))
     return PerformanceFigures(
-        period_start=start,
-        period_end=end,
-        at=when,
+        period_start=days[0],
+        period_end=days[1],
+        at=run.when,
         workflows=tuple(f"{n}@{v}" for n, v in run.by_key),
         goal_sources=sources,
         service_goals=tuple(g for g in goal_order if g in service),
         offices=office_rows,
-        total=_finish(_total(run), goal_order, period),
+        total=_finish(_total(run), goal_order, run.period),
         ranking=_ranking(office_rows, service),
         outreach=figures.outreach_rows(),
-        cases_read=n_read,
+        cases_read=cases_read,
         calendar_versions=tuple((k, accs[k].cal.version) for k in sorted(accs)),
         provisional_reason=run.provisional_reason(),
     )
