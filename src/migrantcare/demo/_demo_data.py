@@ -201,41 +201,57 @@ class _Simulation:
     # -------------------------------------------------------------- one complaint
 
     def complaint_case(self, number: int, office: _Office, received: _dt.datetime) -> Case:
-        rng, wf = self.rng, self.complaint
-        channel = _pick(rng, _CHANNELS)
-        category = _pick(rng, _CATEGORIES)
-        priority = (
-            "urgent"
-            if category in {"trafficking", "abuse", "detained"}
-            else ("high" if rng.random() < 0.1 else "normal")
-        )
-        case = wf.open(
-            f"PGD-{received.year}-{number:06d}",
-            at=received,
-            by=_CALL_CENTRE if channel == "call_center" else _INTAKE,
-            office=office.id,
-            category=category,
-            channel=channel,
-            priority=priority,
-            attributes={"destination": rng.choice(("HK", "TW", "MY", "SG", "SA"))},
-        )
-        slow = office.slowness * (4.0 if channel == office.clogged else 1.0)
-        officer = rng.choice(office.officers)
+        case = self._open_complaint(number, office, received)
+        slow = office.slowness * (4.0 if case.channel == office.clogged else 1.0)
+        officer = self.rng.choice(office.officers)
         t = received
-        for trigger, mean, kw in self._steps(priority, slow):
+        for trigger, mean, kw in self._steps(case.priority, slow):
             if case.state == "closed":
                 break
             t = self._next_time(t, mean, office, case)
             if t > self.until:
                 break  # still in the pipeline when the year ends
             case = self._catch_up(case, t)
-            if trigger == "transfer":
-                case, office, officer = self._transfer(case, office, t)
-            else:
-                # the officer acts, the head where the definition reserves it (who may act)
-                by = officer if wf.may(case, trigger, by=officer) else office.head
-                case = wf.fire(case, trigger, at=t, by=by, **kw)
+            case, office, officer = self._complaint_step(case, trigger, kw, t, (office, officer))
         return self._catch_up(case, self.until)
+
+    def _open_complaint(self, number: int, office: _Office, received: _dt.datetime) -> Case:
+        """A complaint as it arrives: its channel, category and priority drawn."""
+        rng = self.rng
+        channel = _pick(rng, _CHANNELS)
+        category = _pick(rng, _CATEGORIES)
+        return self.complaint.open(
+            f"PGD-{received.year}-{number:06d}",
+            at=received,
+            by=_CALL_CENTRE if channel == "call_center" else _INTAKE,
+            office=office.id,
+            category=category,
+            channel=channel,
+            priority=self._priority(category),
+            attributes={"destination": rng.choice(("HK", "TW", "MY", "SG", "SA"))},
+        )
+
+    def _priority(self, category: str) -> str:
+        """Urgent for the gravest categories; a few others are high."""
+        if category in {"trafficking", "abuse", "detained"}:
+            return "urgent"
+        return "high" if self.rng.random() < 0.1 else "normal"
+
+    def _complaint_step(
+        self,
+        case: Case,
+        trigger: str,
+        kw: dict[str, Any],
+        t: _dt.datetime,
+        handler: tuple[_Office, Actor],
+    ) -> tuple[Case, _Office, Actor]:
+        """One step at ``t``: the case, and the office and officer handling it after it."""
+        office, officer = handler
+        if trigger == "transfer":
+            return self._transfer(case, office, t)
+        # the officer acts, the head where the definition reserves it (who may act)
+        by = officer if self.complaint.may(case, trigger, by=officer) else office.head
+        return self.complaint.fire(case, trigger, at=t, by=by, **kw), office, officer
 
     def _next_time(self, t: _dt.datetime, mean: float, office: _Office, case: Case) -> _dt.datetime:
         """When the next step happens (see :meth:`_steps` for the sign of ``mean``)."""
@@ -257,9 +273,6 @@ class _Simulation:
     def outreach_case(self, number: int, office: _Office, planned: _dt.datetime) -> Case:
         rng, wf = self.rng, self.outreach
         category = _pick(rng, _OUTREACH)
-        attributes: dict[str, Any] = {"province": office.province}
-        if category == "desa_migran_emas":
-            attributes["village"] = f"{office.province} village {rng.randrange(1, 13)}"
         case = wf.open(
             f"SOS-{planned.year}-{number:05d}",
             at=planned,
@@ -267,7 +280,7 @@ class _Simulation:
             office=office.id,
             category=category,
             channel="in_person",
-            attributes=attributes,
+            attributes=self._outreach_attributes(office, category),
         )
         t = planned
         steps = ("coordinate", "hold", "report", "evaluate")
@@ -278,10 +291,21 @@ class _Simulation:
             if trigger == "hold" and rng.random() < 0.08:
                 # cancelling and evaluating are the head's (see docs/permissions.md)
                 return wf.fire(case, "cancel", at=t, by=office.head, note="weather")
-            data = {"participants": rng.randrange(25, 220)} if trigger == "hold" else None
-            by = office.head if trigger == "evaluate" else office.officers[0]
-            case = wf.fire(case, trigger, at=t, by=by, data=data)
+            case = self._outreach_step(case, trigger, t, office)
         return case
+
+    def _outreach_attributes(self, office: _Office, category: str) -> dict[str, Any]:
+        """Where an activity takes place: the province, and a Desa Migran Emas its village."""
+        attributes: dict[str, Any] = {"province": office.province}
+        if category == "desa_migran_emas":
+            attributes["village"] = f"{office.province} village {self.rng.randrange(1, 13)}"
+        return attributes
+
+    def _outreach_step(self, case: Case, trigger: str, t: _dt.datetime, office: _Office) -> Case:
+        """One step of an activity that goes ahead: a held one counts its participants."""
+        data = {"participants": self.rng.randrange(25, 220)} if trigger == "hold" else None
+        by = office.head if trigger == "evaluate" else office.officers[0]
+        return self.outreach.fire(case, trigger, at=t, by=by, data=data)
 
 
 def demo_offices(offices: int | Sequence[str] = 4, *, year: int = 2026) -> Offices:
@@ -300,17 +324,27 @@ def demo_offices(offices: int | Sequence[str] = 4, *, year: int = 2026) -> Offic
 
 def _demo_rows(offices: int | Sequence[str]) -> list[tuple[Any, ...]]:
     """The rows of the demo offices chosen: the first ``offices``, or those ids."""
-    by_id = {row[0]: row for row in _OFFICE_TABLE}
     if isinstance(offices, int):
-        if not 1 <= offices <= len(_OFFICE_TABLE):
-            raise InvalidArgumentError(
-                f"offices must be between 1 and {len(_OFFICE_TABLE)}, got {offices}"
-            )
-        return list(_OFFICE_TABLE[:offices])
+        return _first_rows(offices)
+    return _rows_by_id(offices)
+
+
+def _rows_by_id(offices: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The rows of the demo offices ``offices`` (ids), in that order."""
+    by_id = {row[0]: row for row in _OFFICE_TABLE}
     unknown = [o for o in offices if o not in by_id]
     if unknown or not offices:
         raise InvalidArgumentError(f"unknown demo office(s) {unknown}; allowed: {', '.join(by_id)}")
     return [by_id[o] for o in offices]
+
+
+def _first_rows(count: int) -> list[tuple[Any, ...]]:
+    """The rows of the first ``count`` demo offices."""
+    if not 1 <= count <= len(_OFFICE_TABLE):
+        raise InvalidArgumentError(
+            f"offices must be between 1 and {len(_OFFICE_TABLE)}, got {count}"
+        )
+    return list(_OFFICE_TABLE[:count])
 
 
 def _demo_office(row: tuple[Any, ...], year: int) -> Office:
@@ -360,12 +394,11 @@ def demo_cases(
         >>> data == demo_cases(seed=1, offices=3, complaints=30, outreach_per_office=2)
         True
     """
-    for what, value in (("complaints", complaints), ("outreach_per_office", outreach_per_office)):
-        if not isinstance(value, int) or value < 0:
-            raise InvalidArgumentError(f"{what} must be a non-negative int, got {value!r}")
+    _check_count("complaints", complaints)
+    _check_count("outreach_per_office", outreach_per_office)
     chosen = demo_offices(offices, year=year)
     rng = random.Random(f"migrantcare-demo/{seed}/{year}")
-    state = [_Office(next(r for r in _OFFICE_TABLE if r[0] == o.id), o.calendar) for o in chosen]
+    state = [_Office(_row(o.id), o.calendar) for o in chosen]
     wib = zone("Asia/Jakarta")
     start = _dt.datetime(year, 1, 1, tzinfo=wib)
     until = _dt.datetime(year + 1, 1, 1, tzinfo=wib).astimezone(_dt.timezone.utc)
@@ -387,6 +420,17 @@ def demo_cases(
     )
 
 
+def _check_count(what: str, value: object) -> None:
+    """Refuse a count of cases that is not a non-negative int."""
+    if not isinstance(value, int) or value < 0:
+        raise InvalidArgumentError(f"{what} must be a non-negative int, got {value!r}")
+
+
+def _row(office_id: str) -> tuple[Any, ...]:
+    """The demo table's row of the office ``office_id``."""
+    return next(r for r in _OFFICE_TABLE if r[0] == office_id)
+
+
 def _arrivals(
     rng: random.Random,
     chosen: Offices,
@@ -398,26 +442,37 @@ def _arrivals(
 
     ``period`` is the simulated year: its start in WIB, its end in UTC.
     """
-    weights = [_WEIGHTS[_OFFICE_TABLE.index(next(r for r in _OFFICE_TABLE if r[0] == o.id))]
-               for o in chosen]  # fmt: skip
+    weights = [_WEIGHTS[_OFFICE_TABLE.index(_row(o.id))] for o in chosen]
     start, until = period
-    wib = start.tzinfo
     seconds = int((until - start.astimezone(_dt.timezone.utc)).total_seconds())
-    # Intake is a little higher in the weeks after Lebaran (workers return, contracts end).
-    lebaran = [
-        h.date for h in state[0].calendar.holidays(start.year) if h.kind == "national"
-        and "Idul Fitri" in h.name_id
-    ]  # fmt: skip
+    lebaran = _lebaran(state[0].calendar, start.year)
     arrivals: list[tuple[_dt.datetime, int]] = []
     for _ in range(complaints):
-        at = start + _dt.timedelta(seconds=rng.randrange(seconds))
-        if lebaran and rng.random() < 0.12:
-            at = _dt.datetime.combine(lebaran[0], _dt.time(), wib) + _dt.timedelta(
-                seconds=rng.randrange(21 * 86_400)
-            )
+        at = _arrival_time(rng, start, seconds, lebaran)
         arrivals.append((at, rng.choices(range(len(state)), weights=weights)[0]))
     arrivals.sort(key=lambda item: item[0])
     return arrivals
+
+
+def _lebaran(calendar: WorkingCalendar, year: int) -> list[_dt.date]:
+    """The Idul Fitri holidays of ``year``."""
+    return [
+        h.date for h in calendar.holidays(year) if h.kind == "national"
+        and "Idul Fitri" in h.name_id
+    ]  # fmt: skip
+
+
+def _arrival_time(
+    rng: random.Random, start: _dt.datetime, seconds: int, lebaran: list[_dt.date]
+) -> _dt.datetime:
+    """When one complaint arrives, ``seconds`` at most after ``start`` (in WIB)."""
+    at = start + _dt.timedelta(seconds=rng.randrange(seconds))
+    # Intake is a little higher in the weeks after Lebaran (workers return, contracts end).
+    if lebaran and rng.random() < 0.12:
+        at = _dt.datetime.combine(lebaran[0], _dt.time(), start.tzinfo) + _dt.timedelta(
+            seconds=rng.randrange(21 * 86_400)
+        )
+    return at
 
 
 def _outreach(
