@@ -245,11 +245,21 @@ def test_a_stopped_clock_keeps_its_outcome_and_deadline_after_a_move(box: Outbox
         case, to="bp3mi-papua", at=late + dt.timedelta(hours=1), by=head("bp3mi-ntb")
     )
     box.add(case)
-    after = {s.goal: s for s in WF.status(box.get("PGD-1"), at=late + dt.timedelta(hours=1))}
+    stored = box.get("PGD-1")
+    after = {s.goal: s for s in WF.status(stored, at=late + dt.timedelta(hours=1))}
     for goal in ("first_response", "verification"):
         assert (after[goal].state, after[goal].due_at) == (before[goal].state, before[goal].due_at)
         assert after[goal].remaining <= dt.timedelta(0) < after[goal].elapsed
         assert after[goal].percent_used >= 100.0
+    # a clock that stopped in Mataram keeps Mataram's figures: measured on Papua's calendar
+    # (closed on Wed 8 Apr, a day Mataram worked) it would show another elapsed time
+    stopped = [c for c in stored.clocks if c.stopped_at is not None]
+    assert stopped
+    for clock in stopped:
+        goal = clock.goal
+        figures = (after[goal].elapsed, after[goal].remaining, after[goal].percent_used)
+        assert figures == (before[goal].elapsed, before[goal].remaining, before[goal].percent_used)
+        assert clock.calendar_version == OFFICES.calendar("bp3mi-ntb").version
 
 
 def test_an_old_notice_re_renders_as_sent_after_a_calendar_change_given_the_calendar_of_then(

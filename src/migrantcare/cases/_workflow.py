@@ -103,6 +103,7 @@ from migrantcare.records._case import (
     next_case,
     utc,
 )
+from migrantcare.records._sla_state import SlaClock
 from migrantcare.sla._sla import (
     SlaPlan,
     SlaStatus,
@@ -1640,7 +1641,10 @@ class Workflow(CompiledWorkflow):
             return ()
         cal = self._calendar(case.office, calendar)
         assert cal is not None
-        return self._sla.status(case, when, cal)
+        offices = self._offices
+        if offices is None:
+            return self._sla.status(case, when, cal)
+        return self._sla.status(case, when, cal, _stopped_on(case, offices, cal))
 
     def next_due_at(self, case: Case) -> _dt.datetime | None:
         """The earliest instant at which :meth:`advance` will record a warning or breach.
@@ -1997,3 +2001,35 @@ def _fact(  # noqa: PLR0917 - internal, mirrors make_event
         note,
         canonical_json(data),
     )
+
+
+def _stopped_on(
+    case: Case, offices: Offices, holding: WorkingCalendar
+) -> Callable[[SlaClock], WorkingCalendar]:
+    """The calendar of the office that held ``case`` when a clock stopped.
+
+    A clock stopped before a transfer keeps its outcome, deadline and calendar version;
+    its elapsed and remaining time are measured on that office's calendar as the
+    registry has it now (the version the clock names where nothing was revised since),
+    never on the calendar of the office holding the case today (``holding``, also the
+    answer for an office the registry no longer has).
+    """
+
+    def calendar_of(clock: SlaClock) -> WorkingCalendar:
+        stopped = clock.stopped_at
+        assert stopped is not None
+        office = _office_at(case, stopped)
+        return offices.calendar(office) if office in offices else holding
+
+    return calendar_of
+
+
+def _office_at(case: Case, when: _dt.datetime) -> str:
+    """The office that held ``case`` at ``when``, read from its transfers."""
+    transfers = [e for e in case.events if e.kind == "transferred"]
+    office = case.office
+    for event in reversed(transfers):
+        if event.at <= when:
+            break
+        office = event.data["from_office"]
+    return office

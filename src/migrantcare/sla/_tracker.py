@@ -315,11 +315,18 @@ class SlaTracker:
         return case
 
     def status(
-        self, case: Case, when: _dt.datetime, calendar: WorkingCalendar
+        self,
+        case: Case,
+        when: _dt.datetime,
+        calendar: WorkingCalendar,
+        stopped_on: Callable[[SlaClock], WorkingCalendar] | None = None,
     ) -> tuple[SlaStatus, ...]:
         """Where each SLA goal of ``case`` stands at ``when`` (UTC), on the office's calendar.
 
-        Needs a plan (the workflow answers ``()`` without one).
+        A clock that stopped on another calendar (before a transfer) is measured on
+        ``stopped_on(clock)``, the calendar of the office where it stopped, so that its
+        figures stay what they were there. Needs a plan (the workflow answers ``()``
+        without one).
         """
         plan = self.plan
         assert plan is not None
@@ -330,16 +337,18 @@ class SlaTracker:
         # the plan's own table: the clocks' goal/variant were checked when they were
         # stored (plan.policy checks its arguments again on every call)
         by_key = plan._by_key
-        return tuple(
-            clock_status(
-                c,
-                by_key.get((c.goal, c.variant)) or plan.policy(c.goal, c.variant),
-                calendar,
-                when,
-                shared,
-            )
-            for c in current_clocks(case.clocks)
-        )
+        statuses = []
+        for c in current_clocks(case.clocks):
+            policy = by_key.get((c.goal, c.variant)) or plan.policy(c.goal, c.variant)
+            if (
+                stopped_on is not None
+                and c.stopped_at is not None
+                and c.calendar_version != calendar.version
+            ):
+                statuses.append(clock_status(c, policy, stopped_on(c), when))
+            else:
+                statuses.append(clock_status(c, policy, calendar, when, shared))
+        return tuple(statuses)
 
     # They read only what the cases carry: the functions themselves, without a call
     # more (a sweep asks them of every case).
