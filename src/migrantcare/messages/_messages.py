@@ -421,6 +421,14 @@ def _read(
     problems.extend(
         CatalogProblem("syntax", locale, e.key, e.detail, file, e.line) for e in po.errors
     )
+    entries = _usable_entries(po, locale, file, problems)
+    return (po.plural_forms[1] if po.plural_forms else None), entries
+
+
+def _usable_entries(
+    po: PoFile, locale: str, file: str, problems: list[CatalogProblem]
+) -> dict[str, _Entry]:
+    """The messages of ``po`` that can be used, by key; the problem of each other appended."""
     entries: dict[str, _Entry] = {}
     for message in po.entries:
         found = _read_message(message, locale, file)
@@ -428,7 +436,7 @@ def _read(
             problems.append(found)
         else:
             entries[found.key] = found
-    return (po.plural_forms[1] if po.plural_forms else None), entries
+    return entries
 
 
 def _read_message(message: PoEntry, locale: str, file: str) -> _Entry | CatalogProblem:
@@ -1315,9 +1323,17 @@ class _Reference:
         locale = "id" if "id" in entries else sorted(entries)[0]
         return cls(locale, {k: e.names() for k, e in entries[locale].items()})
 
+    def _holds(self, locale: str, key: str) -> bool:
+        """Whether message ``key`` of ``locale`` must use the reference's placeholders.
+
+        Not the reference itself, not a key it lacks, and not a date pattern (Babel's
+        letters, not placeholders).
+        """
+        return locale != self.locale and key in self.names and key not in FORMAT_KEYS
+
     def placeholders_problem(self, locale: str, key: str, entry: _Entry) -> CatalogProblem | None:
         """A problem if ``entry`` uses other placeholders than the reference's ``key``."""
-        if locale == self.locale or key not in self.names or key in FORMAT_KEYS:
+        if not self._holds(locale, key):
             return None
         ours, theirs = self.names[key], entry.names()
         if ours == theirs:
