@@ -523,12 +523,6 @@ class _ChannelTally:
 
     def figures(self, code: str, office_response: Spread) -> ChannelFigures:
         own = spread(self.responses)
-        slow = (
-            own.median is not None
-            and office_response.median is not None
-            and own.count >= 5
-            and own.median >= max(2 * office_response.median, _dt.timedelta(hours=1))
-        )
         silent = self.opened >= 5 and self.unanswered * 4 >= self.opened
         return ChannelFigures(
             code,
@@ -539,8 +533,21 @@ class _ChannelTally:
             own,
             self.met,
             self.breached,
-            slow or silent,
+            _slow(own, office_response) or silent,
         )
+
+
+def _slow(own: Spread, office: Spread) -> bool:
+    """Whether a channel's first responses take at least twice the office's, and an hour.
+
+    Judged on 5 responses or more, and only when both medians are known.
+    """
+    return (
+        own.median is not None
+        and office.median is not None
+        and own.count >= 5
+        and own.median >= max(2 * office.median, _dt.timedelta(hours=1))
+    )
 
 
 class _OutreachTally:
