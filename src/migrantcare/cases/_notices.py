@@ -317,7 +317,7 @@ def _as_of(
     prefix = attrs.evolve(
         case,
         events=case.events[: seq + 1],
-        state=event.dest if event.dest is not None else event.source,
+        state=_state_after(event),
         office=_office_then(case, later),
         workflow=then.name,
         workflow_version=then.version,
@@ -325,6 +325,12 @@ def _as_of(
     if not _shows_deadlines(then, event) or then.spec.sla is None:
         return then, prefix
     return _with_clocks_then(then, pool, prefix, calendar, case)
+
+
+def _state_after(event: CaseEvent) -> str:
+    """The state a case is in right after ``event`` (its source, for one that stays)."""
+    state: str = event.dest if event.dest is not None else event.source
+    return state
 
 
 def _office_then(case: Case, later: Sequence[CaseEvent]) -> str:
