@@ -775,10 +775,8 @@ class _Acc:
         self.t_out += other.t_out
         self.response += other.response
         self.resolution += other.resolution
-        self.buckets = [a + b for a, b in zip(self.buckets, other.buckets, strict=True)]
-        self.month_opened = [
-            a + b for a, b in zip(self.month_opened, other.month_opened, strict=True)
-        ]
+        self.buckets = _sums(self.buckets, other.buckets)
+        self.month_opened = _sums(self.month_opened, other.month_opened)
         _absorb_goals(self.goals, other.goals)
         for mine, theirs in zip(self.months, other.months, strict=True):
             _absorb_goals(mine, theirs)
@@ -786,6 +784,11 @@ class _Acc:
         _absorb_counts(self.breach_chan, other.breach_chan)
         for code, tally in other.chan.items():
             self.channel(code).absorb(tally)
+
+
+def _sums(mine: list[int], theirs: list[int]) -> list[int]:
+    """Two tallies of the same slots (buckets, months) added slot by slot."""
+    return [a + b for a, b in zip(mine, theirs, strict=True)]
 
 
 def _absorb_goals(mine: dict[str, _GoalTally], theirs: Mapping[str, _GoalTally]) -> None:
@@ -1490,6 +1493,11 @@ def _ranking(rows: tuple[OfficePerformance, ...], service: frozenset[str]) -> tu
         (_rank_row(r, service) for r in rows),
         key=lambda s: (s.wilson_lower is None, -(s.wilson_lower or 0.0), s.office),
     )
+    return _numbered(scored)
+
+
+def _numbered(scored: list[RankRow]) -> tuple[RankRow, ...]:
+    """``scored`` (best first) with their ranks; an office with nothing decided has none."""
     return tuple(
         s if s.wilson_lower is None else attrs.evolve(s, rank=position)
         for position, s in enumerate(scored, 1)
