@@ -1190,20 +1190,24 @@ def _load(
     problems: list[CatalogProblem] = []
     for directory in _directories(directories):
         for locale, path in _po_files(directory).items():
-            try:
-                Locale.parse(locale)
-            except (UnknownLocaleError, ValueError, TypeError):
-                problems.append(
-                    CatalogProblem(
-                        "locale", locale, "", f"unknown locale {quote(locale)}", str(path)
-                    )
-                )
+            unknown = _unknown_locale(locale, path)
+            if unknown is not None:
+                problems.append(unknown)
                 continue
             expr, found = _read(path, locale, problems)
             entries.setdefault(locale, {}).update(found)
             if expr is not None or locale not in plurals:
                 plurals[locale] = expr
     return entries, plurals, problems
+
+
+def _unknown_locale(locale: str, path: Path) -> CatalogProblem | None:
+    """The problem of a catalog folder named for a locale Babel does not know, if so."""
+    try:
+        Locale.parse(locale)
+    except (UnknownLocaleError, ValueError, TypeError):
+        return CatalogProblem("locale", locale, "", f"unknown locale {quote(locale)}", str(path))
+    return None
 
 
 def check_catalogs(
