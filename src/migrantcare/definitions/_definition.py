@@ -219,10 +219,12 @@ class _Reader:
         value = doc[key]
         if kind is int:
             return self.integer(value, where, low, high)
+        return self.of_kind(value, where, kind)
+
+    def of_kind(self, value: Any, where: str, kind: type | tuple[type, ...]) -> Any:
+        """``value`` if it is a ``kind`` (a boolean only where ``kind`` is ``bool``)."""
         if not isinstance(value, kind) or (kind is not bool and isinstance(value, bool)):
-            names = (
-                kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            )
+            names = _type_names(kind)
             raise self.fail(where, f"must be {_TYPE_NAMES.get(names, names)}, got {_kind(value)}")
         return value
 
@@ -245,6 +247,10 @@ class _Reader:
         if not isinstance(value, list):
             wanted = "a string or a list of strings" if single else "a list of strings"
             raise self.fail(where, f"must be {wanted}, got {_kind(value)}")
+        return self.each_string(value, where)
+
+    def each_string(self, value: list[Any], where: str) -> tuple[str, ...]:
+        """``value`` if every item of it is a string."""
         for i, item in enumerate(value):
             if not isinstance(item, str):
                 raise self.fail(f"{where}[{i}]", f"must be a string, got {_kind(item)}")
@@ -266,10 +272,18 @@ class _Reader:
             return self.named_guard(value, path)
         doc = self.table(value, path)
         if "require_note" in doc:
-            self.keys(doc, path, ("require_note",))
-            if doc["require_note"] is not True:
-                raise self.fail(_join(path, "require_note"), "must be true")
-            return Guard.require_note()
+            return self.note_guard(doc, path)
+        return self.data_guard(doc, path)
+
+    def note_guard(self, doc: Mapping[str, Any], path: str) -> Guard:
+        """``{ require_note = true }``."""
+        self.keys(doc, path, ("require_note",))
+        if doc["require_note"] is not True:
+            raise self.fail(_join(path, "require_note"), "must be true")
+        return Guard.require_note()
+
+    def data_guard(self, doc: Mapping[str, Any], path: str) -> Guard:
+        """``{ require_data = "key" }``, with ``allowed`` codes or a vocabulary's name."""
         self.keys(doc, path, ("require_data", "allowed"))
         key = self.get(doc, "require_data", path, str)
         allowed = doc.get("allowed")
@@ -395,6 +409,11 @@ class _Reader:
         if "default" in table:
             default = self.table(table["default"], "permissions.default")
             result = result.with_default(self.rule(default, "permissions.default", action=False)[1])
+        # all at once: one rule at a time would copy the rules once per rule
+        return self.call("permissions.rules", result.with_rules, self.rules(table))
+
+    def rules(self, table: Mapping[str, Any]) -> dict[str, Rule]:
+        """The ``[[permissions.rules]]``, by action (each action once)."""
         rules: dict[str, Rule] = {}
         for path, item in self.items(table, "rules", "permissions"):
             name, rule = self.rule(item, path, action=True)
@@ -402,8 +421,7 @@ class _Reader:
                 raise self.fail(_join(path, "action"), f"{quote(name)} has a rule already")
             self.call(_join(path, "action"), check_code, name, "action")
             rules[name] = rule
-        # all at once: one rule at a time would copy the rules once per rule
-        return self.call("permissions.rules", result.with_rules, rules)
+        return rules
 
     def _list(self, doc: Mapping[str, Any], key: str, path: str) -> list[Any]:
         value = doc.get(key, [])
@@ -488,7 +506,7 @@ class _Reader:
         """A policy's ``warn_at``: fractions of the target, each between 0 and 1."""
         warn = self._list(doc, "warn_at", path) if "warn_at" in doc else [0.5, 0.75]
         for i, w in enumerate(warn):
-            if isinstance(w, bool) or not isinstance(w, int | float) or not 0 < w < 1:
+            if not _is_fraction(w):
                 raise self.fail(
                     f"{_join(path, 'warn_at')}[{i}]",
                     f"must be a number between 0 and 1 (exclusive), got {_kind(w)}",
@@ -534,6 +552,16 @@ _TYPE_NAMES: Final = MappingProxyType(
         "list": "a list",
     }
 )
+
+
+def _is_fraction(value: Any) -> bool:
+    """Whether ``value`` is a number (not a boolean) strictly between 0 and 1."""
+    return not isinstance(value, bool) and isinstance(value, int | float) and 0 < value < 1
+
+
+def _type_names(kind: type | tuple[type, ...]) -> str:
+    """The Python name of ``kind``, or its names joined by "or"."""
+    return kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
 
 
 def _kind(value: Any) -> str:
@@ -597,9 +625,7 @@ def _check_format(reader: _Reader, doc: Mapping[str, Any]) -> None:
 
 def _full(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
     """A workflow the document defines in full (it extends none)."""
-    for key in ("remove_transitions", "remove_goals", "remove_notices"):
-        if key in doc:
-            raise reader.fail(key, "only allowed together with 'extends'")
+    _refuse_removals(reader, doc)
     vocabularies = _vocabularies(reader, doc)
     return reader.call(
         "",
@@ -617,6 +643,13 @@ def _full(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
         permissions=reader.permissions(doc, None) if "permissions" in doc else None,
         **vocabularies,
     )
+
+
+def _refuse_removals(reader: _Reader, doc: Mapping[str, Any]) -> None:
+    """Removing is only for a workflow that extends another: there is nothing to remove."""
+    for key in ("remove_transitions", "remove_goals", "remove_notices"):
+        if key in doc:
+            raise reader.fail(key, "only allowed together with 'extends'")
 
 
 def _vocabularies(reader: _Reader, doc: Mapping[str, Any]) -> dict[str, Vocabulary]:
@@ -714,6 +747,11 @@ def _detect(text: str, fmt: str | None, file: str) -> Literal["toml", "json"]:
         raise DefinitionFileError(
             f"{file}: unknown format {quote(fmt)}; use 'toml' or 'json'", file=file, path=""
         )
+    return _guess_format(text, file)
+
+
+def _guess_format(text: str, file: str) -> Literal["toml", "json"]:
+    """JSON for a ``.json`` file, or text that opens with ``{`` in a file not ``.toml``."""
     if file.endswith(".json") or (not file.endswith(".toml") and text.lstrip().startswith("{")):
         return "json"
     return "toml"
@@ -738,11 +776,20 @@ def loads_workflow(
         DefinitionFileError: the text does not parse, or the document is malformed.
         WorkflowDefinitionError: it does not make a valid workflow (checked by ``build``).
     """
+    _check_text_and_file(text, file)
+    doc = _parse(text, _detect(text, format, file), file)
+    return workflow_from_dict(doc, registry=registry, file=file)
+
+
+def _check_text_and_file(text: object, file: object) -> None:
     if not isinstance(text, str):
         raise WrongTypeError(f"a workflow definition must be text (str), got {type(text).__name__}")
     if not isinstance(file, str):
         raise WrongTypeError(f"file must be a str, got {type(file).__name__}")
-    kind = _detect(text, format, file)
+
+
+def _parse(text: str, kind: Literal["toml", "json"], file: str) -> Any:
+    """The document ``text`` holds, parsed as ``kind``; ``file`` names it in errors."""
     # both parsers recurse once per level: measure the nesting before they start
     if document_nesting(text, kind) > MAX_DOCUMENT_DEPTH:
         raise DefinitionFileError(
@@ -752,13 +799,12 @@ def loads_workflow(
             path="",
         )
     try:
-        doc = json.loads(text) if kind == "json" else tomllib.loads(text)
+        return json.loads(text) if kind == "json" else tomllib.loads(text)
     except (ValueError, tomllib.TOMLDecodeError, RecursionError) as exc:
         # RecursionError: a nesting the scan above under-counted (it never should)
         raise DefinitionFileError(
             f"{file}: not valid {kind.upper()}: {quote(str(exc), 200)}", file=file, path=""
         ) from None
-    return workflow_from_dict(doc, registry=registry, file=file)
 
 
 def load_workflow(
@@ -1044,13 +1090,18 @@ def _toml_table(lines: list[str], header: str, table: Mapping[str, Any]) -> None
     lines.append("")
     lines.append(header)
     for key, value in table.items():
-        if isinstance(value, list) and value and all(isinstance(v, Mapping) for v in value):
+        if _is_table_list(value):
             # long lists of inline tables (vocabulary terms): one per line
             lines.append(f"{_toml_key(key)} = [")
             lines.extend(f"  {_toml_value(v)}," for v in value)
             lines.append("]")
         else:
             lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+
+
+def _is_table_list(value: Any) -> bool:
+    """Whether ``value`` is a list of tables (and not empty)."""
+    return isinstance(value, list) and bool(value) and all(isinstance(v, Mapping) for v in value)
 
 
 def _toml_tables(lines: list[str], header: str, items: Iterable[Mapping[str, Any]]) -> None:
