@@ -159,8 +159,12 @@ def _plain_string(text: str, start: int) -> str | None:
     if end <= start:
         return None
     body = text[start + 1 : end]
-    plain = "\\" not in body and '"' not in body and _CONTROL.search(body) is None
-    return body if plain and not text[end + 1 :].strip() else None
+    return body if _is_plain(body) and not text[end + 1 :].strip() else None
+
+
+def _is_plain(body: str) -> bool:
+    """Whether a string's body holds no escape, quote or control character."""
+    return "\\" not in body and '"' not in body and _CONTROL.search(body) is None
 
 
 def _escape(text: str, at: int) -> tuple[str, int]:
@@ -171,9 +175,14 @@ def _escape(text: str, at: int) -> tuple[str, int]:
     e = text[at]
     if e in _ESCAPES:
         return _ESCAPES[e], 1
+    return _code_escape(text, at)
+
+
+def _code_escape(text: str, at: int) -> tuple[str, int]:
+    r"""An octal (``\101``) or hex (``\x41``) escape, as :func:`_escape` returns it."""
     match = re.match(r"[0-7]{1,3}|x[0-9A-Fa-f]{1,2}", text[at:])
     if match is None:
-        return f"unknown escape sequence \\{e}", 0
+        return f"unknown escape sequence \\{text[at]}", 0
     digits = match.group()
     code = int(digits[1:], 16) if digits[0] == "x" else int(digits, 8)
     if code == 0 or code > 0x7F:
@@ -223,8 +232,12 @@ class _Builder:
         if self.msgid is not None and self.last == "msgstr":
             self.finish()  # a comment opens the next entry
         if stripped.startswith("#,"):
-            flags = {f.strip() for f in stripped[2:].split(",")}
-            self.pending_fuzzy = self.pending_fuzzy or "fuzzy" in flags
+            self.flags(stripped[2:])
+
+    def flags(self, text: str) -> None:
+        """A ``#,`` line's flags: ``fuzzy`` marks the entry to come."""
+        if "fuzzy" in {f.strip() for f in text.split(",")}:
+            self.pending_fuzzy = True
 
     def string_line(self, stripped: str, number: int) -> None:
         value, why = _unquote(stripped, 0)
@@ -405,13 +418,19 @@ def parse_po(text: str) -> PoFile:
             b.line(stripped, number)
     b.finish()
     plural_forms, why = _plural_forms(b.header)
-    errors = list(b.errors)
-    if why:
-        errors.append(PoSyntaxError(b.header_line, why))
-    if plural_forms is not None:
-        errors.extend(_plural_count_errors(b.entries, plural_forms[0]))
+    errors = [*b.errors, *_header_errors(b, plural_forms, why)]
     errors.sort(key=lambda e: e.line)
     return PoFile(tuple(b.entries), plural_forms, tuple(errors))
+
+
+def _header_errors(
+    b: _Builder, plural_forms: tuple[int, str] | None, why: str
+) -> list[PoSyntaxError]:
+    """What is wrong with the header (``why``), and plural entries that disagree with it."""
+    errors = [PoSyntaxError(b.header_line, why)] if why else []
+    if plural_forms is not None:
+        errors.extend(_plural_count_errors(b.entries, plural_forms[0]))
+    return errors
 
 
 def _plural_count_errors(entries: list[PoEntry], nplurals: int) -> Iterator[PoSyntaxError]:
