@@ -191,7 +191,7 @@ def _fraction(value: object) -> float:
 
 
 def _fractions(value: Iterable[float]) -> tuple[float, ...]:
-    # every item's type is checked before any range, as the messages have always come
+    # every threshold's type is checked before any range: a wrong type is reported first
     items = tuple(_fraction(v) for v in _collection(value, "warn_at must be fractions"))
     out = tuple(sorted(items))
     if any(not 0 < f < 1 for f in out):  # NaN fails this too
