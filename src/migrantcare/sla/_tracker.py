@@ -345,7 +345,8 @@ class SlaTracker:
                 and c.stopped_at is not None
                 and c.calendar_version != calendar.version
             ):
-                statuses.append(clock_status(c, policy, stopped_on(c), when))
+                there = clock_status(c, policy, stopped_on(c), when)
+                statuses.append(_in_zone(there, calendar))
             else:
                 statuses.append(clock_status(c, policy, calendar, when, shared))
         return tuple(statuses)
@@ -428,4 +429,16 @@ def _zone_error(case: Case, calendar: WorkingCalendar, why: str) -> CalendarMism
     return CalendarMismatchError(
         f"case {case.id!r}: its clocks run on a calendar in {case.calendar_zone}; calendar "
         f"{calendar.version} is in {calendar.tz}{why}"
+    )
+
+
+def _in_zone(status: SlaStatus, calendar: WorkingCalendar) -> SlaStatus:
+    """``status`` with its instants shown in ``calendar``'s zone (the holding office's)."""
+    zone = calendar.zone
+    alert = status.next_alert_at
+    return attrs.evolve(
+        status,
+        started_at=status.started_at.astimezone(zone),
+        due_at=status.due_at.astimezone(zone),
+        next_alert_at=None if alert is None else alert.astimezone(zone),
     )
