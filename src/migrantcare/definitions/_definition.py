@@ -682,11 +682,7 @@ def _extend(reader: _Reader, doc: Mapping[str, Any]) -> WorkflowSpec:
     }
     changes.update(_vocabularies(reader, doc))
     spec = attrs.evolve(spec, **changes)
-    spec = _removed(reader, doc, spec)
-    spec = spec.with_states(*(reader.state(s, p) for p, s in reader.items(doc, "states", "")))
-    spec = spec.with_transitions(
-        *(reader.transition(t, p) for p, t in reader.items(doc, "transitions", ""))
-    )
+    spec = _added(reader, doc, _removed(reader, doc, spec))
     spec = spec.with_sla(_extended_plan(reader, doc, spec.sla))
     if "permissions" in doc:
         # rules given replace the base's rules for those actions; the rest are kept
@@ -728,12 +724,26 @@ def _removed(reader: _Reader, doc: Mapping[str, Any], spec: WorkflowSpec) -> Wor
     return spec
 
 
-def _extended_plan(reader: _Reader, doc: Mapping[str, Any], plan: SlaPlan | None) -> SlaPlan | None:
-    """The base's SLA plan without the goals removed, with the policies added."""
+def _added(reader: _Reader, doc: Mapping[str, Any], spec: WorkflowSpec) -> WorkflowSpec:
+    """``spec`` with the states and transitions the document adds (or replaces)."""
+    spec = spec.with_states(*(reader.state(s, p) for p, s in reader.items(doc, "states", "")))
+    return spec.with_transitions(
+        *(reader.transition(t, p) for p, t in reader.items(doc, "transitions", ""))
+    )
+
+
+def _without_goals(reader: _Reader, doc: Mapping[str, Any], plan: SlaPlan | None) -> SlaPlan | None:
+    """``plan`` without the goals in ``remove_goals`` (each must be one of its goals)."""
     for i, goal in enumerate(reader.strings(doc, "remove_goals", "")):
         if plan is None or goal not in plan.goals:
             raise reader.fail(f"remove_goals[{i}]", f"the workflow has no SLA goal {quote(goal)}")
         plan = reader.call(f"remove_goals[{i}]", plan.without, goal)
+    return plan
+
+
+def _extended_plan(reader: _Reader, doc: Mapping[str, Any], plan: SlaPlan | None) -> SlaPlan | None:
+    """The base's SLA plan without the goals removed, with the policies added."""
+    plan = _without_goals(reader, doc, plan)
     added = _plan(reader, doc)
     if added is None:
         return plan
@@ -855,21 +865,31 @@ def _guard_doc(guard: Guard, registry: Registry, where: str) -> Any:
     for name, registered in registry.guards.items():
         if registered == guard:
             return name
+    written = _parameters_doc(guard)
+    if written is None:
+        return _name_of(guard, registry.guards, "guard", where)  # raises: not registered
+    return written
+
+
+def _parameters_doc(guard: Guard) -> dict[str, Any] | None:
+    """A ``Guard.require_note()`` or ``Guard.require_data(...)`` guard as its parameters.
+
+    ``None`` for any other guard: it can only be written by its registered name.
+    """
     if guard == Guard.require_note():
         return {"require_note": True}
-    # a Guard.require_data(...) guard is written as its parameters
     found = _REQUIRED.match(guard.requirement)
-    if found is not None:
-        key = found.group("key")[1:-1]
-        opts = found.group("opts")
-        allowed = None if opts is None else opts.split(", ")
-        if Guard.require_data(key, allowed=allowed) == guard:
-            return (
-                {"require_data": key}
-                if allowed is None
-                else {"require_data": key, "allowed": allowed}
-            )
-    return _name_of(guard, registry.guards, "guard", where)
+    return None if found is None else _require_data_doc(guard, found)
+
+
+def _require_data_doc(guard: Guard, found: re.Match[str]) -> dict[str, Any] | None:
+    """``guard``'s parameters read back from its requirement, if they make that guard."""
+    key = found.group("key")[1:-1]
+    opts = found.group("opts")
+    allowed = None if opts is None else opts.split(", ")
+    if Guard.require_data(key, allowed=allowed) != guard:
+        return None
+    return {"require_data": key, **_unless_default(("allowed", allowed, None))}
 
 
 def _vocab_doc(vocab: Vocabulary) -> Any:
