@@ -58,7 +58,7 @@ from migrantcare.definitions._standard import complaint_spec, outreach_spec, rep
 from migrantcare.exceptions import DefinitionFileError, MigrantCareError, WrongTypeError
 from migrantcare.offices._permissions import OUR_DEFAULT, Permissions, Rule
 from migrantcare.sla._sla import CaseMatch, SlaPlan, SlaPolicy, SlaTarget
-from migrantcare.sla._units import SLA_UNITS
+from migrantcare.sla._units import SLA_UNITS, Unit
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -360,15 +360,7 @@ class _Reader:
             self.callback(c, f"{_join(path, 'callbacks')}[{i}]")
             for i, c in enumerate(self._list(doc, "callbacks", path))
         ]
-        if "roles" in doc:
-            # who may fire a trigger is one rule for all its transitions, with its scope
-            # and source: it lives in [permissions], not on one transition
-            raise self.fail(
-                _join(path, "roles"),
-                "roles are given per action in [[permissions.rules]] "
-                f"(action = {quote(doc.get('trigger', '<trigger>'))}, roles = [...]), not on a "
-                "transition",
-            )
+        self.refuse_roles(doc, path)
         return self.call(
             path,
             Transition,
@@ -382,6 +374,18 @@ class _Reader:
             label_id=self.get(doc, "label_id", path, str, ""),
             label_en=self.get(doc, "label_en", path, str, ""),
         )
+
+    def refuse_roles(self, doc: Mapping[str, Any], path: str) -> None:
+        """Refuse ``roles`` on a transition, pointing to where they belong."""
+        if "roles" in doc:
+            # who may fire a trigger is one rule for all its transitions, with its scope
+            # and source: it lives in [permissions], not on one transition
+            raise self.fail(
+                _join(path, "roles"),
+                "roles are given per action in [[permissions.rules]] "
+                f"(action = {quote(doc.get('trigger', '<trigger>'))}, roles = [...]), not on a "
+                "transition",
+            )
 
     def rule(self, doc: Mapping[str, Any], path: str, *, action: bool) -> tuple[str, Rule]:
         keys = ("roles", "any_office", "source", "confirmed")
@@ -463,11 +467,7 @@ class _Reader:
     def target(self, value: Any, path: str) -> SlaTarget:
         doc = self.table(value, path)
         name = self.get(doc, "unit", path, str)
-        unit = SLA_UNITS.get(name)
-        if unit is None:
-            raise self.fail(
-                _join(path, "unit"), f"unknown unit {quote(name)}; allowed: {', '.join(SLA_UNITS)}"
-            )
+        unit = self.unit(name, _join(path, "unit"))
         self.keys(doc, path, ("unit", *(part.key for part in unit.parts)))
         # each part bounded on its own, so a sum of them stays a number timedelta takes
         values = {
@@ -477,6 +477,13 @@ class _Reader:
             for part in unit.parts
         }
         return self.call(path, SlaTarget, name, **unit.target_fields(values))
+
+    def unit(self, name: str, path: str) -> Unit:
+        """The SLA unit a target names."""
+        unit = SLA_UNITS.get(name)
+        if unit is None:
+            raise self.fail(path, f"unknown unit {quote(name)}; allowed: {', '.join(SLA_UNITS)}")
+        return unit
 
     def policy(self, doc: Mapping[str, Any], path: str) -> SlaPolicy:
         allowed = (
@@ -495,7 +502,7 @@ class _Reader:
             warn_at=warn,
             escalate_with=self.get(doc, "escalate_with", path, str, None),
             variant=self.get(doc, "variant", path, str, "default"),
-            when=self.match(doc["when"], _join(path, "when")) if "when" in doc else None,
+            when=self.optional_match(doc, "when", path),
             source=self.get(doc, "source", path, str, ""),
             confirmed=self.get(doc, "confirmed", path, bool, True),
             description=self.get(doc, "description", path, str, ""),
@@ -515,13 +522,7 @@ class _Reader:
 
     def notice(self, doc: Mapping[str, Any], path: str) -> NoticeSpec:
         self.keys(doc, path, ("on", "key", "recipient", "values", "channels", "when", "unless"))
-        values = self.table(doc.get("values", {}), _join(path, "values"))
-        for name, source in values.items():
-            if not isinstance(source, str):
-                raise self.fail(
-                    _join(_join(path, "values"), name),
-                    f"must be a value source (a string), got {_kind(source)}",
-                )
+        values = self.value_sources(doc.get("values", {}), _join(path, "values"))
         return self.call(
             path,
             NoticeSpec,
@@ -530,9 +531,23 @@ class _Reader:
             self.get(doc, "recipient", path, str),
             values,
             channels=self.strings(doc, "channels", path),
-            when=self.match(doc["when"], _join(path, "when")) if "when" in doc else None,
-            unless=self.match(doc["unless"], _join(path, "unless")) if "unless" in doc else None,
+            when=self.optional_match(doc, "when", path),
+            unless=self.optional_match(doc, "unless", path),
         )
+
+    def value_sources(self, value: Any, path: str) -> Mapping[str, Any]:
+        """A notice's ``values``: a table of names to value sources (strings)."""
+        values = self.table(value, path)
+        for name, source in values.items():
+            if not isinstance(source, str):
+                raise self.fail(
+                    _join(path, name), f"must be a value source (a string), got {_kind(source)}"
+                )
+        return values
+
+    def optional_match(self, doc: Mapping[str, Any], key: str, path: str) -> CaseMatch | None:
+        """The case match at ``key`` (``when``, ``unless``), or ``None`` when it is absent."""
+        return self.match(doc[key], _join(path, key)) if key in doc else None
 
     def call(self, path: str, make: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
         try:
