@@ -9,11 +9,12 @@ you like, on as many machines: the sweep's row locks keep them apart.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as _dt
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Final, TextIO
 
@@ -191,10 +192,7 @@ def open_outbox(url: str, offices_path: str) -> Outbox:
 
 def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """The ``migrantcare worker`` command (see :func:`run_worker`)."""
-    if args.batch < 1 or args.batch > 10_000:
-        raise InvalidArgumentError(f"--batch must be from 1 to 10000, got {args.batch}")
-    if not args.max_sleep > 0:
-        raise InvalidArgumentError(f"--max-sleep must be positive, got {args.max_sleep}")
+    _check_worker_args(args)
     if getattr(args, "check", False):
         # for orchestrators: database, schema, lag; no sweep (see the metrics module)
         now = _dt.datetime.now(_dt.timezone.utc)
@@ -210,31 +208,80 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     )
     stop = threading.Event()
 
+    def log(line: str) -> None:
+        err.write(line + "\n")
+        err.flush()
+
+    with contextlib.ExitStack() as cleanup:
+        # undone in reverse: the log handler, the signals, the metrics, the engine
+        cleanup.callback(box.store.engine.dispose)
+        cleanup.callback(stop_metrics)
+        cleanup.enter_context(_stopping_on_signals(stop, err))
+        cleanup.enter_context(_library_warnings_to(err))
+        log(
+            f"worker: sweeping {_safe_url(args.db)} in batches of {args.batch}"
+            f"{', once' if args.once else f', sleeping at most {args.max_sleep:g} s'}"
+        )
+        results = _sweeping(box, args, stop, log, observe)
+    failed = sorted({case_id for result in results for case_id in result.failed})
+    if failed and args.once:
+        err.write(_failed_line(failed))
+    out.write("worker: stopped\n")
+    # --once is a check a scheduler runs: a case it could not advance fails the run
+    return 1 if failed and args.once else 0
+
+
+def _check_worker_args(args: argparse.Namespace) -> None:
+    if args.batch < 1 or args.batch > 10_000:
+        raise InvalidArgumentError(f"--batch must be from 1 to 10000, got {args.batch}")
+    if not args.max_sleep > 0:
+        raise InvalidArgumentError(f"--max-sleep must be positive, got {args.max_sleep}")
+
+
+@contextlib.contextmanager
+def _stopping_on_signals(stop: threading.Event, err: TextIO) -> Iterator[None]:
+    """SIGTERM and SIGINT set ``stop`` (the batch under way finishes); restored after."""
+
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         err.write(f"worker: {signal.Signals(signum).name}, stopping after this batch\n")
         err.flush()
         stop.set()
 
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, was in previous.items():
+            signal.signal(sig, was)
 
-    def log(line: str) -> None:
-        err.write(line + "\n")
-        err.flush()
 
-    # The command line is the host: the library's warnings (one per failed case) go to
-    # standard error beside the batch lines.
+@contextlib.contextmanager
+def _library_warnings_to(err: TextIO) -> Iterator[None]:
+    """The library's warnings (one per failed case) on ``err`` beside the batch lines.
+
+    The command line is the host here, so it, not the library, attaches the handler.
+    """
     handler = logging.StreamHandler(err)
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
     library = logging.getLogger("migrantcare")
     library.addHandler(handler)
-
-    log(
-        f"worker: sweeping {_safe_url(args.db)} in batches of {args.batch}"
-        f"{', once' if args.once else f', sleeping at most {args.max_sleep:g} s'}"
-    )
     try:
-        results = run_worker(
+        yield
+    finally:
+        library.removeHandler(handler)
+
+
+def _sweeping(
+    box: Outbox,
+    args: argparse.Namespace,
+    stop: threading.Event,
+    log: Callable[[str], None],
+    observe: Callable[[SweepResult], None] | None,
+) -> list[SweepResult]:
+    """Run the worker loop; a database error becomes a migrantcare error with its reason."""
+    try:
+        return run_worker(
             box,
             # The command line is the host here: the one place that reads the clock.
             clock=lambda: _dt.datetime.now(_dt.timezone.utc),
@@ -251,20 +298,14 @@ def cmd_worker(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         raise InvalidArgumentError(
             f"database error: {type(exc).__name__}: {_reason(exc, args.db)}"
         ) from None
-    finally:
-        library.removeHandler(handler)
-        for sig, was in previous.items():
-            signal.signal(sig, was)
-        stop_metrics()
-        box.store.engine.dispose()
-    failed = sorted({case_id for result in results for case_id in result.failed})
-    if failed and args.once:
-        shown = ", ".join(failed[:10]) + (", ..." if len(failed) > 10 else "")
-        err.write(
-            f"worker: {len(failed)} case{'s' if len(failed) > 1 else ''} could not be "
-            f"advanced ({shown}); {'they stay' if len(failed) > 1 else 'it stays'} due: "
-            "see the errors above\n"
-        )
-    out.write("worker: stopped\n")
-    # --once is a check a scheduler runs: a case it could not advance fails the run
-    return 1 if failed and args.once else 0
+
+
+def _failed_line(failed: list[str]) -> str:
+    """What ``--once`` says of the cases it could not advance."""
+    shown = ", ".join(failed[:10]) + (", ..." if len(failed) > 10 else "")
+    many = len(failed) > 1
+    return (
+        f"worker: {len(failed)} case{'s' if many else ''} could not be "
+        f"advanced ({shown}); {'they stay' if many else 'it stays'} due: "
+        "see the errors above\n"
+    )
