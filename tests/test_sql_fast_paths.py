@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -37,6 +38,7 @@ from migrantcare.exceptions import MigrantCareError
 from migrantcare.records._case import is_instant_text
 from migrantcare.sla._sla import next_due_at
 from migrantcare.sql import SqlCaseStore
+from migrantcare.sql._loading import sealed_events
 from migrantcare.sql._writing import header as _header
 from tests.actors import actor
 from tests.strategies import REPLACEMENTS
@@ -391,3 +393,50 @@ def test_an_instant_text_is_reused_only_when_it_is_what_make_event_writes(
     parsed = dt.datetime.fromisoformat(text)
     assert is_instant_text(text, parsed) == (text == parsed.isoformat())
     assert is_instant_text(canonical, at)
+
+
+# ---------------------------------------------------------------- the sealed quick reading
+
+
+def chained(events: Sequence[CaseEvent]) -> bool:
+    """Whether ``events`` verify as a history (every hash, link and position)."""
+    try:
+        attrs.evolve(CASE, events=tuple(events), state=events[-1].dest).verify()
+    except MigrantCareError:
+        return False
+    return True
+
+
+def test_genuine_rows_take_the_sealed_quick_reading_and_give_the_stored_events() -> None:
+    for items in (pg_items(), sqlite_items()):
+        assert sealed_events(items) == CASE.events
+
+
+@given(
+    pg=st.booleans(),
+    index=st.integers(0, len(CASE.events) - 1),
+    edit=st.tuples(st.sampled_from(COLUMNS), COLUMN_VALUES)
+    | st.tuples(st.sampled_from(FIELDS), HOSTILE),
+    drop=st.booleans(),
+)
+@example(pg=True, index=1, edit=(1, "2026-03-02T09:00:00.00025+08:00"), drop=False)
+@example(pg=False, index=0, edit=("data", {"workflow": float("nan")}), drop=False)
+@example(pg=True, index=3, edit=("at", "2026-03-03T01:00:07.000001+00:00"), drop=False)
+def test_the_sealed_quick_reading_accepts_only_what_the_careful_one_accepts(
+    pg: bool, index: int, edit: tuple[int | str, object], drop: bool, hostile_tally: list[int]
+) -> None:
+    hostile_tally[0] += 1
+    target, value = edit
+    items = pg_items() if pg else sqlite_items()
+    item = items[index]
+    if isinstance(target, int):
+        item[target] = value
+    elif drop:
+        del item[7][target]
+    else:
+        item[7][target] = value
+    quick = sealed_events(items)
+    if quick is not None:
+        careful = loaded(items)
+        assert careful == list(quick)
+        assert chained(quick)

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import importlib.util
+import itertools
 import json
 import pathlib
+import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from migrantcare import Case, Person, Workflow, WorkingCalendar, complaint_workflow
-from migrantcare.exceptions import IntegrityError, InvalidArgumentError, WrongTypeError
+from migrantcare.exceptions import (
+    CaseNotFoundError,
+    IntegrityError,
+    InvalidArgumentError,
+    WrongTypeError,
+)
 from migrantcare.sql import CaseTables, Sealer, SqlCaseStore, case_tables, create_all, reseal
 from tests.actors import actor
 from tests.store_support import T0, at, fires, open_case
@@ -444,3 +453,168 @@ def test_a_sealed_fast_load_gives_what_the_full_replay_gives(
         case = new
     fast = store.get("PGD-W")
     assert fast == store.verify_case("PGD-W") == case
+
+
+# ------------------------------------------------------------------ the sealed quick load
+
+
+def _workload(n: int) -> Any:
+    """The benchmarks' realistic workload (``benchmarks/workload.py``) of ``n`` cases."""
+    name = "mc_bench_workload"
+    module = sys.modules.get(name)
+    if module is None:
+        path = pathlib.Path(__file__).parent.parent / "benchmarks" / "workload.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+    return module.realistic_cases(n, 2026)
+
+
+def _careful_only(store: SqlCaseStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``store`` loading sealed cases the careful way only (as before the quick path)."""
+    monkeypatch.setattr(store._loads, "sealed_quick", lambda stored, columns: None)
+
+
+def _quick(store: SqlCaseStore, case_id: str) -> Case | None:
+    with store.engine.connect() as conn:
+        stored, columns = store.fetch_in(conn, case_id)
+    return store._loads.sealed_quick(stored, columns)
+
+
+def test_the_quick_path_takes_every_genuine_workload_case_and_gives_the_careful_load(
+    engine: sa.Engine, tables: CaseTables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = _workload(40)
+    store = SqlCaseStore(engine, work.workflows, tables=tables, sealer=Sealer({"k1": K1}))
+    for versions in work.versions.values():
+        store.add(versions[0])
+        for before, after in itertools.pairwise(versions):
+            store.save(after, expected_version=before.version)
+    quick = {case_id: _quick(store, case_id) for case_id in work.versions}
+    assert all(case is not None for case in quick.values())
+    assert quick == {case_id: versions[-1] for case_id, versions in work.versions.items()}
+    # get() takes it: the careful reading is never asked
+    decoded: list[str] = []
+    decode = store._loads._loader.decode
+    monkeypatch.setattr(
+        store._loads._loader,
+        "decode",
+        lambda stored, check=None: decoded.append(stored.id) or decode(stored, check),
+    )
+    assert {case_id: store.get(case_id) for case_id in work.versions} == quick
+    assert store.get_many(list(work.versions)) == quick
+    assert decoded == []
+    # and it gives what the careful path and the full replay give
+    monkeypatch.undo()
+    _careful_only(store, monkeypatch)
+    assert {case_id: store.get(case_id) for case_id in work.versions} == quick
+    assert {case_id: store.verify_case(case_id) for case_id in work.versions} == quick
+
+
+def _edit_header(engine: sa.Engine, tables: CaseTables) -> None:
+    header = header_of(engine, tables, "PGD-1")
+    header["priority"] = "urgent" if header["priority"] != "urgent" else "normal"
+    set_header(engine, tables, "PGD-1", header)
+
+
+def _edit_seal(engine: sa.Engine, tables: CaseTables) -> None:
+    header = header_of(engine, tables, "PGD-1")
+    seal = header["seal"]
+    assert isinstance(seal, dict)
+    seal["case"] = "0" * 64
+    set_header(engine, tables, "PGD-1", header)
+
+
+def _edit_event(engine: sa.Engine, tables: CaseTables) -> None:
+    e = tables.events.c
+    with engine.begin() as conn:
+        body = conn.execute(sa.select(e.body).where(e.case_id == "PGD-1", e.seq == 1)).scalar_one()
+        body = dict(body if isinstance(body, dict) else json.loads(str(body)))
+        body["note"] = "edited"
+        conn.execute(
+            tables.events.update().where(e.case_id == "PGD-1", e.seq == 1).values(body=body)
+        )
+
+
+def _edit_event_column(engine: sa.Engine, tables: CaseTables) -> None:
+    e = tables.events.c
+    with engine.begin() as conn:
+        conn.execute(
+            tables.events.update().where(e.case_id == "PGD-1", e.seq == 2).values(actor="o-9")
+        )
+
+
+def _edit_case_column(engine: sa.Engine, tables: CaseTables) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            tables.cases.update()
+            .where(tables.cases.c.id == "PGD-1")
+            .values(calendar_version="cal-other")
+        )
+
+
+def _edit_person(engine: sa.Engine, tables: CaseTables) -> None:
+    p = tables.persons.c
+    with engine.begin() as conn:
+        data = conn.execute(
+            sa.select(p.data).where(p.case_id == "PGD-1", p.role == "complainant")
+        ).scalar_one()
+        data = dict(data if isinstance(data, dict) else json.loads(str(data)))
+        data["phone"] = "+62811999"
+        conn.execute(
+            tables.persons.update()
+            .where(p.case_id == "PGD-1", p.role == "complainant")
+            .values(data=data)
+        )
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [_edit_header, _edit_seal, _edit_event, _edit_event_column, _edit_case_column, _edit_person],
+)
+def test_a_tampered_case_falls_back_to_the_careful_path_and_is_refused_as_before(
+    engine: sa.Engine,
+    wf: Workflow,
+    cal_wita: WorkingCalendar,
+    tables: CaseTables,
+    monkeypatch: pytest.MonkeyPatch,
+    edit: Any,
+) -> None:
+    store = make_store(engine, wf, cal_wita, tables, Sealer({"k1": K1}))
+    saved(store, wf, cal_wita, "PGD-1", 3)
+    assert _quick(store, "PGD-1") is not None
+    edit(engine, tables)
+    assert _quick(store, "PGD-1") is None  # the quick path cannot vouch for it
+    now = refused(store, "PGD-1")
+    many = store.get_many(["PGD-1"])["PGD-1"]
+    assert isinstance(many, IntegrityError)
+    assert str(many) == now
+    _careful_only(store, monkeypatch)
+    assert refused(store, "PGD-1") == now  # the same error as the careful path alone
+
+
+def test_get_many_returns_what_get_returns_and_names_a_missing_id(
+    engine: sa.Engine, wf: Workflow, cal_wita: WorkingCalendar, tables: CaseTables
+) -> None:
+    for sealer in (Sealer({"k1": K1}), None):
+        store = make_store(engine, wf, cal_wita, tables, sealer)
+        prefix = "S" if sealer is not None else "U"
+        for i in range(3):
+            saved(store, wf, cal_wita, f"{prefix}-{i}", i + 1)
+        ids = [f"{prefix}-2", "NOPE", f"{prefix}-0", f"{prefix}-2", f"{prefix}-1"]
+        got = store.get_many(ids)
+        assert list(got) == [f"{prefix}-2", "NOPE", f"{prefix}-0", f"{prefix}-1"]
+        missing = got.pop("NOPE")
+        assert isinstance(missing, CaseNotFoundError)
+        assert "'NOPE'" in str(missing)
+        assert got == {case_id: store.get(case_id) for case_id in got}
+        with store.transaction() as conn:
+            in_conn = store.load_many_in(conn, ids, lock=True)
+        assert isinstance(in_conn.pop("NOPE"), CaseNotFoundError)
+        assert in_conn == got
+    assert store.get_many([]) == {}
+    with pytest.raises(InvalidArgumentError, match="get_many takes at most 10,000"):
+        store.get_many([f"C-{i}" for i in range(10_001)])

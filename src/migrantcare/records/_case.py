@@ -48,7 +48,8 @@ from migrantcare.records._sla_state import SlaClock, clock_from_dict
 CASE_SCHEMA: Final = "migrantcare.case/2"
 #: The "previous hash" of the first event of every history.
 GENESIS_HASH: Final = "0" * 64
-_GENESIS_DIGEST: Final = bytes(32)
+#: The digest before the first event's (its ``prev_hash`` as bytes).
+GENESIS_DIGEST: Final = bytes(32)
 _UTC = _dt.timezone.utc
 #: How far before a case's newest event a new event may be dated and still be taken:
 #: it is recorded at the newest event's instant. Two servers whose clocks differ by up
@@ -238,7 +239,7 @@ def actor_text(by: str, role: str | None, office: str | None) -> str:
     return f"{len(by)}:{by}{rl}{of}"
 
 
-def _hashed_text(  # noqa: PLR0917 - the hashed fields, in order
+def hashed_text(  # noqa: PLR0917 - the hashed fields, in order
     seq: int, head: str, at: str, who: str, note: str | None, data_json: str
 ) -> str:
     """The text an event's digest covers after the previous digest.
@@ -273,7 +274,7 @@ def event_hash(  # noqa: PLR0917 - hot path, positional on purpose
     """
     if head is None:
         head = hash_head(kind, name, source, dest)
-    text = _hashed_text(seq, head, at, actor_text(by, role, office), note, data_json)
+    text = hashed_text(seq, head, at, actor_text(by, role, office), note, data_json)
     try:
         encoded = text.encode()
     except UnicodeEncodeError:
@@ -657,7 +658,7 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
     if note is not None and (type(note) is not str or len(note) > MAX_TEXT or "\x00" in note):
         check_text(note, "note", empty=True)  # raises, naming what is wrong
     seq = 0 if prev is None else prev.seq + 1
-    prev_digest = _GENESIS_DIGEST if prev is None else prev.digest
+    prev_digest = GENESIS_DIGEST if prev is None else prev.digest
     if head is None:
         head = hash_head(kind, name, source, dest)
     if who is None:
@@ -676,7 +677,7 @@ def make_event(  # noqa: PLR0917 - hot path, positional on purpose
             instant = at.isoformat()
     try:
         # event_hash's digest (a test holds the two equal), with the parts at hand
-        text = _hashed_text(seq, head, instant, who, note, data_json)
+        text = hashed_text(seq, head, instant, who, note, data_json)
         digest = _sha256(prev_digest + text.encode()).digest()
     except UnicodeEncodeError:
         # event_hash names the field that is not valid Unicode
@@ -1016,7 +1017,7 @@ class Case(_CaseSlots):
     def _verify_chain(self, head_hash: str | None) -> None:
         if head_hash is not None and type(head_hash) is not str:
             raise WrongTypeError(f"head_hash must be a hex str, got {type_name(head_hash)}")
-        prev_digest, prev_dest = _GENESIS_DIGEST, None
+        prev_digest, prev_dest = GENESIS_DIGEST, None
         if type(self.events) is not tuple or not self.events:
             raise IntegrityError(f"case {quote(self.id)} has no events; every case starts opened")
         for position, event in enumerate(self.events):

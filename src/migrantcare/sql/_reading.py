@@ -233,6 +233,19 @@ class Reads:
             compiled = self.one.compile(dialect=dialect)
             self.one_sql = compiled.string
             self.one_params = dict(compiled.params)
+        # get_many() and load_many_in(): the same one row per case, for many ids in one
+        # statement (one round trip, one parse of the statement, one pool checkout for
+        # them all): the id, then the columns of the one-row statement.
+        self.many_one: Any = None
+        self.many_sql: str | None = None
+        self.many_params: dict[str, Any] = {}
+        if self.one is not None:
+            self.many_one = sa.select(c.id.label("mc_case"), *self.one.selected_columns).where(
+                c.id == sa.any_(sa.bindparam("b_ids", type_=sa.ARRAY(c.id.type)))
+            )
+            if dialect.driver in KNOWN_DRIVERS:
+                compiled = self.many_one.compile(dialect=dialect)
+                self.many_sql, self.many_params = compiled.string, dict(compiled.params)
         # Many whole cases at once (by id), with and without their persons (reports do
         # not need them).
         self.many = (

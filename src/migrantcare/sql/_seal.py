@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import hmac
 import json
 import os
@@ -48,8 +47,24 @@ _KEY_ID_CHARS: Final = frozenset(
 )
 
 
+#: The canonical JSON of the payloads, one encoder for every call (``json.dumps`` builds
+#: one per call).
+_ENCODE: Final = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode
+
+
 def _canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _ENCODE(value).encode()
+
+
+def _stored_seal(header: Mapping[str, Any]) -> tuple[str, str, str] | None:
+    """The key id and the two MACs of a stored header's seal, when it has that shape."""
+    stored = header.get(SEAL_FIELD)
+    if type(stored) is not dict:
+        return None
+    key_id, mac, pmac = stored.get("key"), stored.get("case"), stored.get("persons")
+    if type(key_id) is not str or type(mac) is not str or type(pmac) is not str:
+        return None
+    return key_id, mac, pmac
 
 
 def case_payload(case: Case, header: Mapping[str, Any]) -> bytes:
@@ -178,7 +193,42 @@ class Sealer:
         return cls(keys)
 
     def _mac(self, key_id: str, payload: bytes) -> str:
-        return hmac.new(self.keys[key_id], payload, hashlib.sha256).hexdigest()
+        return hmac.digest(self.keys[key_id], payload, "sha256").hex()
+
+    def matches_stored(
+        self,
+        case_id: str,
+        version: int,
+        head_hash: str,
+        header: Mapping[str, Any],
+        persons: tuple[Any, Any],
+    ) -> bool:
+        """Whether the documents *as stored* carry their seal: no case is rebuilt.
+
+        ``header`` is the stored header document (its seal included), ``persons`` the
+        stored complainant and worker documents (``None`` for none). The payloads are
+        those :meth:`seal` MACs, made of the stored documents instead of the case they
+        give: the same bytes whenever the store wrote them (the canonical JSON of equal
+        documents is equal), so a load need not rebuild the header of the case it read.
+
+        ``False`` says only that this quick check cannot vouch for the case (no seal, an
+        unknown key, a MAC over documents that differ from the stored ones as JSON): the
+        caller then runs :meth:`check` on the case it builds, which accepts or refuses
+        it and names why. ``True`` vouches for identity, version, head, header and
+        persons, as :meth:`check` does.
+        """
+        seal = _stored_seal(header)
+        if seal is None or seal[0] not in self.keys:
+            return False
+        key_id, mac, pmac = seal
+        doc = dict(header)
+        del doc[SEAL_FIELD]
+        case_bytes = _CASE_TAG + _canonical([case_id, version, head_hash, doc])
+        people = [persons[0], persons[1]]
+        person_bytes = _PERSONS_TAG + _canonical([case_id, version, head_hash, people])
+        return hmac.compare_digest(mac, self._mac(key_id, case_bytes)) and hmac.compare_digest(
+            pmac, self._mac(key_id, person_bytes)
+        )
 
     def seal(self, case: Case, header: Mapping[str, Any]) -> dict[str, str]:
         """The seal of ``case`` (whose header document, without a seal, is ``header``)."""

@@ -49,7 +49,7 @@ from migrantcare.sql._loading import Loads
 from migrantcare.sql._outbox_table import scrub_outbox
 from migrantcare.sql._persons import check_key, index_all, lookup_statement, query_digests, visible
 from migrantcare.sql._queries import Queries
-from migrantcare.sql._reading import OneRow, Reads, RowColumns, stored_one, stored_rows
+from migrantcare.sql._reading import OneRow, Reads, RowColumns, stored_one
 from migrantcare.sql._schema import CaseTables, case_tables
 from migrantcare.sql._seal import Sealer, check_sealer
 from migrantcare.sql._writing import Writes
@@ -111,6 +111,14 @@ def _agrees_with_offices(
                     f"{office_id!r}, whose calendar in the bound offices is {own.version} "
                     f"({own.tz}); omit calendar= (the bound offices are the one truth)"
                 )
+
+
+def _ids(case_ids: Sequence[str], what: str) -> list[str]:
+    """``case_ids`` checked, each once, in the order given (at most 10,000)."""
+    ids = [check_lookup(case_id, "case_id") for case_id in dict.fromkeys(case_ids)]
+    if len(ids) > 10_000:
+        raise InvalidArgumentError(f"{what} takes at most 10,000 ids, got {len(ids)}")
+    return ids
 
 
 class SqlCaseStore:
@@ -257,6 +265,25 @@ class SqlCaseStore:
         row = self._driver.run(reads.one_sql, {**reads.one_params, "b_id": case_id}, all_rows=False)
         # the connection is back in the pool before the replay
         return self._loads.load(*stored_one(case_id, None if row is None else OneRow._make(row)))
+
+    def get_many(self, case_ids: Sequence[str]) -> dict[str, Case | MigrantCareError]:
+        """Load many cases at once: one statement, one round trip on PostgreSQL.
+
+        Each case gets :meth:`get`'s checks; one bad case does not stop the others.
+
+        Args:
+            case_ids: The ids (at most 10,000; repeats are loaded once).
+
+        Returns:
+            For each id, in the order given: its case, or the error its load raised
+            (:class:`CaseNotFoundError`, :class:`IntegrityError`, ...).
+        """
+        ids, reads = _ids(case_ids, "get_many"), self._reads
+        if not ids or reads.many_sql is None or self._driver.watched():
+            with self._reader.connect() as conn:
+                return self._loads.load_many_in(conn, ids, lock=False)
+        rows = self._driver.run(reads.many_sql, {**reads.many_params, "b_ids": ids}, all_rows=True)
+        return self._loads.load_one_rows(ids, rows)
 
     def add(self, case: Case) -> None:
         """Store a new case (its row, persons and every event) in one transaction.
@@ -626,22 +653,7 @@ class SqlCaseStore:
             :class:`IntegrityError` (or another :class:`MigrantCareError`) saying why
             it did not load.
         """
-        ids = [check_lookup(case_id, "case_id") for case_id in dict.fromkeys(case_ids)]
-        if len(ids) > 10_000:
-            raise InvalidArgumentError(f"load_many_in takes at most 10,000 ids, got {len(ids)}")
-        grouped: dict[str, list[Any]] = {case_id: [] for case_id in ids}
-        if ids:
-            if lock:
-                self._reads.lock(conn, ids)
-            for row in conn.execute(self._reads.many, {"b_ids": ids}):
-                grouped[row.mc_case].append(row)
-        loaded: dict[str, Case | MigrantCareError] = {}
-        for case_id, rows in grouped.items():
-            try:
-                loaded[case_id] = self._loads.load(*stored_rows(case_id, rows))
-            except MigrantCareError as exc:
-                loaded[case_id] = exc
-        return loaded
+        return self._loads.load_many_in(conn, _ids(case_ids, "load_many_in"), lock=lock)
 
     def save_many_in(
         self, conn: sa.Connection, changes: Iterable[tuple[Case, int]]
