@@ -10,12 +10,14 @@ Run: ``python benchmarks/bench_seal.py [--quick]`` (needs the ``sql``, ``bench``
   chain and the seal checked, no replay; beside ``eventsourcing`` 9.x loading an
   aggregate of the same events and the store without keys (full replay), in
   alternating rounds (the ratio is the median of per-round ratios). Goal: >= 3x
-  eventsourcing.
+  eventsourcing. Beside it, the same cases loaded by ``get_many`` (``MANY`` cases per
+  statement): batched, so not held to the per-case goal (``eventsourcing`` has no such
+  call).
 * digests: 1,000,000 case heads bulk-inserted (COPY), then ``make_digest`` (read, sort,
   hash, sign), ``check_digest`` (every head unchanged, then every case grown since, so
   each is looked up in the events), and a proof out of the built tree. Goals: digest
   and verify <= 30 s each, a proof <= 1 ms. ``--quick``: 100,000 heads;
-  ``--digests-only``: this part alone.
+  ``--digests-only``: this part alone; ``--loads-only``: the saves and loads alone.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ QUICK = quick()
 N_CASES = 150 if QUICK else 600
 LOAD_ROUNDS = 3 if QUICK else 7
 N_HEADS = 100_000 if QUICK else 1_000_000
+#: Cases per get_many statement in the batched sealed row.
+MANY = 50
 
 
 class SealedRun(StoreRun):
@@ -205,14 +209,22 @@ def main() -> None:
                 except Exception as exc:  # counted and reported, never hidden
                     failures.append(f"sealed load: {type(exc).__name__}: {exc}"[:200])
 
+        def sealed_many() -> None:
+            ids = [v[0].id for v in hist.versions]
+            for i in range(0, len(ids), MANY):
+                for got in seal_store.get_many(ids[i : i + MANY]).values():
+                    if isinstance(got, Exception):
+                        failures.append(f"sealed get_many: {type(got).__name__}: {got}"[:200])
+
         load = alternate(
-            {"raw": raw.load_all, "es": es.load_all, "full": unsealed_load, "sealed": sealed_load},
+            {"raw": raw.load_all, "es": es.load_all, "full": unsealed_load, "sealed": sealed_load,
+             "many": sealed_many},
             LOAD_ROUNDS,
-        )
+        )  # fmt: skip
         raw.conn.close()
         es.app.close()
         sealed.engine.dispose()
-        digest_rows = digests(server)
+        digest_rows = [] if "--loads-only" in sys.argv else digests(server)
 
     def med(key: str, which: int) -> float:
         return statistics.median(r[which] for r in load[key])
@@ -289,17 +301,26 @@ def main() -> None:
                     f"{ratio('sealed', 'es', 1):.2f}x",
                     ">= 3x es",
                 ],
+                [
+                    f"SqlCaseStore, sealed, get_many ({MANY} cases per statement)",
+                    per_s(n_cases, med("many", 0)),
+                    us(med("many", 1), n_cases),
+                    f"{ratio('many', 'es', 0):.2f}x",
+                    f"{ratio('many', 'es', 1):.2f}x",
+                    "batched: es has no such call",
+                ],
             ],
         )
     )
-    print()
-    print(
-        table(
-            f"Digests on PostgreSQL ({load_average()})",
-            ["operation", "wall", "CPU (this process)", "goal"],
-            digest_rows,
+    if digest_rows:
+        print()
+        print(
+            table(
+                f"Digests on PostgreSQL ({load_average()})",
+                ["operation", "wall", "CPU (this process)", "goal"],
+                digest_rows,
+            )
         )
-    )
     print("failures: " + ("; ".join(sorted(set(failures))[:5]) if failures else "none"))
 
 

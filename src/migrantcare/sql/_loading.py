@@ -163,6 +163,13 @@ class _Chain:
         return event
 
 
+def _quick_shape(stored: StoredCase) -> bool:
+    """Whether ``stored`` is whole (persons read, one row per event) with a header document."""
+    return (
+        type(stored.header) is dict and stored.persons_read and len(stored.events) == stored.version
+    )
+
+
 def sealed_events(items: Sequence[Any]) -> tuple[CaseEvent, ...] | None:
     """The events of a case's stored rows, every hash recomputed and chained (see _Chain).
 
@@ -262,9 +269,7 @@ class Loads:
         ``None`` on anything else: :meth:`load` then reads it the careful way.
         """
         sealer, header = self._sealer, stored.header
-        if sealer is None or type(header) is not dict or not stored.persons_read:
-            return None
-        if len(stored.events) != stored.version:
+        if sealer is None or not _quick_shape(stored):
             return None
         events = sealed_events(stored.events)
         if events is None or events[-1].hash != stored.head:
@@ -286,15 +291,16 @@ class Loads:
         self, conn: sa.Connection, ids: Sequence[str], *, lock: bool
     ) -> dict[str, Case | MigrantCareError]:
         """See :meth:`SqlCaseStore.load_many_in` (``ids`` checked, without repeats)."""
-        if ids and lock:
+        if not ids:
+            return {}
+        if lock:
             self._reads.lock(conn, ids)
-        if ids and self._reads.many_one is not None:
+        if self._reads.many_one is not None:
             # PostgreSQL: one row per case, its events aggregated (see Reads)
             return self.load_one_rows(ids, conn.execute(self._reads.many_one, {"b_ids": ids}))
         grouped: dict[str, list[Any]] = {case_id: [] for case_id in ids}
-        if ids:
-            for row in conn.execute(self._reads.many, {"b_ids": ids}):
-                grouped[row.mc_case].append(row)
+        for row in conn.execute(self._reads.many, {"b_ids": ids}):
+            grouped[row.mc_case].append(row)
         return self._each(ids, lambda case_id: stored_rows(case_id, grouped[case_id]))
 
     def load_one_rows(
