@@ -53,7 +53,7 @@ from migrantcare import (
     repatriation_workflow,
 )
 from migrantcare.sql import Outbox, SqlCaseStore, create_all, create_outbox, sweep
-from migrantcare.sql._store import _event_row
+from migrantcare.sql._writing import event_row
 from migrantcare.sql.testing import TemporaryPostgres
 
 CC = Actor("cc-01", roles={"call_centre"}, office="bp3mi-ntt")
@@ -203,9 +203,9 @@ def bulk_add(store: SqlCaseStore, cases: list[Case]) -> None:
     with store.transaction() as conn:
         conn.execute(
             t.cases.insert(),
-            [{"id": c.id, "opened_at": c.opened_at, **store._case_values(c)} for c in cases],
+            [{"id": c.id, "opened_at": c.opened_at, **store._writes.case_values(c)} for c in cases],
         )
-        conn.execute(t.events.insert(), [_event_row(c.id, e) for c in cases for e in c.events])
+        conn.execute(t.events.insert(), [event_row(c.id, e) for c in cases for e in c.events])
 
 
 def sweeper(url: str, gate: Gate) -> None:
