@@ -226,7 +226,11 @@ class TestTransfer:
         assert (event.kind, event.name, event.source, event.dest) == (
             "transferred", "transfer", "registered", "registered"
         )  # fmt: skip
-        assert event.data == {"from_office": "call-centre", "to_office": "bp3mi-ntb"}
+        assert event.data == {
+            "from_office": "call-centre",
+            "to_office": "bp3mi-ntb",
+            "from_calendar": case.calendar_version,
+        }
         assert (moved.office, moved.calendar_zone) == ("bp3mi-ntb", "Asia/Makassar")
         # 2 of 8 working hours used in Jakarta; 6 left on Mataram's hours from 12:00 WITA
         assert due(moved, t0.add(hours=2)) == {

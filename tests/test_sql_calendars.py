@@ -297,3 +297,42 @@ def test_an_old_notice_re_renders_as_sent_after_a_calendar_change_given_the_cale
     # the calendar of then, for the office that held the case then (or a mapping)
     assert render(ntb_then) == sent
     assert render({"bp3mi-ntb": ntb_then}) == sent
+
+
+def test_an_old_notice_after_a_transfer_and_a_later_calendar_change_is_never_silently_new(
+    box: Outbox,
+) -> None:
+    from migrantcare import Messages, notices  # noqa: PLC0415
+
+    # opened in Mataram, handed to Papua; only afterwards a decree closes Mataram's
+    # office on the deadline's day (a new calendar version the case never ran on)
+    case = opened("PGD-1", office="bp3mi-ntb", at=T0 + dt.timedelta(hours=1))
+    box.add(case)
+    with box.store.engine.connect() as conn:
+        (sent,) = conn.exec_driver_sql(
+            "SELECT body FROM notice_outbox WHERE event_seq = 0 AND channel = 'sms'"
+        ).scalars()
+    ntb_then = OFFICES.calendar("bp3mi-ntb")
+    later = WF.transfer(case, to="bp3mi-papua", at=T0 + dt.timedelta(hours=4), by=head("bp3mi-ntb"))
+    # the transfer names the calendar the case left
+    assert later.events[-1].data["from_calendar"] == ntb_then.version
+    now_offices = OFFICES.with_closures("bp3mi-ntb", [dt.date(2026, 4, 9)], name="Banjir")
+    assert now_offices.calendar("bp3mi-ntb").version != ntb_then.version
+    wf_now = complaint_workflow().bind(now_offices)
+
+    def render(calendar: object = None) -> str:
+        (notice,) = [
+            n
+            for n in notices(wf_now, later, later.events[0], calendar=calendar)  # type: ignore[arg-type]
+            if n.recipient == "complainant"
+        ]
+        return notice.render(Messages.default(), "id", tz="Asia/Makassar", channel="sms")
+
+    # Mataram's calendar of today would give another deadline: refused with the version
+    # needed, never rendered as if it had been sent
+    with pytest.raises(InvalidArgumentError, match=ntb_then.version):
+        render()
+    assert render({"bp3mi-ntb": ntb_then}) == sent
+    # the store still loads the case, its transfer included
+    box.store.save(later, expected_version=case.version)
+    assert box.get("PGD-1") == later

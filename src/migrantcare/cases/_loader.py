@@ -675,8 +675,15 @@ def _replay_event(  # noqa: PLR0917 - internal, the replay's state
             calendar=calendar if target.spec.sla is not None else None,
         )
     if event.kind == "transferred":
-        return workflow.transfer(
-            case, to=event.data["to_office"], at=event.at, by=actor, note=event.note
+        # a transfer recorded before transfers named the calendar they left replays as such
+        return workflow._transfer(
+            case,
+            event.data["to_office"],
+            event.at,
+            actor,
+            event.note,
+            None,
+            record_calendar="from_calendar" in event.data,
         )
     return _replay_fact(case, event, workflow, actor, calendar)
 

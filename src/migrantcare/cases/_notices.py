@@ -237,12 +237,14 @@ def _calendar_version_at(case: Case, seq: int) -> str | None:
 def _version_left_at_next_change(case: Case, seq: int) -> str | None:
     """The calendar version the first change after event ``seq`` moved the clocks from.
 
-    ``None`` when a transfer comes first (another office's calendar: not recorded); the
-    case's own version when nothing changed it since.
+    A transfer coming first names the calendar it left (``from_calendar``; ``None`` for
+    a transfer recorded before transfers named it: then not checked); the case's own
+    version when nothing changed it since.
     """
     for e in case.events[seq + 1 :]:
         if e.kind == "transferred":
-            return None  # on another office's calendar then: not recorded, not checked
+            left: str | None = e.data.get("from_calendar")
+            return left
         if _is_recompute(e):
             earlier: str | None = e.data["from"]
             return earlier

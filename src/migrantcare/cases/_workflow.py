@@ -1432,7 +1432,9 @@ class Workflow(CompiledWorkflow):
         """Hand the case to office ``to``; its running clocks continue on ``to``'s calendar.
 
         Recorded as a ``"transferred"`` event (name ``"transfer"``, the state unchanged,
-        data ``{"from_office": ..., "to_office": ...}``). Time a clock used until ``at``
+        data ``{"from_office": ..., "to_office": ...}``, and ``"from_calendar"``: the
+        version of the calendar the case leaves, when it tracks clocks — what re-rendering
+        an older notice checks). Time a clock used until ``at``
         (on the old office's calendar) stays used; the rest of its budget is counted on
         the new office's calendar from ``at``. Clocks already stopped, or already past
         their deadline, keep their outcome and deadline.
@@ -1457,6 +1459,24 @@ class Workflow(CompiledWorkflow):
         """
         self._check_case(case)
         check_expected_version(case, expected_version)
+        return self._transfer(case, to, at, by, note, calendar, record_calendar=True)
+
+    def _transfer(  # noqa: PLR0917 - internal, the arguments of transfer
+        self,
+        case: Case,
+        to: str,
+        at: _dt.datetime,
+        by: Actor,
+        note: str | None,
+        calendar: WorkingCalendar | None,
+        *,
+        record_calendar: bool,
+    ) -> Case:
+        """:meth:`transfer`, after its checks of the case and its version.
+
+        ``record_calendar=False`` replays a transfer recorded before transfers named the
+        calendar they left (its data has no ``from_calendar``).
+        """
         when, actor = utc(at, "at"), check_actor(by)
         actor = self._case_access.acting_for(TRANSFER, actor, case.office, case.id)
         when = in_time_order(case, when)
@@ -1474,6 +1494,8 @@ class Workflow(CompiledWorkflow):
         old, new = self._transfer_calendars(case, to, calendar)
         case = self._sla.sync(case, old, when, actor)
         data = {"from_office": case.office, "to_office": to}
+        if record_calendar and old is not None:
+            data["from_calendar"] = old.version
         event = _fact(case, "transferred", "transfer", when, actor, note, data)
         moved = attrs.evolve(
             case,
@@ -1641,10 +1663,26 @@ class Workflow(CompiledWorkflow):
             return ()
         cal = self._calendar(case.office, calendar)
         assert cal is not None
-        offices = self._offices
-        if offices is None:
+        if self._offices is None:
             return self._sla.status(case, when, cal)
-        return self._sla.status(case, when, cal, _stopped_on(case, offices, cal))
+        return self._sla.status(case, when, cal, self._calendar_where_stopped)
+
+    def _calendar_where_stopped(
+        self, case: Case, clock: SlaClock, holding: WorkingCalendar
+    ) -> WorkingCalendar:
+        """The calendar of the office that held ``case`` when ``clock`` stopped.
+
+        A clock stopped before a transfer keeps its outcome, deadline and calendar
+        version; its elapsed and remaining time are measured on that office's calendar as
+        the registry has it now (the version the clock names where nothing was revised
+        since), never on the calendar of the office holding the case today (``holding``,
+        also the answer for an office the registry no longer has).
+        """
+        offices, stopped = self._offices, clock.stopped_at
+        assert offices is not None
+        assert stopped is not None
+        office = _office_at(case, stopped)
+        return offices.calendar(office) if office in offices else holding
 
     def next_due_at(self, case: Case) -> _dt.datetime | None:
         """The earliest instant at which :meth:`advance` will record a warning or breach.
@@ -2001,27 +2039,6 @@ def _fact(  # noqa: PLR0917 - internal, mirrors make_event
         note,
         canonical_json(data),
     )
-
-
-def _stopped_on(
-    case: Case, offices: Offices, holding: WorkingCalendar
-) -> Callable[[SlaClock], WorkingCalendar]:
-    """The calendar of the office that held ``case`` when a clock stopped.
-
-    A clock stopped before a transfer keeps its outcome, deadline and calendar version;
-    its elapsed and remaining time are measured on that office's calendar as the
-    registry has it now (the version the clock names where nothing was revised since),
-    never on the calendar of the office holding the case today (``holding``, also the
-    answer for an office the registry no longer has).
-    """
-
-    def calendar_of(clock: SlaClock) -> WorkingCalendar:
-        stopped = clock.stopped_at
-        assert stopped is not None
-        office = _office_at(case, stopped)
-        return offices.calendar(office) if office in offices else holding
-
-    return calendar_of
 
 
 def _office_at(case: Case, when: _dt.datetime) -> str:

@@ -40,6 +40,7 @@ from migrantcare.sla._sla import (
     SlaPlan,
     SlaPolicy,
     SlaStatus,
+    _new_status,
     apply_event,
     clock_status,
     concerns,
@@ -78,6 +79,9 @@ A = TypeVar("A", bound=Recorder)
 
 #: ``escalate(case, trigger, at, by, data, calendar)``: fire ``trigger`` (a breach's
 #: ``escalate_with``) on the case if its state allows it, else return the case as is.
+#: ``stopped_on(case, clock, holding)``: the calendar of the office that held ``case``
+#: when ``clock`` stopped (``holding``: the calendar of the office holding it now).
+StoppedOn = Callable[[Case, SlaClock, WorkingCalendar], WorkingCalendar]
 Escalate = Callable[[Case, str, _dt.datetime, A, Mapping[str, Any], WorkingCalendar], Case]
 
 
@@ -319,14 +323,14 @@ class SlaTracker:
         case: Case,
         when: _dt.datetime,
         calendar: WorkingCalendar,
-        stopped_on: Callable[[SlaClock], WorkingCalendar] | None = None,
+        stopped_on: StoppedOn | None = None,
     ) -> tuple[SlaStatus, ...]:
         """Where each SLA goal of ``case`` stands at ``when`` (UTC), on the office's calendar.
 
         A clock that stopped on another calendar (before a transfer) is measured on
-        ``stopped_on(clock)``, the calendar of the office where it stopped, so that its
-        figures stay what they were there. Needs a plan (the workflow answers ``()``
-        without one).
+        ``stopped_on(case, clock, calendar)``, the calendar of the office where it
+        stopped, so that its figures stay what they were there. Needs a plan (the
+        workflow answers ``()`` without one).
         """
         plan = self.plan
         assert plan is not None
@@ -337,15 +341,24 @@ class SlaTracker:
         # the plan's own table: the clocks' goal/variant were checked when they were
         # stored (plan.policy checks its arguments again on every call)
         by_key = plan._by_key
+        if stopped_on is None:
+            return tuple(
+                clock_status(
+                    c,
+                    by_key.get((c.goal, c.variant)) or plan.policy(c.goal, c.variant),
+                    calendar,
+                    when,
+                    shared,
+                )
+                for c in current_clocks(case.clocks)
+            )
+        version = calendar.version
         statuses = []
         for c in current_clocks(case.clocks):
             policy = by_key.get((c.goal, c.variant)) or plan.policy(c.goal, c.variant)
-            if (
-                stopped_on is not None
-                and c.stopped_at is not None
-                and c.calendar_version != calendar.version
-            ):
-                there = clock_status(c, policy, stopped_on(c), when)
+            if c.stopped_at is not None and c.calendar_version != version:
+                # a clock stopped before a transfer: measured where it stopped
+                there = clock_status(c, policy, stopped_on(case, c, calendar), when)
                 statuses.append(_in_zone(there, calendar))
             else:
                 statuses.append(clock_status(c, policy, calendar, when, shared))
@@ -436,9 +449,21 @@ def _in_zone(status: SlaStatus, calendar: WorkingCalendar) -> SlaStatus:
     """``status`` with its instants shown in ``calendar``'s zone (the holding office's)."""
     zone = calendar.zone
     alert = status.next_alert_at
-    return attrs.evolve(
-        status,
-        started_at=status.started_at.astimezone(zone),
-        due_at=status.due_at.astimezone(zone),
-        next_alert_at=None if alert is None else alert.astimezone(zone),
+    return _new_status(
+        status.goal,
+        status.variant,
+        status.cycle,
+        status.state,
+        status.started_at.astimezone(zone),
+        status.due_at.astimezone(zone),
+        status.elapsed,
+        status.remaining,
+        status.percent_used,
+        status.provisional,
+        status.recorded,
+        None if alert is None else alert.astimezone(zone),
+        status.target,
+        status.source,
+        status.confirmed,
+        status.provisional_reason,
     )
