@@ -336,3 +336,20 @@ def test_an_old_notice_after_a_transfer_and_a_later_calendar_change_is_never_sil
     # the store still loads the case, its transfer included
     box.store.save(later, expected_version=case.version)
     assert box.get("PGD-1") == later
+
+
+def test_a_transfer_recorded_before_transfers_named_their_calendar_still_loads(
+    box: Outbox,
+) -> None:
+    from migrantcare import replay  # noqa: PLC0415
+
+    case = opened("PGD-1", office="bp3mi-ntb", at=T0 + dt.timedelta(hours=1))
+    # what a transfer wrote before it named the calendar it left: no from_calendar
+    legacy = WF._transfer(
+        case, "bp3mi-papua", T0 + dt.timedelta(hours=4), head("bp3mi-ntb"), None, None,
+        record_calendar=False,
+    )  # fmt: skip
+    assert "from_calendar" not in legacy.events[-1].data
+    assert replay(legacy, WF) == legacy
+    box.add(legacy)
+    assert box.get("PGD-1") == legacy
