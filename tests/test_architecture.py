@@ -118,10 +118,10 @@ def _cycles(graph: dict[str, frozenset[tuple[str, int]]]) -> list[list[str]]:
     on_stack: set[str] = set()
     found: list[list[str]] = []
     counter = 0
-    for start in graph:
+    for start, edges in graph.items():
         if start in index:
             continue
-        work = [(start, iter(sorted(t for t, _ in graph[start])))]
+        work = [(start, iter(sorted(t for t, _ in edges)))]
         index[start] = low[start] = counter
         counter += 1
         stack.append(start)
@@ -180,7 +180,9 @@ def layer_violations() -> list[str]:
             if here == there or here == "__init__":
                 continue
             if there == "__init__" or RANK[there] >= RANK[here]:
-                problems.append(f"{module}:{line} imports {target} ({here or 'foundation'} -> {there})")
+                problems.append(
+                    f"{module}:{line} imports {target} ({here or 'foundation'} -> {there})"
+                )
     return problems
 
 
@@ -200,10 +202,13 @@ def _defined_private_names(tree: ast.Module) -> set[str]:
             names.add(node.id)
         elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
             names.add(node.target.id)
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.value.isidentifier()
+        ):
             # __slots__ entries and object.__setattr__(self, "_x", ...) name attributes too
-            if node.value.isidentifier():
-                names.add(node.value)
+            names.add(node.value)
     return {n for n in names if n.startswith("_") and not n.startswith("__")}
 
 
@@ -251,7 +256,10 @@ def test_no_private_name_crosses_a_subpackage() -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("from migrantcare.sla._sla import _whole_days\n", "imports migrantcare.sla._sla._whole_days"),
+        (
+            "from migrantcare.sla._sla import _whole_days\n",
+            "imports migrantcare.sla._sla._whole_days",
+        ),
         ("def f(workflow):\n    return workflow._fire\n", "uses ._fire"),
     ],
 )
