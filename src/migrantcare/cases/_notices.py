@@ -25,7 +25,7 @@ from migrantcare._vocab import Term
 from migrantcare.calendar._calendar import WorkingCalendar
 from migrantcare.cases._notice_spec import NoticeContext, NoticeSpec, source_parts
 from migrantcare.cases._replay import replay
-from migrantcare.cases._workflow import Workflow
+from migrantcare.cases._workflow import Workflow, office_at
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
 from migrantcare.messages._jsonable import notice_value
 from migrantcare.messages._messages import Messages
@@ -320,7 +320,7 @@ def _as_of(
         case,
         events=case.events[: seq + 1],
         state=_state_after(event),
-        office=_office_then(case, later),
+        office=office_at(case, seq),
         workflow=then.name,
         workflow_version=then.version,
     )
@@ -333,13 +333,6 @@ def _state_after(event: CaseEvent) -> str:
     """The state a case is in right after ``event`` (its source, for one that stays)."""
     state: str = event.dest if event.dest is not None else event.source
     return state
-
-
-def _office_then(case: Case, later: Sequence[CaseEvent]) -> str:
-    """The office that held ``case`` before the ``later`` events (the first transfer's)."""
-    transfer = next((e for e in later if e.kind == "transferred"), None)
-    office: str = transfer.data["from_office"] if transfer is not None else case.office
-    return office
 
 
 def _workflow_then(

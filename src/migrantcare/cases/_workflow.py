@@ -1681,7 +1681,7 @@ class Workflow(CompiledWorkflow):
         offices, stopped = self._offices, clock.stopped_at
         assert offices is not None
         assert stopped is not None
-        office = _office_at(case, stopped)
+        office = office_at(case, _stopping_seq(case, stopped))
         return offices.calendar(office) if office in offices else holding
 
     def next_due_at(self, case: Case) -> _dt.datetime | None:
@@ -2041,12 +2041,22 @@ def _fact(  # noqa: PLR0917 - internal, mirrors make_event
     )
 
 
-def _office_at(case: Case, when: _dt.datetime) -> str:
-    """The office that held ``case`` at ``when``, read from its transfers."""
-    transfers = [e for e in case.events if e.kind == "transferred"]
-    office = case.office
-    for event in reversed(transfers):
-        if event.at <= when:
-            break
-        office = event.data["from_office"]
-    return office
+def office_at(case: Case, seq: int) -> str:
+    """The office that held ``case`` right after its event ``seq``.
+
+    The case's office, unless a later transfer moved it: then the office that transfer
+    moved it from.
+    """
+    for event in case.events[seq + 1 :]:
+        if event.kind == "transferred":
+            return str(event.data["from_office"])
+    return case.office
+
+
+def _stopping_seq(case: Case, stopped: _dt.datetime) -> int:
+    """The event that stopped a clock at ``stopped``: the first one then that is no transfer.
+
+    A case built by hand may carry a clock stopped after its last event: that one.
+    """
+    late = len(case.events) - 1
+    return next((e.seq for e in case.events if e.at >= stopped and e.kind != "transferred"), late)

@@ -27,7 +27,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from migrantcare.cases._notices import Notice, notices
 from migrantcare.cases._store import DEFAULT_RETRIES, CaseSummary, update_case
-from migrantcare.cases._workflow import Workflow
+from migrantcare.cases._workflow import Workflow, office_at
 from migrantcare.exceptions import (
     InvalidArgumentError,
     WrongTypeError,
@@ -49,18 +49,6 @@ _MAX_ERROR = MAX_ERROR
 _ZONE_FALLBACK: Final = "Asia/Jakarta"
 #: Failed deliveries (ids, keys, counts: never a text or a number).
 _log = logging.getLogger("migrantcare.sql.outbox")
-
-
-def office_at(case: Case, seq: int) -> str:
-    """The office that held ``case`` right after its event ``seq``.
-
-    The case's office, unless a later transfer moved it: then the office that transfer
-    moved it from.
-    """
-    for event in case.events[seq + 1 :]:
-        if event.kind == "transferred":
-            return str(event.data["from_office"])
-    return case.office
 
 
 @attrs.frozen
