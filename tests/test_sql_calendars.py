@@ -16,7 +16,17 @@ from collections.abc import Iterator
 import pytest
 import sqlalchemy as sa
 
-from migrantcare import Actor, Case, Offices, Person, complaint_workflow
+from migrantcare import (
+    Actor,
+    Case,
+    Messages,
+    Offices,
+    Person,
+    Workflow,
+    complaint_workflow,
+    notices,
+    replay,
+)
 from migrantcare.exceptions import CalendarMismatchError, InvalidArgumentError
 from migrantcare.sql import Outbox, SqlCaseStore, create_all, create_outbox, sweep
 from tests.store_support import new_database
@@ -262,18 +272,32 @@ def test_a_stopped_clock_keeps_its_outcome_and_deadline_after_a_move(box: Outbox
         assert clock.calendar_version == OFFICES.calendar("bp3mi-ntb").version
 
 
-def test_an_old_notice_re_renders_as_sent_after_a_calendar_change_given_the_calendar_of_then(
-    box: Outbox,
-) -> None:
-    from migrantcare import Messages, notices  # noqa: PLC0415
-
-    # opened in Mataram; its acknowledgement gives the verification deadline
-    case = opened("PGD-1", office="bp3mi-ntb", at=T0 + dt.timedelta(hours=1))
-    box.add(case)
+def sent_acknowledgement(box: Outbox) -> str:
+    """The SMS acknowledgement of event 0 as the outbox rendered it when it was sent."""
     with box.store.engine.connect() as conn:
         (sent,) = conn.exec_driver_sql(
             "SELECT body FROM notice_outbox WHERE event_seq = 0 AND channel = 'sms'"
         ).scalars()
+    return str(sent)
+
+
+def acknowledgement_again(workflow: Workflow, case: Case, calendar: object = None) -> str:
+    """The complainant's SMS acknowledgement of event 0, rendered again now."""
+    (notice,) = [
+        n
+        for n in notices(workflow, case, case.events[0], calendar=calendar)  # type: ignore[arg-type]
+        if n.recipient == "complainant"
+    ]
+    return notice.render(Messages.default(), "id", tz="Asia/Makassar", channel="sms")
+
+
+def test_an_old_notice_re_renders_as_sent_after_a_calendar_change_given_the_calendar_of_then(
+    box: Outbox,
+) -> None:
+    # opened in Mataram; its acknowledgement gives the verification deadline
+    case = opened("PGD-1", office="bp3mi-ntb", at=T0 + dt.timedelta(hours=1))
+    box.add(case)
+    sent = sent_acknowledgement(box)
     # then a decree closes Mataram's office on the deadline's day: a new calendar version
     ntb_then = OFFICES.calendar("bp3mi-ntb")
     now_offices = OFFICES.with_closures("bp3mi-ntb", [dt.date(2026, 4, 9)], name="Banjir")
@@ -284,12 +308,7 @@ def test_an_old_notice_re_renders_as_sent_after_a_calendar_change_given_the_cale
     )
 
     def render(calendar: object = None) -> str:
-        (notice,) = [
-            n
-            for n in notices(wf_now, later, later.events[0], calendar=calendar)  # type: ignore[arg-type]
-            if n.recipient == "complainant"
-        ]
-        return notice.render(Messages.default(), "id", tz="Asia/Makassar", channel="sms")
+        return acknowledgement_again(wf_now, later, calendar)
 
     # without the calendar of then the deadlines cannot be rebuilt: said, not guessed
     with pytest.raises(InvalidArgumentError, match="calendar"):
@@ -302,16 +321,11 @@ def test_an_old_notice_re_renders_as_sent_after_a_calendar_change_given_the_cale
 def test_an_old_notice_after_a_transfer_and_a_later_calendar_change_is_never_silently_new(
     box: Outbox,
 ) -> None:
-    from migrantcare import Messages, notices  # noqa: PLC0415
-
     # opened in Mataram, handed to Papua; only afterwards a decree closes Mataram's
     # office on the deadline's day (a new calendar version the case never ran on)
     case = opened("PGD-1", office="bp3mi-ntb", at=T0 + dt.timedelta(hours=1))
     box.add(case)
-    with box.store.engine.connect() as conn:
-        (sent,) = conn.exec_driver_sql(
-            "SELECT body FROM notice_outbox WHERE event_seq = 0 AND channel = 'sms'"
-        ).scalars()
+    sent = sent_acknowledgement(box)
     ntb_then = OFFICES.calendar("bp3mi-ntb")
     later = WF.transfer(case, to="bp3mi-papua", at=T0 + dt.timedelta(hours=4), by=head("bp3mi-ntb"))
     # the transfer names the calendar the case left
@@ -321,12 +335,7 @@ def test_an_old_notice_after_a_transfer_and_a_later_calendar_change_is_never_sil
     wf_now = complaint_workflow().bind(now_offices)
 
     def render(calendar: object = None) -> str:
-        (notice,) = [
-            n
-            for n in notices(wf_now, later, later.events[0], calendar=calendar)  # type: ignore[arg-type]
-            if n.recipient == "complainant"
-        ]
-        return notice.render(Messages.default(), "id", tz="Asia/Makassar", channel="sms")
+        return acknowledgement_again(wf_now, later, calendar)
 
     # Mataram's calendar of today would give another deadline: refused with the version
     # needed, never rendered as if it had been sent
@@ -341,7 +350,6 @@ def test_an_old_notice_after_a_transfer_and_a_later_calendar_change_is_never_sil
 def test_a_transfer_recorded_before_transfers_named_their_calendar_still_loads(
     box: Outbox,
 ) -> None:
-    from migrantcare import replay  # noqa: PLC0415
 
     case = opened("PGD-1", office="bp3mi-ntb", at=T0 + dt.timedelta(hours=1))
     # what a transfer wrote before it named the calendar it left: no from_calendar
