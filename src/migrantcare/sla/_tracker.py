@@ -341,22 +341,15 @@ class SlaTracker:
         # the plan's own table: the clocks' goal/variant were checked when they were
         # stored (plan.policy checks its arguments again on every call)
         by_key = plan._by_key
-        if stopped_on is None:
-            return tuple(
-                clock_status(
-                    c,
-                    by_key.get((c.goal, c.variant)) or plan.policy(c.goal, c.variant),
-                    calendar,
-                    when,
-                    shared,
-                )
-                for c in current_clocks(case.clocks)
-            )
         version = calendar.version
         statuses = []
         for c in current_clocks(case.clocks):
             policy = by_key.get((c.goal, c.variant)) or plan.policy(c.goal, c.variant)
-            if c.stopped_at is not None and c.calendar_version != version:
+            if (
+                stopped_on is not None
+                and c.stopped_at is not None
+                and c.calendar_version != version
+            ):
                 # a clock stopped before a transfer: measured where it stopped
                 there = clock_status(c, policy, stopped_on(case, c, calendar), when)
                 statuses.append(_in_zone(there, calendar))
