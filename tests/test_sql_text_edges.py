@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from migrantcare import Workflow, WorkingCalendar, complaint_workflow
-from migrantcare.exceptions import InvalidArgumentError, MigrantCareError
+from migrantcare.exceptions import InvalidArgumentError, MigrantCareError, WrongTypeError
 from migrantcare.sql import SqlCaseStore
 from tests.actors import actor
 from tests.store_support import at, open_case, sql_store, sqlite_engine, truncate
@@ -72,6 +72,7 @@ def reads(store: SqlCaseStore) -> dict[str, Callable[[str], object]]:
         "get_in": in_transaction(store.get_in),
         "get_in locked": in_transaction(lambda c, t: store.get_in(c, t, lock=True)),
         "load_many_in": in_transaction(lambda c, t: store.load_many_in(c, [t])),
+        "get_many": lambda t: store.get_many([t]),
     }
 
 
@@ -88,6 +89,7 @@ READS = [
     "get_in",
     "get_in locked",
     "load_many_in",
+    "get_many",
 ]
 
 
@@ -100,6 +102,15 @@ def test_every_read_refuses_unstorable_text_with_a_migrantcare_error(
 ) -> None:
     with pytest.raises(InvalidArgumentError, match=r"NUL character|lone surrogate"):
         reads(store)[read](text)
+
+
+@pytest.mark.parametrize("ids", ["PGD-1", b"PGD-1", None, 7, [["PGD-1"]], [None], [7]], ids=repr)
+def test_many_ids_must_be_a_list_of_texts(store: SqlCaseStore, ids: object) -> None:
+    # a lone id would be a sequence of one-letter ids; an unhashable id a bare TypeError
+    with pytest.raises(WrongTypeError):
+        store.get_many(ids)  # type: ignore[arg-type]
+    with pytest.raises(WrongTypeError), store.transaction() as conn:
+        store.load_many_in(conn, ids)  # type: ignore[arg-type]
 
 
 def test_hostile_read_arguments_never_escape_as_driver_errors(

@@ -115,7 +115,10 @@ def _agrees_with_offices(
 
 def _ids(case_ids: Sequence[str], what: str) -> list[str]:
     """``case_ids`` checked, each once, in the order given (at most 10,000)."""
-    ids = [check_lookup(case_id, "case_id") for case_id in dict.fromkeys(case_ids)]
+    if isinstance(case_ids, (str, bytes)) or not isinstance(case_ids, Iterable):
+        # a lone id is a sequence of one-letter ids to Python: refused, not looked up
+        raise WrongTypeError(f"{what} takes a list of case ids, got {type(case_ids).__name__}")
+    ids = list(dict.fromkeys(check_lookup(case_id, "case_id") for case_id in case_ids))
     if len(ids) > 10_000:
         raise InvalidArgumentError(f"{what} takes at most 10,000 ids, got {len(ids)}")
     return ids
