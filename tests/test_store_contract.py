@@ -20,8 +20,8 @@ from migrantcare import (
     WorkingCalendar,
     complaint_workflow,
 )
-from migrantcare.exceptions import IntegrityError
-from migrantcare.sql import TransactionalStore
+from migrantcare.exceptions import IntegrityError, WrongTypeError
+from migrantcare.sql import SqlCaseStore, TransactionalStore
 from migrantcare.sql.testing import CaseStoreContract
 from tests.actors import actor
 from tests.store_support import at, open_case, sql_store, sqlite_engine, truncate
@@ -105,3 +105,18 @@ def test_the_sql_store_is_what_the_sweep_and_the_outbox_need(
 @pytest.fixture(scope="module")
 def wf() -> Workflow:
     return complaint_workflow()
+
+
+@pytest.mark.parametrize("calendar", ["cal-1", 3, {"bp3mi-ntt": 3}, {3: "x"}], ids=repr)
+@pytest.mark.parametrize("kind", ["memory", "sqlite"])
+def test_a_store_refuses_a_calendar_that_is_not_one_when_it_is_built(
+    kind: str, calendar: object
+) -> None:
+    def build() -> object:
+        if kind == "memory":
+            return InMemoryCaseStore(complaint_workflow(), calendar=calendar)  # type: ignore[arg-type]
+        engine = sa.create_engine("sqlite://")
+        return SqlCaseStore(engine, complaint_workflow(), calendar=calendar)  # type: ignore[arg-type]
+
+    with pytest.raises(WrongTypeError, match="calendar"):
+        build()

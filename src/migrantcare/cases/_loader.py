@@ -765,6 +765,26 @@ class Loaded:
     replayed: Case
 
 
+def _given_calendar(
+    calendar: object,
+) -> WorkingCalendar | Mapping[str, WorkingCalendar] | None:
+    """A store's ``calendar=``, checked when the store is built rather than at a load."""
+    if calendar is None or isinstance(calendar, WorkingCalendar):
+        return calendar
+    if isinstance(calendar, Mapping):
+        for office_id, cal in calendar.items():
+            if not isinstance(office_id, str) or not isinstance(cal, WorkingCalendar):
+                raise WrongTypeError(
+                    "calendar= as a mapping takes office ids to WorkingCalendars, got "
+                    f"{type(office_id).__name__} -> {type(cal).__name__}"
+                )
+        return calendar
+    raise WrongTypeError(
+        "calendar= must be a WorkingCalendar or a mapping of office id to calendar, got "
+        f"{type(calendar).__name__}"
+    )
+
+
 class CaseLoader:
     """The one verified load of a stored case, for every store.
 
@@ -780,7 +800,7 @@ class CaseLoader:
         calendar: WorkingCalendar | Mapping[str, WorkingCalendar] | None = None,
     ) -> None:
         self.workflows = tuple(workflows)
-        self._calendar = calendar
+        self._calendar = _given_calendar(calendar)
         # Replay reproduces what was recorded; it does not judge it under today's
         # permissions (as migrantcare.replay does).
         self._by_key = {(w.name, w.version): w._unchecked() for w in self.workflows}
