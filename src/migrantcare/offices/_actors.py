@@ -52,6 +52,10 @@ class Actor:
             ``call_centre``, ``officer``, ``head_of_office``, ``ministry_hq``,
             ``crisis_centre`` and ``system``.
         office: The office the actor works for, or ``None`` (national roles, the system).
+        role: The role recorded on events (not an argument). An operation on a workflow
+            with permissions records the role that authorised it (see
+            :meth:`acting_as`); otherwise this is the first of ``roles`` in sorted
+            order, or ``None``.
 
     Examples:
         >>> officer = Actor("u-1042", roles={"officer"}, office="bp3mi-ntb")
@@ -62,7 +66,8 @@ class Actor:
     id: str
     roles: frozenset[str] = attrs.field(converter=_roles)
     office: str | None = None
-    _role: str | None = attrs.field(init=False, eq=False, repr=False)
+    # a plain slot, not a property: the permission check reads it on every event
+    role: str | None = attrs.field(init=False, eq=False, repr=False)
     # the hashed text of (id, role, office) on the events it performs: made once
     _text: str = attrs.field(init=False, eq=False, repr=False)
 
@@ -72,18 +77,8 @@ class Actor:
             check_id(self.office, "actor office")
         # recorded on every event this actor performs: chosen once here
         role = min(self.roles) if self.roles else None
-        object.__setattr__(self, "_role", role)
+        object.__setattr__(self, "role", role)
         object.__setattr__(self, "_text", actor_text(self.id, role, self.office))
-
-    @property
-    def role(self) -> str | None:
-        """The role recorded on events.
-
-        An operation on a workflow with permissions records the role that authorised it
-        (see :meth:`acting_as`); otherwise this is the first of :attr:`roles` in sorted
-        order, or ``None``.
-        """
-        return self._role
 
     def acting_as(self, role: str | None) -> Actor:
         """Return this actor recording ``role`` (one it holds) on the events it performs.
@@ -91,7 +86,7 @@ class Actor:
         Raises:
             InvalidArgumentError: the actor does not hold ``role``.
         """
-        if role == self._role:
+        if role == self.role:
             return self
         if role is not None and role not in self.roles:
             raise InvalidArgumentError(
@@ -104,7 +99,7 @@ class Actor:
             ("id", self.id),
             ("roles", self.roles),
             ("office", self.office),
-            ("_role", role),
+            ("role", role),
             ("_text", actor_text(self.id, role, self.office)),
         ):
             object.__setattr__(clone, name, value)

@@ -32,7 +32,8 @@ def receipt_of(case: Case) -> str:
         ('PGD-1', 16, '2026-03-02')
     """
     opening = case.events[0]
-    return f"{case.id} {opening.hash[:RECEIPT_DIGITS]} {opening.at.date().isoformat()}"
+    # the digest's first bytes in hex, not the whole hash's hex cut: once per acknowledgement
+    return f"{case.id} {opening.digest[: RECEIPT_DIGITS // 2].hex()} {opening.at.date()}"
 
 
 def check_receipt(receipt: str, case: Case) -> None:
