@@ -727,3 +727,28 @@ def test_erasing_personal_data_follows_the_erase_rule() -> None:
     erased.verify()
     hq = Actor("hq-3", {"ministry_hq"}, "kp2mi-hq")
     assert wf.erase_personal_data(case, at=at, by=hq).events[-1].role == "ministry_hq"
+
+
+def test_the_copy_replays_use_is_made_once_per_binding_and_checks_nothing() -> None:
+    wf = complaint_workflow(sla=False)
+    plain = wf._unchecked()
+    assert plain is wf._unchecked()  # every replay asks: one copy
+    assert plain is not wf
+    assert plain._unchecked() is plain
+    # it lets anyone open: the recorded actor is not judged again
+    assert plain.open(
+        "C-1", at=T0, by=Actor("nobody", {"outsider"}), office="bp3mi-ntt",
+        category=wf.spec.categories.codes[0], channel=wf.spec.channels.codes[0],
+    ).version == 1  # fmt: skip
+    with pytest.raises(PermissionDeniedError):
+        wf.open(
+            "C-1", at=T0, by=Actor("nobody", {"outsider"}), office="bp3mi-ntt",
+            category=wf.spec.categories.codes[0], channel=wf.spec.channels.codes[0],
+        )  # fmt: skip
+    # a binding gets its own copy, bound to the same registry, not the unbound one's
+    bound = wf.bind(
+        Offices.from_file(pathlib.Path(__file__).parent.parent / "examples" / "offices.toml")
+    )
+    assert bound._unchecked() is not plain
+    assert bound._unchecked().offices is bound.offices
+    assert wf._unchecked() is plain

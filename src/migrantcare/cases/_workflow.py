@@ -817,6 +817,7 @@ class CompiledWorkflow:
         "_machine",
         "_offices",
         "_open_head",
+        "_plain",
         "_plan",
         "_sla",
         "_states",
@@ -844,6 +845,8 @@ class CompiledWorkflow:
         for source, trigger in self._table:  # definition order, for stable listings
             allowed[source].append(trigger)
         self._allowed = {k: tuple(v) for k, v in allowed.items()}
+        # the copy without permission checks that replays use: made once (see _unchecked)
+        self._plain: CompiledWorkflow | None = None
 
     # ------------------------------------------------------------------ description
 
@@ -1118,14 +1121,20 @@ class CompiledWorkflow:
         """This workflow without permission checks (for replay), same compiled machine."""
         if self._case_access.control is None:
             return self
-        clone = self._copy()
-        clone._case_access = self._case_access.unchecked()
-        return clone
+        plain = self._plain
+        if plain is None:
+            # every replay asks (each load, each re-rendered notice): the copy is made once
+            plain = self._copy()
+            plain._case_access = self._case_access.unchecked()
+            plain._plain = plain
+            self._plain = plain
+        return plain  # type: ignore[return-value]
 
     def _copy(self: _W) -> _W:
         clone = object.__new__(type(self))
         for slot in CompiledWorkflow.__slots__:
             object.__setattr__(clone, slot, getattr(self, slot))
+        clone._plain = None  # a binding's own, made when it is first asked for
         return clone
 
     def __reduce__(self) -> tuple[Any, ...]:
