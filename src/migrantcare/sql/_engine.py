@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -25,6 +25,11 @@ _CURSOR_KEY: Final = "migrantcare.sql.cursor"
 KNOWN_DRIVERS: Final = frozenset({"psycopg", "psycopg2"})
 #: Ids, versions and error classes only: never personal data.
 _log = logging.getLogger("migrantcare.sql.store")
+
+
+def _as_is(text: Any) -> Any:
+    # the dumps of a JSON parameter given as its text already
+    return text
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -143,6 +148,23 @@ class Driver:
             if process is not None:
                 processors[name] = process
         return compiled.string, processors
+
+    def jsonb_text(self) -> Callable[[str], Any] | None:
+        """How a JSONB parameter given as JSON text goes to the driver, if it can.
+
+        On psycopg: the :class:`~psycopg.types.json.Jsonb` wrapper SQLAlchemy's bind
+        processor makes of a document, around the text, which it sends as it is (the
+        server parses it: the stored value is the document's). ``None`` on other
+        drivers: the caller gives them the document.
+        """
+        if self._engine.dialect.driver != "psycopg":
+            return None
+        from psycopg.types.json import Jsonb  # noqa: PLC0415 - the driver of this engine
+
+        def wrap(text: str) -> Any:
+            return Jsonb(text, dumps=_as_is)
+
+        return wrap
 
     def run(self, sql: str, params: Mapping[str, Any], *, all_rows: bool) -> Any:
         """Run one statement on a pooled connection's own cursor, in autocommit.

@@ -56,6 +56,11 @@ def _canonical(value: Any) -> bytes:
     return _ENCODE(value).encode()
 
 
+def canonical_text(value: Any) -> str:
+    """The canonical JSON text of ``value`` (sorted keys, no spaces), as the seal encodes it."""
+    return _ENCODE(value)
+
+
 def _stored_seal(header: Mapping[str, Any]) -> tuple[str, str, str] | None:
     """The key id and the two MACs of a stored header's seal, when it has that shape."""
     stored = header.get(SEAL_FIELD)
@@ -69,7 +74,18 @@ def _stored_seal(header: Mapping[str, Any]) -> tuple[str, str, str] | None:
 
 def case_payload(case: Case, header: Mapping[str, Any]) -> bytes:
     """The bytes the case MAC covers: identity, version, head hash and the header."""
-    return _CASE_TAG + _canonical([case.id, case.version, case.head_hash, header])
+    return case_payload_text(case, _ENCODE(header))
+
+
+def case_payload_text(case: Case, header_text: str) -> bytes:
+    """:func:`case_payload` of the header's canonical JSON text (``_ENCODE(header)``).
+
+    The canonical JSON of a list is its items' canonical JSON between ``[``, ``,`` and
+    ``]``: a writer that encodes the header once (for the stored document too) gives
+    the MAC the same bytes.
+    """
+    head = _ENCODE([case.id, case.version, case.head_hash])
+    return _CASE_TAG + f"{head[:-1]},{header_text}]".encode()
 
 
 def persons_payload(case: Case) -> bytes:
@@ -232,10 +248,19 @@ class Sealer:
 
     def seal(self, case: Case, header: Mapping[str, Any]) -> dict[str, str]:
         """The seal of ``case`` (whose header document, without a seal, is ``header``)."""
+        return self.seal_text(case, _ENCODE(header))
+
+    def seal_text(self, case: Case, header_text: str) -> dict[str, str]:
+        """:meth:`seal`, given the header's canonical JSON text instead of the document.
+
+        ``header_text`` must be the canonical JSON (sorted keys, no spaces, see
+        :func:`case_payload_text`) of the header document without a seal; the seal is
+        then the one :meth:`seal` gives for that document.
+        """
         kid = self.current
         return {
             "key": kid,
-            "case": self._mac(kid, case_payload(case, header)),
+            "case": self._mac(kid, case_payload_text(case, header_text)),
             "persons": self._mac(kid, persons_payload(case)),
         }
 

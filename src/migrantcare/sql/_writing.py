@@ -7,10 +7,10 @@ on its version and head hash, in one transaction (one statement on PostgreSQL).
 from __future__ import annotations
 
 import datetime as _dt
+from collections import OrderedDict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Final
 
-import attrs
 import sqlalchemy as sa
 
 from migrantcare.cases._erasure import PERSON_ROLES
@@ -23,15 +23,19 @@ from migrantcare.exceptions import (
     StaleCaseError,
     WrongTypeError,
 )
-from migrantcare.records._case import Case, CaseEvent, Person
+from migrantcare.records._case import CASE_SCHEMA, Case, CaseEvent, Person
+from migrantcare.records._sla_state import SlaClock
 from migrantcare.sla._sla import next_due_at  # calendar-free; what Workflow.next_due_at reads
 from migrantcare.sql._engine import Driver
 from migrantcare.sql._persons import erase_keys, key_rows
 from migrantcare.sql._schema import CaseTables
-from migrantcare.sql._seal import SEAL_FIELD, Sealer
+from migrantcare.sql._seal import SEAL_FIELD, Sealer, canonical_text
 
 #: The most new events a save sends as one statement (PostgreSQL).
 _ONE_STATEMENT_EVENTS = 8
+#: The most clocks whose JSON text a writer keeps between saves (see Writes.clock_text):
+#: a few hundred cases' clocks, a few megabytes at most.
+_CLOCK_TEXTS: Final = 4096
 
 
 def compare_and_set(cases: sa.Table) -> tuple[sa.Update, sa.Update]:
@@ -75,12 +79,27 @@ def deadline(case: Case) -> _dt.datetime | None:
 
 
 def header(case: Case) -> dict[str, Any]:
-    # The case document without its history and persons: those have their own rows.
-    # One event is kept so the record stays a valid case; its dict is dropped.
-    doc = attrs.evolve(case, events=case.events[:1], complainant=None, worker=None).to_dict()
-    for key in ("events", "complainant", "worker"):
-        del doc[key]
-    return doc
+    """The case document without its history and persons: those have their own rows.
+
+    :meth:`Case.to_dict` without ``events``, ``complainant`` and ``worker``, its keys in
+    its order; built here so that no copy of the case is made per save.
+    """
+    return {
+        "schema": CASE_SCHEMA,
+        "id": case.id,
+        "workflow": case.workflow,
+        "workflow_version": case.workflow_version,
+        "state": case.state,
+        "office": case.office,
+        "category": case.category,
+        "channel": case.channel,
+        "priority": case.priority,
+        "opened_at": case.opened_at.isoformat(),
+        "attributes": case.attributes,
+        "clocks": [c.to_dict() for c in case.clocks],
+        "calendar_version": case.calendar_version,
+        "calendar_zone": case.calendar_zone,
+    }
 
 
 def event_row(case_id: str, event: CaseEvent) -> dict[str, Any]:
@@ -155,7 +174,12 @@ class Writes:
         # same compiled for the driver's own cursor (its SQL and the bind processors
         # of its JSON parameters)
         self._save_statements: dict[int, sa.Insert] = {}
-        self._save_sql: dict[int, tuple[str, dict[str, Any]]] = {}
+        self._save_sql: dict[int, tuple[str, dict[str, Any], bool]] = {}
+        # id of a clock -> (the clock, its canonical JSON): clocks are frozen and most
+        # pass unchanged from one version of a case to the next, so a save re-encodes
+        # only the new ones. The clock is held so that its id is not reused while the
+        # entry lives; the oldest entries go first (popitem is atomic: threads share it).
+        self._clock_texts: OrderedDict[int, tuple[SlaClock, str]] = OrderedDict()
 
     # ------------------------------------------------------------ schema
 
@@ -189,8 +213,65 @@ class Writes:
             doc[SEAL_FIELD] = self._sealer.seal(case, doc)
         return doc
 
-    def case_values(self, case: Case) -> dict[str, Any]:
-        """The case row's columns for ``case`` (the id and ``opened_at`` apart)."""
+    def clock_text(self, clock: SlaClock) -> str:
+        """The canonical JSON of ``clock.to_dict()``, remembered for the next saves."""
+        texts = self._clock_texts
+        known = texts.get(id(clock))
+        if known is not None and known[0] is clock:
+            return known[1]
+        text = canonical_text(clock.to_dict())
+        while len(texts) >= _CLOCK_TEXTS:
+            try:
+                texts.popitem(last=False)
+            except KeyError:  # pragma: no cover - another thread emptied it
+                break
+        texts[id(clock)] = (clock, text)
+        return text
+
+    def header_text(self, case: Case) -> str:
+        """:meth:`sealed_header` as JSON text, encoded once for the seal and the row.
+
+        The header without its seal is written as canonical JSON (sorted keys, no
+        spaces: the text the seal's MAC covers, see ``case_payload_text``), built from
+        the canonical JSON of its parts; the seal is then added as its last key. The
+        text decodes to :meth:`sealed_header`'s document (JSONB keeps no key order).
+        """
+        # the canonical order: the keys before "clocks", the clocks, the keys after
+        low = canonical_text(
+            {
+                "attributes": case.attributes,
+                "calendar_version": case.calendar_version,
+                "calendar_zone": case.calendar_zone,
+                "category": case.category,
+                "channel": case.channel,
+            }
+        )
+        high = canonical_text(
+            {
+                "id": case.id,
+                "office": case.office,
+                "opened_at": case.opened_at.isoformat(),
+                "priority": case.priority,
+                "schema": CASE_SCHEMA,
+                "state": case.state,
+                "workflow": case.workflow,
+                "workflow_version": case.workflow_version,
+            }
+        )
+        clock_text = self.clock_text
+        clocks = ",".join([clock_text(c) for c in case.clocks])
+        text = f'{low[:-1]},"clocks":[{clocks}],{high[1:]}'
+        if self._sealer is None:
+            return text
+        seal = canonical_text(self._sealer.seal_text(case, text))
+        return f'{text[:-1]},"{SEAL_FIELD}":{seal}}}'
+
+    def case_values(self, case: Case, *, as_text: bool = False) -> dict[str, Any]:
+        """The case row's columns for ``case`` (the id and ``opened_at`` apart).
+
+        ``as_text`` gives the header as JSON text (:meth:`header_text`), for a
+        parameter that takes it so; else as its document.
+        """
         return {
             "workflow": case.workflow,
             "workflow_version": case.workflow_version,
@@ -202,16 +283,19 @@ class Writes:
             "deadline_at": deadline(case),
             "updated_at": case.events[-1].at,
             "head_hash": case.head_hash,
-            "header": self.sealed_header(case),
+            "header": self.header_text(case) if as_text else self.sealed_header(case),
         }
 
     def save_values(
-        self, case: Case, expected_version: int
+        self, case: Case, expected_version: int, *, as_text: bool = False
     ) -> tuple[tuple[CaseEvent, ...], dict[str, Any]]:
-        """The new events of a save, and the parameters of its statements."""
+        """The new events of a save, and the parameters of its statements.
+
+        ``as_text``: the header as JSON text (see :meth:`case_values`).
+        """
         case = _check_save(case, expected_version)
         new = case.events[expected_version:]
-        values = self.case_values(case)
+        values = self.case_values(case, as_text=as_text)
         values.update(
             b_id=case.id, b_version=expected_version, b_head=case.events[expected_version - 1].hash
         )
@@ -305,7 +389,8 @@ class Writes:
 
     def save(self, case: Case, expected_version: int, writer: sa.Engine, reader: sa.Engine) -> None:
         """A save in a transaction of its own (one statement on PostgreSQL)."""
-        new, values = self.save_values(case, expected_version)
+        case = _check_save(case, expected_version)
+        new = case.events[expected_version:]
         if (
             self._engine.dialect.name != "postgresql"
             or not new
@@ -318,37 +403,46 @@ class Writes:
         if self.deadline_column is None:
             with reader.connect() as conn:
                 self.deadlines(conn)
-        if not self.deadline_column:
-            values.pop("deadline_at", None)
         statement = self._save_statements.get(len(new))
         if statement is None:
             statement = self._save_statements[len(new)] = self._save_statement(len(new))
-        if self._driver.watched():
-            with reader.connect() as conn:
-                # One statement (a CTE: compare-and-set the row, then insert the events
-                # it let through) is one transaction and one round trip.
-                try:
-                    inserted = conn.execute(statement, values).all()
-                except sa.exc.IntegrityError:
-                    raise past_head(case, expected_version) from None
-                if len(inserted) != len(new):
-                    self.refused(conn, case, expected_version)
+        if not self._driver.watched():
+            self._save_on_driver(statement, case, expected_version, new, reader)
             return
-        self._save_on_driver(statement, case, expected_version, new, values, reader)
+        new, values = self.save_values(case, expected_version)
+        if not self.deadline_column:
+            values.pop("deadline_at", None)
+        with reader.connect() as conn:
+            # One statement (a CTE: compare-and-set the row, then insert the events it
+            # let through) is one transaction and one round trip.
+            try:
+                inserted = conn.execute(statement, values).all()
+            except sa.exc.IntegrityError:
+                raise past_head(case, expected_version) from None
+            if len(inserted) != len(new):
+                self.refused(conn, case, expected_version)
 
-    def _save_on_driver(  # noqa: PLR0917 - the save's parts
+    def _save_on_driver(
         self,
         statement: sa.Insert,
         case: Case,
         expected_version: int,
         new: tuple[CaseEvent, ...],
-        values: dict[str, Any],
         reader: sa.Engine,
     ) -> None:
         compiled = self._save_sql.get(len(new))
         if compiled is None:
-            compiled = self._save_sql[len(new)] = self._driver.statement(statement)
-        sql, processors = compiled
+            sql, processors = self._driver.statement(statement)
+            # the header goes as JSON text when the driver takes it so: it is then
+            # encoded once, for its seal and for its row
+            as_text = self._driver.jsonb_text()
+            if as_text is not None:
+                processors["header"] = as_text
+            compiled = self._save_sql[len(new)] = (sql, processors, as_text is not None)
+        sql, processors, header_text = compiled
+        _, values = self.save_values(case, expected_version, as_text=header_text)
+        if not self.deadline_column:
+            values.pop("deadline_at", None)
         for name, process in processors.items():
             values[name] = process(values[name])
         # the same statement on the driver's cursor: a third of a save's work on this
