@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from migrantcare import Case, Person, WorkingCalendar, complaint_workflow
 from migrantcare.sql import CaseTables, Sealer, SqlCaseStore, _writing, case_tables, create_all
 from migrantcare.sql._seal import SEAL_FIELD, _canonical
-from migrantcare.sql._writing import _CLOCK_TEXTS, Writes, header
+from migrantcare.sql._writing import _CLOCK_TEXTS, _TIME_TEXTS, Writes, clock_json, header
 from tests.actors import actor
 from tests.strategies import satisfying_data, valid_texts
 
@@ -160,17 +160,53 @@ def test_the_writers_memory_of_clock_texts_is_bounded_and_holds_its_clocks(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert _CLOCK_TEXTS >= 1000
+    assert _TIME_TEXTS >= 1000
     bound = 50
     monkeypatch.setattr(_writing, "_CLOCK_TEXTS", bound)
+    monkeypatch.setattr(_writing, "_TIME_TEXTS", bound)
     w = writes(None)
     work = _workload(30)
     clocks = [c for v in work.versions.values() for case in v for c in case.clocks]
     assert len({id(c) for c in clocks}) > 4 * bound
     for clock in clocks + clocks[::-1]:
-        assert json.loads(w.clock_text(clock)) == clock.to_dict()
+        assert w.clock_text(clock) == _canonical(clock.to_dict()).decode()
         assert len(w._clock_texts) <= bound
-    # each entry keeps its clock: its id cannot be another clock's while it is there
+        assert len(w._time_texts) <= bound
+    # each entry keeps its clock (instant): its id cannot be another's while it is there
     assert all(id(clock) == key for key, (clock, _) in w._clock_texts.items())
+    assert all(id(when) == key for key, (when, _) in w._time_texts.items())
+    assert all(when.isoformat() == text for when, text in w._time_texts.values())
+
+
+class _Text(str):
+    """A str of another type: the encoder writes it as a str."""
+
+
+class _Number(int):
+    """An int of another type."""
+
+
+def test_clocks_and_cases_built_by_hand_with_other_types_get_the_encoders_text() -> None:
+    work = _workload(5)
+    case = max((v[-1] for v in work.versions.values()), key=lambda c: len(c.clocks))
+    clock = case.clocks[0]
+    odd_clocks = [
+        attrs.evolve(clock, goal=_Text(clock.goal + '"\\é')),
+        attrs.evolve(clock, cycle=_Number(3), used_us=_Number(7)),
+        attrs.evolve(clock, recorded=[*clock.recorded, _Text("x")]),
+        attrs.evolve(clock, calendar_version=None, budget_us=None, provisional=True),
+    ]
+    for odd in odd_clocks:
+        assert clock_json(odd) == _canonical(odd.to_dict()).decode()
+    odd_cases = [
+        attrs.evolve(case, office=_Text(case.office)),
+        attrs.evolve(case, workflow_version=_Number(case.workflow_version)),
+        attrs.evolve(case, calendar_zone=None, calendar_version=None, clocks=tuple(odd_clocks)),
+        attrs.evolve(case, id=case.id + '"\u2028\x01😀'),
+    ]
+    for sealer in (None, Sealer({"k": KEY})):
+        for odd_case in odd_cases:
+            assert_same_header(writes(sealer), odd_case, sealer)
 
 
 # ------------------------------------------------------------------ as stored

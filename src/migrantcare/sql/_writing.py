@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from json.encoder import encode_basestring as _quote  # the seal's encoder's, for str
 from typing import Any, Final
 
 import sqlalchemy as sa
@@ -36,6 +37,10 @@ _ONE_STATEMENT_EVENTS = 8
 #: The most clocks whose JSON text a writer keeps between saves (see Writes.clock_text):
 #: a few hundred cases' clocks, a few megabytes at most.
 _CLOCK_TEXTS: Final = 4096
+#: The most instants whose isoformat() a writer keeps (see Writes.time_text).
+_TIME_TEXTS: Final = 8192
+_DATETIME: Final = _dt.datetime
+_SCHEMA_JSON: Final = _quote(CASE_SCHEMA)
 
 
 def compare_and_set(cases: sa.Table) -> tuple[sa.Update, sa.Update]:
@@ -100,6 +105,129 @@ def header(case: Case) -> dict[str, Any]:
         "calendar_version": case.calendar_version,
         "calendar_zone": case.calendar_zone,
     }
+
+
+def _time_json(value: _dt.datetime | None, iso: Callable[[_dt.datetime], str]) -> str:
+    # a datetime's isoformat() is digits and "-:T+.": its JSON is the text quoted
+    return "null" if value is None else f'"{iso(value)}"'
+
+
+def _plain_clock(clock: SlaClock) -> bool:
+    """Whether every field of ``clock`` has exactly the type its stored record has."""
+    c = clock
+    return (
+        type(c.goal) is str
+        and type(c.variant) is str
+        and (c.calendar_version is None or type(c.calendar_version) is str)
+        and type(c.recorded) is tuple
+        and all(type(mark) is str for mark in c.recorded)
+        and type(c.cycle) is int
+        and (c.budget_us is None or type(c.budget_us) is int)
+        and type(c.used_us) is int
+        and type(c.used_days) is int
+        and type(c.provisional) is bool
+        and type(c.started_at) is _DATETIME
+        and all(
+            t is None or type(t) is _DATETIME
+            for t in (c.paused_since, c.stopped_at, c.due_at, c.rebased_at)
+        )
+        and type(c.warn_times) is tuple
+        and all(type(t) is _DATETIME for t in c.warn_times)
+        and type(c.pauses) is tuple
+        and all(
+            type(p) is tuple and len(p) == 2 and type(p[0]) is type(p[1]) is _DATETIME
+            for p in c.pauses
+        )
+    )
+
+
+def clock_json(clock: SlaClock, iso: Callable[[_dt.datetime], str] = _DATETIME.isoformat) -> str:
+    """``canonical_text(clock.to_dict())``: the clock's record as the seal encodes it.
+
+    Written out field by field, keys in sorted order (a third of the encoder's time on
+    a record of its own); a clock with a field of another type (built by hand) goes
+    the encoder's way. ``iso`` gives ``isoformat()`` of a datetime (a writer's
+    remembers them).
+    """
+    c = clock
+    if not _plain_clock(c):
+        return canonical_text(c.to_dict())
+    pauses = ",".join([f'["{iso(a)}","{iso(b)}"]' for a, b in c.pauses])
+    warns = ",".join([f'"{iso(t)}"' for t in c.warn_times])
+    recorded = ",".join([_quote(mark) for mark in c.recorded])
+    budget = "null" if c.budget_us is None else c.budget_us
+    version = "null" if c.calendar_version is None else _quote(c.calendar_version)
+    provisional = "true" if c.provisional else "false"
+    return (
+        f'{{"budget_us":{budget},"calendar_version":{version},"cycle":{c.cycle},'
+        f'"due_at":{_time_json(c.due_at, iso)},"goal":{_quote(c.goal)},'
+        f'"paused_since":{_time_json(c.paused_since, iso)},"pauses":[{pauses}],'
+        f'"provisional":{provisional},"rebased_at":{_time_json(c.rebased_at, iso)},'
+        f'"recorded":[{recorded}],"started_at":"{iso(c.started_at)}",'
+        f'"stopped_at":{_time_json(c.stopped_at, iso)},"used_days":{c.used_days},'
+        f'"used_us":{c.used_us},"variant":{_quote(c.variant)},"warn_times":[{warns}]}}'
+    )
+
+
+def _plain_case(case: Case) -> bool:
+    """Whether the header's fields of ``case`` have exactly the types its record has."""
+    c = case
+    return (
+        type(c.id) is str
+        and type(c.office) is str
+        and type(c.category) is str
+        and type(c.channel) is str
+        and type(c.priority) is str
+        and type(c.state) is str
+        and type(c.workflow) is str
+        and type(c.workflow_version) is int
+        and type(c.opened_at) is _DATETIME
+        and (c.calendar_version is None or type(c.calendar_version) is str)
+        and (c.calendar_zone is None or type(c.calendar_zone) is str)
+    )
+
+
+def header_json(case: Case, clocks: str) -> str:
+    """``canonical_text(header(case))``, given the clocks' texts joined by commas.
+
+    Written out key by key in sorted order (the attributes by the encoder); a case with
+    a field of another type (built by hand) has the encoder write all but its clocks.
+    """
+    c = case
+    if not _plain_case(c):
+        # the canonical order: the keys before "clocks", the clocks, the keys after
+        low = canonical_text(
+            {
+                "attributes": c.attributes,
+                "calendar_version": c.calendar_version,
+                "calendar_zone": c.calendar_zone,
+                "category": c.category,
+                "channel": c.channel,
+            }
+        )
+        high = canonical_text(
+            {
+                "id": c.id,
+                "office": c.office,
+                "opened_at": c.opened_at.isoformat(),
+                "priority": c.priority,
+                "schema": CASE_SCHEMA,
+                "state": c.state,
+                "workflow": c.workflow,
+                "workflow_version": c.workflow_version,
+            }
+        )
+        return f'{low[:-1]},"clocks":[{clocks}],{high[1:]}'
+    version = "null" if c.calendar_version is None else _quote(c.calendar_version)
+    zone = "null" if c.calendar_zone is None else _quote(c.calendar_zone)
+    return (
+        f'{{"attributes":{canonical_text(c.attributes)},"calendar_version":{version},'
+        f'"calendar_zone":{zone},"category":{_quote(c.category)},'
+        f'"channel":{_quote(c.channel)},"clocks":[{clocks}],"id":{_quote(c.id)},'
+        f'"office":{_quote(c.office)},"opened_at":"{c.opened_at.isoformat()}",'
+        f'"priority":{_quote(c.priority)},"schema":{_SCHEMA_JSON},"state":{_quote(c.state)},'
+        f'"workflow":{_quote(c.workflow)},"workflow_version":{c.workflow_version}}}'
+    )
 
 
 def event_row(case_id: str, event: CaseEvent) -> dict[str, Any]:
@@ -180,6 +308,8 @@ class Writes:
         # only the new ones. The clock is held so that its id is not reused while the
         # entry lives; the oldest entries go first (popitem is atomic: threads share it).
         self._clock_texts: OrderedDict[int, tuple[SlaClock, str]] = OrderedDict()
+        # the same for the instants of the clocks that changed (see time_text)
+        self._time_texts: OrderedDict[int, tuple[_dt.datetime, str]] = OrderedDict()
 
     # ------------------------------------------------------------ schema
 
@@ -219,13 +349,28 @@ class Writes:
         known = texts.get(id(clock))
         if known is not None and known[0] is clock:
             return known[1]
-        text = canonical_text(clock.to_dict())
+        text = clock_json(clock, self.time_text)
         while len(texts) >= _CLOCK_TEXTS:
             try:
                 texts.popitem(last=False)
             except KeyError:  # pragma: no cover - another thread emptied it
                 break
         texts[id(clock)] = (clock, text)
+        return text
+
+    def time_text(self, when: _dt.datetime) -> str:
+        """``when.isoformat()``, remembered: a changed clock keeps most of its instants."""
+        texts = self._time_texts
+        known = texts.get(id(when))
+        if known is not None and known[0] is when:
+            return known[1]
+        text = when.isoformat()
+        while len(texts) >= _TIME_TEXTS:
+            try:
+                texts.popitem(last=False)
+            except KeyError:  # pragma: no cover - another thread emptied it
+                break
+        texts[id(when)] = (when, text)
         return text
 
     def header_text(self, case: Case) -> str:
@@ -236,31 +381,14 @@ class Writes:
         the canonical JSON of its parts; the seal is then added as its last key. The
         text decodes to :meth:`sealed_header`'s document (JSONB keeps no key order).
         """
-        # the canonical order: the keys before "clocks", the clocks, the keys after
-        low = canonical_text(
-            {
-                "attributes": case.attributes,
-                "calendar_version": case.calendar_version,
-                "calendar_zone": case.calendar_zone,
-                "category": case.category,
-                "channel": case.channel,
-            }
-        )
-        high = canonical_text(
-            {
-                "id": case.id,
-                "office": case.office,
-                "opened_at": case.opened_at.isoformat(),
-                "priority": case.priority,
-                "schema": CASE_SCHEMA,
-                "state": case.state,
-                "workflow": case.workflow,
-                "workflow_version": case.workflow_version,
-            }
-        )
-        clock_text = self.clock_text
-        clocks = ",".join([clock_text(c) for c in case.clocks])
-        text = f'{low[:-1]},"clocks":[{clocks}],{high[1:]}'
+        texts, parts = self._clock_texts, []
+        for clock in case.clocks:
+            # clock_text, inline: a case has a dozen clocks, most of them known
+            known = texts.get(id(clock))
+            parts.append(
+                known[1] if known is not None and known[0] is clock else self.clock_text(clock)
+            )
+        text = header_json(case, ",".join(parts))
         if self._sealer is None:
             return text
         seal = canonical_text(self._sealer.seal_text(case, text))
