@@ -245,3 +245,31 @@ def test_postgresql_stores_the_header_it_stored_before_and_loads_it(
     for case_id, versions in work.versions.items():
         assert store.get(case_id) == versions[-1]
         assert store.verify_case(case_id) == versions[-1]
+
+
+@pytest.mark.parametrize("sealed", [False, True])
+def test_postgresql_refuses_unstorable_header_text_of_a_case_built_by_hand_as_before(
+    pg_engine: sa.Engine, sealed: bool
+) -> None:
+    # what the driver's own JSON dumps did: a lone surrogate escaped for the server to
+    # refuse (DataError), or refused while sealing (UnicodeEncodeError); a NUL escaped
+    tables = create_all(pg_engine, case_tables(prefix=PREFIX))
+    work = _workload(3)
+    versions = max(work.versions.values(), key=len)
+    store = SqlCaseStore(
+        pg_engine, work.workflows, tables=tables, sealer=Sealer({"k": KEY}) if sealed else None
+    )
+    store.add(versions[0])
+    after = versions[1]
+    surrogate = sa.exc.DataError if not sealed else UnicodeEncodeError
+    bad = [
+        (attrs.evolve(after, attributes_json='{"a":"\\ud800"}'), surrogate),
+        (attrs.evolve(after, category="x\ud800"), surrogate),
+        (attrs.evolve(after, channel="x\x00"), sa.exc.DataError),
+    ]
+    for case, error in bad:
+        with pytest.raises(error):
+            store.save(case, expected_version=1)
+    assert store.get(after.id) == versions[0]
+    store.save(after, expected_version=1)
+    assert store.get(after.id) == after

@@ -7,6 +7,7 @@ connection's own cursor (no SQLAlchemy per-execution work) when the engine allow
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable, Mapping
@@ -27,9 +28,14 @@ KNOWN_DRIVERS: Final = frozenset({"psycopg", "psycopg2"})
 _log = logging.getLogger("migrantcare.sql.store")
 
 
-def _as_is(text: Any) -> Any:
+def _as_is(text: str) -> bytes:
     # the dumps of a JSON parameter given as its text already
-    return text
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        # a lone surrogate (only a record built by hand holds one): escaped as the
+        # driver's own dumps escapes it, for the server to refuse as it did before
+        return json.dumps(json.loads(text)).encode()
 
 
 def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
