@@ -113,32 +113,57 @@ def _time_json(value: _dt.datetime | None, iso: Callable[[_dt.datetime], str]) -
     return "null" if value is None else f'"{iso(value)}"'
 
 
+_NONE: Final = type(None)
+#: The exact types each scalar field of a stored clock record has.
+_CLOCK_FIELDS: Final = (
+    ("goal", (str,)),
+    ("variant", (str,)),
+    ("calendar_version", (str, _NONE)),
+    ("cycle", (int,)),
+    ("budget_us", (int, _NONE)),
+    ("used_us", (int,)),
+    ("used_days", (int,)),
+    ("provisional", (bool,)),
+    ("started_at", (_DATETIME,)),
+    ("paused_since", (_DATETIME, _NONE)),
+    ("stopped_at", (_DATETIME, _NONE)),
+    ("due_at", (_DATETIME, _NONE)),
+    ("rebased_at", (_DATETIME, _NONE)),
+)
+#: The same for the header's fields of a case record.
+_CASE_FIELDS: Final = (
+    ("id", (str,)),
+    ("office", (str,)),
+    ("category", (str,)),
+    ("channel", (str,)),
+    ("priority", (str,)),
+    ("state", (str,)),
+    ("workflow", (str,)),
+    ("workflow_version", (int,)),
+    ("opened_at", (_DATETIME,)),
+    ("calendar_version", (str, _NONE)),
+    ("calendar_zone", (str, _NONE)),
+)
+
+
+def _exact(value: object, fields: tuple[tuple[str, tuple[type, ...]], ...]) -> bool:
+    """Whether each of ``fields`` of ``value`` has exactly one of its types (no subclass)."""
+    return all(type(getattr(value, name)) in types for name, types in fields)
+
+
+def _all_of(items: object, kind: type) -> bool:
+    """Whether ``items`` is exactly a tuple of exactly ``kind`` values."""
+    return type(items) is tuple and all(type(item) is kind for item in items)
+
+
 def _plain_clock(clock: SlaClock) -> bool:
     """Whether every field of ``clock`` has exactly the type its stored record has."""
-    c = clock
     return (
-        type(c.goal) is str
-        and type(c.variant) is str
-        and (c.calendar_version is None or type(c.calendar_version) is str)
-        and type(c.recorded) is tuple
-        and all(type(mark) is str for mark in c.recorded)
-        and type(c.cycle) is int
-        and (c.budget_us is None or type(c.budget_us) is int)
-        and type(c.used_us) is int
-        and type(c.used_days) is int
-        and type(c.provisional) is bool
-        and type(c.started_at) is _DATETIME
-        and all(
-            t is None or type(t) is _DATETIME
-            for t in (c.paused_since, c.stopped_at, c.due_at, c.rebased_at)
-        )
-        and type(c.warn_times) is tuple
-        and all(type(t) is _DATETIME for t in c.warn_times)
-        and type(c.pauses) is tuple
-        and all(
-            type(p) is tuple and len(p) == 2 and type(p[0]) is type(p[1]) is _DATETIME
-            for p in c.pauses
-        )
+        _exact(clock, _CLOCK_FIELDS)
+        and _all_of(clock.recorded, str)
+        and _all_of(clock.warn_times, _DATETIME)
+        and _all_of(clock.pauses, tuple)
+        and all(len(p) == 2 and _all_of(p, _DATETIME) for p in clock.pauses)
     )
 
 
@@ -172,20 +197,7 @@ def clock_json(clock: SlaClock, iso: Callable[[_dt.datetime], str] = _DATETIME.i
 
 def _plain_case(case: Case) -> bool:
     """Whether the header's fields of ``case`` have exactly the types its record has."""
-    c = case
-    return (
-        type(c.id) is str
-        and type(c.office) is str
-        and type(c.category) is str
-        and type(c.channel) is str
-        and type(c.priority) is str
-        and type(c.state) is str
-        and type(c.workflow) is str
-        and type(c.workflow_version) is int
-        and type(c.opened_at) is _DATETIME
-        and (c.calendar_version is None or type(c.calendar_version) is str)
-        and (c.calendar_zone is None or type(c.calendar_zone) is str)
-    )
+    return _exact(case, _CASE_FIELDS)
 
 
 def header_json(case: Case, clocks: str) -> str:
