@@ -578,6 +578,8 @@ class NoticeSpec:
     _compiled: tuple[tuple[str, str, Resolver], ...] = attrs.field(init=False, eq=False, repr=False)
     # reads the recipient person off a case (None: the recipient is no person of the case)
     _person: Callable[[Case], Any] | None = attrs.field(init=False, eq=False, repr=False)
+    # whether a value shows an SLA deadline (re-rendering an old event then replays)
+    _shows_deadline: bool = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         where = f"notice {self.key!r} on {self.on!r}"
@@ -590,6 +592,15 @@ class NoticeSpec:
         object.__setattr__(self, "_compiled", compiled)
         person = PERSON_RECIPIENTS.get(self.recipient)
         object.__setattr__(self, "_person", None if person is None else operator.attrgetter(person))
+        object.__setattr__(
+            self,
+            "_shows_deadline",
+            any(
+                part.startswith("due.")
+                for _, source in self.values
+                for part in source_parts(source)
+            ),
+        )
 
     def __reduce__(self) -> tuple[Any, ...]:
         # rebuilt from its declaration: the compiled resolvers are closures, which do

@@ -23,7 +23,7 @@ import attrs
 
 from migrantcare._vocab import Term
 from migrantcare.calendar._calendar import WorkingCalendar
-from migrantcare.cases._notice_spec import NoticeContext, NoticeSpec, source_parts
+from migrantcare.cases._notice_spec import NoticeContext, NoticeSpec
 from migrantcare.cases._replay import replay
 from migrantcare.cases._workflow import Workflow, office_at
 from migrantcare.exceptions import InvalidArgumentError, WrongTypeError
@@ -357,12 +357,7 @@ def _workflow_then(
 
 def _shows_deadlines(workflow: Workflow, event: CaseEvent) -> bool:
     """Whether a notice ``workflow`` declares on ``event`` shows an SLA deadline."""
-    return any(
-        part.startswith("due.")
-        for n in declared(workflow, event)
-        for _, source in n.values
-        for part in source_parts(source)
-    )
+    return any(n._shows_deadline for n in declared(workflow, event))
 
 
 def _with_clocks_then(
