@@ -508,10 +508,13 @@ def _moved(clock: SlaClock, stops: bool, pauses: bool, at: _dt.datetime) -> SlaC
         if not pauses:
             return None
         # a pause that cannot move the deadline (it began too late) keeps it: refresh
-        return attrs.evolve(clock, paused_since=at, due_at=None, warn_times=(), budget_us=None)
+        return _moved_clock(clock, clock.pauses, at, None, clock.recorded, None, (), None)
     if pauses:
         return None
-    return attrs.evolve(clock, pauses=(*clock.pauses, (since, at)), paused_since=None)
+    c = clock
+    return _moved_clock(
+        c, (*c.pauses, (since, at)), None, None, c.recorded, c.due_at, c.warn_times, c.budget_us
+    )
 
 
 class _Update:
@@ -583,26 +586,43 @@ class _Update:
         )
 
 
-def _stopped(clock: SlaClock, pauses: tuple[Pause, ...], at: _dt.datetime) -> SlaClock:
-    # a direct constructor call: attrs.evolve costs several times more, on every stop
+def _moved_clock(  # noqa: PLR0917 - every field an event's stop, pause, resume or mark changes
+    c: SlaClock,
+    pauses: tuple[Pause, ...],
+    paused_since: _dt.datetime | None,
+    stopped_at: _dt.datetime | None,
+    recorded: tuple[str, ...],
+    due_at: _dt.datetime | None,
+    warn_times: tuple[_dt.datetime, ...],
+    budget_us: int | None,
+) -> SlaClock:
+    """``c`` with those fields changed, by the direct constructor.
+
+    Runs on every stop, pause, resumption and mark: ``attrs.evolve`` costs several
+    times more.
+    """
     return new_clock(
-        clock.goal,
-        clock.variant,
-        clock.cycle,
-        clock.started_at,
+        c.goal,
+        c.variant,
+        c.cycle,
+        c.started_at,
         pauses,
-        None,
-        at,
-        clock.recorded,
-        clock.due_at,
-        clock.warn_times,
-        clock.budget_us,
-        clock.calendar_version,
-        clock.provisional,
-        clock.rebased_at,
-        clock.used_us,
-        clock.used_days,
+        paused_since,
+        stopped_at,
+        recorded,
+        due_at,
+        warn_times,
+        budget_us,
+        c.calendar_version,
+        c.provisional,
+        c.rebased_at,
+        c.used_us,
+        c.used_days,
     )
+
+
+def _stopped(c: SlaClock, pauses: tuple[Pause, ...], at: _dt.datetime) -> SlaClock:
+    return _moved_clock(c, pauses, None, at, c.recorded, c.due_at, c.warn_times, c.budget_us)
 
 
 def _latest(clocks: Sequence[SlaClock], goal: str) -> int | None:
@@ -617,11 +637,16 @@ def record_mark(
 ) -> tuple[SlaClock, ...]:
     """Return ``clocks`` with ``mark`` recorded on clock ``goal``/``cycle``."""
     return tuple(
-        attrs.evolve(c, recorded=(*c.recorded, mark))
-        if c.goal == goal and c.cycle == cycle and mark not in c.recorded
-        else c
+        _marked(c, mark) if c.goal == goal and c.cycle == cycle and mark not in c.recorded else c
         for c in clocks
     )
+
+
+def _marked(c: SlaClock, mark: str) -> SlaClock:
+    return _moved_clock(
+        c, c.pauses, c.paused_since, c.stopped_at, (*c.recorded, mark), c.due_at,
+        c.warn_times, c.budget_us,
+    )  # fmt: skip
 
 
 # --------------------------------------------------------------------------- arithmetic
