@@ -177,8 +177,11 @@ def _newest_clock(case: Case, goal: object, cycle: object = None) -> SlaClock | 
 
 def _due(goal: str) -> Resolver:
     def resolve(ctx: NoticeContext) -> Any:
-        clock = _newest_clock(ctx.case, goal)
-        return MISSING if clock is None or clock.due_at is None else clock.due_at
+        # _newest_clock's loop, written out: once per deadline a notice shows
+        for clock in reversed(ctx.case.clocks):
+            if clock.goal == goal:
+                return MISSING if clock.due_at is None else clock.due_at
+        return MISSING
 
     return resolve
 

@@ -194,7 +194,11 @@ def notices(
         raise WrongTypeError(f"notices needs a Workflow, got {type(workflow).__name__}")
     if not isinstance(case, Case):
         raise WrongTypeError(f"notices needs a Case, got {type(case).__name__}")
-    event = case.events[-1] if event is None else _checked_event(case, event)
+    if event is None:
+        event = case.events[-1]
+    elif type(event) is not CaseEvent or case.events[event.seq : event.seq + 1] != (event,):
+        # the common case (one of the case's own event objects) passes without a call
+        event = _checked_event(case, event)
     seq = event.seq
     if seq != len(case.events) - 1:
         workflow, case = _as_of(workflow, case, event, calendar, tuple(history))
