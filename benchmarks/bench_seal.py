@@ -6,6 +6,10 @@ Run: ``python benchmarks/bench_seal.py [--quick]`` (needs the ``sql``, ``bench``
 * save with a seal: the store with keys (``sealer=``) saving every host action of the
   workload, beside raw psycopg ``INSERT`` + ``COMMIT`` of the same event rows, with
   ``synchronous_commit`` off (as ``bench_store.py``). Goal: >= 0.6x raw psycopg.
+  Beside them, the floor of a sealed save: the very statements the sealed saves sent
+  (captured in a separate pass, JSON parameters pre-encoded), sent again by raw psycopg
+  on fresh tables, so no client work at all; and, as a diagnostic, the same statements
+  with every case header ``{}``: what the header's size costs the server.
 * sealed load: every case read, its rows decoded, every event re-hashed against the
   chain and the seal checked, no replay; beside ``eventsourcing`` 9.x loading an
   aggregate of the same events and the store without keys (full replay), in
@@ -34,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import datetime as dt
 import hashlib
+import json
 
 import psycopg
 import sqlalchemy as sa
@@ -50,6 +55,7 @@ from bench_store import (
     sync_commit,
     us,
 )
+from psycopg.types.json import Json, Jsonb
 
 from migrantcare.sql import Sealer, SqlCaseStore, case_tables, create_all
 from migrantcare.sql._digest import Digest, check_digest, make_digest, prove, tree_of
@@ -166,6 +172,64 @@ def digests(server: TemporaryPostgres) -> list[list[str]]:
     return rows
 
 
+def captured_saves(url: str, work: Any, hist: Histories) -> list[tuple[str, dict[str, Any]]]:
+    """Every statement the sealed saves send (fresh tables), its parameters pre-encoded.
+
+    A separate pass, so the timed saves carry no capture. The JSON parameters keep the
+    text they were encoded to, so replaying them costs the client no encoding.
+    """
+    run = SealedRun(url, work, hist)
+    driver = run.store._writes._driver
+    send = driver.run
+    out: list[tuple[str, dict[str, Any]]] = []
+
+    def capture(sql: str, params: Any, *, all_rows: bool) -> Any:
+        out.append((sql, {k: _pre_encoded(v) for k, v in params.items()}))
+        return send(sql, params, all_rows=all_rows)
+
+    driver.run = capture  # type: ignore[method-assign]
+    run.save_all()
+    run.engine.dispose()
+    assert not run.save_failures, run.save_failures
+    return out
+
+
+def _pre_encoded(value: Any) -> Any:
+    if isinstance(value, Json | Jsonb):
+        dumps = getattr(value, "dumps", None)
+        text = dumps(value.obj) if dumps is not None else json.dumps(value.obj)
+        return type(value)(None, dumps=lambda _obj, text=text: text)
+    return value
+
+
+def statement_floor(
+    server: TemporaryPostgres,
+    work: Any,
+    hist: Histories,
+    statements: list[tuple[str, dict[str, Any]]],
+    *,
+    tiny_header: bool,
+) -> tuple[float, float]:
+    """(wall, CPU) of ``statements`` sent again by raw psycopg on fresh tables.
+
+    ``tiny_header`` sends ``{}`` for every case header: what the header's size costs
+    the server (a diagnostic; such a row would not load).
+    """
+    SealedRun(server.url, work, hist).engine.dispose()  # fresh tables, openings added
+    empty = Jsonb({})
+    ready = [
+        (sql, {**params, "header": empty} if tiny_header and "header" in params else params)
+        for sql, params in statements
+    ]
+    with psycopg.connect(conninfo(server), autocommit=True) as conn:
+
+        def send_all() -> None:
+            for sql, params in ready:
+                conn.execute(sql, params).fetchall()
+
+        return timed(send_all)
+
+
 def main() -> None:
     if "--digests-only" in sys.argv:
         with TemporaryPostgres(durable=True) as server:
@@ -224,6 +288,10 @@ def main() -> None:
         raw.conn.close()
         es.app.close()
         sealed.engine.dispose()
+        # the floor of a sealed save: the store's own statements, no client work
+        statements = captured_saves(server.url, work, hist)
+        fl_w, fl_c = statement_floor(server, work, hist, statements, tiny_header=False)
+        tiny_w, tiny_c = statement_floor(server, work, hist, statements, tiny_header=True)
         digest_rows = [] if "--loads-only" in sys.argv else digests(server)
 
     def med(key: str, which: int) -> float:
@@ -258,6 +326,20 @@ def main() -> None:
                     us(st_c, n_saves),
                     f"{raw_w / st_w:.2f}x",
                     ">= 0.6x raw",
+                ],
+                [
+                    "floor: the sealed saves' own statements by raw psycopg",
+                    per_s(n_saves, fl_w),
+                    us(fl_c, n_saves),
+                    f"{raw_w / fl_w:.2f}x",
+                    "",
+                ],
+                [
+                    "diagnostic: the same statements, every header {}",
+                    per_s(n_saves, tiny_w),
+                    us(tiny_c, n_saves),
+                    f"{raw_w / tiny_w:.2f}x",
+                    "",
                 ],
             ],
         )
