@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib.util
 import itertools
 import pathlib
+import sys
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -105,3 +108,18 @@ def fires(wf: Workflow, cal: WorkingCalendar, case: Case, n: int) -> Iterator[Ca
     for i in range(n):
         case = wf.fire(case, "escalate", at=at(i + 1), by=actor("officer-a"), calendar=cal)
         yield case
+
+
+def bench_workload(n: int) -> Any:
+    """The benchmarks' realistic workload (``benchmarks/workload.py``) of ``n`` cases."""
+    name = "mc_bench_workload"
+    module = sys.modules.get(name)
+    if module is None:
+        path = pathlib.Path(__file__).parent.parent / "benchmarks" / "workload.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        assert spec is not None
+        assert spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up
+        spec.loader.exec_module(module)
+    return module.realistic_cases(n, 2026)

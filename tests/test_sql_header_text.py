@@ -9,11 +9,8 @@ events and persons), on the benchmarks' workload, on generated cases and as stor
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import itertools
 import json
-import pathlib
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +25,7 @@ from migrantcare.sql import CaseTables, Sealer, SqlCaseStore, _writing, case_tab
 from migrantcare.sql._seal import SEAL_FIELD, _canonical
 from migrantcare.sql._writing import _CLOCK_TEXTS, _TIME_TEXTS, Writes, clock_json, header
 from tests.actors import actor
+from tests.store_support import bench_workload
 from tests.strategies import satisfying_data, valid_texts
 
 KEY = b"h" * 32
@@ -54,21 +52,6 @@ def writes(sealer: Sealer | None) -> Writes:
     return Writes(sa.create_engine("sqlite://"), case_tables(), sealer, None, driver=None)  # type: ignore[arg-type]
 
 
-def _workload(n: int) -> Any:
-    """The benchmarks' realistic workload (``benchmarks/workload.py``) of ``n`` cases."""
-    name = "mc_bench_workload"
-    module = sys.modules.get(name)
-    if module is None:
-        path = pathlib.Path(__file__).parent.parent / "benchmarks" / "workload.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up
-        spec.loader.exec_module(module)
-    return module.realistic_cases(n, 2026)
-
-
 def assert_same_header(w: Writes, case: Case, sealer: Sealer | None) -> None:
     old = old_header(case)
     # the document: same keys, same order, same values
@@ -91,7 +74,7 @@ def assert_same_header(w: Writes, case: Case, sealer: Sealer | None) -> None:
 def test_every_version_of_the_workload_gets_the_header_it_got_before(sealed: bool) -> None:
     sealer = Sealer({"k": KEY}) if sealed else None
     w = writes(sealer)
-    work = _workload(30)
+    work = bench_workload(30)
     order = sorted(
         ((k, case_id) for case_id, v in work.versions.items() for k in range(len(v))),
     )
@@ -165,7 +148,7 @@ def test_the_writers_memory_of_clock_texts_is_bounded_and_holds_its_clocks(
     monkeypatch.setattr(_writing, "_CLOCK_TEXTS", bound)
     monkeypatch.setattr(_writing, "_TIME_TEXTS", bound)
     w = writes(None)
-    work = _workload(30)
+    work = bench_workload(30)
     clocks = [c for v in work.versions.values() for case in v for c in case.clocks]
     assert len({id(c) for c in clocks}) > 4 * bound
     for clock in clocks + clocks[::-1]:
@@ -187,7 +170,7 @@ class _Number(int):
 
 
 def test_clocks_and_cases_built_by_hand_with_other_types_get_the_encoders_text() -> None:
-    work = _workload(5)
+    work = bench_workload(5)
     case = max((v[-1] for v in work.versions.values()), key=lambda c: len(c.clocks))
     clock = case.clocks[0]
     odd_clocks = [
@@ -227,7 +210,7 @@ def test_postgresql_stores_the_header_it_stored_before_and_loads_it(
 ) -> None:
     tables: CaseTables = create_all(pg_engine, case_tables(prefix=PREFIX))
     sealer = Sealer({"k": KEY}) if sealed else None
-    work = _workload(12)
+    work = bench_workload(12)
     store = SqlCaseStore(pg_engine, work.workflows, tables=tables, sealer=sealer)
     assert not store._driver.watched()  # the save takes the driver's path
     for versions in work.versions.values():
@@ -254,7 +237,7 @@ def test_postgresql_refuses_unstorable_header_text_of_a_case_built_by_hand_as_be
     # what the driver's own JSON dumps did: a lone surrogate escaped for the server to
     # refuse (DataError), or refused while sealing (UnicodeEncodeError); a NUL escaped
     tables = create_all(pg_engine, case_tables(prefix=PREFIX))
-    work = _workload(3)
+    work = bench_workload(3)
     versions = max(work.versions.values(), key=len)
     store = SqlCaseStore(
         pg_engine, work.workflows, tables=tables, sealer=Sealer({"k": KEY}) if sealed else None

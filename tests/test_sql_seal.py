@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import importlib.util
 import itertools
 import json
 import pathlib
-import sys
 from collections.abc import Iterator
 from typing import Any
 
@@ -26,7 +24,7 @@ from migrantcare.exceptions import (
 )
 from migrantcare.sql import CaseTables, Sealer, SqlCaseStore, case_tables, create_all, reseal
 from tests.actors import actor
-from tests.store_support import T0, at, fires, open_case
+from tests.store_support import T0, at, bench_workload, fires, open_case
 from tests.strategies import satisfying_data
 
 PII = ("Siti Aminah", "C1234567", "+62811000", "Dewi Lestari", "5301010101010001")
@@ -458,21 +456,6 @@ def test_a_sealed_fast_load_gives_what_the_full_replay_gives(
 # ------------------------------------------------------------------ the sealed quick load
 
 
-def _workload(n: int) -> Any:
-    """The benchmarks' realistic workload (``benchmarks/workload.py``) of ``n`` cases."""
-    name = "mc_bench_workload"
-    module = sys.modules.get(name)
-    if module is None:
-        path = pathlib.Path(__file__).parent.parent / "benchmarks" / "workload.py"
-        spec = importlib.util.spec_from_file_location(name, path)
-        assert spec is not None
-        assert spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module  # dataclasses look their module up
-        spec.loader.exec_module(module)
-    return module.realistic_cases(n, 2026)
-
-
 def _careful_only(store: SqlCaseStore, monkeypatch: pytest.MonkeyPatch) -> None:
     """``store`` loading sealed cases the careful way only (as before the quick path)."""
     monkeypatch.setattr(store._loads, "sealed_quick", lambda stored, columns: None)
@@ -487,7 +470,7 @@ def _quick(store: SqlCaseStore, case_id: str) -> Case | None:
 def test_the_quick_path_takes_every_genuine_workload_case_and_gives_the_careful_load(
     engine: sa.Engine, tables: CaseTables, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    work = _workload(40)
+    work = bench_workload(40)
     store = SqlCaseStore(engine, work.workflows, tables=tables, sealer=Sealer({"k1": K1}))
     for versions in work.versions.values():
         store.add(versions[0])
