@@ -281,6 +281,21 @@ def past_head(case: Case, expected_version: int) -> IntegrityError:
     )
 
 
+def _remember(texts: OrderedDict[int, tuple[Any, str]], key: Any, text: str, limit: int) -> str:
+    """Keep ``text`` for the object ``key`` in ``texts`` (by identity), at most ``limit``.
+
+    The object is held beside its text so that its id is not reused while the entry
+    lives; the oldest entries go first (``popitem`` is atomic: threads share a writer).
+    """
+    while len(texts) >= limit:
+        try:
+            texts.popitem(last=False)
+        except KeyError:  # pragma: no cover - another thread emptied it
+            break
+    texts[id(key)] = (key, text)
+    return text
+
+
 class Writes:
     """The store's writes: statements built once, rows made from cases.
 
@@ -362,14 +377,7 @@ class Writes:
         known = texts.get(id(clock))
         if known is not None and known[0] is clock:
             return known[1]
-        text = clock_json(clock, self.time_text)
-        while len(texts) >= _CLOCK_TEXTS:
-            try:
-                texts.popitem(last=False)
-            except KeyError:  # pragma: no cover - another thread emptied it
-                break
-        texts[id(clock)] = (clock, text)
-        return text
+        return _remember(texts, clock, clock_json(clock, self.time_text), _CLOCK_TEXTS)
 
     def time_text(self, when: _dt.datetime) -> str:
         """``when.isoformat()``, remembered: a changed clock keeps most of its instants."""
@@ -377,14 +385,7 @@ class Writes:
         known = texts.get(id(when))
         if known is not None and known[0] is when:
             return known[1]
-        text = when.isoformat()
-        while len(texts) >= _TIME_TEXTS:
-            try:
-                texts.popitem(last=False)
-            except KeyError:  # pragma: no cover - another thread emptied it
-                break
-        texts[id(when)] = (when, text)
-        return text
+        return _remember(texts, when, when.isoformat(), _TIME_TEXTS)
 
     def header_text(self, case: Case) -> str:
         """:meth:`sealed_header` as JSON text, encoded once for the seal and the row.
