@@ -70,7 +70,15 @@ FLAGS = (
 # component updater, network time). Still refused by the tripwire; only not reported, since
 # the browser, not the site, asks. A page asking them is still caught by the page's events.
 BROWSER_HOUSEKEEPING = frozenset(
-    {"accounts.google.com", "update.googleapis.com", "clients2.google.com"}
+    {
+        "accounts.google.com",
+        "update.googleapis.com",
+        "clients2.google.com",
+        # Debian's Chromium 150 asks these within seconds of starting on about:blank,
+        # whatever the flags (tried: field trials, metrics, GCM and Lens features off)
+        "www.google.com",
+        "android.clients.google.com",
+    }
 )
 
 # Finds every Material Mermaid host, rendered or not. Rendered diagrams live in a *closed*
