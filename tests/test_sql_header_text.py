@@ -47,9 +47,17 @@ def old_sealed(case: Case, sealer: Sealer | None) -> dict[str, Any]:
     return doc
 
 
+# a writer's engine and tables: it builds documents and writes nothing, so one of each
+# serves every writer (each still has memories of its own)
+_ENGINE = sa.create_engine("sqlite://")
+_TABLES = case_tables()
+_WF = complaint_workflow()
+_CAL = WorkingCalendar.for_province("Nusa Tenggara Timur")
+
+
 def writes(sealer: Sealer | None) -> Writes:
-    """A writer for the header alone (no engine: it builds documents, writes nothing)."""
-    return Writes(sa.create_engine("sqlite://"), case_tables(), sealer, None, driver=None)  # type: ignore[arg-type]
+    """A writer for the header alone (a fresh one: its memories start empty)."""
+    return Writes(_ENGINE, _TABLES, sealer, None, driver=None)  # type: ignore[arg-type]
 
 
 def assert_same_header(w: Writes, case: Case, sealer: Sealer | None) -> None:
@@ -104,8 +112,7 @@ _attribute_values = st.recursive(
 def test_generated_cases_get_the_header_they_got_before(
     attributes: dict[str, Any], steps: list[int], gap: int, sealed: bool
 ) -> None:
-    wf = complaint_workflow()
-    cal = WorkingCalendar.for_province("Nusa Tenggara Timur")
+    wf, cal = _WF, _CAL
     when = dt.datetime(2026, 3, 2, 1, 0, tzinfo=dt.timezone.utc)
     case = wf.open(
         "PGD-H",
