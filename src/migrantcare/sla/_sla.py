@@ -499,22 +499,24 @@ def _concerned(
     return concerned
 
 
-def _moved(clock: SlaClock, stops: bool, pauses: bool, at: _dt.datetime) -> SlaClock | None:
-    """An unstopped ``clock`` after an event that stops, pauses or resumes it, else ``None``."""
-    since = clock.paused_since
+def _moved(c: SlaClock, stops: bool, pauses: bool, at: _dt.datetime) -> SlaClock | None:
+    """An unstopped clock ``c`` after an event that stops, pauses or resumes it, else ``None``."""
+    since = c.paused_since
     if stops:
-        return _stopped(clock, clock.pauses if since is None else (*clock.pauses, (since, at)), at)
+        return _stopped(c, c.pauses if since is None else (*c.pauses, (since, at)), at)
     if since is None:
         if not pauses:
             return None
         # a pause that cannot move the deadline (it began too late) keeps it: refresh
-        return _moved_clock(clock, clock.pauses, at, None, clock.recorded, None, (), None)
+        return _rebuilt(
+            c, c.pauses, at, None, c.recorded, None, (), None, c.calendar_version, c.provisional
+        )
     if pauses:
         return None
-    c = clock
-    return _moved_clock(
-        c, (*c.pauses, (since, at)), None, None, c.recorded, c.due_at, c.warn_times, c.budget_us
-    )
+    return _rebuilt(
+        c, (*c.pauses, (since, at)), None, None, c.recorded, c.due_at, c.warn_times,
+        c.budget_us, c.calendar_version, c.provisional,
+    )  # fmt: skip
 
 
 class _Update:
@@ -586,7 +588,7 @@ class _Update:
         )
 
 
-def _moved_clock(  # noqa: PLR0917 - every field an event's stop, pause, resume or mark changes
+def _rebuilt(  # noqa: PLR0917 - every field an event or a computed cache changes
     c: SlaClock,
     pauses: tuple[Pause, ...],
     paused_since: _dt.datetime | None,
@@ -595,11 +597,13 @@ def _moved_clock(  # noqa: PLR0917 - every field an event's stop, pause, resume 
     due_at: _dt.datetime | None,
     warn_times: tuple[_dt.datetime, ...],
     budget_us: int | None,
+    calendar_version: str | None,
+    provisional: bool,
 ) -> SlaClock:
     """``c`` with those fields changed, by the direct constructor.
 
-    Runs on every stop, pause, resumption and mark: ``attrs.evolve`` costs several
-    times more.
+    Runs on every stop, pause, resumption, mark and computed cache: ``attrs.evolve``
+    costs several times more.
     """
     return new_clock(
         c.goal,
@@ -613,8 +617,8 @@ def _moved_clock(  # noqa: PLR0917 - every field an event's stop, pause, resume 
         due_at,
         warn_times,
         budget_us,
-        c.calendar_version,
-        c.provisional,
+        calendar_version,
+        provisional,
         c.rebased_at,
         c.used_us,
         c.used_days,
@@ -622,7 +626,10 @@ def _moved_clock(  # noqa: PLR0917 - every field an event's stop, pause, resume 
 
 
 def _stopped(c: SlaClock, pauses: tuple[Pause, ...], at: _dt.datetime) -> SlaClock:
-    return _moved_clock(c, pauses, None, at, c.recorded, c.due_at, c.warn_times, c.budget_us)
+    return _rebuilt(
+        c, pauses, None, at, c.recorded, c.due_at, c.warn_times, c.budget_us,
+        c.calendar_version, c.provisional,
+    )  # fmt: skip
 
 
 def _latest(clocks: Sequence[SlaClock], goal: str) -> int | None:
@@ -643,9 +650,9 @@ def record_mark(
 
 
 def _marked(c: SlaClock, mark: str) -> SlaClock:
-    return _moved_clock(
+    return _rebuilt(
         c, c.pauses, c.paused_since, c.stopped_at, (*c.recorded, mark), c.due_at,
-        c.warn_times, c.budget_us,
+        c.warn_times, c.budget_us, c.calendar_version, c.provisional,
     )  # fmt: skip
 
 
@@ -806,24 +813,11 @@ def _cached(  # noqa: PLR0917 - internal, the cache's parts
     provisional: bool,
 ) -> SlaClock:
     """``clock`` with its cache (deadline, warnings, budget) computed on ``calendar``."""
-    return new_clock(
-        clock.goal,
-        clock.variant,
-        clock.cycle,
-        clock.started_at,
-        clock.pauses,
-        clock.paused_since,
-        clock.stopped_at,
-        clock.recorded,
-        due,
-        warns,
-        budget,
-        calendar.version,
-        provisional,
-        clock.rebased_at,
-        clock.used_us,
-        clock.used_days,
-    )
+    c = clock
+    return _rebuilt(
+        c, c.pauses, c.paused_since, c.stopped_at, c.recorded, due, warns, budget,
+        calendar.version, provisional,
+    )  # fmt: skip
 
 
 def rebase(
