@@ -48,9 +48,9 @@ from migrantcare.records._case import (
     PlainFields,
     actor_text,
     case_from_document,
+    event_from_fields,
     is_instant_text,
     make_event,
-    new_event,
     plain_event_fields,
 )
 from migrantcare.records._sla_state import SlaClock
@@ -176,16 +176,10 @@ def quick_fields(item: Sequence[Any], plain: set[str]) -> PlainFields | None:
 
 def event_of(fields: PlainFields) -> CaseEvent | None:
     """The event of :func:`quick_fields`' fields; ``None`` when a hash is not lowercase hex."""
-    seq, kind, name, source, dest, when, _, by, role, office, note, data_json, prev, hash_ = fields
+    prev, hash_ = fields[-2], fields[-1]
     if prev != prev.lower() or hash_ != hash_.lower():
         return None  # not lowercase hex, as hex() writes it
-    try:
-        prev_digest, digest = bytes.fromhex(prev), bytes.fromhex(hash_)
-    except ValueError:
-        return None
-    return new_event(
-        seq, kind, name, source, dest, when, by, role, office, note, data_json, prev_digest, digest
-    )
+    return event_from_fields(fields)
 
 
 def quick_event(item: Sequence[Any], plain: set[str]) -> CaseEvent | None:

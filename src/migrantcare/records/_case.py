@@ -605,8 +605,11 @@ def _plain_event(cls: type[CaseEvent], data: dict[str, Any]) -> CaseEvent | None
     if cls is not CaseEvent:
         return None
     fields = plain_event_fields(data, set())
-    if fields is None:
-        return None
+    return None if fields is None else event_from_fields(fields)
+
+
+def event_from_fields(fields: PlainFields) -> CaseEvent | None:
+    """The event of :func:`plain_event_fields`' fields; ``None`` when a hash is not hex."""
     seq, kind, name, source, dest, when, _, by, role, office, note, data_json, prev, hash_ = fields
     try:
         prev_digest, digest = bytes.fromhex(prev), bytes.fromhex(hash_)
