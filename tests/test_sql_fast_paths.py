@@ -165,6 +165,20 @@ COLUMN_VALUES = (
 )
 
 
+def mutated(pg: bool, index: int, edit: tuple[int | str, object], drop: bool) -> list[Any]:
+    """The stored rows with row ``index`` edited: a column (int) or a document key."""
+    target, value = edit
+    items = pg_items() if pg else sqlite_items()
+    item = items[index]
+    if isinstance(target, int):
+        item[target] = value
+    elif drop:
+        del item[7][target]
+    else:
+        item[7][target] = value
+    return items
+
+
 @given(
     pg=st.booleans(),
     index=st.integers(0, len(CASE.events) - 1),
@@ -180,15 +194,8 @@ def test_a_mutated_row_reads_the_same_quickly_and_checked(
     pg: bool, index: int, edit: tuple[int | str, object], drop: bool, hostile_tally: list[int]
 ) -> None:
     hostile_tally[0] += 1
-    target, value = edit
-    items = pg_items() if pg else sqlite_items()
+    items = mutated(pg, index, edit, drop)
     item = items[index]
-    if isinstance(target, int):
-        item[target] = value
-    elif drop:
-        del item[7][target]
-    else:
-        item[7][target] = value
     quick = quick_event(item, set())  # reads the row, changes nothing
     if quick is not None:
         assert quick == checked_event("PGD-7", item)
@@ -426,15 +433,7 @@ def test_the_sealed_quick_reading_accepts_only_what_the_careful_one_accepts(
     pg: bool, index: int, edit: tuple[int | str, object], drop: bool, hostile_tally: list[int]
 ) -> None:
     hostile_tally[0] += 1
-    target, value = edit
-    items = pg_items() if pg else sqlite_items()
-    item = items[index]
-    if isinstance(target, int):
-        item[target] = value
-    elif drop:
-        del item[7][target]
-    else:
-        item[7][target] = value
+    items = mutated(pg, index, edit, drop)
     quick = sealed_events(items)
     if quick is not None:
         careful = loaded(items)
